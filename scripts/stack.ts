@@ -1,0 +1,160 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { createDeps, type Deps, type DepsOverrides } from '../src/composition-root.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { freePort } from '../src/shared/db/embedded.js';
+import { startSandboxGupshup, type SandboxGupshup, type SandboxGupshupOptions } from './sandbox/gupshup.js';
+import { startSandboxPortal, type SandboxPortal, type SandboxPortalOptions } from './sandbox/portal.js';
+
+/**
+ * The app and both sandboxes on loopback, wired together: used by `npm run demo`, the integration
+ * tests and the benchmark. The app is the real one (config, composition root, HTTP); only Bitrix24
+ * and Gupshup are stand-ins.
+ */
+export const STACK_CLIENT_ID = 'local.wab24demo.000001';
+export const STACK_CLIENT_SECRET = 'sandbox-client-secret-0123456789';
+export const STACK_APP_SECRET = 'sandbox-app-secret-please-change-0123456789abcdef';
+
+export interface StackOptions {
+  databaseUrl: string;
+  port?: number;
+  logLevel?: string;
+  worker?: boolean;
+  workerConfig?: Partial<Config['worker']>;
+  portal?: Partial<SandboxPortalOptions>;
+  gupshup?: SandboxGupshupOptions;
+  overrides?: DepsOverrides;
+  /** Reuse sandboxes from another stack (a second app instance on the same database). */
+  shareWith?: Stack;
+}
+
+export interface Stack {
+  url: string;
+  app: FastifyInstance;
+  deps: Deps;
+  portal: SandboxPortal;
+  gupshup: SandboxGupshup;
+  close(): Promise<void>;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const portal = o.shareWith?.portal ?? (await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET, ...o.portal }));
+  const gupshup = o.shareWith?.gupshup ?? (await startSandboxGupshup(o.gupshup ?? {}));
+  const port = o.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig(
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      DATABASE_URL: o.databaseUrl,
+      APP_SECRET: STACK_APP_SECRET,
+      B24_CLIENT_ID: STACK_CLIENT_ID,
+      B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
+      B24_OAUTH_URL: portal.oauthUrl,
+      GUPSHUP_API_URL: gupshup.url,
+      LOG_LEVEL: o.logLevel ?? 'silent',
+      WORKER_POLL_MS: '50',
+    },
+    { backoffBaseMs: 200, backoffMaxMs: 3_000, leaseMs: 30_000, ...o.workerConfig },
+  );
+  const deps = createDeps(config, o.overrides);
+  const app = await buildApp(deps);
+  await app.listen({ port, host: '127.0.0.1' });
+  if (o.worker !== false) deps.worker.start();
+  return {
+    url,
+    app,
+    deps,
+    portal,
+    gupshup,
+    close: async () => {
+      await app.close();
+      if (!o.shareWith) {
+        await gupshup.close();
+        await portal.close();
+      }
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
+  const start = Date.now();
+  let last: T | undefined;
+  while (Date.now() - start < timeoutMs) {
+    last = await check();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Installs the app into the sandbox portal the way Bitrix24 does, and returns an API token. */
+export async function installAndToken(s: Stack, mode: 'ui' | 'callback' = 'ui'): Promise<string> {
+  const res = await s.portal.installApp({ installUrl: `${s.url}/b24/install`, mode });
+  if (res.status !== 200) throw new Error(`install page answered ${res.status}: ${res.body.slice(0, 300)}`);
+  if (mode === 'ui') {
+    if (!res.body.includes('BX24.installFinish')) throw new Error('install page does not finish the installation');
+    s.portal.finishInstall();
+  } else {
+    await waitFor(async () => {
+      const p = await s.deps.db.selectFrom('portals').select('status').where('member_id', '=', s.portal.memberId).executeTakeFirst();
+      return p?.status === 'installed';
+    }, 20_000, 'portal setup job');
+  }
+  return createToken(s);
+}
+
+export async function createToken(s: Stack, userId = 1): Promise<string> {
+  const auth = await frontendAuth(s, userId);
+  const r = await fetch(`${s.url}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(auth),
+  });
+  const body = (await r.json()) as { token?: string };
+  if (r.status !== 201 || !body.token) throw new Error(`token creation answered ${r.status}: ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+/** The frontend auth an iframe page would get: a fresh token of that portal user. */
+export async function frontendAuth(s: Stack, userId = 1): Promise<{ DOMAIN: string; AUTH_ID: string; member_id: string }> {
+  return { DOMAIN: s.portal.domain, AUTH_ID: s.portal.issueTokens({ userId }).accessToken, member_id: s.portal.memberId };
+}
+
+export async function api<T = unknown>(s: Stack, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const r = await fetch(`${s.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await r.text();
+  return { status: r.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export interface DemoChannel {
+  id: string;
+  callbackUrl: string;
+  appName: string;
+  sourceNumber: string;
+}
+
+/** Creates a Gupshup app in the sandbox, a channel for it in the app, activates it on `line`. */
+export async function connectChannel(s: Stack, token: string, line = 1, n = 1): Promise<DemoChannel> {
+  const appName = `DemoShop${n}`;
+  const sourceNumber = `5491100000${String(n).padStart(3, '0')}`;
+  const apiKey = `sandbox-key-${n}-abcdefgh`;
+  s.gupshup.addApp({ appName, apiKey, sourceNumber });
+  const created = await api<{ id: string; callbackUrl: string }>(s, token, 'POST', '/channels', {
+    name: `Tienda ${n}`,
+    gupshupAppName: appName,
+    sourceNumber,
+    apiKey,
+  });
+  if (created.status !== 201) throw new Error(`channel creation answered ${created.status}: ${JSON.stringify(created.body)}`);
+  s.gupshup.setCallbackUrl(appName, created.body.callbackUrl);
+  const act = await api(s, token, 'POST', `/channels/${created.body.id}/activate`, { lineId: line });
+  if (act.status !== 200) throw new Error(`activation answered ${act.status}: ${JSON.stringify(act.body)}`);
+  return { id: created.body.id, callbackUrl: created.body.callbackUrl, appName, sourceNumber };
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { parse as parseQs } from 'qs';
+import type { Deps } from './composition-root.js';
+import { AppError } from './shared/errors.js';
+import { loggerOptions } from './shared/logger.js';
+import { b24Routes } from './routes/b24.routes.js';
+import { apiRoutes } from './routes/api.routes.js';
+import { gupshupRoutes } from './routes/gupshup.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+
+export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
+
+/** Bitrix24 nests form keys up to 6 levels (reference §2.2): qs with room to spare. */
+export function parseForm(body: string): Record<string, unknown> {
+  return parseQs(body, { depth: 10, arrayLimit: 1000, parameterLimit: 5000, allowDots: false });
+}
+
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_VALIDATION: 'validation_error',
+};
+
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { ...loggerOptions(deps.config.logLevel) },
+    bodyLimit: deps.config.bodyLimit,
+    trustProxy: true,
+    genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
+    disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
+  });
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseForm(body as string));
+    } catch {
+      done(new AppError('bad_request', 'Malformed form body', 400), undefined);
+    }
+  });
+
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ views: VIEWS_DIR, autoEscape: true, cache: true }) },
+    templates: VIEWS_DIR,
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
+    if (err instanceof AppError) {
+      req.log[err.httpStatus >= 500 ? 'error' : 'info']({ code: err.code }, err.message);
+      return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message, requestId: req.id } });
+    }
+    const fe = err as FastifyError;
+    const status = fe.statusCode ?? 500;
+    if (status < 500) {
+      const code = FASTIFY_CODES[fe.code] ?? (fe instanceof SyntaxError || /JSON/i.test(fe.message) ? 'bad_request' : 'bad_request');
+      const message = code === 'payload_too_large' ? 'Body too large' : fe.message;
+      req.log.info({ code: fe.code }, 'Request refused.');
+      return reply.status(status).send({ error: { code, message, requestId: req.id } });
+    }
+    req.log.error({ err }, 'Unexpected error.');
+    return reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on our side', requestId: req.id } });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}`, requestId: req.id } }),
+  );
+
+  await app.register(healthRoutes, { deps });
+  await app.register(b24Routes, { deps });
+  await app.register(gupshupRoutes, { deps });
+  await app.register(apiRoutes, { deps, prefix: '/api/v1' });
+
+  app.addHook('onClose', async () => {
+    await deps.close();
+  });
+  return app;
+}

@@ -1,0 +1,100 @@
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { Bitrix24Client } from './integrations/bitrix24/bitrix24.client.js';
+import { Bitrix24Connector } from './integrations/bitrix24/bitrix24.connector.js';
+import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
+import { Worker } from './jobs/worker.js';
+import { TokensService } from './modules/api/tokens.service.js';
+import { ChannelsService } from './modules/channels/channels.service.js';
+import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
+import { PortalsRepository } from './modules/portals/portals.repository.js';
+import { PortalsService } from './modules/portals/portals.service.js';
+import { SecretBox } from './shared/crypto.js';
+import { createDatabase, type Database } from './shared/db/database.js';
+import { HttpClient } from './shared/http/http-client.js';
+import { createLogger } from './shared/logger.js';
+
+export const APP_NAME = 'WhatsApp (WhatsAppB24)';
+
+export interface Deps {
+  config: Config;
+  log: Logger;
+  db: Database;
+  box: SecretBox;
+  portals: PortalsService;
+  channels: ChannelsService;
+  messaging: MessagingService;
+  tokens: TokensService;
+  bitrix: Bitrix24Client;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export interface DepsOverrides {
+  log?: Logger;
+  dispatcher?: Dispatcher;
+  hooks?: MessagingHooks;
+  dbPoolMax?: number;
+}
+
+/** The one place that builds everything; tests pass overrides instead of patching modules. */
+export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
+  const log = o.log ?? createLogger(config.logLevel);
+  if (!config.databaseUrl) throw new Error('createDeps needs a database URL (server.ts starts the embedded one)');
+  const { db } = createDatabase(config.databaseUrl, { max: o.dbPoolMax ?? 20 });
+  const box = new SecretBox(config.appSecret);
+  const http = new HttpClient(o.dispatcher);
+  const portalsRepo = new PortalsRepository(db, box);
+  const bitrix = new Bitrix24Client(http, portalsRepo, {
+    oauthUrl: config.b24.oauthUrl,
+    clientId: config.b24.clientId,
+    clientSecret: config.b24.clientSecret,
+  });
+  const connector = new Bitrix24Connector(bitrix, config.b24.connectorId);
+  const gupshup = new GupshupClient(http, config.gupshup.apiUrl);
+  const channels = new ChannelsService(db, box, connector, config.publicUrl);
+  const portals = new PortalsService({ db, repo: portalsRepo, client: bitrix, connector, box, publicUrl: config.publicUrl, appName: APP_NAME });
+  let worker: Worker | undefined;
+  const messaging = new MessagingService({
+    db,
+    channels,
+    connector,
+    gupshup,
+    inFlightGraceMs: config.worker.inFlightGraceMs,
+    ...(o.hooks ? { hooks: o.hooks } : {}),
+    nudge: () => {
+      if (worker?.running) worker.nudge();
+    },
+  });
+  worker = new Worker(
+    db,
+    {
+      'portal.setup': portals.setupJob(),
+      'inbound.deliver': messaging.inboundJob(),
+      'outbound.send': messaging.outboundJob(),
+      'outbound.ack': messaging.ackJob(),
+      'status.apply': messaging.statusJob(),
+    },
+    config.worker,
+    log.child({ component: 'worker' }),
+  );
+  const tokens = new TokensService(db, box, bitrix);
+  const w = worker;
+  return {
+    config,
+    log,
+    db,
+    box,
+    portals,
+    channels,
+    messaging,
+    tokens,
+    bitrix,
+    worker: w,
+    close: async () => {
+      await w.stop();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable is described; `loadConfig` parses once and
+ * reports every problem in one start-up error.
+ */
+const optionalUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .pipe(z.url().optional());
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port the app listens on'),
+  HOST: z.string().default('0.0.0.0').describe('Interface to bind'),
+  PUBLIC_URL: z.url().describe('Public base URL: how Bitrix24 and Gupshup reach this app'),
+  DATABASE_URL: optionalUrl.describe('PostgreSQL URL; empty → embedded PostgreSQL in DATA_DIR'),
+  DATA_DIR: z.string().default('./.data').describe('Folder for the embedded database and local files'),
+  APP_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (it derives the encryption key)')
+    .describe('Encrypts tokens and API keys at rest, signs URLs'),
+  B24_CLIENT_ID: z.string().min(1).describe('Bitrix24 application client_id'),
+  B24_CLIENT_SECRET: z.string().min(1).describe('Bitrix24 application client_secret'),
+  B24_OAUTH_URL: z.url().default('https://oauth.bitrix.info').describe('Bitrix24 OAuth server'),
+  B24_CONNECTOR_ID: z
+    .string()
+    .regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only (no dots)')
+    .default('whatsappb24_gupshup')
+    .describe('imconnector ID registered in every portal'),
+  GUPSHUP_API_URL: z.url().default('https://api.gupshup.io').describe('Gupshup API base URL'),
+  STRIPE_SECRET_KEY: z.string().optional().describe('Stripe secret key (billing)'),
+  STRIPE_WEBHOOK_SECRET: z.string().optional().describe('Stripe webhook signing secret'),
+  PAYPAL_CLIENT_ID: z.string().optional().describe('PayPal client id'),
+  PAYPAL_CLIENT_SECRET: z.string().optional().describe('PayPal client secret'),
+  PAYPAL_API_URL: optionalUrl.describe('PayPal API base URL'),
+  SMSAPI_URL: optionalUrl.describe('SMSAPI base URL'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe('Run the job worker in this process'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16).describe('Jobs handled at once'),
+  WORKER_POLL_MS: z.coerce.number().int().min(10).default(250).describe('Idle poll interval of the worker'),
+  JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12).describe('Attempts before dead letter'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly appSecret: string;
+  readonly b24: { readonly clientId: string; readonly clientSecret: string; readonly oauthUrl: string; readonly connectorId: string };
+  readonly gupshup: { readonly apiUrl: string };
+  readonly logLevel: string;
+  readonly worker: {
+    readonly enabled: boolean;
+    readonly concurrency: number;
+    readonly pollMs: number;
+    readonly maxAttempts: number;
+    /** How long a claimed job stays locked before another worker may take it over. */
+    readonly leaseMs: number;
+    /** Base delay of the exponential retry backoff. */
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+    /** How long an outbound send whose outcome is unknown waits for Gupshup's events before it is resent. */
+    readonly inFlightGraceMs: number;
+  };
+  readonly bodyLimit: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const trimSlash = (u: string): string => u.replace(/\/+$/, '');
+
+export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Config['worker']> = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: trimSlash(e.PUBLIC_URL),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    appSecret: e.APP_SECRET,
+    b24: Object.freeze({
+      clientId: e.B24_CLIENT_ID,
+      clientSecret: e.B24_CLIENT_SECRET,
+      oauthUrl: trimSlash(e.B24_OAUTH_URL),
+      connectorId: e.B24_CONNECTOR_ID,
+    }),
+    gupshup: Object.freeze({ apiUrl: trimSlash(e.GUPSHUP_API_URL) }),
+    logLevel: e.LOG_LEVEL,
+    worker: Object.freeze({
+      enabled: e.WORKER_ENABLED,
+      concurrency: e.WORKER_CONCURRENCY,
+      pollMs: e.WORKER_POLL_MS,
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      leaseMs: 60_000,
+      backoffBaseMs: 1_000,
+      backoffMaxMs: 10 * 60_000,
+      inFlightGraceMs: 120_000,
+      ...overrides,
+    }),
+    bodyLimit: e.BODY_LIMIT_BYTES,
+  });
+}
+
+/** The variables, with descriptions, for `.env.example` and the README table. */
+export function describeEnv(): Array<{ name: string; description: string }> {
+  return Object.entries(envSchema.shape).map(([name, schema]) => ({ name, description: schema.description ?? '' }));
+}

@@ -1,0 +1,176 @@
+import { stringify } from 'qs';
+import { z } from 'zod';
+import { ProviderError } from '../../shared/errors.js';
+import { parseJson, TransportError, type HttpClient } from '../../shared/http/http-client.js';
+
+/**
+ * Bitrix24 REST adapter (reference/bitrix24.md §1.5–§1.6, §3, §7).
+ * Calls go to `{client_endpoint}{method}` as JSON with the token in `auth`. Errors arrive as
+ * `{ error, error_description }` with an HTTP status; some methods also fail inside an HTTP 200
+ * (`imconnector.register` → result.result:false, `send.messages` → per-element SUCCESS:false), which the
+ * callers check. `expired_token` triggers one serialized refresh (see `TokenStore.refreshSerialized`).
+ */
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: Date;
+  clientEndpoint?: string | undefined;
+  serverEndpoint?: string | undefined;
+}
+
+/** Where the portal's tokens live; the portals repository implements it. */
+export interface TokenStore {
+  getAccess(portalId: number): Promise<{ clientEndpoint: string; accessToken: string }>;
+  /**
+   * Runs `refresh` with the current refresh token while holding the portal's row lock, unless another
+   * caller already replaced `staleAccessToken`; returns the access token to retry with.
+   */
+  refreshSerialized(
+    portalId: number,
+    staleAccessToken: string,
+    refresh: (refreshToken: string) => Promise<TokenSet>,
+  ): Promise<string>;
+}
+
+const errorBody = z.object({ error: z.string(), error_description: z.string().optional() }).loose();
+const tokenResponse = z
+  .object({
+    access_token: z.string().min(1),
+    refresh_token: z.string().min(1),
+    expires_in: z.coerce.number().optional(),
+    expires: z.coerce.number().optional(),
+    client_endpoint: z.string().optional(),
+    server_endpoint: z.string().optional(),
+  })
+  .loose();
+
+const RETRYABLE_CODES = new Set([
+  'QUERY_LIMIT_EXCEEDED',
+  'OPERATION_TIME_LIMIT',
+  'OVERLOAD_LIMIT',
+  'INTERNAL_SERVER_ERROR',
+  'ERROR_UNEXPECTED_ANSWER',
+]);
+const EXPIRED_CODES = new Set(['expired_token', 'invalid_token']);
+
+export interface Bitrix24ClientOptions {
+  oauthUrl: string;
+  clientId: string;
+  clientSecret: string;
+  timeoutMs?: number;
+}
+
+export class Bitrix24Client {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly tokens: TokenStore,
+    private readonly opts: Bitrix24ClientOptions,
+  ) {}
+
+  /** Calls a method with the portal's stored tokens, refreshing once on `expired_token`. */
+  async call<T = unknown>(portalId: number, method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const { clientEndpoint, accessToken } = await this.tokens.getAccess(portalId);
+    try {
+      return await this.callWithToken<T>(clientEndpoint, accessToken, method, params);
+    } catch (err) {
+      if (!(err instanceof ProviderError) || !EXPIRED_CODES.has(err.providerCode ?? '')) throw err;
+      const fresh = await this.tokens.refreshSerialized(portalId, accessToken, (rt) => this.refresh(rt));
+      return this.callWithToken<T>(clientEndpoint, fresh, method, params);
+    }
+  }
+
+  /** One REST call with an explicit token (install page, frontend auth checks). */
+  async callWithToken<T = unknown>(
+    clientEndpoint: string,
+    accessToken: string,
+    method: string,
+    params: Record<string, unknown> = {},
+  ): Promise<T> {
+    const url = `${clientEndpoint.replace(/\/?$/, '/')}${method}`;
+    let res;
+    try {
+      res = await this.http.send({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ ...params, auth: accessToken }),
+        timeoutMs: this.opts.timeoutMs ?? 30_000,
+      });
+    } catch (err) {
+      if (err instanceof TransportError) {
+        throw new ProviderError('bitrix24', method, err.message, { retryable: true });
+      }
+      throw err;
+    }
+    const body = parseJson(res.text);
+    const asError = errorBody.safeParse(body);
+    if (res.status >= 400 || asError.success) {
+      const code = asError.success ? asError.data.error : `HTTP_${res.status}`;
+      const description = asError.success ? (asError.data.error_description ?? '') : res.text.slice(0, 200);
+      throw new ProviderError('bitrix24', method, `${method}: ${code}${description ? ` (${description})` : ''}`, {
+        status: res.status,
+        providerCode: code,
+        retryable: RETRYABLE_CODES.has(code) || res.status >= 500 || res.status === 429,
+        authFailure: res.status === 401 && !EXPIRED_CODES.has(code),
+        retryAfterMs: code === 'QUERY_LIMIT_EXCEEDED' ? 1_000 : code === 'OPERATION_TIME_LIMIT' ? 10_000 : undefined,
+      });
+    }
+    if (!body || typeof body !== 'object' || !('result' in body)) {
+      throw new ProviderError('bitrix24', method, `${method}: answer without result`, {
+        status: res.status,
+        providerCode: 'BAD_ANSWER',
+        retryable: true,
+      });
+    }
+    return (body as { result: T }).result;
+  }
+
+  /**
+   * Exchanges a refresh token (reference §1.6). POSTed form-encoded, as the official SDK does, so the
+   * client secret never sits in a URL. Each answer carries a NEW refresh token; the old one is dead.
+   */
+  async refresh(refreshToken: string): Promise<TokenSet> {
+    let res;
+    try {
+      res = await this.http.send({
+        method: 'POST',
+        url: `${this.opts.oauthUrl}/oauth/token/`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: stringify({
+          grant_type: 'refresh_token',
+          client_id: this.opts.clientId,
+          client_secret: this.opts.clientSecret,
+          refresh_token: refreshToken,
+        }),
+        timeoutMs: this.opts.timeoutMs ?? 30_000,
+      });
+    } catch (err) {
+      if (err instanceof TransportError) {
+        throw new ProviderError('bitrix24', 'oauth.refresh', err.message, { retryable: true });
+      }
+      throw err;
+    }
+    const body = parseJson(res.text);
+    const ok = tokenResponse.safeParse(body);
+    if (res.status >= 400 || !ok.success) {
+      const e = errorBody.safeParse(body);
+      const code = e.success ? e.data.error : `HTTP_${res.status}`;
+      throw new ProviderError('bitrix24', 'oauth.refresh', `token refresh failed: ${code}`, {
+        status: res.status,
+        providerCode: code,
+        retryable: res.status >= 500,
+        authFailure: res.status < 500,
+      });
+    }
+    const t = ok.data;
+    const expiresAt = t.expires ? new Date(t.expires * 1000) : new Date(Date.now() + (t.expires_in ?? 3600) * 1000);
+    return {
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token,
+      expiresAt,
+      clientEndpoint: t.client_endpoint,
+      serverEndpoint: t.server_endpoint,
+    };
+  }
+}

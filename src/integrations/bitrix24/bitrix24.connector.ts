@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { ProviderError } from '../../shared/errors.js';
+import type { Bitrix24Client } from './bitrix24.client.js';
+
+/**
+ * Domain operations on a portal's Open Channels connector (reference/bitrix24.md §2.1, §3). Everything
+ * Bitrix24-shaped stays here: parameter names, the HTTP-200 failures of `register` and `send.messages`.
+ */
+
+const ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#25D366"/>' +
+  '<path fill="#fff" d="M32 14a17 17 0 0 0-14.6 25.8L15 49l9.5-2.4A17 17 0 1 0 32 14zm0 3.2a13.8 13.8 0 1 1-7.1 25.6l-.5-.3-5.6 1.5 1.5-5.4-.3-.6A13.8 13.8 0 0 1 32 17.2zm-5.4 7.1c-.3 0-.8.1-1.2.6-.4.4-1.6 1.5-1.6 3.7s1.6 4.3 1.8 4.6c.2.3 3.2 5 7.8 6.8 3.8 1.5 4.6 1.2 5.4 1.1.8-.1 2.6-1.1 3-2.1.4-1 .4-1.9.3-2.1-.1-.2-.4-.3-.9-.5l-3-1.5c-.4-.2-.7-.2-1 .2l-1.4 1.7c-.2.3-.5.3-.9.1-.4-.2-1.8-.7-3.4-2.1-1.3-1.1-2.1-2.5-2.3-2.9-.2-.4 0-.6.2-.8l.7-.8c.2-.3.3-.5.4-.8.1-.3 0-.6 0-.8l-1.4-3.3c-.3-.8-.7-.8-1-.8z"/></svg>';
+
+export const CONNECTOR_ICON = {
+  DATA_IMAGE: `data:image/svg+xml;charset=US-ASCII,${encodeURIComponent(ICON_SVG)}`,
+  COLOR: '#25D366',
+  SIZE: '90%',
+  POSITION: 'center',
+};
+
+export const BOUND_EVENTS = [
+  'OnImConnectorMessageAdd',
+  'OnImConnectorLineDelete',
+  'OnImConnectorStatusDelete',
+  'OnAppUninstall',
+] as const;
+
+export interface InboundForBitrix {
+  externalMessageId: string;
+  date: number;
+  text: string;
+  files?: Array<{ url: string; name: string }>;
+  user: { id: string; name?: string; phone?: string };
+  chat: { id: string; name?: string; url?: string };
+}
+
+const sendResult = z
+  .object({
+    SUCCESS: z.union([z.boolean(), z.string()]).optional(),
+    DATA: z
+      .object({
+        RESULT: z
+          .array(
+            z
+              .object({
+                SUCCESS: z.union([z.boolean(), z.string()]).optional(),
+                ERRORS: z.unknown().optional(),
+                session: z.object({ ID: z.coerce.string().optional(), CHAT_ID: z.coerce.number().optional() }).loose().optional(),
+              })
+              .loose(),
+          )
+          .optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+export type ElementResult = { ok: true; chatId: number | null } | { ok: false; error: string };
+
+const truthy = (v: unknown): boolean => v === true || v === 'true' || v === 'Y' || v === 1 || v === '1';
+
+/** Names Bitrix24 accepts for connector users: ≤25 chars, letters, spaces, - and ' (reference §3.7). */
+export function connectorUserName(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const clean = name
+    .normalize('NFC')
+    .replace(/[^\p{L}\s'-]/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 25)
+    .trim();
+  return clean || undefined;
+}
+
+export class Bitrix24Connector {
+  constructor(
+    private readonly client: Bitrix24Client,
+    private readonly connectorId: string,
+  ) {}
+
+  get id(): string {
+    return this.connectorId;
+  }
+
+  /** Registers (or re-registers: same ID updates) the connector tile and its settings page. */
+  async register(call: CallFn, name: string, placementHandler: string): Promise<void> {
+    const r = await call<{ result?: unknown; error?: string; error_description?: string }>('imconnector.register', {
+      ID: this.connectorId,
+      NAME: name,
+      ICON: CONNECTOR_ICON,
+      PLACEMENT_HANDLER: placementHandler,
+      CHAT_GROUP: false,
+      NEED_SYSTEM_MESSAGES: true,
+      NEED_SIGNATURE: true,
+    });
+    if (!r || typeof r !== 'object' || !truthy(r.result)) {
+      const code = (r && typeof r === 'object' && r.error) || 'REGISTER_FAILED';
+      throw new ProviderError('bitrix24', 'imconnector.register', `imconnector.register: ${code}`, {
+        providerCode: code,
+        retryable: false,
+      });
+    }
+  }
+
+  /** Binds our events; an existing binding (ERROR_HANDLER_ALREADY_EXIST) counts as done. */
+  async bindEvents(call: CallFn, handler: string): Promise<void> {
+    for (const event of BOUND_EVENTS) {
+      try {
+        await call('event.bind', { event, handler });
+      } catch (err) {
+        if (err instanceof ProviderError && /ALREADY_EXIST/i.test(err.providerCode ?? '')) continue;
+        throw err;
+      }
+    }
+  }
+
+  async activateLine(portalId: number, line: number, data: { id: string; name: string; url: string }): Promise<void> {
+    await this.client.call(portalId, 'imconnector.activate', { CONNECTOR: this.connectorId, LINE: line, ACTIVE: 1 });
+    // Activation wipes earlier data (reference §3.4), so data.set always follows it.
+    await this.client.call(portalId, 'imconnector.connector.data.set', {
+      CONNECTOR: this.connectorId,
+      LINE: line,
+      DATA: { ID: data.id, URL: data.url, URL_IM: data.url, NAME: data.name },
+    });
+  }
+
+  async deactivateLine(portalId: number, line: number): Promise<void> {
+    await this.client.call(portalId, 'imconnector.activate', { CONNECTOR: this.connectorId, LINE: line, ACTIVE: 0 });
+  }
+
+  async lineStatus(portalId: number, line: number): Promise<{ active: boolean; configured: boolean; error: boolean }> {
+    const r = await this.client.call<Record<string, unknown>>(portalId, 'imconnector.status', {
+      CONNECTOR: this.connectorId,
+      LINE: line,
+    });
+    return { active: truthy(r.STATUS), configured: truthy(r.CONFIGURED), error: truthy(r.ERROR) };
+  }
+
+  /** Customer messages into the open line; one result per message, in order (reference §3.7). */
+  async sendMessages(portalId: number, line: number, messages: InboundForBitrix[]): Promise<ElementResult[]> {
+    return this.#messages('imconnector.send.messages', portalId, line, messages);
+  }
+
+  /** Same shape as send; succeeds only for messages Bitrix24 already has (found by message.id, §3.8). */
+  async updateMessages(portalId: number, line: number, messages: InboundForBitrix[]): Promise<ElementResult[]> {
+    return this.#messages('imconnector.update.messages', portalId, line, messages);
+  }
+
+  async #messages(method: string, portalId: number, line: number, messages: InboundForBitrix[]): Promise<ElementResult[]> {
+    const raw = await this.client.call(portalId, method, {
+      CONNECTOR: this.connectorId,
+      LINE: line,
+      MESSAGES: messages.map((m) => ({
+        user: {
+          id: m.user.id,
+          ...(m.user.name ? { name: m.user.name } : {}),
+          ...(m.user.phone ? { phone: m.user.phone } : {}),
+        },
+        message: {
+          id: m.externalMessageId,
+          date: m.date,
+          text: m.text,
+          ...(m.files?.length ? { files: m.files } : {}),
+        },
+        chat: { id: m.chat.id, ...(m.chat.name ? { name: m.chat.name } : {}), ...(m.chat.url ? { url: m.chat.url } : {}) },
+      })),
+    });
+    const parsed = sendResult.safeParse(raw);
+    const results = parsed.success ? (parsed.data.DATA?.RESULT ?? []) : [];
+    return messages.map((_, i) => {
+      const r = results[i];
+      if (!r) return { ok: false, error: 'no result for this message' };
+      if (!truthy(r.SUCCESS)) return { ok: false, error: describeErrors(r.ERRORS) };
+      return { ok: true, chatId: r.session?.CHAT_ID ?? null };
+    });
+  }
+
+  /** Acknowledges an operator message: marks it delivered and stores our ids on it (§3.9). */
+  async ackDelivery(
+    portalId: number,
+    line: number,
+    m: { imChatId: number; imMessageId: number; externalIds: string[]; externalChatId: string; date: number },
+  ): Promise<void> {
+    await this.client.call(portalId, 'imconnector.send.status.delivery', {
+      CONNECTOR: this.connectorId,
+      LINE: line,
+      MESSAGES: [
+        {
+          im: { chat_id: m.imChatId, message_id: m.imMessageId },
+          message: { id: m.externalIds, date: m.date },
+          chat: { id: m.externalChatId },
+        },
+      ],
+    });
+  }
+}
+
+export type CallFn = <T = unknown>(method: string, params?: Record<string, unknown>) => Promise<T>;
+
+function describeErrors(errors: unknown): string {
+  if (Array.isArray(errors)) return errors.map(String).join('; ').slice(0, 300) || 'refused';
+  if (errors && typeof errors === 'object') return Object.values(errors).map(String).join('; ').slice(0, 300);
+  return typeof errors === 'string' && errors ? errors : 'refused';
+}

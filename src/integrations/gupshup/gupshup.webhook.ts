@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { describeIssues, ValidationError } from '../../shared/errors.js';
+
+/**
+ * Parses what Gupshup POSTs to a channel's callback URL (reference/gupshup.md §3) into our own union.
+ * v2 ("Gupshup format") is understood; a v3 (Meta-format) body is recognised and refused by name so the
+ * misconfiguration is visible; unknown v2 types are acknowledged and traced (fail open on new types).
+ */
+
+const text = z.string().max(100_000);
+
+const envelope = z
+  .object({
+    app: z.string().optional(),
+    timestamp: z.coerce.number().optional(),
+    version: z.coerce.number().optional(),
+    type: z.string().min(1),
+    payload: z.unknown(),
+  })
+  .loose();
+
+const inboundMessage = z
+  .object({
+    id: z.string().min(1).max(256),
+    source: z.string().optional(),
+    type: z.string().min(1).max(64),
+    payload: z.record(z.string(), z.unknown()).default({}),
+    sender: z
+      .object({
+        phone: z.string().regex(/^\+?\d{6,20}$/, 'digits with country code'),
+        name: z.string().max(256).optional(),
+        country_code: z.coerce.string().optional(),
+        dial_code: z.coerce.string().optional(),
+      })
+      .loose(),
+    context: z.object({ id: z.string().optional(), gsId: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+
+const messageEvent = z
+  .object({
+    id: z.string().min(1).max(256),
+    gsId: z.string().max(256).optional(),
+    gs_id: z.string().max(256).optional(),
+    type: z.string().min(1).max(32),
+    destination: z.string().max(32).optional(),
+    payload: z
+      .object({
+        code: z.coerce.string().optional(),
+        reason: text.optional(),
+        ts: z.coerce.number().optional(),
+        whatsappMessageId: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+export interface InboundMessage {
+  kind: 'message';
+  app: string | undefined;
+  waMessageId: string;
+  type: string;
+  phone: string;
+  name: string | undefined;
+  content: Record<string, unknown>;
+  timestampMs: number;
+  contextGsId: string | undefined;
+}
+
+export interface StatusEvent {
+  kind: 'status';
+  app: string | undefined;
+  status: string;
+  /** Gupshup's id for our message: gsId when present, else payload.id (enqueued, sync failures). */
+  gupshupId: string;
+  hasGsId: boolean;
+  id: string;
+  destination: string | undefined;
+  code: string | undefined;
+  reason: string | undefined;
+  whatsappMessageId: string | undefined;
+  timestampMs: number;
+}
+
+export interface OtherEvent {
+  kind: 'other';
+  app: string | undefined;
+  type: string;
+  subtype: string | undefined;
+}
+
+export type GupshupCallback = InboundMessage | StatusEvent | OtherEvent;
+
+export function parseGupshupCallback(body: unknown): GupshupCallback {
+  if (body && typeof body === 'object' && ('entry' in body || 'object' in body) && !('type' in body)) {
+    throw new ValidationError('This is a v3 (Meta format) callback; set the Gupshup subscription to version 2');
+  }
+  const env = envelope.safeParse(body);
+  if (!env.success) throw new ValidationError(`Not a Gupshup v2 callback: ${describeIssues(env.error.issues)}`);
+  const e = env.data;
+  const ts = e.timestamp && e.timestamp > 1e11 ? e.timestamp : e.timestamp ? e.timestamp * 1000 : Date.now();
+  if (e.type === 'message') {
+    const m = inboundMessage.safeParse(e.payload);
+    if (!m.success) throw new ValidationError(`Invalid message payload: ${describeIssues(m.error.issues)}`);
+    return {
+      kind: 'message',
+      app: e.app,
+      waMessageId: m.data.id,
+      type: m.data.type,
+      phone: m.data.sender.phone.replace(/^\+/, ''),
+      name: m.data.sender.name,
+      content: m.data.payload,
+      timestampMs: ts,
+      contextGsId: m.data.context?.gsId,
+    };
+  }
+  if (e.type === 'message-event') {
+    const s = messageEvent.safeParse(e.payload);
+    if (!s.success) throw new ValidationError(`Invalid message-event payload: ${describeIssues(s.error.issues)}`);
+    const gs = s.data.gsId ?? s.data.gs_id;
+    return {
+      kind: 'status',
+      app: e.app,
+      status: s.data.type,
+      gupshupId: gs ?? s.data.id,
+      hasGsId: Boolean(gs),
+      id: s.data.id,
+      destination: s.data.destination,
+      code: s.data.payload?.code,
+      reason: s.data.payload?.reason,
+      whatsappMessageId: s.data.payload?.whatsappMessageId,
+      timestampMs: s.data.payload?.ts ? s.data.payload.ts * 1000 : ts,
+    };
+  }
+  const inner = e.payload && typeof e.payload === 'object' ? (e.payload as { type?: unknown }).type : undefined;
+  return { kind: 'other', app: e.app, type: e.type, subtype: typeof inner === 'string' ? inner : undefined };
+}

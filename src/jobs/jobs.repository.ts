@@ -1,0 +1,113 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB, JobRow } from '../shared/db/schema.js';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface NewJob {
+  topic: string;
+  portalId: number | null;
+  payload: Record<string, unknown>;
+  dedupeKey?: string;
+  chatKey?: string;
+  runAt?: Date;
+}
+
+/** Enqueues a job; a job with the same dedupe key is kept once. Returns false when it already existed. */
+export async function enqueueJob(db: Executor, job: NewJob): Promise<boolean> {
+  const res = await db
+    .insertInto('jobs')
+    .values({
+      topic: job.topic,
+      portal_id: job.portalId,
+      payload: JSON.stringify(job.payload),
+      dedupe_key: job.dedupeKey ?? null,
+      chat_key: job.chatKey ?? null,
+      ...(job.runAt ? { run_at: job.runAt } : {}),
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * Claims up to `limit` due jobs for this worker. `SKIP LOCKED` lets many instances claim side by side;
+ * a job whose lease ran out (its worker died) is due again. A job with a chat key is only due when no
+ * older job of the same chat is still open, which keeps each chat in order.
+ */
+export async function claimJobs(db: Kysely<DB>, workerId: string, limit: number, leaseMs: number): Promise<JobRow[]> {
+  const res = await sql<JobRow>`
+    WITH due AS (
+      SELECT j.id FROM jobs j
+      WHERE ((j.status = 'pending' AND j.run_at <= now())
+          OR (j.status = 'running' AND j.locked_until < now()))
+        AND (j.chat_key IS NULL OR NOT EXISTS (
+              SELECT 1 FROM jobs p
+              WHERE p.chat_key = j.chat_key AND p.id < j.id AND p.status IN ('pending', 'running')))
+      ORDER BY j.run_at, j.id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, locked_by = ${workerId},
+      locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+    FROM due WHERE jobs.id = due.id
+    RETURNING jobs.*`.execute(db);
+  return res.rows;
+}
+
+/** Finishes a job only if this worker still holds it (a lease taken over by another worker wins). */
+export async function completeJob(db: Executor, id: number, workerId: string): Promise<boolean> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ status: 'done', finished_at: sql`now()`, updated_at: sql`now()`, locked_until: null, last_error: null })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function retryJob(db: Executor, id: number, workerId: string, delayMs: number, error: string, refundAttempt = false): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({
+      status: 'pending',
+      run_at: sql`now() + make_interval(secs => ${delayMs / 1000})`,
+      last_error: error.slice(0, 1000),
+      locked_until: null,
+      updated_at: sql`now()`,
+      ...(refundAttempt ? { attempts: sql`greatest(attempts - 1, 0)` } : {}),
+    })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .execute();
+}
+
+export async function killJob(db: Executor, id: number, workerId: string, status: 'dead' | 'cancelled', error: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status, last_error: error.slice(0, 1000), finished_at: sql`now()`, locked_until: null, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .execute();
+}
+
+/** Stops a portal's open work (uninstall). */
+export async function cancelPortalJobs(db: Executor, portalId: number, reason: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'cancelled', last_error: reason, finished_at: sql`now()`, updated_at: sql`now()` })
+    .where('portal_id', '=', portalId)
+    .where('status', 'in', ['pending', 'running'])
+    .execute();
+}
+
+export async function countOpenJobs(db: Executor): Promise<number> {
+  const r = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['pending', 'running'])
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

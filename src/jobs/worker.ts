@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Log as Logger } from '../shared/logger.js';
+import { ProviderError } from '../shared/errors.js';
+import type { DB, JobRow } from '../shared/db/schema.js';
+import { claimJobs, completeJob, killJob, retryJob } from './jobs.repository.js';
+
+/**
+ * What a handler says about a job. Expected outcomes are returned, not thrown (house style §5):
+ * `retry` reschedules (backoff unless `delayMs`), `dead` dead-letters it, `cancel` drops work that no
+ * longer applies (portal uninstalled). A thrown ProviderError retries when retryable, else dead-letters;
+ * any other throw retries (a bug or a database hiccup must not lose work) until the attempts run out.
+ */
+export type JobOutcome =
+  | { kind: 'done' }
+  | { kind: 'retry'; error: string; delayMs?: number; countAttempt?: boolean }
+  | { kind: 'dead'; error: string }
+  | { kind: 'cancel'; reason: string };
+
+export interface JobHandler {
+  run(job: JobRow, log: Logger): Promise<JobOutcome>;
+  /** Called once when the job is dead-lettered, to mark the message and write the trace. */
+  onDead?(job: JobRow, error: string): Promise<void>;
+}
+
+export interface WorkerOptions {
+  concurrency: number;
+  pollMs: number;
+  leaseMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export class Worker {
+  readonly id = `w-${randomUUID().slice(0, 8)}`;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #inFlight = 0;
+  #nudged = false;
+  lastTickAt: Date | undefined;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly handlers: Readonly<Record<string, JobHandler>>,
+    private readonly opts: WorkerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Stops claiming and waits for the jobs in hand (at most `graceMs`; a stuck job's lease then expires). */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.#running = false;
+    this.nudge();
+    await Promise.race([this.#loop, new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+
+  /** Wakes the loop now (a webhook just stored work) instead of waiting for the next poll. */
+  nudge(): void {
+    this.#nudged = true;
+    const w = this.#wake;
+    this.#wake = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    w?.();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let claimed = 0;
+      this.#nudged = false;
+      try {
+        claimed = await this.tick();
+      } catch (err) {
+        this.log.error({ err }, 'Worker tick failed; retrying after the poll interval.');
+      }
+      if (!this.#running) break;
+      if ((claimed === 0 && !this.#nudged) || this.#inFlight >= this.opts.concurrency) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          this.#timer = setTimeout(resolve, this.opts.pollMs);
+        });
+      }
+    }
+    while (this.#inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Claims what there is room for and starts it; resolves once the claim is made. Returns the count. */
+  async tick(): Promise<number> {
+    this.lastTickAt = new Date();
+    const room = this.opts.concurrency - this.#inFlight;
+    if (room <= 0) return 0;
+    const jobs = await claimJobs(this.db, this.id, room, this.opts.leaseMs);
+    for (const job of jobs) {
+      this.#inFlight++;
+      void this.#execute(job).finally(() => {
+        this.#inFlight--;
+        if (this.#running) this.nudge();
+      });
+    }
+    return jobs.length;
+  }
+
+  /** Runs every due job to completion, for tests and the demo's deterministic steps. */
+  async drain(maxRounds = 1000): Promise<void> {
+    for (let i = 0; i < maxRounds; i++) {
+      const n = await this.tick();
+      while (this.#inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+      if (n === 0) return;
+    }
+  }
+
+  async #execute(job: JobRow): Promise<void> {
+    const log = this.log.child({ job: job.id, topic: job.topic, attempt: job.attempts, portalId: job.portal_id });
+    const handler = this.handlers[job.topic];
+    let outcome: JobOutcome;
+    if (!handler) {
+      outcome = { kind: 'dead', error: `No handler for topic ${job.topic}` };
+    } else {
+      try {
+        outcome = await handler.run(job, log);
+      } catch (err) {
+        outcome = this.#fromError(err);
+        if (!(err instanceof ProviderError)) log.error({ err }, 'Job handler threw; it will be retried.');
+      }
+    }
+    try {
+      await this.#record(job, outcome, handler, log);
+    } catch (err) {
+      // The lease runs out and another tick takes the job again; handlers are idempotent.
+      log.error({ err }, 'Could not record the job outcome.');
+    }
+  }
+
+  #fromError(err: unknown): JobOutcome {
+    if (err instanceof ProviderError) {
+      const msg = `${err.provider} ${err.providerCode ?? ''} ${err.message}`.trim();
+      return err.retryable
+        ? { kind: 'retry', error: msg, ...(err.opts.retryAfterMs ? { delayMs: err.opts.retryAfterMs } : {}) }
+        : { kind: 'dead', error: msg };
+    }
+    return { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
+  }
+
+  async #record(job: JobRow, outcome: JobOutcome, handler: JobHandler | undefined, log: Logger): Promise<void> {
+    switch (outcome.kind) {
+      case 'done':
+        await completeJob(this.db, job.id, this.id);
+        return;
+      case 'cancel':
+        await killJob(this.db, job.id, this.id, 'cancelled', outcome.reason);
+        log.info({ reason: outcome.reason }, 'Job cancelled.');
+        return;
+      case 'retry': {
+        const counts = outcome.countAttempt !== false;
+        if (counts && job.attempts >= this.opts.maxAttempts) {
+          await this.#dead(job, `${outcome.error} (gave up after ${job.attempts} attempts)`, handler, log);
+          return;
+        }
+        const delay = outcome.delayMs ?? this.backoff(job.attempts);
+        await retryJob(this.db, job.id, this.id, delay, outcome.error, !counts);
+        log.warn({ delayMs: delay, error: outcome.error }, 'Job will be retried.');
+        return;
+      }
+      case 'dead':
+        await this.#dead(job, outcome.error, handler, log);
+        return;
+    }
+  }
+
+  async #dead(job: JobRow, error: string, handler: JobHandler | undefined, log: Logger): Promise<void> {
+    await killJob(this.db, job.id, this.id, 'dead', error);
+    log.error({ error }, 'Job dead-lettered.');
+    await handler?.onDead?.(job, error);
+  }
+
+  /** Exponential backoff with ±20% jitter so retries of many jobs do not arrive together. */
+  backoff(attempts: number): number {
+    const raw = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** Math.max(0, attempts - 1));
+    return Math.round(raw * (0.8 + Math.random() * 0.4));
+  }
+}

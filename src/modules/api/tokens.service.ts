@@ -1,0 +1,125 @@
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import { randomToken, type SecretBox } from '../../shared/crypto.js';
+import type { DB } from '../../shared/db/schema.js';
+import { ForbiddenError, ProviderError, UnauthorizedError, ValidationError, describeIssues, AppError } from '../../shared/errors.js';
+
+/**
+ * Per-portal bearer tokens for the JSON API (SPEC "JSON API auth"). Created from a portal admin's
+ * frontend auth (checked with `profile` on that portal), stored as an HMAC, shown once.
+ */
+const createInput = z.object({
+  DOMAIN: z.string().trim().min(1).max(255),
+  AUTH_ID: z.string().trim().min(1).max(512),
+  member_id: z.string().trim().min(1).max(128),
+  label: z.string().trim().max(100).optional(),
+});
+
+export interface ApiPrincipal {
+  portalId: number;
+  tokenId: number;
+}
+
+export class TokensService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly box: SecretBox,
+    private readonly client: Bitrix24Client,
+  ) {}
+
+  /**
+   * Checks a Bitrix24 frontend auth (what an iframe page is opened with) against the portal it claims
+   * to come from, with `profile`. Returns the portal and whether the user is a portal admin.
+   */
+  async verifyFrontendAuth(input: { DOMAIN: string; AUTH_ID: string; member_id: string }): Promise<{ portalId: number; userId: number | null; admin: boolean }> {
+    const portal = await this.db
+      .selectFrom('portals')
+      .select(['id', 'domain', 'client_endpoint', 'status'])
+      .where('member_id', '=', input.member_id)
+      .executeTakeFirst();
+    if (!portal || portal.status !== 'installed' || portal.domain.toLowerCase() !== input.DOMAIN.toLowerCase()) {
+      throw new UnauthorizedError('Unknown portal: install the app first');
+    }
+    let profile: { ID?: unknown; ADMIN?: unknown };
+    try {
+      profile = await this.client.callWithToken(portal.client_endpoint, input.AUTH_ID, 'profile');
+    } catch (err) {
+      if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
+        throw new UnauthorizedError('The portal did not accept this AUTH_ID');
+      }
+      if (err instanceof ProviderError) throw new AppError('upstream_unavailable', 'Bitrix24 could not check the credentials; try again', 503);
+      throw err;
+    }
+    const admin = profile.ADMIN === true || profile.ADMIN === 'Y' || profile.ADMIN === 'true';
+    return { portalId: portal.id, userId: Number(profile.ID) || null, admin };
+  }
+
+  async create(body: unknown): Promise<{ id: number; token: string }> {
+    const parsed = createInput.safeParse(body ?? {});
+    if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues));
+    const i = parsed.data;
+    const who = await this.verifyFrontendAuth(i);
+    if (!who.admin) throw new ForbiddenError('Only a portal administrator can create API tokens');
+    const token = `wab24_${randomToken(24)}`;
+    const row = await this.db
+      .insertInto('api_tokens')
+      .values({
+        portal_id: who.portalId,
+        token_mac: this.box.mac(token),
+        prefix: token.slice(0, 10),
+        label: i.label ?? null,
+        created_by_user_id: who.userId,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { id: row.id, token };
+  }
+
+  async authenticate(authorization: string | undefined): Promise<ApiPrincipal> {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!m?.[1]) throw new UnauthorizedError('Send Authorization: Bearer <token>');
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .innerJoin('portals', 'portals.id', 'api_tokens.portal_id')
+      .select(['api_tokens.id', 'api_tokens.portal_id', 'api_tokens.revoked_at', 'portals.status'])
+      .where('api_tokens.token_mac', '=', this.box.mac(m[1]))
+      .executeTakeFirst();
+    if (!row || row.revoked_at || row.status !== 'installed') throw new UnauthorizedError('Unknown or revoked token');
+    await this.db
+      .updateTable('api_tokens')
+      .set({ last_used_at: sql`now()` })
+      .where('id', '=', row.id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+      .execute();
+    return { portalId: row.portal_id, tokenId: row.id };
+  }
+
+  async list(portalId: number) {
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .select(['id', 'prefix', 'label', 'created_at', 'last_used_at', 'revoked_at'])
+      .where('portal_id', '=', portalId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      prefix: r.prefix,
+      label: r.label,
+      createdAt: r.created_at.toISOString(),
+      lastUsedAt: r.last_used_at?.toISOString() ?? null,
+      revokedAt: r.revoked_at?.toISOString() ?? null,
+    }));
+  }
+
+  async revoke(portalId: number, id: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: sql`now()` })
+      .where('portal_id', '=', portalId)
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}

@@ -1,0 +1,185 @@
+import type { Kysely } from 'kysely';
+import type { Log as Logger } from '../../shared/logger.js';
+import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import type { Bitrix24Connector, CallFn } from '../../integrations/bitrix24/bitrix24.connector.js';
+import type { SecretBox } from '../../shared/crypto.js';
+import type { DB } from '../../shared/db/schema.js';
+import { ForbiddenError, ProviderError, UnauthorizedError } from '../../shared/errors.js';
+import { toLang, type Lang } from '../../shared/i18n.js';
+import { cancelPortalJobs, enqueueJob } from '../../jobs/jobs.repository.js';
+import type { JobHandler } from '../../jobs/worker.js';
+import { writeTrace } from '../messaging/trace.repository.js';
+import type { Portal, PortalsRepository } from './portals.repository.js';
+
+export interface IframeInstall {
+  domain: string;
+  protocol: string | undefined;
+  lang: string | undefined;
+  accessToken: string;
+  expiresInSec: number;
+  refreshToken: string;
+  serverEndpoint: string | undefined;
+  applicationToken: string | undefined;
+  memberId: string;
+}
+
+export interface EventInstall {
+  memberId: string;
+  domain: string;
+  clientEndpoint: string;
+  serverEndpoint: string | undefined;
+  accessToken: string;
+  refreshToken: string;
+  expiresInSec: number;
+  applicationToken: string;
+  lang: string | undefined;
+  userId: number | undefined;
+}
+
+export interface PortalsServiceDeps {
+  db: Kysely<DB>;
+  repo: PortalsRepository;
+  client: Bitrix24Client;
+  connector: Bitrix24Connector;
+  box: SecretBox;
+  publicUrl: string;
+  appName: string;
+}
+
+/** Install, verify and uninstall portals (C2). */
+export class PortalsService {
+  constructor(private readonly d: PortalsServiceDeps) {}
+
+  get connectorHandler(): string {
+    return `${this.d.publicUrl}/b24/connector`;
+  }
+  get eventsHandler(): string {
+    return `${this.d.publicUrl}/b24/events`;
+  }
+
+  /**
+   * The install wizard's iframe POST. The tokens are proven by using them: the connector registration
+   * and event bindings go to the portal the DOMAIN names, and only when those succeed is anything
+   * stored. An installed portal cannot be re-pointed at another domain by a forged POST.
+   */
+  async installFromIframe(i: IframeInstall, log: Logger): Promise<{ portal: Portal; lang: Lang }> {
+    const clientEndpoint = `${i.protocol === '0' ? 'http' : 'https'}://${i.domain}/rest/`;
+    const existing = await this.d.repo.findByMemberId(i.memberId);
+    if (existing && existing.status !== 'uninstalled' && existing.domain !== i.domain) {
+      log.warn({ memberId: i.memberId }, 'Install POST names another domain than the installed portal; refused.');
+      throw new ForbiddenError('This portal is already installed under another domain');
+    }
+    const call: CallFn = (method, params) => this.d.client.callWithToken(clientEndpoint, i.accessToken, method, params);
+    try {
+      await this.#setup(call);
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 401) {
+        throw new UnauthorizedError('The portal did not accept the installation credentials');
+      }
+      throw err;
+    }
+    const lang = toLang(i.lang);
+    const portal = await this.d.repo.upsertInstall({
+      memberId: i.memberId,
+      domain: i.domain,
+      clientEndpoint,
+      serverEndpoint: i.serverEndpoint ?? null,
+      lang,
+      tokens: {
+        accessToken: i.accessToken,
+        refreshToken: i.refreshToken,
+        expiresAt: new Date(Date.now() + i.expiresInSec * 1000),
+      },
+      applicationToken: i.applicationToken ?? null,
+      userId: null,
+    });
+    await this.d.repo.markInstalled(portal.id);
+    await writeTrace(this.d.db, { portalId: portal.id, step: 'portal_installed', detail: 'connector registered, events bound' });
+    log.info({ portalId: portal.id }, 'Portal installed from the install page.');
+    return { portal, lang };
+  }
+
+  /**
+   * ONAPPINSTALL (installation callback). Stored and answered; the connector registration runs as a
+   * job. A portal that is installed only accepts it with its own application token.
+   */
+  async installFromEvent(e: EventInstall, log: Logger): Promise<void> {
+    const existing = await this.d.repo.findByMemberId(e.memberId);
+    if (
+      existing &&
+      existing.status !== 'uninstalled' &&
+      existing.application_token_mac &&
+      !this.d.box.verifyMac(e.applicationToken, existing.application_token_mac)
+    ) {
+      log.warn({ memberId: e.memberId }, 'ONAPPINSTALL for an installed portal with another application token; refused.');
+      throw new ForbiddenError('Application token does not match this portal');
+    }
+    await this.d.db.transaction().execute(async (trx) => {
+      const portal = await this.d.repo.upsertInstall({
+        memberId: e.memberId,
+        domain: e.domain,
+        clientEndpoint: e.clientEndpoint,
+        serverEndpoint: e.serverEndpoint ?? null,
+        lang: toLang(e.lang),
+        tokens: {
+          accessToken: e.accessToken,
+          refreshToken: e.refreshToken,
+          expiresAt: new Date(Date.now() + e.expiresInSec * 1000),
+        },
+        applicationToken: e.applicationToken,
+        userId: e.userId ?? null,
+      }, trx);
+      await enqueueJob(trx, { topic: 'portal.setup', portalId: portal.id, payload: {}, dedupeKey: `setup:${portal.id}:${Date.now()}` });
+      await writeTrace(trx, { portalId: portal.id, step: 'portal_install_event', detail: 'ONAPPINSTALL stored; setup queued' });
+    });
+  }
+
+  /**
+   * Checks a Bitrix24 event's `auth[application_token]` against the stored one for its member_id,
+   * in constant time (reference §2.3). Unknown portal → 401; wrong or missing token → 403.
+   */
+  async verifyEvent(memberId: string | undefined, applicationToken: string | undefined): Promise<Portal> {
+    if (!memberId) throw new UnauthorizedError('Event without auth[member_id]');
+    const p = await this.d.repo.findByMemberId(memberId);
+    if (!p || p.status === 'uninstalled' || !p.application_token_mac) throw new UnauthorizedError('Unknown portal');
+    if (!applicationToken || !this.d.box.verifyMac(applicationToken, p.application_token_mac)) {
+      throw new ForbiddenError('Application token does not match');
+    }
+    return p;
+  }
+
+  /** ONAPPUNINSTALL: secrets deleted, open work cancelled, channels switched off. */
+  async uninstall(portal: Portal, log: Logger): Promise<void> {
+    await cancelPortalJobs(this.d.db, portal.id, 'app uninstalled');
+    await this.d.repo.purgeSecrets(portal.id);
+    await writeTrace(this.d.db, { portalId: portal.id, step: 'portal_uninstalled', level: 'WARN', detail: 'secrets deleted, work stopped' });
+    log.info({ portalId: portal.id }, 'Portal uninstalled; its secrets were deleted.');
+  }
+
+  async #setup(call: CallFn): Promise<void> {
+    await this.d.connector.register(call, this.d.appName, this.connectorHandler);
+    await this.d.connector.bindEvents(call, this.eventsHandler);
+  }
+
+  /** The `portal.setup` job: registration after an ONAPPINSTALL, with the stored tokens. */
+  setupJob(): JobHandler {
+    return {
+      run: async (job) => {
+        const portalId = job.portal_id;
+        if (portalId === null) return { kind: 'dead', error: 'setup job without portal' };
+        const p = await this.d.repo.findById(portalId);
+        if (!p || p.status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
+        const call: CallFn = (method, params) => this.d.client.call(portalId, method, params);
+        await this.#setup(call);
+        await this.d.repo.markInstalled(portalId);
+        await writeTrace(this.d.db, { portalId, step: 'portal_installed', detail: 'connector registered, events bound' });
+        return { kind: 'done' };
+      },
+      onDead: async (job, error) => {
+        if (job.portal_id === null) return;
+        await this.d.repo.markSetupError(job.portal_id, error);
+        await writeTrace(this.d.db, { portalId: job.portal_id, step: 'portal_setup_failed', level: 'ERROR', detail: error });
+      },
+    };
+  }
+}

@@ -1,0 +1,249 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Deps } from '../composition-root.js';
+import { AppError, ValidationError, describeIssues } from '../shared/errors.js';
+import { t } from '../shared/texts.js';
+import { toLang, type Lang } from '../shared/i18n.js';
+
+/**
+ * Routes Bitrix24 calls: the install page, event delivery, the app page and the connector settings
+ * placement. Pages answer with a localized HTML error page; events answer JSON.
+ */
+
+const iframeQuery = z.object({
+  DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'a portal host name'),
+  PROTOCOL: z.enum(['0', '1']).optional(),
+  LANG: z.string().max(8).optional(),
+  APP_SID: z.string().max(128).optional(),
+});
+const installBody = z.object({
+  AUTH_ID: z.string().min(1).max(512),
+  AUTH_EXPIRES: z.coerce.number().int().positive().max(86_400).default(3600),
+  REFRESH_ID: z.string().min(1).max(512),
+  SERVER_ENDPOINT: z.string().max(512).optional(),
+  APPLICATION_TOKEN: z.string().min(1).max(256).optional(),
+  member_id: z.string().min(1).max(128),
+  PLACEMENT: z.string().max(64).optional(),
+  PLACEMENT_OPTIONS: z.string().max(10_000).optional(),
+});
+
+const eventAuth = z
+  .object({
+    member_id: z.string().min(1).max(128).optional(),
+    application_token: z.string().max(256).optional(),
+    domain: z.string().max(255).optional(),
+    access_token: z.string().max(512).optional(),
+    refresh_token: z.string().max(512).optional(),
+    expires_in: z.coerce.number().optional(),
+    client_endpoint: z.string().max(512).optional(),
+    server_endpoint: z.string().max(512).optional(),
+    user_id: z.coerce.number().optional(),
+  })
+  .loose();
+const eventBody = z.object({ event: z.string().min(1).max(64), data: z.unknown().optional(), auth: eventAuth.optional() }).loose();
+
+const installEventAuth = z.object({
+  member_id: z.string().min(1).max(128),
+  application_token: z.string().min(1).max(256),
+  domain: z.string().min(1).max(255),
+  access_token: z.string().min(1).max(512),
+  refresh_token: z.string().min(1).max(512),
+  expires_in: z.coerce.number().int().positive().default(3600),
+  client_endpoint: z.url(),
+  server_endpoint: z.string().max(512).optional(),
+  user_id: z.coerce.number().optional(),
+});
+
+const operatorMessage = z
+  .object({
+    im: z.object({ chat_id: z.coerce.number().int(), message_id: z.coerce.number().int() }).loose(),
+    message: z
+      .object({
+        user_id: z.coerce.number().int().optional().catch(undefined),
+        text: z.string().max(100_000).optional().default(''),
+        files: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
+      })
+      .loose(),
+    chat: z.object({ id: z.coerce.string().min(1).max(128) }).loose(),
+  })
+  .loose();
+const messageAddData = z
+  .object({
+    CONNECTOR: z.string().min(1),
+    LINE: z.coerce.number().int().nonnegative(),
+    MESSAGES: z.union([z.array(operatorMessage), z.record(z.string(), operatorMessage)]),
+  })
+  .loose();
+
+function pageError(reply: FastifyReply, req: FastifyRequest, lang: Lang, err: unknown) {
+  const status = err instanceof AppError ? err.httpStatus : 500;
+  const message = err instanceof AppError && status < 500 ? err.message : t(lang, 'error.generic');
+  if (status >= 500) req.log.error({ err }, 'Page failed.');
+  return reply.status(status).type('text/html').view('error.eta', { lang, t: (k: string) => t(lang, k), message, requestId: req.id });
+}
+
+export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
+  // The install wizard page (iframe POST, reference §1.2), or the ONAPPINSTALL callback (§1.3).
+  app.post('/b24/install', async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body.event === 'string' && body.event.toUpperCase() === 'ONAPPINSTALL') {
+      return handleInstallEvent(deps, req, reply, body);
+    }
+    const q = iframeQuery.safeParse(req.query ?? {});
+    const lang = toLang(q.success ? q.data.LANG : undefined);
+    try {
+      if (!q.success) throw new ValidationError(describeIssues(q.error.issues));
+      const b = installBody.safeParse(body);
+      if (!b.success) throw new ValidationError(describeIssues(b.error.issues));
+      await deps.portals.installFromIframe(
+        {
+          domain: q.data.DOMAIN,
+          protocol: q.data.PROTOCOL,
+          lang: q.data.LANG,
+          accessToken: b.data.AUTH_ID,
+          expiresInSec: b.data.AUTH_EXPIRES,
+          refreshToken: b.data.REFRESH_ID,
+          serverEndpoint: b.data.SERVER_ENDPOINT,
+          applicationToken: b.data.APPLICATION_TOKEN,
+          memberId: b.data.member_id,
+        },
+        req.log,
+      );
+      return reply.type('text/html').view('install.eta', { lang, t: (k: string) => t(lang, k), bx24Url: 'https://api.bitrix24.com/api/v1/' });
+    } catch (err) {
+      return pageError(reply, req, lang, err);
+    }
+  });
+
+  app.post('/b24/events', async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body.event === 'string' && body.event.toUpperCase() === 'ONAPPINSTALL') {
+      return handleInstallEvent(deps, req, reply, body);
+    }
+    const parsed = eventBody.safeParse(body);
+    if (!parsed.success) throw new ValidationError(`Not a Bitrix24 event: ${describeIssues(parsed.error.issues)}`);
+    const ev = parsed.data;
+    let portal;
+    try {
+      portal = await deps.portals.verifyEvent(ev.auth?.member_id, ev.auth?.application_token);
+    } catch (err) {
+      req.log.warn({ event: ev.event, memberId: ev.auth?.member_id }, 'Bitrix24 event refused: application token check failed.');
+      throw err;
+    }
+    const name = ev.event.toUpperCase();
+    switch (name) {
+      case 'ONIMCONNECTORMESSAGEADD': {
+        const d = messageAddData.safeParse(ev.data);
+        if (!d.success) throw new ValidationError(`Invalid message event: ${describeIssues(d.error.issues)}`);
+        if (d.data.CONNECTOR.toLowerCase() !== deps.config.b24.connectorId) {
+          return reply.send({ ok: true, ignored: 'another connector' });
+        }
+        const list = Array.isArray(d.data.MESSAGES) ? d.data.MESSAGES : Object.values(d.data.MESSAGES);
+        const stored = await deps.messaging.acceptOperatorMessages(
+          portal.id,
+          d.data.LINE,
+          list.map((m) => ({
+            imChatId: m.im.chat_id,
+            imMessageId: m.im.message_id,
+            text: m.message.text,
+            files: Array.isArray(m.message.files) ? m.message.files : m.message.files ? Object.values(m.message.files) : [],
+            externalChatId: m.chat.id,
+            userId: m.message.user_id ?? null,
+          })),
+          req.log,
+        );
+        return reply.send({ ok: true, stored });
+      }
+      case 'ONIMCONNECTORLINEDELETE': {
+        const line = z.coerce.number().int().positive().safeParse(ev.data);
+        if (!line.success) throw new ValidationError('data must be the deleted line id');
+        await deps.channels.lineGone(portal.id, line.data, 'line_deleted');
+        return reply.send({ ok: true });
+      }
+      case 'ONIMCONNECTORSTATUSDELETE': {
+        const d = z
+          .object({ connector: z.string().optional(), CONNECTOR: z.string().optional(), line: z.coerce.number().int().optional(), LINE: z.coerce.number().int().optional() })
+          .loose()
+          .safeParse(ev.data);
+        const line = d.success ? (d.data.line ?? d.data.LINE) : undefined;
+        const connector = d.success ? (d.data.connector ?? d.data.CONNECTOR) : undefined;
+        if (!line) throw new ValidationError('data.line is required');
+        if (connector && connector.toLowerCase() !== deps.config.b24.connectorId) return reply.send({ ok: true, ignored: 'another connector' });
+        await deps.channels.lineGone(portal.id, line, 'connector_disabled_in_bitrix24');
+        return reply.send({ ok: true });
+      }
+      case 'ONAPPUNINSTALL':
+        await deps.portals.uninstall(portal, req.log);
+        return reply.send({ ok: true });
+      default:
+        req.log.info({ event: name }, 'Bitrix24 event not handled by this version; acknowledged.');
+        return reply.send({ ok: true, ignored: name });
+    }
+  });
+
+  // The app's main page and the connector settings placement: opened by Bitrix24 in an iframe.
+  app.post('/b24/app', async (req, reply) => renderPortalPage(deps, req, reply, 'app'));
+  app.post('/b24/connector', async (req, reply) => renderPortalPage(deps, req, reply, 'connector'));
+};
+
+async function handleInstallEvent(deps: Deps, req: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>) {
+  const a = installEventAuth.safeParse(body.auth);
+  if (!a.success) throw new ValidationError(`ONAPPINSTALL without usable auth: ${describeIssues(a.error.issues)}`);
+  const data = (body.data ?? {}) as { LANGUAGE_ID?: unknown };
+  await deps.portals.installFromEvent(
+    {
+      memberId: a.data.member_id,
+      domain: a.data.domain,
+      clientEndpoint: a.data.client_endpoint,
+      serverEndpoint: a.data.server_endpoint,
+      accessToken: a.data.access_token,
+      refreshToken: a.data.refresh_token,
+      expiresInSec: a.data.expires_in,
+      applicationToken: a.data.application_token,
+      lang: typeof data.LANGUAGE_ID === 'string' ? data.LANGUAGE_ID : undefined,
+      userId: a.data.user_id,
+    },
+    req.log,
+  );
+  deps.worker.nudge();
+  return reply.send({ ok: true });
+}
+
+const pageBody = z.object({ AUTH_ID: z.string().min(1).max(512), member_id: z.string().min(1).max(128), PLACEMENT_OPTIONS: z.string().max(10_000).optional() }).loose();
+
+/**
+ * The frontend auth a page is opened with is checked with the portal (`profile`) before anything is
+ * shown. This version shows the portal's state and its channels; the full admin pages build on it.
+ */
+async function renderPortalPage(deps: Deps, req: FastifyRequest, reply: FastifyReply, page: 'app' | 'connector') {
+  const q = iframeQuery.safeParse(req.query ?? {});
+  const lang = toLang(q.success ? q.data.LANG : undefined);
+  try {
+    const b = pageBody.safeParse(req.body ?? {});
+    if (!q.success || !b.success) throw new ValidationError(t(lang, 'error.badAuth'));
+    const who = await deps.tokens.verifyFrontendAuth({ DOMAIN: q.data.DOMAIN, AUTH_ID: b.data.AUTH_ID, member_id: b.data.member_id });
+    const portal = { id: who.portalId };
+    const channels = await deps.channels.list(portal.id);
+    let line: number | null = null;
+    if (page === 'connector' && b.data.PLACEMENT_OPTIONS) {
+      try {
+        const opts = JSON.parse(b.data.PLACEMENT_OPTIONS) as { LINE?: unknown };
+        line = Number(opts.LINE) || null;
+      } catch {
+        throw new ValidationError('PLACEMENT_OPTIONS is not JSON');
+      }
+    }
+    const scheme = q.data.PROTOCOL === '0' ? 'http' : 'https';
+    reply.header('content-security-policy', `frame-ancestors ${scheme}://${q.data.DOMAIN}`);
+    return reply.type('text/html').view(`${page}.eta`, {
+      lang,
+      t: (k: string) => t(lang, k),
+      channels,
+      line,
+      lineChannel: channels.find((c) => c.lineId === line) ?? null,
+      isAdmin: who.admin,
+    });
+  } catch (err) {
+    return pageError(reply, req, lang, err);
+  }
+}

@@ -1,0 +1,159 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The database as Kysely sees it; mirrors migrations/*.sql (test/db-schema.test.ts checks that every
+ * column here exists in the migrated database and vice versa).
+ */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<unknown, string, string>;
+
+export interface PortalsTable {
+  id: Generated<number>;
+  member_id: string;
+  domain: string;
+  client_endpoint: string;
+  server_endpoint: string | null;
+  lang: Generated<string>;
+  access_token_enc: string | null;
+  refresh_token_enc: string | null;
+  token_expires_at: Timestamp | null;
+  application_token_mac: string | null;
+  installed_by_user_id: number | null;
+  status: Generated<'installing' | 'installed' | 'uninstalled'>;
+  setup_error: string | null;
+  rate_drain_per_sec: Generated<number>;
+  rate_burst: Generated<number>;
+  installed_at: Timestamp | null;
+  uninstalled_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  portal_id: number;
+  token_mac: string;
+  prefix: string;
+  label: string | null;
+  created_by_user_id: number | null;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export type ChannelStatus = 'pending' | 'active' | 'interrupted' | 'inactive' | 'deleted';
+
+export interface ChannelsTable {
+  id: Generated<string>;
+  portal_id: number;
+  name: string;
+  gupshup_app_name: string;
+  gupshup_app_id: string | null;
+  source_number: string;
+  api_key_enc: string | null;
+  callback_nonce: string;
+  line_id: number | null;
+  status: Generated<ChannelStatus>;
+  status_reason: string | null;
+  last_webhook_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  deleted_at: Timestamp | null;
+}
+
+export interface ConversationsTable {
+  id: Generated<number>;
+  portal_id: number;
+  channel_id: string;
+  customer_phone: string;
+  customer_name: string | null;
+  bitrix_chat_id: number | null;
+  last_inbound_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  portal_id: number;
+  channel_id: string;
+  conversation_id: number;
+  direction: 'in' | 'out';
+  type: string;
+  status: string;
+  content: Json;
+  wa_message_id: string | null;
+  gupshup_message_id: string | null;
+  bitrix_message_id: number | null;
+  bitrix_chat_id: number | null;
+  attempt_started_at: Timestamp | null;
+  error_code: string | null;
+  error_detail: string | null;
+  customer_ts: Timestamp | null;
+  sent_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  read_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type TraceLevel = 'INFO' | 'WARN' | 'ERROR';
+
+export interface TraceTable {
+  id: Generated<number>;
+  portal_id: number;
+  channel_id: string | null;
+  message_id: number | null;
+  direction: 'in' | 'out' | null;
+  step: string;
+  level: TraceLevel;
+  code: string | null;
+  detail: string | null;
+  created_at: CreatedAt;
+}
+
+export type JobStatus = 'pending' | 'running' | 'done' | 'dead' | 'cancelled';
+
+export interface JobsTable {
+  id: Generated<number>;
+  portal_id: number | null;
+  topic: string;
+  payload: Json;
+  dedupe_key: string | null;
+  chat_key: string | null;
+  status: Generated<JobStatus>;
+  attempts: Generated<number>;
+  run_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  locked_until: Timestamp | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  finished_at: Timestamp | null;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: CreatedAt;
+}
+
+export interface DB {
+  portals: PortalsTable;
+  api_tokens: ApiTokensTable;
+  channels: ChannelsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  trace: TraceTable;
+  jobs: JobsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+export type PortalRow = Selectable<PortalsTable>;
+export type ChannelRow = Selectable<ChannelsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type NewTrace = Insertable<TraceTable>;
+export type PortalUpdate = Updateable<PortalsTable>;

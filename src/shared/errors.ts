@@ -1,0 +1,93 @@
+/**
+ * Domain errors carry a stable code and an HTTP status; routes never build HTTP errors themselves.
+ * One error handler (app.ts) turns them into `{ error: { code, message, requestId } }`.
+ */
+export type ErrorCode =
+  | 'validation_error'
+  | 'bad_request'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'upstream_unavailable'
+  | 'upstream_rejected'
+  | 'internal_error';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly httpStatus: number,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('validation_error', message, 400, details);
+  }
+}
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Missing or invalid credentials') {
+    super('unauthorized', message, 401);
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(message = 'Not allowed') {
+    super('forbidden', message, 403);
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(message = 'Not found') {
+    super('not_found', message, 404);
+  }
+}
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super('conflict', message, 409);
+  }
+}
+
+/**
+ * A failed call to Bitrix24 or Gupshup. Only adapters construct it. `retryable` decides between retry
+ * and dead letter; `authFailure` marks credentials the customer must fix.
+ */
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: 'bitrix24' | 'gupshup',
+    readonly operation: string,
+    message: string,
+    readonly opts: {
+      status?: number | undefined;
+      providerCode?: string | undefined;
+      retryable: boolean;
+      authFailure?: boolean;
+      retryAfterMs?: number | undefined;
+    },
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+  get retryable(): boolean {
+    return this.opts.retryable;
+  }
+  get providerCode(): string | undefined {
+    return this.opts.providerCode;
+  }
+  get status(): number | undefined {
+    return this.opts.status;
+  }
+}
+
+/** Reads a zod error into a short sentence naming the fields at fault. */
+export function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}

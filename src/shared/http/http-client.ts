@@ -1,0 +1,70 @@
+import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+
+/**
+ * The one door for outbound HTTP (Bitrix24, Gupshup). undici with an injected Dispatcher, a timeout on
+ * every call, bodies read once. Callers get status + text and decide what an answer means; transport
+ * failures come back as `TransportError`, which says whether the request may have reached the server.
+ */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    /** True when the request may have been received (timeouts, resets after sending). */
+    readonly outcomeUnknown: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export class HttpClient {
+  constructor(private readonly dispatcher: Dispatcher | undefined = undefined) {}
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const timeout = req.timeoutMs ?? 15_000;
+    try {
+      const res = await request(req.url, {
+        method: req.method,
+        headers: req.headers ?? {},
+        body: req.body ?? null,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, headers: res.headers, text };
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      const causeCode = ((err as { cause?: { code?: string } }).cause?.code ?? '') as string;
+      const notSent =
+        NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has(causeCode) || err instanceof undiciErrors.ConnectTimeoutError;
+      throw new TransportError(`${req.method} ${new URL(req.url).host}: ${code || causeCode || (err as Error).message}`, !notSent, {
+        cause: err,
+      });
+    }
+  }
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
