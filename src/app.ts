@@ -2,11 +2,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { parse as parseQs } from 'qs';
 import type { Deps } from './composition-root.js';
 import { AppError } from './shared/errors.js';
-import { loggerOptions } from './shared/logger.js';
 import { b24Routes } from './routes/b24.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { gupshupRoutes } from './routes/gupshup.routes.js';
@@ -29,11 +28,10 @@ const FASTIFY_CODES: Record<string, string> = {
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { ...loggerOptions(deps.config.logLevel) },
+    loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimit,
     trustProxy: true,
     genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
-    disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
   });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

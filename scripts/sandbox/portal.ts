@@ -43,6 +43,8 @@ export interface SandboxPortalOptions {
   }>;
   lines?: Array<{ ID: number; LINE_NAME: string }>;
   log?: (line: string) => void;
+  /** Addition beyond the shared contract: keep only the last N entries of calls() (long benchmarks). Default: all. */
+  callLogLimit?: number;
 }
 
 export interface PortalChatMessage {
@@ -68,13 +70,20 @@ export interface SandboxPortal {
   readonly memberId: string;
   readonly applicationToken: string;
   close(): Promise<void>;
-  installApp(o: { installUrl: string; mode?: 'ui' | 'callback'; userId?: number }): Promise<{ status: number; body: string }>;
+  installApp(o: {
+    installUrl: string;
+    mode?: 'ui' | 'callback';
+    userId?: number;
+  }): Promise<{ status: number; body: string }>;
   finishInstall(): void;
   uninstallApp(o?: { clean?: boolean }): Promise<Array<{ handler: string; status: number }>>;
   isInstalled(): boolean;
   connectors(): Array<Record<string, unknown>>;
   bindings(): Array<{ event: string; handler: string }>;
-  lineStatus(line: number, connector: string): { active: boolean; data: Record<string, unknown> | null; error: boolean };
+  lineStatus(
+    line: number,
+    connector: string,
+  ): { active: boolean; data: Record<string, unknown> | null; error: boolean };
   messages(filter?: { line?: number; author?: 'customer' | 'operator' }): PortalChatMessage[];
   calls(): Array<{ method: string; status: number; error?: string; at: number; params: unknown }>;
   tokenRefreshes(): number;
@@ -355,7 +364,10 @@ function methodName(raw: string): string {
 }
 
 function likeToRegExp(pattern: string): RegExp {
-  const esc = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const esc = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${esc}$`, 'is');
 }
 
@@ -482,7 +494,13 @@ class Portal implements SandboxPortal {
   private readonly operating = new Map<string, { windowStart: number; sum: number }>();
 
   // records
-  private readonly callLog: Array<{ method: string; status: number; error?: string; at: number; params: unknown }> = [];
+  private readonly callLog: Array<{
+    method: string;
+    status: number;
+    error?: string;
+    at: number;
+    params: unknown;
+  }> = [];
 
   // portal data
   private readonly connectorsById = new Map<string, Record<string, unknown>>();
@@ -494,6 +512,8 @@ class Portal implements SandboxPortal {
   private readonly chatsById = new Map<number, Chat>();
   private readonly connectorUsers = new Map<string, number>();
   private readonly store: StoredMessage[] = [];
+  private readonly storeById = new Map<number, StoredMessage>();
+  private readonly storeByChat = new Map<number, StoredMessage[]>();
   private seq = { chat: 1800, session: 320, message: 86_000, connectorUser: 580, binding: 550 };
 
   private readonly methods: Record<string, (c: Ctx) => Res>;
@@ -506,14 +526,32 @@ class Portal implements SandboxPortal {
     this.log = opts.log ?? (() => undefined);
     this.users = (
       opts.users ?? [
-        { ID: 1, NAME: 'Ana', LAST_NAME: 'Admin', ADMIN: true, EMAIL: 'ana.admin@example.com', WORK_POSITION: 'Administradora', UF_DEPARTMENT: [1] },
-        { ID: 2, NAME: 'Bruno', LAST_NAME: 'Agente', ADMIN: false, EMAIL: 'bruno.agente@example.com', WORK_POSITION: 'Agente', UF_DEPARTMENT: [1] },
+        {
+          ID: 1,
+          NAME: 'Ana',
+          LAST_NAME: 'Admin',
+          ADMIN: true,
+          EMAIL: 'ana.admin@example.com',
+          WORK_POSITION: 'Administradora',
+          UF_DEPARTMENT: [1],
+        },
+        {
+          ID: 2,
+          NAME: 'Bruno',
+          LAST_NAME: 'Agente',
+          ADMIN: false,
+          EMAIL: 'bruno.agente@example.com',
+          WORK_POSITION: 'Agente',
+          UF_DEPARTMENT: [1],
+        },
       ]
     ).map((u) => ({ ...u }));
-    this.lines = (opts.lines ?? [
-      { ID: 1, LINE_NAME: 'Ventas' },
-      { ID: 2, LINE_NAME: 'Soporte' },
-    ]).map((l) => ({ ...l }));
+    this.lines = (
+      opts.lines ?? [
+        { ID: 1, LINE_NAME: 'Ventas' },
+        { ID: 2, LINE_NAME: 'Soporte' },
+      ]
+    ).map((l) => ({ ...l }));
 
     this.methods = {
       // §6 basics
@@ -565,7 +603,8 @@ class Portal implements SandboxPortal {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.log(`sandbox portal: internal error ${e instanceof Error ? e.message : String(e)}`);
-        if (!res.headersSent) this.send(res, 500, { error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
+        if (!res.headersSent)
+          this.send(res, 500, { error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
         else res.end();
       });
     });
@@ -619,7 +658,11 @@ class Portal implements SandboxPortal {
       this.send(res, 413, { error: 'INVALID_REQUEST', error_description: 'Request body too large' });
       return;
     }
-    const params = parseParams(u.search.slice(1), body, String(req.headers['content-type'] ?? '').toLowerCase());
+    const params = parseParams(
+      u.search.slice(1),
+      body,
+      String(req.headers['content-type'] ?? '').toLowerCase(),
+    );
 
     if (/^\/oauth\/token\/?$/.test(u.pathname)) {
       const r = this.oauthToken(params);
@@ -661,8 +704,12 @@ class Portal implements SandboxPortal {
 
   private oauthToken(p: Params): { status: number; body: unknown } {
     const fault = this.takeFault('oauth/token', false);
-    if (fault) return { status: fault.status, body: { error: fault.error, error_description: fault.description } };
-    const err = (status: number, error: string, error_description: string) => ({ status, body: { error, error_description } });
+    if (fault)
+      return { status: fault.status, body: { error: fault.error, error_description: fault.description } };
+    const err = (status: number, error: string, error_description: string) => ({
+      status,
+      body: { error, error_description },
+    });
     const grant = str(p['grant_type']);
     if (!grant) return err(400, 'invalid_request', 'grant_type is required');
     if (str(p['client_id']) !== this.opts.clientId || str(p['client_secret']) !== this.opts.clientSecret) {
@@ -747,9 +794,17 @@ class Portal implements SandboxPortal {
     const method = methodName(rawMethod);
     const start = Date.now();
     const record = (status: number, error?: string) => {
-      const entry: { method: string; status: number; error?: string; at: number; params: unknown } = { method, status, at: start, params };
+      const entry: { method: string; status: number; error?: string; at: number; params: unknown } = {
+        method,
+        status,
+        at: start,
+        params,
+      };
       if (error !== undefined) entry.error = error;
       this.callLog.push(entry);
+      const limit = this.opts.callLogLimit;
+      if (limit !== undefined && this.callLog.length > limit)
+        this.callLog.splice(0, this.callLog.length - limit);
       this.log(`REST ${method} → ${status}${error ? ` ${error}` : ''}`);
     };
     const fail = (e: RestError) => {
@@ -855,7 +910,11 @@ class Portal implements SandboxPortal {
   }
 
   outage(o: { ms: number; status?: number; error?: string }): void {
-    this.outageState = { until: Date.now() + o.ms, status: o.status ?? 503, error: o.error ?? 'QUERY_LIMIT_EXCEEDED' };
+    this.outageState = {
+      until: Date.now() + o.ms,
+      status: o.status ?? 503,
+      error: o.error ?? 'QUERY_LIMIT_EXCEEDED',
+    };
   }
 
   setRate(r: { drainPerSec: number; burst: number } | null): void {
@@ -919,13 +978,25 @@ class Portal implements SandboxPortal {
   }
 
   private mUserGet(c: Ctx, search: boolean): Res {
-    const reserved = new Set(['auth', 'SORT', 'ORDER', 'FILTER', 'ADMIN_MODE', 'SELECT', 'IMAGE_RESIZE', 'START', 'FIND']);
+    const reserved = new Set([
+      'auth',
+      'SORT',
+      'ORDER',
+      'FILTER',
+      'ADMIN_MODE',
+      'SELECT',
+      'IMAGE_RESIZE',
+      'START',
+      'FIND',
+    ]);
     let filter: Record<string, unknown> = {};
     if (isObj(c.p['FILTER'])) filter = { ...c.p['FILTER'] };
     else for (const [k, v] of Object.entries(c.p)) if (!reserved.has(k)) filter[k] = v;
     if (search && c.p['FIND'] !== undefined) filter = { NAME_SEARCH: c.p['FIND'] };
     const rows = this.users.map((u) => ({ u, rec: this.userRecord(u) }));
-    const matches = rows.filter(({ rec }) => Object.entries(filter).every(([k, v]) => userFilterMatch(rec, k, v)));
+    const matches = rows.filter(({ rec }) =>
+      Object.entries(filter).every(([k, v]) => userFilterMatch(rec, k, v)),
+    );
     const sortField = str(c.p['SORT']).toUpperCase() || 'ID';
     const desc = str(c.p['ORDER']).toUpperCase() === 'DESC';
     matches.sort((a, b) => {
@@ -967,7 +1038,8 @@ class Portal implements SandboxPortal {
 
   private mAppOptionSet(c: Ctx): Res {
     const options = obj(c.p['OPTIONS']);
-    if (Object.keys(options).length === 0) throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'options' is null or empty");
+    if (Object.keys(options).length === 0)
+      throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'options' is null or empty");
     for (const [k, v] of Object.entries(options)) this.appOptions.set(k, v);
     return { result: true };
   }
@@ -981,14 +1053,16 @@ class Portal implements SandboxPortal {
   // ------------------------------------------------------------------------------ batch (§6.4)
 
   private mBatch(c: Ctx): Res {
-    if (c.inBatch) throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage');
+    if (c.inBatch)
+      throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage');
     const cmdRaw = c.p['CMD'];
     const entries: Array<[string, unknown]> = Array.isArray(cmdRaw)
       ? cmdRaw.map((v, i) => [String(i), v])
       : isObj(cmdRaw)
         ? Object.entries(cmdRaw)
         : [];
-    if (entries.length > BATCH_MAX) throw new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded');
+    if (entries.length > BATCH_MAX)
+      throw new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded');
     const halt = !phpEmpty(c.p['HALT']);
     const results = new Map<string, unknown>();
     const result: Array<[string, unknown]> = [];
@@ -1003,7 +1077,8 @@ class Portal implements SandboxPortal {
       const method = methodName(q >= 0 ? cmd.slice(0, q) : cmd);
       const subParams = qs.parse(q >= 0 ? cmd.slice(q + 1) : '', QS_OPTS) as Params;
       try {
-        if (method === 'batch') throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage');
+        if (method === 'batch')
+          throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage');
         const fault = this.takeFault(method, false);
         if (fault) throw new RestError(fault.status, fault.error, fault.description);
         const fn = this.methods[method];
@@ -1067,7 +1142,11 @@ class Portal implements SandboxPortal {
     // non-admins bind on behalf of themselves (§2.1 auth_type)
     const effectiveAuthType = !c.user.ADMIN ? c.user.ID : authType;
     const dup = this.bindingList.some(
-      (b) => b.event === event && b.handler === handler && b.authType === effectiveAuthType && b.offline === offline,
+      (b) =>
+        b.event === event &&
+        b.handler === handler &&
+        b.authType === effectiveAuthType &&
+        b.offline === offline,
     );
     // §2.1: re-binding the same event+handler → ERROR_HANDLER_ALREADY_EXIST (reference: "expect it")
     if (dup) throw new RestError(400, 'ERROR_HANDLER_ALREADY_EXIST', 'Handler already exists!');
@@ -1103,7 +1182,8 @@ class Portal implements SandboxPortal {
   // ------------------------------------------------------------------------------ placements (§6.3, §4.7)
 
   private mPlacementBind(c: Ctx): Res {
-    if (!c.user.ADMIN) throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Available only for administrators');
+    if (!c.user.ADMIN)
+      throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Available only for administrators');
     const placement = str(c.p['PLACEMENT']).toUpperCase();
     const handler = str(c.p['HANDLER']);
     if (!placement) throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'PLACEMENT' is null or empty");
@@ -1116,7 +1196,8 @@ class Portal implements SandboxPortal {
   }
 
   private mPlacementUnbind(c: Ctx): Res {
-    if (!c.user.ADMIN) throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Available only for administrators');
+    if (!c.user.ADMIN)
+      throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Available only for administrators');
     const placement = str(c.p['PLACEMENT']).toUpperCase();
     const handler = str(c.p['HANDLER']);
     let count = 0;
@@ -1141,7 +1222,14 @@ class Portal implements SandboxPortal {
     }));
     return [
       ...auto,
-      ...this.placements.map((x) => ({ placement: x.placement, userId: 0, handler: x.handler, options: [], title: x.title, description: '' })),
+      ...this.placements.map((x) => ({
+        placement: x.placement,
+        userId: 0,
+        handler: x.handler,
+        options: [],
+        title: x.title,
+        description: '',
+      })),
     ];
   }
 
@@ -1149,16 +1237,22 @@ class Portal implements SandboxPortal {
 
   private mRegister(c: Ctx): Res {
     // §3.1: failures are HTTP 200 with result.result:false
-    const failed = (error: string, error_description: string): Res => ({ result: { result: false, error, error_description } });
+    const failed = (error: string, error_description: string): Res => ({
+      result: { result: false, error, error_description },
+    });
     const idRaw = str(c.p['ID']).trim();
     if (!idRaw) return failed('CONNECTOR_ID_REQUIRED', 'Connector ID is required');
-    if (idRaw.includes('.')) return failed('APPLICATION_REGISTRATION_ERROR_POINT', 'The connector ID must not contain a dot');
+    if (idRaw.includes('.'))
+      return failed('APPLICATION_REGISTRATION_ERROR_POINT', 'The connector ID must not contain a dot');
     const id = idRaw.toLowerCase();
-    if (!/^[a-z0-9_]+$/.test(id)) return failed('APPLICATION_REGISTRATION_ERROR', 'Connector ID may only contain a-z, 0-9 and _');
+    if (!/^[a-z0-9_]+$/.test(id))
+      return failed('APPLICATION_REGISTRATION_ERROR', 'Connector ID may only contain a-z, 0-9 and _');
     if (phpEmpty(c.p['NAME'])) return failed('NAME_REQUIRED', 'Connector name is required');
     const icon = c.p['ICON'];
-    if (!isObj(icon) || phpEmpty(icon['DATA_IMAGE'])) return failed('ICON_REQUIRED', 'Connector icon (ICON[DATA_IMAGE]) is required');
-    if (phpEmpty(c.p['PLACEMENT_HANDLER'])) return failed('NO_PLACEMENT_HANDLER', 'PLACEMENT_HANDLER is required');
+    if (!isObj(icon) || phpEmpty(icon['DATA_IMAGE']))
+      return failed('ICON_REQUIRED', 'Connector icon (ICON[DATA_IMAGE]) is required');
+    if (phpEmpty(c.p['PLACEMENT_HANDLER']))
+      return failed('NO_PLACEMENT_HANDLER', 'PLACEMENT_HANDLER is required');
     if (BUILTIN_CONNECTORS[id] !== undefined) {
       return failed('GENERAL_CONNECTOR_REGISTRATION_ERROR', 'A built-in connector with this ID exists');
     }
@@ -1172,7 +1266,13 @@ class Portal implements SandboxPortal {
   private mUnregister(c: Ctx): Res {
     const id = str(c.p['ID']).trim().toLowerCase();
     if (!id || !this.connectorsById.has(id)) {
-      return { result: { result: false, error: 'APPLICATION_UNREGISTRATION_ERROR', error_description: 'Connector is not registered' } };
+      return {
+        result: {
+          result: false,
+          error: 'APPLICATION_UNREGISTRATION_ERROR',
+          error_description: 'Connector is not registered',
+        },
+      };
     }
     this.dropConnector(id); // §3.2: also removes the status rows of all lines
     return { result: { result: true } };
@@ -1214,7 +1314,11 @@ class Portal implements SandboxPortal {
 
   private requireProvider(cn: string): void {
     if (!this.connectorsById.has(cn)) {
-      throw new RestError(400, 'IMCONNECTOR_NO_CORRECT_PROVIDER', 'Incorrect connector ID or the connector is not registered');
+      throw new RestError(
+        400,
+        'IMCONNECTOR_NO_CORRECT_PROVIDER',
+        'Incorrect connector ID or the connector is not registered',
+      );
     }
   }
 
@@ -1258,7 +1362,7 @@ class Portal implements SandboxPortal {
     const line = this.argLine(c.p, false); // §3.5: LINE defaults to 0
     this.requireProvider(cn);
     const st = line === 0 ? undefined : this.lineStates.get(this.lineKey(cn, line));
-    const configured = !!st?.active;
+    const configured = !!st?.active && this.lines.some((l) => l.ID === line);
     return {
       result: {
         LINE: line,
@@ -1274,7 +1378,8 @@ class Portal implements SandboxPortal {
     const cn = this.argConnector(c.p);
     const line = this.argLine(c.p);
     const data = c.p['DATA'];
-    if (!isObj(data) || phpEmpty(data)) throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'DATA' is null or empty");
+    if (!isObj(data) || phpEmpty(data))
+      throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'DATA' is null or empty");
     this.requireProvider(cn);
     const key = this.lineKey(cn, line);
     const st = this.lineStates.get(key) ?? { active: false, error: false, data: null };
@@ -1295,7 +1400,10 @@ class Portal implements SandboxPortal {
     return { result: true };
   }
 
-  lineStatus(line: number, connector: string): { active: boolean; data: Record<string, unknown> | null; error: boolean } {
+  lineStatus(
+    line: number,
+    connector: string,
+  ): { active: boolean; data: Record<string, unknown> | null; error: boolean } {
     const st = this.lineStates.get(this.lineKey(connector.toLowerCase(), line));
     if (!st) return { active: false, data: null, error: false };
     return { active: st.active, data: st.data ? { ...st.data } : null, error: st.error };
@@ -1314,14 +1422,16 @@ class Portal implements SandboxPortal {
     const cn = this.argConnector(c.p);
     const line = this.argLine(c.p);
     const list = listOf(c.p['MESSAGES']);
-    if (!list || list.length === 0) throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'MESSAGES' is null or empty");
+    if (!list || list.length === 0)
+      throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'MESSAGES' is null or empty");
     const items = list.map((raw, i) => {
       const el = lowerKeysDeep(raw);
       if (!isObj(el)) throw new RestError(400, 'ERROR_ARGUMENT', `MESSAGES[${i}] is not an array`);
       const out: Record<string, Record<string, unknown>> = {};
       for (const k of needs) {
         const part = el[k];
-        if (!isObj(part)) throw new RestError(400, 'ERROR_ARGUMENT', `Argument 'MESSAGES[${i}][${k}]' is null or empty`);
+        if (!isObj(part))
+          throw new RestError(400, 'ERROR_ARGUMENT', `Argument 'MESSAGES[${i}][${k}]' is null or empty`);
         out[k] = part;
       }
       for (const [k, v] of Object.entries(el)) if (!(k in out) && isObj(v)) out[k] = v;
@@ -1366,9 +1476,16 @@ class Portal implements SandboxPortal {
     return chat;
   }
 
-  private findChat(cn: string, line: number, externalChatId: string, externalUserId: string): Chat | undefined {
+  private findChat(
+    cn: string,
+    line: number,
+    externalChatId: string,
+    externalUserId: string,
+  ): Chat | undefined {
     if (externalUserId) return this.chatsByCode.get(`${cn}|${line}|${externalChatId}|${externalUserId}`);
-    return [...this.chatsByCode.values()].find((x) => x.connector === cn && x.line === line && x.externalChatId === externalChatId);
+    return [...this.chatsByCode.values()].find(
+      (x) => x.connector === cn && x.line === line && x.externalChatId === externalChatId,
+    );
   }
 
   private static files(v: unknown): PortalChatMessage['files'] {
@@ -1429,7 +1546,7 @@ class Portal implements SandboxPortal {
       const mid = message['id'];
       const date = toInt(message['date']);
       this.seq.message += 1;
-      this.store.push({
+      this.addMessage({
         id: this.seq.message,
         chatId: chat.id,
         line,
@@ -1457,7 +1574,11 @@ class Portal implements SandboxPortal {
   }
 
   /** Message lookup by CONNECTOR_MID = message.id inside the element's chat (§3.8). */
-  private findByMid(cn: string, line: number, item: Record<string, Record<string, unknown>>): { chat?: Chat; msg?: StoredMessage; error?: string } {
+  private findByMid(
+    cn: string,
+    line: number,
+    item: Record<string, Record<string, unknown>>,
+  ): { chat?: Chat; msg?: StoredMessage; error?: string } {
     const extUser = str(item['user']?.['id']).trim();
     const extChat = str(item['chat']?.['id']).trim();
     const mid = str(item['message']?.['id']).trim();
@@ -1465,7 +1586,7 @@ class Portal implements SandboxPortal {
     if (!mid) return { error: 'Message ID (message.id) is required' };
     const chat = this.findChat(cn, line, extChat, extUser);
     if (!chat) return { error: 'Chat not found' };
-    const msg = this.store.find((m) => !m.deleted && m.chatId === chat.id && m.connectorMid.includes(mid));
+    const msg = (this.storeByChat.get(chat.id) ?? []).find((m) => !m.deleted && m.connectorMid.includes(mid));
     if (!msg) return { chat, error: `Message ${mid} not found in this chat` };
     return { chat, msg };
   }
@@ -1475,7 +1596,8 @@ class Portal implements SandboxPortal {
     const results = items.map((item) => {
       const found = this.findByMid(cn, line, item);
       const userId = found.chat ? String(found.chat.connectorUserId) : str(item['user']?.['id']);
-      if (!found.msg) return { ...this.echo(item, userId), SUCCESS: false, ERRORS: [found.error ?? 'Message not found'] };
+      if (!found.msg)
+        return { ...this.echo(item, userId), SUCCESS: false, ERRORS: [found.error ?? 'Message not found'] };
       const message = item['message'] ?? {};
       if (message['text'] !== undefined) found.msg.text = str(message['text']);
       if (message['files'] !== undefined) found.msg.files = Portal.files(message['files']);
@@ -1496,7 +1618,11 @@ class Portal implements SandboxPortal {
       };
       if (!found.msg) return { ...base, SUCCESS: false, ERRORS: [found.error ?? 'Message not found'] };
       if (found.msg.author === 'customer' && !this.flag(cn, 'DEL_EXTERNAL_MESSAGES', true)) {
-        return { ...base, SUCCESS: false, ERRORS: ['Deleting external messages is disabled for this connector (DEL_EXTERNAL_MESSAGES)'] };
+        return {
+          ...base,
+          SUCCESS: false,
+          ERRORS: ['Deleting external messages is disabled for this connector (DEL_EXTERNAL_MESSAGES)'],
+        };
       }
       found.msg.deleted = true;
       return { ...base, SUCCESS: true };
@@ -1520,8 +1646,15 @@ class Portal implements SandboxPortal {
         errors.push(`MESSAGES[${i}]: message.id must be an array of external ids`);
         continue;
       }
-      const msg = this.store.find((m) => !m.deleted && m.id === messageId && m.chatId === chatId);
-      if (!msg || msg.connector !== cn || msg.line !== line || msg.author !== 'operator') {
+      const msg = this.storeById.get(messageId);
+      if (
+        !msg ||
+        msg.deleted ||
+        msg.chatId !== chatId ||
+        msg.connector !== cn ||
+        msg.line !== line ||
+        msg.author !== 'operator'
+      ) {
         errors.push(`MESSAGES[${i}]: message ${messageId} not found in chat ${chatId}`);
         continue;
       }
@@ -1607,12 +1740,13 @@ class Portal implements SandboxPortal {
     const dialog = str(c.p['DIALOG_ID']).trim();
     const text = str(c.p['MESSAGE']);
     if (!dialog) throw new RestError(400, 'DIALOG_ID_EMPTY', 'Dialog ID can`t be empty');
-    if (!text.trim() && c.p['ATTACH'] === undefined) throw new RestError(400, 'MESSAGE_EMPTY', 'Message can`t be empty');
+    if (!text.trim() && c.p['ATTACH'] === undefined)
+      throw new RestError(400, 'MESSAGE_EMPTY', 'Message can`t be empty');
     const m = /^chat(\d+)$/.exec(dialog);
     const chat = m ? this.chatsById.get(Number(m[1])) : undefined;
     if (!chat) throw new RestError(400, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
     this.seq.message += 1;
-    this.store.push({
+    this.addMessage({
       id: this.seq.message,
       chatId: chat.id,
       line: chat.line,
@@ -1632,12 +1766,24 @@ class Portal implements SandboxPortal {
     return { result: this.seq.message };
   }
 
+  private addMessage(m: StoredMessage): void {
+    this.store.push(m);
+    this.storeById.set(m.id, m);
+    const list = this.storeByChat.get(m.chatId);
+    if (list) list.push(m);
+    else this.storeByChat.set(m.chatId, [m]);
+  }
+
   messages(filter?: { line?: number; author?: 'customer' | 'operator' }): PortalChatMessage[] {
     return this.store
       .filter((m) => !m.deleted)
       .filter((m) => filter?.line === undefined || m.line === filter.line)
       .filter((m) => filter?.author === undefined || m.author === filter.author)
-      .map(({ deleted: _d, system: _s, ...m }) => ({ ...m, files: m.files.map((f) => ({ ...f })), connectorMid: [...m.connectorMid] }));
+      .map(({ deleted: _d, system: _s, ...m }) => ({
+        ...m,
+        files: m.files.map((f) => ({ ...f })),
+        connectorMid: [...m.connectorMid],
+      }));
   }
 
   // ------------------------------------------------------------------------------ installation (§1)
@@ -1679,7 +1825,12 @@ class Portal implements SandboxPortal {
   }
 
   /** The standard iframe POST (§1.2). */
-  private async iframePost(target: string, userId: number, placement: string, options: Record<string, unknown>): Promise<{ status: number; body: string }> {
+  private async iframePost(
+    target: string,
+    userId: number,
+    placement: string,
+    options: Record<string, unknown>,
+  ): Promise<{ status: number; body: string }> {
     const t = this.newTokens(userId);
     const body = phpHttpBuildQuery({
       AUTH_ID: t.accessToken,
@@ -1697,7 +1848,11 @@ class Portal implements SandboxPortal {
     return r;
   }
 
-  async installApp(o: { installUrl: string; mode?: 'ui' | 'callback'; userId?: number }): Promise<{ status: number; body: string }> {
+  async installApp(o: {
+    installUrl: string;
+    mode?: 'ui' | 'callback';
+    userId?: number;
+  }): Promise<{ status: number; body: string }> {
     const userId = o.userId ?? this.defaultAdmin().ID;
     this.userById(userId);
     if (!this.installed) {
@@ -1830,16 +1985,22 @@ class Portal implements SandboxPortal {
     const operator = o.userId !== undefined ? this.userById(o.userId) : this.defaultOperator();
     let chat = [...this.chatsByCode.values()]
       .reverse()
-      .find((x) => x.line === o.line && x.externalChatId === o.externalChatId && this.connectorsById.has(x.connector));
+      .find(
+        (x) =>
+          x.line === o.line && x.externalChatId === o.externalChatId && this.connectorsById.has(x.connector),
+      );
     if (!chat) {
       const cn = [...this.connectorsById.keys()].find((id) => this.lineUp(id, o.line));
-      if (!cn) throw new Error(`sandbox portal: no chat ${o.externalChatId} on line ${o.line} and no active connector there`);
+      if (!cn)
+        throw new Error(
+          `sandbox portal: no chat ${o.externalChatId} on line ${o.line} and no active connector there`,
+        );
       chat = this.chatFor(cn, o.line, o.externalChatId, o.externalChatId);
     }
     const files = (o.files ?? []).map((f) => ({ name: f.name, link: f.link, type: f.type, size: f.size }));
     this.seq.message += 1;
     const messageId = this.seq.message;
-    this.store.push({
+    this.addMessage({
       id: messageId,
       chatId: chat.id,
       line: chat.line,
@@ -1859,7 +2020,9 @@ class Portal implements SandboxPortal {
     const responses: Array<{ handler: string; status: number }> = [];
     // only the app that registered the connector gets it, only when the line is up (§4)
     if (!this.canDeliver() || !this.lineUp(chat.connector, chat.line)) {
-      this.log(`operatorSend: message ${messageId} not delivered (installed=${this.installed}, finished=${this.finished})`);
+      this.log(
+        `operatorSend: message ${messageId} not delivered (installed=${this.installed}, finished=${this.finished})`,
+      );
       return { messageId, chatId: chat.id, responses };
     }
     const signature = o.signature ?? this.flag(chat.connector, 'NEED_SIGNATURE', true);
@@ -1870,16 +2033,34 @@ class Portal implements SandboxPortal {
     const data = {
       CONNECTOR: chat.connector,
       LINE: String(chat.line),
-      MESSAGES: [{ im: { chat_id: String(chat.id), message_id: String(messageId) }, message, chat: { id: chat.externalChatId } }],
+      MESSAGES: [
+        {
+          im: { chat_id: String(chat.id), message_id: String(messageId) },
+          message,
+          chat: { id: chat.externalChatId },
+        },
+      ],
     };
     for (const b of this.bindingList.filter((x) => x.event === 'ONIMCONNECTORMESSAGEADD' && !x.offline)) {
-      const r = await this.deliver(b.handler, b.id, 'ONIMCONNECTORMESSAGEADD', data, this.eventAuth(b.authType || operator.ID));
+      const r = await this.deliver(
+        b.handler,
+        b.id,
+        'ONIMCONNECTORMESSAGEADD',
+        data,
+        this.eventAuth(b.authType || operator.ID),
+      );
       responses.push({ handler: b.handler, status: r.status });
     }
     return { messageId, chatId: chat.id, responses };
   }
 
-  private deliver(handler: string, handlerId: number, event: string, data: unknown, auth: Record<string, string>): Promise<{ status: number; body: string }> {
+  private deliver(
+    handler: string,
+    handlerId: number,
+    event: string,
+    data: unknown,
+    auth: Record<string, string>,
+  ): Promise<{ status: number; body: string }> {
     const body = phpHttpBuildQuery({
       event,
       event_handler_id: String(handlerId),
@@ -1899,8 +2080,16 @@ class Portal implements SandboxPortal {
   }): Promise<Array<{ handler: string; status: number; body: string }>> {
     const event = o.event.toUpperCase();
     const targets = o.handler
-      ? [{ handler: o.handler, id: this.bindingList.find((b) => b.event === event && b.handler === o.handler)?.id ?? 0, authType: 0 }]
-      : this.bindingList.filter((b) => b.event === event).map((b) => ({ handler: b.handler, id: b.id, authType: b.authType }));
+      ? [
+          {
+            handler: o.handler,
+            id: this.bindingList.find((b) => b.event === event && b.handler === o.handler)?.id ?? 0,
+            authType: 0,
+          },
+        ]
+      : this.bindingList
+          .filter((b) => b.event === event)
+          .map((b) => ({ handler: b.handler, id: b.id, authType: b.authType }));
     const out: Array<{ handler: string; status: number; body: string }> = [];
     for (const t of targets) {
       const auth: Record<string, string> = this.installed
@@ -1921,7 +2110,10 @@ class Portal implements SandboxPortal {
 function userFilterMatch(rec: Record<string, unknown>, rawKey: string, value: unknown): boolean {
   const key = rawKey.toUpperCase();
   if (key === 'NAME_SEARCH' || key === 'FIND') {
-    const hay = [rec['NAME'], rec['LAST_NAME'], rec['SECOND_NAME'], rec['EMAIL'], rec['WORK_POSITION']].map(str).join(' ').toLowerCase();
+    const hay = [rec['NAME'], rec['LAST_NAME'], rec['SECOND_NAME'], rec['EMAIL'], rec['WORK_POSITION']]
+      .map(str)
+      .join(' ')
+      .toLowerCase();
     return str(value)
       .toLowerCase()
       .split(/\s+/)
@@ -1939,7 +2131,8 @@ function userFilterMatch(rec: Record<string, unknown>, rawKey: string, value: un
   const actualRaw = rec[field];
   const actuals = (Array.isArray(actualRaw) ? actualRaw : [actualRaw]).map((x) => str(x).toLowerCase());
   const wants = (listOf(value) ?? [value]).map((x) => str(x).toLowerCase());
-  const anyOf = (pred: (a: string, w: string) => boolean) => actuals.some((a) => wants.some((w) => pred(a, w)));
+  const anyOf = (pred: (a: string, w: string) => boolean) =>
+    actuals.some((a) => wants.some((w) => pred(a, w)));
   const num = (s: string) => Number(s);
   switch (op) {
     case '>=':

@@ -42,5 +42,5 @@ export function bbcodeToWhatsApp(input: string): string {
   }
   s = s.replace(/\[(icon|smile|attach|disk)(=[^\]]*)?[^\]]*\]/gi, '');
   s = s.replace(/&(amp|lt|gt|quot|#39|#91|#93|nbsp);/g, (e) => ENTITIES[e] ?? e);
-  return s.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  return s.replace(/[ \t]+\n/g, '\n').replace(/\n[ \t]+/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
 }

@@ -89,7 +89,14 @@ export class MessagingService {
         .returning('id')
         .executeTakeFirst();
       if (!inserted) {
-        await writeTrace(trx, { portalId: channel.portalId, channelId: channel.id, direction: 'in', step: 'duplicate_ignored', detail: `type ${m.type}` });
+        const original = await trx
+          .selectFrom('messages')
+          .select('id')
+          .where('channel_id', '=', channel.id)
+          .where('direction', '=', 'in')
+          .where('wa_message_id', '=', m.waMessageId)
+          .executeTakeFirst();
+        await writeTrace(trx, { portalId: channel.portalId, channelId: channel.id, messageId: original?.id ?? null, direction: 'in', step: 'duplicate_ignored', detail: 'Gupshup posted it again' });
         return 'duplicate' as const;
       }
       await enqueueJob(trx, {
