@@ -603,9 +603,9 @@ class Portal implements SandboxPortal {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.log(`sandbox portal: internal error ${e instanceof Error ? e.message : String(e)}`);
-        if (!res.headersSent)
+        if (!res.headersSent) {
           this.send(res, 500, { error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
-        else res.end();
+        } else res.end();
       });
     });
   }
@@ -704,8 +704,9 @@ class Portal implements SandboxPortal {
 
   private oauthToken(p: Params): { status: number; body: unknown } {
     const fault = this.takeFault('oauth/token', false);
-    if (fault)
+    if (fault) {
       return { status: fault.status, body: { error: fault.error, error_description: fault.description } };
+    }
     const err = (status: number, error: string, error_description: string) => ({
       status,
       body: { error, error_description },
@@ -803,8 +804,9 @@ class Portal implements SandboxPortal {
       if (error !== undefined) entry.error = error;
       this.callLog.push(entry);
       const limit = this.opts.callLogLimit;
-      if (limit !== undefined && this.callLog.length > limit)
+      if (limit !== undefined && this.callLog.length > limit) {
         this.callLog.splice(0, this.callLog.length - limit);
+      }
       this.log(`REST ${method} → ${status}${error ? ` ${error}` : ''}`);
     };
     const fail = (e: RestError) => {
@@ -1038,8 +1040,9 @@ class Portal implements SandboxPortal {
 
   private mAppOptionSet(c: Ctx): Res {
     const options = obj(c.p['OPTIONS']);
-    if (Object.keys(options).length === 0)
+    if (Object.keys(options).length === 0) {
       throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'options' is null or empty");
+    }
     for (const [k, v] of Object.entries(options)) this.appOptions.set(k, v);
     return { result: true };
   }
@@ -1053,16 +1056,18 @@ class Portal implements SandboxPortal {
   // ------------------------------------------------------------------------------ batch (§6.4)
 
   private mBatch(c: Ctx): Res {
-    if (c.inBatch)
+    if (c.inBatch) {
       throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage');
+    }
     const cmdRaw = c.p['CMD'];
     const entries: Array<[string, unknown]> = Array.isArray(cmdRaw)
       ? cmdRaw.map((v, i) => [String(i), v])
       : isObj(cmdRaw)
         ? Object.entries(cmdRaw)
         : [];
-    if (entries.length > BATCH_MAX)
+    if (entries.length > BATCH_MAX) {
       throw new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded');
+    }
     const halt = !phpEmpty(c.p['HALT']);
     const results = new Map<string, unknown>();
     const result: Array<[string, unknown]> = [];
@@ -1077,8 +1082,9 @@ class Portal implements SandboxPortal {
       const method = methodName(q >= 0 ? cmd.slice(0, q) : cmd);
       const subParams = qs.parse(q >= 0 ? cmd.slice(q + 1) : '', QS_OPTS) as Params;
       try {
-        if (method === 'batch')
+        if (method === 'batch') {
           throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage');
+        }
         const fault = this.takeFault(method, false);
         if (fault) throw new RestError(fault.status, fault.error, fault.description);
         const fn = this.methods[method];
@@ -1182,8 +1188,9 @@ class Portal implements SandboxPortal {
   // ------------------------------------------------------------------------------ placements (§6.3, §4.7)
 
   private mPlacementBind(c: Ctx): Res {
-    if (!c.user.ADMIN)
+    if (!c.user.ADMIN) {
       throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Available only for administrators');
+    }
     const placement = str(c.p['PLACEMENT']).toUpperCase();
     const handler = str(c.p['HANDLER']);
     if (!placement) throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'PLACEMENT' is null or empty");
@@ -1196,8 +1203,9 @@ class Portal implements SandboxPortal {
   }
 
   private mPlacementUnbind(c: Ctx): Res {
-    if (!c.user.ADMIN)
+    if (!c.user.ADMIN) {
       throw new RestError(403, 'ACCESS_DENIED', 'Access denied! Available only for administrators');
+    }
     const placement = str(c.p['PLACEMENT']).toUpperCase();
     const handler = str(c.p['HANDLER']);
     let count = 0;
@@ -1242,17 +1250,21 @@ class Portal implements SandboxPortal {
     });
     const idRaw = str(c.p['ID']).trim();
     if (!idRaw) return failed('CONNECTOR_ID_REQUIRED', 'Connector ID is required');
-    if (idRaw.includes('.'))
+    if (idRaw.includes('.')) {
       return failed('APPLICATION_REGISTRATION_ERROR_POINT', 'The connector ID must not contain a dot');
+    }
     const id = idRaw.toLowerCase();
-    if (!/^[a-z0-9_]+$/.test(id))
+    if (!/^[a-z0-9_]+$/.test(id)) {
       return failed('APPLICATION_REGISTRATION_ERROR', 'Connector ID may only contain a-z, 0-9 and _');
+    }
     if (phpEmpty(c.p['NAME'])) return failed('NAME_REQUIRED', 'Connector name is required');
     const icon = c.p['ICON'];
-    if (!isObj(icon) || phpEmpty(icon['DATA_IMAGE']))
+    if (!isObj(icon) || phpEmpty(icon['DATA_IMAGE'])) {
       return failed('ICON_REQUIRED', 'Connector icon (ICON[DATA_IMAGE]) is required');
-    if (phpEmpty(c.p['PLACEMENT_HANDLER']))
+    }
+    if (phpEmpty(c.p['PLACEMENT_HANDLER'])) {
       return failed('NO_PLACEMENT_HANDLER', 'PLACEMENT_HANDLER is required');
+    }
     if (BUILTIN_CONNECTORS[id] !== undefined) {
       return failed('GENERAL_CONNECTOR_REGISTRATION_ERROR', 'A built-in connector with this ID exists');
     }
@@ -1378,8 +1390,9 @@ class Portal implements SandboxPortal {
     const cn = this.argConnector(c.p);
     const line = this.argLine(c.p);
     const data = c.p['DATA'];
-    if (!isObj(data) || phpEmpty(data))
+    if (!isObj(data) || phpEmpty(data)) {
       throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'DATA' is null or empty");
+    }
     this.requireProvider(cn);
     const key = this.lineKey(cn, line);
     const st = this.lineStates.get(key) ?? { active: false, error: false, data: null };
@@ -1422,16 +1435,18 @@ class Portal implements SandboxPortal {
     const cn = this.argConnector(c.p);
     const line = this.argLine(c.p);
     const list = listOf(c.p['MESSAGES']);
-    if (!list || list.length === 0)
+    if (!list || list.length === 0) {
       throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'MESSAGES' is null or empty");
+    }
     const items = list.map((raw, i) => {
       const el = lowerKeysDeep(raw);
       if (!isObj(el)) throw new RestError(400, 'ERROR_ARGUMENT', `MESSAGES[${i}] is not an array`);
       const out: Record<string, Record<string, unknown>> = {};
       for (const k of needs) {
         const part = el[k];
-        if (!isObj(part))
+        if (!isObj(part)) {
           throw new RestError(400, 'ERROR_ARGUMENT', `Argument 'MESSAGES[${i}][${k}]' is null or empty`);
+        }
         out[k] = part;
       }
       for (const [k, v] of Object.entries(el)) if (!(k in out) && isObj(v)) out[k] = v;
@@ -1596,8 +1611,9 @@ class Portal implements SandboxPortal {
     const results = items.map((item) => {
       const found = this.findByMid(cn, line, item);
       const userId = found.chat ? String(found.chat.connectorUserId) : str(item['user']?.['id']);
-      if (!found.msg)
+      if (!found.msg) {
         return { ...this.echo(item, userId), SUCCESS: false, ERRORS: [found.error ?? 'Message not found'] };
+      }
       const message = item['message'] ?? {};
       if (message['text'] !== undefined) found.msg.text = str(message['text']);
       if (message['files'] !== undefined) found.msg.files = Portal.files(message['files']);
@@ -1740,8 +1756,9 @@ class Portal implements SandboxPortal {
     const dialog = str(c.p['DIALOG_ID']).trim();
     const text = str(c.p['MESSAGE']);
     if (!dialog) throw new RestError(400, 'DIALOG_ID_EMPTY', 'Dialog ID can`t be empty');
-    if (!text.trim() && c.p['ATTACH'] === undefined)
+    if (!text.trim() && c.p['ATTACH'] === undefined) {
       throw new RestError(400, 'MESSAGE_EMPTY', 'Message can`t be empty');
+    }
     const m = /^chat(\d+)$/.exec(dialog);
     const chat = m ? this.chatsById.get(Number(m[1])) : undefined;
     if (!chat) throw new RestError(400, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
@@ -1991,10 +2008,11 @@ class Portal implements SandboxPortal {
       );
     if (!chat) {
       const cn = [...this.connectorsById.keys()].find((id) => this.lineUp(id, o.line));
-      if (!cn)
+      if (!cn) {
         throw new Error(
           `sandbox portal: no chat ${o.externalChatId} on line ${o.line} and no active connector there`,
         );
+      }
       chat = this.chatFor(cn, o.line, o.externalChatId, o.externalChatId);
     }
     const files = (o.files ?? []).map((f) => ({ name: f.name, link: f.link, type: f.type, size: f.size }));

@@ -40,6 +40,7 @@ export class Worker {
   #loop: Promise<void> | undefined;
   #inFlight = 0;
   #nudged = false;
+  #stopping: Promise<void> | undefined;
   lastTickAt: Date | undefined;
 
   constructor(
@@ -55,15 +56,19 @@ export class Worker {
 
   start(): void {
     if (this.#running) return;
+    this.#stopping = undefined;
     this.#running = true;
     this.#loop = this.#run();
   }
 
   /** Stops claiming and waits for the jobs in hand (at most `graceMs`; a stuck job's lease then expires). */
-  async stop(graceMs = 10_000): Promise<void> {
-    this.#running = false;
-    this.nudge();
-    await Promise.race([this.#loop, new Promise((r) => setTimeout(r, graceMs).unref())]);
+  stop(graceMs = 10_000): Promise<void> {
+    if (!this.#stopping) {
+      this.#running = false;
+      this.nudge();
+      this.#stopping = Promise.race([this.#loop, new Promise<void>((r) => setTimeout(r, graceMs).unref())]).then(() => undefined);
+    }
+    return this.#stopping;
   }
 
   /** Wakes the loop now (a webhook just stored work) instead of waiting for the next poll. */
