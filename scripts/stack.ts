@@ -84,7 +84,7 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 20_000
   let last: T | undefined;
   while (Date.now() - start < timeoutMs) {
     last = await check();
-    if (last) return last as NonNullable<T>;
+    if (last) return last;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);

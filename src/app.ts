@@ -27,8 +27,10 @@ const FASTIFY_CODES: Record<string, string> = {
 };
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  // Typed as Fastify's logger so the instance's type stays the default one routes are written for.
+  const loggerInstance: FastifyBaseLogger = deps.log;
   const app = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: deps.config.bodyLimit,
     trustProxy: true,
     genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,

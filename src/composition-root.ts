@@ -55,7 +55,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const gupshup = new GupshupClient(http, config.gupshup.apiUrl);
   const channels = new ChannelsService(db, box, connector, config.publicUrl);
   const portals = new PortalsService({ db, repo: portalsRepo, client: bitrix, connector, box, publicUrl: config.publicUrl, appName: APP_NAME });
-  let worker: Worker | undefined;
+  // The services nudge the worker when they store work; the worker needs the services' handlers.
+  const workerRef: { current?: Worker } = {};
   const messaging = new MessagingService({
     db,
     channels,
@@ -64,10 +65,10 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     inFlightGraceMs: config.worker.inFlightGraceMs,
     ...(o.hooks ? { hooks: o.hooks } : {}),
     nudge: () => {
-      if (worker?.running) worker.nudge();
+      if (workerRef.current?.running) workerRef.current.nudge();
     },
   });
-  worker = new Worker(
+  const worker = new Worker(
     db,
     {
       'portal.setup': portals.setupJob(),
@@ -79,6 +80,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     config.worker,
     log.child({ component: 'worker' }),
   );
+  workerRef.current = worker;
   const tokens = new TokensService(db, box, bitrix);
   const w = worker;
   return {

@@ -13,10 +13,17 @@ import { writeTrace } from '../modules/messaging/trace.repository.js';
 export const gupshupRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   app.post<{ Params: { channelId: string; secret: string } }>('/webhooks/gupshup/:channelId/:secret', async (req, reply) => {
     const channel = await deps.channels.authenticateCallback(req.params.channelId, req.params.secret);
-    if (!req.body || typeof req.body !== 'object') {
-      throw new AppError('bad_request', 'Expected a JSON body', 400);
+    // Gupshup sends application/json; a JSON body under another text type is read all the same.
+    let body: unknown = req.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body) as unknown;
+      } catch {
+        throw new AppError('bad_request', 'Expected a JSON body', 400);
+      }
     }
-    const cb = parseGupshupCallback(req.body);
+    if (!body || typeof body !== 'object') throw new AppError('bad_request', 'Expected a JSON body', 400);
+    const cb = parseGupshupCallback(body);
     if (cb.app && cb.app.toLowerCase() !== channel.appName.toLowerCase()) {
       req.log.warn({ channelId: channel.id }, 'Gupshup callback for another app refused.');
       throw new AppError('forbidden', 'This callback belongs to another Gupshup app', 403);
