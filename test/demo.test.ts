@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** `npm run demo` itself, as a user runs it: embedded PostgreSQL in a fresh folder, exit code 0. */
+describe('npm run demo', () => {
+  it('relays the scripted conversation and exits 0 with every message in its final state', async () => {
+    const dataDir = await mkdtemp(path.resolve('test/.tmp/demo-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+    delete env.DATABASE_URL;
+    delete env.PORT;
+    try {
+      const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', (c) => resolve({ code: c, out }));
+      });
+      expect(out).toContain('Every message reached its final state');
+      expect(out).toMatch(/5 delivered to Bitrix24/);
+      expect(out).toMatch(/0 lost, 0 delivered twice/);
+      expect(out).toMatch(/status_failed \[1002\]/);
+      // No message text in the trace section.
+      expect(out.slice(out.indexOf('Trace'))).not.toContain('zapatilla');
+      expect(code).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
