@@ -36,7 +36,7 @@ const envSchema = z.object({
   PAYPAL_CLIENT_SECRET: z.string().optional().describe('PayPal client secret'),
   PAYPAL_API_URL: optionalUrl.describe('PayPal API base URL'),
   SMSAPI_URL: optionalUrl.describe('SMSAPI base URL'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Process log level (pino)'),
   WORKER_ENABLED: z
     .enum(['true', 'false'])
     .default('true')
@@ -88,7 +88,13 @@ const trimSlash = (u: string): string => u.replace(/\/+$/, '');
 export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Config['worker']> = {}): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = i.path.join('.') || '(env)';
+        const missing = i.code === 'invalid_type' && (env[name] === undefined || env[name] === '');
+        return `${name}: ${missing ? 'is required' : i.message}`;
+      }),
+    );
   }
   const e = parsed.data;
   return Object.freeze({

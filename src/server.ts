@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { createDeps } from './composition-root.js';
@@ -44,6 +45,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
 if (isMain) {
+  // A .env file beside the project is read into the environment when there is one.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const { stop } = await startServer();
   closeWithGrace({ delay: 15_000 }, async ({ err }) => {
     if (err) process.stderr.write(`Shutting down after an error: ${String(err)}\n`);
