@@ -73,11 +73,17 @@ async function main(): Promise<number> {
   };
 
   try {
-    say(`${green('✔')} App on ${s.url}, sandbox portal on ${s.portal.url}, sandbox Gupshup on ${s.gupshup.url}`);
+    say(
+      `${green('✔')} App on ${s.url}, sandbox portal on ${s.portal.url}, sandbox Gupshup on ${s.gupshup.url}`,
+    );
     const token = await installAndToken(s);
-    say(`${green('✔')} Installed into the portal ${s.portal.domain}: connector registered, events bound, install finished`);
+    say(
+      `${green('✔')} Installed into the portal ${s.portal.domain}: connector registered, events bound, install finished`,
+    );
     const ch = await connectChannel(s, token, 1);
-    say(`${green('✔')} Channel "Tienda 1" (+${ch.sourceNumber}) active on open line 1; Gupshup calls ${dim(ch.callbackUrl.replace(/[^/]+$/, '…'))}`);
+    say(
+      `${green('✔')} Channel "Tienda 1" (+${ch.sourceNumber}) active on open line 1; Gupshup calls ${dim(ch.callbackUrl.replace(/[^/]+$/, '…'))}`,
+    );
     say();
     await conversation(s, ch.appName);
     const ok = await report(s, token, started);
@@ -107,7 +113,11 @@ async function conversation(s: Stack, appName: string): Promise<void> {
   const customerSees = (phone: string, n: number) =>
     waitFor(() => s.gupshup.sent({ destination: phone }).length >= n, 30_000, `message ${n} to the customer`);
   const agentSees = (phone: string, n: number) =>
-    waitFor(() => s.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === phone).length >= n, 30_000, `customer message ${n} in Bitrix24`);
+    waitFor(
+      () => s.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === phone).length >= n,
+      30_000,
+      `customer message ${n} in Bitrix24`,
+    );
   const customer = async (phone: string, name: string, text: string, n: number, times = 1) => {
     say(`${c(36, '📱 ' + name)}: ${text}${times > 1 ? dim(`   (Gupshup posts it ${times}×)`) : ''}`);
     await s.gupshup.customerSends({ appName, from: phone, name, text, times });
@@ -131,16 +141,24 @@ async function conversation(s: Stack, appName: string): Promise<void> {
   await customer(MARIA, 'María López', '¡Genial, gracias! 🙌', 4);
   await customer(JORGE, 'Jorge Díaz', 'Hola', 1);
   say(dim('   ⚡ Gupshup will report 1002: this number is not on WhatsApp any more'));
-  s.gupshup.failNextDelivery({ destination: JORGE, code: 1002, reason: 'Number Does Not Exist On WhatsApp', stage: 'sync' });
+  s.gupshup.failNextDelivery({
+    destination: JORGE,
+    code: 1002,
+    reason: 'Number Does Not Exist On WhatsApp',
+    stage: 'sync',
+  });
   await agent(JORGE, 'Hola Jorge, ¿en qué te ayudo?', 1);
 }
 
 const EXPECTED_FINAL: Record<'in' | 'out', string[]> = { in: ['delivered'], out: ['read'] };
 
 async function report(s: Stack, token: string, started: number): Promise<boolean> {
-  const load = async () => (await api<{ items: Item[] }>(s, token, 'GET', '/messages?limit=200')).body.items.reverse();
+  const load = async () =>
+    (await api<{ items: Item[] }>(s, token, 'GET', '/messages?limit=200')).body.items.reverse();
   const settled = (items: Item[]) =>
-    items.every((m) => (m.error?.code === '1002' ? m.status === 'failed' : EXPECTED_FINAL[m.direction].includes(m.status)));
+    items.every((m) =>
+      m.error?.code === '1002' ? m.status === 'failed' : EXPECTED_FINAL[m.direction].includes(m.status),
+    );
   let items: Item[] = [];
   try {
     await waitFor(async () => settled((items = await load())), 45_000, 'final statuses');
@@ -151,14 +169,23 @@ async function report(s: Stack, token: string, started: number): Promise<boolean
 
   say();
   say(bold('Trace') + dim(' (GET /api/v1/messages: every step of every message, no message text)'));
-  const t0 = items.length ? Math.min(...items.flatMap((m) => m.history.map((h) => Date.parse(h.at)))) : Date.now();
+  const t0 = items.length
+    ? Math.min(...items.flatMap((m) => m.history.map((h) => Date.parse(h.at))))
+    : Date.now();
   for (const m of items) {
     const arrow = m.direction === 'in' ? 'WhatsApp → Bitrix24' : 'Bitrix24 → WhatsApp';
     say(`  ${bold(`#${m.id}`)} ${arrow}  ${statusColor(m.status)}`);
     for (const h of m.history) {
       const at = `+${((Date.parse(h.at) - t0) / 1000).toFixed(2)}s`.padStart(8);
-      const lvl = h.level === 'ERROR' ? red(h.level) : h.level === 'WARN' ? yellow(h.level.padEnd(5)) : dim(h.level.padEnd(5));
-      say(`      ${dim(at)} ${lvl} ${h.step}${h.code ? ` [${h.code}]` : ''}${h.detail ? dim(`  ${h.detail}`) : ''}`);
+      const lvl =
+        h.level === 'ERROR'
+          ? red(h.level)
+          : h.level === 'WARN'
+            ? yellow(h.level.padEnd(5))
+            : dim(h.level.padEnd(5));
+      say(
+        `      ${dim(at)} ${lvl} ${h.step}${h.code ? ` [${h.code}]` : ''}${h.detail ? dim(`  ${h.detail}`) : ''}`,
+      );
     }
   }
   const inbound = items.filter((m) => m.direction === 'in');
@@ -169,14 +196,25 @@ async function report(s: Stack, token: string, started: number): Promise<boolean
   const AGENT_MESSAGES = 3;
   const lost = CUSTOMER_MESSAGES - bitrixCustomer + (AGENT_MESSAGES - Math.min(waSent, AGENT_MESSAGES));
   const twice = Math.max(0, bitrixCustomer - CUSTOMER_MESSAGES) + Math.max(0, waSent - AGENT_MESSAGES);
-  const ok = settled(items) && inbound.length === CUSTOMER_MESSAGES && outbound.length === AGENT_MESSAGES && lost === 0 && twice === 0;
+  const ok =
+    settled(items) &&
+    inbound.length === CUSTOMER_MESSAGES &&
+    outbound.length === AGENT_MESSAGES &&
+    lost === 0 &&
+    twice === 0;
   say();
   say(bold('Summary'));
-  say(`  Customer → agent: ${inbound.length} messages, ${inbound.filter((m) => m.status === 'delivered').length} delivered to Bitrix24 (Bitrix24 holds ${bitrixCustomer}; the duplicate webhook was ignored)`);
-  say(`  Agent → customer: ${outbound.length} messages, ${outbound.filter((m) => m.status === 'read').length} read, ${outbound.filter((m) => m.status === 'failed').length} failed with its reason shown (Gupshup accepted ${waSent} sends)`);
+  say(
+    `  Customer → agent: ${inbound.length} messages, ${inbound.filter((m) => m.status === 'delivered').length} delivered to Bitrix24 (Bitrix24 holds ${bitrixCustomer}; the duplicate webhook was ignored)`,
+  );
+  say(
+    `  Agent → customer: ${outbound.length} messages, ${outbound.filter((m) => m.status === 'read').length} read, ${outbound.filter((m) => m.status === 'failed').length} failed with its reason shown (Gupshup accepted ${waSent} sends)`,
+  );
   const retries = items.flatMap((m) => m.history).filter((h) => h.step === 'retry_scheduled').length;
   say(`  Upstream faults ridden out with ${retries} retries: ${lost} lost, ${twice} delivered twice`);
-  say(`  ${ok ? green('✔ Every message reached its final state') : red('✘ Some messages did not reach their final state')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `  ${ok ? green('✔ Every message reached its final state') : red('✘ Some messages did not reach their final state')} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return ok;
 }
 

@@ -38,7 +38,9 @@ export interface Stack {
 }
 
 export async function startStack(o: StackOptions): Promise<Stack> {
-  const portal = o.shareWith?.portal ?? (await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET, ...o.portal }));
+  const portal =
+    o.shareWith?.portal ??
+    (await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET, ...o.portal }));
   const gupshup = o.shareWith?.gupshup ?? (await startSandboxGupshup(o.gupshup ?? {}));
   const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -53,7 +55,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
       B24_OAUTH_URL: portal.oauthUrl,
       GUPSHUP_API_URL: gupshup.url,
-      LOG_LEVEL: o.logLevel ?? 'silent',
+      LOG_LEVEL: o.logLevel ?? process.env.STACK_LOG_LEVEL ?? 'silent',
       WORKER_POLL_MS: '50',
     },
     { backoffBaseMs: 200, backoffMaxMs: 3_000, leaseMs: 30_000, ...o.workerConfig },
@@ -79,7 +81,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 }
 
 /** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const start = Date.now();
   let last: T | undefined;
   while (Date.now() - start < timeoutMs) {
@@ -95,13 +101,23 @@ export async function installAndToken(s: Stack, mode: 'ui' | 'callback' = 'ui'):
   const res = await s.portal.installApp({ installUrl: `${s.url}/b24/install`, mode });
   if (res.status !== 200) throw new Error(`install page answered ${res.status}: ${res.body.slice(0, 300)}`);
   if (mode === 'ui') {
-    if (!res.body.includes('BX24.installFinish')) throw new Error('install page does not finish the installation');
+    if (!res.body.includes('BX24.installFinish')) {
+      throw new Error('install page does not finish the installation');
+    }
     s.portal.finishInstall();
   } else {
-    await waitFor(async () => {
-      const p = await s.deps.db.selectFrom('portals').select('status').where('member_id', '=', s.portal.memberId).executeTakeFirst();
-      return p?.status === 'installed';
-    }, 20_000, 'portal setup job');
+    await waitFor(
+      async () => {
+        const p = await s.deps.db
+          .selectFrom('portals')
+          .select('status')
+          .where('member_id', '=', s.portal.memberId)
+          .executeTakeFirst();
+        return p?.status === 'installed';
+      },
+      20_000,
+      'portal setup job',
+    );
   }
   return createToken(s);
 }
@@ -114,19 +130,37 @@ export async function createToken(s: Stack, userId = 1): Promise<string> {
     body: JSON.stringify(auth),
   });
   const body = (await r.json()) as { token?: string };
-  if (r.status !== 201 || !body.token) throw new Error(`token creation answered ${r.status}: ${JSON.stringify(body)}`);
+  if (r.status !== 201 || !body.token) {
+    throw new Error(`token creation answered ${r.status}: ${JSON.stringify(body)}`);
+  }
   return body.token;
 }
 
 /** The frontend auth an iframe page would get: a fresh token of that portal user. */
-export async function frontendAuth(s: Stack, userId = 1): Promise<{ DOMAIN: string; AUTH_ID: string; member_id: string }> {
-  return { DOMAIN: s.portal.domain, AUTH_ID: s.portal.issueTokens({ userId }).accessToken, member_id: s.portal.memberId };
+export async function frontendAuth(
+  s: Stack,
+  userId = 1,
+): Promise<{ DOMAIN: string; AUTH_ID: string; member_id: string }> {
+  return {
+    DOMAIN: s.portal.domain,
+    AUTH_ID: s.portal.issueTokens({ userId }).accessToken,
+    member_id: s.portal.memberId,
+  };
 }
 
-export async function api<T = unknown>(s: Stack, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T = unknown>(
+  s: Stack,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const r = await fetch(`${s.url}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await r.text();
@@ -152,7 +186,9 @@ export async function connectChannel(s: Stack, token: string, line = 1, n = 1): 
     sourceNumber,
     apiKey,
   });
-  if (created.status !== 201) throw new Error(`channel creation answered ${created.status}: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201) {
+    throw new Error(`channel creation answered ${created.status}: ${JSON.stringify(created.body)}`);
+  }
   s.gupshup.setCallbackUrl(appName, created.body.callbackUrl);
   const act = await api(s, token, 'POST', `/channels/${created.body.id}/activate`, { lineId: line });
   if (act.status !== 200) throw new Error(`activation answered ${act.status}: ${JSON.stringify(act.body)}`);

@@ -52,22 +52,34 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
     if (err instanceof AppError) {
       req.log[err.httpStatus >= 500 ? 'error' : 'info']({ code: err.code }, err.message);
-      return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message, requestId: req.id } });
+      return reply
+        .status(err.httpStatus)
+        .send({ error: { code: err.code, message: err.message, requestId: req.id } });
     }
     const fe = err as FastifyError;
     const status = fe.statusCode ?? 500;
     if (status < 500) {
-      const code = FASTIFY_CODES[fe.code] ?? (fe instanceof SyntaxError || /JSON/i.test(fe.message) ? 'bad_request' : 'bad_request');
+      const code =
+        FASTIFY_CODES[fe.code] ??
+        (fe instanceof SyntaxError || /JSON/i.test(fe.message) ? 'bad_request' : 'bad_request');
       const message = code === 'payload_too_large' ? 'Body too large' : fe.message;
       req.log.info({ code: fe.code }, 'Request refused.');
       return reply.status(status).send({ error: { code, message, requestId: req.id } });
     }
     req.log.error({ err }, 'Unexpected error.');
-    return reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on our side', requestId: req.id } });
+    return reply.status(500).send({
+      error: { code: 'internal_error', message: 'Something went wrong on our side', requestId: req.id },
+    });
   });
 
   app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}`, requestId: req.id } }),
+    reply.status(404).send({
+      error: {
+        code: 'not_found',
+        message: `No route ${req.method} ${req.url.split('?')[0]}`,
+        requestId: req.id,
+      },
+    }),
   );
 
   await app.register(healthRoutes, { deps });

@@ -41,7 +41,9 @@ export interface DepsOverrides {
 /** The one place that builds everything; tests pass overrides instead of patching modules. */
 export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const log = o.log ?? createLogger(config.logLevel);
-  if (!config.databaseUrl) throw new Error('createDeps needs a database URL (server.ts starts the embedded one)');
+  if (!config.databaseUrl) {
+    throw new Error('createDeps needs a database URL (server.ts starts the embedded one)');
+  }
   const { db } = createDatabase(config.databaseUrl, { max: o.dbPoolMax ?? 20 });
   const box = new SecretBox(config.appSecret);
   const http = new HttpClient(o.dispatcher);
@@ -54,7 +56,15 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const connector = new Bitrix24Connector(bitrix, config.b24.connectorId);
   const gupshup = new GupshupClient(http, config.gupshup.apiUrl);
   const channels = new ChannelsService(db, box, connector, config.publicUrl);
-  const portals = new PortalsService({ db, repo: portalsRepo, client: bitrix, connector, box, publicUrl: config.publicUrl, appName: APP_NAME });
+  const portals = new PortalsService({
+    db,
+    repo: portalsRepo,
+    client: bitrix,
+    connector,
+    box,
+    publicUrl: config.publicUrl,
+    appName: APP_NAME,
+  });
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};
   const messaging = new MessagingService({

@@ -36,7 +36,10 @@ const envSchema = z.object({
   PAYPAL_CLIENT_SECRET: z.string().optional().describe('PayPal client secret'),
   PAYPAL_API_URL: optionalUrl.describe('PayPal API base URL'),
   SMSAPI_URL: optionalUrl.describe('SMSAPI base URL'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Process log level (pino)'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Process log level (pino)'),
   WORKER_ENABLED: z
     .enum(['true', 'false'])
     .default('true')
@@ -57,7 +60,12 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly appSecret: string;
-  readonly b24: { readonly clientId: string; readonly clientSecret: string; readonly oauthUrl: string; readonly connectorId: string };
+  readonly b24: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly oauthUrl: string;
+    readonly connectorId: string;
+  };
   readonly gupshup: { readonly apiUrl: string };
   readonly logLevel: string;
   readonly worker: {
@@ -85,7 +93,10 @@ export class ConfigError extends Error {
 
 const trimSlash = (u: string): string => u.replace(/\/+$/, '');
 
-export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Config['worker']> = {}): Config {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: Partial<Config['worker']> = {},
+): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -129,5 +140,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
 
 /** The variables, with descriptions, for `.env.example` and the README table. */
 export function describeEnv(): Array<{ name: string; description: string }> {
-  return Object.entries(envSchema.shape).map(([name, schema]) => ({ name, description: schema.description ?? '' }));
+  return Object.entries(envSchema.shape).map(([name, schema]) => ({
+    name,
+    description: schema.description ?? '',
+  }));
 }

@@ -11,7 +11,9 @@ import { createLogger } from './shared/logger.js';
  * Process entry: config → database (embedded when DATABASE_URL is empty) → migrations → app → worker.
  * SIGINT/SIGTERM close the HTTP server, let jobs in hand finish, stop the embedded database.
  */
-export async function startServer(env: Record<string, string | undefined> = process.env): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startServer(
+  env: Record<string, string | undefined> = process.env,
+): Promise<{ url: string; stop: () => Promise<void> }> {
   let config: Config;
   try {
     config = loadConfig(env);
@@ -25,7 +27,9 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const log = createLogger(config.logLevel);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.dataDir, { log: (l) => log.debug({ component: 'postgres' }, l) });
+    embedded = await startEmbeddedPostgres(config.dataDir, {
+      log: (l) => log.debug({ component: 'postgres' }, l),
+    });
     config = { ...config, databaseUrl: embedded.url };
     log.info({ dataDir: config.dataDir }, 'Embedded PostgreSQL started.');
   }
@@ -43,7 +47,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
   return { url, stop };
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
+const isMain =
+  process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
 if (isMain) {
   // A .env file beside the project is read into the environment when there is one.
   if (existsSync('.env')) process.loadEnvFile('.env');

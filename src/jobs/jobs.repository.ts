@@ -34,7 +34,12 @@ export async function enqueueJob(db: Executor, job: NewJob): Promise<boolean> {
  * a job whose lease ran out (its worker died) is due again. A job with a chat key is only due when no
  * older job of the same chat is still open, which keeps each chat in order.
  */
-export async function claimJobs(db: Kysely<DB>, workerId: string, limit: number, leaseMs: number): Promise<JobRow[]> {
+export async function claimJobs(
+  db: Kysely<DB>,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<JobRow[]> {
   const res = await sql<JobRow>`
     WITH due AS (
       SELECT j.id FROM jobs j
@@ -58,7 +63,13 @@ export async function claimJobs(db: Kysely<DB>, workerId: string, limit: number,
 export async function completeJob(db: Executor, id: number, workerId: string): Promise<boolean> {
   const r = await db
     .updateTable('jobs')
-    .set({ status: 'done', finished_at: sql`now()`, updated_at: sql`now()`, locked_until: null, last_error: null })
+    .set({
+      status: 'done',
+      finished_at: sql`now()`,
+      updated_at: sql`now()`,
+      locked_until: null,
+      last_error: null,
+    })
     .where('id', '=', id)
     .where('locked_by', '=', workerId)
     .where('status', '=', 'running')
@@ -66,7 +77,14 @@ export async function completeJob(db: Executor, id: number, workerId: string): P
   return Number(r.numUpdatedRows) > 0;
 }
 
-export async function retryJob(db: Executor, id: number, workerId: string, delayMs: number, error: string, refundAttempt = false): Promise<void> {
+export async function retryJob(
+  db: Executor,
+  id: number,
+  workerId: string,
+  delayMs: number,
+  error: string,
+  refundAttempt = false,
+): Promise<void> {
   await db
     .updateTable('jobs')
     .set({
@@ -83,10 +101,22 @@ export async function retryJob(db: Executor, id: number, workerId: string, delay
     .execute();
 }
 
-export async function killJob(db: Executor, id: number, workerId: string, status: 'dead' | 'cancelled', error: string): Promise<void> {
+export async function killJob(
+  db: Executor,
+  id: number,
+  workerId: string,
+  status: 'dead' | 'cancelled',
+  error: string,
+): Promise<void> {
   await db
     .updateTable('jobs')
-    .set({ status, last_error: error.slice(0, 1000), finished_at: sql`now()`, locked_until: null, updated_at: sql`now()` })
+    .set({
+      status,
+      last_error: error.slice(0, 1000),
+      finished_at: sql`now()`,
+      locked_until: null,
+      updated_at: sql`now()`,
+    })
     .where('id', '=', id)
     .where('locked_by', '=', workerId)
     .where('status', '=', 'running')

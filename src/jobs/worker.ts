@@ -66,7 +66,10 @@ export class Worker {
     if (!this.#stopping) {
       this.#running = false;
       this.nudge();
-      this.#stopping = Promise.race([this.#loop, new Promise<void>((r) => setTimeout(r, graceMs).unref())]).then(() => undefined);
+      this.#stopping = Promise.race([
+        this.#loop,
+        new Promise<void>((r) => setTimeout(r, graceMs).unref()),
+      ]).then(() => undefined);
     }
     return this.#stopping;
   }
@@ -126,7 +129,12 @@ export class Worker {
   }
 
   async #execute(job: JobRow): Promise<void> {
-    const log = this.log.child({ job: job.id, topic: job.topic, attempt: job.attempts, portalId: job.portal_id });
+    const log = this.log.child({
+      job: job.id,
+      topic: job.topic,
+      attempt: job.attempts,
+      portalId: job.portal_id,
+    });
     const handler = this.handlers[job.topic];
     let outcome: JobOutcome;
     if (!handler) {
@@ -157,7 +165,12 @@ export class Worker {
     return { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
   }
 
-  async #record(job: JobRow, outcome: JobOutcome, handler: JobHandler | undefined, log: Logger): Promise<void> {
+  async #record(
+    job: JobRow,
+    outcome: JobOutcome,
+    handler: JobHandler | undefined,
+    log: Logger,
+  ): Promise<void> {
     switch (outcome.kind) {
       case 'done':
         await completeJob(this.db, job.id, this.id);

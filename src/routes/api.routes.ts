@@ -30,13 +30,19 @@ export const apiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
     authed.get('/tokens', async (req) => ({ items: await deps.tokens.list(principal(req).portalId) }));
     authed.delete('/tokens/:id', async (req, reply) => {
       const p = idParam.safeParse(req.params);
-      if (!p.success || !(await deps.tokens.revoke(principal(req).portalId, p.data.id))) throw new NotFoundError('Token not found');
+      if (!p.success || !(await deps.tokens.revoke(principal(req).portalId, p.data.id))) {
+        throw new NotFoundError('Token not found');
+      }
       return reply.status(204).send();
     });
 
-    authed.post('/channels', async (req, reply) => reply.status(201).send(await deps.channels.create(principal(req).portalId, req.body)));
+    authed.post('/channels', async (req, reply) =>
+      reply.status(201).send(await deps.channels.create(principal(req).portalId, req.body)),
+    );
     authed.get('/channels', async (req) => ({ items: await deps.channels.list(principal(req).portalId) }));
-    authed.get<{ Params: { id: string } }>('/channels/:id', async (req) => deps.channels.get(principal(req).portalId, req.params.id));
+    authed.get<{ Params: { id: string } }>('/channels/:id', async (req) =>
+      deps.channels.get(principal(req).portalId, req.params.id),
+    );
     authed.post<{ Params: { id: string } }>('/channels/:id/activate', async (req) =>
       deps.channels.activate(principal(req).portalId, req.params.id, req.body, req.log),
     );

@@ -40,7 +40,9 @@ const eventAuth = z
     user_id: z.coerce.number().optional(),
   })
   .loose();
-const eventBody = z.object({ event: z.string().min(1).max(64), data: z.unknown().optional(), auth: eventAuth.optional() }).loose();
+const eventBody = z
+  .object({ event: z.string().min(1).max(64), data: z.unknown().optional(), auth: eventAuth.optional() })
+  .loose();
 
 const installEventAuth = z.object({
   member_id: z.string().min(1).max(128),
@@ -79,7 +81,10 @@ function pageError(reply: FastifyReply, req: FastifyRequest, lang: Lang, err: un
   const status = err instanceof AppError ? err.httpStatus : 500;
   const message = err instanceof AppError && status < 500 ? err.message : t(lang, 'error.generic');
   if (status >= 500) req.log.error({ err }, 'Page failed.');
-  return reply.status(status).type('text/html').view('error.eta', { lang, t: (k: string) => t(lang, k), message, requestId: req.id });
+  return reply
+    .status(status)
+    .type('text/html')
+    .view('error.eta', { lang, t: (k: string) => t(lang, k), message, requestId: req.id });
 }
 
 export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
@@ -109,7 +114,11 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
         },
         req.log,
       );
-      return reply.type('text/html').view('install.eta', { lang, t: (k: string) => t(lang, k), bx24Url: 'https://api.bitrix24.com/api/v1/' });
+      return reply.type('text/html').view('install.eta', {
+        lang,
+        t: (k: string) => t(lang, k),
+        bx24Url: 'https://api.bitrix24.com/api/v1/',
+      });
     } catch (err) {
       return pageError(reply, req, lang, err);
     }
@@ -121,13 +130,18 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
       return handleInstallEvent(deps, req, reply, body);
     }
     const parsed = eventBody.safeParse(body);
-    if (!parsed.success) throw new ValidationError(`Not a Bitrix24 event: ${describeIssues(parsed.error.issues)}`);
+    if (!parsed.success) {
+      throw new ValidationError(`Not a Bitrix24 event: ${describeIssues(parsed.error.issues)}`);
+    }
     const ev = parsed.data;
     let portal;
     try {
       portal = await deps.portals.verifyEvent(ev.auth?.member_id, ev.auth?.application_token);
     } catch (err) {
-      req.log.warn({ event: ev.event, memberId: ev.auth?.member_id }, 'Bitrix24 event refused: application token check failed.');
+      req.log.warn(
+        { event: ev.event, memberId: ev.auth?.member_id },
+        'Bitrix24 event refused: application token check failed.',
+      );
       throw err;
     }
     const name = ev.event.toUpperCase();
@@ -146,7 +160,11 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
             imChatId: m.im.chat_id,
             imMessageId: m.im.message_id,
             text: m.message.text,
-            files: Array.isArray(m.message.files) ? m.message.files : m.message.files ? Object.values(m.message.files) : [],
+            files: Array.isArray(m.message.files)
+              ? m.message.files
+              : m.message.files
+                ? Object.values(m.message.files)
+                : [],
             externalChatId: m.chat.id,
             userId: m.message.user_id ?? null,
           })),
@@ -162,13 +180,20 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
       }
       case 'ONIMCONNECTORSTATUSDELETE': {
         const d = z
-          .object({ connector: z.string().optional(), CONNECTOR: z.string().optional(), line: z.coerce.number().int().optional(), LINE: z.coerce.number().int().optional() })
+          .object({
+            connector: z.string().optional(),
+            CONNECTOR: z.string().optional(),
+            line: z.coerce.number().int().optional(),
+            LINE: z.coerce.number().int().optional(),
+          })
           .loose()
           .safeParse(ev.data);
         const line = d.success ? (d.data.line ?? d.data.LINE) : undefined;
         const connector = d.success ? (d.data.connector ?? d.data.CONNECTOR) : undefined;
         if (!line) throw new ValidationError('data.line is required');
-        if (connector && connector.toLowerCase() !== deps.config.b24.connectorId) return reply.send({ ok: true, ignored: 'another connector' });
+        if (connector && connector.toLowerCase() !== deps.config.b24.connectorId) {
+          return reply.send({ ok: true, ignored: 'another connector' });
+        }
         await deps.channels.lineGone(portal.id, line, 'connector_disabled_in_bitrix24');
         return reply.send({ ok: true });
       }
@@ -186,9 +211,16 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
   app.post('/b24/connector', async (req, reply) => renderPortalPage(deps, req, reply, 'connector'));
 };
 
-async function handleInstallEvent(deps: Deps, req: FastifyRequest, reply: FastifyReply, body: Record<string, unknown>) {
+async function handleInstallEvent(
+  deps: Deps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  body: Record<string, unknown>,
+) {
   const a = installEventAuth.safeParse(body.auth);
-  if (!a.success) throw new ValidationError(`ONAPPINSTALL without usable auth: ${describeIssues(a.error.issues)}`);
+  if (!a.success) {
+    throw new ValidationError(`ONAPPINSTALL without usable auth: ${describeIssues(a.error.issues)}`);
+  }
   const data = (body.data ?? {}) as { LANGUAGE_ID?: unknown };
   await deps.portals.installFromEvent(
     {
@@ -209,19 +241,34 @@ async function handleInstallEvent(deps: Deps, req: FastifyRequest, reply: Fastif
   return reply.send({ ok: true });
 }
 
-const pageBody = z.object({ AUTH_ID: z.string().min(1).max(512), member_id: z.string().min(1).max(128), PLACEMENT_OPTIONS: z.string().max(10_000).optional() }).loose();
+const pageBody = z
+  .object({
+    AUTH_ID: z.string().min(1).max(512),
+    member_id: z.string().min(1).max(128),
+    PLACEMENT_OPTIONS: z.string().max(10_000).optional(),
+  })
+  .loose();
 
 /**
  * The frontend auth a page is opened with is checked with the portal (`profile`) before anything is
  * shown. This version shows the portal's state and its channels; the full admin pages build on it.
  */
-async function renderPortalPage(deps: Deps, req: FastifyRequest, reply: FastifyReply, page: 'app' | 'connector') {
+async function renderPortalPage(
+  deps: Deps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  page: 'app' | 'connector',
+) {
   const q = iframeQuery.safeParse(req.query ?? {});
   const lang = toLang(q.success ? q.data.LANG : undefined);
   try {
     const b = pageBody.safeParse(req.body ?? {});
     if (!q.success || !b.success) throw new ValidationError(t(lang, 'error.badAuth'));
-    const who = await deps.tokens.verifyFrontendAuth({ DOMAIN: q.data.DOMAIN, AUTH_ID: b.data.AUTH_ID, member_id: b.data.member_id });
+    const who = await deps.tokens.verifyFrontendAuth({
+      DOMAIN: q.data.DOMAIN,
+      AUTH_ID: b.data.AUTH_ID,
+      member_id: b.data.member_id,
+    });
     const portal = { id: who.portalId };
     const channels = await deps.channels.list(portal.id);
     let line: number | null = null;

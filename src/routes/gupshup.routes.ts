@@ -11,47 +11,55 @@ import { writeTrace } from '../modules/messaging/trace.repository.js';
  * nothing), and `app`, when present, must be the channel's Gupshup app.
  */
 export const gupshupRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
-  app.post<{ Params: { channelId: string; secret: string } }>('/webhooks/gupshup/:channelId/:secret', async (req, reply) => {
-    const channel = await deps.channels.authenticateCallback(req.params.channelId, req.params.secret);
-    // Gupshup sends application/json; a JSON body under another text type is read all the same.
-    let body: unknown = req.body;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body) as unknown;
-      } catch {
-        throw new AppError('bad_request', 'Expected a JSON body', 400);
+  app.post<{ Params: { channelId: string; secret: string } }>(
+    '/webhooks/gupshup/:channelId/:secret',
+    async (req, reply) => {
+      const channel = await deps.channels.authenticateCallback(req.params.channelId, req.params.secret);
+      // Gupshup sends application/json; a JSON body under another text type is read all the same.
+      let body: unknown = req.body;
+      if (typeof body === 'string') {
+        try {
+          body = JSON.parse(body) as unknown;
+        } catch {
+          throw new AppError('bad_request', 'Expected a JSON body', 400);
+        }
       }
-    }
-    if (!body || typeof body !== 'object') throw new AppError('bad_request', 'Expected a JSON body', 400);
-    const cb = parseGupshupCallback(body);
-    if (cb.app && cb.app.toLowerCase() !== channel.appName.toLowerCase()) {
-      req.log.warn({ channelId: channel.id }, 'Gupshup callback for another app refused.');
-      throw new AppError('forbidden', 'This callback belongs to another Gupshup app', 403);
-    }
-    const ch = { id: channel.id, portalId: channel.portalId };
-    switch (cb.kind) {
-      case 'message':
-        await deps.messaging.acceptInbound(ch, cb);
-        break;
-      case 'status':
-        await deps.messaging.acceptStatus(ch, cb);
-        break;
-      case 'other':
-        await writeTrace(deps.db, {
-          portalId: channel.portalId,
-          channelId: channel.id,
-          step: 'gupshup_event',
-          detail: `${cb.type}${cb.subtype ? `/${cb.subtype}` : ''}`,
-        });
-        break;
-    }
-    // Seen-at for the health strip; written at most every 10 s so a burst does not queue on one row.
-    await deps.db
-      .updateTable('channels')
-      .set({ last_webhook_at: sql`now()` })
-      .where('id', '=', channel.id)
-      .where((eb) => eb.or([eb('last_webhook_at', 'is', null), eb('last_webhook_at', '<', sql<Date>`now() - interval '10 seconds'`)]))
-      .execute();
-    return reply.status(200).send('');
-  });
+      if (!body || typeof body !== 'object') throw new AppError('bad_request', 'Expected a JSON body', 400);
+      const cb = parseGupshupCallback(body);
+      if (cb.app && cb.app.toLowerCase() !== channel.appName.toLowerCase()) {
+        req.log.warn({ channelId: channel.id }, 'Gupshup callback for another app refused.');
+        throw new AppError('forbidden', 'This callback belongs to another Gupshup app', 403);
+      }
+      const ch = { id: channel.id, portalId: channel.portalId };
+      switch (cb.kind) {
+        case 'message':
+          await deps.messaging.acceptInbound(ch, cb);
+          break;
+        case 'status':
+          await deps.messaging.acceptStatus(ch, cb);
+          break;
+        case 'other':
+          await writeTrace(deps.db, {
+            portalId: channel.portalId,
+            channelId: channel.id,
+            step: 'gupshup_event',
+            detail: `${cb.type}${cb.subtype ? `/${cb.subtype}` : ''}`,
+          });
+          break;
+      }
+      // Seen-at for the health strip; written at most every 10 s so a burst does not queue on one row.
+      await deps.db
+        .updateTable('channels')
+        .set({ last_webhook_at: sql`now()` })
+        .where('id', '=', channel.id)
+        .where((eb) =>
+          eb.or([
+            eb('last_webhook_at', 'is', null),
+            eb('last_webhook_at', '<', sql<Date>`now() - interval '10 seconds'`),
+          ]),
+        )
+        .execute();
+      return reply.status(200).send('');
+    },
+  );
 };

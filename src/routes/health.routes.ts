@@ -7,7 +7,12 @@ import type { Deps } from '../composition-root.js';
 export const healthRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: 'whatsappb24_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'whatsappb24_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'whatsappb24_jobs',
     help: 'Jobs by topic and status (open and dead only)',
@@ -38,7 +43,9 @@ export const healthRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
       checks.database = 'unreachable';
     }
     const w = deps.worker;
-    const stale = w.lastTickAt ? Date.now() - w.lastTickAt.getTime() > Math.max(30_000, deps.config.worker.pollMs * 20) : true;
+    const stale = w.lastTickAt
+      ? Date.now() - w.lastTickAt.getTime() > Math.max(30_000, deps.config.worker.pollMs * 20)
+      : true;
     checks.worker = !deps.config.worker.enabled ? 'disabled' : w.running && !stale ? 'ok' : 'not running';
     const ready = checks.database === 'ok' && checks.worker !== 'not running';
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });

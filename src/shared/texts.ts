@@ -2,7 +2,11 @@ import type { Lang } from './i18n.js';
 
 /** UI texts in the three languages. A missing key falls back to English, then to the key itself. */
 const TEXTS: Record<string, Record<Lang, string>> = {
-  'install.title': { es: 'WhatsApp conectado a Bitrix24', en: 'WhatsApp connected to Bitrix24', pt: 'WhatsApp conectado ao Bitrix24' },
+  'install.title': {
+    es: 'WhatsApp conectado a Bitrix24',
+    en: 'WhatsApp connected to Bitrix24',
+    pt: 'WhatsApp conectado ao Bitrix24',
+  },
   'install.done': {
     es: 'La aplicación está instalada: el conector WhatsApp ya aparece en el Contact Center.',
     en: 'The app is installed: the WhatsApp connector now shows in the Contact Center.',
@@ -13,7 +17,11 @@ const TEXTS: Record<string, Record<Lang, string>> = {
     en: 'Next step: connect a WhatsApp number to an open channel.',
     pt: 'Próximo passo: conecte um número de WhatsApp a um canal aberto.',
   },
-  'error.title': { es: 'No se pudo completar', en: 'This could not be completed', pt: 'Não foi possível concluir' },
+  'error.title': {
+    es: 'No se pudo completar',
+    en: 'This could not be completed',
+    pt: 'Não foi possível concluir',
+  },
   'error.generic': {
     es: 'Algo falló de nuestro lado. Vuelva a intentarlo en un minuto.',
     en: 'Something failed on our side. Please try again in a minute.',
@@ -36,7 +44,11 @@ const TEXTS: Record<string, Record<Lang, string>> = {
   'status.interrupted': { es: 'Interrumpido', en: 'Interrupted', pt: 'Interrompido' },
   'status.inactive': { es: 'Inactivo', en: 'Inactive', pt: 'Inativo' },
   'connector.title': { es: 'Conector WhatsApp', en: 'WhatsApp connector', pt: 'Conector WhatsApp' },
-  'connector.served': { es: 'Este canal abierto está atendido por', en: 'This open channel is served by', pt: 'Este canal aberto é atendido por' },
+  'connector.served': {
+    es: 'Este canal abierto está atendido por',
+    en: 'This open channel is served by',
+    pt: 'Este canal aberto é atendido por',
+  },
   'connector.none': {
     es: 'Ningún número de WhatsApp atiende este canal abierto todavía.',
     en: 'No WhatsApp number serves this open channel yet.',

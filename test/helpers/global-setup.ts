@@ -28,7 +28,10 @@ export async function setup(project: TestProject): Promise<void> {
   await client.connect();
   try {
     // Databases left by an interrupted earlier run.
-    const stale = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'wab24_t_%' OR datname = $1`, [TEMPLATE_DB]);
+    const stale = await client.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'wab24_t_%' OR datname = $1`,
+      [TEMPLATE_DB],
+    );
     for (const r of stale.rows) await client.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
   } finally {

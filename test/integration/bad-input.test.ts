@@ -1,7 +1,18 @@
 import { stringify } from 'qs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal.js';
-import { api, connectChannel, createToken, frontendAuth, installAndToken, STACK_CLIENT_ID, STACK_CLIENT_SECRET, startStack, type DemoChannel, type Stack } from '../../scripts/stack.js';
+import {
+  api,
+  connectChannel,
+  createToken,
+  frontendAuth,
+  installAndToken,
+  STACK_CLIENT_ID,
+  STACK_CLIENT_SECRET,
+  startStack,
+  type DemoChannel,
+  type Stack,
+} from '../../scripts/stack.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 /**
@@ -29,8 +40,25 @@ describe('bad input', () => {
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const hook = () => new URL(ch.callbackUrl).pathname;
   const msg = (over: Record<string, unknown> = {}) =>
-    JSON.stringify({ app: ch.appName, timestamp: Date.now(), version: 2, type: 'message', payload: { id: 'wamid.X1', source: '5491100004001', type: 'text', payload: { text: 'hi' }, sender: { phone: '5491100004001', name: 'A' }, ...over } });
-  const evAuth = () => ({ member_id: s.portal.memberId, application_token: s.portal.applicationToken, domain: s.portal.domain });
+    JSON.stringify({
+      app: ch.appName,
+      timestamp: Date.now(),
+      version: 2,
+      type: 'message',
+      payload: {
+        id: 'wamid.X1',
+        source: '5491100004001',
+        type: 'text',
+        payload: { text: 'hi' },
+        sender: { phone: '5491100004001', name: 'A' },
+        ...over,
+      },
+    });
+  const evAuth = () => ({
+    member_id: s.portal.memberId,
+    application_token: s.portal.applicationToken,
+    domain: s.portal.domain,
+  });
 
   beforeAll(async () => {
     const db = await createTestDatabase();
@@ -48,54 +76,378 @@ describe('bad input', () => {
 
   const counts = async () => {
     const n = async (t: 'messages' | 'jobs' | 'channels' | 'portals' | 'api_tokens') =>
-      Number((await s.deps.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    return { messages: await n('messages'), jobs: await n('jobs'), channels: await n('channels'), portals: await n('portals'), tokens: await n('api_tokens') };
+      Number(
+        (
+          await s.deps.db
+            .selectFrom(t)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return {
+      messages: await n('messages'),
+      jobs: await n('jobs'),
+      channels: await n('channels'),
+      portals: await n('portals'),
+      tokens: await n('api_tokens'),
+    };
   };
 
   const cases: Case[] = [
     // Gupshup callbacks
-    { name: 'callback for an unknown channel', path: '/webhooks/gupshup/7f0c5a4e-1111-4222-8333-944445555666/abc', headers: json, body: () => msg(), status: 404, code: 'not_found' },
-    { name: 'callback with a channel id that is not a UUID', path: '/webhooks/gupshup/1;DROP TABLE/abc', headers: json, body: () => msg(), status: 404, code: 'not_found' },
-    { name: 'callback with a wrong secret', path: () => hook().replace(/[^/]+$/, 'wrong-secret'), headers: json, body: () => msg(), status: 403, code: 'forbidden' },
-    { name: 'callback with malformed JSON', path: hook, headers: json, body: '{"type": "message", ', status: 400, code: 'bad_request' },
-    { name: 'callback as text/plain that is not JSON', path: hook, headers: { 'content-type': 'text/plain' }, body: 'hello', status: 400, code: 'bad_request' },
-    { name: 'callback as XML', path: hook, headers: { 'content-type': 'application/xml' }, body: '<a/>', status: 415, code: 'unsupported_media_type' },
-    { name: 'callback with an empty JSON body', path: hook, headers: json, body: '', status: 400, code: 'bad_request' },
-    { name: 'callback with a JSON array', path: hook, headers: json, body: '[1,2,3]', status: 400, code: 'validation_error' },
-    { name: 'callback without a type', path: hook, headers: json, body: () => JSON.stringify({ app: ch.appName, payload: {} }), status: 400, code: 'validation_error' },
-    { name: 'inbound message without sender', path: hook, headers: json, body: () => msg({ sender: undefined }), status: 400, code: 'validation_error' },
-    { name: 'inbound message with a non-numeric phone', path: hook, headers: json, body: () => msg({ sender: { phone: 'call-me' } }), status: 400, code: 'validation_error' },
-    { name: 'message-event without id', path: hook, headers: json, body: () => JSON.stringify({ app: ch.appName, type: 'message-event', payload: { type: 'sent' } }), status: 400, code: 'validation_error' },
-    { name: 'a v3 (Meta format) body', path: hook, headers: json, body: JSON.stringify({ object: 'whatsapp_business_account', entry: [] }), status: 400, code: 'validation_error' },
-    { name: 'a callback for another Gupshup app', path: hook, headers: json, body: () => msg().replace(`"app":"${ch.appName}"`, '"app":"SomeoneElse"'), status: 403, code: 'forbidden' },
-    { name: 'an oversized body', path: hook, headers: json, body: () => msg({ payload: { text: 'x'.repeat(1_200_000) } }), status: 413, code: 'payload_too_large' },
-    { name: 'JSON with __proto__', path: hook, headers: json, body: '{"type":"message","__proto__":{"admin":true}}', status: 400, code: 'bad_request' },
+    {
+      name: 'callback for an unknown channel',
+      path: '/webhooks/gupshup/7f0c5a4e-1111-4222-8333-944445555666/abc',
+      headers: json,
+      body: () => msg(),
+      status: 404,
+      code: 'not_found',
+    },
+    {
+      name: 'callback with a channel id that is not a UUID',
+      path: '/webhooks/gupshup/1;DROP TABLE/abc',
+      headers: json,
+      body: () => msg(),
+      status: 404,
+      code: 'not_found',
+    },
+    {
+      name: 'callback with a wrong secret',
+      path: () => hook().replace(/[^/]+$/, 'wrong-secret'),
+      headers: json,
+      body: () => msg(),
+      status: 403,
+      code: 'forbidden',
+    },
+    {
+      name: 'callback with malformed JSON',
+      path: hook,
+      headers: json,
+      body: '{"type": "message", ',
+      status: 400,
+      code: 'bad_request',
+    },
+    {
+      name: 'callback as text/plain that is not JSON',
+      path: hook,
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+      status: 400,
+      code: 'bad_request',
+    },
+    {
+      name: 'callback as XML',
+      path: hook,
+      headers: { 'content-type': 'application/xml' },
+      body: '<a/>',
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'callback with an empty JSON body',
+      path: hook,
+      headers: json,
+      body: '',
+      status: 400,
+      code: 'bad_request',
+    },
+    {
+      name: 'callback with a JSON array',
+      path: hook,
+      headers: json,
+      body: '[1,2,3]',
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'callback without a type',
+      path: hook,
+      headers: json,
+      body: () => JSON.stringify({ app: ch.appName, payload: {} }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'inbound message without sender',
+      path: hook,
+      headers: json,
+      body: () => msg({ sender: undefined }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'inbound message with a non-numeric phone',
+      path: hook,
+      headers: json,
+      body: () => msg({ sender: { phone: 'call-me' } }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'message-event without id',
+      path: hook,
+      headers: json,
+      body: () => JSON.stringify({ app: ch.appName, type: 'message-event', payload: { type: 'sent' } }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'a v3 (Meta format) body',
+      path: hook,
+      headers: json,
+      body: JSON.stringify({ object: 'whatsapp_business_account', entry: [] }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'a callback for another Gupshup app',
+      path: hook,
+      headers: json,
+      body: () => msg().replace(`"app":"${ch.appName}"`, '"app":"SomeoneElse"'),
+      status: 403,
+      code: 'forbidden',
+    },
+    {
+      name: 'an oversized body',
+      path: hook,
+      headers: json,
+      body: () => msg({ payload: { text: 'x'.repeat(1_200_000) } }),
+      status: 413,
+      code: 'payload_too_large',
+    },
+    {
+      name: 'JSON with __proto__',
+      path: hook,
+      headers: json,
+      body: '{"type":"message","__proto__":{"admin":true}}',
+      status: 400,
+      code: 'bad_request',
+    },
     // Bitrix24 events
-    { name: 'event without auth', path: '/b24/events', headers: form, body: () => stringify({ event: 'ONIMCONNECTORMESSAGEADD', data: { LINE: 1 } }), status: 401, code: 'unauthorized' },
-    { name: 'event with a forged application token', path: '/b24/events', headers: form, body: () => stringify({ event: 'ONAPPUNINSTALL', data: { CLEAN: 1 }, auth: { ...evAuth(), application_token: 'forged' } }), status: 403, code: 'forbidden' },
-    { name: 'event without an event name', path: '/b24/events', headers: form, body: () => stringify({ data: { LINE: 1 }, auth: evAuth() }), status: 400, code: 'validation_error' },
-    { name: 'message event without MESSAGES', path: '/b24/events', headers: form, body: () => stringify({ event: 'ONIMCONNECTORMESSAGEADD', data: { CONNECTOR: 'whatsappb24_gupshup', LINE: 1 }, auth: evAuth() }), status: 400, code: 'validation_error' },
-    { name: 'message event with a non-numeric LINE', path: '/b24/events', headers: form, body: () => stringify({ event: 'ONIMCONNECTORMESSAGEADD', data: { CONNECTOR: 'whatsappb24_gupshup', LINE: 'abc', MESSAGES: [{ im: { chat_id: 1, message_id: 2 }, message: { text: 'x' }, chat: { id: '1' } }] }, auth: evAuth() }), status: 400, code: 'validation_error' },
-    { name: 'line-delete event whose data is not a line id', path: '/b24/events', headers: form, body: () => stringify({ event: 'ONIMCONNECTORLINEDELETE', data: 'everything', auth: evAuth() }), status: 400, code: 'validation_error' },
-    { name: 'ONAPPINSTALL without tokens', path: '/b24/events', headers: form, body: () => stringify({ event: 'ONAPPINSTALL', data: { LANGUAGE_ID: 'es' }, auth: { member_id: 'x', domain: 'evil.example' } }), status: 400, code: 'validation_error' },
-    { name: 'install page without DOMAIN', path: '/b24/install', headers: form, body: () => stringify({ AUTH_ID: 'a', REFRESH_ID: 'b', member_id: 'm' }), status: 400, html: true },
-    { name: 'install page without AUTH_ID', path: () => `/b24/install?DOMAIN=${encodeURIComponent(s.portal.domain)}&PROTOCOL=0&LANG=en`, headers: form, body: () => stringify({ REFRESH_ID: 'b', member_id: 'new-member' }), status: 400, html: true },
-    { name: 'install page with tokens the portal does not accept', path: () => `/b24/install?DOMAIN=${encodeURIComponent(s.portal.domain)}&PROTOCOL=0&LANG=pt`, headers: form, body: () => stringify({ AUTH_ID: 'stolen', REFRESH_ID: 'b', member_id: 'new-member-2', APPLICATION_TOKEN: 'x' }), status: 401, html: true },
-    { name: 'install page re-pointing an installed portal to another domain', path: '/b24/install?DOMAIN=evil.example&PROTOCOL=1', headers: form, body: () => stringify({ AUTH_ID: 'a', REFRESH_ID: 'b', member_id: s.portal.memberId }), status: 403, html: true },
-    { name: 'app page opened with a wrong frontend auth', path: () => `/b24/app?DOMAIN=${encodeURIComponent(s.portal.domain)}&PROTOCOL=0&LANG=es`, headers: form, body: () => stringify({ AUTH_ID: 'wrong', member_id: s.portal.memberId }), status: 401, html: true },
+    {
+      name: 'event without auth',
+      path: '/b24/events',
+      headers: form,
+      body: () => stringify({ event: 'ONIMCONNECTORMESSAGEADD', data: { LINE: 1 } }),
+      status: 401,
+      code: 'unauthorized',
+    },
+    {
+      name: 'event with a forged application token',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONAPPUNINSTALL',
+          data: { CLEAN: 1 },
+          auth: { ...evAuth(), application_token: 'forged' },
+        }),
+      status: 403,
+      code: 'forbidden',
+    },
+    {
+      name: 'event without an event name',
+      path: '/b24/events',
+      headers: form,
+      body: () => stringify({ data: { LINE: 1 }, auth: evAuth() }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'message event without MESSAGES',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONIMCONNECTORMESSAGEADD',
+          data: { CONNECTOR: 'whatsappb24_gupshup', LINE: 1 },
+          auth: evAuth(),
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'message event with a non-numeric LINE',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONIMCONNECTORMESSAGEADD',
+          data: {
+            CONNECTOR: 'whatsappb24_gupshup',
+            LINE: 'abc',
+            MESSAGES: [{ im: { chat_id: 1, message_id: 2 }, message: { text: 'x' }, chat: { id: '1' } }],
+          },
+          auth: evAuth(),
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'line-delete event whose data is not a line id',
+      path: '/b24/events',
+      headers: form,
+      body: () => stringify({ event: 'ONIMCONNECTORLINEDELETE', data: 'everything', auth: evAuth() }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'ONAPPINSTALL without tokens',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONAPPINSTALL',
+          data: { LANGUAGE_ID: 'es' },
+          auth: { member_id: 'x', domain: 'evil.example' },
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'install page without DOMAIN',
+      path: '/b24/install',
+      headers: form,
+      body: () => stringify({ AUTH_ID: 'a', REFRESH_ID: 'b', member_id: 'm' }),
+      status: 400,
+      html: true,
+    },
+    {
+      name: 'install page without AUTH_ID',
+      path: () => `/b24/install?DOMAIN=${encodeURIComponent(s.portal.domain)}&PROTOCOL=0&LANG=en`,
+      headers: form,
+      body: () => stringify({ REFRESH_ID: 'b', member_id: 'new-member' }),
+      status: 400,
+      html: true,
+    },
+    {
+      name: 'install page with tokens the portal does not accept',
+      path: () => `/b24/install?DOMAIN=${encodeURIComponent(s.portal.domain)}&PROTOCOL=0&LANG=pt`,
+      headers: form,
+      body: () =>
+        stringify({ AUTH_ID: 'stolen', REFRESH_ID: 'b', member_id: 'new-member-2', APPLICATION_TOKEN: 'x' }),
+      status: 401,
+      html: true,
+    },
+    {
+      name: 'install page re-pointing an installed portal to another domain',
+      path: '/b24/install?DOMAIN=evil.example&PROTOCOL=1',
+      headers: form,
+      body: () => stringify({ AUTH_ID: 'a', REFRESH_ID: 'b', member_id: s.portal.memberId }),
+      status: 403,
+      html: true,
+    },
+    {
+      name: 'app page opened with a wrong frontend auth',
+      path: () => `/b24/app?DOMAIN=${encodeURIComponent(s.portal.domain)}&PROTOCOL=0&LANG=es`,
+      headers: form,
+      body: () => stringify({ AUTH_ID: 'wrong', member_id: s.portal.memberId }),
+      status: 401,
+      html: true,
+    },
     // JSON API
-    { name: 'API without a bearer token', method: 'GET', path: '/api/v1/channels', status: 401, code: 'unauthorized' },
-    { name: 'API with an unknown bearer token', method: 'GET', path: '/api/v1/channels', headers: { authorization: 'Bearer wab24_nope' }, status: 401, code: 'unauthorized' },
-    { name: 'API with a malformed Authorization header', method: 'GET', path: '/api/v1/channels', headers: { authorization: 'Basic dXNlcjpwYXNz' }, status: 401, code: 'unauthorized' },
-    { name: 'token request without fields', path: '/api/v1/tokens', headers: json, body: '{}', status: 400, code: 'validation_error' },
-    { name: 'token request with an AUTH_ID the portal rejects', path: '/api/v1/tokens', headers: json, body: () => JSON.stringify({ DOMAIN: s.portal.domain, AUTH_ID: 'bogus', member_id: s.portal.memberId }), status: 401, code: 'unauthorized' },
-    { name: 'token request for a portal that never installed', path: '/api/v1/tokens', headers: json, body: () => JSON.stringify({ DOMAIN: other.domain, AUTH_ID: 'x', member_id: other.memberId }), status: 401, code: 'unauthorized' },
-    { name: 'channel with a bad number and no key', path: '/api/v1/channels', headers: () => ({ ...json, authorization: `Bearer ${token}` }), body: '{"name":"x","gupshupAppName":"Shop1","sourceNumber":"call me"}', status: 400, code: 'validation_error' },
-    { name: 'channel with a number already used', path: '/api/v1/channels', headers: () => ({ ...json, authorization: `Bearer ${token}` }), body: () => JSON.stringify({ name: 'dup', gupshupAppName: 'Other1', sourceNumber: ch.sourceNumber, apiKey: 'abcdefghijk' }), status: 409, code: 'conflict' },
-    { name: 'unknown channel', method: 'GET', path: '/api/v1/channels/7f0c5a4e-1111-4222-8333-944445555666', headers: () => ({ authorization: `Bearer ${token}` }), status: 404, code: 'not_found' },
-    { name: 'channel id that is not a UUID', method: 'POST', path: '/api/v1/channels/42/activate', headers: () => ({ ...json, authorization: `Bearer ${token}` }), body: '{"lineId":2}', status: 404, code: 'not_found' },
-    { name: 'activation with a negative line', path: () => `/api/v1/channels/${ch.id}/activate`, headers: () => ({ ...json, authorization: `Bearer ${token}` }), body: '{"lineId":-3}', status: 400, code: 'validation_error' },
-    { name: 'message list with a bad filter', method: 'GET', path: '/api/v1/messages?direction=sideways&limit=0', headers: () => ({ authorization: `Bearer ${token}` }), status: 400, code: 'validation_error' },
+    {
+      name: 'API without a bearer token',
+      method: 'GET',
+      path: '/api/v1/channels',
+      status: 401,
+      code: 'unauthorized',
+    },
+    {
+      name: 'API with an unknown bearer token',
+      method: 'GET',
+      path: '/api/v1/channels',
+      headers: { authorization: 'Bearer wab24_nope' },
+      status: 401,
+      code: 'unauthorized',
+    },
+    {
+      name: 'API with a malformed Authorization header',
+      method: 'GET',
+      path: '/api/v1/channels',
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+      status: 401,
+      code: 'unauthorized',
+    },
+    {
+      name: 'token request without fields',
+      path: '/api/v1/tokens',
+      headers: json,
+      body: '{}',
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'token request with an AUTH_ID the portal rejects',
+      path: '/api/v1/tokens',
+      headers: json,
+      body: () => JSON.stringify({ DOMAIN: s.portal.domain, AUTH_ID: 'bogus', member_id: s.portal.memberId }),
+      status: 401,
+      code: 'unauthorized',
+    },
+    {
+      name: 'token request for a portal that never installed',
+      path: '/api/v1/tokens',
+      headers: json,
+      body: () => JSON.stringify({ DOMAIN: other.domain, AUTH_ID: 'x', member_id: other.memberId }),
+      status: 401,
+      code: 'unauthorized',
+    },
+    {
+      name: 'channel with a bad number and no key',
+      path: '/api/v1/channels',
+      headers: () => ({ ...json, authorization: `Bearer ${token}` }),
+      body: '{"name":"x","gupshupAppName":"Shop1","sourceNumber":"call me"}',
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'channel with a number already used',
+      path: '/api/v1/channels',
+      headers: () => ({ ...json, authorization: `Bearer ${token}` }),
+      body: () =>
+        JSON.stringify({
+          name: 'dup',
+          gupshupAppName: 'Other1',
+          sourceNumber: ch.sourceNumber,
+          apiKey: 'abcdefghijk',
+        }),
+      status: 409,
+      code: 'conflict',
+    },
+    {
+      name: 'unknown channel',
+      method: 'GET',
+      path: '/api/v1/channels/7f0c5a4e-1111-4222-8333-944445555666',
+      headers: () => ({ authorization: `Bearer ${token}` }),
+      status: 404,
+      code: 'not_found',
+    },
+    {
+      name: 'channel id that is not a UUID',
+      method: 'POST',
+      path: '/api/v1/channels/42/activate',
+      headers: () => ({ ...json, authorization: `Bearer ${token}` }),
+      body: '{"lineId":2}',
+      status: 404,
+      code: 'not_found',
+    },
+    {
+      name: 'activation with a negative line',
+      path: () => `/api/v1/channels/${ch.id}/activate`,
+      headers: () => ({ ...json, authorization: `Bearer ${token}` }),
+      body: '{"lineId":-3}',
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'message list with a bad filter',
+      method: 'GET',
+      path: '/api/v1/messages?direction=sideways&limit=0',
+      headers: () => ({ authorization: `Bearer ${token}` }),
+      status: 400,
+      code: 'validation_error',
+    },
     { name: 'unknown route', method: 'GET', path: '/api/v2/everything', status: 404, code: 'not_found' },
   ];
 
@@ -106,14 +458,20 @@ describe('bad input', () => {
       const path = typeof c.path === 'function' ? c.path() : c.path;
       const headers = typeof c.headers === 'function' ? c.headers() : (c.headers ?? {});
       const body = typeof c.body === 'function' ? c.body() : c.body;
-      const res = await fetch(`${s.url}${path}`, { method: c.method ?? 'POST', headers, ...(body !== undefined ? { body } : {}) });
+      const res = await fetch(`${s.url}${path}`, {
+        method: c.method ?? 'POST',
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
       const text = await res.text();
       expect.soft(res.status, `${c.name}: ${text.slice(0, 200)}`).toBe(c.status);
       if (c.html) {
         expect.soft(res.headers.get('content-type'), c.name).toMatch(/text\/html/);
         expect.soft(text, c.name).not.toMatch(/at .*\.ts:\d+/); // no stack trace
       } else {
-        const parsed = JSON.parse(text) as { error?: { code?: string; message?: string; requestId?: string } };
+        const parsed = JSON.parse(text) as {
+          error?: { code?: string; message?: string; requestId?: string };
+        };
         expect.soft(parsed.error?.code, c.name).toBe(c.code);
         expect.soft(parsed.error?.message, c.name).toBeTruthy();
         expect.soft(parsed.error?.requestId, c.name).toMatch(/^req-/);
@@ -125,21 +483,37 @@ describe('bad input', () => {
   it('keeps portals apart: one portal’s token never reaches another portal’s channels', async () => {
     await other.installApp({ installUrl: `${s.url}/b24/install`, mode: 'ui' });
     other.finishInstall();
-    const auth = { DOMAIN: other.domain, AUTH_ID: other.issueTokens({ userId: 1 }).accessToken, member_id: other.memberId };
-    const r = await fetch(`${s.url}/api/v1/tokens`, { method: 'POST', headers: json, body: JSON.stringify(auth) });
+    const auth = {
+      DOMAIN: other.domain,
+      AUTH_ID: other.issueTokens({ userId: 1 }).accessToken,
+      member_id: other.memberId,
+    };
+    const r = await fetch(`${s.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(auth),
+    });
     const otherToken = ((await r.json()) as { token: string }).token;
     expect((await api(s, otherToken, 'GET', `/channels/${ch.id}`)).status).toBe(404);
     expect((await api(s, otherToken, 'POST', `/channels/${ch.id}/deactivate`)).status).toBe(404);
     expect((await api<{ items: unknown[] }>(s, otherToken, 'GET', '/channels')).body.items).toEqual([]);
     expect((await api<{ items: unknown[] }>(s, otherToken, 'GET', '/messages')).body.items).toEqual([]);
     // A bearer token of the first portal, a frontend auth of the second: still refused.
-    const mixed = await fetch(`${s.url}/api/v1/tokens`, { method: 'POST', headers: json, body: JSON.stringify({ ...(await frontendAuth(s)), member_id: other.memberId }) });
+    const mixed = await fetch(`${s.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ ...(await frontendAuth(s)), member_id: other.memberId }),
+    });
     expect(mixed.status).toBe(401);
   });
 
   it('refuses tokens to non-admin users and forgets revoked tokens', async () => {
     const auth = await frontendAuth(s, 2);
-    const r = await fetch(`${s.url}/api/v1/tokens`, { method: 'POST', headers: json, body: JSON.stringify(auth) });
+    const r = await fetch(`${s.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(auth),
+    });
     expect(r.status).toBe(403);
     const t2 = await createToken(s);
     const list = await api<{ items: Array<{ id: number; prefix: string }> }>(s, t2, 'GET', '/tokens');

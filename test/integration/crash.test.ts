@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { connectChannel, installAndToken, startStack, waitFor, type DemoChannel, type Stack } from '../../scripts/stack.js';
+import {
+  connectChannel,
+  installAndToken,
+  startStack,
+  waitFor,
+  type DemoChannel,
+  type Stack,
+} from '../../scripts/stack.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 /**
@@ -47,7 +54,11 @@ describe('a worker killed between the upstream call and recording it', () => {
 
   async function takeOver(): Promise<Stack> {
     await a.deps.worker.stop(0); // A's worker claims nothing more; its frozen job keeps its lease until it runs out
-    b ??= await startStack({ databaseUrl: dbUrl, shareWith: a, workerConfig: { leaseMs: 800, inFlightGraceMs: 4_000 } });
+    b ??= await startStack({
+      databaseUrl: dbUrl,
+      shareWith: a,
+      workerConfig: { leaseMs: 800, inFlightGraceMs: 4_000 },
+    });
     return b;
   }
 
@@ -60,18 +71,36 @@ describe('a worker killed between the upstream call and recording it', () => {
     const op = await a.portal.operatorSend({ line: 1, externalChatId: phone, text: 'una sola vez' });
     await waitFor(() => a.gupshup.sent({ destination: phone }).length === 1, 10_000, 'the send');
     await waitFor(() => frozen.length === 1, 10_000, 'the worker to freeze');
-    const row = await a.deps.db.selectFrom('messages').select(['gupshup_message_id', 'attempt_started_at']).where('id', '=', frozen[0] ?? 0).executeTakeFirstOrThrow();
+    const row = await a.deps.db
+      .selectFrom('messages')
+      .select(['gupshup_message_id', 'attempt_started_at'])
+      .where('id', '=', frozen[0] ?? 0)
+      .executeTakeFirstOrThrow();
     expect(row.gupshup_message_id).toBeNull(); // nothing recorded: exactly the dangerous state
     expect(row.attempt_started_at).not.toBeNull();
 
     const s2 = await takeOver();
-    await waitFor(() => s2.portal.messages({ author: 'operator' }).find((m) => m.id === op.messageId && m.delivered), 20_000, 'ack from B');
+    await waitFor(
+      () => s2.portal.messages({ author: 'operator' }).find((m) => m.id === op.messageId && m.delivered),
+      20_000,
+      'ack from B',
+    );
     await s2.deps.worker.drain();
     await new Promise((r) => setTimeout(r, 500));
     expect(a.gupshup.sent({ destination: phone })).toHaveLength(1);
-    const after = await s2.deps.db.selectFrom('messages').select(['gupshup_message_id', 'status']).where('id', '=', frozen[0] ?? 0).executeTakeFirstOrThrow();
+    const after = await s2.deps.db
+      .selectFrom('messages')
+      .select(['gupshup_message_id', 'status'])
+      .where('id', '=', frozen[0] ?? 0)
+      .executeTakeFirstOrThrow();
     expect(after.gupshup_message_id).toBe(a.gupshup.sent({ destination: phone })[0]?.messageId);
-    const steps = (await s2.deps.db.selectFrom('trace').select('step').where('message_id', '=', frozen[0] ?? 0).execute()).map((r) => r.step);
+    const steps = (
+      await s2.deps.db
+        .selectFrom('trace')
+        .select('step')
+        .where('message_id', '=', frozen[0] ?? 0)
+        .execute()
+    ).map((r) => r.step);
     expect(steps).toContain('sent_upstream_confirmed');
     expect(steps).not.toContain('resend_unconfirmed');
   });
@@ -86,17 +115,31 @@ describe('a worker killed between the upstream call and recording it', () => {
     freezeNext = 'bitrix.send';
     await a.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'solo una vez' });
     await waitFor(() => frozen.length === 2, 10_000, 'the worker to freeze');
-    expect(a.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === phone)).toHaveLength(1);
+    expect(a.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === phone)).toHaveLength(
+      1,
+    );
     await a.deps.worker.stop(0);
     s2.deps.worker.start();
-    await waitFor(async () => {
-      const m = await s2.deps.db.selectFrom('messages').select('status').where('id', '=', frozen[1] ?? 0).executeTakeFirst();
-      return m?.status === 'delivered';
-    }, 20_000, 'B to record the delivery');
+    await waitFor(
+      async () => {
+        const m = await s2.deps.db
+          .selectFrom('messages')
+          .select('status')
+          .where('id', '=', frozen[1] ?? 0)
+          .executeTakeFirst();
+        return m?.status === 'delivered';
+      },
+      20_000,
+      'B to record the delivery',
+    );
     const inBitrix = a.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === phone);
     expect(inBitrix).toHaveLength(1);
     expect(inBitrix[0]?.updatedTimes).toBe(1); // B asked with update.messages, which found it
-    const steps = (await s2.deps.db.selectFrom('trace').select(['step', 'detail']).where('message_id', '=', frozen[1] ?? 0).execute());
+    const steps = await s2.deps.db
+      .selectFrom('trace')
+      .select(['step', 'detail'])
+      .where('message_id', '=', frozen[1] ?? 0)
+      .execute();
     expect(steps.find((t) => t.step === 'delivered_to_bitrix')?.detail).toMatch(/reconciled/);
   });
 
@@ -108,12 +151,43 @@ describe('a worker killed between the upstream call and recording it', () => {
     // The state a crash leaves when it happens after marking the attempt but before the request left.
     await s2.deps.worker.stop(0);
     await a.portal.operatorSend({ line: 1, externalChatId: phone, text: 'tras la espera' });
-    const msg = await waitFor(() => s2.deps.db.selectFrom('messages').select('id').where('direction', '=', 'out').where('status', '=', 'queued').executeTakeFirst());
-    await s2.deps.db.updateTable('messages').set({ attempt_started_at: sql`now()`, status: 'sending' }).where('id', '=', msg.id).execute();
+    const msg = await waitFor(() =>
+      s2.deps.db
+        .selectFrom('messages')
+        .select('id')
+        .where('direction', '=', 'out')
+        .where('status', '=', 'queued')
+        .executeTakeFirst(),
+    );
+    await s2.deps.db
+      .updateTable('messages')
+      .set({ attempt_started_at: sql`now()`, status: 'sending' })
+      .where('id', '=', msg.id)
+      .execute();
     s2.deps.worker.start();
-    await waitFor(() => a.gupshup.sent({ destination: phone }).length === 1, 20_000, 'the resend after grace');
-    await waitFor(async () => (await s2.deps.db.selectFrom('messages').select('gupshup_message_id').where('id', '=', msg.id).executeTakeFirst())?.gupshup_message_id);
-    const steps = (await s2.deps.db.selectFrom('trace').select('step').where('message_id', '=', msg.id).orderBy('id').execute()).map((r) => r.step);
+    await waitFor(
+      () => a.gupshup.sent({ destination: phone }).length === 1,
+      20_000,
+      'the resend after grace',
+    );
+    await waitFor(
+      async () =>
+        (
+          await s2.deps.db
+            .selectFrom('messages')
+            .select('gupshup_message_id')
+            .where('id', '=', msg.id)
+            .executeTakeFirst()
+        )?.gupshup_message_id,
+    );
+    const steps = (
+      await s2.deps.db
+        .selectFrom('trace')
+        .select('step')
+        .where('message_id', '=', msg.id)
+        .orderBy('id')
+        .execute()
+    ).map((r) => r.step);
     expect(steps).toEqual(expect.arrayContaining(['awaiting_confirmation', 'resend_unconfirmed']));
     // Recorded from the send's answer, or adopted from Gupshup's event if that came first: once either way.
     expect(steps.filter((x) => x === 'sent_upstream' || x === 'sent_upstream_confirmed')).toHaveLength(1);

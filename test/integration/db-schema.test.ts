@@ -21,12 +21,17 @@ describe('typed schema vs migrated database', () => {
   it('has the same tables, columns and nullability', async () => {
     const src = readFileSync('src/shared/db/schema.ts', 'utf8');
     const dbInterface = /export interface DB \{([^}]*)\}/.exec(src)?.[1] ?? '';
-    const tables = [...dbInterface.matchAll(/(\w+): (\w+);/g)].map((m) => ({ table: m[1] ?? '', iface: m[2] ?? '' }));
+    const tables = [...dbInterface.matchAll(/(\w+): (\w+);/g)].map((m) => ({
+      table: m[1] ?? '',
+      iface: m[2] ?? '',
+    }));
     expect(tables.length).toBeGreaterThan(5);
     const declared: Record<string, Record<string, boolean>> = {};
     for (const { table, iface } of tables) {
       const body = new RegExp(`export interface ${iface} \\{([^}]*)\\}`).exec(src)?.[1] ?? '';
-      declared[table] = Object.fromEntries([...body.matchAll(/^\s+(\w+): ([^;]+);/gm)].map((m) => [m[1] ?? '', /\| null\b/.test(m[2] ?? '')]));
+      declared[table] = Object.fromEntries(
+        [...body.matchAll(/^\s+(\w+): ([^;]+);/gm)].map((m) => [m[1] ?? '', /\| null\b/.test(m[2] ?? '')]),
+      );
     }
     const client = new pg.Client({ connectionString: url });
     await client.connect();

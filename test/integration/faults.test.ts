@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, startStack, waitFor, type DemoChannel, type Stack } from '../../scripts/stack.js';
+import {
+  api,
+  connectChannel,
+  installAndToken,
+  startStack,
+  waitFor,
+  type DemoChannel,
+  type Stack,
+} from '../../scripts/stack.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 /** Upstream faults delay work; they never drop or duplicate it. */
@@ -11,7 +19,10 @@ describe('upstream faults', () => {
   beforeAll(async () => {
     const db = await createTestDatabase();
     drop = db.drop;
-    s = await startStack({ databaseUrl: db.url, workerConfig: { backoffBaseMs: 100, backoffMaxMs: 800, maxAttempts: 6 } });
+    s = await startStack({
+      databaseUrl: db.url,
+      workerConfig: { backoffBaseMs: 100, backoffMaxMs: 800, maxAttempts: 6 },
+    });
     token = await installAndToken(s);
     ch = await connectChannel(s, token, 1);
   });
@@ -20,25 +31,42 @@ describe('upstream faults', () => {
     await drop?.();
   });
 
-  const customerTexts = (phone: string) => s.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === phone).map((m) => m.text);
+  const customerTexts = (phone: string) =>
+    s.portal
+      .messages({ author: 'customer' })
+      .filter((m) => m.externalChatId === phone)
+      .map((m) => m.text);
 
   it('delivers everything exactly once when Bitrix24 answers QUERY_LIMIT_EXCEEDED for a while', async () => {
     const phone = '5491100002001';
     s.portal.outage({ ms: 1_500, status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
     const texts = Array.from({ length: 12 }, (_, i) => `mensaje ${i + 1}`);
     for (const text of texts) await s.gupshup.customerSends({ appName: ch.appName, from: phone, text });
-    await waitFor(() => customerTexts(phone).length >= texts.length, 30_000, 'all delivered after the outage');
+    await waitFor(
+      () => customerTexts(phone).length >= texts.length,
+      30_000,
+      'all delivered after the outage',
+    );
     await s.deps.worker.drain();
     expect(customerTexts(phone)).toEqual(texts); // once each, in order
     const refused = s.portal.calls().filter((c) => c.error === 'QUERY_LIMIT_EXCEEDED');
     expect(refused.length).toBeGreaterThan(0);
-    const trace = await s.deps.db.selectFrom('trace').select(['step', 'code']).where('step', '=', 'retry_scheduled').execute();
+    const trace = await s.deps.db
+      .selectFrom('trace')
+      .select(['step', 'code'])
+      .where('step', '=', 'retry_scheduled')
+      .execute();
     expect(trace.some((t) => t.code === 'QUERY_LIMIT_EXCEEDED')).toBe(true);
   });
 
   it('delivers everything exactly once through 503/500 bursts', async () => {
     const phone = '5491100002002';
-    s.portal.failNext({ method: 'imconnector.send.messages', times: 4, status: 500, error: 'INTERNAL_SERVER_ERROR' });
+    s.portal.failNext({
+      method: 'imconnector.send.messages',
+      times: 4,
+      status: 500,
+      error: 'INTERNAL_SERVER_ERROR',
+    });
     const texts = ['a', 'b', 'c'];
     for (const text of texts) await s.gupshup.customerSends({ appName: ch.appName, from: phone, text });
     await waitFor(() => customerTexts(phone).length >= 3, 30_000);
@@ -53,7 +81,11 @@ describe('upstream faults', () => {
     s.gupshup.failNext({ times: 2, status: 503 });
     s.gupshup.failNext({ times: 1, status: 429, body: { message: 'Too Many Requests', status: 'error' } });
     const op = await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'respuesta' });
-    await waitFor(() => s.portal.messages({ author: 'operator' }).find((m) => m.id === op.messageId && m.delivered), 30_000, 'ack');
+    await waitFor(
+      () => s.portal.messages({ author: 'operator' }).find((m) => m.id === op.messageId && m.delivered),
+      30_000,
+      'ack',
+    );
     expect(s.gupshup.sent({ destination: phone })).toHaveLength(1);
   });
 
@@ -61,10 +93,20 @@ describe('upstream faults', () => {
     const phone = '5491100002004';
     await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
     await waitFor(() => customerTexts(phone).length === 1);
-    s.gupshup.failNext({ times: 1, status: 401, body: { message: 'Authentication Failed', status: 'error' } });
+    s.gupshup.failNext({
+      times: 1,
+      status: 401,
+      body: { message: 'Authentication Failed', status: 'error' },
+    });
     await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'no llegará' });
     const items = await waitFor(async () => {
-      const r = await api<{ items: Array<{ status: string; error: { code: string } | null; history: Array<{ step: string; level: string }> }> }>(s, token, 'GET', '/messages?direction=out&status=failed');
+      const r = await api<{
+        items: Array<{
+          status: string;
+          error: { code: string } | null;
+          history: Array<{ step: string; level: string }>;
+        }>;
+      }>(s, token, 'GET', '/messages?direction=out&status=failed');
       return r.body.items.length ? r.body.items : null;
     });
     expect(items[0]?.error?.code).toBe('401');
@@ -79,14 +121,33 @@ describe('upstream faults', () => {
     s.gupshup.failNext({ times: 6, status: 500 }); // exactly the retry budget
     await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'primero', signature: false });
     const dead = await waitFor(
-      async () => (await s.deps.db.selectFrom('jobs').select(['id', 'status']).where('topic', '=', 'outbound.send').where('status', '=', 'dead').execute()).length > 0,
+      async () =>
+        (
+          await s.deps.db
+            .selectFrom('jobs')
+            .select(['id', 'status'])
+            .where('topic', '=', 'outbound.send')
+            .where('status', '=', 'dead')
+            .execute()
+        ).length > 0,
       60_000,
       'dead letter',
     );
     expect(dead).toBe(true);
     await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'segundo', signature: false });
-    await waitFor(() => s.gupshup.sent({ destination: phone }).some((m) => (m.message as { text: string }).text === 'segundo'), 30_000);
-    const r = await api<{ items: Array<{ status: string; history: Array<{ step: string }> }> }>(s, token, 'GET', '/messages?direction=out&status=dead');
+    await waitFor(
+      () =>
+        s.gupshup
+          .sent({ destination: phone })
+          .some((m) => (m.message as { text: string }).text === 'segundo'),
+      30_000,
+    );
+    const r = await api<{ items: Array<{ status: string; history: Array<{ step: string }> }> }>(
+      s,
+      token,
+      'GET',
+      '/messages?direction=out&status=dead',
+    );
     expect(r.body.items[0]?.history.some((h) => h.step === 'dead_lettered')).toBe(true);
   }, 90_000);
 });

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, startStack, waitFor, type DemoChannel, type Stack } from '../../scripts/stack.js';
+import {
+  api,
+  connectChannel,
+  installAndToken,
+  startStack,
+  waitFor,
+  type DemoChannel,
+  type Stack,
+} from '../../scripts/stack.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 interface MessageItem {
@@ -20,7 +28,10 @@ describe('text relay', () => {
   beforeAll(async () => {
     const db = await createTestDatabase();
     drop = db.drop;
-    s = await startStack({ databaseUrl: db.url, gupshup: { reorderEvents: true, duplicateEvents: 0.5, eventDelayMs: [5, 60], seed: 7 } });
+    s = await startStack({
+      databaseUrl: db.url,
+      gupshup: { reorderEvents: true, duplicateEvents: 0.5, eventDelayMs: [5, 60], seed: 7 },
+    });
     token = await installAndToken(s);
     ch = await connectChannel(s, token, 1);
   });
@@ -29,65 +40,124 @@ describe('text relay', () => {
     await drop?.();
   });
 
-  const messages = async (q = '') => (await api<{ items: MessageItem[] }>(s, token, 'GET', `/messages${q}`)).body.items;
+  const messages = async (q = '') =>
+    (await api<{ items: MessageItem[] }>(s, token, 'GET', `/messages${q}`)).body.items;
 
   it('delivers an inbound text once when Gupshup posts it three times', async () => {
-    const r = await s.gupshup.customerSends({ appName: ch.appName, from: '5491100001001', name: 'Lucía Pérez', text: 'Hola, ¿tienen stock?', times: 3 });
+    const r = await s.gupshup.customerSends({
+      appName: ch.appName,
+      from: '5491100001001',
+      name: 'Lucía Pérez',
+      text: 'Hola, ¿tienen stock?',
+      times: 3,
+    });
     expect(r.statuses).toEqual([200, 200, 200]);
-    await waitFor(() => s.portal.messages({ author: 'customer' }).find((m) => m.externalChatId === '5491100001001'));
+    await waitFor(() =>
+      s.portal.messages({ author: 'customer' }).find((m) => m.externalChatId === '5491100001001'),
+    );
     await s.deps.worker.drain();
-    const inBitrix = s.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === '5491100001001');
+    const inBitrix = s.portal
+      .messages({ author: 'customer' })
+      .filter((m) => m.externalChatId === '5491100001001');
     expect(inBitrix).toHaveLength(1);
-    expect(inBitrix[0]).toMatchObject({ text: 'Hola, ¿tienen stock?', externalUserId: '5491100001001', connectorMid: [r.id] });
-    const sends = s.portal.calls().filter((c) => c.method === 'imconnector.send.messages' && JSON.stringify(c.params).includes(r.id));
+    expect(inBitrix[0]).toMatchObject({
+      text: 'Hola, ¿tienen stock?',
+      externalUserId: '5491100001001',
+      connectorMid: [r.id],
+    });
+    const sends = s.portal
+      .calls()
+      .filter((c) => c.method === 'imconnector.send.messages' && JSON.stringify(c.params).includes(r.id));
     expect(sends).toHaveLength(1);
 
     const [m] = await messages('?direction=in');
     expect(m?.status).toBe('delivered');
     // The duplicates may be traced before or after the delivery; each step is there as often as it happened.
-    expect(m?.history.map((h) => h.step).sort()).toEqual(['delivered_to_bitrix', 'duplicate_ignored', 'duplicate_ignored', 'queued', 'received']);
+    expect(m?.history.map((h) => h.step).sort()).toEqual([
+      'delivered_to_bitrix',
+      'duplicate_ignored',
+      'duplicate_ignored',
+      'queued',
+      'received',
+    ]);
   });
 
   it('keeps one Bitrix24 chat per customer number, passing name and phone', async () => {
-    await s.gupshup.customerSends({ appName: ch.appName, from: '5491100001002', name: 'Ana 😀 María Gómez-Ruiz 2', text: 'uno' });
-    await s.gupshup.customerSends({ appName: ch.appName, from: '5491100001002', name: 'Ana 😀 María Gómez-Ruiz 2', text: 'dos' });
+    await s.gupshup.customerSends({
+      appName: ch.appName,
+      from: '5491100001002',
+      name: 'Ana 😀 María Gómez-Ruiz 2',
+      text: 'uno',
+    });
+    await s.gupshup.customerSends({
+      appName: ch.appName,
+      from: '5491100001002',
+      name: 'Ana 😀 María Gómez-Ruiz 2',
+      text: 'dos',
+    });
     const both = await waitFor(() => {
       const l = s.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === '5491100001002');
       return l.length === 2 ? l : null;
     });
     expect(both.map((m) => m.text)).toEqual(['uno', 'dos']);
     expect(new Set(both.map((m) => m.chatId)).size).toBe(1);
-    const call = s.portal.calls().find((c) => c.method === 'imconnector.send.messages' && JSON.stringify(c.params).includes('5491100001002'));
+    const call = s.portal
+      .calls()
+      .find(
+        (c) => c.method === 'imconnector.send.messages' && JSON.stringify(c.params).includes('5491100001002'),
+      );
     const user = (call?.params as { MESSAGES: Array<{ user: Record<string, string> }> }).MESSAGES[0]?.user;
-    expect(user).toMatchObject({ id: '5491100001002', phone: '+5491100001002', name: 'Ana María Gómez-Ruiz' });
+    expect(user).toMatchObject({
+      id: '5491100001002',
+      phone: '+5491100001002',
+      name: 'Ana María Gómez-Ruiz',
+    });
   });
 
   it('sends an operator text to WhatsApp with formatting converted, and acknowledges it in Bitrix24', async () => {
     const phone = '5491100001003';
     await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
     await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
-    const op = await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'Claro, [b]tenemos stock[/b] y [i]envío gratis[/i]', userId: 1 });
+    const op = await s.portal.operatorSend({
+      line: 1,
+      externalChatId: phone,
+      text: 'Claro, [b]tenemos stock[/b] y [i]envío gratis[/i]',
+      userId: 1,
+    });
     expect(op.responses.map((r) => r.status)).toEqual([200]);
     const sent = await waitFor(() => s.gupshup.sent({ destination: phone })[0]);
     expect(sent).toMatchObject({ appName: ch.appName, source: ch.sourceNumber });
-    expect(sent.message).toEqual({ type: 'text', text: '*Ana Admin:*\nClaro, *tenemos stock* y _envío gratis_' });
-    const acked = await waitFor(() => s.portal.messages({ author: 'operator' }).find((m) => m.id === op.messageId && m.delivered));
+    expect(sent.message).toEqual({
+      type: 'text',
+      text: '*Ana Admin:*\nClaro, *tenemos stock* y _envío gratis_',
+    });
+    const acked = await waitFor(() =>
+      s.portal.messages({ author: 'operator' }).find((m) => m.id === op.messageId && m.delivered),
+    );
     expect(acked.connectorMid).toEqual([sent.messageId]);
   });
 
   it('ends in the right final status when Gupshup events arrive out of order and twice', async () => {
     const phones = ['5491100001011', '5491100001012', '5491100001013', '5491100001014'];
     for (const p of phones) await s.gupshup.customerSends({ appName: ch.appName, from: p, text: 'hola' });
-    await waitFor(() => phones.every((p) => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === p)));
-    for (const p of phones) await s.portal.operatorSend({ line: 1, externalChatId: p, text: `respuesta para ${p}` });
+    await waitFor(() =>
+      phones.every((p) => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === p)),
+    );
+    for (const p of phones) {
+      await s.portal.operatorSend({ line: 1, externalChatId: p, text: `respuesta para ${p}` });
+    }
     await waitFor(() => phones.every((p) => s.gupshup.sent({ destination: p }).length === 1));
     await s.gupshup.settle();
     await s.deps.worker.drain();
-    const out = await waitFor(async () => {
-      // Newest first: the four messages this test sent.
-      const mine = (await messages('?direction=out')).slice(0, phones.length);
-      return mine.every((m) => m.status === 'read') ? mine : null;
-    }, 20_000, 'every message read');
+    const out = await waitFor(
+      async () => {
+        // Newest first: the four messages this test sent.
+        const mine = (await messages('?direction=out')).slice(0, phones.length);
+        return mine.every((m) => m.status === 'read') ? mine : null;
+      },
+      20_000,
+      'every message read',
+    );
     for (const m of out) {
       expect(m.status).toBe('read');
       expect(m.ids.gupshup).toBeTruthy();
@@ -101,10 +171,19 @@ describe('text relay', () => {
     const phone = '5491100001020';
     await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
     await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
-    s.gupshup.failNextDelivery({ destination: phone, code: 1002, reason: 'Number Does Not Exist On WhatsApp', stage: 'sync' });
+    s.gupshup.failNextDelivery({
+      destination: phone,
+      code: 1002,
+      reason: 'Number Does Not Exist On WhatsApp',
+      stage: 'sync',
+    });
     await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'hola?' });
-    const failed = await waitFor(async () => (await messages('?status=failed')).find((m) => m.error?.code === '1002'));
-    expect(failed.history.some((h) => h.step === 'status_failed' && h.level === 'ERROR' && h.code === '1002')).toBe(true);
+    const failed = await waitFor(async () =>
+      (await messages('?status=failed')).find((m) => m.error?.code === '1002'),
+    );
+    expect(
+      failed.history.some((h) => h.step === 'status_failed' && h.level === 'ERROR' && h.code === '1002'),
+    ).toBe(true);
   });
 
   it('keeps the order of an operator’s messages in one chat', async () => {
@@ -112,12 +191,24 @@ describe('text relay', () => {
     await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
     await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
     s.gupshup.failNext({ times: 2, status: 503 });
-    for (let i = 1; i <= 5; i++) await s.portal.operatorSend({ line: 1, externalChatId: phone, text: `paso ${i}`, signature: false });
-    const sent = await waitFor(() => {
-      const l = s.gupshup.sent({ destination: phone });
-      return l.length === 5 ? l : null;
-    }, 30_000, 'five sends');
-    expect(sent.map((m) => (m.message as { text: string }).text)).toEqual(['paso 1', 'paso 2', 'paso 3', 'paso 4', 'paso 5']);
+    for (let i = 1; i <= 5; i++) {
+      await s.portal.operatorSend({ line: 1, externalChatId: phone, text: `paso ${i}`, signature: false });
+    }
+    const sent = await waitFor(
+      () => {
+        const l = s.gupshup.sent({ destination: phone });
+        return l.length === 5 ? l : null;
+      },
+      30_000,
+      'five sends',
+    );
+    expect(sent.map((m) => (m.message as { text: string }).text)).toEqual([
+      'paso 1',
+      'paso 2',
+      'paso 3',
+      'paso 4',
+      'paso 5',
+    ]);
   });
 
   it('never writes message text or full phone numbers into the trace', async () => {

@@ -23,13 +23,26 @@ describe('config', () => {
   it('names every problem in one error', () => {
     let err: unknown;
     try {
-      loadConfig({ APP_SECRET: 'short', PORT: 'eighty', GUPSHUP_API_URL: 'not a url', B24_CONNECTOR_ID: 'with.dot' });
+      loadConfig({
+        APP_SECRET: 'short',
+        PORT: 'eighty',
+        GUPSHUP_API_URL: 'not a url',
+        B24_CONNECTOR_ID: 'with.dot',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
-    for (const name of ['PUBLIC_URL: is required', 'APP_SECRET', 'B24_CLIENT_ID: is required', 'B24_CLIENT_SECRET: is required', 'PORT', 'GUPSHUP_API_URL', 'B24_CONNECTOR_ID']) {
+    for (const name of [
+      'PUBLIC_URL: is required',
+      'APP_SECRET',
+      'B24_CLIENT_ID: is required',
+      'B24_CLIENT_SECRET: is required',
+      'PORT',
+      'GUPSHUP_API_URL',
+      'B24_CONNECTOR_ID',
+    ]) {
       expect(problems).toContain(name);
     }
   });

@@ -69,7 +69,11 @@ export class Bitrix24Client {
   ) {}
 
   /** Calls a method with the portal's stored tokens, refreshing once on `expired_token`. */
-  async call<T = unknown>(portalId: number, method: string, params: Record<string, unknown> = {}): Promise<T> {
+  async call<T = unknown>(
+    portalId: number,
+    method: string,
+    params: Record<string, unknown> = {},
+  ): Promise<T> {
     const { clientEndpoint, accessToken } = await this.tokens.getAccess(portalId);
     try {
       return await this.callWithToken<T>(clientEndpoint, accessToken, method, params);
@@ -108,13 +112,19 @@ export class Bitrix24Client {
     if (res.status >= 400 || asError.success) {
       const code = asError.success ? asError.data.error : `HTTP_${res.status}`;
       const description = asError.success ? (asError.data.error_description ?? '') : res.text.slice(0, 200);
-      throw new ProviderError('bitrix24', method, `${method}: ${code}${description ? ` (${description})` : ''}`, {
-        status: res.status,
-        providerCode: code,
-        retryable: RETRYABLE_CODES.has(code) || res.status >= 500 || res.status === 429,
-        authFailure: res.status === 401 && !EXPIRED_CODES.has(code),
-        retryAfterMs: code === 'QUERY_LIMIT_EXCEEDED' ? 1_000 : code === 'OPERATION_TIME_LIMIT' ? 10_000 : undefined,
-      });
+      throw new ProviderError(
+        'bitrix24',
+        method,
+        `${method}: ${code}${description ? ` (${description})` : ''}`,
+        {
+          status: res.status,
+          providerCode: code,
+          retryable: RETRYABLE_CODES.has(code) || res.status >= 500 || res.status === 429,
+          authFailure: res.status === 401 && !EXPIRED_CODES.has(code),
+          retryAfterMs:
+            code === 'QUERY_LIMIT_EXCEEDED' ? 1_000 : code === 'OPERATION_TIME_LIMIT' ? 10_000 : undefined,
+        },
+      );
     }
     if (!body || typeof body !== 'object' || !('result' in body)) {
       throw new ProviderError('bitrix24', method, `${method}: answer without result`, {
@@ -164,7 +174,9 @@ export class Bitrix24Client {
       });
     }
     const t = ok.data;
-    const expiresAt = t.expires ? new Date(t.expires * 1000) : new Date(Date.now() + (t.expires_in ?? 3600) * 1000);
+    const expiresAt = t.expires
+      ? new Date(t.expires * 1000)
+      : new Date(Date.now() + (t.expires_in ?? 3600) * 1000);
     return {
       accessToken: t.access_token,
       refreshToken: t.refresh_token,

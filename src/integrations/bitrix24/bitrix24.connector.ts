@@ -45,7 +45,10 @@ const sendResult = z
               .object({
                 SUCCESS: z.union([z.boolean(), z.string()]).optional(),
                 ERRORS: z.unknown().optional(),
-                session: z.object({ ID: z.coerce.string().optional(), CHAT_ID: z.coerce.number().optional() }).loose().optional(),
+                session: z
+                  .object({ ID: z.coerce.string().optional(), CHAT_ID: z.coerce.number().optional() })
+                  .loose()
+                  .optional(),
               })
               .loose(),
           )
@@ -85,15 +88,18 @@ export class Bitrix24Connector {
 
   /** Registers (or re-registers: same ID updates) the connector tile and its settings page. */
   async register(call: CallFn, name: string, placementHandler: string): Promise<void> {
-    const r = await call<{ result?: unknown; error?: string; error_description?: string }>('imconnector.register', {
-      ID: this.connectorId,
-      NAME: name,
-      ICON: CONNECTOR_ICON,
-      PLACEMENT_HANDLER: placementHandler,
-      CHAT_GROUP: false,
-      NEED_SYSTEM_MESSAGES: true,
-      NEED_SIGNATURE: true,
-    });
+    const r = await call<{ result?: unknown; error?: string; error_description?: string }>(
+      'imconnector.register',
+      {
+        ID: this.connectorId,
+        NAME: name,
+        ICON: CONNECTOR_ICON,
+        PLACEMENT_HANDLER: placementHandler,
+        CHAT_GROUP: false,
+        NEED_SYSTEM_MESSAGES: true,
+        NEED_SIGNATURE: true,
+      },
+    );
     if (!r || typeof r !== 'object' || !truthy(r.result)) {
       const code = (r && typeof r === 'object' && r.error) || 'REGISTER_FAILED';
       throw new ProviderError('bitrix24', 'imconnector.register', `imconnector.register: ${code}`, {
@@ -115,8 +121,16 @@ export class Bitrix24Connector {
     }
   }
 
-  async activateLine(portalId: number, line: number, data: { id: string; name: string; url: string }): Promise<void> {
-    await this.client.call(portalId, 'imconnector.activate', { CONNECTOR: this.connectorId, LINE: line, ACTIVE: 1 });
+  async activateLine(
+    portalId: number,
+    line: number,
+    data: { id: string; name: string; url: string },
+  ): Promise<void> {
+    await this.client.call(portalId, 'imconnector.activate', {
+      CONNECTOR: this.connectorId,
+      LINE: line,
+      ACTIVE: 1,
+    });
     // Activation wipes earlier data (reference §3.4), so data.set always follows it.
     await this.client.call(portalId, 'imconnector.connector.data.set', {
       CONNECTOR: this.connectorId,
@@ -126,10 +140,17 @@ export class Bitrix24Connector {
   }
 
   async deactivateLine(portalId: number, line: number): Promise<void> {
-    await this.client.call(portalId, 'imconnector.activate', { CONNECTOR: this.connectorId, LINE: line, ACTIVE: 0 });
+    await this.client.call(portalId, 'imconnector.activate', {
+      CONNECTOR: this.connectorId,
+      LINE: line,
+      ACTIVE: 0,
+    });
   }
 
-  async lineStatus(portalId: number, line: number): Promise<{ active: boolean; configured: boolean; error: boolean }> {
+  async lineStatus(
+    portalId: number,
+    line: number,
+  ): Promise<{ active: boolean; configured: boolean; error: boolean }> {
     const r = await this.client.call<Record<string, unknown>>(portalId, 'imconnector.status', {
       CONNECTOR: this.connectorId,
       LINE: line,
@@ -143,11 +164,20 @@ export class Bitrix24Connector {
   }
 
   /** Same shape as send; succeeds only for messages Bitrix24 already has (found by message.id, §3.8). */
-  async updateMessages(portalId: number, line: number, messages: InboundForBitrix[]): Promise<ElementResult[]> {
+  async updateMessages(
+    portalId: number,
+    line: number,
+    messages: InboundForBitrix[],
+  ): Promise<ElementResult[]> {
     return this.#messages('imconnector.update.messages', portalId, line, messages);
   }
 
-  async #messages(method: string, portalId: number, line: number, messages: InboundForBitrix[]): Promise<ElementResult[]> {
+  async #messages(
+    method: string,
+    portalId: number,
+    line: number,
+    messages: InboundForBitrix[],
+  ): Promise<ElementResult[]> {
     const raw = await this.client.call(portalId, method, {
       CONNECTOR: this.connectorId,
       LINE: line,
@@ -163,7 +193,11 @@ export class Bitrix24Connector {
           text: m.text,
           ...(m.files?.length ? { files: m.files } : {}),
         },
-        chat: { id: m.chat.id, ...(m.chat.name ? { name: m.chat.name } : {}), ...(m.chat.url ? { url: m.chat.url } : {}) },
+        chat: {
+          id: m.chat.id,
+          ...(m.chat.name ? { name: m.chat.name } : {}),
+          ...(m.chat.url ? { url: m.chat.url } : {}),
+        },
       })),
     });
     const parsed = sendResult.safeParse(raw);

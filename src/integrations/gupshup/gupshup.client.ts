@@ -72,7 +72,12 @@ export class GupshupClient {
     }
     if (res.status >= 200 && res.status < 300) {
       // A 2xx we cannot read may still be an accepted message: never guess, reconcile.
-      throw new GupshupSendError('msg', 'Gupshup answered 2xx without a messageId', { retryable: true }, true);
+      throw new GupshupSendError(
+        'msg',
+        'Gupshup answered 2xx without a messageId',
+        { retryable: true },
+        true,
+      );
     }
     const e = errorBody.safeParse(body);
     const reason = (e.success ? e.data.message : undefined) ?? `HTTP ${res.status}`;

@@ -94,10 +94,14 @@ export type GupshupCallback = InboundMessage | StatusEvent | OtherEvent;
 
 export function parseGupshupCallback(body: unknown): GupshupCallback {
   if (body && typeof body === 'object' && ('entry' in body || 'object' in body) && !('type' in body)) {
-    throw new ValidationError('This is a v3 (Meta format) callback; set the Gupshup subscription to version 2');
+    throw new ValidationError(
+      'This is a v3 (Meta format) callback; set the Gupshup subscription to version 2',
+    );
   }
   const env = envelope.safeParse(body);
-  if (!env.success) throw new ValidationError(`Not a Gupshup v2 callback: ${describeIssues(env.error.issues)}`);
+  if (!env.success) {
+    throw new ValidationError(`Not a Gupshup v2 callback: ${describeIssues(env.error.issues)}`);
+  }
   const e = env.data;
   const ts = e.timestamp && e.timestamp > 1e11 ? e.timestamp : e.timestamp ? e.timestamp * 1000 : Date.now();
   if (e.type === 'message') {
@@ -117,7 +121,9 @@ export function parseGupshupCallback(body: unknown): GupshupCallback {
   }
   if (e.type === 'message-event') {
     const s = messageEvent.safeParse(e.payload);
-    if (!s.success) throw new ValidationError(`Invalid message-event payload: ${describeIssues(s.error.issues)}`);
+    if (!s.success) {
+      throw new ValidationError(`Invalid message-event payload: ${describeIssues(s.error.issues)}`);
+    }
     const gs = s.data.gsId ?? s.data.gs_id;
     return {
       kind: 'status',
@@ -133,6 +139,7 @@ export function parseGupshupCallback(body: unknown): GupshupCallback {
       timestampMs: s.data.payload?.ts ? s.data.payload.ts * 1000 : ts,
     };
   }
-  const inner = e.payload && typeof e.payload === 'object' ? (e.payload as { type?: unknown }).type : undefined;
+  const inner =
+    e.payload && typeof e.payload === 'object' ? (e.payload as { type?: unknown }).type : undefined;
   return { kind: 'other', app: e.app, type: e.type, subtype: typeof inner === 'string' ? inner : undefined };
 }

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
 import { randomToken, type SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
-import { ForbiddenError, ProviderError, UnauthorizedError, ValidationError, describeIssues, AppError } from '../../shared/errors.js';
+import {
+  ForbiddenError,
+  ProviderError,
+  UnauthorizedError,
+  ValidationError,
+  describeIssues,
+  AppError,
+} from '../../shared/errors.js';
 
 /**
  * Per-portal bearer tokens for the JSON API (SPEC "JSON API auth"). Created from a portal admin's
@@ -32,13 +39,21 @@ export class TokensService {
    * Checks a Bitrix24 frontend auth (what an iframe page is opened with) against the portal it claims
    * to come from, with `profile`. Returns the portal and whether the user is a portal admin.
    */
-  async verifyFrontendAuth(input: { DOMAIN: string; AUTH_ID: string; member_id: string }): Promise<{ portalId: number; userId: number | null; admin: boolean }> {
+  async verifyFrontendAuth(input: {
+    DOMAIN: string;
+    AUTH_ID: string;
+    member_id: string;
+  }): Promise<{ portalId: number; userId: number | null; admin: boolean }> {
     const portal = await this.db
       .selectFrom('portals')
       .select(['id', 'domain', 'client_endpoint', 'status'])
       .where('member_id', '=', input.member_id)
       .executeTakeFirst();
-    if (!portal || portal.status !== 'installed' || portal.domain.toLowerCase() !== input.DOMAIN.toLowerCase()) {
+    if (
+      !portal ||
+      portal.status !== 'installed' ||
+      portal.domain.toLowerCase() !== input.DOMAIN.toLowerCase()
+    ) {
       throw new UnauthorizedError('Unknown portal: install the app first');
     }
     let profile: { ID?: unknown; ADMIN?: unknown };
@@ -48,7 +63,13 @@ export class TokensService {
       if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
         throw new UnauthorizedError('The portal did not accept this AUTH_ID');
       }
-      if (err instanceof ProviderError) throw new AppError('upstream_unavailable', 'Bitrix24 could not check the credentials; try again', 503);
+      if (err instanceof ProviderError) {
+        throw new AppError(
+          'upstream_unavailable',
+          'Bitrix24 could not check the credentials; try again',
+          503,
+        );
+      }
       throw err;
     }
     const admin = profile.ADMIN === true || profile.ADMIN === 'Y' || profile.ADMIN === 'true';
@@ -85,12 +106,19 @@ export class TokensService {
       .select(['api_tokens.id', 'api_tokens.portal_id', 'api_tokens.revoked_at', 'portals.status'])
       .where('api_tokens.token_mac', '=', this.box.mac(m[1]))
       .executeTakeFirst();
-    if (!row || row.revoked_at || row.status !== 'installed') throw new UnauthorizedError('Unknown or revoked token');
+    if (!row || row.revoked_at || row.status !== 'installed') {
+      throw new UnauthorizedError('Unknown or revoked token');
+    }
     await this.db
       .updateTable('api_tokens')
       .set({ last_used_at: sql`now()` })
       .where('id', '=', row.id)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+      .where((eb) =>
+        eb.or([
+          eb('last_used_at', 'is', null),
+          eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`),
+        ]),
+      )
       .execute();
     return { portalId: row.portal_id, tokenId: row.id };
   }

@@ -4,7 +4,14 @@ import { z } from 'zod';
 import type { Bitrix24Connector } from '../../integrations/bitrix24/bitrix24.connector.js';
 import { randomToken, safeEqual, type SecretBox } from '../../shared/crypto.js';
 import type { ChannelRow, ChannelStatus, DB } from '../../shared/db/schema.js';
-import { AppError, ConflictError, NotFoundError, ProviderError, ValidationError, describeIssues } from '../../shared/errors.js';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  ProviderError,
+  ValidationError,
+  describeIssues,
+} from '../../shared/errors.js';
 import { maskPhone } from '../../shared/logger.js';
 import { writeTrace } from '../messaging/trace.repository.js';
 
@@ -127,7 +134,12 @@ export class ChannelsService {
         })
         .returning(publicColumns)
         .executeTakeFirstOrThrow();
-      await writeTrace(this.db, { portalId, channelId: row.id, step: 'channel_created', detail: `number ${maskPhone(i.sourceNumber)}` });
+      await writeTrace(this.db, {
+        portalId,
+        channelId: row.id,
+        step: 'channel_created',
+        detail: `number ${maskPhone(i.sourceNumber)}`,
+      });
       return this.view(row);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
@@ -182,7 +194,9 @@ export class ChannelsService {
       .executeTakeFirst();
     if (holder) throw new ConflictError(`Open line ${line} is already served by another channel`);
     await upstream(async () => {
-      if (c.status === 'active' && c.line_id && c.line_id !== line) await this.connector.deactivateLine(portalId, c.line_id);
+      if (c.status === 'active' && c.line_id && c.line_id !== line) {
+        await this.connector.deactivateLine(portalId, c.line_id);
+      }
       await this.connector.activateLine(portalId, line, {
         id: c.id,
         name: `WhatsApp ${c.name}`,
@@ -201,7 +215,11 @@ export class ChannelsService {
       const line = c.line_id;
       await upstream(() => this.connector.deactivateLine(portalId, line));
     }
-    const row = await this.#setState(portalId, id, { status: 'inactive', line_id: null, status_reason: 'switched_off' });
+    const row = await this.#setState(portalId, id, {
+      status: 'inactive',
+      line_id: null,
+      status_reason: 'switched_off',
+    });
     await writeTrace(this.db, { portalId, channelId: id, step: 'channel_deactivated', level: 'WARN' });
     log.info({ channelId: id }, 'Channel deactivated.');
     return this.view(row);
@@ -216,7 +234,13 @@ export class ChannelsService {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('channels')
-        .set({ status: 'deleted', api_key_enc: null, line_id: null, deleted_at: sql`now()`, updated_at: sql`now()` })
+        .set({
+          status: 'deleted',
+          api_key_enc: null,
+          line_id: null,
+          deleted_at: sql`now()`,
+          updated_at: sql`now()`,
+        })
         .where('portal_id', '=', portalId)
         .where('id', '=', id)
         .execute();
@@ -247,15 +271,27 @@ export class ChannelsService {
   }
 
   /** The webhook's check: the channel exists, is not deleted, and the secret in the URL is its own. */
-  async authenticateCallback(id: string, secret: string): Promise<{ id: string; portalId: number; appName: string; status: ChannelStatus }> {
+  async authenticateCallback(
+    id: string,
+    secret: string,
+  ): Promise<{ id: string; portalId: number; appName: string; status: ChannelStatus }> {
     if (!z.uuid().safeParse(id).success) throw new NotFoundError('Unknown channel');
     const row = await this.db
       .selectFrom('channels')
       .innerJoin('portals', 'portals.id', 'channels.portal_id')
-      .select(['channels.id', 'channels.portal_id', 'channels.gupshup_app_name', 'channels.status', 'channels.callback_nonce', 'portals.status as portal_status'])
+      .select([
+        'channels.id',
+        'channels.portal_id',
+        'channels.gupshup_app_name',
+        'channels.status',
+        'channels.callback_nonce',
+        'portals.status as portal_status',
+      ])
       .where('channels.id', '=', id)
       .executeTakeFirst();
-    if (!row || row.status === 'deleted' || row.portal_status === 'uninstalled') throw new NotFoundError('Unknown channel');
+    if (!row || row.status === 'deleted' || row.portal_status === 'uninstalled') {
+      throw new NotFoundError('Unknown channel');
+    }
     if (!safeEqual(this.callbackSecret(row.id, row.callback_nonce), secret)) {
       throw new AppError('forbidden', 'Wrong callback secret', 403);
     }
@@ -293,7 +329,14 @@ export class ChannelsService {
       .execute();
     await writeTrace(
       this.db,
-      ...rows.map((r) => ({ portalId, channelId: r.id, step: 'channel_deactivated', level: 'WARN' as const, code: reason, detail: `line ${line}` })),
+      ...rows.map((r) => ({
+        portalId,
+        channelId: r.id,
+        step: 'channel_deactivated',
+        level: 'WARN' as const,
+        code: reason,
+        detail: `line ${line}`,
+      })),
     );
   }
 }
@@ -305,9 +348,17 @@ async function upstream(fn: () => Promise<void>): Promise<void> {
   } catch (err) {
     if (err instanceof ProviderError) {
       if (err.retryable) {
-        throw new AppError('upstream_unavailable', `Bitrix24 is not answering right now (${err.providerCode ?? 'error'}); try again in a minute`, 503);
+        throw new AppError(
+          'upstream_unavailable',
+          `Bitrix24 is not answering right now (${err.providerCode ?? 'error'}); try again in a minute`,
+          503,
+        );
       }
-      throw new AppError('upstream_rejected', `Bitrix24 refused the change: ${err.providerCode ?? err.message}`, 502);
+      throw new AppError(
+        'upstream_rejected',
+        `Bitrix24 refused the change: ${err.providerCode ?? err.message}`,
+        502,
+      );
     }
     throw err;
   }

@@ -4,7 +4,16 @@
  * `*bold*`, `_italic_`, `~strike~`, ``` ```code``` ``` and `> ` quotes. Markers must hug the text, so
  * inner spaces move outside them. Unknown tags keep their content and lose the tag.
  */
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#91;': '[', '&#93;': ']', '&nbsp;': ' ' };
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+  '&#91;': '[',
+  '&#93;': ']',
+  '&nbsp;': ' ',
+};
 
 function wrap(marker: string, inner: string): string {
   const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(inner);
@@ -24,12 +33,14 @@ export function bbcodeToWhatsApp(input: string): string {
       .replace(/\[s\]([\s\S]*?)\[\/s\]/gi, (_, t: string) => wrap('~', t))
       .replace(/\[u\]([\s\S]*?)\[\/u\]/gi, '$1')
       .replace(/\[code\]([\s\S]*?)\[\/code\]/gi, (_, t: string) => '```' + t.trim() + '```')
-      .replace(/\[quote\]([\s\S]*?)\[\/quote\]/gi, (_, t: string) =>
-        t
-          .trim()
-          .split('\n')
-          .map((l) => `> ${l}`)
-          .join('\n') + '\n',
+      .replace(
+        /\[quote\]([\s\S]*?)\[\/quote\]/gi,
+        (_, t: string) =>
+          t
+            .trim()
+            .split('\n')
+            .map((l) => `> ${l}`)
+            .join('\n') + '\n',
       )
       .replace(/\[url=([^\]]+)\]([\s\S]*?)\[\/url\]/gi, (_, href: string, text: string) => {
         const t = text.trim();
@@ -37,10 +48,17 @@ export function bbcodeToWhatsApp(input: string): string {
       })
       .replace(/\[url\]([\s\S]*?)\[\/url\]/gi, '$1')
       .replace(/\[img\]([\s\S]*?)\[\/img\]/gi, '$1')
-      .replace(/\[(user|chat|send|put|color|size|font|context|call|pch|dialog)(=[^\]]*)?\]([\s\S]*?)\[\/\1\]/gi, '$3');
+      .replace(
+        /\[(user|chat|send|put|color|size|font|context|call|pch|dialog)(=[^\]]*)?\]([\s\S]*?)\[\/\1\]/gi,
+        '$3',
+      );
     if (s === before) break;
   }
   s = s.replace(/\[(icon|smile|attach|disk)(=[^\]]*)?[^\]]*\]/gi, '');
   s = s.replace(/&(amp|lt|gt|quot|#39|#91|#93|nbsp);/g, (e) => ENTITIES[e] ?? e);
-  return s.replace(/[ \t]+\n/g, '\n').replace(/\n[ \t]+/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  return s
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n[ \t]+/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

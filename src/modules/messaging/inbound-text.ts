@@ -4,7 +4,8 @@
  * themselves are re-hosted by the media step; this is the text that goes with them.)
  */
 type Obj = Record<string, unknown>;
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined;
 
 const MEDIA_LABEL: Record<string, string> = {
   image: '🖼️ Image',
@@ -28,7 +29,8 @@ export function inboundText(type: string, p: Obj): string {
     case 'document':
     case 'sticker': {
       const label = MEDIA_LABEL[type] ?? type;
-      const name = type === 'file' || type === 'document' ? str(p.name)?.replace(/\s*\(files\)$/, '') : undefined;
+      const name =
+        type === 'file' || type === 'document' ? str(p.name)?.replace(/\s*\(files\)$/, '') : undefined;
       const caption = str(p.caption);
       return [name ? `${label}: ${name}` : label, caption].filter(Boolean).join('\n');
     }
@@ -43,8 +45,15 @@ export function inboundText(type: string, p: Obj): string {
       const contacts = Array.isArray(p.contacts) ? (p.contacts as Obj[]) : [];
       const lines = contacts.map((c) => {
         const n = (c.name ?? {}) as Obj;
-        const name = str(n.formattedName) ?? str(n.formatted_name) ?? [str(n.firstName) ?? str(n.first_name), str(n.lastName) ?? str(n.last_name)].filter(Boolean).join(' ');
-        const phones = Array.isArray(c.phones) ? (c.phones as Obj[]).map((ph) => str(ph.phone)).filter(Boolean) : [];
+        const name =
+          str(n.formattedName) ??
+          str(n.formatted_name) ??
+          [str(n.firstName) ?? str(n.first_name), str(n.lastName) ?? str(n.last_name)]
+            .filter(Boolean)
+            .join(' ');
+        const phones = Array.isArray(c.phones)
+          ? (c.phones as Obj[]).map((ph) => str(ph.phone)).filter(Boolean)
+          : [];
         return [name || 'Contact', ...phones].join(' · ');
       });
       return ['👤 Contact', ...lines].join('\n');

@@ -8,7 +8,10 @@ import { traceForMessages } from './trace.repository.js';
 export const messagesQuery = z.object({
   channelId: z.uuid().optional(),
   direction: z.enum(['in', 'out']).optional(),
-  status: z.string().regex(/^[a-z_]{1,32}$/).optional(),
+  status: z
+    .string()
+    .regex(/^[a-z_]{1,32}$/)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.coerce.number().int().positive().optional(),
 });
@@ -46,7 +49,11 @@ export async function listMessages(db: Kysely<DB>, portalId: number, query: unkn
   if (q.cursor) sel = sel.where('id', '<', q.cursor);
   const rows = await sel.execute();
   const page = rows.slice(0, q.limit);
-  const history = await traceForMessages(db, portalId, page.map((r) => r.id));
+  const history = await traceForMessages(
+    db,
+    portalId,
+    page.map((r) => r.id),
+  );
   const byMessage = new Map<number, typeof history>();
   for (const h of history) {
     if (h.message_id === null) continue;
@@ -61,7 +68,12 @@ export async function listMessages(db: Kysely<DB>, portalId: number, query: unkn
       direction: r.direction,
       type: r.type,
       status: r.status,
-      ids: { whatsapp: r.wa_message_id, gupshup: r.gupshup_message_id, bitrixMessage: r.bitrix_message_id, bitrixChat: r.bitrix_chat_id },
+      ids: {
+        whatsapp: r.wa_message_id,
+        gupshup: r.gupshup_message_id,
+        bitrixMessage: r.bitrix_message_id,
+        bitrixChat: r.bitrix_chat_id,
+      },
       error: r.error_code || r.error_detail ? { code: r.error_code, detail: r.error_detail } : null,
       createdAt: r.created_at.toISOString(),
       sentAt: r.sent_at?.toISOString() ?? null,

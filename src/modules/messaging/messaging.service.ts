@@ -7,6 +7,7 @@ import type { InboundMessage, StatusEvent } from '../../integrations/gupshup/gup
 import type { DB, JobRow } from '../../shared/db/schema.js';
 import { ProviderError } from '../../shared/errors.js';
 import { maskPhone } from '../../shared/logger.js';
+import { retryOnConflict } from '../../shared/db/retry.js';
 import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
 import type { ChannelsService } from '../channels/channels.service.js';
@@ -69,50 +70,81 @@ export class MessagingService {
   // ---------------------------------------------------------------- webhooks (store and answer)
 
   /** A customer's message from Gupshup. Duplicates (Gupshup retries) are recognised by WhatsApp id. */
-  async acceptInbound(channel: { id: string; portalId: number }, m: InboundMessage): Promise<'stored' | 'duplicate'> {
-    const outcome = await this.d.db.transaction().execute(async (trx) => {
-      const conv = await this.#conversation(trx, channel, m.phone, m.name, new Date(m.timestampMs));
-      const inserted = await trx
-        .insertInto('messages')
-        .values({
-          portal_id: channel.portalId,
-          channel_id: channel.id,
-          conversation_id: conv,
-          direction: 'in',
-          type: m.type,
-          status: 'received',
-          content: JSON.stringify({ text: inboundText(m.type, m.content), payload: m.content, name: m.name ?? null }),
-          wa_message_id: m.waMessageId,
-          customer_ts: new Date(m.timestampMs),
-        })
-        .onConflict((oc) => oc.columns(['channel_id', 'wa_message_id']).where('direction', '=', 'in').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) {
-        const original = await trx
-          .selectFrom('messages')
-          .select('id')
-          .where('channel_id', '=', channel.id)
-          .where('direction', '=', 'in')
-          .where('wa_message_id', '=', m.waMessageId)
+  async acceptInbound(
+    channel: { id: string; portalId: number },
+    m: InboundMessage,
+  ): Promise<'stored' | 'duplicate'> {
+    const outcome = await retryOnConflict(() =>
+      this.d.db.transaction().execute(async (trx) => {
+        const conv = await this.#conversation(trx, channel, m.phone, m.name, new Date(m.timestampMs));
+        const inserted = await trx
+          .insertInto('messages')
+          .values({
+            portal_id: channel.portalId,
+            channel_id: channel.id,
+            conversation_id: conv,
+            direction: 'in',
+            type: m.type,
+            status: 'received',
+            content: JSON.stringify({
+              text: inboundText(m.type, m.content),
+              payload: m.content,
+              name: m.name ?? null,
+            }),
+            wa_message_id: m.waMessageId,
+            customer_ts: new Date(m.timestampMs),
+          })
+          .onConflict((oc) =>
+            oc.columns(['channel_id', 'wa_message_id']).where('direction', '=', 'in').doNothing(),
+          )
+          .returning('id')
           .executeTakeFirst();
-        await writeTrace(trx, { portalId: channel.portalId, channelId: channel.id, messageId: original?.id ?? null, direction: 'in', step: 'duplicate_ignored', detail: 'Gupshup posted it again' });
-        return 'duplicate' as const;
-      }
-      await enqueueJob(trx, {
-        topic: 'inbound.deliver',
-        portalId: channel.portalId,
-        payload: { messageId: inserted.id, channelId: channel.id },
-        dedupeKey: `in:${inserted.id}`,
-        chatKey: `in:${conv}`,
-      });
-      await writeTrace(
-        trx,
-        { portalId: channel.portalId, channelId: channel.id, messageId: inserted.id, direction: 'in', step: 'received', detail: `${m.type} from ${maskPhone(m.phone)}` },
-        { portalId: channel.portalId, channelId: channel.id, messageId: inserted.id, direction: 'in', step: 'queued' },
-      );
-      return 'stored' as const;
-    });
+        if (!inserted) {
+          const original = await trx
+            .selectFrom('messages')
+            .select('id')
+            .where('channel_id', '=', channel.id)
+            .where('direction', '=', 'in')
+            .where('wa_message_id', '=', m.waMessageId)
+            .executeTakeFirst();
+          await writeTrace(trx, {
+            portalId: channel.portalId,
+            channelId: channel.id,
+            messageId: original?.id ?? null,
+            direction: 'in',
+            step: 'duplicate_ignored',
+            detail: 'Gupshup posted it again',
+          });
+          return 'duplicate' as const;
+        }
+        await enqueueJob(trx, {
+          topic: 'inbound.deliver',
+          portalId: channel.portalId,
+          payload: { messageId: inserted.id, channelId: channel.id },
+          dedupeKey: `in:${inserted.id}`,
+          chatKey: `in:${conv}`,
+        });
+        await writeTrace(
+          trx,
+          {
+            portalId: channel.portalId,
+            channelId: channel.id,
+            messageId: inserted.id,
+            direction: 'in',
+            step: 'received',
+            detail: `${m.type} from ${maskPhone(m.phone)}`,
+          },
+          {
+            portalId: channel.portalId,
+            channelId: channel.id,
+            messageId: inserted.id,
+            direction: 'in',
+            step: 'queued',
+          },
+        );
+        return 'stored' as const;
+      }),
+    );
     if (outcome === 'stored') this.d.nudge();
     return outcome;
   }
@@ -129,7 +161,12 @@ export class MessagingService {
   }
 
   /** OnImConnectorMessageAdd: operator messages for one line, stored for sending. */
-  async acceptOperatorMessages(portalId: number, line: number, messages: OperatorMessage[], log: Logger): Promise<number> {
+  async acceptOperatorMessages(
+    portalId: number,
+    line: number,
+    messages: OperatorMessage[],
+    log: Logger,
+  ): Promise<number> {
     const channel = await this.d.db
       .selectFrom('channels')
       .select(['id', 'status'])
@@ -138,56 +175,88 @@ export class MessagingService {
       .where('status', 'in', ['active', 'interrupted'])
       .executeTakeFirst();
     if (!channel) {
-      await writeTrace(this.d.db, { portalId, direction: 'out', step: 'no_channel_for_line', level: 'WARN', detail: `line ${line}: ${messages.length} message(s) not sent` });
+      await writeTrace(this.d.db, {
+        portalId,
+        direction: 'out',
+        step: 'no_channel_for_line',
+        level: 'WARN',
+        detail: `line ${line}: ${messages.length} message(s) not sent`,
+      });
       log.warn({ portalId, line }, 'Operator message for a line without an active channel.');
       return 0;
     }
     let stored = 0;
-    await this.d.db.transaction().execute(async (trx) => {
-      for (const m of messages) {
-        const phone = m.externalChatId.replace(/\D/g, '');
-        if (!phone) {
-          await writeTrace(trx, { portalId, channelId: channel.id, direction: 'out', step: 'rejected', level: 'WARN', code: 'bad_chat_id', detail: `Bitrix24 message ${m.imMessageId}` });
-          continue;
+    await retryOnConflict(() =>
+      this.d.db.transaction().execute(async (trx) => {
+        stored = 0;
+        for (const m of messages) {
+          const phone = m.externalChatId.replace(/\D/g, '');
+          if (!phone) {
+            await writeTrace(trx, {
+              portalId,
+              channelId: channel.id,
+              direction: 'out',
+              step: 'rejected',
+              level: 'WARN',
+              code: 'bad_chat_id',
+              detail: `Bitrix24 message ${m.imMessageId}`,
+            });
+            continue;
+          }
+          const conv = await this.#conversation(trx, { id: channel.id, portalId }, phone, undefined, null);
+          const row = await trx
+            .insertInto('messages')
+            .values({
+              portal_id: portalId,
+              channel_id: channel.id,
+              conversation_id: conv,
+              direction: 'out',
+              type: m.files.length ? 'file' : 'text',
+              status: 'queued',
+              content: JSON.stringify({ text: m.text, files: m.files, operatorId: m.userId }),
+              bitrix_message_id: m.imMessageId,
+              bitrix_chat_id: m.imChatId,
+            })
+            .onConflict((oc) =>
+              oc.columns(['portal_id', 'bitrix_message_id']).where('direction', '=', 'out').doNothing(),
+            )
+            .returning('id')
+            .executeTakeFirst();
+          if (!row) continue;
+          stored++;
+          await enqueueJob(trx, {
+            topic: 'outbound.send',
+            portalId,
+            payload: { messageId: row.id, channelId: channel.id },
+            dedupeKey: `out:${row.id}`,
+            chatKey: `out:${conv}`,
+          });
+          await writeTrace(
+            trx,
+            {
+              portalId,
+              channelId: channel.id,
+              messageId: row.id,
+              direction: 'out',
+              step: 'received',
+              detail: `Bitrix24 message ${m.imMessageId}`,
+            },
+            { portalId, channelId: channel.id, messageId: row.id, direction: 'out', step: 'queued' },
+          );
         }
-        const conv = await this.#conversation(trx, { id: channel.id, portalId }, phone, undefined, null);
-        const row = await trx
-          .insertInto('messages')
-          .values({
-            portal_id: portalId,
-            channel_id: channel.id,
-            conversation_id: conv,
-            direction: 'out',
-            type: m.files.length ? 'file' : 'text',
-            status: 'queued',
-            content: JSON.stringify({ text: m.text, files: m.files, operatorId: m.userId }),
-            bitrix_message_id: m.imMessageId,
-            bitrix_chat_id: m.imChatId,
-          })
-          .onConflict((oc) => oc.columns(['portal_id', 'bitrix_message_id']).where('direction', '=', 'out').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (!row) continue;
-        stored++;
-        await enqueueJob(trx, {
-          topic: 'outbound.send',
-          portalId,
-          payload: { messageId: row.id, channelId: channel.id },
-          dedupeKey: `out:${row.id}`,
-          chatKey: `out:${conv}`,
-        });
-        await writeTrace(
-          trx,
-          { portalId, channelId: channel.id, messageId: row.id, direction: 'out', step: 'received', detail: `Bitrix24 message ${m.imMessageId}` },
-          { portalId, channelId: channel.id, messageId: row.id, direction: 'out', step: 'queued' },
-        );
-      }
-    });
+      }),
+    );
     if (stored) this.d.nudge();
     return stored;
   }
 
-  async #conversation(trx: Trx, channel: { id: string; portalId: number }, phone: string, name: string | undefined, inboundAt: Date | null): Promise<number> {
+  async #conversation(
+    trx: Trx,
+    channel: { id: string; portalId: number },
+    phone: string,
+    name: string | undefined,
+    inboundAt: Date | null,
+  ): Promise<number> {
     const row = await trx
       .insertInto('conversations')
       .values({
@@ -248,13 +317,27 @@ export class MessagingService {
     if (id === undefined || job.portal_id === null) return;
     const m = await this.d.db
       .updateTable('messages')
-      .set({ status: 'dead', error_detail: error.slice(0, 500), failed_at: sql`now()`, updated_at: sql`now()` })
+      .set({
+        status: 'dead',
+        error_detail: error.slice(0, 500),
+        failed_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
       .where('id', '=', id)
       .where('status', 'not in', ['delivered', 'read'])
       .returning(['channel_id', 'direction'])
       .executeTakeFirst();
     if (m) {
-      await writeTrace(this.d.db, { portalId: job.portal_id, channelId: m.channel_id, messageId: id, direction: m.direction, step, level: 'ERROR', code: codeOf(error), detail: error });
+      await writeTrace(this.d.db, {
+        portalId: job.portal_id,
+        channelId: m.channel_id,
+        messageId: id,
+        direction: m.direction,
+        step,
+        level: 'ERROR',
+        code: codeOf(error),
+        detail: error,
+      });
     }
   }
 
@@ -283,7 +366,11 @@ export class MessagingService {
       date: Math.floor((m.customer_ts ?? m.created_at).getTime() / 1000),
       text: content.text || ' ',
       user: { id: m.customer_phone, phone: `+${m.customer_phone}`, ...(name ? { name } : {}) },
-      chat: { id: m.customer_phone, url: `https://wa.me/${m.customer_phone}`, ...(name ? { name: `${name} (WhatsApp)` } : {}) },
+      chat: {
+        id: m.customer_phone,
+        url: `https://wa.me/${m.customer_phone}`,
+        ...(name ? { name: `${name} (WhatsApp)` } : {}),
+      },
     };
     const line = ch.lineId;
 
@@ -291,12 +378,23 @@ export class MessagingService {
       // An earlier attempt may have reached Bitrix24: update succeeds only for a message it already has.
       const [r] = await this.d.connector.updateMessages(m.portal_id, line, [payload]);
       if (r?.ok) {
-        await this.#recordInbound(m.id, m.portal_id, m.channel_id, m.conversation_id, null, 'reconciled: Bitrix24 already had it');
+        await this.#recordInbound(
+          m.id,
+          m.portal_id,
+          m.channel_id,
+          m.conversation_id,
+          null,
+          'reconciled: Bitrix24 already had it',
+        );
         log.info({ messageId: m.id }, 'Inbound message was already in Bitrix24; recorded without resending.');
         return { kind: 'done' };
       }
     }
-    await this.d.db.updateTable('messages').set({ attempt_started_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', m.id).execute();
+    await this.d.db
+      .updateTable('messages')
+      .set({ attempt_started_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', m.id)
+      .execute();
     let results;
     try {
       results = await this.d.connector.sendMessages(m.portal_id, line, [payload]);
@@ -310,30 +408,73 @@ export class MessagingService {
     if (!r?.ok) {
       await this.#clearAttempt(m.id);
       const error = r && !r.ok ? r.error : 'no result';
-      await writeTrace(this.d.db, { portalId: m.portal_id, channelId: m.channel_id, messageId: m.id, direction: 'in', step: 'bitrix_refused', level: 'WARN', detail: error });
+      await writeTrace(this.d.db, {
+        portalId: m.portal_id,
+        channelId: m.channel_id,
+        messageId: m.id,
+        direction: 'in',
+        step: 'bitrix_refused',
+        level: 'WARN',
+        detail: error,
+      });
       return { kind: 'retry', error: `Bitrix24 refused the message: ${error}` };
     }
     await this.#recordInbound(m.id, m.portal_id, m.channel_id, m.conversation_id, r.chatId, null);
     return { kind: 'done' };
   }
 
-  async #recordInbound(id: number, portalId: number, channelId: string, conversationId: number, chatId: number | null, note: string | null): Promise<void> {
-    await this.d.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('messages')
-        .set({ status: 'delivered', attempt_started_at: null, delivered_at: sql`now()`, updated_at: sql`now()`, ...(chatId ? { bitrix_chat_id: chatId } : {}) })
-        .where('id', '=', id)
-        .execute();
-      if (chatId) await trx.updateTable('conversations').set({ bitrix_chat_id: chatId }).where('id', '=', conversationId).execute();
-      await writeTrace(trx, { portalId, channelId, messageId: id, direction: 'in', step: 'delivered_to_bitrix', detail: note ?? (chatId ? `chat ${chatId}` : null) });
-    });
+  async #recordInbound(
+    id: number,
+    portalId: number,
+    channelId: string,
+    conversationId: number,
+    chatId: number | null,
+    note: string | null,
+  ): Promise<void> {
+    // Rows are locked in the order the webhooks lock them (conversation, then message): no deadlock.
+    await retryOnConflict(() =>
+      this.d.db.transaction().execute(async (trx) => {
+        if (chatId) {
+          await trx
+            .updateTable('conversations')
+            .set({ bitrix_chat_id: chatId })
+            .where('id', '=', conversationId)
+            .execute();
+        }
+        await trx
+          .updateTable('messages')
+          .set({
+            status: 'delivered',
+            attempt_started_at: null,
+            delivered_at: sql`now()`,
+            updated_at: sql`now()`,
+            ...(chatId ? { bitrix_chat_id: chatId } : {}),
+          })
+          .where('id', '=', id)
+          .execute();
+        await writeTrace(trx, {
+          portalId,
+          channelId,
+          messageId: id,
+          direction: 'in',
+          step: 'delivered_to_bitrix',
+          detail: note ?? (chatId ? `chat ${chatId}` : null),
+        });
+      }),
+    );
   }
 
   async #clearAttempt(id: number): Promise<void> {
     await this.d.db.updateTable('messages').set({ attempt_started_at: null }).where('id', '=', id).execute();
   }
 
-  async #traceRetry(portalId: number, channelId: string, messageId: number, direction: 'in' | 'out', err: unknown): Promise<void> {
+  async #traceRetry(
+    portalId: number,
+    channelId: string,
+    messageId: number,
+    direction: 'in' | 'out',
+    err: unknown,
+  ): Promise<void> {
     const e = err instanceof ProviderError ? err : undefined;
     await writeTrace(this.d.db, {
       portalId,
@@ -375,11 +516,32 @@ export class MessagingService {
       const age = Date.now() - m.attempt_started_at.getTime();
       if (age < this.d.inFlightGraceMs) {
         if (!job.last_error?.startsWith('awaiting_confirmation')) {
-          await writeTrace(this.d.db, { portalId: m.portal_id, channelId: m.channel_id, messageId: m.id, direction: 'out', step: 'awaiting_confirmation', level: 'WARN', detail: 'an earlier send may have reached Gupshup; waiting for its events before any resend' });
+          await writeTrace(this.d.db, {
+            portalId: m.portal_id,
+            channelId: m.channel_id,
+            messageId: m.id,
+            direction: 'out',
+            step: 'awaiting_confirmation',
+            level: 'WARN',
+            detail: 'an earlier send may have reached Gupshup; waiting for its events before any resend',
+          });
         }
-        return { kind: 'retry', error: 'awaiting_confirmation from Gupshup', delayMs: Math.min(this.d.inFlightGraceMs - age + 50, 5_000), countAttempt: false };
+        return {
+          kind: 'retry',
+          error: 'awaiting_confirmation from Gupshup',
+          delayMs: Math.min(this.d.inFlightGraceMs - age + 50, 5_000),
+          countAttempt: false,
+        };
       }
-      await writeTrace(this.d.db, { portalId: m.portal_id, channelId: m.channel_id, messageId: m.id, direction: 'out', step: 'resend_unconfirmed', level: 'WARN', detail: `no Gupshup event within ${Math.round(this.d.inFlightGraceMs / 1000)} s: the earlier attempt did not reach it` });
+      await writeTrace(this.d.db, {
+        portalId: m.portal_id,
+        channelId: m.channel_id,
+        messageId: m.id,
+        direction: 'out',
+        step: 'resend_unconfirmed',
+        level: 'WARN',
+        detail: `no Gupshup event within ${Math.round(this.d.inFlightGraceMs / 1000)} s: the earlier attempt did not reach it`,
+      });
     }
 
     const content = m.content as { text?: string };
@@ -408,10 +570,27 @@ export class MessagingService {
     } catch (err) {
       if (!(err instanceof GupshupSendError)) throw err;
       if (err.outcomeUnknown) {
-        await writeTrace(this.d.db, { portalId: m.portal_id, channelId: m.channel_id, messageId: m.id, direction: 'out', step: 'send_outcome_unknown', level: 'WARN', detail: err.message });
-        return { kind: 'retry', error: `outcome unknown: ${err.message}`, delayMs: 1_000, countAttempt: false };
+        await writeTrace(this.d.db, {
+          portalId: m.portal_id,
+          channelId: m.channel_id,
+          messageId: m.id,
+          direction: 'out',
+          step: 'send_outcome_unknown',
+          level: 'WARN',
+          detail: err.message,
+        });
+        return {
+          kind: 'retry',
+          error: `outcome unknown: ${err.message}`,
+          delayMs: 1_000,
+          countAttempt: false,
+        };
       }
-      await this.d.db.updateTable('messages').set({ attempt_started_at: null, status: 'queued' }).where('id', '=', m.id).execute();
+      await this.d.db
+        .updateTable('messages')
+        .set({ attempt_started_at: null, status: 'queued' })
+        .where('id', '=', m.id)
+        .execute();
       await this.#traceRetry(m.portal_id, m.channel_id, m.id, 'out', err);
       if (!err.retryable) {
         await this.#failOutbound(m.id, err.providerCode ?? 'rejected', err.message);
@@ -425,7 +604,13 @@ export class MessagingService {
     return { kind: 'done' };
   }
 
-  async #recordSubmitted(id: number, portalId: number, channelId: string, gupshupId: string, step: string): Promise<boolean> {
+  async #recordSubmitted(
+    id: number,
+    portalId: number,
+    channelId: string,
+    gupshupId: string,
+    step: string,
+  ): Promise<boolean> {
     const done = await this.d.db.transaction().execute(async (trx) => {
       const r = await trx
         .updateTable('messages')
@@ -440,8 +625,20 @@ export class MessagingService {
         .where('gupshup_message_id', 'is', null)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return false;
-      await enqueueJob(trx, { topic: 'outbound.ack', portalId, payload: { messageId: id, channelId }, dedupeKey: `ack:${id}` });
-      await writeTrace(trx, { portalId, channelId, messageId: id, direction: 'out', step, detail: `Gupshup id ${gupshupId}` });
+      await enqueueJob(trx, {
+        topic: 'outbound.ack',
+        portalId,
+        payload: { messageId: id, channelId },
+        dedupeKey: `ack:${id}`,
+      });
+      await writeTrace(trx, {
+        portalId,
+        channelId,
+        messageId: id,
+        direction: 'out',
+        step,
+        detail: `Gupshup id ${gupshupId}`,
+      });
       return true;
     });
     if (done) this.d.nudge();
@@ -449,18 +646,41 @@ export class MessagingService {
   }
 
   async #ensureAck(id: number, portalId: number): Promise<void> {
-    await enqueueJob(this.d.db, { topic: 'outbound.ack', portalId, payload: { messageId: id }, dedupeKey: `ack:${id}` });
+    await enqueueJob(this.d.db, {
+      topic: 'outbound.ack',
+      portalId,
+      payload: { messageId: id },
+      dedupeKey: `ack:${id}`,
+    });
   }
 
   async #finishWithoutSending(id: number, portalId: number, channelId: string, code: string): Promise<void> {
-    await this.d.db.updateTable('messages').set({ status: 'skipped', error_code: code, updated_at: sql`now()` }).where('id', '=', id).execute();
-    await writeTrace(this.d.db, { portalId, channelId, messageId: id, direction: 'out', step: 'skipped', level: 'WARN', code });
+    await this.d.db
+      .updateTable('messages')
+      .set({ status: 'skipped', error_code: code, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+    await writeTrace(this.d.db, {
+      portalId,
+      channelId,
+      messageId: id,
+      direction: 'out',
+      step: 'skipped',
+      level: 'WARN',
+      code,
+    });
   }
 
   async #failOutbound(id: number, code: string, detail: string): Promise<void> {
     await this.d.db
       .updateTable('messages')
-      .set({ status: 'failed', error_code: code, error_detail: detail.slice(0, 500), failed_at: sql`now()`, updated_at: sql`now()` })
+      .set({
+        status: 'failed',
+        error_code: code,
+        error_detail: detail.slice(0, 500),
+        failed_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -471,7 +691,9 @@ export class MessagingService {
       run: async (job) => {
         const id = this.#messageId(job);
         const m = id === undefined ? undefined : await this.#loadMessage(id);
-        if (!m?.gupshup_message_id || m.bitrix_chat_id === null || m.bitrix_message_id === null) return { kind: 'dead', error: 'nothing to acknowledge' };
+        if (!m?.gupshup_message_id || m.bitrix_chat_id === null || m.bitrix_message_id === null) {
+          return { kind: 'dead', error: 'nothing to acknowledge' };
+        }
         if (m.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
         const ch = await this.d.channels.secrets(m.channel_id);
         if (!ch?.lineId) return { kind: 'cancel', reason: 'channel has no line any more' };
@@ -482,13 +704,26 @@ export class MessagingService {
           externalChatId: m.customer_phone,
           date: Math.floor(Date.now() / 1000),
         });
-        await writeTrace(this.d.db, { portalId: m.portal_id, channelId: m.channel_id, messageId: m.id, direction: 'out', step: 'acknowledged_in_bitrix' });
+        await writeTrace(this.d.db, {
+          portalId: m.portal_id,
+          channelId: m.channel_id,
+          messageId: m.id,
+          direction: 'out',
+          step: 'acknowledged_in_bitrix',
+        });
         return { kind: 'done' };
       },
       onDead: async (job, error) => {
         const id = this.#messageId(job);
         if (id === undefined || job.portal_id === null) return;
-        await writeTrace(this.d.db, { portalId: job.portal_id, messageId: id, direction: 'out', step: 'ack_failed', level: 'ERROR', detail: error });
+        await writeTrace(this.d.db, {
+          portalId: job.portal_id,
+          messageId: id,
+          direction: 'out',
+          step: 'ack_failed',
+          level: 'ERROR',
+          detail: error,
+        });
       },
     };
   }
@@ -500,7 +735,15 @@ export class MessagingService {
       onDead: async (job, error) => {
         if (job.portal_id === null) return;
         const p = job.payload as { channelId?: string; event?: StatusEvent };
-        await writeTrace(this.d.db, { portalId: job.portal_id, channelId: p.channelId ?? null, direction: 'out', step: 'status_unmatched', level: 'WARN', code: p.event?.status ?? null, detail: `${error}; Gupshup id ${p.event?.gupshupId ?? '?'}` });
+        await writeTrace(this.d.db, {
+          portalId: job.portal_id,
+          channelId: p.channelId ?? null,
+          direction: 'out',
+          step: 'status_unmatched',
+          level: 'WARN',
+          code: p.event?.status ?? null,
+          detail: `${error}; Gupshup id ${p.event?.gupshupId ?? '?'}`,
+        });
       },
     };
   }
@@ -524,7 +767,9 @@ export class MessagingService {
     const current = STATUS_RANK[m.status] ?? 0;
     const isFailure = s.status === 'failed';
     const rank = STATUS_RANK[s.status];
-    const advances = isFailure ? current < (STATUS_RANK.delivered ?? 5) && m.status !== 'failed' : rank !== undefined && rank > current && m.status !== 'failed';
+    const advances = isFailure
+      ? current < (STATUS_RANK.delivered ?? 5) && m.status !== 'failed'
+      : rank !== undefined && rank > current && m.status !== 'failed';
     const waId = s.whatsappMessageId ?? (s.hasGsId ? s.id : undefined);
     await this.d.db.transaction().execute(async (trx) => {
       if (advances) {
@@ -533,15 +778,28 @@ export class MessagingService {
           .set({
             status: s.status,
             updated_at: sql`now()`,
-            ...(isFailure ? { error_code: s.code ?? 'failed', error_detail: (s.reason ?? '').slice(0, 500), failed_at: sql`now()` } : {}),
+            ...(isFailure
+              ? {
+                  error_code: s.code ?? 'failed',
+                  error_detail: (s.reason ?? '').slice(0, 500),
+                  failed_at: sql`now()`,
+                }
+              : {}),
             ...(s.status === 'delivered' ? { delivered_at: sql`now()` } : {}),
-            ...(s.status === 'read' ? { read_at: sql`now()`, delivered_at: sql`coalesce(delivered_at, now())` } : {}),
+            ...(s.status === 'read'
+              ? { read_at: sql`now()`, delivered_at: sql`coalesce(delivered_at, now())` }
+              : {}),
           })
           .where('id', '=', m.id)
           .execute();
       }
       if (waId) {
-        await trx.updateTable('messages').set({ wa_message_id: waId }).where('id', '=', m.id).where('wa_message_id', 'is', null).execute();
+        await trx
+          .updateTable('messages')
+          .set({ wa_message_id: waId })
+          .where('id', '=', m.id)
+          .where('wa_message_id', 'is', null)
+          .execute();
       }
       await writeTrace(trx, {
         portalId,
@@ -551,7 +809,11 @@ export class MessagingService {
         step: `status_${s.status}`,
         level: isFailure ? 'ERROR' : advances ? 'INFO' : 'INFO',
         code: isFailure ? (s.code ?? null) : null,
-        detail: isFailure ? (s.reason ?? null) : advances ? null : `arrived after ${m.status}; kept ${m.status}`,
+        detail: isFailure
+          ? (s.reason ?? null)
+          : advances
+            ? null
+            : `arrived after ${m.status}; kept ${m.status}`,
       });
     });
     return { kind: 'done' };
@@ -576,9 +838,19 @@ export class MessagingService {
     if (candidates.length !== 1) return undefined;
     const c = candidates[0];
     if (!c) return undefined;
-    const adopted = await this.#recordSubmitted(c.id, c.portal_id, channelId, s.gupshupId, 'sent_upstream_confirmed');
+    const adopted = await this.#recordSubmitted(
+      c.id,
+      c.portal_id,
+      channelId,
+      s.gupshupId,
+      'sent_upstream_confirmed',
+    );
     if (!adopted) return undefined;
-    return this.d.db.selectFrom('messages').select(['id', 'portal_id', 'status', 'gupshup_message_id']).where('id', '=', c.id).executeTakeFirst();
+    return this.d.db
+      .selectFrom('messages')
+      .select(['id', 'portal_id', 'status', 'gupshup_message_id'])
+      .where('id', '=', c.id)
+      .executeTakeFirst();
   }
 }
 

@@ -80,7 +80,12 @@ export class PortalsRepository implements TokenStore {
   async markInstalled(id: number): Promise<void> {
     await this.db
       .updateTable('portals')
-      .set({ status: 'installed', setup_error: null, installed_at: sql`coalesce(installed_at, now())`, updated_at: sql`now()` })
+      .set({
+        status: 'installed',
+        setup_error: null,
+        installed_at: sql`coalesce(installed_at, now())`,
+        updated_at: sql`now()`,
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -119,10 +124,21 @@ export class PortalsRepository implements TokenStore {
         .execute();
       await trx
         .updateTable('channels')
-        .set({ api_key_enc: null, status: sql`CASE WHEN status = 'deleted' THEN 'deleted' ELSE 'inactive' END`, line_id: null, status_reason: 'app_uninstalled', updated_at: sql`now()` })
+        .set({
+          api_key_enc: null,
+          status: sql`CASE WHEN status = 'deleted' THEN 'deleted' ELSE 'inactive' END`,
+          line_id: null,
+          status_reason: 'app_uninstalled',
+          updated_at: sql`now()`,
+        })
         .where('portal_id', '=', id)
         .execute();
-      await trx.updateTable('api_tokens').set({ revoked_at: sql`now()` }).where('portal_id', '=', id).where('revoked_at', 'is', null).execute();
+      await trx
+        .updateTable('api_tokens')
+        .set({ revoked_at: sql`now()` })
+        .where('portal_id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
     });
   }
 
@@ -132,7 +148,9 @@ export class PortalsRepository implements TokenStore {
       .select(['client_endpoint', 'access_token_enc', 'status'])
       .where('id', '=', portalId)
       .executeTakeFirst();
-    if (!row?.access_token_enc || row.status === 'uninstalled') throw new NotFoundError('Portal is not installed');
+    if (!row?.access_token_enc || row.status === 'uninstalled') {
+      throw new NotFoundError('Portal is not installed');
+    }
     return { clientEndpoint: row.client_endpoint, accessToken: this.box.decrypt(row.access_token_enc) };
   }
 
@@ -152,7 +170,9 @@ export class PortalsRepository implements TokenStore {
         .where('id', '=', portalId)
         .forUpdate()
         .executeTakeFirst();
-      if (!row?.access_token_enc || !row.refresh_token_enc) throw new NotFoundError('Portal is not installed');
+      if (!row?.access_token_enc || !row.refresh_token_enc) {
+        throw new NotFoundError('Portal is not installed');
+      }
       const current = this.box.decrypt(row.access_token_enc);
       if (current !== staleAccessToken) return current;
       const t = await refresh(this.box.decrypt(row.refresh_token_enc));

@@ -66,10 +66,14 @@ export class PortalsService {
     const clientEndpoint = `${i.protocol === '0' ? 'http' : 'https'}://${i.domain}/rest/`;
     const existing = await this.d.repo.findByMemberId(i.memberId);
     if (existing && existing.status !== 'uninstalled' && existing.domain !== i.domain) {
-      log.warn({ memberId: i.memberId }, 'Install POST names another domain than the installed portal; refused.');
+      log.warn(
+        { memberId: i.memberId },
+        'Install POST names another domain than the installed portal; refused.',
+      );
       throw new ForbiddenError('This portal is already installed under another domain');
     }
-    const call: CallFn = (method, params) => this.d.client.callWithToken(clientEndpoint, i.accessToken, method, params);
+    const call: CallFn = (method, params) =>
+      this.d.client.callWithToken(clientEndpoint, i.accessToken, method, params);
     try {
       await this.#setup(call);
     } catch (err) {
@@ -94,7 +98,11 @@ export class PortalsService {
       userId: null,
     });
     await this.d.repo.markInstalled(portal.id);
-    await writeTrace(this.d.db, { portalId: portal.id, step: 'portal_installed', detail: 'connector registered, events bound' });
+    await writeTrace(this.d.db, {
+      portalId: portal.id,
+      step: 'portal_installed',
+      detail: 'connector registered, events bound',
+    });
     log.info({ portalId: portal.id }, 'Portal installed from the install page.');
     return { portal, lang };
   }
@@ -111,26 +119,41 @@ export class PortalsService {
       existing.application_token_mac &&
       !this.d.box.verifyMac(e.applicationToken, existing.application_token_mac)
     ) {
-      log.warn({ memberId: e.memberId }, 'ONAPPINSTALL for an installed portal with another application token; refused.');
+      log.warn(
+        { memberId: e.memberId },
+        'ONAPPINSTALL for an installed portal with another application token; refused.',
+      );
       throw new ForbiddenError('Application token does not match this portal');
     }
     await this.d.db.transaction().execute(async (trx) => {
-      const portal = await this.d.repo.upsertInstall({
-        memberId: e.memberId,
-        domain: e.domain,
-        clientEndpoint: e.clientEndpoint,
-        serverEndpoint: e.serverEndpoint ?? null,
-        lang: toLang(e.lang),
-        tokens: {
-          accessToken: e.accessToken,
-          refreshToken: e.refreshToken,
-          expiresAt: new Date(Date.now() + e.expiresInSec * 1000),
+      const portal = await this.d.repo.upsertInstall(
+        {
+          memberId: e.memberId,
+          domain: e.domain,
+          clientEndpoint: e.clientEndpoint,
+          serverEndpoint: e.serverEndpoint ?? null,
+          lang: toLang(e.lang),
+          tokens: {
+            accessToken: e.accessToken,
+            refreshToken: e.refreshToken,
+            expiresAt: new Date(Date.now() + e.expiresInSec * 1000),
+          },
+          applicationToken: e.applicationToken,
+          userId: e.userId ?? null,
         },
-        applicationToken: e.applicationToken,
-        userId: e.userId ?? null,
-      }, trx);
-      await enqueueJob(trx, { topic: 'portal.setup', portalId: portal.id, payload: {}, dedupeKey: `setup:${portal.id}:${Date.now()}` });
-      await writeTrace(trx, { portalId: portal.id, step: 'portal_install_event', detail: 'ONAPPINSTALL stored; setup queued' });
+        trx,
+      );
+      await enqueueJob(trx, {
+        topic: 'portal.setup',
+        portalId: portal.id,
+        payload: {},
+        dedupeKey: `setup:${portal.id}:${Date.now()}`,
+      });
+      await writeTrace(trx, {
+        portalId: portal.id,
+        step: 'portal_install_event',
+        detail: 'ONAPPINSTALL stored; setup queued',
+      });
     });
   }
 
@@ -141,7 +164,9 @@ export class PortalsService {
   async verifyEvent(memberId: string | undefined, applicationToken: string | undefined): Promise<Portal> {
     if (!memberId) throw new UnauthorizedError('Event without auth[member_id]');
     const p = await this.d.repo.findByMemberId(memberId);
-    if (!p || p.status === 'uninstalled' || !p.application_token_mac) throw new UnauthorizedError('Unknown portal');
+    if (!p || p.status === 'uninstalled' || !p.application_token_mac) {
+      throw new UnauthorizedError('Unknown portal');
+    }
     if (!applicationToken || !this.d.box.verifyMac(applicationToken, p.application_token_mac)) {
       throw new ForbiddenError('Application token does not match');
     }
@@ -152,7 +177,12 @@ export class PortalsService {
   async uninstall(portal: Portal, log: Logger): Promise<void> {
     await cancelPortalJobs(this.d.db, portal.id, 'app uninstalled');
     await this.d.repo.purgeSecrets(portal.id);
-    await writeTrace(this.d.db, { portalId: portal.id, step: 'portal_uninstalled', level: 'WARN', detail: 'secrets deleted, work stopped' });
+    await writeTrace(this.d.db, {
+      portalId: portal.id,
+      step: 'portal_uninstalled',
+      level: 'WARN',
+      detail: 'secrets deleted, work stopped',
+    });
     log.info({ portalId: portal.id }, 'Portal uninstalled; its secrets were deleted.');
   }
 
@@ -172,13 +202,22 @@ export class PortalsService {
         const call: CallFn = (method, params) => this.d.client.call(portalId, method, params);
         await this.#setup(call);
         await this.d.repo.markInstalled(portalId);
-        await writeTrace(this.d.db, { portalId, step: 'portal_installed', detail: 'connector registered, events bound' });
+        await writeTrace(this.d.db, {
+          portalId,
+          step: 'portal_installed',
+          detail: 'connector registered, events bound',
+        });
         return { kind: 'done' };
       },
       onDead: async (job, error) => {
         if (job.portal_id === null) return;
         await this.d.repo.markSetupError(job.portal_id, error);
-        await writeTrace(this.d.db, { portalId: job.portal_id, step: 'portal_setup_failed', level: 'ERROR', detail: error });
+        await writeTrace(this.d.db, {
+          portalId: job.portal_id,
+          step: 'portal_setup_failed',
+          level: 'ERROR',
+          detail: error,
+        });
       },
     };
   }

@@ -7,7 +7,10 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
 export type Database = Kysely<DB>;
 
-export function createDatabase(connectionString: string, opts: { max?: number } = {}): { db: Database; pool: pg.Pool } {
+export function createDatabase(
+  connectionString: string,
+  opts: { max?: number } = {},
+): { db: Database; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString,
     max: opts.max ?? 10,

@@ -38,7 +38,14 @@ export async function startEmbeddedPostgres(
     createPostgresUser: asRoot,
     // The library asks for en_US.UTF-8 messages, which minimal machines lack; the later flag wins.
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'max_connections=200'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=`,
+      '-c',
+      'max_connections=200',
+    ],
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });
@@ -83,7 +90,10 @@ async function letPostgresThrough(dir: string, log: (line: string) => void): Pro
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     const st = await stat(d);
     const mode = st.mode;
-    const passes = (mode & 0o001) !== 0 || (ids && st.uid === ids.uid && (mode & 0o100) !== 0) || (ids && st.gid === ids.gid && (mode & 0o010) !== 0);
+    const passes =
+      (mode & 0o001) !== 0 ||
+      (ids && st.uid === ids.uid && (mode & 0o100) !== 0) ||
+      (ids && st.gid === ids.gid && (mode & 0o010) !== 0);
     if (!passes) {
       await chmod(d, mode | 0o001);
       log(`Granted search permission (o+x) on ${d} so PostgreSQL, running as "${USER}", can reach its data.`);

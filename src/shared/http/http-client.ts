@@ -51,12 +51,18 @@ export class HttpClient {
       return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
-      const causeCode = ((err as { cause?: { code?: string } }).cause?.code ?? '');
+      const causeCode = (err as { cause?: { code?: string } }).cause?.code ?? '';
       const notSent =
-        NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has(causeCode) || err instanceof undiciErrors.ConnectTimeoutError;
-      throw new TransportError(`${req.method} ${new URL(req.url).host}: ${code || causeCode || (err as Error).message}`, !notSent, {
-        cause: err,
-      });
+        NOT_SENT_CODES.has(code) ||
+        NOT_SENT_CODES.has(causeCode) ||
+        err instanceof undiciErrors.ConnectTimeoutError;
+      throw new TransportError(
+        `${req.method} ${new URL(req.url).host}: ${code || causeCode || (err as Error).message}`,
+        !notSent,
+        {
+          cause: err,
+        },
+      );
     }
   }
 }
