@@ -55,5 +55,10 @@ export const apiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
     });
 
     authed.get('/messages', async (req) => listMessages(deps.db, principal(req).portalId, req.query));
+    authed.post('/messages/:id/replay', async (req, reply) => {
+      const p = idParam.safeParse(req.params);
+      if (!p.success) throw new NotFoundError('Message not found');
+      return reply.status(202).send(await deps.messaging.replay(principal(req).portalId, p.data.id));
+    });
   });
 };

@@ -5,7 +5,7 @@ import { connectorUserName } from '../../integrations/bitrix24/bitrix24.connecto
 import { GupshupSendError, type GupshupClient } from '../../integrations/gupshup/gupshup.client.js';
 import type { InboundMessage, StatusEvent } from '../../integrations/gupshup/gupshup.webhook.js';
 import type { DB, JobRow } from '../../shared/db/schema.js';
-import { ProviderError } from '../../shared/errors.js';
+import { ConflictError, NotFoundError, ProviderError } from '../../shared/errors.js';
 import { maskPhone } from '../../shared/logger.js';
 import { retryOnConflict } from '../../shared/db/retry.js';
 import { enqueueJob } from '../../jobs/jobs.repository.js';
@@ -275,6 +275,59 @@ export class MessagingService {
       .returning('id')
       .executeTakeFirstOrThrow();
     return row.id;
+  }
+
+  /**
+   * POST /api/v1/messages/:id/replay: a dead-lettered message goes back to the queue with a fresh
+   * retry budget. Its in-flight mark is kept, so a send whose outcome was never known is still
+   * reconciled rather than repeated.
+   */
+  async replay(portalId: number, id: number): Promise<{ id: number; status: string }> {
+    const result = await this.d.db.transaction().execute(async (trx) => {
+      const m = await trx
+        .selectFrom('messages')
+        .select(['id', 'status', 'direction', 'channel_id'])
+        .where('portal_id', '=', portalId)
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!m) throw new NotFoundError('Message not found');
+      if (m.status !== 'dead')
+        {throw new ConflictError(`Only dead-lettered messages can be replayed; this one is ${m.status}`);}
+      const status = m.direction === 'in' ? 'received' : 'queued';
+      await trx
+        .updateTable('messages')
+        .set({ status, error_code: null, error_detail: null, failed_at: null, updated_at: sql`now()` })
+        .where('id', '=', id)
+        .execute();
+      const job = await trx
+        .updateTable('jobs')
+        .set({
+          status: 'pending',
+          attempts: 0,
+          run_at: sql`now()`,
+          last_error: null,
+          finished_at: null,
+          locked_until: null,
+          updated_at: sql`now()`,
+        })
+        .where('dedupe_key', '=', `${m.direction}:${id}`)
+        .where('status', 'in', ['dead', 'cancelled'])
+        .executeTakeFirst();
+      if (Number(job.numUpdatedRows) === 0) throw new ConflictError('The message has no dead job to replay');
+      await writeTrace(trx, {
+        portalId,
+        channelId: m.channel_id,
+        messageId: id,
+        direction: m.direction,
+        step: 'replayed',
+        level: 'WARN',
+        detail: 'replay requested through the API',
+      });
+      return { id, status };
+    });
+    this.d.nudge();
+    return result;
   }
 
   // ---------------------------------------------------------------- jobs
