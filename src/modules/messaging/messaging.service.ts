@@ -292,8 +292,9 @@ export class MessagingService {
         .forUpdate()
         .executeTakeFirst();
       if (!m) throw new NotFoundError('Message not found');
-      if (m.status !== 'dead')
-        {throw new ConflictError(`Only dead-lettered messages can be replayed; this one is ${m.status}`);}
+      if (m.status !== 'dead') {
+        throw new ConflictError(`Only dead-lettered messages can be replayed; this one is ${m.status}`);
+      }
       const status = m.direction === 'in' ? 'received' : 'queued';
       await trx
         .updateTable('messages')
