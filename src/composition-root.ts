@@ -86,6 +86,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
       'outbound.send': messaging.outboundJob(),
       'outbound.ack': messaging.ackJob(),
       'status.apply': messaging.statusJob(),
+      'chat.notify': messaging.notifyJob(),
     },
     config.worker,
     log.child({ component: 'worker' }),

@@ -54,9 +54,59 @@ const TEXTS: Record<string, Record<Lang, string>> = {
     en: 'No WhatsApp number serves this open channel yet.',
     pt: 'Nenhum número de WhatsApp atende este canal aberto ainda.',
   },
+  'note.not_on_whatsapp': {
+    es: 'Este número no está en WhatsApp (código {code}). El mensaje no llegó; contacte al cliente por otro medio.',
+    en: 'This number is not on WhatsApp (code {code}). The message did not arrive; reach the customer another way.',
+    pt: 'Este número não está no WhatsApp (código {code}). A mensagem não chegou; contate o cliente por outro meio.',
+  },
+  'note.window_closed': {
+    es: 'No enviado: pasaron más de 24 horas desde el último mensaje del cliente ({code}). Solo una plantilla aprobada puede reabrir la conversación.',
+    en: 'Not sent: more than 24 hours have passed since the customer last wrote ({code}). Only an approved template can reopen the conversation.',
+    pt: 'Não enviado: passaram mais de 24 horas desde a última mensagem do cliente ({code}). Só um modelo aprovado pode reabrir a conversa.',
+  },
+  'note.wallet_empty': {
+    es: 'No enviado: el saldo de WhatsApp (Gupshup) está agotado ({code}). Pida al administrador que lo recargue.',
+    en: 'Not sent: the WhatsApp (Gupshup) wallet is empty ({code}). Ask the administrator to top it up.',
+    pt: 'Não enviado: o saldo do WhatsApp (Gupshup) acabou ({code}). Peça ao administrador para recarregá-lo.',
+  },
+  'note.bad_api_key': {
+    es: 'No enviado: Gupshup rechazó la clave de API del canal ({code}). El administrador debe revisar la configuración del canal.',
+    en: 'Not sent: Gupshup rejected the channel’s API key ({code}). The administrator must check the channel settings.',
+    pt: 'Não enviado: o Gupshup recusou a chave de API do canal ({code}). O administrador deve revisar a configuração do canal.',
+  },
+  'note.could_not_send': {
+    es: 'No se pudo entregar este mensaje por WhatsApp (código {code}). Puede reenviarlo desde el registro de mensajes.',
+    en: 'This message could not be delivered on WhatsApp (code {code}). It can be resent from the message log.',
+    pt: 'Não foi possível entregar esta mensagem pelo WhatsApp (código {code}). Ela pode ser reenviada pelo registro de mensagens.',
+  },
 };
 
 export function t(lang: Lang, key: string): string {
   const entry = TEXTS[key];
   return entry?.[lang] ?? entry?.en ?? key;
+}
+
+/** Marks the notes the app writes into open-line chats, so one that comes back as an event is not sent. */
+export const NOTE_MARK = '⚠️ WhatsApp:';
+
+const NOTE_BY_CODE: Record<string, string> = {
+  '1002': 'not_on_whatsapp',
+  '1013': 'not_on_whatsapp',
+  '131026': 'not_on_whatsapp',
+  '470': 'window_closed',
+  '131047': 'window_closed',
+  '1004': 'window_closed',
+  '1005': 'window_closed',
+  '1006': 'window_closed',
+  '1007': 'window_closed',
+  '1008': 'window_closed',
+  window_closed: 'window_closed',
+  '1003': 'wallet_empty',
+  '401': 'bad_api_key',
+};
+
+/** The system note shown to the agent in the chat when a message fails, in the portal's language. */
+export function failureNote(lang: Lang, code: string): string {
+  const key = `note.${NOTE_BY_CODE[code] ?? 'could_not_send'}`;
+  return `${NOTE_MARK} ${t(lang, key).replace('{code}', code)}`;
 }

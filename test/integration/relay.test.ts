@@ -186,6 +186,53 @@ describe('text relay', () => {
     ).toBe(true);
   });
 
+  it('tells the agent in the chat, in the portal’s language, why a message failed', async () => {
+    const phone = '5491100001021';
+    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
+    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    s.gupshup.failNextDelivery({
+      destination: phone,
+      code: 1002,
+      reason: 'Number Does Not Exist On WhatsApp',
+      stage: 'sync',
+    });
+    await s.portal.operatorSend({ line: 1, externalChatId: phone, text: '¿sigue ahí?' });
+    const note = await waitFor(() =>
+      s.portal
+        .messages({ author: 'operator' })
+        .find((m) => m.externalChatId === phone && m.text.startsWith('⚠️ WhatsApp:')),
+    );
+    expect(note.text).toContain('no está en WhatsApp (código 1002)');
+    // The note is for the agent: it never goes to WhatsApp, even if Bitrix24 hands it to the connector.
+    await s.portal.operatorSend({ line: 1, externalChatId: phone, text: note.text, signature: false });
+    await s.deps.worker.drain();
+    expect(s.gupshup.sent({ destination: phone })).toHaveLength(1);
+  });
+
+  it('does not send free text when the 24-hour window is closed, and says so in the chat', async () => {
+    const phone = '5491100001022';
+    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
+    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    await s.deps.db
+      .updateTable('conversations')
+      .set({ last_inbound_at: new Date(Date.now() - 25 * 3600 * 1000) })
+      .where('customer_phone', '=', phone)
+      .execute();
+    await s.portal.operatorSend({ line: 1, externalChatId: phone, text: '¿Sigue interesada?' });
+    const note = await waitFor(() =>
+      s.portal
+        .messages({ author: 'operator' })
+        .find((m) => m.externalChatId === phone && m.text.startsWith('⚠️ WhatsApp:')),
+    );
+    expect(note.text).toContain('24 horas');
+    expect(note.text).toContain('plantilla');
+    expect(s.gupshup.sent({ destination: phone })).toHaveLength(0);
+    const failed = (await messages('?status=failed')).find((m) => m.error?.code === 'window_closed');
+    expect(failed?.history.map((h) => h.step)).toEqual(
+      expect.arrayContaining(['window_closed', 'agent_notified']),
+    );
+  });
+
   it('keeps the order of an operator’s messages in one chat', async () => {
     const phone = '5491100001030';
     await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });

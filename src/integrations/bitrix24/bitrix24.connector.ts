@@ -210,6 +210,15 @@ export class Bitrix24Connector {
     });
   }
 
+  /** A system note in an open-line chat, visible to the agents (not sent to the customer). */
+  async postNote(portalId: number, chatId: number, text: string): Promise<void> {
+    await this.client.call(portalId, 'im.message.add', {
+      DIALOG_ID: `chat${chatId}`,
+      MESSAGE: text,
+      SYSTEM: 'Y',
+    });
+  }
+
   /** Acknowledges an operator message: marks it delivered and stores our ids on it (§3.9). */
   async ackDelivery(
     portalId: number,

@@ -12,6 +12,8 @@ import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
 import type { ChannelsService } from '../channels/channels.service.js';
 import { bbcodeToWhatsApp } from './bbcode.js';
+import { failureNote, NOTE_MARK } from '../../shared/texts.js';
+import { toLang } from '../../shared/i18n.js';
 import { inboundText } from './inbound-text.js';
 import { writeTrace } from './trace.repository.js';
 
@@ -34,6 +36,9 @@ export interface MessagingHooks {
   /** Test seam: runs right after the upstream call returned, before its result is recorded. */
   afterUpstreamCall?: (kind: 'gupshup.send' | 'bitrix.send', messageId: number) => Promise<void>;
 }
+
+/** WhatsApp's customer service window: free text only within 24 h of the customer's last message. */
+export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const STATUS_RANK: Record<string, number> = {
   queued: 0,
@@ -190,6 +195,14 @@ export class MessagingService {
       this.d.db.transaction().execute(async (trx) => {
         stored = 0;
         for (const m of messages) {
+          // Our own failure notes, should Bitrix24 hand them to the connector, are not for the customer.
+          if (
+            bbcodeToWhatsApp(m.text)
+              .replace(/^\*[^*\n]*:\*\n/, '')
+              .startsWith(NOTE_MARK)
+          ) {
+            continue;
+          }
           const phone = m.externalChatId.replace(/\D/g, '');
           if (!phone) {
             await writeTrace(trx, {
@@ -361,6 +374,8 @@ export class MessagingService {
         'conversations.customer_phone',
         'conversations.customer_name',
         'portals.status as portal_status',
+        'portals.lang as portal_lang',
+        'conversations.last_inbound_at',
       ])
       .where('messages.id', '=', id)
       .executeTakeFirst();
@@ -381,6 +396,7 @@ export class MessagingService {
       .where('status', 'not in', ['delivered', 'read'])
       .returning(['channel_id', 'direction'])
       .executeTakeFirst();
+    if (m?.direction === 'out') await this.#queueNote(this.d.db, id, codeOf(error) ?? 'dead');
     if (m) {
       await writeTrace(this.d.db, {
         portalId: job.portal_id,
@@ -604,6 +620,21 @@ export class MessagingService {
       await this.#finishWithoutSending(m.id, m.portal_id, m.channel_id, 'empty_message');
       return { kind: 'done' };
     }
+    const lastInbound = m.last_inbound_at?.getTime() ?? 0;
+    if (Date.now() - lastInbound > SERVICE_WINDOW_MS) {
+      await writeTrace(this.d.db, {
+        portalId: m.portal_id,
+        channelId: m.channel_id,
+        messageId: m.id,
+        direction: 'out',
+        step: 'window_closed',
+        level: 'ERROR',
+        code: 'window_closed',
+        detail: 'more than 24 h since the customer last wrote: free text not sent',
+      });
+      await this.#failOutbound(m.id, 'window_closed', 'WhatsApp 24-hour window closed');
+      return { kind: 'done' };
+    }
     const claimed = await this.d.db
       .updateTable('messages')
       .set({ attempt_started_at: sql`now()`, status: 'sending', updated_at: sql`now()` })
@@ -726,6 +757,7 @@ export class MessagingService {
   }
 
   async #failOutbound(id: number, code: string, detail: string): Promise<void> {
+    await this.#queueNote(this.d.db, id, code);
     await this.d.db
       .updateTable('messages')
       .set({
@@ -737,6 +769,52 @@ export class MessagingService {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  async #queueNote(exec: Kysely<DB> | Trx, messageId: number, code: string): Promise<void> {
+    const m = await exec
+      .selectFrom('messages')
+      .select(['portal_id', 'channel_id'])
+      .where('id', '=', messageId)
+      .executeTakeFirst();
+    if (!m) return;
+    await enqueueJob(exec, {
+      topic: 'chat.notify',
+      portalId: m.portal_id,
+      payload: { messageId, channelId: m.channel_id, code },
+      dedupeKey: `note:${messageId}:${code}`,
+    });
+  }
+
+  /**
+   * chat.notify: a failed operator message gets a system note in its open-line chat, in the portal's
+   * language, saying what happened and what to do (`im.message.add` with SYSTEM=Y).
+   */
+  notifyJob(): JobHandler {
+    return {
+      run: async (job) => {
+        const id = this.#messageId(job);
+        const rawCode = (job.payload as { code?: unknown }).code;
+        const code = typeof rawCode === 'string' || typeof rawCode === 'number' ? String(rawCode) : 'failed';
+        const m = id === undefined ? undefined : await this.#loadMessage(id);
+        if (!m?.bitrix_chat_id) return { kind: 'dead', error: 'no Bitrix24 chat to write into' };
+        if (m.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
+        await this.d.connector.postNote(
+          m.portal_id,
+          m.bitrix_chat_id,
+          failureNote(toLang(m.portal_lang), code),
+        );
+        await writeTrace(this.d.db, {
+          portalId: m.portal_id,
+          channelId: m.channel_id,
+          messageId: m.id,
+          direction: 'out',
+          step: 'agent_notified',
+          code,
+        });
+        return { kind: 'done' };
+      },
+    };
   }
 
   /** outbound.ack: tells Bitrix24 the operator's message left (imconnector.send.status.delivery). */
@@ -846,6 +924,7 @@ export class MessagingService {
           })
           .where('id', '=', m.id)
           .execute();
+        if (isFailure) await this.#queueNote(trx, m.id, s.code ?? 'failed');
       }
       if (waId) {
         await trx
@@ -910,5 +989,5 @@ export class MessagingService {
 
 function codeOf(error: string): string | null {
   const m = /^([a-z_]+):/.exec(error);
-  return m?.[1] ?? null;
+  return m?.[1] ?? 'retries_exhausted';
 }
