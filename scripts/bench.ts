@@ -1,0 +1,269 @@
+/**
+ * `npm run bench`: measures the app on this machine against the sandboxes on loopback and writes JSON
+ * to bench/results/. The app runs as its own process (`src/server.ts`, as `npm start` runs it) so its
+ * memory is its own; the load generator (autocannon) and the sandboxes run here.
+ *
+ * 1. Inbound webhooks durably accepted: N Gupshup callbacks (5 % of them duplicates of an earlier
+ *    one), then: accepted/s, latency p50/p99, lost (acknowledged but not stored) and duplicated rows.
+ *    Baseline in the same run: a naive connector that relays to Bitrix24 before answering.
+ * 2. Outbound: operator event received → Gupshup request started, p50/p99 over many chats.
+ * 3. Peak resident memory of the app process (VmHWM) and cold start to ready.
+ * No assertion here: the figures are reported, compared with SPEC.md's targets.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/shared/db/embedded.js';
+import { migrate } from '../src/shared/db/migrate.js';
+import { startSandboxGupshup } from './sandbox/gupshup.js';
+import { startSandboxPortal } from './sandbox/portal.js';
+import { STACK_APP_SECRET, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js';
+
+const N = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const OUTBOUND = Number(process.env.BENCH_OUTBOUND ?? 300);
+const say = (s = '') => process.stdout.write(`${s}\n`);
+
+async function database(): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
+  let embedded: EmbeddedDatabase | undefined;
+  let admin = process.env.DATABASE_URL;
+  if (!admin) {
+    embedded = await startEmbeddedPostgres(process.env.DATA_DIR ?? './.data');
+    admin = embedded.url;
+  }
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query('DROP DATABASE IF EXISTS wab24_bench WITH (FORCE)');
+  await c.query('CREATE DATABASE wab24_bench');
+  await c.end();
+  const url = new URL(admin);
+  url.pathname = '/wab24_bench';
+  await migrate(url.toString());
+  return { url: url.toString(), ...(embedded ? { embedded } : {}) };
+}
+
+function vmHwmMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN) : NaN;
+};
+
+async function main(): Promise<void> {
+  const db = await database();
+  const portal = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET, callLogLimit: 2000 });
+  const gupshup = await startSandboxGupshup({ eventDelayMs: [50, 200] });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DATABASE_URL: db.url,
+    APP_SECRET: STACK_APP_SECRET,
+    B24_CLIENT_ID: STACK_CLIENT_ID,
+    B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
+    B24_OAUTH_URL: portal.oauthUrl,
+    GUPSHUP_API_URL: gupshup.url,
+    LOG_LEVEL: 'error',
+    WORKER_POLL_MS: '100',
+  };
+  const t0 = Date.now();
+  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const stopApp = () => new Promise<void>((r) => (app.exitCode !== null ? r() : (app.once('exit', () => r()), app.kill('SIGTERM'))));
+  try {
+    for (;;) {
+      const ok = await fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false);
+      if (ok) break;
+      if (Date.now() - t0 > 30_000) throw new Error('app did not become ready');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const coldStartMs = Date.now() - t0;
+    say(`App ready in ${coldStartMs} ms (pid ${app.pid ?? '?'})`);
+
+    // Install, token, channel on line 1.
+    await portal.installApp({ installUrl: `${url}/b24/install`, mode: 'ui' });
+    portal.finishInstall();
+    const tr = await fetch(`${url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ DOMAIN: portal.domain, AUTH_ID: portal.issueTokens({ userId: 1 }).accessToken, member_id: portal.memberId }),
+    });
+    const { token } = (await tr.json()) as { token: string };
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    gupshup.addApp({ appName: 'BenchShop', apiKey: 'bench-key-abcdefgh', sourceNumber: '5491100000999' });
+    const ch = (await (await fetch(`${url}/api/v1/channels`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench', gupshupAppName: 'BenchShop', sourceNumber: '5491100000999', apiKey: 'bench-key-abcdefgh' }) })).json()) as { id: string; callbackUrl: string };
+    await fetch(`${url}/api/v1/channels/${ch.id}/activate`, { method: 'POST', headers: auth, body: '{"lineId":1}' });
+    gupshup.setCallbackUrl('BenchShop', ch.callbackUrl);
+
+    // 1. Inbound acceptance.
+    say(`\n1. ${N} inbound webhooks, ${CONNECTIONS} connections …`);
+    const inbound = await floodInbound(ch.callbackUrl, N);
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const stored = Number((await pool.query<{ n: string }>(`SELECT count(*) n FROM messages WHERE direction = 'in'`)).rows[0]?.n ?? 0);
+    const dupRows = Number((await pool.query<{ n: string }>(`SELECT count(*) n FROM (SELECT wa_message_id FROM messages WHERE direction='in' GROUP BY wa_message_id HAVING count(*) > 1) d`)).rows[0]?.n ?? 0);
+    const lost = inbound.uniqueAcked - stored;
+    say(`   accepted ${inbound.rps.toFixed(0)}/s, p50 ${inbound.p50} ms, p99 ${inbound.p99} ms, non-2xx ${inbound.non2xx}, lost ${lost}, duplicated rows ${dupRows}`);
+
+    say(`\n   Baseline: a naive connector that calls Bitrix24 before answering (rate limit 2/s, burst 50) …`);
+    const baseline = await naiveBaseline(portal.url, portal.issueTokens({ userId: 1 }).accessToken, Math.min(400, N));
+    say(`   accepted ${baseline.rps.toFixed(1)}/s, p50 ${baseline.p50} ms, p99 ${baseline.p99} ms, refused by Bitrix24 ${baseline.refused} of ${baseline.total} (lost: answered without delivering)`);
+
+    // 2. Outbound latency: chats whose customers wrote, then one operator message each.
+    say(`\n2. ${OUTBOUND} operator messages to ${OUTBOUND} chats …`);
+    portal.setRate(null);
+    const phones = Array.from({ length: OUTBOUND }, (_, i) => `5492200${String(i).padStart(6, '0')}`);
+    await pool.query(`UPDATE jobs SET status = 'cancelled' WHERE status IN ('pending','running')`);
+    for (const p of phones) await gupshup.customerSends({ appName: 'BenchShop', from: p, text: 'hola' });
+    await waitUntil(async () => phones.every((p) => portal.messages({ author: 'customer' }).some((m) => m.externalChatId === p)), 60_000);
+    const startedAt = new Map<string, number>();
+    await Promise.all(
+      phones.map(async (p) => {
+        startedAt.set(p, Date.now());
+        await portal.operatorSend({ line: 1, externalChatId: p, text: 'respuesta', signature: false });
+      }),
+    );
+    await waitUntil(async () => phones.every((p) => gupshup.sent({ destination: p }).length > 0), 60_000);
+    const lat = phones.map((p) => (gupshup.sent({ destination: p })[0]?.at ?? NaN) - (startedAt.get(p) ?? NaN));
+    const outbound = { p50: pct(lat, 50), p99: pct(lat, 99), sentTwice: phones.filter((p) => gupshup.sent({ destination: p }).length > 1).length };
+    say(`   event → Gupshup request p50 ${outbound.p50} ms, p99 ${outbound.p99} ms, sent twice ${outbound.sentTwice}`);
+    await pool.end();
+
+    const peakRssMb = vmHwmMb(app.pid ?? 0);
+    const result = {
+      at: new Date().toISOString(),
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      coldStartMs,
+      inbound: { requests: N, connections: CONNECTIONS, ...inbound, stored, lost, duplicatedRows: dupRows },
+      inboundBaseline: baseline,
+      inboundRatio: +(inbound.rps / baseline.rps).toFixed(1),
+      outbound: { messages: OUTBOUND, ...outbound },
+      peakRssMb,
+      targets: { inboundPerSec: 3000, inboundP99Ms: 25, outboundP50Ms: 20, rssMb: 200, coldStartMs: 5000 },
+    };
+    await mkdir('bench/results', { recursive: true });
+    const file = `bench/results/${result.at.replace(/[:.]/g, '-')}.json`;
+    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+    say('\n| measure | result | baseline | ratio | target |');
+    say('|---|---|---|---|---|');
+    say(`| inbound webhooks accepted/s | ${inbound.rps.toFixed(0)} | ${baseline.rps.toFixed(1)} | ${result.inboundRatio}× | ≥ 3000 |`);
+    say(`| inbound p50 / p99 latency | ${inbound.p50} / ${inbound.p99} ms | ${baseline.p50} / ${baseline.p99} ms | | p99 ≤ 25 ms |`);
+    say(`| inbound lost / duplicated | ${lost} / ${dupRows} | ${baseline.refused} undelivered | | 0 / 0 |`);
+    say(`| outbound event → Gupshup p50 / p99 | ${outbound.p50} / ${outbound.p99} ms | | | p50 ≤ 20 ms |`);
+    say(`| peak RSS of the app | ${peakRssMb} MB | | | ≤ 200 MB |`);
+    say(`| cold start to ready | ${coldStartMs} ms | | | ≤ 5000 ms |`);
+    say(`\nWritten to ${file}`);
+  } finally {
+    await stopApp();
+    await gupshup.close();
+    await portal.close();
+    await db.embedded?.stop();
+  }
+}
+
+async function floodInbound(callbackUrl: string, n: number) {
+  let seq = 0;
+  const ids: string[] = [];
+  const body = (id: string, phone: string) =>
+    JSON.stringify({ app: 'BenchShop', timestamp: Date.now(), version: 2, type: 'message', payload: { id, source: phone, type: 'text', payload: { text: 'hola' }, sender: { phone, name: 'Cliente' } } });
+  const res = await autocannon({
+    url: callbackUrl,
+    method: 'POST',
+    connections: CONNECTIONS,
+    amount: n,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => {
+          seq++;
+          // Every 20th request repeats an earlier message: Gupshup's retries.
+          const id = seq % 20 === 0 && ids.length ? (ids[Math.floor(ids.length / 2)] ?? 'x') : `wamid.bench.${seq}`;
+          if (!id.endsWith(`.${seq}`) || seq % 20 !== 0) ids.push(id);
+          return { ...req, body: body(id, `54911${String(seq % 500).padStart(8, '0')}`) };
+        },
+      },
+    ],
+  });
+  const unique = new Set(ids).size;
+  return {
+    rps: res.requests.average,
+    total: res.requests.total,
+    p50: res.latency.p50,
+    p99: res.latency.p99,
+    non2xx: res.non2xx + res.errors + res.timeouts,
+    uniqueAcked: res.non2xx + res.errors + res.timeouts === 0 ? unique : NaN,
+  };
+}
+
+/** What connectors without a queue do: relay to Bitrix24 inside the webhook, then answer. */
+async function naiveBaseline(portalUrl: string, accessToken: string, n: number) {
+  let refused = 0;
+  const srv = createServer((req, res) => {
+    let data = '';
+    req.on('data', (d: Buffer) => (data += d.toString()));
+    req.on('end', () => {
+      const payload = JSON.parse(data) as { payload: { id: string; sender: { phone: string } } };
+      void fetch(`${portalUrl}/rest/imconnector.send.messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          auth: accessToken,
+          CONNECTOR: 'whatsappb24_gupshup',
+          LINE: 1,
+          MESSAGES: [{ user: { id: payload.payload.sender.phone }, message: { id: payload.payload.id, text: 'hola' }, chat: { id: payload.payload.sender.phone } }],
+        }),
+      })
+        .then(async (r) => {
+          if (!r.ok) refused++;
+          await r.text();
+        })
+        .catch(() => refused++)
+        .finally(() => res.end());
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as AddressInfo).port;
+  let seq = 0;
+  const res = await autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    amount: n,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => {
+          seq++;
+          const phone = `54933${String(seq).padStart(8, '0')}`;
+          return { ...req, body: JSON.stringify({ type: 'message', payload: { id: `wamid.base.${seq}`, sender: { phone } } }) };
+        },
+      },
+    ],
+  });
+  await new Promise<void>((r) => srv.close(() => r()));
+  return { rps: res.requests.average, p50: res.latency.p50, p99: res.latency.p99, refused, total: n };
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`Bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
