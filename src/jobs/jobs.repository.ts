@@ -107,8 +107,8 @@ export async function killJob(
   workerId: string,
   status: 'dead' | 'cancelled',
   error: string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const r = await db
     .updateTable('jobs')
     .set({
       status,
@@ -117,6 +117,23 @@ export async function killJob(
       locked_until: null,
       updated_at: sql`now()`,
     })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Keeps a running job's lease while its handler works, so no other worker takes it over. */
+export async function extendLease(
+  db: Executor,
+  id: number,
+  workerId: string,
+  leaseMs: number,
+): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ locked_until: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
     .where('id', '=', id)
     .where('locked_by', '=', workerId)
     .where('status', '=', 'running')

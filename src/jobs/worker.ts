@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Log as Logger } from '../shared/logger.js';
 import { ProviderError } from '../shared/errors.js';
 import type { DB, JobRow } from '../shared/db/schema.js';
-import { claimJobs, completeJob, killJob, retryJob } from './jobs.repository.js';
+import { claimJobs, completeJob, extendLease, killJob, retryJob } from './jobs.repository.js';
 
 /**
  * What a handler says about a job. Expected outcomes are returned, not thrown (house style §5):
@@ -41,6 +41,7 @@ export class Worker {
   #inFlight = 0;
   #nudged = false;
   #stopping: Promise<void> | undefined;
+  readonly #heartbeats = new Set<NodeJS.Timeout>();
   lastTickAt: Date | undefined;
 
   constructor(
@@ -66,10 +67,14 @@ export class Worker {
     if (!this.#stopping) {
       this.#running = false;
       this.nudge();
+      // Jobs still in hand after the grace period give up their leases, as a killed process would.
       this.#stopping = Promise.race([
         this.#loop,
         new Promise<void>((r) => setTimeout(r, graceMs).unref()),
-      ]).then(() => undefined);
+      ]).then(() => {
+        for (const h of this.#heartbeats) clearInterval(h);
+        this.#heartbeats.clear();
+      });
     }
     return this.#stopping;
   }
@@ -140,11 +145,25 @@ export class Worker {
     if (!handler) {
       outcome = { kind: 'dead', error: `No handler for topic ${job.topic}` };
     } else {
+      // The lease is renewed while the handler works: a slow upstream call must not let another
+      // worker take the job over and repeat the call.
+      const heartbeat = setInterval(
+        () => {
+          extendLease(this.db, job.id, this.id, this.opts.leaseMs).catch((err: unknown) =>
+            log.warn({ err }, 'Could not extend the lease.'),
+          );
+        },
+        Math.max(50, this.opts.leaseMs / 3),
+      );
+      this.#heartbeats.add(heartbeat);
       try {
         outcome = await handler.run(job, log);
       } catch (err) {
         outcome = this.#fromError(err);
         if (!(err instanceof ProviderError)) log.error({ err }, 'Job handler threw; it will be retried.');
+      } finally {
+        clearInterval(heartbeat);
+        this.#heartbeats.delete(heartbeat);
       }
     }
     try {
@@ -197,7 +216,8 @@ export class Worker {
   }
 
   async #dead(job: JobRow, error: string, handler: JobHandler | undefined, log: Logger): Promise<void> {
-    await killJob(this.db, job.id, this.id, 'dead', error);
+    // Only the holder of the lease dead-letters: a worker that lost the job to another says nothing.
+    if (!(await killJob(this.db, job.id, this.id, 'dead', error))) return;
     log.error({ error }, 'Job dead-lettered.');
     await handler?.onDead?.(job, error);
   }

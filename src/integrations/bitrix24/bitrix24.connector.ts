@@ -59,7 +59,12 @@ const sendResult = z
   })
   .loose();
 
-export type ElementResult = { ok: true; chatId: number | null } | { ok: false; error: string };
+/**
+ * One message's result. `unknown` means Bitrix24 answered 200 but without a readable verdict for it:
+ * the message may have been taken, so it must be reconciled, not resent.
+ */
+export type ElementResult =
+  { ok: true; chatId: number | null } | { ok: false; error: string; unknown?: boolean };
 
 const truthy = (v: unknown): boolean => v === true || v === 'true' || v === 'Y' || v === 1 || v === '1';
 
@@ -204,7 +209,8 @@ export class Bitrix24Connector {
     const results = parsed.success ? (parsed.data.DATA?.RESULT ?? []) : [];
     return messages.map((_, i) => {
       const r = results[i];
-      if (!r) return { ok: false, error: 'no result for this message' };
+      if (!r || r.SUCCESS === undefined)
+        {return { ok: false, error: 'no readable result for this message', unknown: true };}
       if (!truthy(r.SUCCESS)) return { ok: false, error: describeErrors(r.ERRORS) };
       return { ok: true, chatId: r.session?.CHAT_ID ?? null };
     });

@@ -38,6 +38,9 @@ export interface MessagingHooks {
 }
 
 /** WhatsApp's customer service window: free text only within 24 h of the customer's last message. */
+/** Longest an upstream call can take (client time-out plus margin). */
+const IN_FLIGHT_CALL_MS = 45_000;
+
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const STATUS_RANK: Record<string, number> = {
@@ -314,21 +317,28 @@ export class MessagingService {
         .set({ status, error_code: null, error_detail: null, failed_at: null, updated_at: sql`now()` })
         .where('id', '=', id)
         .execute();
-      const job = await trx
-        .updateTable('jobs')
-        .set({
-          status: 'pending',
-          attempts: 0,
-          run_at: sql`now()`,
-          last_error: null,
-          finished_at: null,
-          locked_until: null,
-          updated_at: sql`now()`,
-        })
-        .where('dedupe_key', '=', `${m.direction}:${id}`)
+      // A new job, not the old one revived: it queues behind the chat's newer messages, so the rule
+      // "one message of a chat in flight at a time" (which Gupshup reconciliation relies on) holds.
+      const old = await trx
+        .selectFrom('jobs')
+        .select(['topic', 'chat_key', 'payload'])
+        .where((eb) =>
+          eb.or([
+            eb('dedupe_key', '=', `${m.direction}:${id}`),
+            eb('dedupe_key', 'like', `${m.direction}:${id}:replay:%`),
+          ]),
+        )
         .where('status', 'in', ['dead', 'cancelled'])
+        .orderBy('id', 'desc')
         .executeTakeFirst();
-      if (Number(job.numUpdatedRows) === 0) throw new ConflictError('The message has no dead job to replay');
+      if (!old) throw new ConflictError('The message has no dead job to replay');
+      await enqueueJob(trx, {
+        topic: old.topic,
+        portalId,
+        payload: old.payload as Record<string, unknown>,
+        dedupeKey: `${m.direction}:${id}:replay:${Date.now()}`,
+        ...(old.chat_key ? { chatKey: old.chat_key } : {}),
+      });
       await writeTrace(trx, {
         portalId,
         channelId: m.channel_id,
@@ -445,6 +455,18 @@ export class MessagingService {
     const line = ch.lineId;
 
     if (m.attempt_started_at) {
+      // Another worker's call may still be on its way (a lease can only be lost by a dead worker, but a
+      // timed-out request can land late): ask only once every call started then must have ended.
+      const age = Date.now() - m.attempt_started_at.getTime();
+      const settle = Math.min(this.d.inFlightGraceMs, IN_FLIGHT_CALL_MS);
+      if (age < settle) {
+        return {
+          kind: 'retry',
+          error: 'awaiting_confirmation: an earlier delivery may still be in flight',
+          delayMs: settle - age + 50,
+          countAttempt: false,
+        };
+      }
       // An earlier attempt may have reached Bitrix24: update succeeds only for a message it already has.
       const [r] = await this.d.connector.updateMessages(m.portal_id, line, [payload]);
       if (r?.ok) {
@@ -475,6 +497,9 @@ export class MessagingService {
     }
     await this.d.hooks?.afterUpstreamCall?.('bitrix.send', m.id);
     const r = results[0];
+    if (r && !r.ok && r.unknown) {
+      return { kind: 'retry', error: `outcome unknown: ${r.error}`, delayMs: 1_000, countAttempt: false };
+    }
     if (!r?.ok) {
       await this.#clearAttempt(m.id);
       const error = r && !r.ok ? r.error : 'no result';
@@ -889,7 +914,9 @@ export class MessagingService {
       .where('direction', '=', 'out')
       .where((eb) => eb.or([eb('gupshup_message_id', '=', s.gupshupId), eb('wa_message_id', '=', s.id)]))
       .executeTakeFirst();
-    if (!m && (s.hasGsId || s.status === 'enqueued' || s.status === 'failed')) {
+    // Only the events Gupshup sends for its own message id right after accepting a send can name a
+    // send whose answer we lost; sent/delivered/read may belong to messages sent outside this app.
+    if (!m && !s.hasGsId && (s.status === 'enqueued' || s.status === 'failed')) {
       m = await this.#adopt(channelId, s);
     }
     if (!m) return { kind: 'retry', error: `no message with Gupshup id yet (${s.status})`, delayMs: 2_000 };
@@ -966,6 +993,9 @@ export class MessagingService {
       .where('messages.direction', '=', 'out')
       .where('messages.gupshup_message_id', 'is', null)
       .where('messages.attempt_started_at', 'is not', null)
+      // The event was generated after the attempt began (5 s of clock skew allowed), and not long after.
+      .where('messages.attempt_started_at', '<=', new Date(s.timestampMs + 5_000))
+      .where('messages.attempt_started_at', '>=', new Date(s.timestampMs - IN_FLIGHT_CALL_MS - 60_000))
       .where('conversations.customer_phone', '=', s.destination.replace(/\D/g, ''))
       .execute();
     if (candidates.length !== 1) return undefined;
