@@ -58,7 +58,11 @@ const pct = (xs: number[], p: number) => {
 
 async function main(): Promise<void> {
   const db = await database();
-  const portal = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET, callLogLimit: 2000 });
+  const portal = await startSandboxPortal({
+    clientId: STACK_CLIENT_ID,
+    clientSecret: STACK_CLIENT_SECRET,
+    callLogLimit: 2000,
+  });
   const gupshup = await startSandboxGupshup({ eventDelayMs: [50, 200] });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -77,11 +81,19 @@ async function main(): Promise<void> {
     WORKER_POLL_MS: '100',
   };
   const t0 = Date.now();
-  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const stopApp = () => new Promise<void>((r) => (app.exitCode !== null ? r() : (app.once('exit', () => r()), app.kill('SIGTERM'))));
+  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const stopApp = () =>
+    new Promise<void>((r) =>
+      app.exitCode !== null ? r() : (app.once('exit', () => r()), app.kill('SIGTERM')),
+    );
   try {
     for (;;) {
-      const ok = await fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false);
+      const ok = await fetch(`${url}/readyz`)
+        .then((r) => r.ok)
+        .catch(() => false);
       if (ok) break;
       if (Date.now() - t0 > 30_000) throw new Error('app did not become ready');
       await new Promise((r) => setTimeout(r, 20));
@@ -95,27 +107,63 @@ async function main(): Promise<void> {
     const tr = await fetch(`${url}/api/v1/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ DOMAIN: portal.domain, AUTH_ID: portal.issueTokens({ userId: 1 }).accessToken, member_id: portal.memberId }),
+      body: JSON.stringify({
+        DOMAIN: portal.domain,
+        AUTH_ID: portal.issueTokens({ userId: 1 }).accessToken,
+        member_id: portal.memberId,
+      }),
     });
     const { token } = (await tr.json()) as { token: string };
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     gupshup.addApp({ appName: 'BenchShop', apiKey: 'bench-key-abcdefgh', sourceNumber: '5491100000999' });
-    const ch = (await (await fetch(`${url}/api/v1/channels`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Bench', gupshupAppName: 'BenchShop', sourceNumber: '5491100000999', apiKey: 'bench-key-abcdefgh' }) })).json()) as { id: string; callbackUrl: string };
-    await fetch(`${url}/api/v1/channels/${ch.id}/activate`, { method: 'POST', headers: auth, body: '{"lineId":1}' });
+    const ch = (await (
+      await fetch(`${url}/api/v1/channels`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          name: 'Bench',
+          gupshupAppName: 'BenchShop',
+          sourceNumber: '5491100000999',
+          apiKey: 'bench-key-abcdefgh',
+        }),
+      })
+    ).json()) as { id: string; callbackUrl: string };
+    await fetch(`${url}/api/v1/channels/${ch.id}/activate`, {
+      method: 'POST',
+      headers: auth,
+      body: '{"lineId":1}',
+    });
     gupshup.setCallbackUrl('BenchShop', ch.callbackUrl);
 
     // 1. Inbound acceptance.
     say(`\n1. ${N} inbound webhooks, ${CONNECTIONS} connections …`);
     const inbound = await floodInbound(ch.callbackUrl, N);
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    const stored = Number((await pool.query<{ n: string }>(`SELECT count(*) n FROM messages WHERE direction = 'in'`)).rows[0]?.n ?? 0);
-    const dupRows = Number((await pool.query<{ n: string }>(`SELECT count(*) n FROM (SELECT wa_message_id FROM messages WHERE direction='in' GROUP BY wa_message_id HAVING count(*) > 1) d`)).rows[0]?.n ?? 0);
+    const stored = Number(
+      (await pool.query<{ n: string }>(`SELECT count(*) n FROM messages WHERE direction = 'in'`)).rows[0]
+        ?.n ?? 0,
+    );
+    const dupRows = Number(
+      (
+        await pool.query<{ n: string }>(
+          `SELECT count(*) n FROM (SELECT wa_message_id FROM messages WHERE direction='in' GROUP BY wa_message_id HAVING count(*) > 1) d`,
+        )
+      ).rows[0]?.n ?? 0,
+    );
     const lost = inbound.uniqueAcked - stored;
-    say(`   accepted ${inbound.rps.toFixed(0)}/s, p50 ${inbound.p50} ms, p99 ${inbound.p99} ms, non-2xx ${inbound.non2xx}, lost ${lost}, duplicated rows ${dupRows}`);
+    say(
+      `   accepted ${inbound.rps.toFixed(0)}/s, p50 ${inbound.p50} ms, p99 ${inbound.p99} ms, non-2xx ${inbound.non2xx}, lost ${lost}, duplicated rows ${dupRows}`,
+    );
 
     say(`\n   Baseline: a naive connector that calls Bitrix24 before answering (rate limit 2/s, burst 50) …`);
-    const baseline = await naiveBaseline(portal.url, portal.issueTokens({ userId: 1 }).accessToken, Math.min(400, N));
-    say(`   accepted ${baseline.rps.toFixed(1)}/s, p50 ${baseline.p50} ms, p99 ${baseline.p99} ms, refused by Bitrix24 ${baseline.refused} of ${baseline.total} (lost: answered without delivering)`);
+    const baseline = await naiveBaseline(
+      portal.url,
+      portal.issueTokens({ userId: 1 }).accessToken,
+      Math.min(400, N),
+    );
+    say(
+      `   accepted ${baseline.rps.toFixed(1)}/s, p50 ${baseline.p50} ms, p99 ${baseline.p99} ms, refused by Bitrix24 ${baseline.refused} of ${baseline.total} (lost: answered without delivering)`,
+    );
 
     // 2. Outbound latency: chats whose customers wrote, then one operator message each.
     say(`\n2. ${OUTBOUND} operator messages to ${OUTBOUND} chats …`);
@@ -123,7 +171,11 @@ async function main(): Promise<void> {
     const phones = Array.from({ length: OUTBOUND }, (_, i) => `5492200${String(i).padStart(6, '0')}`);
     await pool.query(`UPDATE jobs SET status = 'cancelled' WHERE status IN ('pending','running')`);
     for (const p of phones) await gupshup.customerSends({ appName: 'BenchShop', from: p, text: 'hola' });
-    await waitUntil(async () => phones.every((p) => portal.messages({ author: 'customer' }).some((m) => m.externalChatId === p)), 60_000);
+    await waitUntil(
+      async () =>
+        phones.every((p) => portal.messages({ author: 'customer' }).some((m) => m.externalChatId === p)),
+      60_000,
+    );
     const startedAt = new Map<string, number>();
     await Promise.all(
       phones.map(async (p) => {
@@ -132,9 +184,17 @@ async function main(): Promise<void> {
       }),
     );
     await waitUntil(async () => phones.every((p) => gupshup.sent({ destination: p }).length > 0), 60_000);
-    const lat = phones.map((p) => (gupshup.sent({ destination: p })[0]?.at ?? NaN) - (startedAt.get(p) ?? NaN));
-    const outbound = { p50: pct(lat, 50), p99: pct(lat, 99), sentTwice: phones.filter((p) => gupshup.sent({ destination: p }).length > 1).length };
-    say(`   event → Gupshup request p50 ${outbound.p50} ms, p99 ${outbound.p99} ms, sent twice ${outbound.sentTwice}`);
+    const lat = phones.map(
+      (p) => (gupshup.sent({ destination: p })[0]?.at ?? NaN) - (startedAt.get(p) ?? NaN),
+    );
+    const outbound = {
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+      sentTwice: phones.filter((p) => gupshup.sent({ destination: p }).length > 1).length,
+    };
+    say(
+      `   event → Gupshup request p50 ${outbound.p50} ms, p99 ${outbound.p99} ms, sent twice ${outbound.sentTwice}`,
+    );
     await pool.end();
 
     const peakRssMb = vmHwmMb(app.pid ?? 0);
@@ -154,8 +214,12 @@ async function main(): Promise<void> {
     await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
     say('\n| measure | result | baseline | ratio | target |');
     say('|---|---|---|---|---|');
-    say(`| inbound webhooks accepted/s | ${inbound.rps.toFixed(0)} | ${baseline.rps.toFixed(1)} | ${result.inboundRatio}× | ≥ 3000 |`);
-    say(`| inbound p50 / p99 latency | ${inbound.p50} / ${inbound.p99} ms | ${baseline.p50} / ${baseline.p99} ms | | p99 ≤ 25 ms |`);
+    say(
+      `| inbound webhooks accepted/s | ${inbound.rps.toFixed(0)} | ${baseline.rps.toFixed(1)} | ${result.inboundRatio}× | ≥ 3000 |`,
+    );
+    say(
+      `| inbound p50 / p99 latency | ${inbound.p50} / ${inbound.p99} ms | ${baseline.p50} / ${baseline.p99} ms | | p99 ≤ 25 ms |`,
+    );
     say(`| inbound lost / duplicated | ${lost} / ${dupRows} | ${baseline.refused} undelivered | | 0 / 0 |`);
     say(`| outbound event → Gupshup p50 / p99 | ${outbound.p50} / ${outbound.p99} ms | | | p50 ≤ 20 ms |`);
     say(`| peak RSS of the app | ${peakRssMb} MB | | | ≤ 200 MB |`);
@@ -173,7 +237,19 @@ async function floodInbound(callbackUrl: string, n: number) {
   let seq = 0;
   const ids: string[] = [];
   const body = (id: string, phone: string) =>
-    JSON.stringify({ app: 'BenchShop', timestamp: Date.now(), version: 2, type: 'message', payload: { id, source: phone, type: 'text', payload: { text: 'hola' }, sender: { phone, name: 'Cliente' } } });
+    JSON.stringify({
+      app: 'BenchShop',
+      timestamp: Date.now(),
+      version: 2,
+      type: 'message',
+      payload: {
+        id,
+        source: phone,
+        type: 'text',
+        payload: { text: 'hola' },
+        sender: { phone, name: 'Cliente' },
+      },
+    });
   const res = await autocannon({
     url: callbackUrl,
     method: 'POST',
@@ -185,7 +261,8 @@ async function floodInbound(callbackUrl: string, n: number) {
         setupRequest: (req) => {
           seq++;
           // Every 20th request repeats an earlier message: Gupshup's retries.
-          const id = seq % 20 === 0 && ids.length ? (ids[Math.floor(ids.length / 2)] ?? 'x') : `wamid.bench.${seq}`;
+          const id =
+            seq % 20 === 0 && ids.length ? (ids[Math.floor(ids.length / 2)] ?? 'x') : `wamid.bench.${seq}`;
           if (!id.endsWith(`.${seq}`) || seq % 20 !== 0) ids.push(id);
           return { ...req, body: body(id, `54911${String(seq % 500).padStart(8, '0')}`) };
         },
@@ -218,7 +295,13 @@ async function naiveBaseline(portalUrl: string, accessToken: string, n: number) 
           auth: accessToken,
           CONNECTOR: 'whatsappb24_gupshup',
           LINE: 1,
-          MESSAGES: [{ user: { id: payload.payload.sender.phone }, message: { id: payload.payload.id, text: 'hola' }, chat: { id: payload.payload.sender.phone } }],
+          MESSAGES: [
+            {
+              user: { id: payload.payload.sender.phone },
+              message: { id: payload.payload.id, text: 'hola' },
+              chat: { id: payload.payload.sender.phone },
+            },
+          ],
         }),
       })
         .then(async (r) => {
@@ -243,7 +326,13 @@ async function naiveBaseline(portalUrl: string, accessToken: string, n: number) 
         setupRequest: (req) => {
           seq++;
           const phone = `54933${String(seq).padStart(8, '0')}`;
-          return { ...req, body: JSON.stringify({ type: 'message', payload: { id: `wamid.base.${seq}`, sender: { phone } } }) };
+          return {
+            ...req,
+            body: JSON.stringify({
+              type: 'message',
+              payload: { id: `wamid.base.${seq}`, sender: { phone } },
+            }),
+          };
         },
       },
     ],
@@ -263,7 +352,9 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`Bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `Bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -209,8 +209,9 @@ export class Bitrix24Connector {
     const results = parsed.success ? (parsed.data.DATA?.RESULT ?? []) : [];
     return messages.map((_, i) => {
       const r = results[i];
-      if (!r || r.SUCCESS === undefined)
-        {return { ok: false, error: 'no readable result for this message', unknown: true };}
+      if (!r || r.SUCCESS === undefined) {
+        return { ok: false, error: 'no readable result for this message', unknown: true };
+      }
       if (!truthy(r.SUCCESS)) return { ok: false, error: describeErrors(r.ERRORS) };
       return { ok: true, chatId: r.session?.CHAT_ID ?? null };
     });
