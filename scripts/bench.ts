@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     B24_CLIENT_ID: STACK_CLIENT_ID,
     B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
     B24_OAUTH_URL: portal.oauthUrl,
+    B24_ALLOW_PRIVATE_HOSTS: 'true',
     GUPSHUP_API_URL: gupshup.url,
     LOG_LEVEL: 'error',
     WORKER_POLL_MS: '100',

@@ -54,6 +54,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       B24_CLIENT_ID: STACK_CLIENT_ID,
       B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
       B24_OAUTH_URL: portal.oauthUrl,
+      B24_ALLOW_PRIVATE_HOSTS: 'true',
       GUPSHUP_API_URL: gupshup.url,
       LOG_LEVEL: o.logLevel ?? process.env.STACK_LOG_LEVEL ?? 'silent',
       WORKER_POLL_MS: '50',

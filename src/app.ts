@@ -15,7 +15,20 @@ export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** Bitrix24 nests form keys up to 6 levels (reference §2.2): qs with room to spare. */
 export function parseForm(body: string): Record<string, unknown> {
-  return parseQs(body, { depth: 10, arrayLimit: 1000, parameterLimit: 5000, allowDots: false });
+  return stripNul(parseQs(body, { depth: 10, arrayLimit: 1000, parameterLimit: 5000, allowDots: false }));
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000; no legitimate message needs it. Removed from every parsed body
+ * so a stray NUL is not a 500.
+ */
+export function stripNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll(String.fromCharCode(0), '') as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => stripNul(v)) as T;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = stripNul(v);
+  }
+  return value;
 }
 
 const FASTIFY_CODES: Record<string, string> = {
@@ -34,6 +47,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimit,
     trustProxy: true,
     genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
+  });
+
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    void jsonParser(req, body as string, (err, parsed) =>
+      err ? done(err, undefined) : done(null, stripNul(parsed)),
+    );
   });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

@@ -64,6 +64,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     box,
     publicUrl: config.publicUrl,
     appName: APP_NAME,
+    allowPrivateHosts: config.b24.allowPrivateHosts,
   });
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};

@@ -29,6 +29,11 @@ const envSchema = z.object({
     .regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only (no dots)')
     .default('whatsappb24_gupshup')
     .describe('imconnector ID registered in every portal'),
+  B24_ALLOW_PRIVATE_HOSTS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('Accept portals on loopback/private addresses (only for local sandboxes)'),
   GUPSHUP_API_URL: z.url().default('https://api.gupshup.io').describe('Gupshup API base URL'),
   STRIPE_SECRET_KEY: z.string().optional().describe('Stripe secret key (billing)'),
   STRIPE_WEBHOOK_SECRET: z.string().optional().describe('Stripe webhook signing secret'),
@@ -65,6 +70,7 @@ export interface Config {
     readonly clientSecret: string;
     readonly oauthUrl: string;
     readonly connectorId: string;
+    readonly allowPrivateHosts: boolean;
   };
   readonly gupshup: { readonly apiUrl: string };
   readonly logLevel: string;
@@ -120,6 +126,7 @@ export function loadConfig(
       clientSecret: e.B24_CLIENT_SECRET,
       oauthUrl: trimSlash(e.B24_OAUTH_URL),
       connectorId: e.B24_CONNECTOR_ID,
+      allowPrivateHosts: e.B24_ALLOW_PRIVATE_HOSTS,
     }),
     gupshup: Object.freeze({ apiUrl: trimSlash(e.GUPSHUP_API_URL) }),
     logLevel: e.LOG_LEVEL,

@@ -10,6 +10,9 @@ import { toLang, type Lang } from '../shared/i18n.js';
  * placement. Pages answer with a localized HTML error page; events answer JSON.
  */
 
+/** PostgreSQL integer: Bitrix24 ids above it are not real. */
+const INT = 2_147_483_647;
+
 const iframeQuery = z.object({
   DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'a portal host name'),
   PROTOCOL: z.enum(['0', '1']).optional(),
@@ -53,12 +56,17 @@ const installEventAuth = z.object({
   expires_in: z.coerce.number().int().positive().default(3600),
   client_endpoint: z.url(),
   server_endpoint: z.string().max(512).optional(),
-  user_id: z.coerce.number().optional(),
+  user_id: z.coerce.number().int().positive().max(INT).optional().catch(undefined),
 });
 
 const operatorMessage = z
   .object({
-    im: z.object({ chat_id: z.coerce.number().int(), message_id: z.coerce.number().int() }).loose(),
+    im: z
+      .object({
+        chat_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+        message_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+      })
+      .loose(),
     message: z
       .object({
         user_id: z.coerce.number().int().optional().catch(undefined),
@@ -72,7 +80,7 @@ const operatorMessage = z
 const messageAddData = z
   .object({
     CONNECTOR: z.string().min(1),
-    LINE: z.coerce.number().int().nonnegative(),
+    LINE: z.coerce.number().int().nonnegative().max(INT),
     MESSAGES: z.union([z.array(operatorMessage), z.record(z.string(), operatorMessage)]),
   })
   .loose();
@@ -173,7 +181,7 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
         return reply.send({ ok: true, stored });
       }
       case 'ONIMCONNECTORLINEDELETE': {
-        const line = z.coerce.number().int().positive().safeParse(ev.data);
+        const line = z.coerce.number().int().positive().max(INT).safeParse(ev.data);
         if (!line.success) throw new ValidationError('data must be the deleted line id');
         await deps.channels.lineGone(portal.id, line.data, 'line_deleted');
         return reply.send({ ok: true });
@@ -183,8 +191,8 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
           .object({
             connector: z.string().optional(),
             CONNECTOR: z.string().optional(),
-            line: z.coerce.number().int().optional(),
-            LINE: z.coerce.number().int().optional(),
+            line: z.coerce.number().int().positive().max(INT).optional(),
+            LINE: z.coerce.number().int().positive().max(INT).optional(),
           })
           .loose()
           .safeParse(ev.data);

@@ -449,6 +449,98 @@ describe('bad input', () => {
       code: 'validation_error',
     },
     { name: 'unknown route', method: 'GET', path: '/api/v2/everything', status: 404, code: 'not_found' },
+    // Found in review: each of these used to be a 500.
+    {
+      name: 'operator message with a LINE beyond any integer',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONIMCONNECTORMESSAGEADD',
+          data: {
+            CONNECTOR: 'whatsappb24_gupshup',
+            LINE: '3000000000',
+            MESSAGES: [{ im: { chat_id: 1, message_id: 2 }, message: { text: 'x' }, chat: { id: '1' } }],
+          },
+          auth: evAuth(),
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'operator message with a message id beyond 2^53',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONIMCONNECTORMESSAGEADD',
+          data: {
+            CONNECTOR: 'whatsappb24_gupshup',
+            LINE: '1',
+            MESSAGES: [{ im: { chat_id: 1, message_id: '1e30' }, message: { text: 'x' }, chat: { id: '1' } }],
+          },
+          auth: evAuth(),
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'channel activation on a line beyond any integer',
+      path: () => `/api/v1/channels/${ch.id}/activate`,
+      headers: () => ({ ...json, authorization: `Bearer ${token}` }),
+      body: '{"lineId":3000000000}',
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'ONAPPINSTALL whose REST endpoint is not on its domain',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONAPPINSTALL',
+          data: { LANGUAGE_ID: 'es' },
+          auth: {
+            member_id: 'brand-new',
+            domain: 'victim.bitrix24.com',
+            application_token: 't',
+            access_token: 'a',
+            refresh_token: 'r',
+            client_endpoint: 'https://attacker.example/rest/',
+            user_id: '1.5',
+          },
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'forged ONAPPINSTALL for an installed portal',
+      path: '/b24/install',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONAPPINSTALL',
+          data: { LANGUAGE_ID: 'es' },
+          auth: {
+            member_id: s.portal.memberId,
+            domain: s.portal.domain,
+            application_token: 'forged',
+            access_token: 'a',
+            refresh_token: 'r',
+            client_endpoint: `http://${s.portal.domain}/rest/`,
+          },
+        }),
+      status: 403,
+      code: 'forbidden',
+    },
+    {
+      name: 'install page naming a portal that does not answer',
+      path: '/b24/install?DOMAIN=127.0.0.1:1&PROTOCOL=0&LANG=es',
+      headers: form,
+      body: () => stringify({ AUTH_ID: 'a', REFRESH_ID: 'b', member_id: 'unreachable-member' }),
+      status: 502,
+      html: true,
+    },
   ];
 
   it(`answers ${cases.length} kinds of bad input with a clear 4xx and writes nothing`, async () => {
@@ -478,6 +570,72 @@ describe('bad input', () => {
       }
     }
     expect(await counts()).toEqual(before);
+  });
+
+  it('stores odd but valid payloads instead of failing on them (NUL bytes, absurd timestamps, mismatch events)', async () => {
+    const post = (body: string) => fetch(`${s.url}${hook()}`, { method: 'POST', headers: json, body });
+    expect(
+      (
+        await post(
+          msg({
+            id: 'wamid.NUL1',
+            payload: { text: 'a\u0000b' },
+            sender: { phone: '5491100004002', name: 'N\u0000ul' },
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await post(
+          JSON.stringify({
+            app: ch.appName,
+            timestamp: 1e20,
+            version: 2,
+            type: 'message',
+            payload: {
+              id: 'wamid.TS1',
+              type: 'text',
+              payload: { text: 'x' },
+              sender: { phone: '5491100004003' },
+            },
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await post(
+          JSON.stringify({
+            app: ch.appName,
+            timestamp: Date.now(),
+            version: 2,
+            type: 'message-event',
+            payload: { type: 'mismatch', payload: { wa_id: '5593587654321', phone: '553587654321' } },
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    const stored = await s.deps.db
+      .selectFrom('messages')
+      .select(['wa_message_id', 'customer_ts'])
+      .where('wa_message_id', 'in', ['wamid.NUL1', 'wamid.TS1'])
+      .execute();
+    expect(stored).toHaveLength(2);
+    expect(
+      stored.every((m) => m.customer_ts !== null && Math.abs(m.customer_ts.getTime() - Date.now()) < 60_000),
+    ).toBe(true);
+    const named = await fetch(`${s.url}/api/v1/channels`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        name: 'Tienda\u0000 NUL',
+        gupshupAppName: 'NulShop',
+        sourceNumber: '5491100004999',
+        apiKey: 'abcdefghijk',
+      }),
+    });
+    expect(named.status).toBe(201);
   });
 
   it('keeps portals apart: one portal’s token never reaches another portal’s channels', async () => {

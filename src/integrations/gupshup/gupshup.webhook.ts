@@ -103,7 +103,7 @@ export function parseGupshupCallback(body: unknown): GupshupCallback {
     throw new ValidationError(`Not a Gupshup v2 callback: ${describeIssues(env.error.issues)}`);
   }
   const e = env.data;
-  const ts = e.timestamp && e.timestamp > 1e11 ? e.timestamp : e.timestamp ? e.timestamp * 1000 : Date.now();
+  const ts = plausibleMs(e.timestamp);
   if (e.type === 'message') {
     const m = inboundMessage.safeParse(e.payload);
     if (!m.success) throw new ValidationError(`Invalid message payload: ${describeIssues(m.error.issues)}`);
@@ -119,7 +119,10 @@ export function parseGupshupCallback(body: unknown): GupshupCallback {
       contextGsId: m.data.context?.gsId,
     };
   }
-  if (e.type === 'message-event') {
+  const innerType =
+    e.payload && typeof e.payload === 'object' ? (e.payload as { type?: unknown }).type : undefined;
+  // `mismatch` (dialled number ≠ WhatsApp id, §3.4) has no id: informational, acknowledged.
+  if (e.type === 'message-event' && innerType !== 'mismatch') {
     const s = messageEvent.safeParse(e.payload);
     if (!s.success) {
       throw new ValidationError(`Invalid message-event payload: ${describeIssues(s.error.issues)}`);
@@ -136,10 +139,20 @@ export function parseGupshupCallback(body: unknown): GupshupCallback {
       code: s.data.payload?.code,
       reason: s.data.payload?.reason,
       whatsappMessageId: s.data.payload?.whatsappMessageId,
-      timestampMs: s.data.payload?.ts ? s.data.payload.ts * 1000 : ts,
+      timestampMs: s.data.payload?.ts ? plausibleMs(s.data.payload.ts) : ts,
     };
   }
   const inner =
     e.payload && typeof e.payload === 'object' ? (e.payload as { type?: unknown }).type : undefined;
   return { kind: 'other', app: e.app, type: e.type, subtype: typeof inner === 'string' ? inner : undefined };
+}
+
+/**
+ * Gupshup times are ms in envelopes and seconds inside events; anything outside 2015 … a day ahead is
+ * not a time we can store, and "now" is the honest substitute.
+ */
+function plausibleMs(t: number | undefined): number {
+  if (t === undefined || !Number.isFinite(t) || t <= 0) return Date.now();
+  const ms = t > 1e11 ? t : t * 1000;
+  return ms < 1_420_070_400_000 || ms > Date.now() + 86_400_000 ? Date.now() : ms;
 }

@@ -36,11 +36,13 @@ export const createChannelInput = z.object({
     .transform(digits)
     .pipe(z.string().regex(/^\d{8,15}$/, 'the business number with country code, digits only')),
   apiKey: z.string().trim().min(8).max(256),
-  lineId: z.coerce.number().int().positive().optional(),
+  lineId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
 });
 export type CreateChannelInput = z.infer<typeof createChannelInput>;
 
-export const activateInput = z.object({ lineId: z.coerce.number().int().positive().optional() });
+export const activateInput = z.object({
+  lineId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+});
 
 export interface ChannelView {
   id: string;

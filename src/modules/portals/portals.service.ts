@@ -4,7 +4,14 @@ import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client
 import type { Bitrix24Connector, CallFn } from '../../integrations/bitrix24/bitrix24.connector.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
-import { ForbiddenError, ProviderError, UnauthorizedError } from '../../shared/errors.js';
+import {
+  AppError,
+  ForbiddenError,
+  ProviderError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../shared/errors.js';
+import { isPrivateHost } from '../../shared/hosts.js';
 import { toLang, type Lang } from '../../shared/i18n.js';
 import { cancelPortalJobs, enqueueJob } from '../../jobs/jobs.repository.js';
 import type { JobHandler } from '../../jobs/worker.js';
@@ -44,6 +51,7 @@ export interface PortalsServiceDeps {
   box: SecretBox;
   publicUrl: string;
   appName: string;
+  allowPrivateHosts: boolean;
 }
 
 /** Install, verify and uninstall portals (C2). */
@@ -63,6 +71,7 @@ export class PortalsService {
    * stored. An installed portal cannot be re-pointed at another domain by a forged POST.
    */
   async installFromIframe(i: IframeInstall, log: Logger): Promise<{ portal: Portal; lang: Lang }> {
+    this.#checkHost(i.domain);
     const clientEndpoint = `${i.protocol === '0' ? 'http' : 'https'}://${i.domain}/rest/`;
     const existing = await this.d.repo.findByMemberId(i.memberId);
     if (existing && existing.status !== 'uninstalled' && existing.domain !== i.domain) {
@@ -79,6 +88,13 @@ export class PortalsService {
     } catch (err) {
       if (err instanceof ProviderError && err.status === 401) {
         throw new UnauthorizedError('The portal did not accept the installation credentials');
+      }
+      if (err instanceof ProviderError) {
+        throw new AppError(
+          err.retryable ? 'upstream_unavailable' : 'upstream_rejected',
+          `Bitrix24 did not complete the setup (${err.providerCode ?? 'no answer'}); reopen the application to try again`,
+          502,
+        );
       }
       throw err;
     }
@@ -112,12 +128,25 @@ export class PortalsService {
    * job. A portal that is installed only accepts it with its own application token.
    */
   async installFromEvent(e: EventInstall, log: Logger): Promise<void> {
+    // The REST endpoint must be the portal's own domain: an event cannot send our calls elsewhere.
+    let endpointHost: string;
+    try {
+      endpointHost = new URL(e.clientEndpoint).host.toLowerCase();
+    } catch {
+      throw new ValidationError('auth[client_endpoint] is not a URL');
+    }
+    if (endpointHost !== e.domain.toLowerCase()) {
+      throw new ValidationError('auth[client_endpoint] is not on auth[domain]');
+    }
+    this.#checkHost(e.domain);
     const existing = await this.d.repo.findByMemberId(e.memberId);
+    // An installed portal is only re-installed by an event carrying its own application token; one
+    // without a stored token (installed from the page by a portal that did not send it) refuses.
     if (
       existing &&
       existing.status !== 'uninstalled' &&
-      existing.application_token_mac &&
-      !this.d.box.verifyMac(e.applicationToken, existing.application_token_mac)
+      (!existing.application_token_mac ||
+        !this.d.box.verifyMac(e.applicationToken, existing.application_token_mac))
     ) {
       log.warn(
         { memberId: e.memberId },
@@ -184,6 +213,12 @@ export class PortalsService {
       detail: 'secrets deleted, work stopped',
     });
     log.info({ portalId: portal.id }, 'Portal uninstalled; its secrets were deleted.');
+  }
+
+  #checkHost(host: string): void {
+    if (!this.d.allowPrivateHosts && isPrivateHost(host)) {
+      throw new ValidationError('The portal address must be a public host');
+    }
   }
 
   async #setup(call: CallFn): Promise<void> {

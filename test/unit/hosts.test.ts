@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { isPrivateHost } from '../../src/shared/hosts.js';
+
+describe('portal host guard', () => {
+  it.each([
+    ['127.0.0.1:8080', true],
+    ['localhost', true],
+    ['10.1.2.3', true],
+    ['172.20.0.5', true],
+    ['192.168.1.1:443', true],
+    ['169.254.169.254', true],
+    ['[::1]:3000', true],
+    ['metadata.google.internal', true],
+    ['mycompany.bitrix24.com', false],
+    ['8.8.8.8', false],
+    ['172.32.0.1', false],
+  ])('%s → %s', (host, expected) => {
+    expect(isPrivateHost(host)).toBe(expected);
+  });
+});
