@@ -207,6 +207,7 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
       }
       case 'ONAPPUNINSTALL':
         await deps.portals.uninstall(portal, req.log);
+        deps.channels.forgetCallbacks();
         return reply.send({ ok: true });
       default:
         req.log.info({ event: name }, 'Bitrix24 event not handled by this version; acknowledged.');

@@ -84,7 +84,26 @@ export interface ChannelSecrets {
   status: ChannelStatus;
 }
 
+/** How long a channel's callback identity is remembered (deletes elsewhere show within this). */
+const CALLBACK_CACHE_MS = 5_000;
+
+interface CallbackIdentity {
+  id: string;
+  portal_id: number;
+  gupshup_app_name: string;
+  status: ChannelStatus;
+  callback_nonce: string;
+  portal_status: 'installing' | 'installed' | 'uninstalled';
+}
+
 export class ChannelsService {
+  readonly #callbackCache = new Map<string, { row: CallbackIdentity; until: number }>();
+
+  /** Forgets cached callback identities (this instance changed a channel or a portal). */
+  forgetCallbacks(): void {
+    this.#callbackCache.clear();
+  }
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly box: SecretBox,
@@ -255,6 +274,7 @@ export class ChannelsService {
         .execute();
       await writeTrace(trx, { portalId, channelId: id, step: 'channel_deleted', level: 'WARN' });
     });
+    this.forgetCallbacks();
     log.info({ channelId: id }, 'Channel deleted.');
   }
 
@@ -278,19 +298,26 @@ export class ChannelsService {
     secret: string,
   ): Promise<{ id: string; portalId: number; appName: string; status: ChannelStatus }> {
     if (!z.uuid().safeParse(id).success) throw new NotFoundError('Unknown channel');
-    const row = await this.db
-      .selectFrom('channels')
-      .innerJoin('portals', 'portals.id', 'channels.portal_id')
-      .select([
-        'channels.id',
-        'channels.portal_id',
-        'channels.gupshup_app_name',
-        'channels.status',
-        'channels.callback_nonce',
-        'portals.status as portal_status',
-      ])
-      .where('channels.id', '=', id)
-      .executeTakeFirst();
+    // Webhook bursts ask for the same channel thousands of times a second: a few seconds of memory.
+    const cached = this.#callbackCache.get(id);
+    let row = cached && cached.until > Date.now() ? cached.row : undefined;
+    if (!row) {
+      row = await this.db
+        .selectFrom('channels')
+        .innerJoin('portals', 'portals.id', 'channels.portal_id')
+        .select([
+          'channels.id',
+          'channels.portal_id',
+          'channels.gupshup_app_name',
+          'channels.status',
+          'channels.callback_nonce',
+          'portals.status as portal_status',
+        ])
+        .where('channels.id', '=', id)
+        .executeTakeFirst();
+      if (this.#callbackCache.size > 10_000) this.#callbackCache.clear();
+      if (row) this.#callbackCache.set(id, { row, until: Date.now() + CALLBACK_CACHE_MS });
+    }
     if (!row || row.status === 'deleted' || row.portal_status === 'uninstalled') {
       throw new NotFoundError('Unknown channel');
     }

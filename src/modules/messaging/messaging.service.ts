@@ -15,6 +15,7 @@ import { bbcodeToWhatsApp } from './bbcode.js';
 import { failureNote, NOTE_MARK } from '../../shared/texts.js';
 import { toLang } from '../../shared/i18n.js';
 import { inboundText } from './inbound-text.js';
+import { storeInbound } from './inbound.repository.js';
 import { writeTrace } from './trace.repository.js';
 
 type Trx = Transaction<DB>;
@@ -82,77 +83,42 @@ export class MessagingService {
     channel: { id: string; portalId: number },
     m: InboundMessage,
   ): Promise<'stored' | 'duplicate'> {
-    const outcome = await retryOnConflict(() =>
-      this.d.db.transaction().execute(async (trx) => {
-        const conv = await this.#conversation(trx, channel, m.phone, m.name, new Date(m.timestampMs));
-        const inserted = await trx
-          .insertInto('messages')
-          .values({
-            portal_id: channel.portalId,
-            channel_id: channel.id,
-            conversation_id: conv,
-            direction: 'in',
-            type: m.type,
-            status: 'received',
-            content: JSON.stringify({
-              text: inboundText(m.type, m.content),
-              payload: m.content,
-              name: m.name ?? null,
-            }),
-            wa_message_id: m.waMessageId,
-            customer_ts: new Date(m.timestampMs),
-          })
-          .onConflict((oc) =>
-            oc.columns(['channel_id', 'wa_message_id']).where('direction', '=', 'in').doNothing(),
-          )
-          .returning('id')
-          .executeTakeFirst();
-        if (!inserted) {
-          const original = await trx
-            .selectFrom('messages')
-            .select('id')
-            .where('channel_id', '=', channel.id)
-            .where('direction', '=', 'in')
-            .where('wa_message_id', '=', m.waMessageId)
-            .executeTakeFirst();
-          await writeTrace(trx, {
-            portalId: channel.portalId,
-            channelId: channel.id,
-            messageId: original?.id ?? null,
-            direction: 'in',
-            step: 'duplicate_ignored',
-            detail: 'Gupshup posted it again',
-          });
-          return 'duplicate' as const;
-        }
-        await enqueueJob(trx, {
-          topic: 'inbound.deliver',
-          portalId: channel.portalId,
-          payload: { messageId: inserted.id, channelId: channel.id },
-          dedupeKey: `in:${inserted.id}`,
-          chatKey: `in:${conv}`,
-        });
-        await writeTrace(
-          trx,
-          {
-            portalId: channel.portalId,
-            channelId: channel.id,
-            messageId: inserted.id,
-            direction: 'in',
-            step: 'received',
-            detail: `${m.type} from ${maskPhone(m.phone)}`,
-          },
-          {
-            portalId: channel.portalId,
-            channelId: channel.id,
-            messageId: inserted.id,
-            direction: 'in',
-            step: 'queued',
-          },
-        );
-        return 'stored' as const;
+    const id = await retryOnConflict(() =>
+      storeInbound(this.d.db, {
+        portalId: channel.portalId,
+        channelId: channel.id,
+        phone: m.phone,
+        name: m.name ?? null,
+        at: new Date(m.timestampMs),
+        type: m.type,
+        content: JSON.stringify({
+          text: inboundText(m.type, m.content),
+          payload: m.content,
+          name: m.name ?? null,
+        }),
+        waMessageId: m.waMessageId,
+        receivedDetail: `${m.type} from ${maskPhone(m.phone)}`,
       }),
     );
+    let outcome: 'stored' | 'duplicate' = 'stored';
+    if (id === null) {
+      outcome = 'duplicate';
+      const original = await this.d.db
+        .selectFrom('messages')
+        .select('id')
+        .where('channel_id', '=', channel.id)
+        .where('direction', '=', 'in')
+        .where('wa_message_id', '=', m.waMessageId)
+        .executeTakeFirst();
+      await writeTrace(this.d.db, {
+        portalId: channel.portalId,
+        channelId: channel.id,
+        messageId: original?.id ?? null,
+        direction: 'in',
+        step: 'duplicate_ignored',
+        detail: 'Gupshup posted it again',
+      });
+    }
     if (outcome === 'stored') this.d.nudge();
     return outcome;
   }
