@@ -112,6 +112,22 @@ describe('upstream faults', () => {
     expect(items[0]?.error?.code).toBe('401');
     expect(items[0]?.history.some((h) => h.step === 'failed' && h.level === 'ERROR')).toBe(true);
     expect(s.gupshup.sent({ destination: phone })).toHaveLength(0);
+
+    // The channel shows Interrupted until a send goes through again.
+    const interrupted = await api<{ status: string; statusReason: string }>(
+      s,
+      token,
+      'GET',
+      `/channels/${ch.id}`,
+    );
+    expect(interrupted.body).toMatchObject({ status: 'interrupted', statusReason: 'api_key_rejected' });
+    await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'ahora sí' });
+    await waitFor(() => s.gupshup.sent({ destination: phone }).length === 1, 20_000);
+    const back = await waitFor(async () => {
+      const r = await api<{ status: string }>(s, token, 'GET', `/channels/${ch.id}`);
+      return r.body.status === 'active' ? r.body : null;
+    });
+    expect(back.status).toBe('active');
   });
 
   it('dead-letters after the retry budget and shows it, without blocking the chat’s later messages', async () => {

@@ -233,6 +233,31 @@ describe('text relay', () => {
     );
   });
 
+  it('interrupts the channel when the Gupshup wallet is empty, and recovers when sending works again', async () => {
+    const phone = '5491100001023';
+    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
+    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    s.gupshup.setWalletEmpty(ch.appName, true);
+    await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'sin saldo' });
+    const note = await waitFor(() =>
+      s.portal
+        .messages({ author: 'operator' })
+        .find((m) => m.externalChatId === phone && m.text.startsWith('⚠️ WhatsApp:')),
+    );
+    expect(note.text).toContain('saldo');
+    const interrupted = await waitFor(async () => {
+      const r = await api<{ status: string; statusReason: string }>(s, token, 'GET', `/channels/${ch.id}`);
+      return r.body.status === 'interrupted' ? r.body : null;
+    });
+    expect(interrupted.statusReason).toBe('wallet_empty');
+    s.gupshup.setWalletEmpty(ch.appName, false);
+    await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'con saldo' });
+    await waitFor(
+      async () =>
+        (await api<{ status: string }>(s, token, 'GET', `/channels/${ch.id}`)).body.status === 'active',
+    );
+  });
+
   it('keeps the order of an operator’s messages in one chat', async () => {
     const phone = '5491100001030';
     await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });

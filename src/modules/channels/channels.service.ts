@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Log as Logger } from '../../shared/logger.js';
 import { z } from 'zod';
 import type { Bitrix24Connector } from '../../integrations/bitrix24/bitrix24.connector.js';
@@ -344,6 +344,44 @@ export class ChannelsService {
       lineId: row.line_id,
       status: row.status,
     };
+  }
+
+  /**
+   * Upstream refuses the channel (API key rejected, wallet empty): Interrupted, visible in the API and
+   * the trace. Sending is still tried, and the first send Gupshup accepts brings it back (`recover`).
+   */
+  async interrupt(
+    channelId: string,
+    reason: string,
+    exec: Kysely<DB> | Transaction<DB> = this.db,
+  ): Promise<void> {
+    const row = await exec
+      .updateTable('channels')
+      .set({ status: 'interrupted', status_reason: reason, updated_at: sql`now()` })
+      .where('id', '=', channelId)
+      .where('status', '=', 'active')
+      .returning('portal_id')
+      .executeTakeFirst();
+    if (row) {
+      await writeTrace(exec, {
+        portalId: row.portal_id,
+        channelId,
+        step: 'channel_interrupted',
+        level: 'ERROR',
+        code: reason,
+      });
+    }
+  }
+
+  async recover(channelId: string): Promise<void> {
+    const row = await this.db
+      .updateTable('channels')
+      .set({ status: 'active', status_reason: null, updated_at: sql`now()` })
+      .where('id', '=', channelId)
+      .where('status', '=', 'interrupted')
+      .returning('portal_id')
+      .executeTakeFirst();
+    if (row) await writeTrace(this.db, { portalId: row.portal_id, channelId, step: 'channel_recovered' });
   }
 
   /** Bitrix24 removed the line or switched our connector off on it: the channel stops serving it. */

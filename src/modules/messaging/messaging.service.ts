@@ -670,6 +670,7 @@ export class MessagingService {
       await this.#traceRetry(m.portal_id, m.channel_id, m.id, 'out', err);
       if (!err.retryable) {
         await this.#failOutbound(m.id, err.providerCode ?? 'rejected', err.message);
+        if (err.opts.authFailure) await this.d.channels.interrupt(m.channel_id, 'api_key_rejected');
         return { kind: 'done' };
       }
       throw err;
@@ -677,6 +678,7 @@ export class MessagingService {
     await this.d.hooks?.afterUpstreamCall?.('gupshup.send', m.id);
     log.info({ messageId: m.id }, 'Operator message accepted by Gupshup.');
     await this.#recordSubmitted(m.id, m.portal_id, m.channel_id, messageId, 'sent_upstream');
+    if (ch.status === 'interrupted') await this.d.channels.recover(m.channel_id);
     return { kind: 'done' };
   }
 
@@ -918,6 +920,7 @@ export class MessagingService {
           .where('id', '=', m.id)
           .execute();
         if (isFailure) await this.#queueNote(trx, m.id, s.code ?? 'failed');
+        if (isFailure && s.code === '1003') await this.d.channels.interrupt(channelId, 'wallet_empty', trx);
       }
       if (waId) {
         await trx
