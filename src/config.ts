@@ -135,7 +135,9 @@ export function loadConfig(
       concurrency: e.WORKER_CONCURRENCY,
       pollMs: e.WORKER_POLL_MS,
       maxAttempts: e.JOB_MAX_ATTEMPTS,
-      leaseMs: 60_000,
+      // Renewed every third of itself while a job runs (worker heartbeat), so it can stay short: it is
+      // how long the jobs of a killed process wait before another worker takes them.
+      leaseMs: 15_000,
       backoffBaseMs: 1_000,
       backoffMaxMs: 10 * 60_000,
       inFlightGraceMs: 120_000,

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup.js';
+import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal.js';
+import { STACK_APP_SECRET, STACK_CLIENT_ID, STACK_CLIENT_SECRET, waitFor } from '../../scripts/stack.js';
+import { freePort } from '../../src/shared/db/embedded.js';
+import { createTestDatabase } from '../helpers/db.js';
+
+/**
+ * The app process (as `npm start` runs it) is killed with SIGKILL in the middle of 200 inbound
+ * messages and started again. Every message it acknowledged is delivered to Bitrix24 exactly once;
+ * the ones it never answered are retried by Gupshup and delivered too.
+ */
+describe('SIGKILL in the middle of a burst', () => {
+  let portal: SandboxPortal;
+  let gupshup: SandboxGupshup;
+  let drop: () => Promise<void>;
+  let app: ChildProcess | undefined;
+  let env: NodeJS.ProcessEnv;
+  let url: string;
+
+  const start = async () => {
+    app = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: 'ignore' });
+    await waitFor(
+      () =>
+        fetch(`${url}/readyz`)
+          .then((r) => r.ok)
+          .catch(() => false),
+      30_000,
+      'app ready',
+    );
+  };
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    portal = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET });
+    portal.setRate(null);
+    gupshup = await startSandboxGupshup();
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    env = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      DATABASE_URL: db.url,
+      APP_SECRET: STACK_APP_SECRET,
+      B24_CLIENT_ID: STACK_CLIENT_ID,
+      B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
+      B24_OAUTH_URL: portal.oauthUrl,
+      B24_ALLOW_PRIVATE_HOSTS: 'true',
+      GUPSHUP_API_URL: gupshup.url,
+      LOG_LEVEL: 'silent',
+      WORKER_POLL_MS: '50',
+    };
+    await start();
+  });
+  afterAll(async () => {
+    app?.kill('SIGKILL');
+    await gupshup?.close();
+    await portal?.close();
+    await drop?.();
+  });
+
+  it('delivers every acknowledged message exactly once after a restart', async () => {
+    await portal.installApp({ installUrl: `${url}/b24/install` });
+    portal.finishInstall();
+    const auth = {
+      DOMAIN: portal.domain,
+      AUTH_ID: portal.issueTokens({ userId: 1 }).accessToken,
+      member_id: portal.memberId,
+    };
+    const { token } = (await (
+      await fetch(`${url}/api/v1/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(auth),
+      })
+    ).json()) as { token: string };
+    const h = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const ch = (await (
+      await fetch(`${url}/api/v1/channels`, {
+        method: 'POST',
+        headers: h,
+        body: JSON.stringify({
+          name: 'K',
+          gupshupAppName: 'KillShop',
+          sourceNumber: '5491100006000',
+          apiKey: 'kill-key-abcdefgh',
+        }),
+      })
+    ).json()) as { id: string; callbackUrl: string };
+    expect(
+      (
+        await fetch(`${url}/api/v1/channels/${ch.id}/activate`, {
+          method: 'POST',
+          headers: h,
+          body: '{"lineId":1}',
+        })
+      ).status,
+    ).toBe(200);
+
+    const post = (i: number) =>
+      fetch(ch.callbackUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          app: 'KillShop',
+          timestamp: Date.now(),
+          version: 2,
+          type: 'message',
+          payload: {
+            id: `wamid.kill.${i}`,
+            type: 'text',
+            payload: { text: `k${i}` },
+            sender: { phone: `549110000${String(6100 + (i % 20))}` },
+          },
+        }),
+      }).then(
+        (r) => r.status,
+        () => null,
+      );
+
+    const acked = new Set<number>();
+    let killed = false;
+    for (let i = 0; i < 200; i += 10) {
+      const batch = Array.from({ length: 10 }, (_, k) => i + k);
+      if (i === 100) {
+        // Kill while these requests are in flight.
+        const inFlight = batch.map((n) => post(n).then((s) => s === 200 && acked.add(n)));
+        await new Promise((r) => setTimeout(r, 3));
+        const exited = new Promise((r) => app?.once('exit', r));
+        app?.kill('SIGKILL');
+        killed = true;
+        await Promise.all(inFlight);
+        await exited;
+        await start();
+        continue;
+      }
+      const statuses = await Promise.all(batch.map(post));
+      statuses.forEach((s, k) => s === 200 && acked.add(i + k));
+    }
+    expect(killed).toBe(true);
+    // Gupshup retries what was never answered with a 2xx.
+    for (let i = 0; i < 200; i++) if (!acked.has(i)) expect(await post(i)).toBe(200);
+
+    await waitFor(() => portal.messages({ author: 'customer' }).length >= 200, 60_000, '200 deliveries');
+    await new Promise((r) => setTimeout(r, 500));
+    const texts = portal.messages({ author: 'customer' }).map((m) => m.text);
+    expect(texts).toHaveLength(200);
+    expect(new Set(texts).size).toBe(200);
+  }, 120_000);
+});
