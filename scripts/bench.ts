@@ -10,7 +10,6 @@
  * 3. Peak resident memory of the app process (VmHWM) and cold start to ready.
  * No assertion here: the figures are reported, compared with SPEC.md's targets.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -21,7 +20,7 @@ import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/s
 import { migrate } from '../src/shared/db/migrate.js';
 import { startSandboxGupshup } from './sandbox/gupshup.js';
 import { startSandboxPortal } from './sandbox/portal.js';
-import { STACK_APP_SECRET, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js';
+import { appProcessEnv, spawnApp, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js';
 
 const N = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -66,40 +65,15 @@ async function main(): Promise<void> {
   const gupshup = await startSandboxGupshup({ eventDelayMs: [50, 200] });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: url,
-    DATABASE_URL: db.url,
-    APP_SECRET: STACK_APP_SECRET,
-    B24_CLIENT_ID: STACK_CLIENT_ID,
-    B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
-    B24_OAUTH_URL: portal.oauthUrl,
-    B24_ALLOW_PRIVATE_HOSTS: 'true',
-    GUPSHUP_API_URL: gupshup.url,
-    LOG_LEVEL: 'error',
-    WORKER_POLL_MS: '100',
-  };
+  const env = appProcessEnv({ port, databaseUrl: db.url, portal, gupshup, logLevel: 'error', pollMs: 100 });
   const t0 = Date.now();
-  const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const app = await spawnApp(env, 'inherit');
+  const coldStartMs = Date.now() - t0;
   const stopApp = () =>
     new Promise<void>((r) =>
       app.exitCode !== null ? r() : (app.once('exit', () => r()), app.kill('SIGTERM')),
     );
   try {
-    for (;;) {
-      const ok = await fetch(`${url}/readyz`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) break;
-      if (Date.now() - t0 > 30_000) throw new Error('app did not become ready');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const coldStartMs = Date.now() - t0;
     say(`App ready in ${coldStartMs} ms (pid ${app.pid ?? '?'})`);
 
     // Install, token, channel on line 1.

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { createDeps, type Deps, type DepsOverrides } from '../src/composition-root.js';
@@ -194,4 +195,54 @@ export async function connectChannel(s: Stack, token: string, line = 1, n = 1): 
   const act = await api(s, token, 'POST', `/channels/${created.body.id}/activate`, { lineId: line });
   if (act.status !== 200) throw new Error(`activation answered ${act.status}: ${JSON.stringify(act.body)}`);
   return { id: created.body.id, callbackUrl: created.body.callbackUrl, appName, sourceNumber };
+}
+
+/**
+ * The environment for running the app as its own process (`src/server.ts`, as `npm start` does)
+ * against the given sandboxes; used by the benchmark and the SIGKILL test.
+ */
+export function appProcessEnv(o: {
+  port: number;
+  databaseUrl: string;
+  portal: SandboxPortal;
+  gupshup: SandboxGupshup;
+  logLevel?: string;
+  pollMs?: number;
+}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${o.port}`,
+    DATABASE_URL: o.databaseUrl,
+    APP_SECRET: STACK_APP_SECRET,
+    B24_CLIENT_ID: STACK_CLIENT_ID,
+    B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
+    B24_OAUTH_URL: o.portal.oauthUrl,
+    B24_ALLOW_PRIVATE_HOSTS: 'true',
+    GUPSHUP_API_URL: o.gupshup.url,
+    LOG_LEVEL: o.logLevel ?? 'silent',
+    WORKER_POLL_MS: String(o.pollMs ?? 50),
+  };
+}
+
+/** Starts the app process with that environment and resolves once `/readyz` answers 200. */
+export async function spawnApp(
+  env: NodeJS.ProcessEnv,
+  stdio: 'ignore' | 'inherit' = 'ignore',
+): Promise<ChildProcess> {
+  const app = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env,
+    stdio: ['ignore', stdio, stdio],
+  });
+  const url = env.PUBLIC_URL ?? '';
+  await waitFor(
+    () =>
+      fetch(`${url}/readyz`)
+        .then((r) => r.ok)
+        .catch(() => false),
+    30_000,
+    'the app process to be ready',
+  );
+  return app;
 }

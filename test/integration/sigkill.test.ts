@@ -1,8 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup.js';
 import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal.js';
-import { STACK_APP_SECRET, STACK_CLIENT_ID, STACK_CLIENT_SECRET, waitFor } from '../../scripts/stack.js';
+import {
+  appProcessEnv,
+  spawnApp,
+  STACK_CLIENT_ID,
+  STACK_CLIENT_SECRET,
+  waitFor,
+} from '../../scripts/stack.js';
 import { freePort } from '../../src/shared/db/embedded.js';
 import { createTestDatabase } from '../helpers/db.js';
 
@@ -20,15 +26,7 @@ describe('SIGKILL in the middle of a burst', () => {
   let url: string;
 
   const start = async () => {
-    app = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: 'ignore' });
-    await waitFor(
-      () =>
-        fetch(`${url}/readyz`)
-          .then((r) => r.ok)
-          .catch(() => false),
-      30_000,
-      'app ready',
-    );
+    app = await spawnApp(env);
   };
 
   beforeAll(async () => {
@@ -39,21 +37,7 @@ describe('SIGKILL in the middle of a burst', () => {
     gupshup = await startSandboxGupshup();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    env = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: url,
-      DATABASE_URL: db.url,
-      APP_SECRET: STACK_APP_SECRET,
-      B24_CLIENT_ID: STACK_CLIENT_ID,
-      B24_CLIENT_SECRET: STACK_CLIENT_SECRET,
-      B24_OAUTH_URL: portal.oauthUrl,
-      B24_ALLOW_PRIVATE_HOSTS: 'true',
-      GUPSHUP_API_URL: gupshup.url,
-      LOG_LEVEL: 'silent',
-      WORKER_POLL_MS: '50',
-    };
+    env = appProcessEnv({ port, databaseUrl: db.url, portal, gupshup });
     await start();
   });
   afterAll(async () => {
