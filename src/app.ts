@@ -26,7 +26,15 @@ export function stripNul<T>(value: T): T {
   if (typeof value === 'string') return value.replaceAll(String.fromCharCode(0), '') as T;
   if (Array.isArray(value)) return value.map((v: unknown) => stripNul(v)) as T;
   if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = stripNul(v);
+    const obj = value as Record<string, unknown>;
+    for (const [k, v] of Object.entries(obj)) {
+      const clean = k.replaceAll(String.fromCharCode(0), '');
+      if (clean !== k) {
+        delete obj[k];
+        if (clean === '__proto__' || clean === 'constructor' || clean === 'prototype') continue;
+      }
+      obj[clean] = stripNul(v);
+    }
   }
   return value;
 }

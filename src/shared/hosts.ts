@@ -7,7 +7,14 @@ import { isIP } from 'node:net';
  * are not looked up here.
  */
 export function isPrivateHost(hostWithPort: string): boolean {
-  const raw = hostWithPort.trim().toLowerCase();
+  // The URL parser is what the HTTP client uses, so normalise with it: 2130706433, 0x7f000001 and
+  // 127.1 all become 127.0.0.1 here as they would there.
+  let raw = hostWithPort.trim().toLowerCase();
+  try {
+    raw = new URL(`http://${raw}`).hostname;
+  } catch {
+    return true;
+  }
   const host = raw.startsWith('[')
     ? raw.slice(1, raw.indexOf(']'))
     : raw.split(':').length === 2

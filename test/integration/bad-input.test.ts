@@ -579,7 +579,7 @@ describe('bad input', () => {
         await post(
           msg({
             id: 'wamid.NUL1',
-            payload: { text: 'a\u0000b' },
+            payload: { text: 'a\u0000b', 'odd\u0000key': 1, '__pro\u0000to__': { admin: true } },
             sender: { phone: '5491100004002', name: 'N\u0000ul' },
           }),
         )

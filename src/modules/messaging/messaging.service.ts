@@ -464,7 +464,7 @@ export class MessagingService {
     await this.d.hooks?.afterUpstreamCall?.('bitrix.send', m.id);
     const r = results[0];
     if (r && !r.ok && r.unknown) {
-      return { kind: 'retry', error: `outcome unknown: ${r.error}`, delayMs: 1_000, countAttempt: false };
+      return { kind: 'retry', error: `outcome unknown: ${r.error}`, delayMs: 1_000, countAttempt: true };
     }
     if (!r?.ok) {
       await this.#clearAttempt(m.id);
@@ -659,7 +659,7 @@ export class MessagingService {
           kind: 'retry',
           error: `outcome unknown: ${err.message}`,
           delayMs: 1_000,
-          countAttempt: false,
+          countAttempt: true,
         };
       }
       await this.d.db
