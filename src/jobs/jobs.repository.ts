@@ -149,12 +149,3 @@ export async function cancelPortalJobs(db: Executor, portalId: number, reason: s
     .where('status', 'in', ['pending', 'running'])
     .execute();
 }
-
-export async function countOpenJobs(db: Executor): Promise<number> {
-  const r = await db
-    .selectFrom('jobs')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', 'in', ['pending', 'running'])
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}

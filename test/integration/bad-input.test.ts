@@ -9,11 +9,9 @@ import {
   installAndToken,
   STACK_CLIENT_ID,
   STACK_CLIENT_SECRET,
-  startStack,
   type DemoChannel,
-  type Stack,
 } from '../../scripts/stack.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { useStack } from '../helpers/stack.js';
 
 /**
  * Bad input from anyone gets a clear 4xx with `{ error: { code, message, requestId } }` (HTML pages:
@@ -31,8 +29,7 @@ interface Case {
 }
 
 describe('bad input', () => {
-  let s: Stack;
-  let drop: () => Promise<void>;
+  const s = useStack();
   let token: string;
   let ch: DemoChannel;
   let other: SandboxPortal;
@@ -61,17 +58,12 @@ describe('bad input', () => {
   });
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    s = await startStack({ databaseUrl: db.url });
     token = await installAndToken(s);
     ch = await connectChannel(s, token, 1);
     other = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET });
   });
   afterAll(async () => {
     await other?.close();
-    await s?.close();
-    await drop?.();
   });
 
   const counts = async () => {

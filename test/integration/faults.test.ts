@@ -1,34 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  api,
-  connectChannel,
-  installAndToken,
-  startStack,
-  waitFor,
-  type DemoChannel,
-  type Stack,
-} from '../../scripts/stack.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import { useStack } from '../helpers/stack.js';
 
 /** Upstream faults delay work; they never drop or duplicate it. */
 describe('upstream faults', () => {
-  let s: Stack;
-  let drop: () => Promise<void>;
+  const s = useStack({ workerConfig: { backoffBaseMs: 100, backoffMaxMs: 800, maxAttempts: 6 } });
   let token: string;
   let ch: DemoChannel;
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    s = await startStack({
-      databaseUrl: db.url,
-      workerConfig: { backoffBaseMs: 100, backoffMaxMs: 800, maxAttempts: 6 },
-    });
     token = await installAndToken(s);
     ch = await connectChannel(s, token, 1);
-  });
-  afterAll(async () => {
-    await s?.close();
-    await drop?.();
   });
 
   const customerTexts = (phone: string) =>

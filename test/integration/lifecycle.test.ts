@@ -1,28 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  api,
-  connectChannel,
-  createToken,
-  installAndToken,
-  startStack,
-  waitFor,
-  type Stack,
-} from '../../scripts/stack.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { describe, expect, it } from 'vitest';
+import { api, connectChannel, createToken, installAndToken, waitFor } from '../../scripts/stack.js';
+import { useStack } from '../helpers/stack.js';
 
 /** C2: install from the iframe and from ONAPPINSTALL, forged events, token refresh, uninstall. */
 describe('portal lifecycle', () => {
-  let s: Stack;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    s = await startStack({ databaseUrl: db.url });
-  });
-  afterAll(async () => {
-    await s?.close();
-    await drop?.();
-  });
+  const s = useStack();
 
   it('installs end to end from the install page: connector registered, events bound, tokens encrypted', async () => {
     const token = await installAndToken(s, 'ui');
@@ -208,17 +190,7 @@ describe('portal lifecycle', () => {
 });
 
 describe('install by callback (ONAPPINSTALL)', () => {
-  let s: Stack;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    s = await startStack({ databaseUrl: db.url });
-  });
-  afterAll(async () => {
-    await s?.close();
-    await drop?.();
-  });
+  const s = useStack();
 
   it('stores the tokens, answers, and registers the connector from a job', async () => {
     const token = await installAndToken(s, 'callback');

@@ -1,14 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  api,
-  connectChannel,
-  installAndToken,
-  startStack,
-  waitFor,
-  type DemoChannel,
-  type Stack,
-} from '../../scripts/stack.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import { useStack } from '../helpers/stack.js';
 
 interface MessageItem {
   id: number;
@@ -21,23 +13,14 @@ interface MessageItem {
 
 /** C4/C5 text relay against the sandboxes, with Gupshup duplicating and reordering its callbacks. */
 describe('text relay', () => {
-  let s: Stack;
-  let drop: () => Promise<void>;
+  const s = useStack({
+    gupshup: { reorderEvents: true, duplicateEvents: 0.5, eventDelayMs: [5, 60], seed: 7 },
+  });
   let token: string;
   let ch: DemoChannel;
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    s = await startStack({
-      databaseUrl: db.url,
-      gupshup: { reorderEvents: true, duplicateEvents: 0.5, eventDelayMs: [5, 60], seed: 7 },
-    });
     token = await installAndToken(s);
     ch = await connectChannel(s, token, 1);
-  });
-  afterAll(async () => {
-    await s?.close();
-    await drop?.();
   });
 
   const messages = async (q = '') =>

@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectChannel, installAndToken, startStack, waitFor, type Stack } from '../../scripts/stack.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { describe, expect, it } from 'vitest';
+import { connectChannel, installAndToken, waitFor } from '../../scripts/stack.js';
+import { useStack } from '../helpers/stack.js';
 
 describe('smoke', () => {
-  let s: Stack;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    s = await startStack({ databaseUrl: db.url, logLevel: 'warn' });
-  });
-  afterAll(async () => {
-    await s?.close();
-    await drop?.();
-  });
+  const s = useStack({ logLevel: 'warn' });
 
   it('relays both ways', async () => {
     const token = await installAndToken(s);

@@ -152,17 +152,6 @@ export class Bitrix24Connector {
     });
   }
 
-  async lineStatus(
-    portalId: number,
-    line: number,
-  ): Promise<{ active: boolean; configured: boolean; error: boolean }> {
-    const r = await this.client.call<Record<string, unknown>>(portalId, 'imconnector.status', {
-      CONNECTOR: this.connectorId,
-      LINE: line,
-    });
-    return { active: truthy(r.STATUS), configured: truthy(r.CONFIGURED), error: truthy(r.ERROR) };
-  }
-
   /** Customer messages into the open line; one result per message, in order (reference §3.7). */
   async sendMessages(portalId: number, line: number, messages: InboundForBitrix[]): Promise<ElementResult[]> {
     return this.#messages('imconnector.send.messages', portalId, line, messages);

@@ -98,14 +98,6 @@ export class PortalsRepository implements TokenStore {
       .execute();
   }
 
-  async setApplicationToken(id: number, applicationToken: string): Promise<void> {
-    await this.db
-      .updateTable('portals')
-      .set({ application_token_mac: this.box.mac(applicationToken), updated_at: sql`now()` })
-      .where('id', '=', id)
-      .execute();
-  }
-
   /** Uninstall: the portal's secrets go; its history stays for the admin's records. */
   async purgeSecrets(id: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {

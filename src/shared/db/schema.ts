@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /**
  * The database as Kysely sees it; mirrors migrations/*.sql (test/db-schema.test.ts checks that every
@@ -153,7 +153,4 @@ export interface DB {
 
 export type PortalRow = Selectable<PortalsTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
-export type MessageRow = Selectable<MessagesTable>;
 export type JobRow = Selectable<JobsTable>;
-export type NewTrace = Insertable<TraceTable>;
-export type PortalUpdate = Updateable<PortalsTable>;
