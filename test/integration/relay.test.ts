@@ -23,6 +23,12 @@ describe('text relay', () => {
     ch = await connectChannel(s, token, 1);
   });
 
+  /** The customer writes first (which opens WhatsApp's 24-hour window) and it reaches Bitrix24. */
+  const customerWrote = async (phone: string) => {
+    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
+    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+  };
+
   const messages = async (q = '') =>
     (await api<{ items: MessageItem[] }>(s, token, 'GET', `/messages${q}`)).body.items;
 
@@ -99,8 +105,7 @@ describe('text relay', () => {
 
   it('sends an operator text to WhatsApp with formatting converted, and acknowledges it in Bitrix24', async () => {
     const phone = '5491100001003';
-    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
-    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    await customerWrote(phone);
     const op = await s.portal.operatorSend({
       line: 1,
       externalChatId: phone,
@@ -152,8 +157,7 @@ describe('text relay', () => {
 
   it('marks a message failed with Gupshup’s code when a failed event arrives', async () => {
     const phone = '5491100001020';
-    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
-    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    await customerWrote(phone);
     s.gupshup.failNextDelivery({
       destination: phone,
       code: 1002,
@@ -171,8 +175,7 @@ describe('text relay', () => {
 
   it('tells the agent in the chat, in the portal’s language, why a message failed', async () => {
     const phone = '5491100001021';
-    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
-    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    await customerWrote(phone);
     s.gupshup.failNextDelivery({
       destination: phone,
       code: 1002,
@@ -194,8 +197,7 @@ describe('text relay', () => {
 
   it('does not send free text when the 24-hour window is closed, and says so in the chat', async () => {
     const phone = '5491100001022';
-    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
-    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    await customerWrote(phone);
     await s.deps.db
       .updateTable('conversations')
       .set({ last_inbound_at: new Date(Date.now() - 25 * 3600 * 1000) })
@@ -218,8 +220,7 @@ describe('text relay', () => {
 
   it('interrupts the channel when the Gupshup wallet is empty, and recovers when sending works again', async () => {
     const phone = '5491100001023';
-    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
-    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    await customerWrote(phone);
     s.gupshup.setWalletEmpty(ch.appName, true);
     await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'sin saldo' });
     const note = await waitFor(() =>
@@ -243,8 +244,7 @@ describe('text relay', () => {
 
   it('keeps the order of an operator’s messages in one chat', async () => {
     const phone = '5491100001030';
-    await s.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
-    await waitFor(() => s.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
+    await customerWrote(phone);
     s.gupshup.failNext({ times: 2, status: 503 });
     for (let i = 1; i <= 5; i++) {
       await s.portal.operatorSend({ line: 1, externalChatId: phone, text: `paso ${i}`, signature: false });
