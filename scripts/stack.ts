@@ -25,6 +25,8 @@ export interface StackOptions {
   portal?: Partial<SandboxPortalOptions>;
   gupshup?: SandboxGupshupOptions;
   overrides?: DepsOverrides;
+  /** More environment for the app (e.g. INBOUND_BATCH_SIZE). */
+  env?: Record<string, string>;
   /** Reuse sandboxes from another stack (a second app instance on the same database). */
   shareWith?: Stack;
 }
@@ -59,6 +61,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       GUPSHUP_API_URL: gupshup.url,
       LOG_LEVEL: o.logLevel ?? process.env.STACK_LOG_LEVEL ?? 'silent',
       WORKER_POLL_MS: '50',
+      ...o.env,
     },
     { backoffBaseMs: 200, backoffMaxMs: 3_000, leaseMs: 30_000, ...o.workerConfig },
   );

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { Bitrix24Client } from './integrations/bitrix24/bitrix24.client.js';
 import { Bitrix24Connector } from './integrations/bitrix24/bitrix24.connector.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
+import { RateLimiter } from './shared/rate-limiter.js';
 import { Worker } from './jobs/worker.js';
 import { TokensService } from './modules/api/tokens.service.js';
 import { ChannelsService } from './modules/channels/channels.service.js';
@@ -48,7 +49,9 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const box = new SecretBox(config.appSecret);
   const http = new HttpClient(o.dispatcher);
   const portalsRepo = new PortalsRepository(db, box);
+  const limiter = new RateLimiter(db);
   const bitrix = new Bitrix24Client(http, portalsRepo, {
+    limiter,
     oauthUrl: config.b24.oauthUrl,
     clientId: config.b24.clientId,
     clientSecret: config.b24.clientSecret,
@@ -74,6 +77,9 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     connector,
     gupshup,
     inFlightGraceMs: config.worker.inFlightGraceMs,
+    inboundBatchSize: config.relay.batchSize,
+    limiter,
+    gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
     nudge: () => {
       if (workerRef.current?.running) workerRef.current.nudge();

@@ -53,6 +53,19 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16).describe('Jobs handled at once'),
   WORKER_POLL_MS: z.coerce.number().int().min(10).default(250).describe('Idle poll interval of the worker'),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12).describe('Attempts before dead letter'),
+  INBOUND_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(50)
+    .describe('Customer messages per imconnector.send.messages call (1 = one call per message)'),
+  GUPSHUP_SEND_PER_SEC: z.coerce
+    .number()
+    .positive()
+    .max(1000)
+    .default(20)
+    .describe('Sends per second per channel to Gupshup (its published figure: 20 msg/s)'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
 });
 
@@ -86,6 +99,12 @@ export interface Config {
     readonly backoffMaxMs: number;
     /** How long an outbound send whose outcome is unknown waits for Gupshup's events before it is resent. */
     readonly inFlightGraceMs: number;
+  };
+  readonly relay: {
+    /** Most customer messages handed to Bitrix24 in one call. */
+    readonly batchSize: number;
+    /** Pace of sends to Gupshup, per channel (bucket of one second's worth). */
+    readonly gupshupPerSec: number;
   };
   readonly bodyLimit: number;
 }
@@ -143,6 +162,7 @@ export function loadConfig(
       inFlightGraceMs: 120_000,
       ...overrides,
     }),
+    relay: Object.freeze({ batchSize: e.INBOUND_BATCH_SIZE, gupshupPerSec: e.GUPSHUP_SEND_PER_SEC }),
     bodyLimit: e.BODY_LIMIT_BYTES,
   });
 }

@@ -109,6 +109,8 @@ export interface SandboxPortal {
   // --- Additions beyond the shared contract (optional helpers; nothing above depends on them) ---
   /** Fresh OAuth tokens for a portal user, as an iframe page would receive them (§1.2, §1.7). */
   issueTokens(o?: { userId?: number }): { accessToken: string; refreshToken: string; expiresIn: number };
+  /** The next `count` elements of `imconnector.send.messages` fail inside an HTTP 200 (§3.7). */
+  refuseNextElements(o: { count: number; error?: string }): void;
   /**
    * Opens an iframe page the way Bitrix24 does (§1.2): POST with DOMAIN/PROTOCOL/LANG/APP_SID in
    * the query and AUTH_ID…PLACEMENT_OPTIONS in the form body. For `SETTING_CONNECTOR` (§4.7) the
@@ -490,6 +492,8 @@ class Portal implements SandboxPortal {
   private bucket = 0;
   private bucketAt = Date.now();
   private faults: Fault[] = [];
+  /** §3.7: an element can fail inside an HTTP 200 (SUCCESS:false + ERRORS); the next N elements do. */
+  private elementRefusals: Array<{ remaining: number; error: string }> = [];
   private outageState: { until: number; status: number; error: string } | null = null;
   private readonly operating = new Map<string, { windowStart: number; sum: number }>();
 
@@ -909,6 +913,13 @@ class Portal implements SandboxPortal {
       error: o.error,
       description: o.description ?? DEFAULT_DESCRIPTIONS[o.error] ?? o.error,
     });
+  }
+
+  /** The next `count` elements of `imconnector.send.messages` fail with `error`, the call itself is 200. */
+  refuseNextElements(o: { count: number; error?: string }): void {
+    if (o.count > 0) {
+      this.elementRefusals.push({ remaining: o.count, error: o.error ?? 'CONNECTOR_PROXY_NO_ADD_USER' });
+    }
   }
 
   outage(o: { ms: number; status?: number; error?: string }): void {
@@ -1555,6 +1566,12 @@ class Portal implements SandboxPortal {
       if (!extUser) errors.push('User ID (user.id) is required');
       if (!extChat) errors.push('Chat ID (chat.id) is required');
       if (!text.trim() && files.length === 0) errors.push('Message text or files are required');
+      const refusal = errors.length ? undefined : this.elementRefusals[0];
+      if (refusal) {
+        errors.push(refusal.error);
+        refusal.remaining -= 1;
+        if (refusal.remaining <= 0) this.elementRefusals.shift();
+      }
       if (errors.length) return { ...this.echo(item, extUser), SUCCESS: false, ERRORS: errors };
       const chat = this.chatFor(cn, line, extChat, extUser);
       if (!chat.name && str(chatIn['name'])) chat.name = str(chatIn['name']);

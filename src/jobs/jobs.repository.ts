@@ -59,6 +59,63 @@ export async function claimJobs(
   return res.rows;
 }
 
+/**
+ * Adds to a batch: more due jobs of the same topic and batch key (`payload.channelId`) as the seeds
+ * this worker already holds, up to `limit`. The chat-order rule still holds, batch-wide: a job joins
+ * only if every older open job of its chat is a seed or has joined before it, so a chat's messages
+ * keep their order inside the batch and no chat overtakes a message held elsewhere.
+ */
+export async function claimBatchSiblings(
+  db: Kysely<DB>,
+  workerId: string,
+  seeds: JobRow[],
+  limit: number,
+  leaseMs: number,
+): Promise<JobRow[]> {
+  const first = seeds[0];
+  const channelId = (first?.payload as { channelId?: unknown } | undefined)?.channelId;
+  if (!first || limit <= 0 || typeof channelId !== 'string') return [];
+  return db.transaction().execute(async (trx) => {
+    const cand = await sql<{ id: number; chat_key: string | null }>`
+      SELECT id, chat_key FROM jobs
+      WHERE topic = ${first.topic} AND portal_id = ${first.portal_id}
+        AND payload->>'channelId' = ${channelId}
+        AND status = 'pending' AND run_at <= now()
+      ORDER BY id
+      LIMIT ${limit * 2}
+      FOR UPDATE SKIP LOCKED`.execute(trx);
+    if (cand.rows.length === 0) return [];
+    const keys = [...new Set(cand.rows.map((r) => r.chat_key).filter((k): k is string => k !== null))];
+    const maxId = Math.max(...cand.rows.map((r) => Number(r.id)));
+    const open = keys.length
+      ? (
+          await sql<{ id: number; chat_key: string }>`
+            SELECT id, chat_key FROM jobs
+            WHERE chat_key = ANY(${keys}) AND status IN ('pending', 'running') AND id < ${maxId}`.execute(trx)
+        ).rows
+      : [];
+    const inBatch = new Set(seeds.map((j) => Number(j.id)));
+    const chosen: number[] = [];
+    for (const c of cand.rows) {
+      if (chosen.length >= limit) break;
+      const id = Number(c.id);
+      const blocked =
+        c.chat_key !== null &&
+        open.some((o) => o.chat_key === c.chat_key && Number(o.id) < id && !inBatch.has(Number(o.id)));
+      if (blocked) continue;
+      inBatch.add(id);
+      chosen.push(id);
+    }
+    if (chosen.length === 0) return [];
+    const res = await sql<JobRow>`
+      UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = ${workerId},
+        locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+      WHERE id = ANY(${chosen}) AND status = 'pending'
+      RETURNING *`.execute(trx);
+    return res.rows.sort((a, b) => Number(a.id) - Number(b.id));
+  });
+}
+
 /** Finishes a job only if this worker still holds it (a lease taken over by another worker wins). */
 export async function completeJob(db: Executor, id: number, workerId: string): Promise<boolean> {
   const r = await db
@@ -124,17 +181,17 @@ export async function killJob(
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** Keeps a running job's lease while its handler works, so no other worker takes it over. */
+/** Keeps running jobs' leases while their handler works, so no other worker takes them over. */
 export async function extendLease(
   db: Executor,
-  id: number,
+  ids: number[],
   workerId: string,
   leaseMs: number,
 ): Promise<void> {
   await db
     .updateTable('jobs')
     .set({ locked_until: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
-    .where('id', '=', id)
+    .where('id', 'in', ids)
     .where('locked_by', '=', workerId)
     .where('status', '=', 'running')
     .execute();

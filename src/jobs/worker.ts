@@ -3,7 +3,14 @@ import type { Kysely } from 'kysely';
 import type { Log as Logger } from '../shared/logger.js';
 import { ProviderError } from '../shared/errors.js';
 import type { DB, JobRow } from '../shared/db/schema.js';
-import { claimJobs, completeJob, extendLease, killJob, retryJob } from './jobs.repository.js';
+import {
+  claimBatchSiblings,
+  claimJobs,
+  completeJob,
+  extendLease,
+  killJob,
+  retryJob,
+} from './jobs.repository.js';
 
 /**
  * What a handler says about a job. Expected outcomes are returned, not thrown (house style §5):
@@ -19,8 +26,30 @@ export type JobOutcome =
 
 export interface JobHandler {
   run(job: JobRow, log: Logger): Promise<JobOutcome>;
+  /**
+   * Jobs of this topic for the same portal and `payload.channelId` are run together, up to `size`
+   * (chat order kept, see `claimBatchSiblings`); `run` returns one outcome per job, in order.
+   */
+  batch?: { size: number; run(jobs: JobRow[], log: Logger): Promise<JobOutcome[]> };
   /** Called once when the job is dead-lettered, to mark the message and write the trace. */
   onDead?(job: JobRow, error: string): Promise<void>;
+}
+
+/** What a thrown error means for a job (see JobOutcome). */
+export function outcomeOf(err: unknown): JobOutcome {
+  if (err instanceof ProviderError) {
+    const msg = `${err.provider} ${err.providerCode ?? ''} ${err.message}`.trim();
+    return err.retryable
+      ? {
+          kind: 'retry',
+          error: msg,
+          ...(err.opts.retryAfterMs ? { delayMs: err.opts.retryAfterMs } : {}),
+          // Waiting for a rate budget is not a failed attempt: a long backlog must never dead-letter.
+          ...(err.opts.throttled ? { countAttempt: false } : {}),
+        }
+      : { kind: 'dead', error: msg };
+  }
+  return { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
 }
 
 export interface WorkerOptions {
@@ -114,9 +143,16 @@ export class Worker {
     const room = this.opts.concurrency - this.#inFlight;
     if (room <= 0) return 0;
     const jobs = await claimJobs(this.db, this.id, room, this.opts.leaseMs);
+    const units = new Map<string, JobRow[]>();
     for (const job of jobs) {
+      const channelId = (job.payload as { channelId?: unknown }).channelId;
+      const batched = this.handlers[job.topic]?.batch && typeof channelId === 'string';
+      const key = batched ? `${job.topic}|${job.portal_id}|${String(channelId)}` : `job|${job.id}`;
+      units.set(key, [...(units.get(key) ?? []), job]);
+    }
+    for (const unit of units.values()) {
       this.#inFlight++;
-      void this.#execute(job).finally(() => {
+      void this.#executeUnit(unit).finally(() => {
         this.#inFlight--;
         if (this.#running) this.nudge();
       });
@@ -133,23 +169,37 @@ export class Worker {
     }
   }
 
-  async #execute(job: JobRow): Promise<void> {
-    const log = this.log.child({
-      job: job.id,
-      topic: job.topic,
-      attempt: job.attempts,
-      portalId: job.portal_id,
-    });
-    const handler = this.handlers[job.topic];
-    let outcome: JobOutcome;
+  /** Runs one job, or a batch of jobs of one topic and channel, and records every outcome. */
+  async #executeUnit(seeds: JobRow[]): Promise<void> {
+    const first = seeds[0];
+    if (!first) return;
+    const handler = this.handlers[first.topic];
+    const log = this.log.child({ topic: first.topic, portalId: first.portal_id });
+    let jobs = seeds;
+    if (handler?.batch && jobs.length < handler.batch.size) {
+      try {
+        const more = await claimBatchSiblings(
+          this.db,
+          this.id,
+          jobs,
+          handler.batch.size - jobs.length,
+          this.opts.leaseMs,
+        );
+        jobs = [...jobs, ...more].sort((a, b) => Number(a.id) - Number(b.id));
+      } catch (err) {
+        log.warn({ err }, 'Could not add to the batch; running the jobs already held.');
+      }
+    }
+    let outcomes: JobOutcome[];
     if (!handler) {
-      outcome = { kind: 'dead', error: `No handler for topic ${job.topic}` };
+      outcomes = jobs.map(() => ({ kind: 'dead', error: `No handler for topic ${first.topic}` }));
     } else {
-      // The lease is renewed while the handler works: a slow upstream call must not let another
-      // worker take the job over and repeat the call.
+      // The leases are renewed while the handler works: a slow upstream call must not let another
+      // worker take the jobs over and repeat the call.
+      const ids = jobs.map((j) => j.id);
       const heartbeat = setInterval(
         () => {
-          extendLease(this.db, job.id, this.id, this.opts.leaseMs).catch((err: unknown) =>
+          extendLease(this.db, ids, this.id, this.opts.leaseMs).catch((err: unknown) =>
             log.warn({ err }, 'Could not extend the lease.'),
           );
         },
@@ -157,31 +207,31 @@ export class Worker {
       );
       this.#heartbeats.add(heartbeat);
       try {
-        outcome = await handler.run(job, log);
+        if (handler.batch) {
+          outcomes = await handler.batch.run(jobs, log);
+        } else {
+          outcomes = [await handler.run(first, log.child({ job: first.id, attempt: first.attempts }))];
+        }
       } catch (err) {
-        outcome = this.#fromError(err);
+        outcomes = jobs.map(() => outcomeOf(err));
         if (!(err instanceof ProviderError)) log.error({ err }, 'Job handler threw; it will be retried.');
       } finally {
         clearInterval(heartbeat);
         this.#heartbeats.delete(heartbeat);
       }
     }
-    try {
-      await this.#record(job, outcome, handler, log);
-    } catch (err) {
-      // The lease runs out and another tick takes the job again; handlers are idempotent.
-      log.error({ err }, 'Could not record the job outcome.');
+    for (const [i, job] of jobs.entries()) {
+      const outcome = outcomes[i] ?? {
+        kind: 'retry',
+        error: 'the batch handler gave no outcome for this job',
+      };
+      try {
+        await this.#record(job, outcome, handler, log.child({ job: job.id, attempt: job.attempts }));
+      } catch (err) {
+        // The lease runs out and another tick takes the job again; handlers are idempotent.
+        log.error({ err, job: job.id }, 'Could not record the job outcome.');
+      }
     }
-  }
-
-  #fromError(err: unknown): JobOutcome {
-    if (err instanceof ProviderError) {
-      const msg = `${err.provider} ${err.providerCode ?? ''} ${err.message}`.trim();
-      return err.retryable
-        ? { kind: 'retry', error: msg, ...(err.opts.retryAfterMs ? { delayMs: err.opts.retryAfterMs } : {}) }
-        : { kind: 'dead', error: msg };
-    }
-    return { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
   }
 
   async #record(

@@ -68,6 +68,8 @@ export class ProviderError extends Error {
       retryable: boolean;
       authFailure?: boolean;
       retryAfterMs?: number | undefined;
+      /** A rate budget ran out, not a fault: retry later without spending one of the job's attempts. */
+      throttled?: boolean;
     },
   ) {
     super(message);

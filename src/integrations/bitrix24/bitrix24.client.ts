@@ -2,6 +2,7 @@ import { stringify } from 'qs';
 import { z } from 'zod';
 import { ProviderError } from '../../shared/errors.js';
 import { parseJson, TransportError, type HttpClient } from '../../shared/http/http-client.js';
+import { RateLimitedError, type Budget, type RateLimiter } from '../../shared/rate-limiter.js';
 
 /**
  * Bitrix24 REST adapter (reference/bitrix24.md §1.5–§1.6, §3, §7).
@@ -21,7 +22,7 @@ export interface TokenSet {
 
 /** Where the portal's tokens live; the portals repository implements it. */
 export interface TokenStore {
-  getAccess(portalId: number): Promise<{ clientEndpoint: string; accessToken: string }>;
+  getAccess(portalId: number): Promise<{ clientEndpoint: string; accessToken: string; budget: Budget }>;
   /**
    * Runs `refresh` with the current refresh token while holding the portal's row lock, unless another
    * caller already replaced `staleAccessToken`; returns the access token to retry with.
@@ -53,12 +54,26 @@ const RETRYABLE_CODES = new Set([
   'ERROR_UNEXPECTED_ANSWER',
 ]);
 const EXPIRED_CODES = new Set(['expired_token', 'invalid_token']);
+const THROTTLE_CODES = new Set(['QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT']);
+
+/**
+ * Our own bucket stops a fifth short of the portal's block level (40 of 50, 200 of 250): calls made
+ * with a page's own token (install, frontend-auth checks) and other apps on the same egress IP are
+ * not paced by it but fill the same portal bucket.
+ */
+export function localBudget(portal: Budget): Budget {
+  return { perSec: portal.perSec, burst: Math.max(1, portal.burst - Math.ceil(portal.burst * 0.2)) };
+}
 
 export interface Bitrix24ClientOptions {
   oauthUrl: string;
   clientId: string;
   clientSecret: string;
   timeoutMs?: number;
+  /** Shared per-portal pacing (reference §7); without it calls are not paced (unit tests). */
+  limiter?: RateLimiter;
+  /** Longest a call waits for a slot before giving the work back to the queue. */
+  maxRateWaitMs?: number;
 }
 
 export class Bitrix24Client {
@@ -74,13 +89,47 @@ export class Bitrix24Client {
     method: string,
     params: Record<string, unknown> = {},
   ): Promise<T> {
-    const { clientEndpoint, accessToken } = await this.tokens.getAccess(portalId);
+    const { clientEndpoint, accessToken, budget } = await this.tokens.getAccess(portalId);
+    const paced = (token: string) => this.#paced<T>(portalId, budget, clientEndpoint, token, method, params);
     try {
-      return await this.callWithToken<T>(clientEndpoint, accessToken, method, params);
+      return await paced(accessToken);
     } catch (err) {
       if (!(err instanceof ProviderError) || !EXPIRED_CODES.has(err.providerCode ?? '')) throw err;
       const fresh = await this.tokens.refreshSerialized(portalId, accessToken, (rt) => this.refresh(rt));
-      return this.callWithToken<T>(clientEndpoint, fresh, method, params);
+      return paced(fresh);
+    }
+  }
+
+  async #paced<T>(
+    portalId: number,
+    budget: Budget,
+    clientEndpoint: string,
+    accessToken: string,
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<T> {
+    const limiter = this.opts.limiter;
+    if (!limiter) return this.callWithToken<T>(clientEndpoint, accessToken, method, params);
+    const key = `b24:${portalId}`;
+    try {
+      await limiter.acquire(key, localBudget(budget), this.opts.maxRateWaitMs ?? 2_000);
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err;
+      throw new ProviderError('bitrix24', method, err.message, {
+        providerCode: 'LOCAL_RATE_LIMIT',
+        retryable: true,
+        throttled: true,
+        retryAfterMs: Math.ceil(err.waitMs),
+      });
+    }
+    try {
+      return await this.callWithToken<T>(clientEndpoint, accessToken, method, params);
+    } catch (err) {
+      // The portal's bucket is fuller than ours thought (other callers share it): every instance waits.
+      if (err instanceof ProviderError && err.providerCode === 'QUERY_LIMIT_EXCEEDED') {
+        await limiter.fill(key, localBudget(budget)).catch(() => undefined);
+      }
+      throw err;
     }
   }
 
@@ -120,6 +169,7 @@ export class Bitrix24Client {
           status: res.status,
           providerCode: code,
           retryable: RETRYABLE_CODES.has(code) || res.status >= 500 || res.status === 429,
+          throttled: THROTTLE_CODES.has(code),
           authFailure: res.status === 401 && !EXPIRED_CODES.has(code),
           retryAfterMs:
             code === 'QUERY_LIMIT_EXCEEDED' ? 1_000 : code === 'OPERATION_TIME_LIMIT' ? 10_000 : undefined,

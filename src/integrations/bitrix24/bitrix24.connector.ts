@@ -215,22 +215,26 @@ export class Bitrix24Connector {
     });
   }
 
-  /** Acknowledges an operator message: marks it delivered and stores our ids on it (§3.9). */
+  /** Acknowledges operator messages: marks them delivered and stores our ids on them (§3.9). */
   async ackDelivery(
     portalId: number,
     line: number,
-    m: { imChatId: number; imMessageId: number; externalIds: string[]; externalChatId: string; date: number },
+    messages: Array<{
+      imChatId: number;
+      imMessageId: number;
+      externalIds: string[];
+      externalChatId: string;
+      date: number;
+    }>,
   ): Promise<void> {
     await this.client.call(portalId, 'imconnector.send.status.delivery', {
       CONNECTOR: this.connectorId,
       LINE: line,
-      MESSAGES: [
-        {
-          im: { chat_id: m.imChatId, message_id: m.imMessageId },
-          message: { id: m.externalIds, date: m.date },
-          chat: { id: m.externalChatId },
-        },
-      ],
+      MESSAGES: messages.map((m) => ({
+        im: { chat_id: m.imChatId, message_id: m.imMessageId },
+        message: { id: m.externalIds, date: m.date },
+        chat: { id: m.externalChatId },
+      })),
     });
   }
 }

@@ -86,6 +86,7 @@ export class GupshupClient {
       status: res.status,
       providerCode: String(res.status),
       retryable: res.status === 429 || res.status >= 500,
+      throttled: res.status === 429,
       authFailure: res.status === 401,
       retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
     });

@@ -1,6 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Log as Logger } from '../../shared/logger.js';
-import type { Bitrix24Connector, InboundForBitrix } from '../../integrations/bitrix24/bitrix24.connector.js';
+import type {
+  Bitrix24Connector,
+  ElementResult,
+  InboundForBitrix,
+} from '../../integrations/bitrix24/bitrix24.connector.js';
 import { connectorUserName } from '../../integrations/bitrix24/bitrix24.connector.js';
 import { GupshupSendError, type GupshupClient } from '../../integrations/gupshup/gupshup.client.js';
 import type { InboundMessage, StatusEvent } from '../../integrations/gupshup/gupshup.webhook.js';
@@ -9,7 +13,7 @@ import { ConflictError, NotFoundError, ProviderError } from '../../shared/errors
 import { maskPhone } from '../../shared/logger.js';
 import { retryOnConflict } from '../../shared/db/retry.js';
 import { enqueueJob } from '../../jobs/jobs.repository.js';
-import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
+import { outcomeOf, type JobHandler, type JobOutcome } from '../../jobs/worker.js';
 import type { ChannelsService } from '../channels/channels.service.js';
 import { bbcodeToWhatsApp } from './bbcode.js';
 import { failureNote, NOTE_MARK } from '../../shared/texts.js';
@@ -17,6 +21,7 @@ import { toLang } from '../../shared/i18n.js';
 import { inboundText } from './inbound-text.js';
 import { storeInbound } from './inbound.repository.js';
 import { writeTrace } from './trace.repository.js';
+import { RateLimitedError, type RateLimiter } from '../../shared/rate-limiter.js';
 
 type Trx = Transaction<DB>;
 
@@ -60,8 +65,53 @@ export interface MessagingDeps {
   connector: Bitrix24Connector;
   gupshup: GupshupClient;
   inFlightGraceMs: number;
+  /** Most customer messages per `imconnector.send.messages` call. */
+  inboundBatchSize: number;
+  /** Paces sends per channel to Gupshup's throughput, across instances. */
+  limiter: RateLimiter;
+  gupshupPerSec: number;
   hooks?: MessagingHooks;
   nudge: () => void;
+}
+
+async function loadMessages(db: Kysely<DB>, ids: number[]) {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('messages')
+    .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+    .innerJoin('portals', 'portals.id', 'messages.portal_id')
+    .select([
+      'messages.id',
+      'messages.portal_id',
+      'messages.channel_id',
+      'messages.direction',
+      'messages.status',
+      'messages.content',
+      'messages.wa_message_id',
+      'messages.gupshup_message_id',
+      'messages.bitrix_message_id',
+      'messages.bitrix_chat_id',
+      'messages.attempt_started_at',
+      'messages.customer_ts',
+      'messages.created_at',
+      'conversations.id as conversation_id',
+      'conversations.customer_phone',
+      'conversations.customer_name',
+      'portals.status as portal_status',
+      'portals.lang as portal_lang',
+      'conversations.last_inbound_at',
+    ])
+    .where('messages.id', 'in', ids)
+    .execute();
+}
+
+type LoadedMessage = Awaited<ReturnType<typeof loadMessages>>[number];
+
+interface InboundItem {
+  /** Position of the job in the batch. */
+  index: number;
+  m: LoadedMessage;
+  payload: InboundForBitrix;
 }
 
 interface OperatorMessage {
@@ -327,34 +377,12 @@ export class MessagingService {
     return typeof p.messageId === 'number' ? p.messageId : undefined;
   }
 
-  async #loadMessage(id: number) {
-    return this.d.db
-      .selectFrom('messages')
-      .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
-      .innerJoin('portals', 'portals.id', 'messages.portal_id')
-      .select([
-        'messages.id',
-        'messages.portal_id',
-        'messages.channel_id',
-        'messages.direction',
-        'messages.status',
-        'messages.content',
-        'messages.wa_message_id',
-        'messages.gupshup_message_id',
-        'messages.bitrix_message_id',
-        'messages.bitrix_chat_id',
-        'messages.attempt_started_at',
-        'messages.customer_ts',
-        'messages.created_at',
-        'conversations.id as conversation_id',
-        'conversations.customer_phone',
-        'conversations.customer_name',
-        'portals.status as portal_status',
-        'portals.lang as portal_lang',
-        'conversations.last_inbound_at',
-      ])
-      .where('messages.id', '=', id)
-      .executeTakeFirst();
+  async #loadMessage(id: number): Promise<LoadedMessage | undefined> {
+    return (await this.#loadMessages([id]))[0];
+  }
+
+  async #loadMessages(ids: number[]): Promise<LoadedMessage[]> {
+    return loadMessages(this.d.db, ids);
   }
 
   async #markDead(job: JobRow, error: string, step = 'dead_lettered'): Promise<void> {
@@ -387,27 +415,25 @@ export class MessagingService {
     }
   }
 
-  /** inbound.deliver: one customer message into the open line. */
+  /**
+   * inbound.deliver: customer messages into the open line, many per `imconnector.send.messages` call
+   * (the worker hands over up to `inboundBatchSize` jobs of one channel, each chat's in order). Every
+   * message gets its own outcome from its own element of Bitrix24's answer: only the ones that failed
+   * are retried.
+   */
   inboundJob(): JobHandler {
     return {
-      run: (job, log) => this.#deliverInbound(job, log),
+      run: async (job, log) =>
+        (await this.#deliverInbound([job], log))[0] ?? { kind: 'retry', error: 'no outcome' },
+      batch: { size: this.d.inboundBatchSize, run: (jobs, log) => this.#deliverInbound(jobs, log) },
       onDead: (job, error) => this.#markDead(job, error),
     };
   }
 
-  async #deliverInbound(job: JobRow, log: Logger): Promise<JobOutcome> {
-    const id = this.#messageId(job);
-    const m = id === undefined ? undefined : await this.#loadMessage(id);
-    if (!m) return { kind: 'dead', error: 'message not found' };
-    if (m.status === 'delivered') return { kind: 'done' };
-    if (m.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
-    const ch = await this.d.channels.secrets(m.channel_id);
-    if (!ch || !ch.lineId || (ch.status !== 'active' && ch.status !== 'interrupted')) {
-      return { kind: 'dead', error: 'channel_inactive: the channel has no active open line' };
-    }
+  #bitrixPayload(m: LoadedMessage): InboundForBitrix {
     const content = m.content as { text?: string; name?: string | null };
     const name = connectorUserName(content.name ?? m.customer_name ?? undefined);
-    const payload: InboundForBitrix = {
+    return {
       externalMessageId: m.wa_message_id ?? `in-${m.id}`,
       date: Math.floor((m.customer_ts ?? m.created_at).getTime() / 1000),
       text: content.text || ' ',
@@ -418,115 +444,227 @@ export class MessagingService {
         ...(name ? { name: `${name} (WhatsApp)` } : {}),
       },
     };
-    const line = ch.lineId;
+  }
 
-    if (m.attempt_started_at) {
-      // Another worker's call may still be on its way (a lease can only be lost by a dead worker, but a
-      // timed-out request can land late): ask only once every call started then must have ended.
-      const age = Date.now() - m.attempt_started_at.getTime();
-      const settle = Math.min(this.d.inFlightGraceMs, IN_FLIGHT_CALL_MS);
-      if (age < settle) {
-        return {
-          kind: 'retry',
-          error: 'awaiting_confirmation: an earlier delivery may still be in flight',
-          delayMs: settle - age + 50,
-          countAttempt: false,
-        };
+  async #deliverInbound(jobs: JobRow[], log: Logger): Promise<JobOutcome[]> {
+    const outcomes = new Map<number, JobOutcome>();
+    const ids = jobs.map((j) => this.#messageId(j));
+    const rows = new Map(
+      (await this.#loadMessages(ids.filter((i) => i !== undefined))).map((m) => [m.id, m]),
+    );
+    const lines = new Map<string, number | null>();
+    // A chat whose earlier message is held back holds back its later ones too: order within a chat.
+    const heldChats = new Set<number>();
+    const groups = new Map<string, { portalId: number; line: number; items: InboundItem[] }>();
+    for (const i of jobs.keys()) {
+      const id = ids[i];
+      const m = id === undefined ? undefined : rows.get(id);
+      if (!m) {
+        outcomes.set(i, { kind: 'dead', error: 'message not found' });
+        continue;
       }
-      // An earlier attempt may have reached Bitrix24: update succeeds only for a message it already has.
-      const [r] = await this.d.connector.updateMessages(m.portal_id, line, [payload]);
-      if (r?.ok) {
-        await this.#recordInbound(
-          m.id,
-          m.portal_id,
-          m.channel_id,
-          m.conversation_id,
-          null,
-          'reconciled: Bitrix24 already had it',
-        );
-        log.info({ messageId: m.id }, 'Inbound message was already in Bitrix24; recorded without resending.');
-        return { kind: 'done' };
+      if (m.status === 'delivered') {
+        outcomes.set(i, { kind: 'done' });
+        continue;
+      }
+      if (m.portal_status === 'uninstalled') {
+        outcomes.set(i, { kind: 'cancel', reason: 'portal uninstalled' });
+        continue;
+      }
+      if (!lines.has(m.channel_id)) {
+        const ch = await this.d.channels.secrets(m.channel_id);
+        const usable = ch?.lineId && (ch.status === 'active' || ch.status === 'interrupted');
+        lines.set(m.channel_id, usable ? ch.lineId : null);
+      }
+      const line = lines.get(m.channel_id);
+      if (!line) {
+        outcomes.set(i, { kind: 'dead', error: 'channel_inactive: the channel has no active open line' });
+        continue;
+      }
+      if (heldChats.has(m.conversation_id)) {
+        outcomes.set(i, {
+          kind: 'retry',
+          error: 'waiting for an earlier message of the same chat',
+          delayMs: 250,
+          countAttempt: false,
+        });
+        continue;
+      }
+      if (m.attempt_started_at) {
+        // Another worker's call may still be on its way (a lease can only be lost by a dead worker, but
+        // a timed-out request can land late): ask only once every call started then must have ended.
+        const age = Date.now() - m.attempt_started_at.getTime();
+        const settle = Math.min(this.d.inFlightGraceMs, IN_FLIGHT_CALL_MS);
+        if (age < settle) {
+          heldChats.add(m.conversation_id);
+          outcomes.set(i, {
+            kind: 'retry',
+            error: 'awaiting_confirmation: an earlier delivery may still be in flight',
+            delayMs: settle - age + 50,
+            countAttempt: false,
+          });
+          continue;
+        }
+      }
+      const key = `${m.portal_id}|${line}`;
+      const g = groups.get(key) ?? { portalId: m.portal_id, line, items: [] };
+      g.items.push({ index: i, m, payload: this.#bitrixPayload(m) });
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) {
+      try {
+        await this.#deliverGroup(g.portalId, g.line, g.items, outcomes, log);
+      } catch (err) {
+        for (const it of g.items) if (!outcomes.has(it.index)) outcomes.set(it.index, outcomeOf(err));
       }
     }
+    return jobs.map(
+      (_, i) => outcomes.get(i) ?? { kind: 'retry', error: 'not handled in this batch', countAttempt: false },
+    );
+  }
+
+  async #deliverGroup(
+    portalId: number,
+    line: number,
+    items: InboundItem[],
+    outcomes: Map<number, JobOutcome>,
+    log: Logger,
+  ): Promise<void> {
+    // An earlier attempt may have reached Bitrix24: update succeeds only for a message it already has.
+    const unsure = items.filter((it) => it.m.attempt_started_at);
+    const reconciled = new Set<number>();
+    if (unsure.length) {
+      const res = await this.d.connector.updateMessages(
+        portalId,
+        line,
+        unsure.map((it) => it.payload),
+      );
+      const found = unsure.filter((_, k) => res[k]?.ok);
+      if (found.length) {
+        await this.#recordInbound(
+          found.map((it) => ({ m: it.m, chatId: null })),
+          'reconciled: Bitrix24 already had it',
+        );
+        log.info(
+          { count: found.length },
+          'Inbound messages were already in Bitrix24; recorded without resending.',
+        );
+      }
+      for (const it of found) {
+        reconciled.add(it.index);
+        outcomes.set(it.index, { kind: 'done' });
+      }
+    }
+    const send = items.filter((it) => !reconciled.has(it.index));
+    if (send.length === 0) return;
+    const sendIds = send.map((it) => it.m.id);
     await this.d.db
       .updateTable('messages')
       .set({ attempt_started_at: sql`now()`, updated_at: sql`now()` })
-      .where('id', '=', m.id)
+      .where('id', 'in', sendIds)
       .execute();
-    let results;
+    let results: ElementResult[];
     try {
-      results = await this.d.connector.sendMessages(m.portal_id, line, [payload]);
+      results = await this.d.connector.sendMessages(
+        portalId,
+        line,
+        send.map((it) => it.payload),
+      );
     } catch (err) {
-      if (err instanceof ProviderError && err.status !== undefined) await this.#clearAttempt(m.id);
-      await this.#traceRetry(m.portal_id, m.channel_id, m.id, 'in', err);
-      throw err;
+      // A definite answer (an HTTP status) means Bitrix24 took none of them.
+      if (err instanceof ProviderError && err.status !== undefined) await this.#clearAttempt(sendIds);
+      for (const it of send) {
+        await this.#traceRetry(portalId, it.m.channel_id, it.m.id, 'in', err);
+        outcomes.set(it.index, outcomeOf(err));
+      }
+      return;
     }
-    await this.d.hooks?.afterUpstreamCall?.('bitrix.send', m.id);
-    const r = results[0];
-    if (r && !r.ok && r.unknown) {
-      return { kind: 'retry', error: `outcome unknown: ${r.error}`, delayMs: 1_000, countAttempt: true };
+    for (const it of send) await this.d.hooks?.afterUpstreamCall?.('bitrix.send', it.m.id);
+    const delivered: Array<{ m: LoadedMessage; chatId: number | null }> = [];
+    const refused: number[] = [];
+    for (const [k, it] of send.entries()) {
+      const r = results[k];
+      if (r?.ok) {
+        delivered.push({ m: it.m, chatId: r.chatId });
+        outcomes.set(it.index, { kind: 'done' });
+      } else if (r?.unknown) {
+        outcomes.set(it.index, {
+          kind: 'retry',
+          error: `outcome unknown: ${r.error}`,
+          delayMs: 1_000,
+          countAttempt: true,
+        });
+      } else {
+        const error = r ? r.error : 'no result';
+        refused.push(it.m.id);
+        await writeTrace(this.d.db, {
+          portalId,
+          channelId: it.m.channel_id,
+          messageId: it.m.id,
+          direction: 'in',
+          step: 'bitrix_refused',
+          level: 'WARN',
+          detail: error,
+        });
+        outcomes.set(it.index, { kind: 'retry', error: `Bitrix24 refused the message: ${error}` });
+      }
     }
-    if (!r?.ok) {
-      await this.#clearAttempt(m.id);
-      const error = r && !r.ok ? r.error : 'no result';
-      await writeTrace(this.d.db, {
-        portalId: m.portal_id,
-        channelId: m.channel_id,
-        messageId: m.id,
-        direction: 'in',
-        step: 'bitrix_refused',
-        level: 'WARN',
-        detail: error,
-      });
-      return { kind: 'retry', error: `Bitrix24 refused the message: ${error}` };
-    }
-    await this.#recordInbound(m.id, m.portal_id, m.channel_id, m.conversation_id, r.chatId, null);
-    return { kind: 'done' };
+    if (refused.length) await this.#clearAttempt(refused);
+    if (delivered.length) await this.#recordInbound(delivered, null);
   }
 
+  /** Marks messages delivered, with their Bitrix24 chat, in one transaction. */
   async #recordInbound(
-    id: number,
-    portalId: number,
-    channelId: string,
-    conversationId: number,
-    chatId: number | null,
+    items: Array<{ m: LoadedMessage; chatId: number | null }>,
     note: string | null,
   ): Promise<void> {
     // Rows are locked in the order the webhooks lock them (conversation, then message): no deadlock.
+    const byConversation = new Map<number, number>();
+    for (const it of items) if (it.chatId) byConversation.set(it.m.conversation_id, it.chatId);
+    const convIds = [...byConversation.keys()].sort((a, b) => a - b);
     await retryOnConflict(() =>
       this.d.db.transaction().execute(async (trx) => {
-        if (chatId) {
+        for (const conv of convIds) {
           await trx
             .updateTable('conversations')
-            .set({ bitrix_chat_id: chatId })
-            .where('id', '=', conversationId)
+            .set({ bitrix_chat_id: byConversation.get(conv) ?? null })
+            .where('id', '=', conv)
             .execute();
         }
-        await trx
-          .updateTable('messages')
-          .set({
-            status: 'delivered',
-            attempt_started_at: null,
-            delivered_at: sql`now()`,
-            updated_at: sql`now()`,
-            ...(chatId ? { bitrix_chat_id: chatId } : {}),
-          })
-          .where('id', '=', id)
-          .execute();
-        await writeTrace(trx, {
-          portalId,
-          channelId,
-          messageId: id,
-          direction: 'in',
-          step: 'delivered_to_bitrix',
-          detail: note ?? (chatId ? `chat ${chatId}` : null),
-        });
+        for (const it of items) {
+          await trx
+            .updateTable('messages')
+            .set({
+              status: 'delivered',
+              attempt_started_at: null,
+              delivered_at: sql`now()`,
+              updated_at: sql`now()`,
+              ...(it.chatId ? { bitrix_chat_id: it.chatId } : {}),
+            })
+            .where('id', '=', it.m.id)
+            .execute();
+        }
+        await writeTrace(
+          trx,
+          ...items.map((it) => ({
+            portalId: it.m.portal_id,
+            channelId: it.m.channel_id,
+            messageId: it.m.id,
+            direction: 'in' as const,
+            step: 'delivered_to_bitrix',
+            detail: note ?? (it.chatId ? `chat ${it.chatId}` : null),
+          })),
+        );
       }),
     );
   }
 
-  async #clearAttempt(id: number): Promise<void> {
-    await this.d.db.updateTable('messages').set({ attempt_started_at: null }).where('id', '=', id).execute();
+  async #clearAttempt(ids: number[]): Promise<void> {
+    await this.d.db
+      .updateTable('messages')
+      .set({ attempt_started_at: null })
+      .where('id', 'in', ids)
+      .execute();
   }
 
   async #traceRetry(
@@ -563,7 +701,7 @@ export class MessagingService {
     if (!m) return { kind: 'dead', error: 'message not found' };
     if (m.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
     if (m.gupshup_message_id) {
-      await this.#ensureAck(m.id, m.portal_id);
+      await this.#ensureAck(m.id, m.portal_id, m.channel_id);
       return { kind: 'done' };
     }
     if (m.status === 'failed' || m.status === 'dead') return { kind: 'done' };
@@ -625,6 +763,17 @@ export class MessagingService {
       });
       await this.#failOutbound(m.id, 'window_closed', 'WhatsApp 24-hour window closed');
       return { kind: 'done' };
+    }
+    try {
+      const perSec = this.d.gupshupPerSec;
+      await this.d.limiter.acquire(
+        `gs:${m.channel_id}`,
+        { perSec, burst: Math.max(1, Math.ceil(perSec)) },
+        1_000,
+      );
+    } catch (err) {
+      if (!(err instanceof RateLimitedError)) throw err;
+      return { kind: 'retry', error: err.message, delayMs: Math.ceil(err.waitMs), countAttempt: false };
     }
     const claimed = await this.d.db
       .updateTable('messages')
@@ -723,11 +872,11 @@ export class MessagingService {
     return done;
   }
 
-  async #ensureAck(id: number, portalId: number): Promise<void> {
+  async #ensureAck(id: number, portalId: number, channelId: string): Promise<void> {
     await enqueueJob(this.d.db, {
       topic: 'outbound.ack',
       portalId,
-      payload: { messageId: id },
+      payload: { messageId: id, channelId },
       dedupeKey: `ack:${id}`,
     });
   }
@@ -810,34 +959,14 @@ export class MessagingService {
     };
   }
 
-  /** outbound.ack: tells Bitrix24 the operator's message left (imconnector.send.status.delivery). */
+  /**
+   * outbound.ack: tells Bitrix24 the operator's messages left (imconnector.send.status.delivery), many
+   * per call: each ack is one element of MESSAGES, so a burst of replies costs a few calls, not one each.
+   */
   ackJob(): JobHandler {
     return {
-      run: async (job) => {
-        const id = this.#messageId(job);
-        const m = id === undefined ? undefined : await this.#loadMessage(id);
-        if (!m?.gupshup_message_id || m.bitrix_chat_id === null || m.bitrix_message_id === null) {
-          return { kind: 'dead', error: 'nothing to acknowledge' };
-        }
-        if (m.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
-        const ch = await this.d.channels.secrets(m.channel_id);
-        if (!ch?.lineId) return { kind: 'cancel', reason: 'channel has no line any more' };
-        await this.d.connector.ackDelivery(m.portal_id, ch.lineId, {
-          imChatId: m.bitrix_chat_id,
-          imMessageId: m.bitrix_message_id,
-          externalIds: [m.gupshup_message_id],
-          externalChatId: m.customer_phone,
-          date: Math.floor(Date.now() / 1000),
-        });
-        await writeTrace(this.d.db, {
-          portalId: m.portal_id,
-          channelId: m.channel_id,
-          messageId: m.id,
-          direction: 'out',
-          step: 'acknowledged_in_bitrix',
-        });
-        return { kind: 'done' };
-      },
+      run: async (job, log) => (await this.#ack([job], log))[0] ?? { kind: 'retry', error: 'no outcome' },
+      batch: { size: this.d.inboundBatchSize, run: (jobs, log) => this.#ack(jobs, log) },
       onDead: async (job, error) => {
         const id = this.#messageId(job);
         if (id === undefined || job.portal_id === null) return;
@@ -851,6 +980,69 @@ export class MessagingService {
         });
       },
     };
+  }
+
+  async #ack(jobs: JobRow[], log: Logger): Promise<JobOutcome[]> {
+    const ids = jobs.map((j) => this.#messageId(j));
+    const rows = new Map(
+      (await this.#loadMessages(ids.filter((i) => i !== undefined))).map((m) => [m.id, m]),
+    );
+    const outcomes: JobOutcome[] = [];
+    const groups = new Map<
+      string,
+      { portalId: number; line: number; items: Array<[number, LoadedMessage]> }
+    >();
+    for (const [i, id] of ids.entries()) {
+      const m = id === undefined ? undefined : rows.get(id);
+      if (!m?.gupshup_message_id || m.bitrix_chat_id === null || m.bitrix_message_id === null) {
+        outcomes[i] = { kind: 'dead', error: 'nothing to acknowledge' };
+        continue;
+      }
+      if (m.portal_status === 'uninstalled') {
+        outcomes[i] = { kind: 'cancel', reason: 'portal uninstalled' };
+        continue;
+      }
+      const ch = await this.d.channels.secrets(m.channel_id);
+      if (!ch?.lineId) {
+        outcomes[i] = { kind: 'cancel', reason: 'channel has no line any more' };
+        continue;
+      }
+      const key = `${m.portal_id}|${ch.lineId}`;
+      const g = groups.get(key) ?? { portalId: m.portal_id, line: ch.lineId, items: [] };
+      g.items.push([i, m]);
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) {
+      try {
+        await this.d.connector.ackDelivery(
+          g.portalId,
+          g.line,
+          g.items.map(([, m]) => ({
+            imChatId: m.bitrix_chat_id ?? 0,
+            imMessageId: m.bitrix_message_id ?? 0,
+            externalIds: [m.gupshup_message_id ?? ''],
+            externalChatId: m.customer_phone,
+            date: Math.floor(Date.now() / 1000),
+          })),
+        );
+      } catch (err) {
+        for (const [i] of g.items) outcomes[i] = outcomeOf(err);
+        continue;
+      }
+      await writeTrace(
+        this.d.db,
+        ...g.items.map(([, m]) => ({
+          portalId: m.portal_id,
+          channelId: m.channel_id,
+          messageId: m.id,
+          direction: 'out' as const,
+          step: 'acknowledged_in_bitrix',
+        })),
+      );
+      for (const [i] of g.items) outcomes[i] = { kind: 'done' };
+      log.debug({ count: g.items.length }, 'Operator messages acknowledged in Bitrix24.');
+    }
+    return jobs.map((_, i) => outcomes[i] ?? { kind: 'retry', error: 'not handled in this batch' });
   }
 
   /** status.apply: a Gupshup message-event onto our message; statuses never go backwards. */

@@ -3,6 +3,7 @@ import type { DB, PortalRow } from '../../shared/db/schema.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { TokenSet, TokenStore } from '../../integrations/bitrix24/bitrix24.client.js';
 import { NotFoundError } from '../../shared/errors.js';
+import type { Budget } from '../../shared/rate-limiter.js';
 
 /** Columns safe to hand around: no tokens. */
 export const portalColumns = [
@@ -134,16 +135,22 @@ export class PortalsRepository implements TokenStore {
     });
   }
 
-  async getAccess(portalId: number): Promise<{ clientEndpoint: string; accessToken: string }> {
+  async getAccess(
+    portalId: number,
+  ): Promise<{ clientEndpoint: string; accessToken: string; budget: Budget }> {
     const row = await this.db
       .selectFrom('portals')
-      .select(['client_endpoint', 'access_token_enc', 'status'])
+      .select(['client_endpoint', 'access_token_enc', 'status', 'rate_drain_per_sec', 'rate_burst'])
       .where('id', '=', portalId)
       .executeTakeFirst();
     if (!row?.access_token_enc || row.status === 'uninstalled') {
       throw new NotFoundError('Portal is not installed');
     }
-    return { clientEndpoint: row.client_endpoint, accessToken: this.box.decrypt(row.access_token_enc) };
+    return {
+      clientEndpoint: row.client_endpoint,
+      accessToken: this.box.decrypt(row.access_token_enc),
+      budget: { perSec: row.rate_drain_per_sec, burst: row.rate_burst },
+    };
   }
 
   /**

@@ -140,6 +140,12 @@ export interface SchemaMigrationsTable {
   applied_at: CreatedAt;
 }
 
+export interface RateBucketsTable {
+  key: string;
+  level: Generated<number>;
+  at: Generated<Date>;
+}
+
 export interface DB {
   portals: PortalsTable;
   api_tokens: ApiTokensTable;
@@ -148,6 +154,7 @@ export interface DB {
   messages: MessagesTable;
   trace: TraceTable;
   jobs: JobsTable;
+  rate_buckets: RateBucketsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
