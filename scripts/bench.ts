@@ -6,8 +6,13 @@
  * 1. Inbound webhooks durably accepted: N Gupshup callbacks (5 % of them duplicates of an earlier
  *    one), then: accepted/s, latency p50/p99, lost (acknowledged but not stored) and duplicated rows.
  *    Baseline in the same run: a naive connector that relays to Bitrix24 before answering.
- * 2. Outbound: operator event received → Gupshup request started, p50/p99 over many chats.
- * 3. Peak resident memory of the app process (VmHWM) and cold start to ready.
+ * 2. Relay to a rate-limited portal (the sandbox enforces Bitrix24's 2 req/s, burst 50): customer
+ *    messages delivered per second from the backlog of step 1, batched (INBOUND_BATCH_SIZE=50), and
+ *    the same app restarted with one message per call (INBOUND_BATCH_SIZE=1) as the baseline, each
+ *    over the same window on the same backlog.
+ * 3. Outbound: operator event received → Gupshup request started, p50/p99 over many chats, the
+ *    replies arriving at a steady rate under the channel's Gupshup pace.
+ * 4. Peak resident memory of the app processes (VmHWM) and cold start to ready.
  * No assertion here: the figures are reported, compared with SPEC.md's targets.
  */
 import { readFileSync } from 'node:fs';
@@ -25,6 +30,8 @@ import { appProcessEnv, spawnApp, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from '.
 const N = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const OUTBOUND = Number(process.env.BENCH_OUTBOUND ?? 300);
+const OUTBOUND_RATE = Number(process.env.BENCH_OUTBOUND_RATE ?? 15);
+const RELAY_WINDOW_MS = Number(process.env.BENCH_RELAY_WINDOW_MS ?? 20_000);
 const say = (s = '') => process.stdout.write(`${s}\n`);
 
 async function database(): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
@@ -67,12 +74,15 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   const env = appProcessEnv({ port, databaseUrl: db.url, portal, gupshup, logLevel: 'error', pollMs: 100 });
   const t0 = Date.now();
-  const app = await spawnApp(env, 'inherit');
+  let app = await spawnApp(env, 'inherit');
   const coldStartMs = Date.now() - t0;
-  const stopApp = () =>
-    new Promise<void>((r) =>
-      app.exitCode !== null ? r() : (app.once('exit', () => r()), app.kill('SIGTERM')),
-    );
+  let peakRssMb = 0;
+  const stopApp = async () => {
+    const a = app;
+    if (a.exitCode !== null) return;
+    peakRssMb = Math.max(peakRssMb, vmHwmMb(a.pid ?? 0));
+    await new Promise<void>((r) => (a.once('exit', () => r()), a.kill('SIGTERM')));
+  };
   try {
     say(`App ready in ${coldStartMs} ms (pid ${app.pid ?? '?'})`);
 
@@ -140,8 +150,49 @@ async function main(): Promise<void> {
       `   accepted ${baseline.rps.toFixed(1)}/s, p50 ${baseline.p50} ms, p99 ${baseline.p99} ms, refused by Bitrix24 ${baseline.refused} of ${baseline.total} (lost: answered without delivering)`,
     );
 
-    // 2. Outbound latency: chats whose customers wrote, then one operator message each.
-    say(`\n2. ${OUTBOUND} operator messages to ${OUTBOUND} chats …`);
+    // 2. Relay to the rate-limited portal, from the backlog step 1 left.
+    const delivered = async () =>
+      Number(
+        (
+          await pool.query<{ n: string }>(
+            `SELECT count(*) n FROM messages WHERE direction = 'in' AND status = 'delivered'`,
+          )
+        ).rows[0]?.n ?? 0,
+      );
+    // Calls are counted by their time stamps, so a call log that rolls over cannot skew a window.
+    const relayWindow = async () => {
+      const d0 = await delivered();
+      const from = Date.now();
+      await new Promise((r) => setTimeout(r, RELAY_WINDOW_MS));
+      const d1 = await delivered();
+      const inWindow = portal
+        .calls()
+        .filter(
+          (c) => c.method === 'imconnector.send.messages' && c.at >= from && c.at < from + RELAY_WINDOW_MS,
+        );
+      return {
+        perSec: +((d1 - d0) / (RELAY_WINDOW_MS / 1000)).toFixed(1),
+        delivered: d1 - d0,
+        calls: inWindow.filter((c) => c.status === 200).length,
+        refusedByBitrix24: inWindow.filter((c) => c.error === 'QUERY_LIMIT_EXCEEDED').length,
+      };
+    };
+    say(`\n2. Relay to a portal limited to 2 req/s, burst 50: ${RELAY_WINDOW_MS / 1000} s windows …`);
+    const relay = await relayWindow();
+    say(
+      `   batched: ${relay.perSec} msgs/s (${relay.delivered} in ${relay.calls} calls), refused by Bitrix24 ${relay.refusedByBitrix24}`,
+    );
+    await stopApp();
+    app = await spawnApp({ ...env, INBOUND_BATCH_SIZE: '1' }, 'inherit');
+    const relayBaseline = await relayWindow();
+    say(
+      `   one call per message: ${relayBaseline.perSec} msgs/s (${relayBaseline.delivered} in ${relayBaseline.calls} calls), refused by Bitrix24 ${relayBaseline.refusedByBitrix24}`,
+    );
+    await stopApp();
+    app = await spawnApp(env, 'inherit');
+
+    // 3. Outbound latency: chats whose customers wrote, then one operator message each.
+    say(`\n3. ${OUTBOUND} operator messages to ${OUTBOUND} chats, ${OUTBOUND_RATE}/s …`);
     portal.setRate(null);
     const phones = Array.from({ length: OUTBOUND }, (_, i) => `5492200${String(i).padStart(6, '0')}`);
     await pool.query(`UPDATE jobs SET status = 'cancelled' WHERE status IN ('pending','running')`);
@@ -151,9 +202,13 @@ async function main(): Promise<void> {
         phones.every((p) => portal.messages({ author: 'customer' }).some((m) => m.externalChatId === p)),
       60_000,
     );
+    // Operators reply at a steady OUTBOUND_RATE, under the channel's Gupshup pace (20/s): the latency
+    // measured is the relay's own, not a queue of replies waiting for Gupshup's throughput.
     const startedAt = new Map<string, number>();
+    const begin = Date.now();
     await Promise.all(
-      phones.map(async (p) => {
+      phones.map(async (p, i) => {
+        await new Promise((r) => setTimeout(r, begin + (i * 1000) / OUTBOUND_RATE - Date.now()));
         startedAt.set(p, Date.now());
         await portal.operatorSend({ line: 1, externalChatId: p, text: 'respuesta', signature: false });
       }),
@@ -171,8 +226,8 @@ async function main(): Promise<void> {
       `   event → Gupshup request p50 ${outbound.p50} ms, p99 ${outbound.p99} ms, sent twice ${outbound.sentTwice}`,
     );
     await pool.end();
-
-    const peakRssMb = vmHwmMb(app.pid ?? 0);
+    peakRssMb = Math.max(peakRssMb, vmHwmMb(app.pid ?? 0));
+    const relayRatio = +(relay.perSec / Math.max(0.1, relayBaseline.perSec)).toFixed(1);
     const result = {
       at: new Date().toISOString(),
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
@@ -180,9 +235,22 @@ async function main(): Promise<void> {
       inbound: { requests: N, connections: CONNECTIONS, ...inbound, stored, lost, duplicatedRows: dupRows },
       inboundBaseline: baseline,
       inboundRatio: +(inbound.rps / baseline.rps).toFixed(1),
-      outbound: { messages: OUTBOUND, ...outbound },
+      relay: {
+        windowMs: RELAY_WINDOW_MS,
+        batched: relay,
+        oneCallPerMessage: relayBaseline,
+        ratio: relayRatio,
+      },
+      outbound: { messages: OUTBOUND, perSec: OUTBOUND_RATE, ...outbound },
       peakRssMb,
-      targets: { inboundPerSec: 3000, inboundP99Ms: 25, outboundP50Ms: 20, rssMb: 200, coldStartMs: 5000 },
+      targets: {
+        inboundPerSec: 3000,
+        inboundP99Ms: 25,
+        relayPerSecPerPortal: 50,
+        outboundP50Ms: 20,
+        rssMb: 200,
+        coldStartMs: 5000,
+      },
     };
     await mkdir('bench/results', { recursive: true });
     const file = `bench/results/${result.at.replace(/[:.]/g, '-')}.json`;
@@ -196,6 +264,12 @@ async function main(): Promise<void> {
       `| inbound p50 / p99 latency | ${inbound.p50} / ${inbound.p99} ms | ${baseline.p50} / ${baseline.p99} ms | | p99 ≤ 25 ms |`,
     );
     say(`| inbound lost / duplicated | ${lost} / ${dupRows} | ${baseline.refused} undelivered | | 0 / 0 |`);
+    say(
+      `| msgs/s into a portal limited to 2 req/s | ${relay.perSec} | ${relayBaseline.perSec} (one call each) | ${relayRatio}× | ≥ 50 |`,
+    );
+    say(
+      `| Bitrix24 refusals (QUERY_LIMIT_EXCEEDED) | ${relay.refusedByBitrix24} | ${relayBaseline.refusedByBitrix24} | | 0 |`,
+    );
     say(`| outbound event → Gupshup p50 / p99 | ${outbound.p50} / ${outbound.p99} ms | | | p50 ≤ 20 ms |`);
     say(`| peak RSS of the app | ${peakRssMb} MB | | | ≤ 200 MB |`);
     say(`| cold start to ready | ${coldStartMs} ms | | | ≤ 5000 ms |`);

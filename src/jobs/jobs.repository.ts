@@ -39,12 +39,18 @@ export async function claimJobs(
   workerId: string,
   limit: number,
   leaseMs: number,
+  /** Batch keys (`topic|portal|channel`) this worker is already working on: left for that batch. */
+  busyKeys: string[] = [],
 ): Promise<JobRow[]> {
+  const notBusy = busyKeys.length
+    ? sql`AND (j.topic || '|' || coalesce(j.portal_id::text, '') || '|' || coalesce(j.payload->>'channelId', '')) <> ALL(${busyKeys})`
+    : sql``;
   const res = await sql<JobRow>`
     WITH due AS (
       SELECT j.id FROM jobs j
       WHERE ((j.status = 'pending' AND j.run_at <= now())
           OR (j.status = 'running' AND j.locked_until < now()))
+        ${notBusy}
         AND (j.chat_key IS NULL OR NOT EXISTS (
               SELECT 1 FROM jobs p
               WHERE p.chat_key = j.chat_key AND p.id < j.id AND p.status IN ('pending', 'running')))

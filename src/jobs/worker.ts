@@ -71,6 +71,7 @@ export class Worker {
   #nudged = false;
   #stopping: Promise<void> | undefined;
   readonly #heartbeats = new Set<NodeJS.Timeout>();
+  readonly #busyBatches = new Map<string, number>();
   lastTickAt: Date | undefined;
 
   constructor(
@@ -142,7 +143,9 @@ export class Worker {
     this.lastTickAt = new Date();
     const room = this.opts.concurrency - this.#inFlight;
     if (room <= 0) return 0;
-    const jobs = await claimJobs(this.db, this.id, room, this.opts.leaseMs);
+    // One batch per channel at a time in this worker: a second one would only split the chats' queues
+    // between batches that then wait for the same rate budget, making every call smaller.
+    const jobs = await claimJobs(this.db, this.id, room, this.opts.leaseMs, [...this.#busyBatches.keys()]);
     const units = new Map<string, JobRow[]>();
     for (const job of jobs) {
       const channelId = (job.payload as { channelId?: unknown }).channelId;
@@ -150,12 +153,22 @@ export class Worker {
       const key = batched ? `${job.topic}|${job.portal_id}|${String(channelId)}` : `job|${job.id}`;
       units.set(key, [...(units.get(key) ?? []), job]);
     }
-    for (const unit of units.values()) {
-      this.#inFlight++;
-      void this.#executeUnit(unit).finally(() => {
-        this.#inFlight--;
-        if (this.#running) this.nudge();
-      });
+    for (const [key, seeds] of units) {
+      const batchKey = key.startsWith('job|') ? undefined : key;
+      const size = (seeds[0] && this.handlers[seeds[0].topic]?.batch?.size) ?? 1;
+      for (let i = 0; i < seeds.length; i += size) {
+        if (batchKey) this.#busyBatches.set(batchKey, (this.#busyBatches.get(batchKey) ?? 0) + 1);
+        this.#inFlight++;
+        void this.#executeUnit(seeds.slice(i, i + size)).finally(() => {
+          if (batchKey) {
+            const left = (this.#busyBatches.get(batchKey) ?? 1) - 1;
+            if (left > 0) this.#busyBatches.set(batchKey, left);
+            else this.#busyBatches.delete(batchKey);
+          }
+          this.#inFlight--;
+          if (this.#running) this.nudge();
+        });
+      }
     }
     return jobs.length;
   }
