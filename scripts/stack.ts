@@ -234,7 +234,9 @@ export async function spawnApp(
   env: NodeJS.ProcessEnv,
   stdio: 'ignore' | 'inherit' = 'ignore',
 ): Promise<ChildProcess> {
-  const app = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  // BENCH_PROFILE=1: a V8 CPU profile of each app process in bench/profiles/ (open in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
+  const app = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
     env,
     stdio: ['ignore', stdio, stdio],
   });

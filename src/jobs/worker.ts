@@ -52,6 +52,9 @@ export function outcomeOf(err: unknown): JobOutcome {
   return { kind: 'retry', error: err instanceof Error ? err.message : String(err) };
 }
 
+/** Shortest gap between two claims that found nothing. */
+const IDLE_RECLAIM_MS = 10;
+
 export interface WorkerOptions {
   concurrency: number;
   pollMs: number;
@@ -128,6 +131,12 @@ export class Worker {
         this.log.error({ err }, 'Worker tick failed; retrying after the poll interval.');
       }
       if (!this.#running) break;
+      if (claimed === 0 && this.#nudged) {
+        // Work was stored while this claim ran, but none was claimable (a chat or a batch already in
+        // hand): under a flood of webhooks, claiming again at once would spin on the database.
+        await new Promise((r) => setTimeout(r, IDLE_RECLAIM_MS));
+        continue;
+      }
       if ((claimed === 0 && !this.#nudged) || this.#inFlight >= this.opts.concurrency) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../shared/db/schema.js';
+import { executePrepared } from '../../shared/db/database.js';
 
 export interface InboundRow {
   portalId: number;
@@ -20,7 +21,10 @@ export interface InboundRow {
  * Same lock order as everywhere else: conversation, then message.
  */
 export async function storeInbound(db: Kysely<DB>, r: InboundRow): Promise<number | null> {
-  const res = await sql<{ message_id: number | null }>`
+  const rows = await executePrepared(
+    db,
+    'store_inbound_v1',
+    sql<{ message_id: number | null }>`
     WITH conv AS (
       INSERT INTO conversations (portal_id, channel_id, customer_phone, customer_name, last_inbound_at)
       VALUES (${r.portalId}, ${r.channelId}, ${r.phone}, ${r.name}, ${r.at})
@@ -47,8 +51,7 @@ export async function storeInbound(db: Kysely<DB>, r: InboundRow): Promise<numbe
       ORDER BY s.ord
       RETURNING id
     )
-    SELECT (SELECT id FROM msg) AS message_id, (SELECT count(*) FROM job) AS jobs, (SELECT count(*) FROM tr) AS traces`.execute(
-    db,
+    SELECT (SELECT id FROM msg) AS message_id, (SELECT count(*) FROM job) AS jobs, (SELECT count(*) FROM tr) AS traces`,
   );
-  return res.rows[0]?.message_id ?? null;
+  return rows[0]?.message_id ?? null;
 }
