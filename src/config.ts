@@ -53,6 +53,11 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16).describe('Jobs handled at once'),
   WORKER_POLL_MS: z.coerce.number().int().min(10).default(250).describe('Idle poll interval of the worker'),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12).describe('Attempts before dead letter'),
+  OPERATOR_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('Bearer token of the vendor operator API (confirming requested numbers); empty → off'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
 });
 
@@ -88,6 +93,7 @@ export interface Config {
     readonly inFlightGraceMs: number;
   };
   readonly bodyLimit: number;
+  readonly operatorToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +150,7 @@ export function loadConfig(
       ...overrides,
     }),
     bodyLimit: e.BODY_LIMIT_BYTES,
+    operatorToken: e.OPERATOR_TOKEN,
   });
 }
 
