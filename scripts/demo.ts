@@ -101,11 +101,26 @@ async function main(): Promise<number> {
       say();
       say(bold('Still running (--keep). Ctrl-C to stop.'));
       say(`  App:              ${s.url}   (health: ${s.url}/readyz, metrics: ${s.url}/metrics)`);
-      say(`  Sandbox portal:   ${bold(s.portal.url + '/')}   ← open it in a browser: the app framed as in Bitrix24`);
-      say(dim(`                    (?lang=es|en|pt switches the language, ?view=connector&line=2 opens the connector tile)`));
-      s.gupshup.addApp({ appName: 'NuevaTienda', appId: 'demo-app-2', apiKey: 'demo-key-2-abcdefgh', sourceNumber: '5491100000077' });
-      say(`  A Gupshup app to connect from the page: app name NuevaTienda, App ID demo-app-2, number 5491100000077, API key demo-key-2-abcdefgh`);
-      say(`  Operator (confirms requested numbers): curl -H 'Authorization: Bearer ${STACK_OPERATOR_TOKEN}' ${s.url}/api/v1/operator/number-requests`);
+      say(
+        `  Sandbox portal:   ${bold(s.portal.url + '/')}   ← open it in a browser: the app framed as in Bitrix24`,
+      );
+      say(
+        dim(
+          `                    (?lang=es|en|pt switches the language, ?view=connector&line=2 opens the connector tile)`,
+        ),
+      );
+      s.gupshup.addApp({
+        appName: 'NuevaTienda',
+        appId: 'demo-app-2',
+        apiKey: 'demo-key-2-abcdefgh',
+        sourceNumber: '5491100000077',
+      });
+      say(
+        `  A Gupshup app to connect from the page: app name NuevaTienda, App ID demo-app-2, number 5491100000077, API key demo-key-2-abcdefgh`,
+      );
+      say(
+        `  Operator (confirms requested numbers): curl -H 'Authorization: Bearer ${STACK_OPERATOR_TOKEN}' ${s.url}/api/v1/operator/number-requests`,
+      );
       say(`  Sandbox Gupshup:  ${s.gupshup.url}`);
       say(`  API token:        ${token}`);
       say(`  Try:              curl -H 'Authorization: Bearer ${token}' ${s.url}/api/v1/messages`);

@@ -21,12 +21,40 @@ export const STACK_OPERATOR_TOKEN = 'sandbox-operator-token-0123456789abcdef';
 /** A portal with a few people in two departments: the demo and the browser tests use it. */
 export const SAMPLE_PORTAL: Partial<SandboxPortalOptions> = {
   users: [
-    { ID: 1, NAME: 'Ana', LAST_NAME: 'Admin', ADMIN: true, WORK_POSITION: 'Administradora', UF_DEPARTMENT: [1] },
+    {
+      ID: 1,
+      NAME: 'Ana',
+      LAST_NAME: 'Admin',
+      ADMIN: true,
+      WORK_POSITION: 'Administradora',
+      UF_DEPARTMENT: [1],
+    },
     { ID: 2, NAME: 'Bruno', LAST_NAME: 'Agente', ADMIN: false, WORK_POSITION: 'Agente', UF_DEPARTMENT: [2] },
-    { ID: 3, NAME: 'Carla', LAST_NAME: 'Gómez', ADMIN: false, WORK_POSITION: 'Vendedora', UF_DEPARTMENT: [2] },
-    { ID: 4, NAME: 'Diego', LAST_NAME: 'Fernández', ADMIN: false, WORK_POSITION: 'Vendedor', UF_DEPARTMENT: [2] },
+    {
+      ID: 3,
+      NAME: 'Carla',
+      LAST_NAME: 'Gómez',
+      ADMIN: false,
+      WORK_POSITION: 'Vendedora',
+      UF_DEPARTMENT: [2],
+    },
+    {
+      ID: 4,
+      NAME: 'Diego',
+      LAST_NAME: 'Fernández',
+      ADMIN: false,
+      WORK_POSITION: 'Vendedor',
+      UF_DEPARTMENT: [2],
+    },
     { ID: 5, NAME: 'Elena', LAST_NAME: 'Ruiz', ADMIN: false, WORK_POSITION: 'Calidad', UF_DEPARTMENT: [3] },
-    { ID: 6, NAME: 'Fabio', LAST_NAME: 'Souza', ADMIN: false, WORK_POSITION: 'Jefe de ventas', UF_DEPARTMENT: [2] },
+    {
+      ID: 6,
+      NAME: 'Fabio',
+      LAST_NAME: 'Souza',
+      ADMIN: false,
+      WORK_POSITION: 'Jefe de ventas',
+      UF_DEPARTMENT: [2],
+    },
   ],
   departments: [
     { ID: 1, NAME: 'Dirección', UF_HEAD: 1 },

@@ -1129,7 +1129,14 @@ class Portal implements SandboxPortal {
     const rows: Array<Record<string, unknown>> = [];
     let id = 1;
     for (const [sid, name] of SANDBOX_LEAD_STATUSES) {
-      rows.push({ ID: String(id++), ENTITY_ID: 'STATUS', STATUS_ID: sid, NAME: name, SORT: String(id * 10), SYSTEM: 'N' });
+      rows.push({
+        ID: String(id++),
+        ENTITY_ID: 'STATUS',
+        STATUS_ID: sid,
+        NAME: name,
+        SORT: String(id * 10),
+        SYSTEM: 'N',
+      });
     }
     for (const p of SANDBOX_PIPELINES) {
       const entity = p.id === 0 ? 'DEAL_STAGE' : `DEAL_STAGE_${p.id}`;
@@ -1168,7 +1175,8 @@ class Portal implements SandboxPortal {
     if (assigned !== null && !this.users.some((u) => u.ID === assigned)) {
       throw new RestError(400, 'ERROR_CORE', 'Responsible user not found');
     }
-    const id = (this.crm.filter((r) => r.entity === entity).at(-1)?.id ?? (entity === 'lead' ? 300 : 900)) + 1;
+    const id =
+      (this.crm.filter((r) => r.entity === entity).at(-1)?.id ?? (entity === 'lead' ? 300 : 900)) + 1;
     this.crm.push({ entity, id, fields: upper });
     return { result: id };
   }
@@ -1190,8 +1198,7 @@ class Portal implements SandboxPortal {
    * SETTING_CONNECTOR placement (§4.7); `?lang=` and `?user=` switch the viewer.
    */
   private portalPage(q: URLSearchParams): { status: number; body: string } {
-    const esc = (v: unknown) =>
-      str(v).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+    const esc = (v: unknown) => str(v).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
     const lang = /^[a-z]{2}$/.test(q.get('lang') ?? '') ? (q.get('lang') as string) : this.lang;
     const userId = toInt(q.get('user')) ?? this.defaultAdmin().ID;
     const user = this.users.find((u) => u.ID === userId) ?? this.defaultAdmin();
@@ -1227,7 +1234,9 @@ class Portal implements SandboxPortal {
       }
     }
     const langs = ['es', 'en', 'pt']
-      .map((l) => `<a class="${l === lang ? 'on' : ''}" href="${esc(link({ lang: l }))}">${l.toUpperCase()}</a>`)
+      .map(
+        (l) => `<a class="${l === lang ? 'on' : ''}" href="${esc(link({ lang: l }))}">${l.toUpperCase()}</a>`,
+      )
       .join(' ');
     const users = this.users
       .map(
@@ -1243,7 +1252,7 @@ class Portal implements SandboxPortal {
       .join('');
     const body = `<!doctype html><html lang="${esc(lang)}"><head><meta charset="utf-8"><title>Bitrix24 (sandbox)</title>
 <style>
-body{margin:0;font:14px/1.4 "Open Sans","Helvetica Neue",Helvetica,Arial,sans-serif;background:#2fc6f6 linear-gradient(160deg,#2fc6f6,#1a6f8c);color:#333;display:flex;min-height:100vh}
+body{margin:0;font:14px/1.4 "Open Sans","Helvetica Neue",Helvetica,Arial,sans-serif;background:#1f8fc0;color:#333;display:flex;min-height:100vh}
 nav{width:220px;padding:18px 10px;color:#fff}nav b{display:block;font-size:20px;margin:0 10px 18px}nav a{display:block;color:#fff;text-decoration:none;padding:7px 10px;border-radius:16px;opacity:.85}
 nav a.on,nav a:hover{background:rgba(255,255,255,.2);opacity:1}nav h4{margin:16px 10px 6px;font-size:11px;text-transform:uppercase;opacity:.7}
 main{flex:1;padding:14px 16px 16px 0;display:flex;flex-direction:column}header{color:#fff;display:flex;gap:18px;align-items:center;margin-bottom:10px;font-size:13px}

@@ -66,14 +66,20 @@ export const apiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
     authed.get<{ Params: { id: string } }>('/channels/:id', async (req) =>
       deps.channels.get(await may(req, 'view_channels'), req.params.id),
     );
-    authed.post<{ Params: { id: string } }>('/channels/:id/activate', async (req) =>
-      deps.channels.activate(adminPortal(req), req.params.id, req.body, req.log),
-    );
-    authed.post<{ Params: { id: string } }>('/channels/:id/deactivate', async (req) =>
-      deps.channels.deactivate(adminPortal(req), req.params.id, req.log),
-    );
+    authed.post<{ Params: { id: string } }>('/channels/:id/activate', async (req) => {
+      const portalId = adminPortal(req);
+      deps.channelAdmin.forget(portalId);
+      return deps.channels.activate(portalId, req.params.id, req.body, req.log);
+    });
+    authed.post<{ Params: { id: string } }>('/channels/:id/deactivate', async (req) => {
+      const portalId = adminPortal(req);
+      deps.channelAdmin.forget(portalId);
+      return deps.channels.deactivate(portalId, req.params.id, req.log);
+    });
     authed.delete<{ Params: { id: string } }>('/channels/:id', async (req, reply) => {
-      await deps.channels.remove(adminPortal(req), req.params.id, req.log);
+      const portalId = adminPortal(req);
+      deps.channelAdmin.forget(portalId);
+      await deps.channels.remove(portalId, req.params.id, req.log);
       return reply.status(204).send();
     });
 

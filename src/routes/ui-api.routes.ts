@@ -105,7 +105,9 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
 
   app.get('/number-requests', async (req) => ({ items: await deps.channelAdmin.listRequests(admin(req)) }));
   app.post('/number-requests', async (req, reply) =>
-    reply.status(201).send(await deps.channelAdmin.requestNumber(admin(req), principal(req).userId, req.body)),
+    reply
+      .status(201)
+      .send(await deps.channelAdmin.requestNumber(admin(req), principal(req).userId, req.body)),
   );
   app.delete('/number-requests/:id', async (req, reply) => {
     const { id } = parse(idParam, req.params);

@@ -80,7 +80,9 @@ function portalCompany(domain: string): string {
   return /^\d+$/.test(first) ? '' : first.charAt(0).toUpperCase() + first.slice(1);
 }
 
-const SCRIPT = readFileSync(path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../views/ui/app.js'));
+const SCRIPT = readFileSync(
+  path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../views/ui/app.js'),
+);
 
 export const uiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   app.get('/ui/app.js', async (_req, reply) =>

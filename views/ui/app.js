@@ -118,7 +118,7 @@
       h('h2', { text: title }),
       msg,
       body,
-      h('div', { class: 'actions' }, onOk ? ok : null, h('button', { type: 'button', class: 'btn', text: onOk ? T('common.cancel') : T('common.close'), onclick: close })),
+      h('div', { class: 'actions' }, onOk ? ok : null, h('button', { type: 'button', class: 'btn dlg-close', text: onOk ? T('common.cancel') : T('common.close'), onclick: close })),
     );
     form.addEventListener('submit', function (e) {
       e.preventDefault();
@@ -190,6 +190,7 @@
           body.appendChild(h('p', { text: T('ch.callbackHelp') }));
           body.appendChild(field(T('ch.callback'), copyBox(ch.callbackUrl)));
           form.querySelector('button[type=submit]').remove();
+          form.querySelector('.dlg-close').textContent = T('common.close');
           if (onDone) onDone(ch);
           return true;
         });

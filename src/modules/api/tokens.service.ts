@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import { randomToken, type SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
 import {
@@ -64,7 +65,9 @@ export class TokensService {
     }
     let profile: { ID?: unknown; ADMIN?: unknown; NAME?: unknown; LAST_NAME?: unknown };
     try {
-      profile = await this.client.callWithToken(portal.client_endpoint, input.AUTH_ID, 'profile');
+      profile = await politely(() =>
+        this.client.callWithToken(portal.client_endpoint, input.AUTH_ID, 'profile'),
+      );
     } catch (err) {
       if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
         throw new UnauthorizedError('The portal did not accept this AUTH_ID');

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import { GUPSHUP_SANDBOX_NUMBER, type GupshupAppsClient } from '../../integrations/gupshup/gupshup.apps.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
@@ -22,8 +23,14 @@ import { createChannelInput, type ChannelsService, type ChannelView } from './ch
 
 const INT = 2_147_483_647;
 const digits = (v: string): string => v.replace(/[\s()+-]/g, '');
-const appId = z.string().trim().regex(/^[A-Za-z0-9-]{1,64}$/, 'the App ID from the Gupshup dashboard');
-const wabaId = z.string().trim().regex(/^\d{5,32}$/, 'digits only');
+const appId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9-]{1,64}$/, 'the App ID from the Gupshup dashboard');
+const wabaId = z
+  .string()
+  .trim()
+  .regex(/^\d{5,32}$/, 'digits only');
 
 export const connectInput = createChannelInput.extend({
   gupshupAppId: appId.optional(),
@@ -52,7 +59,11 @@ export const updateInput = z
 export const numberRequestInput = z.object({
   companyName: z.string().trim().min(2).max(100),
   contactName: z.string().trim().min(2).max(100),
-  contactEmail: z.email().max(200).optional().or(z.literal('').transform(() => undefined)),
+  contactEmail: z
+    .email()
+    .max(200)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   contactPhone: z
     .string()
     .transform(digits)
@@ -92,7 +103,21 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return r.data;
 }
 
+export interface ChannelHealth {
+  channelId: string;
+  tokenOk: boolean | null;
+  connectorActive: boolean | null;
+  lastWebhookAt: string | null;
+  gupshupOk: boolean | null;
+  gupshupError: string | null;
+}
+
+/** How long a portal's health strip is reused (each costs a Bitrix24 and a Gupshup call per channel). */
+const HEALTH_MS = 15_000;
+
 export class ChannelAdminService {
+  readonly #health = new Map<number, { items: ChannelHealth[]; until: number }>();
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly box: SecretBox,
@@ -109,7 +134,11 @@ export class ChannelAdminService {
       r = await this.gupshup.checkKey(gupshupAppId, apiKey);
     } catch (err) {
       if (err instanceof ProviderError) {
-        throw new AppError('upstream_unavailable', 'Gupshup is not answering right now; try again in a minute', 503);
+        throw new AppError(
+          'upstream_unavailable',
+          'Gupshup is not answering right now; try again in a minute',
+          503,
+        );
       }
       throw err;
     }
@@ -127,6 +156,7 @@ export class ChannelAdminService {
     const i = parse(connectInput, body);
     if (i.gupshupAppId) await this.#checkKey(i.gupshupAppId, i.apiKey);
     const view = await this.channels.create(portalId, i);
+    this.forget(portalId);
     await this.db
       .updateTable('channels')
       .set({
@@ -219,6 +249,7 @@ export class ChannelAdminService {
       throw err;
     }
     this.channels.forgetCallbacks();
+    this.forget(portalId);
     return this.channels.get(portalId, id);
   }
 
@@ -245,7 +276,16 @@ export class ChannelAdminService {
   async listRequests(portalId: number, all = false) {
     let q = this.db
       .selectFrom('number_requests')
-      .select(['id', 'company_name', 'contact_name', 'contact_email', 'line_id', 'status', 'created_at', 'channel_id'])
+      .select([
+        'id',
+        'company_name',
+        'contact_name',
+        'contact_email',
+        'line_id',
+        'status',
+        'created_at',
+        'channel_id',
+      ])
       .orderBy('id');
     q = all ? q : q.where('portal_id', '=', portalId).where('status', '=', 'pending');
     const rows = await q.execute();
@@ -358,7 +398,21 @@ export class ChannelAdminService {
    * which refreshes the token when needed), the last webhook from Gupshup, and whether Gupshup takes
    * the channel's key now (recorded for the list).
    */
-  async health(portalId: number) {
+  async health(portalId: number): Promise<ChannelHealth[]> {
+    const hit = this.#health.get(portalId);
+    if (hit && hit.until > Date.now()) return hit.items;
+    const items = await this.#checkHealth(portalId);
+    if (this.#health.size > 10_000) this.#health.clear();
+    this.#health.set(portalId, { items, until: Date.now() + HEALTH_MS });
+    return items;
+  }
+
+  /** A channel changed: the next health strip asks again. */
+  forget(portalId: number): void {
+    this.#health.delete(portalId);
+  }
+
+  async #checkHealth(portalId: number): Promise<ChannelHealth[]> {
     const rows = await this.db
       .selectFrom('channels')
       .select(['id', 'line_id', 'status', 'last_webhook_at', 'gupshup_app_id', 'api_key_enc'])
@@ -372,10 +426,13 @@ export class ChannelAdminService {
         let connectorActive: boolean | null = null;
         if (r.line_id) {
           try {
-            const st = await this.bitrix.call<{ STATUS?: unknown }>(portalId, 'imconnector.status', {
-              CONNECTOR: this.connectorId,
-              LINE: r.line_id,
-            });
+            const line = r.line_id;
+            const st = await politely(() =>
+              this.bitrix.call<{ STATUS?: unknown }>(portalId, 'imconnector.status', {
+                CONNECTOR: this.connectorId,
+                LINE: line,
+              }),
+            );
             tokenOk = true;
             connectorActive = st.STATUS === true || st.STATUS === 'Y' || st.STATUS === 1;
           } catch (err) {
@@ -414,15 +471,21 @@ export class ChannelAdminService {
   /** The connector placement: Bitrix24's own view of the line (imconnector.status, reference §3.5). */
   async lineStatus(portalId: number, line: number) {
     try {
-      const st = await this.bitrix.call<Record<string, unknown>>(portalId, 'imconnector.status', {
-        CONNECTOR: this.connectorId,
-        LINE: line,
-      });
+      const st = await politely(() =>
+        this.bitrix.call<Record<string, unknown>>(portalId, 'imconnector.status', {
+          CONNECTOR: this.connectorId,
+          LINE: line,
+        }),
+      );
       const yes = (v: unknown) => v === true || v === 'Y' || v === 1 || v === '1';
       return { line, status: yes(st.STATUS), configured: yes(st.CONFIGURED), error: yes(st.ERROR) };
     } catch (err) {
       if (err instanceof ProviderError) {
-        throw new AppError('upstream_unavailable', 'Bitrix24 did not answer imconnector.status; try again', 503);
+        throw new AppError(
+          'upstream_unavailable',
+          'Bitrix24 did not answer imconnector.status; try again',
+          503,
+        );
       }
       throw err;
     }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import type { DB } from '../../shared/db/schema.js';
 import { ForbiddenError, NotFoundError, ValidationError, describeIssues } from '../../shared/errors.js';
 import type { ApiPrincipal } from '../api/tokens.service.js';
@@ -76,6 +77,8 @@ interface B24User {
 }
 
 export class RolesService {
+  readonly #lines = new Map<number, { items: Array<{ id: number; name: string }>; until: number }>();
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly bitrix: Bitrix24Client,
@@ -84,7 +87,7 @@ export class RolesService {
   async #call<T>(portalId: number, method: string, params: Record<string, unknown>): Promise<T> {
     let out: T | undefined;
     await upstream(async () => {
-      out = await this.bitrix.call<T>(portalId, method, params);
+      out = await politely(() => this.bitrix.call<T>(portalId, method, params));
     });
     return out as T;
   }
@@ -122,13 +125,19 @@ export class RolesService {
     return rows.map((d) => ({ id: Number(d.ID), name: d.NAME, parent: d.PARENT ? Number(d.PARENT) : null }));
   }
 
+  /** The portal's open lines, remembered a minute (every tab shows them; Bitrix24 allows 2 calls/s). */
   async lines(portalId: number) {
+    const hit = this.#lines.get(portalId);
+    if (hit && hit.until > Date.now()) return hit.items;
     const rows = await this.#call<Array<{ ID: string; LINE_NAME: string; ACTIVE?: string }>>(
       portalId,
       'imopenlines.config.list.get',
       { PARAMS: { select: ['ID', 'LINE_NAME', 'ACTIVE'], order: { ID: 'ASC' }, limit: 200 } },
     );
-    return rows.map((l) => ({ id: Number(l.ID), name: l.LINE_NAME }));
+    const items = rows.map((l) => ({ id: Number(l.ID), name: l.LINE_NAME }));
+    if (this.#lines.size > 10_000) this.#lines.clear();
+    this.#lines.set(portalId, { items, until: Date.now() + 60_000 });
+    return items;
   }
 
   /** Deal pipelines (crm.category.list, entityTypeId 2) and the stages of each. */
@@ -153,7 +162,9 @@ export class RolesService {
         return {
           id,
           name: c.name,
-          stages: statuses.filter((s) => s.ENTITY_ID === entity).map((s) => ({ id: s.STATUS_ID, name: s.NAME })),
+          stages: statuses
+            .filter((s) => s.ENTITY_ID === entity)
+            .map((s) => ({ id: s.STATUS_ID, name: s.NAME })),
         };
       }),
     };
@@ -235,7 +246,9 @@ export class RolesService {
         await trx
           .insertInto('channel_roles')
           .values({ portal_id: portalId, channel_id: c.channelId, user_id: c.userId, ...values })
-          .onConflict((oc) => oc.columns(['channel_id', 'user_id']).doUpdateSet({ ...values, updated_at: sql`now()` }))
+          .onConflict((oc) =>
+            oc.columns(['channel_id', 'user_id']).doUpdateSet({ ...values, updated_at: sql`now()` }),
+          )
           .execute();
       }
     });
@@ -309,18 +322,21 @@ export class RolesService {
         .execute();
       if (crmResponsibleId && reps.some((r) => r.user_id === crmResponsibleId)) return crmResponsibleId;
       const pool = reps.filter((r) => r.receives_new).map((r) => r.user_id);
-      if (pool.length === 0) return null;
+      const first = pool[0];
+      if (first === undefined) return null;
       const st = await trx
         .selectFrom('channel_crm_settings')
         .select('rr_last_user_id')
         .where('channel_id', '=', channelId)
         .executeTakeFirst();
       const last = st?.rr_last_user_id ?? 0;
-      const next = pool.find((u) => u > last) ?? (pool[0] as number);
+      const next = pool.find((u) => u > last) ?? first;
       await trx
         .insertInto('channel_crm_settings')
         .values({ channel_id: channelId, portal_id: ch.portal_id, rr_last_user_id: next })
-        .onConflict((oc) => oc.column('channel_id').doUpdateSet({ rr_last_user_id: next, updated_at: sql`now()` }))
+        .onConflict((oc) =>
+          oc.column('channel_id').doUpdateSet({ rr_last_user_id: next, updated_at: sql`now()` }),
+        )
         .execute();
       return next;
     });
