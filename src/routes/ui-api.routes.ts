@@ -6,7 +6,8 @@ import { requireAdmin } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
 import { listMessages } from '../modules/messaging/messages.query.js';
 import { safeEqual } from '../shared/crypto.js';
-import { NotFoundError, UnauthorizedError, ValidationError, describeIssues } from '../shared/errors.js';
+import { parseInput } from '../shared/validate.js';
+import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
 
 /**
  * JSON API routes the admin pages need beyond the integrator contract (SPEC "HTTP surface"): they sit
@@ -26,18 +27,12 @@ export function principal(req: FastifyRequest): ApiPrincipal {
   return req.principal;
 }
 
-function parse<T extends z.ZodType>(schema: T, v: unknown): z.infer<T> {
-  const r = schema.safeParse(v ?? {});
-  if (!r.success) throw new ValidationError(describeIssues(r.error.issues));
-  return r.data;
-}
-
 /**
  * The message trace with a date filter on top of GET /messages: `to` becomes the cursor (ids grow
  * with time), `from` cuts the page and ends paging.
  */
 export async function traceWithDates(deps: Deps, portalId: number, query: Record<string, unknown>) {
-  const { from, to } = parse(dateRange, { from: query.from || undefined, to: query.to || undefined });
+  const { from, to } = parseInput(dateRange, { from: query.from || undefined, to: query.to || undefined });
   const rest: Record<string, unknown> = { ...query };
   delete rest.from;
   delete rest.to;
@@ -99,7 +94,7 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
 
   app.get('/lines', async (req) => ({ items: await deps.roles.lines(await may(req, 'view_channels')) }));
   app.get('/lines/:line/status', async (req) => {
-    const { line } = parse(lineParam, req.params);
+    const { line } = parseInput(lineParam, req.params);
     return deps.channelAdmin.lineStatus(admin(req), line);
   });
 
@@ -110,7 +105,7 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
       .send(await deps.channelAdmin.requestNumber(admin(req), principal(req).userId, req.body)),
   );
   app.delete('/number-requests/:id', async (req, reply) => {
-    const { id } = parse(idParam, req.params);
+    const { id } = parseInput(idParam, req.params);
     await deps.channelAdmin.cancelRequest(admin(req), id);
     return reply.status(204).send();
   });
@@ -135,7 +130,7 @@ export const operatorRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { 
   });
   app.get('/number-requests', async () => ({ items: await deps.channelAdmin.pendingRequests() }));
   app.post('/number-requests/:id/confirm', async (req, reply) => {
-    const { id } = parse(idParam, req.params);
+    const { id } = parseInput(idParam, req.params);
     return reply.status(201).send(await deps.channelAdmin.confirmRequest(id, req.body));
   });
 };

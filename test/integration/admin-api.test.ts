@@ -392,4 +392,51 @@ describe('admin JSON API', () => {
     expect(old.body.items).toEqual([]);
     expect((await api(s, token, 'GET', '/messages?from=yesterday')).status).toBe(400);
   });
+  it('pages: CSP frame-ancestors is the portal origin; bad or forged auth is a localized page without a stack', async () => {
+    const a = await frontendAuth(s, ADMIN);
+    const page = await fetch(`${s.url}/b24/app?DOMAIN=${encodeURIComponent(a.DOMAIN)}&PROTOCOL=0&LANG=en`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        AUTH_ID: a.AUTH_ID,
+        member_id: a.member_id,
+        PLACEMENT: 'DEFAULT',
+      }).toString(),
+    });
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain(`frame-ancestors http://${a.DOMAIN};`);
+    expect(csp).not.toContain('frame-ancestors *');
+    const html = await page.text();
+    expect(html).toContain('WhatsApp for Bitrix24');
+    // Data for the script is JSON with < escaped; the frontend auth is there for the API calls only.
+    const boot = /<script type="application\/json" id="boot">([^<]*)<\/script>/.exec(html)?.[1] ?? '';
+    expect((JSON.parse(boot) as { lang: string; admin: boolean }).admin).toBe(true);
+
+    const forged = await fetch(`${s.url}/b24/app?DOMAIN=${encodeURIComponent(a.DOMAIN)}&LANG=es`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ AUTH_ID: 'forged', member_id: a.member_id }).toString(),
+    });
+    expect(forged.status).toBe(401);
+    const text = await forged.text();
+    expect(text).toContain('No se pudo completar');
+    expect(text).not.toMatch(/at .+\.ts:\d+|Error:/);
+
+    const garbage = await fetch(`${s.url}/b24/connector?DOMAIN=<script>`, { method: 'POST', body: 'x' });
+    expect(garbage.status).toBe(400);
+    expect(garbage.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const noLine = await fetch(`${s.url}/b24/connector?DOMAIN=${encodeURIComponent(a.DOMAIN)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        AUTH_ID: a.AUTH_ID,
+        member_id: a.member_id,
+        PLACEMENT_OPTIONS: '{"LINE":"x"}',
+      }).toString(),
+    });
+    expect(noLine.status).toBe(400);
+    const script = await fetch(`${s.url}/ui/app.js`);
+    expect(script.headers.get('content-type')).toContain('application/javascript');
+  });
 });

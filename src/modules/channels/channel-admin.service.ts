@@ -5,13 +5,13 @@ import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import { GUPSHUP_SANDBOX_NUMBER, type GupshupAppsClient } from '../../integrations/gupshup/gupshup.apps.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
+import { parseInput } from '../../shared/validate.js';
 import {
   AppError,
   ConflictError,
   NotFoundError,
   ProviderError,
   ValidationError,
-  describeIssues,
 } from '../../shared/errors.js';
 import { createChannelInput, type ChannelsService, type ChannelView } from './channels.service.js';
 
@@ -97,12 +97,6 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** An id from a URL that is not a UUID matches nothing (a 404, not a database error). */
 const uuidOrNil = (id: string): string => (z.uuid().safeParse(id).success ? id : NIL_UUID);
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new ValidationError(describeIssues(r.error.issues), r.error.issues);
-  return r.data;
-}
-
 export interface ChannelHealth {
   channelId: string;
   tokenOk: boolean | null;
@@ -153,7 +147,7 @@ export class ChannelAdminService {
 
   /** POST /channels: an existing Gupshup app. With an App ID the key is checked with Gupshup first. */
   async connect(portalId: number, body: unknown): Promise<ChannelView> {
-    const i = parse(connectInput, body);
+    const i = parseInput(connectInput, body);
     if (i.gupshupAppId) await this.#checkKey(i.gupshupAppId, i.apiKey);
     const view = await this.channels.create(portalId, i);
     this.forget(portalId);
@@ -210,7 +204,7 @@ export class ChannelAdminService {
 
   /** Everything but the company name; a new key or app id is checked with Gupshup before saving. */
   async update(portalId: number, id: string, body: unknown): Promise<ChannelView> {
-    const i = parse(updateInput, body);
+    const i = parseInput(updateInput, body);
     const row = await this.db
       .selectFrom('channels')
       .select(['id', 'company_name', 'gupshup_app_id', 'api_key_enc'])
@@ -256,7 +250,7 @@ export class ChannelAdminService {
   // ------------------------------------------------------------------ new number requests
 
   async requestNumber(portalId: number, userId: number | null, body: unknown) {
-    const i = parse(numberRequestInput, body);
+    const i = parseInput(numberRequestInput, body);
     const row = await this.db
       .insertInto('number_requests')
       .values({
@@ -342,7 +336,7 @@ export class ChannelAdminService {
 
   /** Operator only: the number was assigned; the request becomes a channel (Pending until activated). */
   async confirmRequest(id: number, body: unknown): Promise<ChannelView> {
-    const i = parse(confirmInput, body);
+    const i = parseInput(confirmInput, body);
     const req = await this.db
       .selectFrom('number_requests')
       .select(['id', 'portal_id', 'company_name', 'line_id', 'status'])

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
 import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import type { DB } from '../../shared/db/schema.js';
-import { ForbiddenError, NotFoundError, ValidationError, describeIssues } from '../../shared/errors.js';
+import { parseInput } from '../../shared/validate.js';
+import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import type { ApiPrincipal } from '../api/tokens.service.js';
 import { upstream } from '../channels/channels.service.js';
 
@@ -61,12 +62,6 @@ const ACTION_ROLES: Record<AppAction, Array<'quality_control' | 'sales_rep' | 'b
   replay: ['boss'],
 };
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new ValidationError(describeIssues(r.error.issues), r.error.issues);
-  return r.data;
-}
-
 interface B24User {
   ID: string;
   NAME?: string;
@@ -94,7 +89,7 @@ export class RolesService {
 
   /** One page (50, Bitrix24's fixed size) of active employees, by name and department. */
   async users(portalId: number, query: unknown) {
-    const q = parse(usersQuery, query);
+    const q = parseInput(usersQuery, query);
     const FILTER: Record<string, unknown> = { ACTIVE: true, USER_TYPE: 'employee' };
     if (q.search) FILTER.NAME_SEARCH = q.search;
     if (q.department) FILTER.UF_DEPARTMENT = q.department;
@@ -213,18 +208,27 @@ export class RolesService {
     };
   }
 
-  /** Applies a set of changes at once (all or nothing). A user with no role left is removed. */
-  async apply(portalId: number, body: unknown): Promise<{ applied: number }> {
-    const { changes } = parse(applyRolesInput, body);
-    const channelIds = [...new Set(changes.map((c) => c.channelId))];
+  /** Every id must be a live channel of this portal (another portal's id is a 404 like a missing one). */
+  async #requireOwnChannels(portalId: number, ids: string[]): Promise<void> {
+    const wanted = [...new Set(ids)];
+    if (!wanted.every((id) => z.uuid().safeParse(id).success)) throw new NotFoundError('Channel not found');
     const own = await this.db
       .selectFrom('channels')
       .select('id')
       .where('portal_id', '=', portalId)
-      .where('id', 'in', channelIds)
+      .where('id', 'in', wanted)
       .where('status', '<>', 'deleted')
       .execute();
-    if (own.length !== channelIds.length) throw new NotFoundError('Channel not found');
+    if (own.length !== wanted.length) throw new NotFoundError('Channel not found');
+  }
+
+  /** Applies a set of changes at once (all or nothing). A user with no role left is removed. */
+  async apply(portalId: number, body: unknown): Promise<{ applied: number }> {
+    const { changes } = parseInput(applyRolesInput, body);
+    await this.#requireOwnChannels(
+      portalId,
+      changes.map((c) => c.channelId),
+    );
     await this.db.transaction().execute(async (trx) => {
       for (const c of changes) {
         const receivesNew = c.salesRep && c.receivesNew;
@@ -256,16 +260,8 @@ export class RolesService {
   }
 
   async setCrm(portalId: number, channelId: string, body: unknown) {
-    const i = parse(crmSettingsInput, body);
-    if (!z.uuid().safeParse(channelId).success) throw new NotFoundError('Channel not found');
-    const ch = await this.db
-      .selectFrom('channels')
-      .select('id')
-      .where('portal_id', '=', portalId)
-      .where('id', '=', channelId)
-      .where('status', '<>', 'deleted')
-      .executeTakeFirst();
-    if (!ch) throw new NotFoundError('Channel not found');
+    const i = parseInput(crmSettingsInput, body);
+    await this.#requireOwnChannels(portalId, [channelId]);
     const values = {
       entity: i.entity,
       category_id: i.entity === 'deal' ? (i.categoryId ?? 0) : null,
