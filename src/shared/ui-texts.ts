@@ -44,6 +44,11 @@ const UI: Record<string, Entry> = {
     'The Bitrix24 session expired: open the app again.',
     'A sessão do Bitrix24 expirou: abra o aplicativo novamente.',
   ],
+  'common.forbidden': [
+    'Su rol no le permite ver ni hacer esto. Un administrador del portal puede asignarle un rol.',
+    'Your role does not allow this. A portal administrator can give you a role.',
+    'Sua função não permite isto. Um administrador do portal pode atribuir uma função a você.',
+  ],
   'status.pending': ['Pendiente', 'Pending', 'Pendente'],
   'status.active': ['Activo', 'Active', 'Ativo'],
   'status.interrupted': ['Interrumpido', 'Interrupted', 'Interrompido'],

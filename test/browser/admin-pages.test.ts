@@ -80,6 +80,7 @@ describe('admin pages in Chromium', () => {
     await dlg.locator('button[type=submit]').click();
     const callback = await dlg.locator('input[data-copy]').inputValue();
     expect(callback).toMatch(new RegExp(`^${s.url}/webhooks/gupshup/[0-9a-f-]+/`));
+    await shot(page, 'app-connect.es');
     await dlg.locator('button', { hasText: 'Cerrar' }).click();
 
     // The name is shown as text, never as markup.

@@ -30,7 +30,12 @@
           data = null;
         }
         if (!res.ok) {
-          var msg = res.status === 401 ? T('common.expired') : (data && data.error && data.error.message) || 'HTTP ' + res.status;
+          var msg =
+            res.status === 401
+              ? T('common.expired')
+              : res.status === 403
+                ? T('common.forbidden')
+                : (data && data.error && data.error.message) || 'HTTP ' + res.status;
           var err = new Error(msg);
           err.status = res.status;
           throw err;
