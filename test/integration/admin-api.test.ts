@@ -232,6 +232,16 @@ describe('admin JSON API', () => {
       status: 'pending',
     });
     expect((await asUser<{ items: unknown[] }>(s, ADMIN, 'GET', '/number-requests')).body.items).toEqual([]);
+
+    // A request can be withdrawn while it is pending, once.
+    const other = await asUser<{ id: number }>(s, ADMIN, 'POST', '/number-requests', {
+      companyName: 'Runner Sur',
+      contactName: 'Ana Admin',
+    });
+    expect((await asUser(s, BRUNO, 'DELETE', `/number-requests/${other.body.id}`)).status).toBe(403);
+    expect((await asUser(s, ADMIN, 'DELETE', `/number-requests/${other.body.id}`)).status).toBe(204);
+    expect((await asUser(s, ADMIN, 'DELETE', `/number-requests/${other.body.id}`)).status).toBe(404);
+    expect((await asUser(s, ADMIN, 'DELETE', '/number-requests/abc')).status).toBe(400);
   });
 
   it('lists portal users (paged, by name and department), departments, lines and CRM pipelines', async () => {
