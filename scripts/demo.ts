@@ -13,7 +13,16 @@ import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/shared/db/embedded.js';
 import { migrate } from '../src/shared/db/migrate.js';
-import { api, connectChannel, installAndToken, startStack, waitFor, type Stack } from './stack.js';
+import {
+  api,
+  connectChannel,
+  installAndToken,
+  SAMPLE_PORTAL,
+  STACK_OPERATOR_TOKEN,
+  startStack,
+  waitFor,
+  type Stack,
+} from './stack.js';
 
 const keep = process.argv.includes('--keep');
 const tty = process.stdout.isTTY;
@@ -66,6 +75,7 @@ async function main(): Promise<number> {
     logLevel: process.env.LOG_LEVEL ?? 'error',
     ...(port ? { port } : {}),
     gupshup: { eventDelayMs: [150, 600], duplicateEvents: 0.25, reorderEvents: true, seed: 42 },
+    portal: SAMPLE_PORTAL,
   });
   const shutdown = async () => {
     await s.close();
@@ -91,7 +101,26 @@ async function main(): Promise<number> {
       say();
       say(bold('Still running (--keep). Ctrl-C to stop.'));
       say(`  App:              ${s.url}   (health: ${s.url}/readyz, metrics: ${s.url}/metrics)`);
-      say(`  Sandbox portal:   ${s.portal.url}`);
+      say(
+        `  Sandbox portal:   ${bold(s.portal.url + '/')}   ← open it in a browser: the app framed as in Bitrix24`,
+      );
+      say(
+        dim(
+          `                    (?lang=es|en|pt switches the language, ?view=connector&line=2 opens the connector tile)`,
+        ),
+      );
+      s.gupshup.addApp({
+        appName: 'NuevaTienda',
+        appId: 'demo-app-2',
+        apiKey: 'demo-key-2-abcdefgh',
+        sourceNumber: '5491100000077',
+      });
+      say(
+        `  A Gupshup app to connect from the page: app name NuevaTienda, App ID demo-app-2, number 5491100000077, API key demo-key-2-abcdefgh`,
+      );
+      say(
+        `  Operator (confirms requested numbers): curl -H 'Authorization: Bearer ${STACK_OPERATOR_TOKEN}' ${s.url}/api/v1/operator/number-requests`,
+      );
       say(`  Sandbox Gupshup:  ${s.gupshup.url}`);
       say(`  API token:        ${token}`);
       say(`  Try:              curl -H 'Authorization: Bearer ${token}' ${s.url}/api/v1/messages`);

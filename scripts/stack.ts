@@ -15,6 +15,53 @@ import { startSandboxPortal, type SandboxPortal, type SandboxPortalOptions } fro
 export const STACK_CLIENT_ID = 'local.wab24demo.000001';
 export const STACK_CLIENT_SECRET = 'sandbox-client-secret-0123456789';
 export const STACK_APP_SECRET = 'sandbox-app-secret-please-change-0123456789abcdef';
+/** The vendor operator's token in the stack (confirms requested numbers). */
+export const STACK_OPERATOR_TOKEN = 'sandbox-operator-token-0123456789abcdef';
+
+/** A portal with a few people in two departments: the demo and the browser tests use it. */
+export const SAMPLE_PORTAL: Partial<SandboxPortalOptions> = {
+  users: [
+    {
+      ID: 1,
+      NAME: 'Ana',
+      LAST_NAME: 'Admin',
+      ADMIN: true,
+      WORK_POSITION: 'Administradora',
+      UF_DEPARTMENT: [1],
+    },
+    { ID: 2, NAME: 'Bruno', LAST_NAME: 'Agente', ADMIN: false, WORK_POSITION: 'Agente', UF_DEPARTMENT: [2] },
+    {
+      ID: 3,
+      NAME: 'Carla',
+      LAST_NAME: 'Gómez',
+      ADMIN: false,
+      WORK_POSITION: 'Vendedora',
+      UF_DEPARTMENT: [2],
+    },
+    {
+      ID: 4,
+      NAME: 'Diego',
+      LAST_NAME: 'Fernández',
+      ADMIN: false,
+      WORK_POSITION: 'Vendedor',
+      UF_DEPARTMENT: [2],
+    },
+    { ID: 5, NAME: 'Elena', LAST_NAME: 'Ruiz', ADMIN: false, WORK_POSITION: 'Calidad', UF_DEPARTMENT: [3] },
+    {
+      ID: 6,
+      NAME: 'Fabio',
+      LAST_NAME: 'Souza',
+      ADMIN: false,
+      WORK_POSITION: 'Jefe de ventas',
+      UF_DEPARTMENT: [2],
+    },
+  ],
+  departments: [
+    { ID: 1, NAME: 'Dirección', UF_HEAD: 1 },
+    { ID: 2, NAME: 'Ventas', PARENT: 1, UF_HEAD: 6 },
+    { ID: 3, NAME: 'Soporte', PARENT: 1, UF_HEAD: 5 },
+  ],
+};
 
 export interface StackOptions {
   databaseUrl: string;
@@ -61,10 +108,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       GUPSHUP_API_URL: gupshup.url,
       LOG_LEVEL: o.logLevel ?? process.env.STACK_LOG_LEVEL ?? 'silent',
       WORKER_POLL_MS: '50',
+      OPERATOR_TOKEN: STACK_OPERATOR_TOKEN,
       ...o.env,
     },
     { backoffBaseMs: 200, backoffMaxMs: 3_000, leaseMs: 30_000, ...o.workerConfig },
   );
+  if (!o.shareWith) portal.setAppUrl(`${url}/b24/app`);
   const deps = createDeps(config, o.overrides);
   const app = await buildApp(deps);
   await app.listen({ port, host: '127.0.0.1' });

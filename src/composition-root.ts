@@ -3,11 +3,15 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { Bitrix24Client } from './integrations/bitrix24/bitrix24.client.js';
 import { Bitrix24Connector } from './integrations/bitrix24/bitrix24.connector.js';
+import { GupshupAppsClient } from './integrations/gupshup/gupshup.apps.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
 import { RateLimiter } from './shared/rate-limiter.js';
 import { Worker } from './jobs/worker.js';
+import { FrontendAuth } from './modules/api/frontend-auth.js';
 import { TokensService } from './modules/api/tokens.service.js';
+import { ChannelAdminService } from './modules/channels/channel-admin.service.js';
 import { ChannelsService } from './modules/channels/channels.service.js';
+import { RolesService } from './modules/roles/roles.service.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
 import { PortalsService } from './modules/portals/portals.service.js';
@@ -29,6 +33,9 @@ export interface Deps {
   tokens: TokensService;
   bitrix: Bitrix24Client;
   worker: Worker;
+  frontendAuth: FrontendAuth;
+  channelAdmin: ChannelAdminService;
+  roles: RolesService;
   close(): Promise<void>;
 }
 
@@ -101,6 +108,14 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   workerRef.current = worker;
   const tokens = new TokensService(db, box, bitrix);
   const w = worker;
+  const channelAdmin = new ChannelAdminService(
+    db,
+    box,
+    channels,
+    new GupshupAppsClient(http, config.gupshup.apiUrl),
+    bitrix,
+    config.b24.connectorId,
+  );
   return {
     config,
     log,
@@ -112,6 +127,9 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     tokens,
     bitrix,
     worker: w,
+    frontendAuth: new FrontendAuth(tokens),
+    channelAdmin,
+    roles: new RolesService(db, bitrix),
     close: async () => {
       await w.stop();
       await db.destroy();

@@ -66,6 +66,11 @@ const envSchema = z.object({
     .max(1000)
     .default(20)
     .describe('Sends per second per channel to Gupshup (its published figure: 20 msg/s)'),
+  OPERATOR_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('Bearer token of the vendor operator API (confirming requested numbers); empty → off'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
 });
 
@@ -107,6 +112,7 @@ export interface Config {
     readonly gupshupPerSec: number;
   };
   readonly bodyLimit: number;
+  readonly operatorToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -164,6 +170,7 @@ export function loadConfig(
     }),
     relay: Object.freeze({ batchSize: e.INBOUND_BATCH_SIZE, gupshupPerSec: e.GUPSHUP_SEND_PER_SEC }),
     bodyLimit: e.BODY_LIMIT_BYTES,
+    operatorToken: e.OPERATOR_TOKEN,
   });
 }
 

@@ -8,6 +8,8 @@
  *  - POST /wa/api/v1/msg           session messages (§1), form-urlencoded + `apikey` header
  *  - POST /wa/api/v1/template/msg  template messages (§2.1)
  *  - GET  /fm/<token>              "FileManager" media for inbound customer media (§3.3; links expire)
+ *  - GET  /wa/app/{appId}/template self-serve template list with `apikey` (§4.1): how a key is checked
+ *  - GET  /sm/api/v2/wallet/balance legacy wallet balance with `apikey` (§5.2)
  *  - outgoing v2 callbacks (§3.2–§3.6): message-events, billing-events, inbound messages, user-events,
  *    with delays, retries on non-2xx (§3.1), optional duplicates and reordering.
  *
@@ -113,6 +115,8 @@ type StatusType = 'enqueued' | 'sent' | 'delivered' | 'read';
 const MSG_PATH = '/wa/api/v1/msg';
 const TEMPLATE_PATH = '/wa/api/v1/template/msg';
 const MEDIA_PREFIX = '/fm/';
+const WALLET_PATH = '/sm/api/v2/wallet/balance';
+const TEMPLATE_LIST = /^\/wa\/app\/([^/]+)\/template$/;
 const CALLBACK_TIMEOUT_MS = 10_000; // §3.1: no 2xx within 10 s ⇒ failed, retried
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const USER_AGENT = 'Gupshup-Sandbox/1.0 (WhatsAppB24 tests)'; // §3.1: callbacks carry a User-Agent (value undocumented)
@@ -761,8 +765,29 @@ export async function startSandboxGupshup(opts: SandboxGupshupOptions = {}): Pro
     res.end(req.method === 'HEAD' ? undefined : entry.data);
   }
 
+  /** §4.1 template list and §5.2 legacy wallet: both only need the app's `apikey`. */
+  function handleAppApi(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const key = headerValue(req, 'apikey') ?? headerValue(req, 'api_key');
+    const app = key ? [...apps.values()].find((a) => a.apiKey === key) : undefined;
+    if (path === WALLET_PATH) {
+      if (!app) return respond(res, path, 401, errorBody('Authentication Failed'));
+      // Sandbox choice: every app has 25.5 credits unless its wallet was emptied.
+      return respond(res, path, 200, { balance: app.walletEmpty ? 0 : 25.5, status: 'success' });
+    }
+    const appId = decodeURIComponent(TEMPLATE_LIST.exec(path)?.[1] ?? '');
+    const owner = [...apps.values()].find((a) => a.appId === appId);
+    // Sandbox choice for undocumented wording: an unknown app id is a 400, a key of another app a 401.
+    if (!owner) return respond(res, path, 400, errorBody('Invalid App Id'));
+    if (!app || app !== owner) return respond(res, path, 401, errorBody('Authentication Failed'));
+    return respond(res, path, 200, { status: 'success', templates: [] });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && (path === WALLET_PATH || TEMPLATE_LIST.test(path))) {
+      req.resume();
+      return handleAppApi(req, res, path);
+    }
     if (path.startsWith(MEDIA_PREFIX) && (req.method === 'GET' || req.method === 'HEAD')) {
       req.resume();
       return handleMedia(req, res, path);

@@ -9,7 +9,8 @@
  * Routes (one server, same host for portal and OAuth server):
  *   POST|GET /rest/{method}[.json]   REST (§1.5): params from JSON body, form body (bracket keys) or query
  *   POST|GET /oauth/token/           OAuth refresh grant (§1.6)
- *   GET /                            small JSON status page (debugging)
+ *   GET /                            JSON status (debugging); a browser (Accept: text/html) gets a
+ *                                    small portal page that frames the app as Bitrix24 does (§1.2)
  *
  * Everything is in memory, synchronous per request (deterministic), and no timer outlives close().
  */
@@ -42,6 +43,10 @@ export interface SandboxPortalOptions {
     UF_DEPARTMENT?: number[];
   }>;
   lines?: Array<{ ID: number; LINE_NAME: string }>;
+  /** Company structure for department.get (default: one root department, ID 1). */
+  departments?: Array<{ ID: number; NAME: string; PARENT?: number; UF_HEAD?: number }>;
+  /** URL of the app's main page (the application's handler), used by the browsable portal page. */
+  appUrl?: string;
   log?: (line: string) => void;
   /** Addition beyond the shared contract: keep only the last N entries of calls() (long benchmarks). Default: all. */
   callLogLimit?: number;
@@ -124,6 +129,10 @@ export interface SandboxPortal {
     options?: Record<string, unknown>;
     userId?: number;
   }): Promise<{ status: number; body: string }>;
+  /** Where the portal page opens the app's main page (the application's handler URL). */
+  setAppUrl(url: string): void;
+  /** Leads and deals created through crm.lead.add / crm.deal.add. */
+  crmRecords(): Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }>;
 }
 
 export async function startSandboxPortal(opts: SandboxPortalOptions): Promise<SandboxPortal> {
@@ -211,8 +220,34 @@ interface Fault {
 const QS_OPTS = { depth: 10, arrayLimit: 1000, parameterLimit: 100_000 } as const;
 const PAGE = 50; // user.get page size (§6.1)
 const BATCH_MAX = 50; // §6.4
+/** Sandbox choice: two deal pipelines and Bitrix24's default lead statuses. */
+const SANDBOX_PIPELINES: Array<{ id: number; name: string; stages: Array<[string, string]> }> = [
+  {
+    id: 0,
+    name: 'General',
+    stages: [
+      ['NEW', 'Nuevo'],
+      ['PREPARATION', 'Preparación'],
+      ['WON', 'Ganado'],
+    ],
+  },
+  {
+    id: 1,
+    name: 'WhatsApp',
+    stages: [
+      ['NEW', 'Primer contacto'],
+      ['EXECUTING', 'En curso'],
+      ['WON', 'Venta'],
+    ],
+  },
+];
+const SANDBOX_LEAD_STATUSES: Array<[string, string]> = [
+  ['NEW', 'Sin procesar'],
+  ['IN_PROCESS', 'En proceso'],
+  ['CONVERTED', 'Convertido'],
+];
 const EVENT_TIMEOUT_MS = 10_000;
-const APP_SCOPE = 'imopenlines,imconnector,im,placement,user_brief,crm';
+const APP_SCOPE = 'imopenlines,imconnector,im,placement,user_brief,crm,department';
 const BUILTIN_CONNECTORS: Record<string, string> = {
   livechat: 'Live Chat',
   telegrambot: 'Telegram',
@@ -473,6 +508,9 @@ class Portal implements SandboxPortal {
   private readonly ttlSec: number;
   private readonly users: PortalUser[];
   private readonly lines: Array<{ ID: number; LINE_NAME: string }>;
+  private readonly departments: Array<{ ID: number; NAME: string; PARENT?: number; UF_HEAD?: number }>;
+  private appUrl = '';
+  private readonly crm: Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }> = [];
 
   // app installation state
   private installed = false;
@@ -557,7 +595,16 @@ class Portal implements SandboxPortal {
       ]
     ).map((l) => ({ ...l }));
 
+    this.departments = (opts.departments ?? [{ ID: 1, NAME: 'Empresa', UF_HEAD: 1 }]).map((d) => ({ ...d }));
+    this.appUrl = opts.appUrl ?? '';
+
     this.methods = {
+      // Not in reference/bitrix24.md: department and CRM lists, shapes as Bitrix24's REST docs give them
+      'department.get': (c) => this.mDepartmentGet(c),
+      'crm.category.list': (c) => this.mCategoryList(c),
+      'crm.status.list': (c) => this.mStatusList(c),
+      'crm.lead.add': (c) => this.mCrmAdd(c, 'lead'),
+      'crm.deal.add': (c) => this.mCrmAdd(c, 'deal'),
       // §6 basics
       profile: (c) => this.mProfile(c),
       'user.admin': (c) => ({ result: c.user.ADMIN }),
@@ -677,6 +724,12 @@ class Portal implements SandboxPortal {
     if (m) {
       const r = this.rest(decodeURIComponent(m[1] ?? ''), params);
       this.send(res, r.status, r.body);
+      return;
+    }
+    if ((u.pathname === '/' || u.pathname === '') && String(req.headers.accept ?? '').includes('text/html')) {
+      const html = this.portalPage(u.searchParams);
+      res.writeHead(html.status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html.body);
       return;
     }
     if (u.pathname === '/' || u.pathname === '') {
@@ -1030,6 +1083,198 @@ class Portal implements SandboxPortal {
   }
 
   // ------------------------------------------------------------------------------ app (§6.2)
+
+  // ------------------------------------------------------------------------------ departments, CRM lists
+
+  /** department.get: filter by ID/NAME/PARENT/UF_HEAD, `sort`/`order`, pages of 50 with `start`. */
+  private mDepartmentGet(c: Ctx): Res {
+    const filters: Array<[string, unknown]> = ['ID', 'NAME', 'PARENT', 'UF_HEAD']
+      .filter((k) => c.p[k] !== undefined && c.p[k] !== '')
+      .map((k) => [k, c.p[k]]);
+    const rows = this.departments
+      .map((d) => ({
+        ID: String(d.ID),
+        NAME: d.NAME,
+        SORT: 500,
+        ...(d.PARENT ? { PARENT: String(d.PARENT) } : {}),
+        UF_HEAD: d.UF_HEAD ? String(d.UF_HEAD) : '',
+      }))
+      .filter((r) =>
+        filters.every(([k, v]) => {
+          const actual = str((r as Record<string, unknown>)[k]).toLowerCase();
+          return k === 'NAME' ? actual.includes(str(v).toLowerCase()) : actual === str(v).toLowerCase();
+        }),
+      );
+    const sortField = str(c.p['SORT']).toUpperCase() || 'ID';
+    const desc = str(c.p['ORDER']).toUpperCase() === 'DESC';
+    rows.sort((a, b) => {
+      const av = (a as Record<string, unknown>)[sortField];
+      const bv = (b as Record<string, unknown>)[sortField];
+      const cmp = sortField === 'ID' ? Number(av) - Number(bv) : str(av).localeCompare(str(bv));
+      return desc ? -cmp : cmp;
+    });
+    const start = Math.max(0, toInt(c.p['START']) ?? 0);
+    const res: Res = { result: rows.slice(start, start + PAGE), total: rows.length };
+    if (start + PAGE < rows.length) res.next = start + PAGE;
+    return res;
+  }
+
+  /** Deal pipelines: crm.category.list (entityTypeId 2 = deal) → `{ categories: [...] }`. */
+  private mCategoryList(c: Ctx): Res {
+    const type = toInt(c.p['ENTITYTYPEID']);
+    if (type === null) throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'entityTypeId' is null or empty");
+    if (type !== 2) return { result: { categories: [] }, total: 0 };
+    const categories = SANDBOX_PIPELINES.map((p) => ({
+      id: p.id,
+      name: p.name,
+      sort: (p.id + 1) * 100,
+      entityTypeId: 2,
+      isDefault: p.id === 0 ? 'Y' : 'N',
+    }));
+    return { result: { categories }, total: categories.length };
+  }
+
+  /** crm.status.list: reference lists (lead statuses `STATUS`, deal stages `DEAL_STAGE[_n]`), `filter`/`order`. */
+  private mStatusList(c: Ctx): Res {
+    const filter = obj(c.p['FILTER']);
+    const rows: Array<Record<string, unknown>> = [];
+    let id = 1;
+    for (const [sid, name] of SANDBOX_LEAD_STATUSES) {
+      rows.push({
+        ID: String(id++),
+        ENTITY_ID: 'STATUS',
+        STATUS_ID: sid,
+        NAME: name,
+        SORT: String(id * 10),
+        SYSTEM: 'N',
+      });
+    }
+    for (const p of SANDBOX_PIPELINES) {
+      const entity = p.id === 0 ? 'DEAL_STAGE' : `DEAL_STAGE_${p.id}`;
+      for (const [sid, name] of p.stages) {
+        const statusId = p.id === 0 ? sid : `C${p.id}:${sid}`;
+        rows.push({
+          ID: String(id++),
+          ENTITY_ID: entity,
+          STATUS_ID: statusId,
+          NAME: name,
+          SORT: String(id * 10),
+          SYSTEM: 'N',
+          CATEGORY_ID: String(p.id),
+        });
+      }
+    }
+    const out = rows.filter((r) =>
+      Object.entries(filter).every(([k, v]) => {
+        const m = /^(!)?(.*)$/.exec(k.toUpperCase());
+        const match = str(r[m?.[2] ?? k]).toLowerCase() === str(v).toLowerCase();
+        return m?.[1] ? !match : match;
+      }),
+    );
+    return { result: out };
+  }
+
+  /** crm.lead.add / crm.deal.add: `fields` → the new id. */
+  private mCrmAdd(c: Ctx, entity: 'lead' | 'deal'): Res {
+    const fields = obj(c.p['FIELDS']);
+    if (Object.keys(fields).length === 0) {
+      throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'fields' is null or empty");
+    }
+    const upper: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(fields)) upper[k.toUpperCase()] = v;
+    const assigned = toInt(upper['ASSIGNED_BY_ID']);
+    if (assigned !== null && !this.users.some((u) => u.ID === assigned)) {
+      throw new RestError(400, 'ERROR_CORE', 'Responsible user not found');
+    }
+    const id =
+      (this.crm.filter((r) => r.entity === entity).at(-1)?.id ?? (entity === 'lead' ? 300 : 900)) + 1;
+    this.crm.push({ entity, id, fields: upper });
+    return { result: id };
+  }
+
+  crmRecords(): Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }> {
+    return this.crm.map((r) => ({ ...r, fields: { ...r.fields } }));
+  }
+
+  setAppUrl(url: string): void {
+    this.appUrl = url;
+  }
+
+  // ------------------------------------------------------------------------------ browsable portal page
+
+  /**
+   * A page that looks like a portal and frames the app the way Bitrix24 does (§1.2): an auto-submitted
+   * POST form into an <iframe>, with a fresh AUTH_ID of the chosen user, DOMAIN/PROTOCOL/LANG/APP_SID
+   * in the query and PLACEMENT/PLACEMENT_OPTIONS in the body. `?view=connector&line=N` opens the
+   * SETTING_CONNECTOR placement (§4.7); `?lang=` and `?user=` switch the viewer.
+   */
+  private portalPage(q: URLSearchParams): { status: number; body: string } {
+    const esc = (v: unknown) => str(v).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+    const lang = /^[a-z]{2}$/.test(q.get('lang') ?? '') ? (q.get('lang') as string) : this.lang;
+    const userId = toInt(q.get('user')) ?? this.defaultAdmin().ID;
+    const user = this.users.find((u) => u.ID === userId) ?? this.defaultAdmin();
+    const viewName = q.get('view') === 'connector' ? 'connector' : 'app';
+    const line = toInt(q.get('line')) ?? this.lines[0]?.ID ?? 1;
+    const link = (o: Record<string, string | number>) => {
+      const p = new URLSearchParams({ lang, user: String(user.ID), view: viewName, line: String(line) });
+      for (const [k, v] of Object.entries(o)) p.set(k, String(v));
+      return `/?${p.toString()}`;
+    };
+    let frame = '';
+    if (!this.installed) {
+      frame = '<p class="note">La aplicación no está instalada en este portal.</p>';
+    } else {
+      let target: { url: string; placement: string; options: Record<string, unknown> } | null = null;
+      try {
+        target =
+          viewName === 'connector'
+            ? this.placementTarget({ placement: 'SETTING_CONNECTOR', line })
+            : this.placementTarget({ placement: 'DEFAULT' });
+      } catch (e) {
+        frame = `<p class="note">${esc(e instanceof Error ? e.message : e)}</p>`;
+      }
+      if (target) {
+        const fields = this.iframeFields(user.ID, target.placement, target.options);
+        const inputs = Object.entries(fields)
+          .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+          .join('');
+        frame =
+          `<form id="open" method="post" target="app" action="${esc(this.iframeQuery(target.url, lang))}">${inputs}</form>` +
+          `<iframe name="app" id="app-frame" title="app"></iframe>` +
+          `<script>document.getElementById('open').submit();</script>`;
+      }
+    }
+    const langs = ['es', 'en', 'pt']
+      .map(
+        (l) => `<a class="${l === lang ? 'on' : ''}" href="${esc(link({ lang: l }))}">${l.toUpperCase()}</a>`,
+      )
+      .join(' ');
+    const users = this.users
+      .map(
+        (u) =>
+          `<a class="${u.ID === user.ID ? 'on' : ''}" href="${esc(link({ user: u.ID }))}">${esc(u.NAME)} ${esc(u.LAST_NAME)}${u.ADMIN ? ' (admin)' : ''}</a>`,
+      )
+      .join(' · ');
+    const lineLinks = this.lines
+      .map(
+        (l) =>
+          `<a class="${viewName === 'connector' && l.ID === line ? 'on' : ''}" href="${esc(link({ view: 'connector', line: l.ID }))}">WhatsApp · ${esc(l.LINE_NAME)}</a>`,
+      )
+      .join('');
+    const body = `<!doctype html><html lang="${esc(lang)}"><head><meta charset="utf-8"><title>Bitrix24 (sandbox)</title>
+<style>
+body{margin:0;font:14px/1.4 "Open Sans","Helvetica Neue",Helvetica,Arial,sans-serif;background:#1f8fc0;color:#333;display:flex;min-height:100vh}
+nav{width:220px;padding:18px 10px;color:#fff}nav b{display:block;font-size:20px;margin:0 10px 18px}nav a{display:block;color:#fff;text-decoration:none;padding:7px 10px;border-radius:16px;opacity:.85}
+nav a.on,nav a:hover{background:rgba(255,255,255,.2);opacity:1}nav h4{margin:16px 10px 6px;font-size:11px;text-transform:uppercase;opacity:.7}
+main{flex:1;padding:14px 16px 16px 0;display:flex;flex-direction:column}header{color:#fff;display:flex;gap:18px;align-items:center;margin-bottom:10px;font-size:13px}
+header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decoration:none}iframe{flex:1;width:100%;min-height:640px;border:0;border-radius:12px;background:#eef2f4}
+.note{background:#fff;border-radius:12px;padding:20px}
+</style></head><body>
+<nav><b>Bitrix24</b><a class="${viewName === 'app' ? 'on' : ''}" href="${esc(link({ view: 'app' }))}">WhatsApp B24</a><h4>Contact Center</h4>${lineLinks}</nav>
+<main><header><span>${esc(this.domain)}</span><span>LANG: ${langs}</span><span>${users}</span></header>${frame}</main>
+</body></html>`;
+    return { status: 200, body };
+  }
 
   private mAppInfo(): Res {
     return {
@@ -1849,24 +2094,19 @@ class Portal implements SandboxPortal {
     };
   }
 
-  private iframeQuery(target: string): string {
+  private iframeQuery(target: string, lang = this.lang): string {
     const u = new URL(target);
     u.searchParams.set('DOMAIN', this.domain);
     u.searchParams.set('PROTOCOL', '0');
-    u.searchParams.set('LANG', this.lang);
+    u.searchParams.set('LANG', lang);
     u.searchParams.set('APP_SID', hex(16)); // per-render frame id, NOT the application token (§1.2)
     return u.toString();
   }
 
-  /** The standard iframe POST (§1.2). */
-  private async iframePost(
-    target: string,
-    userId: number,
-    placement: string,
-    options: Record<string, unknown>,
-  ): Promise<{ status: number; body: string }> {
+  /** The form fields of an iframe POST (§1.2): a fresh token pair of the viewing user. */
+  private iframeFields(userId: number, placement: string, options: Record<string, unknown>) {
     const t = this.newTokens(userId);
-    const body = phpHttpBuildQuery({
+    return {
       AUTH_ID: t.accessToken,
       AUTH_EXPIRES: String(this.ttlSec),
       REFRESH_ID: t.refreshToken,
@@ -1877,7 +2117,17 @@ class Portal implements SandboxPortal {
       status: 'L',
       PLACEMENT: placement,
       PLACEMENT_OPTIONS: JSON.stringify(options),
-    });
+    };
+  }
+
+  /** The standard iframe POST (§1.2). */
+  private async iframePost(
+    target: string,
+    userId: number,
+    placement: string,
+    options: Record<string, unknown>,
+  ): Promise<{ status: number; body: string }> {
+    const body = phpHttpBuildQuery(this.iframeFields(userId, placement, options));
     const r = await httpPost(this.iframeQuery(target), body, {}, this.inflight);
     return r;
   }
@@ -1973,6 +2223,18 @@ class Portal implements SandboxPortal {
     if (!this.installed) throw new Error('sandbox portal: the app is not installed');
     const userId = o.userId ?? this.defaultAdmin().ID;
     this.userById(userId);
+    const t = this.placementTarget(o);
+    return this.iframePost(t.url, userId, t.placement, t.options);
+  }
+
+  /** URL and PLACEMENT_OPTIONS of a placement as the portal fills them (§4.7 for SETTING_CONNECTOR). */
+  private placementTarget(o: {
+    placement: string;
+    url?: string | undefined;
+    line?: number | undefined;
+    connector?: string | undefined;
+    options?: Record<string, unknown> | undefined;
+  }): { url: string; placement: string; options: Record<string, unknown> } {
     const placement = o.placement.toUpperCase();
     let url = o.url;
     let options: Record<string, unknown> = { ...(o.options ?? {}) };
@@ -1997,9 +2259,9 @@ class Portal implements SandboxPortal {
         ...options,
       };
     }
-    url ??= this.installUrl;
+    url ??= placement === 'DEFAULT' && this.appUrl ? this.appUrl : this.installUrl;
     if (!url) throw new Error('sandbox portal: openPlacement needs a url');
-    return this.iframePost(url, userId, placement, options);
+    return { url, placement, options };
   }
 
   // ------------------------------------------------------------------------------ events out (§2.2, §4.1)

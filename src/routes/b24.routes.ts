@@ -214,10 +214,7 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
         return reply.send({ ok: true, ignored: name });
     }
   });
-
-  // The app's main page and the connector settings placement: opened by Bitrix24 in an iframe.
-  app.post('/b24/app', async (req, reply) => renderPortalPage(deps, req, reply, 'app'));
-  app.post('/b24/connector', async (req, reply) => renderPortalPage(deps, req, reply, 'connector'));
+  // The app's main page and the connector settings placement are in ui.routes.ts.
 };
 
 async function handleInstallEvent(
@@ -248,58 +245,4 @@ async function handleInstallEvent(
   );
   deps.worker.nudge();
   return reply.send({ ok: true });
-}
-
-const pageBody = z
-  .object({
-    AUTH_ID: z.string().min(1).max(512),
-    member_id: z.string().min(1).max(128),
-    PLACEMENT_OPTIONS: z.string().max(10_000).optional(),
-  })
-  .loose();
-
-/**
- * The frontend auth a page is opened with is checked with the portal (`profile`) before anything is
- * shown. This version shows the portal's state and its channels; the full admin pages build on it.
- */
-async function renderPortalPage(
-  deps: Deps,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  page: 'app' | 'connector',
-) {
-  const q = iframeQuery.safeParse(req.query ?? {});
-  const lang = toLang(q.success ? q.data.LANG : undefined);
-  try {
-    const b = pageBody.safeParse(req.body ?? {});
-    if (!q.success || !b.success) throw new ValidationError(t(lang, 'error.badAuth'));
-    const who = await deps.tokens.verifyFrontendAuth({
-      DOMAIN: q.data.DOMAIN,
-      AUTH_ID: b.data.AUTH_ID,
-      member_id: b.data.member_id,
-    });
-    const portal = { id: who.portalId };
-    const channels = await deps.channels.list(portal.id);
-    let line: number | null = null;
-    if (page === 'connector' && b.data.PLACEMENT_OPTIONS) {
-      try {
-        const opts = JSON.parse(b.data.PLACEMENT_OPTIONS) as { LINE?: unknown };
-        line = Number(opts.LINE) || null;
-      } catch {
-        throw new ValidationError('PLACEMENT_OPTIONS is not JSON');
-      }
-    }
-    const scheme = q.data.PROTOCOL === '0' ? 'http' : 'https';
-    reply.header('content-security-policy', `frame-ancestors ${scheme}://${q.data.DOMAIN}`);
-    return reply.type('text/html').view(`${page}.eta`, {
-      lang,
-      t: (k: string) => t(lang, k),
-      channels,
-      line,
-      lineChannel: channels.find((c) => c.lineId === line) ?? null,
-      isAdmin: who.admin,
-    });
-  } catch (err) {
-    return pageError(reply, req, lang, err);
-  }
 }

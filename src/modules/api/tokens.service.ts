@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import { randomToken, type SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
 import {
@@ -25,7 +26,13 @@ const createInput = z.object({
 
 export interface ApiPrincipal {
   portalId: number;
-  tokenId: number;
+  /** The bearer token used, or null for a page's frontend auth. */
+  tokenId: number | null;
+  /** The Bitrix24 user behind a frontend auth; null for bearer tokens. */
+  userId: number | null;
+  /** Portal admin (frontend auth: `profile.ADMIN`); bearer tokens are created by admins only. */
+  admin: boolean;
+  via: 'token' | 'frontend';
 }
 
 export class TokensService {
@@ -43,7 +50,7 @@ export class TokensService {
     DOMAIN: string;
     AUTH_ID: string;
     member_id: string;
-  }): Promise<{ portalId: number; userId: number | null; admin: boolean }> {
+  }): Promise<{ portalId: number; userId: number | null; admin: boolean; name: string }> {
     const portal = await this.db
       .selectFrom('portals')
       .select(['id', 'domain', 'client_endpoint', 'status'])
@@ -56,9 +63,11 @@ export class TokensService {
     ) {
       throw new UnauthorizedError('Unknown portal: install the app first');
     }
-    let profile: { ID?: unknown; ADMIN?: unknown };
+    let profile: { ID?: unknown; ADMIN?: unknown; NAME?: unknown; LAST_NAME?: unknown };
     try {
-      profile = await this.client.callWithToken(portal.client_endpoint, input.AUTH_ID, 'profile');
+      profile = await politely(() =>
+        this.client.callWithToken(portal.client_endpoint, input.AUTH_ID, 'profile'),
+      );
     } catch (err) {
       if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
         throw new UnauthorizedError('The portal did not accept this AUTH_ID');
@@ -73,7 +82,8 @@ export class TokensService {
       throw err;
     }
     const admin = profile.ADMIN === true || profile.ADMIN === 'Y' || profile.ADMIN === 'true';
-    return { portalId: portal.id, userId: Number(profile.ID) || null, admin };
+    const name = [profile.NAME, profile.LAST_NAME].filter((v) => typeof v === 'string' && v).join(' ');
+    return { portalId: portal.id, userId: Number(profile.ID) || null, admin, name };
   }
 
   async create(body: unknown): Promise<{ id: number; token: string }> {
@@ -120,7 +130,7 @@ export class TokensService {
         ]),
       )
       .execute();
-    return { portalId: row.portal_id, tokenId: row.id };
+    return { portalId: row.portal_id, tokenId: row.id, userId: null, admin: true, via: 'token' };
   }
 
   async list(portalId: number) {

@@ -409,7 +409,7 @@ export class ChannelsService {
 }
 
 /** Upstream failures during an admin action: a clear 503/502 with what to do, nothing saved. */
-async function upstream(fn: () => Promise<void>): Promise<void> {
+export async function upstream(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {

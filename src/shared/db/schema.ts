@@ -61,6 +61,11 @@ export interface ChannelsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   deleted_at: Timestamp | null;
+  company_name: string | null;
+  waba_id: string | null;
+  paid_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  gupshup_checked_at: Timestamp | null;
+  gupshup_check_error: string | null;
 }
 
 export interface ConversationsTable {
@@ -134,6 +139,43 @@ export interface JobsTable {
   finished_at: Timestamp | null;
 }
 
+export interface NumberRequestsTable {
+  id: Generated<number>;
+  portal_id: number;
+  company_name: string;
+  contact_name: string;
+  contact_email: string | null;
+  contact_phone: string | null;
+  line_id: number | null;
+  status: Generated<'pending' | 'confirmed' | 'cancelled'>;
+  channel_id: string | null;
+  requested_by_user_id: number | null;
+  created_at: CreatedAt;
+  confirmed_at: Timestamp | null;
+}
+
+export interface ChannelRolesTable {
+  portal_id: number;
+  channel_id: string;
+  user_id: number;
+  user_name: Generated<string>;
+  quality_control: Generated<boolean>;
+  sales_rep: Generated<boolean>;
+  receives_new: Generated<boolean>;
+  boss: Generated<boolean>;
+  updated_at: UpdatedAt;
+}
+
+export interface ChannelCrmSettingsTable {
+  channel_id: string;
+  portal_id: number;
+  entity: Generated<'lead' | 'deal'>;
+  category_id: number | null;
+  stage_id: string | null;
+  rr_last_user_id: number | null;
+  updated_at: UpdatedAt;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -155,6 +197,9 @@ export interface DB {
   trace: TraceTable;
   jobs: JobsTable;
   rate_buckets: RateBucketsTable;
+  number_requests: NumberRequestsTable;
+  channel_roles: ChannelRolesTable;
+  channel_crm_settings: ChannelCrmSettingsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Deps } from '../composition-root.js';
+import { AppError, UnauthorizedError, ValidationError } from '../shared/errors.js';
+import { toLang, type Lang } from '../shared/i18n.js';
+import { uiText, uiTexts } from '../shared/ui-texts.js';
+
+/**
+ * The admin pages Bitrix24 opens in its iframe (POST, reference §1.2): the main page and the
+ * SETTING_CONNECTOR placement (§4.7). The frontend auth is checked with the portal (`profile`) before
+ * anything is shown; the page's script then calls the JSON API with the same auth (X-B24-Auth).
+ * Each answer may be framed by the portal's own origin only (CSP frame-ancestors).
+ */
+
+const iframeQuery = z.object({
+  DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'a portal host name'),
+  PROTOCOL: z.enum(['0', '1']).optional(),
+  LANG: z.string().max(8).optional(),
+  APP_SID: z.string().max(128).optional(),
+});
+
+const pageBody = z
+  .object({
+    AUTH_ID: z.string().min(1).max(512),
+    member_id: z.string().min(1).max(128),
+    PLACEMENT: z.string().max(64).optional(),
+    PLACEMENT_OPTIONS: z.string().max(10_000).optional(),
+  })
+  .loose();
+
+const connectorOptions = z
+  .object({
+    LINE: z.coerce.number().int().positive().max(2_147_483_647),
+    ACTIVE_STATUS: z.unknown().optional(),
+    STATUS: z.unknown().optional(),
+  })
+  .loose();
+
+export function pageCsp(domain: string | undefined, protocol: string | undefined): string {
+  const ancestors = domain ? `${protocol === '0' ? 'http' : 'https'}://${domain}` : `'none'`;
+  return [
+    `frame-ancestors ${ancestors}`,
+    `default-src 'self'`,
+    `script-src 'self'`,
+    `style-src 'self' 'unsafe-inline'`,
+    `img-src 'self' data:`,
+    `connect-src 'self'`,
+    `base-uri 'none'`,
+    `form-action 'self'`,
+  ].join('; ');
+}
+
+/** Data for the page's script, as JSON safe inside a <script> element. */
+function bootJson(data: unknown): string {
+  return JSON.stringify(data)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+export function renderError(reply: FastifyReply, req: FastifyRequest, lang: Lang, err: unknown) {
+  const status = err instanceof AppError ? err.httpStatus : 500;
+  let message = err instanceof AppError && status < 500 ? err.message : uiText(lang, 'error.generic');
+  if (err instanceof UnauthorizedError) message = uiText(lang, 'error.authRefused');
+  if (status >= 500) req.log.error({ err }, 'Page failed.');
+  else req.log.info({ code: (err as AppError).code }, 'Page refused.');
+  return reply
+    .status(status)
+    .type('text/html')
+    .view('error.eta', { lang, t: (k: string) => uiText(lang, k), message, requestId: req.id });
+}
+
+/** "acme.bitrix24.es" → "Acme": the portal's name, a starting point for the company name field. */
+function portalCompany(domain: string): string {
+  const first = domain.split(/[.:]/)[0] ?? '';
+  return /^\d+$/.test(first) ? '' : first.charAt(0).toUpperCase() + first.slice(1);
+}
+
+const SCRIPT = readFileSync(
+  path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../views/ui/app.js'),
+);
+
+export const uiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
+  app.get('/ui/app.js', async (_req, reply) =>
+    reply
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .type('application/javascript; charset=utf-8')
+      .send(SCRIPT),
+  );
+
+  const render = async (req: FastifyRequest, reply: FastifyReply, page: 'app' | 'connector') => {
+    const q = iframeQuery.safeParse(req.query ?? {});
+    const lang = toLang(q.success ? q.data.LANG : undefined);
+    reply.header('content-security-policy', pageCsp(q.success ? q.data.DOMAIN : undefined, q.data?.PROTOCOL));
+    reply.header('referrer-policy', 'no-referrer');
+    try {
+      const b = pageBody.safeParse(req.body ?? {});
+      if (!q.success || !b.success) throw new ValidationError(uiText(lang, 'error.badAuth'));
+      const auth = { DOMAIN: q.data.DOMAIN, AUTH_ID: b.data.AUTH_ID, member_id: b.data.member_id };
+      const who = await deps.tokens.verifyFrontendAuth(auth);
+      let connector: { line: number; active: boolean } | null = null;
+      if (page === 'connector') {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(b.data.PLACEMENT_OPTIONS ?? '');
+        } catch {
+          throw new ValidationError('PLACEMENT_OPTIONS is not JSON');
+        }
+        const o = connectorOptions.safeParse(raw);
+        if (!o.success) throw new ValidationError('PLACEMENT_OPTIONS.LINE: the open line is missing');
+        const on = o.data.ACTIVE_STATUS;
+        connector = { line: o.data.LINE, active: on === true || on === 'Y' || on === 1 || on === '1' };
+      }
+      const boot = {
+        page,
+        lang,
+        texts: uiTexts(lang),
+        auth: new URLSearchParams(auth).toString(),
+        admin: who.admin,
+        userId: who.userId,
+        userName: who.name,
+        connector,
+        defaults: { companyName: portalCompany(q.data.DOMAIN), contactName: who.name },
+      };
+      return reply.type('text/html').view(`${page}.eta`, {
+        lang,
+        t: (k: string) => uiText(lang, k),
+        boot: bootJson(boot),
+        admin: who.admin,
+      });
+    } catch (err) {
+      return renderError(reply, req, lang, err);
+    }
+  };
+
+  app.post('/b24/app', async (req, reply) => render(req, reply, 'app'));
+  app.post('/b24/connector', async (req, reply) => render(req, reply, 'connector'));
+};
