@@ -10,6 +10,7 @@ import { b24Routes } from './routes/b24.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { mediaRoutes } from './routes/media.routes.js';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
 
@@ -114,6 +115,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { deps });
   await app.register(b24Routes, { deps });
   await app.register(gupshupRoutes, { deps });
+  await app.register(mediaRoutes, { deps });
   await app.register(apiRoutes, { deps, prefix: '/api/v1' });
 
   app.addHook('onClose', async () => {

@@ -54,6 +54,17 @@ const envSchema = z.object({
   WORKER_POLL_MS: z.coerce.number().int().min(10).default(250).describe('Idle poll interval of the worker'),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12).describe('Attempts before dead letter'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
+  MEDIA_DIR: z
+    .string()
+    .trim()
+    .optional()
+    .describe('Folder for re-hosted media files; empty → DATA_DIR/media'),
+  MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(104_857_600)
+    .describe('Largest media file downloaded or re-hosted, in bytes (WhatsApp documents: 100 MB)'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -88,6 +99,14 @@ export interface Config {
     readonly inFlightGraceMs: number;
   };
   readonly bodyLimit: number;
+  readonly media: {
+    readonly dir: string;
+    readonly maxBytes: number;
+    /** Time-out of one media download (headers and body). */
+    readonly fetchTimeoutMs: number;
+    /** How long a signed /media link stays valid. */
+    readonly linkTtlSec: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -144,6 +163,12 @@ export function loadConfig(
       ...overrides,
     }),
     bodyLimit: e.BODY_LIMIT_BYTES,
+    media: Object.freeze({
+      dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
+      maxBytes: e.MEDIA_MAX_BYTES,
+      fetchTimeoutMs: 60_000,
+      linkTtlSec: 24 * 60 * 60,
+    }),
   });
 }
 

@@ -16,6 +16,8 @@ import { failureNote, NOTE_MARK } from '../../shared/texts.js';
 import { toLang } from '../../shared/i18n.js';
 import { inboundText } from './inbound-text.js';
 import { storeInbound } from './inbound.repository.js';
+import type { MediaService } from '../media/media.service.js';
+import { operatorFiles, planParts, sentPartIds } from './parts.js';
 import { writeTrace } from './trace.repository.js';
 
 type Trx = Transaction<DB>;
@@ -59,6 +61,7 @@ export interface MessagingDeps {
   channels: ChannelsService;
   connector: Bitrix24Connector;
   gupshup: GupshupClient;
+  media: MediaService;
   inFlightGraceMs: number;
   hooks?: MessagingHooks;
   nudge: () => void;
@@ -98,6 +101,7 @@ export class MessagingService {
         }),
         waMessageId: m.waMessageId,
         receivedDetail: `${m.type} from ${maskPhone(m.phone)}`,
+        hasMedia: MEDIA_TYPES.has(m.type),
       }),
     );
     let outcome: 'stored' | 'duplicate' = 'stored';
@@ -186,45 +190,66 @@ export class MessagingService {
             continue;
           }
           const conv = await this.#conversation(trx, { id: channel.id, portalId }, phone, undefined, null);
-          const row = await trx
-            .insertInto('messages')
-            .values({
-              portal_id: portalId,
-              channel_id: channel.id,
-              conversation_id: conv,
-              direction: 'out',
-              type: m.files.length ? 'file' : 'text',
-              status: 'queued',
-              content: JSON.stringify({ text: m.text, files: m.files, operatorId: m.userId }),
-              bitrix_message_id: m.imMessageId,
-              bitrix_chat_id: m.imChatId,
-            })
-            .onConflict((oc) =>
-              oc.columns(['portal_id', 'bitrix_message_id']).where('direction', '=', 'out').doNothing(),
-            )
-            .returning('id')
-            .executeTakeFirst();
-          if (!row) continue;
-          stored++;
-          await enqueueJob(trx, {
-            topic: 'outbound.send',
-            portalId,
-            payload: { messageId: row.id, channelId: channel.id },
-            dedupeKey: `out:${row.id}`,
-            chatKey: `out:${conv}`,
-          });
-          await writeTrace(
-            trx,
-            {
+          // A text with files becomes several WhatsApp messages, one row each (parts.ts).
+          const parts = planParts(m.text, operatorFiles(m.files));
+          for (const [part, p] of parts.entries()) {
+            const row = await trx
+              .insertInto('messages')
+              .values({
+                portal_id: portalId,
+                channel_id: channel.id,
+                conversation_id: conv,
+                direction: 'out',
+                type: p.type,
+                status: 'queued',
+                content: JSON.stringify({
+                  text: p.text,
+                  ...(p.file ? { file: p.file } : {}),
+                  operatorId: m.userId,
+                }),
+                bitrix_message_id: m.imMessageId,
+                bitrix_chat_id: m.imChatId,
+                part,
+              })
+              .onConflict((oc) =>
+                oc
+                  .columns(['portal_id', 'bitrix_message_id', 'part'])
+                  .where('direction', '=', 'out')
+                  .doNothing(),
+              )
+              .returning('id')
+              .executeTakeFirst();
+            if (!row) continue;
+            stored++;
+            if (p.file) {
+              await enqueueJob(trx, {
+                topic: 'outbound.media',
+                portalId,
+                payload: { messageId: row.id, channelId: channel.id },
+                dedupeKey: `outmedia:${row.id}`,
+                chatKey: `out:${conv}`,
+              });
+            }
+            await enqueueJob(trx, {
+              topic: 'outbound.send',
               portalId,
-              channelId: channel.id,
-              messageId: row.id,
-              direction: 'out',
-              step: 'received',
-              detail: `Bitrix24 message ${m.imMessageId}`,
-            },
-            { portalId, channelId: channel.id, messageId: row.id, direction: 'out', step: 'queued' },
-          );
+              payload: { messageId: row.id, channelId: channel.id },
+              dedupeKey: `out:${row.id}`,
+              chatKey: `out:${conv}`,
+            });
+            await writeTrace(
+              trx,
+              {
+                portalId,
+                channelId: channel.id,
+                messageId: row.id,
+                direction: 'out',
+                step: 'received',
+                detail: `Bitrix24 message ${m.imMessageId}${parts.length > 1 ? `, part ${part + 1} of ${parts.length}` : ''}`,
+              },
+              { portalId, channelId: channel.id, messageId: row.id, direction: 'out', step: 'queued' },
+            );
+          }
         }
       }),
     );
@@ -407,10 +432,11 @@ export class MessagingService {
     }
     const content = m.content as { text?: string; name?: string | null };
     const name = connectorUserName(content.name ?? m.customer_name ?? undefined);
+    const media = this.d.media.forBitrix(m.content, toLang(m.portal_lang));
     const payload: InboundForBitrix = {
       externalMessageId: m.wa_message_id ?? `in-${m.id}`,
       date: Math.floor((m.customer_ts ?? m.created_at).getTime() / 1000),
-      text: content.text || ' ',
+      ...media,
       user: { id: m.customer_phone, phone: `+${m.customer_phone}`, ...(name ? { name } : {}) },
       chat: {
         id: m.customer_phone,
@@ -607,7 +633,8 @@ export class MessagingService {
 
     const content = m.content as { text?: string };
     const text = bbcodeToWhatsApp(content.text ?? '');
-    if (!text) {
+    const message = this.d.media.whatsappMessage(m.content, text);
+    if (!message) {
       await this.#finishWithoutSending(m.id, m.portal_id, m.channel_id, 'empty_message');
       return { kind: 'done' };
     }
@@ -641,7 +668,7 @@ export class MessagingService {
         appName: ch.appName,
         source: ch.sourceNumber,
         destination: m.customer_phone,
-        message: { type: 'text', text },
+        message,
       }));
     } catch (err) {
       if (!(err instanceof GupshupSendError)) throw err;
@@ -825,7 +852,7 @@ export class MessagingService {
         await this.d.connector.ackDelivery(m.portal_id, ch.lineId, {
           imChatId: m.bitrix_chat_id,
           imMessageId: m.bitrix_message_id,
-          externalIds: [m.gupshup_message_id],
+          externalIds: await sentPartIds(this.d.db, m.portal_id, m.bitrix_message_id),
           externalChatId: m.customer_phone,
           date: Math.floor(Date.now() / 1000),
         });
@@ -985,6 +1012,9 @@ export class MessagingService {
       .executeTakeFirst();
   }
 }
+
+/** Inbound types whose file is downloaded before delivery (reference/gupshup.md §3.3). */
+const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'voice', 'file', 'document', 'sticker']);
 
 function codeOf(error: string): string | null {
   const m = /^([a-z_]+):/.exec(error);

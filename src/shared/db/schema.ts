@@ -97,6 +97,19 @@ export interface MessagesTable {
   failed_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Which WhatsApp message of a split operator message (0 = the first); 0 for inbound. */
+  part: Generated<number>;
+}
+
+export interface MediaTable {
+  id: string;
+  portal_id: number;
+  message_id: number | null;
+  direction: 'in' | 'out';
+  name: string;
+  mime: string;
+  size: number;
+  created_at: CreatedAt;
 }
 
 export type TraceLevel = 'INFO' | 'WARN' | 'ERROR';
@@ -148,6 +161,7 @@ export interface DB {
   messages: MessagesTable;
   trace: TraceTable;
   jobs: JobsTable;
+  media: MediaTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
