@@ -808,7 +808,10 @@ class Portal implements SandboxPortal {
       }
       if (info.forcedExpired || info.expiresAt <= Date.now()) {
         log(401);
-        this.send(res, 401, { error: 'expired_token', error_description: 'The access token provided has expired.' });
+        this.send(res, 401, {
+          error: 'expired_token',
+          error_description: 'The access token provided has expired.',
+        });
         return;
       }
     }
@@ -1777,7 +1780,9 @@ class Portal implements SandboxPortal {
       }
       const message = item['message'] ?? {};
       if (message['text'] !== undefined) found.msg.text = str(message['text']);
-      if (message['files'] !== undefined) found.msg.files = this.withDownloads(Portal.files(message['files']));
+      if (message['files'] !== undefined) {
+        found.msg.files = this.withDownloads(Portal.files(message['files']));
+      }
       found.msg.updatedTimes += 1;
       return { ...this.echo(item, userId), SUCCESS: true };
     });
@@ -2260,7 +2265,10 @@ class Portal implements SandboxPortal {
     return httpPost(handler, body, {}, this.inflight);
   }
 
-  async operatorEdit(o: { messageId: number; text: string }): Promise<Array<{ handler: string; status: number }>> {
+  async operatorEdit(o: {
+    messageId: number;
+    text: string;
+  }): Promise<Array<{ handler: string; status: number }>> {
     return this.operatorChange(o.messageId, 'ONIMCONNECTORMESSAGEUPDATE', o.text);
   }
 
@@ -2286,7 +2294,11 @@ class Portal implements SandboxPortal {
     }
     const responses: Array<{ handler: string; status: number }> = [];
     // §3.9: only messages with a CONNECTOR_MID reach the connector; §3.1 flags (default true).
-    const allowed = this.flag(msg.connector, update ? 'EDIT_INTERNAL_MESSAGES' : 'DEL_INTERNAL_MESSAGES', true);
+    const allowed = this.flag(
+      msg.connector,
+      update ? 'EDIT_INTERNAL_MESSAGES' : 'DEL_INTERNAL_MESSAGES',
+      true,
+    );
     if (msg.connectorMid.length === 0 || !allowed || !this.canDeliver()) {
       this.log(`${event}: message ${messageId} changed in the portal only`);
       return responses;
@@ -2301,7 +2313,10 @@ class Portal implements SandboxPortal {
           {
             im,
             // §4.2: message.id is the array of external ids from the delivery ack
-            message: { id: [...msg.connectorMid], text: signature ? `[b]${name}:[/b][br] ${msg.text}` : msg.text },
+            message: {
+              id: [...msg.connectorMid],
+              text: signature ? `[b]${name}:[/b][br] ${msg.text}` : msg.text,
+            },
             chat,
           },
         ]
