@@ -759,8 +759,8 @@ class Portal implements SandboxPortal {
   /** §3.7: Bitrix24 downloads each file `url` while the call runs; the outcome is kept per URL. */
   private async downloadFiles(params: Params): Promise<void> {
     const urls: string[] = [];
-    for (const item of listOf(params['MESSAGES']) ?? []) {
-      const message = obj(obj(item)['message']);
+    for (const item of listOf(upperTop(params)['MESSAGES']) ?? []) {
+      const message = obj(obj(lowerKeysDeep(item))['message']);
       for (const f of listOf(message['files']) ?? []) {
         const url = str(obj(f)['url']);
         if (url) urls.push(url);

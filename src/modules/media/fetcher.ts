@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { isPrivateHost } from '../../shared/hosts.js';
 import type { MediaStorage } from './storage.js';
@@ -78,6 +78,7 @@ export async function fetchInto(
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > o.maxBytes) {
+      res.body.on('error', () => undefined);
       res.body.destroy();
       throw new MediaFetchError(
         'too_large',
@@ -87,7 +88,7 @@ export async function fetchInto(
     }
     const contentType = res.headers['content-type'];
     try {
-      const { size } = await storage.put(key, capped(res.body, o.maxBytes));
+      const { size } = await storage.put(key, Readable.from(capped(res.body, o.maxBytes)));
       return { size, contentType: typeof contentType === 'string' ? contentType : undefined };
     } catch (err) {
       if (err instanceof MediaFetchError) throw err;
@@ -119,18 +120,12 @@ function statusError(status: number, url: URL): MediaFetchError {
   return new MediaFetchError(`http_${status}`, where, true, status);
 }
 
-function capped(body: Readable, max: number): Readable {
+/** The body, chunk by chunk, failing (and so closing the download) past `max` bytes. */
+async function* capped(body: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
   let seen = 0;
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      seen += chunk.length;
-      if (seen > max) {
-        cb(new MediaFetchError('too_large', `file is over the ${max}-byte limit`, true));
-        return;
-      }
-      cb(null, chunk);
-    },
-  });
-  body.on('error', (err) => t.destroy(err));
-  return body.pipe(t);
+  for await (const chunk of body) {
+    seen += chunk.length;
+    if (seen > max) throw new MediaFetchError('too_large', `file is over the ${max}-byte limit`, true);
+    yield chunk;
+  }
 }
