@@ -123,26 +123,58 @@ export class MediaService {
   }
 
   inboundJob(): JobHandler {
+    return this.#handler(
+      (job) => this.#fetchInbound(job),
+      (id, error) => this.#inboundFailed(id, 'retries_exhausted', error),
+    );
+  }
+
+  #handler(
+    run: (job: JobRow) => Promise<JobOutcome>,
+    failed: (messageId: number, error: string) => Promise<JobOutcome>,
+  ): JobHandler {
     return {
-      run: (job) => this.#fetchInbound(job),
+      run,
       onDead: async (job, error) => {
         const id = messageIdOf(job);
-        if (id !== undefined) await this.#inboundFailed(id, 'retries_exhausted', error);
+        if (id !== undefined) await failed(id, error);
       },
     };
   }
 
-  async #fetchInbound(job: JobRow): Promise<JobOutcome> {
+  /** The job's message, if it is one of `direction`. */
+  async #message(job: JobRow, direction: 'in' | 'out') {
     const id = messageIdOf(job);
-    const m =
-      id === undefined
-        ? undefined
-        : await this.d.db
-            .selectFrom('messages')
-            .select(['id', 'portal_id', 'channel_id', 'type', 'content'])
-            .where('id', '=', id)
-            .where('direction', '=', 'in')
-            .executeTakeFirst();
+    if (id === undefined) return undefined;
+    return this.d.db
+      .selectFrom('messages')
+      .select(['id', 'portal_id', 'channel_id', 'type', 'status', 'content'])
+      .where('id', '=', id)
+      .where('direction', '=', direction)
+      .executeTakeFirst();
+  }
+
+  /** A download that may work later: traced, retried with the queue's backoff. */
+  async #retryLater(
+    m: { id: number; portal_id: number; channel_id: string },
+    direction: 'in' | 'out',
+    err: MediaFetchError,
+  ): Promise<JobOutcome> {
+    await writeTrace(this.d.db, {
+      portalId: m.portal_id,
+      channelId: m.channel_id,
+      messageId: m.id,
+      direction,
+      step: 'media_retry',
+      level: 'WARN',
+      code: err.code,
+      detail: err.message,
+    });
+    return { kind: 'retry', error: `media: ${err.message}` };
+  }
+
+  async #fetchInbound(job: JobRow): Promise<JobOutcome> {
+    const m = await this.#message(job, 'in');
     if (!m) return { kind: 'dead', error: 'message not found' };
     const c = (m.content ?? {}) as InboundContent;
     if (c.files?.length || c.mediaError) return { kind: 'done' };
@@ -163,17 +195,7 @@ export class MediaService {
       if (err.permanent || job.attempts >= this.d.maxAttempts) {
         return this.#inboundFailed(m.id, err.code, err.message);
       }
-      await writeTrace(this.d.db, {
-        portalId: m.portal_id,
-        channelId: m.channel_id,
-        messageId: m.id,
-        direction: 'in',
-        step: 'media_retry',
-        level: 'WARN',
-        code: err.code,
-        detail: err.message,
-      });
-      return { kind: 'retry', error: `media: ${err.message}` };
+      return this.#retryLater(m, 'in', err);
     }
     const mime = mimeOf(p.contentType ?? fetched.contentType, str(p.name));
     const file: StoredFile = {
@@ -291,26 +313,14 @@ export class MediaService {
   }
 
   outboundJob(): JobHandler {
-    return {
-      run: (job) => this.#fetchOutbound(job),
-      onDead: async (job, error) => {
-        const id = messageIdOf(job);
-        if (id !== undefined) await this.#refuse(id, 'file_unavailable', error);
-      },
-    };
+    return this.#handler(
+      (job) => this.#fetchOutbound(job),
+      (id, error) => this.#refuse(id, 'file_unavailable', error),
+    );
   }
 
   async #fetchOutbound(job: JobRow): Promise<JobOutcome> {
-    const id = messageIdOf(job);
-    const m =
-      id === undefined
-        ? undefined
-        : await this.d.db
-            .selectFrom('messages')
-            .select(['id', 'portal_id', 'channel_id', 'status', 'content'])
-            .where('id', '=', id)
-            .where('direction', '=', 'out')
-            .executeTakeFirst();
+    const m = await this.#message(job, 'out');
     if (!m) return { kind: 'dead', error: 'message not found' };
     const c = (m.content ?? {}) as OutboundContent;
     if (!c.file || c.media || m.status !== 'queued') return { kind: 'done' };
@@ -352,17 +362,7 @@ export class MediaService {
       if (err.permanent || job.attempts >= this.d.maxAttempts) {
         return this.#refuse(m.id, 'file_unavailable', `${err.code}: ${err.message}`);
       }
-      await writeTrace(this.d.db, {
-        portalId: m.portal_id,
-        channelId: m.channel_id,
-        messageId: m.id,
-        direction: 'out',
-        step: 'media_retry',
-        level: 'WARN',
-        code: err.code,
-        detail: err.message,
-      });
-      return { kind: 'retry', error: `media: ${err.message}` };
+      return this.#retryLater(m, 'out', err);
     }
     const mime =
       declaredMime !== 'application/octet-stream' ? declaredMime : mimeOf(fetched.contentType, f.name);
