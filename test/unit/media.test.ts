@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchInto, MediaFetchError } from '../../src/modules/media/fetcher.js';
+import type { LookupAddress } from 'node:dns';
+import { fetchInto, MediaFetchError, publicOnlyLookup } from '../../src/modules/media/fetcher.js';
 import { cleanFileName, mimeOf, servingHeaders, whatsappKind } from '../../src/modules/media/kinds.js';
 import { mediaKey } from '../../src/modules/media/media.service.js';
 import { MediaSigner } from '../../src/modules/media/signing.js';
@@ -219,5 +220,21 @@ describe('media storage and download', () => {
     await expect(fetchInto(st, key, 'http://2130706433/', strict)).rejects.toMatchObject({
       code: 'blocked_host',
     });
+  });
+
+  it('refuses names that resolve to private addresses at connect time', async () => {
+    const lookup = (host: string, all: boolean) =>
+      new Promise<{ code?: string; result: unknown }>((resolve) => {
+        publicOnlyLookup(
+          host,
+          { all },
+          (err: NodeJS.ErrnoException | null, address: string | LookupAddress[]) =>
+            resolve({ ...(err?.code ? { code: err.code } : {}), result: address }),
+        );
+      });
+    expect((await lookup('localhost', false)).code).toBe('ESSRF');
+    expect((await lookup('10.1.2.3', true)).code).toBe('ESSRF');
+    expect(await lookup('8.8.8.8', false)).toEqual({ result: '8.8.8.8' });
+    expect(await lookup('8.8.8.8', true)).toEqual({ result: [{ address: '8.8.8.8', family: 4 }] });
   });
 });

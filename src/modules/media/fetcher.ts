@@ -1,5 +1,7 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { isPrivateHost } from '../../shared/hosts.js';
 import type { MediaStorage } from './storage.js';
 
@@ -36,6 +38,35 @@ export interface Fetched {
 
 const MAX_REDIRECTS = 3;
 
+const isPrivateAddress = (ip: string): boolean => isPrivateHost(ip.includes(':') ? `[${ip}]` : ip);
+
+/**
+ * DNS lookup that refuses names resolving to loopback/private addresses: the host check before the
+ * request only sees the name, this one sees where the connection would really go (and closes DNS
+ * rebinding, since the socket connects to exactly the address checked here).
+ */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, '', 0);
+    const list = addresses;
+    const blocked = list.find((a) => isPrivateAddress(a.address));
+    if (blocked || list.length === 0) {
+      const e = Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'ESSRF' });
+      return callback(e, '', 0);
+    }
+    if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, list);
+    const first = list[0] as LookupAddress;
+    callback(null, first.address, first.family);
+  });
+};
+
+let guardedAgent: Agent | undefined;
+/** The dispatcher for media downloads from the internet: connects only to public addresses. */
+function publicOnlyAgent(): Agent {
+  guardedAgent ??= new Agent({ connect: { lookup: publicOnlyLookup }, connections: 32 });
+  return guardedAgent;
+}
+
 export async function fetchInto(
   storage: MediaStorage,
   key: string,
@@ -59,10 +90,22 @@ export async function fetchInto(
         headersTimeout: o.timeoutMs,
         bodyTimeout: o.timeoutMs,
         signal: AbortSignal.timeout(o.timeoutMs),
-        ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
+        ...(o.dispatcher
+          ? { dispatcher: o.dispatcher }
+          : o.allowPrivateHosts
+            ? {}
+            : { dispatcher: publicOnlyAgent() }),
       });
     } catch (err) {
-      const code = (err as { code?: string }).code ?? (err as Error).name;
+      const e = err as { code?: string; name?: string; cause?: { code?: string } };
+      const code = e.code ?? e.name ?? 'error';
+      if (code === 'ESSRF' || e.cause?.code === 'ESSRF') {
+        throw new MediaFetchError(
+          'blocked_host',
+          `refused to fetch from ${url.hostname}: private address`,
+          true,
+        );
+      }
       throw new MediaFetchError('network', `GET ${url.host}: ${code}`, false);
     }
     const status = res.statusCode;
