@@ -66,8 +66,10 @@ describe('media relay', () => {
     // Gupshup's link was read once, by the job, not by the webhook.
     expect(s.gupshup.mediaRequests().filter((q) => q.status === 200)).toHaveLength(1);
 
-    const [row] = await messages('?direction=in');
-    expect(row?.history.map((h) => h.step)).toEqual([
+    const row = await waitFor(async () =>
+      (await messages('?direction=in')).find((x) => x.status === 'delivered'),
+    );
+    expect(row.history.map((h) => h.step)).toEqual([
       'received',
       'queued',
       'media_stored',

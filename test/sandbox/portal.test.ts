@@ -375,14 +375,15 @@ describe('sandbox Bitrix24 portal', () => {
     });
 
     it('leaky bucket: above burst → 503 QUERY_LIMIT_EXCEEDED, refused calls do not fill it, it drains', async () => {
-      portal.setRate({ drainPerSec: 10, burst: 3 });
+      // Slow drain so a loaded machine (calls taking 100+ ms) cannot leak a slot between the six calls.
+      portal.setRate({ drainPerSec: 0.5, burst: 3 });
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) statuses.push((await rest(portal, 'profile', { auth: token })).status);
       expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
       expect(statuses.slice(3)).toEqual([503, 503, 503]);
       const refused = await rest(portal, 'profile', { auth: token });
       expect(refused.body.error).toBe('QUERY_LIMIT_EXCEEDED');
-      await new Promise((res) => setTimeout(res, 150)); // drains ≥1 slot
+      await new Promise((res) => setTimeout(res, 2_100)); // drains ≥1 slot
       expect((await rest(portal, 'profile', { auth: token })).status).toBe(200);
       portal.setRate(null);
       for (let i = 0; i < 20; i++) expect((await rest(portal, 'profile', { auth: token })).status).toBe(200);

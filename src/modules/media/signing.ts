@@ -34,9 +34,9 @@ export class MediaSigner {
     if (typeof exp !== 'string' || typeof sig !== 'string' || !/^\d{1,12}$/.test(exp)) return false;
     const e = Number(exp);
     if (e * 1000 < nowMs) return false;
-    if (!/^[A-Za-z0-9_-]{43}$/.test(sig)) return false;
-    const given = Buffer.from(sig, 'base64url');
-    const want = this.#sig(id, e);
+    // Compared as the canonical text: base64url has several spellings of the same last byte.
+    const given = Buffer.from(sig, 'utf8');
+    const want = Buffer.from(this.#sig(id, e).toString('base64url'), 'utf8');
     return given.length === want.length && timingSafeEqual(given, want);
   }
 }
