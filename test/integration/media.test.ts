@@ -210,6 +210,19 @@ describe('media relay', () => {
     expect(out.media?.status).toBe(200);
   });
 
+  it('keeps the caption of a file that only turned out to be audio once fetched, as a document', async () => {
+    const phone = '5491100002009';
+    await customerWrote(phone);
+    const { mime: _mime, ...file } = s.portal.addFile({ name: 'nota', contentType: 'audio/ogg', data: PDF });
+    await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'escucha esto', files: [file] });
+    const out = await waitFor(() => s.gupshup.sent({ destination: phone }).find((x) => x.media));
+    expect(out.message).toMatchObject({
+      type: 'file',
+      caption: '*Bruno Agente:*\nescucha esto',
+      filename: 'nota',
+    });
+  });
+
   it('splits a text with two files into three WhatsApp messages, in order, acknowledged together', async () => {
     const phone = '5491100002006';
     await customerWrote(phone);

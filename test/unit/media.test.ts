@@ -94,6 +94,7 @@ describe('what a file is', () => {
     expect(cleanFileName('../../etc/passwd', 'text/plain', 'file')).toBe('passwd');
     expect(cleanFileName('A & B.pdf', 'application/pdf', 'file')).toBe('A + B.pdf');
     expect(cleanFileName(undefined, 'image/jpeg', 'image')).toBe('image.jpg');
+    expect(cleanFileName(undefined, 'audio/ogg', 'audio')).toBe('audio.ogg');
     const long = cleanFileName(`${'x'.repeat(80)}.docx`, 'application/octet-stream', 'file');
     expect(long).toHaveLength(50);
     expect(long.endsWith('.docx')).toBe(true);

@@ -86,6 +86,13 @@ function encodeRFC5987(s: string): string {
   return encodeURIComponent(s).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** Where the registry's first extension is not the one people know (WhatsApp voice notes are OGG). */
+const USUAL_EXTENSION: Record<string, string> = {
+  'audio/ogg': 'ogg',
+  'audio/mpeg': 'mp3',
+  'audio/aac': 'aac',
+};
+
 /**
  * A file name fit for Bitrix24 and WhatsApp: no path, no control characters, Bitrix24 keeps only 50
  * characters and mangles `&` (reference/bitrix24.md §3.7), so it is shortened keeping the extension.
@@ -104,7 +111,7 @@ export function cleanFileName(
     .replace(/&/g, '+')
     .trim();
   if (!name) {
-    const ext = mime.extension(mimeType);
+    const ext = USUAL_EXTENSION[mimeType] ?? mime.extension(mimeType);
     name = ext ? `${fallbackBase}.${ext}` : fallbackBase;
   }
   if ([...name].length <= max) return name;

@@ -370,18 +370,20 @@ export class MediaService {
       await this.d.storage.delete(key);
       return this.#refuse(m.id, 'file_unsupported', 'the file is empty');
     }
-    const kind = whatsappKind(mime, fetched.size);
-    if ('refused' in kind) {
+    const verdict = whatsappKind(mime, fetched.size);
+    if ('refused' in verdict) {
       await this.d.storage.delete(key);
-      return this.#refuse(m.id, kind.refused, `${fetched.size} bytes, over ${kind.limit}`);
+      return this.#refuse(m.id, verdict.refused, `${fetched.size} bytes, over ${verdict.limit}`);
     }
+    // WhatsApp audio has no caption: a file that turned out to be audio keeps its text as a document.
+    const kind = verdict.kind === 'audio' && c.text ? 'file' : verdict.kind;
     const file: StoredFile = {
       mediaId: key,
       name: cleanFileName(f.name, mime, 'file'),
       mime,
       size: fetched.size,
     };
-    await this.#record(m, 'out', file, { media: { ...file, kind: kind.kind } }, kind.kind);
+    await this.#record(m, 'out', file, { media: { ...file, kind } }, kind);
     return { kind: 'done' };
   }
 
