@@ -17,7 +17,7 @@ import { toLang } from '../../shared/i18n.js';
 import { inboundText } from './inbound-text.js';
 import { storeInbound } from './inbound.repository.js';
 import type { MediaService } from '../media/media.service.js';
-import { operatorFiles, planParts, sentPartIds } from './parts.js';
+import { sentPartIds, storeOperatorParts } from './parts.js';
 import { writeTrace } from './trace.repository.js';
 
 type Trx = Transaction<DB>;
@@ -191,65 +191,11 @@ export class MessagingService {
           }
           const conv = await this.#conversation(trx, { id: channel.id, portalId }, phone, undefined, null);
           // A text with files becomes several WhatsApp messages, one row each (parts.ts).
-          const parts = planParts(m.text, operatorFiles(m.files));
-          for (const [part, p] of parts.entries()) {
-            const row = await trx
-              .insertInto('messages')
-              .values({
-                portal_id: portalId,
-                channel_id: channel.id,
-                conversation_id: conv,
-                direction: 'out',
-                type: p.type,
-                status: 'queued',
-                content: JSON.stringify({
-                  text: p.text,
-                  ...(p.file ? { file: p.file } : {}),
-                  operatorId: m.userId,
-                }),
-                bitrix_message_id: m.imMessageId,
-                bitrix_chat_id: m.imChatId,
-                part,
-              })
-              .onConflict((oc) =>
-                oc
-                  .columns(['portal_id', 'bitrix_message_id', 'part'])
-                  .where('direction', '=', 'out')
-                  .doNothing(),
-              )
-              .returning('id')
-              .executeTakeFirst();
-            if (!row) continue;
-            stored++;
-            if (p.file) {
-              await enqueueJob(trx, {
-                topic: 'outbound.media',
-                portalId,
-                payload: { messageId: row.id, channelId: channel.id },
-                dedupeKey: `outmedia:${row.id}`,
-                chatKey: `out:${conv}`,
-              });
-            }
-            await enqueueJob(trx, {
-              topic: 'outbound.send',
-              portalId,
-              payload: { messageId: row.id, channelId: channel.id },
-              dedupeKey: `out:${row.id}`,
-              chatKey: `out:${conv}`,
-            });
-            await writeTrace(
-              trx,
-              {
-                portalId,
-                channelId: channel.id,
-                messageId: row.id,
-                direction: 'out',
-                step: 'received',
-                detail: `Bitrix24 message ${m.imMessageId}${parts.length > 1 ? `, part ${part + 1} of ${parts.length}` : ''}`,
-              },
-              { portalId, channelId: channel.id, messageId: row.id, direction: 'out', step: 'queued' },
-            );
-          }
+          stored += await storeOperatorParts(
+            trx,
+            { portalId, channelId: channel.id, conversationId: conv },
+            m,
+          );
         }
       }),
     );

@@ -1,7 +1,9 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { DB } from '../../shared/db/schema.js';
 import { mimeOf } from '../media/kinds.js';
 import { bbcodeToWhatsApp } from './bbcode.js';
+import { writeTrace } from './trace.repository.js';
 
 /**
  * An operator message from Bitrix24 can carry a text and several files; WhatsApp carries one file per
@@ -103,4 +105,68 @@ export async function sentPartIds(
     .orderBy('part')
     .execute();
   return rows.flatMap((r) => (r.gupshup_message_id ? [r.gupshup_message_id] : []));
+}
+
+/**
+ * Stores one operator message as its parts, inside the webhook's transaction: a row per part (unique
+ * per Bitrix24 message and part, so a repeated event adds nothing), an `outbound.media` job before the
+ * send for a file, an `outbound.send` job, all in the chat's order, and the trace. Returns how many
+ * parts were new.
+ */
+export async function storeOperatorParts(
+  trx: Transaction<DB>,
+  at: { portalId: number; channelId: string; conversationId: number },
+  m: { imMessageId: number; imChatId: number; text: string; files: unknown[]; userId: number | null },
+): Promise<number> {
+  const { portalId, channelId } = at;
+  const chatKey = `out:${at.conversationId}`;
+  const parts = planParts(m.text, operatorFiles(m.files));
+  let stored = 0;
+  for (const [part, p] of parts.entries()) {
+    const row = await trx
+      .insertInto('messages')
+      .values({
+        portal_id: portalId,
+        channel_id: channelId,
+        conversation_id: at.conversationId,
+        direction: 'out',
+        type: p.type,
+        status: 'queued',
+        content: JSON.stringify({ text: p.text, ...(p.file ? { file: p.file } : {}), operatorId: m.userId }),
+        bitrix_message_id: m.imMessageId,
+        bitrix_chat_id: m.imChatId,
+        part,
+      })
+      .onConflict((oc) =>
+        oc.columns(['portal_id', 'bitrix_message_id', 'part']).where('direction', '=', 'out').doNothing(),
+      )
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) continue;
+    stored++;
+    const payload = { messageId: row.id, channelId };
+    if (p.file) {
+      await enqueueJob(trx, {
+        topic: 'outbound.media',
+        portalId,
+        payload,
+        dedupeKey: `outmedia:${row.id}`,
+        chatKey,
+      });
+    }
+    await enqueueJob(trx, { topic: 'outbound.send', portalId, payload, dedupeKey: `out:${row.id}`, chatKey });
+    await writeTrace(
+      trx,
+      {
+        portalId,
+        channelId,
+        messageId: row.id,
+        direction: 'out',
+        step: 'received',
+        detail: `Bitrix24 message ${m.imMessageId}${parts.length > 1 ? `, part ${part + 1} of ${parts.length}` : ''}`,
+      },
+      { portalId, channelId, messageId: row.id, direction: 'out', step: 'queued' },
+    );
+  }
+  return stored;
 }
