@@ -87,6 +87,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     fetchTimeoutMs: config.media.fetchTimeoutMs,
     allowPrivateHosts: config.b24.allowPrivateHosts,
     maxAttempts: config.worker.maxAttempts,
+    retentionDays: config.media.retentionDays,
     dispatcher: o.dispatcher,
     nudge,
   });
@@ -108,6 +109,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
       'inbound.media': media.inboundJob(),
       'inbound.deliver': messaging.inboundJob(),
       'outbound.media': media.outboundJob(),
+      'media.sweep': media.sweepJob(),
       'outbound.send': messaging.outboundJob(),
       'outbound.ack': messaging.ackJob(),
       'status.apply': messaging.statusJob(),

@@ -65,6 +65,13 @@ const envSchema = z.object({
     .min(1024)
     .default(104_857_600)
     .describe('Largest media file downloaded or re-hosted, in bytes (WhatsApp documents: 100 MB)'),
+  MEDIA_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe('Days a re-hosted media file is kept before it is deleted'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -106,6 +113,7 @@ export interface Config {
     readonly fetchTimeoutMs: number;
     /** How long a signed /media link stays valid. */
     readonly linkTtlSec: number;
+    readonly retentionDays: number;
   };
 }
 
@@ -168,6 +176,7 @@ export function loadConfig(
       maxBytes: e.MEDIA_MAX_BYTES,
       fetchTimeoutMs: 60_000,
       linkTtlSec: 24 * 60 * 60,
+      retentionDays: e.MEDIA_RETENTION_DAYS,
     }),
   });
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { JobRow } from '../../src/shared/db/schema.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
 import { useStack } from '../helpers/stack.js';
@@ -291,6 +293,38 @@ describe('media relay', () => {
     const steps = row?.history.map((h) => h.step) ?? [];
     expect(steps).toContain('edit_not_possible');
     expect(steps).toContain('delete_not_possible');
+  });
+});
+
+/** Retention: files are deleted after MEDIA_RETENTION_DAYS by the hourly sweep. */
+describe('media retention', () => {
+  const s = useStack();
+  beforeAll(async () => {
+    const token = await installAndToken(s);
+    const ch = await connectChannel(s, token, 1);
+    await s.gupshup.customerSends({ appName: ch.appName, from: '5491100004001', type: 'image' });
+    await waitFor(() => s.portal.messages({ author: 'customer' }).length === 1);
+  });
+
+  it('schedules a sweep when a file is stored, and the sweep deletes files past retention', async () => {
+    const url = s.portal.messages({ author: 'customer' })[0]?.files[0]?.url ?? '';
+    const id = new URL(url).pathname.split('/').pop() ?? '';
+    const sweeps = await s.deps.db
+      .selectFrom('jobs')
+      .select('run_at')
+      .where('topic', '=', 'media.sweep')
+      .execute();
+    expect(sweeps).toHaveLength(1);
+    expect(sweeps[0]!.run_at.getTime()).toBeGreaterThan(Date.now());
+
+    const sweep = s.deps.media.sweepJob();
+    expect(await sweep.run({} as JobRow, s.deps.log)).toEqual({ kind: 'done' });
+    expect((await fetch(url)).status).toBe(200); // still within retention
+
+    await sql`UPDATE media SET created_at = now() - interval '31 days' WHERE id = ${id}`.execute(s.deps.db);
+    expect(await sweep.run({} as JobRow, s.deps.log)).toEqual({ kind: 'done' });
+    expect((await fetch(url)).status).toBe(404);
+    expect(await s.deps.db.selectFrom('media').select('id').where('id', '=', id).execute()).toEqual([]);
   });
 });
 

@@ -67,6 +67,8 @@ export interface MediaDeps {
   allowPrivateHosts: boolean;
   /** The worker's attempt budget: the last attempt records a failure instead of dead-lettering. */
   maxAttempts: number;
+  /** Files older than this are deleted by the hourly `media.sweep`. */
+  retentionDays: number;
   dispatcher?: Dispatcher | undefined;
   nudge: () => void;
 }
@@ -274,7 +276,50 @@ export class MediaService {
         step: 'media_stored',
         detail: `${file.mime}, ${file.size} bytes`,
       });
+      // Storing a file makes sure a sweep runs within the hour (one job per hour, whoever stores first).
+      const hour = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
+      await enqueueJob(trx, {
+        topic: 'media.sweep',
+        portalId: null,
+        payload: {},
+        dedupeKey: `media.sweep:${hour.toISOString()}`,
+        runAt: hour,
+      });
     });
+  }
+
+  /**
+   * media.sweep: deletes files older than the retention period, bytes first, then their rows (a file
+   * whose row is left is served as 404; a row whose bytes are gone is deleted again next time).
+   */
+  sweepJob(): JobHandler {
+    return {
+      run: async (_job, log) => {
+        const batch = 500;
+        const old = await this.d.db
+          .selectFrom('media')
+          .select('id')
+          .where('created_at', '<', sql<Date>`now() - make_interval(days => ${this.d.retentionDays})`)
+          .orderBy('created_at')
+          .limit(batch)
+          .execute();
+        for (const r of old) await this.d.storage.delete(r.id);
+        if (old.length) {
+          await this.d.db
+            .deleteFrom('media')
+            .where(
+              'id',
+              'in',
+              old.map((r) => r.id),
+            )
+            .execute();
+          log.info({ deleted: old.length }, 'Media past retention deleted.');
+        }
+        return old.length === batch
+          ? { kind: 'retry', error: 'more media past retention', delayMs: 100, countAttempt: false }
+          : { kind: 'done' };
+      },
+    };
   }
 
   #fetchOptions() {
