@@ -269,6 +269,27 @@ describe('media relay', () => {
     expect(row?.history.map((h) => h.step)).toContain('file_refused');
   });
 
+  it('refuses a file Bitrix24 no longer has with a note, and the chat goes on', async () => {
+    const phone = '5491100002010';
+    await customerWrote(phone);
+    await s.portal.operatorSend({
+      line: 1,
+      externalChatId: phone,
+      text: '',
+      files: [{ name: 'borrado.pdf', type: 'file', link: `${s.portal.url}/disk/00ff/borrado.pdf`, size: 10 }],
+    });
+    await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'Te lo reenvío luego' });
+    const note = await waitFor(() => noteIn(phone));
+    expect(note.text).toContain('no se pudo descargar desde Bitrix24');
+    const out = await waitFor(() => {
+      const l = s.gupshup.sent({ destination: phone });
+      return l.length ? l : undefined;
+    });
+    expect(out.map((x) => x.message.text)).toEqual(['*Bruno Agente:*\nTe lo reenvío luego']);
+    const [row] = (await messages('?direction=out')).filter((r) => r.error?.code === 'file_unavailable');
+    expect(row?.history.find((h) => h.step === 'file_refused')?.detail).toMatch(/^not_found: /);
+  });
+
   it('answers an edit or a delete after sending with a note: WhatsApp cannot change it', async () => {
     const phone = '5491100002008';
     await customerWrote(phone);

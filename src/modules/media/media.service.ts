@@ -390,24 +390,23 @@ export class MediaService {
 
     const key = mediaKey('out', m.id, 0);
     let fetched: Fetched | undefined;
-    let last: MediaFetchError | undefined;
+    const errors: MediaFetchError[] = [];
     for (const link of links) {
       try {
         fetched = await this.#fetchFromPortal(m.portal_id, key, link, portal, base);
         break;
       } catch (err) {
         if (!(err instanceof MediaFetchError)) throw err;
-        last = err;
-        if (err.code === 'too_large') break;
+        errors.push(err);
+        if (err.code === 'too_large') return this.#refuse(m.id, 'file_too_large', err.message);
       }
     }
     if (!fetched) {
-      const err = last ?? new MediaFetchError('no_link', 'no usable link', true);
-      if (err.code === 'too_large') return this.#refuse(m.id, 'file_too_large', err.message);
-      if (err.permanent || job.attempts >= this.d.maxAttempts) {
-        return this.#refuse(m.id, 'file_unavailable', `${err.code}: ${err.message}`);
-      }
-      return this.#retryLater(m, 'out', err);
+      // Refused for good only when every link failed for good; one passing fault is worth a retry.
+      const passing = errors.find((e) => !e.permanent);
+      if (passing && job.attempts < this.d.maxAttempts) return this.#retryLater(m, 'out', passing);
+      const detail = errors.map((e) => `${e.code}: ${e.message}`).join('; ');
+      return this.#refuse(m.id, 'file_unavailable', detail || 'no usable link');
     }
     const mime =
       declaredMime !== 'application/octet-stream' ? declaredMime : mimeOf(fetched.contentType, f.name);
