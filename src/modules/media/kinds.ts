@@ -1,3 +1,4 @@
+import contentDisposition from 'content-disposition';
 import mime from 'mime-types';
 
 /**
@@ -65,6 +66,7 @@ export function servingHeaders(mimeType: string, name: string, size: number): Re
   const type = baseMime(mimeType) ?? 'application/octet-stream';
   const safeType = ACTIVE.test(type) ? 'application/octet-stream' : type;
   const inline = INLINE.has(safeType) || /^(audio|video)\//.test(safeType);
+  // An ASCII name for old clients, the real one as filename* (RFC 6266) when they differ.
   const ascii =
     name
       .normalize('NFKD')
@@ -74,16 +76,15 @@ export function servingHeaders(mimeType: string, name: string, size: number): Re
   return {
     'content-type': safeType,
     'content-length': String(size),
-    'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeRFC5987(name)}`,
+    'content-disposition': contentDisposition(name, {
+      type: inline ? 'inline' : 'attachment',
+      fallback: ascii,
+    }),
     'x-content-type-options': 'nosniff',
     'content-security-policy': "default-src 'none'; sandbox",
     'cache-control': 'private, max-age=3600',
     'referrer-policy': 'no-referrer',
   };
-}
-
-function encodeRFC5987(s: string): string {
-  return encodeURIComponent(s).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** Where the registry's first extension is not the one people know (WhatsApp voice notes are OGG). */
