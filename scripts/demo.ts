@@ -168,6 +168,29 @@ async function conversation(s: Stack, appName: string): Promise<void> {
   s.gupshup.failNext({ times: 2, status: 503 });
   await agent(MARIA, 'El envío es [i]gratis[/i] y llega en 48 h.', 2);
   await customer(MARIA, 'María López', '¡Genial, gracias! 🙌', 4);
+  say(`${c(36, '📱 María López')}: 🖼️ a photo — "Así son las que tengo"`);
+  await s.gupshup.customerSends({
+    appName,
+    from: MARIA,
+    name: 'María López',
+    type: 'image',
+    text: 'Así son las que tengo',
+  });
+  await agentSees(MARIA, 5);
+  say(`${c(35, '💼 Agente Ana')}: 📄 catalogo.pdf — "Te paso el catálogo"`);
+  const catalogue = s.portal.addFile({
+    name: 'catalogo.pdf',
+    contentType: 'application/pdf',
+    data: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+  });
+  await s.portal.operatorSend({
+    line: 1,
+    externalChatId: MARIA,
+    text: 'Te paso el catálogo',
+    files: [catalogue],
+    userId: 1,
+  });
+  await customerSees(MARIA, 3);
   await customer(JORGE, 'Jorge Díaz', 'Hola', 1);
   say(dim('   ⚡ Gupshup will report 1002: this number is not on WhatsApp any more'));
   s.gupshup.failNextDelivery({
@@ -221,8 +244,14 @@ async function report(s: Stack, token: string, started: number): Promise<boolean
   const outbound = items.filter((m) => m.direction === 'out');
   const bitrixCustomer = s.portal.messages({ author: 'customer' }).length;
   const waSent = s.gupshup.sent().length;
-  const CUSTOMER_MESSAGES = 5;
-  const AGENT_MESSAGES = 3;
+  const CUSTOMER_MESSAGES = 6;
+  const AGENT_MESSAGES = 4;
+  // Files: the portal downloaded the customer's photo from our signed link, Gupshup fetched the PDF.
+  const portalGot = s.portal
+    .messages({ author: 'customer' })
+    .flatMap((m) => m.files)
+    .filter((f) => f.download?.status === 200).length;
+  const gupshupGot = s.gupshup.sent().filter((m) => m.media?.status === 200).length;
   const lost = CUSTOMER_MESSAGES - bitrixCustomer + (AGENT_MESSAGES - Math.min(waSent, AGENT_MESSAGES));
   const twice = Math.max(0, bitrixCustomer - CUSTOMER_MESSAGES) + Math.max(0, waSent - AGENT_MESSAGES);
   const ok =
@@ -230,7 +259,9 @@ async function report(s: Stack, token: string, started: number): Promise<boolean
     inbound.length === CUSTOMER_MESSAGES &&
     outbound.length === AGENT_MESSAGES &&
     lost === 0 &&
-    twice === 0;
+    twice === 0 &&
+    portalGot === 1 &&
+    gupshupGot === 1;
   say();
   say(bold('Summary'));
   say(
@@ -238,6 +269,9 @@ async function report(s: Stack, token: string, started: number): Promise<boolean
   );
   say(
     `  Agent → customer: ${outbound.length} messages, ${outbound.filter((m) => m.status === 'read').length} read, ${outbound.filter((m) => m.status === 'failed').length} failed with its reason shown (Gupshup accepted ${waSent} sends)`,
+  );
+  say(
+    `  Files: the customer's photo re-hosted and downloaded by Bitrix24 (${portalGot}/1), the agent's PDF re-hosted and fetched by Gupshup (${gupshupGot}/1)`,
   );
   const retries = items.flatMap((m) => m.history).filter((h) => h.step === 'retry_scheduled').length;
   say(`  Upstream faults ridden out with ${retries} retries: ${lost} lost, ${twice} delivered twice`);

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { createDeps, type Deps, type DepsOverrides } from '../src/composition-root.js';
@@ -94,6 +97,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const gupshup = o.shareWith?.gupshup ?? (await startSandboxGupshup(o.gupshup ?? {}));
   const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
+  // Re-hosted media of this stack: a folder of its own, removed on close.
+  const mediaDir = path.join(tmpdir(), `wab24-media-${port}-${process.pid}`);
   const config = loadConfig(
     {
       PORT: String(port),
@@ -110,6 +115,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       WORKER_POLL_MS: '50',
       OPERATOR_TOKEN: STACK_OPERATOR_TOKEN,
       ...o.env,
+      MEDIA_DIR: mediaDir,
     },
     { backoffBaseMs: 200, backoffMaxMs: 3_000, leaseMs: 30_000, ...o.workerConfig },
   );
@@ -126,6 +132,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     gupshup,
     close: async () => {
       await app.close();
+      await rm(mediaDir, { recursive: true, force: true });
       if (!o.shareWith) {
         await gupshup.close();
         await portal.close();

@@ -11,6 +11,7 @@ import { apiRoutes } from './routes/api.routes.js';
 import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { uiRoutes } from './routes/ui.routes.js';
+import { mediaRoutes } from './routes/media.routes.js';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
 
@@ -116,6 +117,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(b24Routes, { deps });
   await app.register(uiRoutes, { deps });
   await app.register(gupshupRoutes, { deps });
+  await app.register(mediaRoutes, { deps });
   await app.register(apiRoutes, { deps, prefix: '/api/v1' });
 
   app.addHook('onClose', async () => {

@@ -13,6 +13,10 @@ import { ChannelAdminService } from './modules/channels/channel-admin.service.js
 import { ChannelsService } from './modules/channels/channels.service.js';
 import { RolesService } from './modules/roles/roles.service.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
+import { OperatorEditsService } from './modules/messaging/edits.service.js';
+import { MediaService } from './modules/media/media.service.js';
+import { MediaSigner } from './modules/media/signing.js';
+import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
 import { PortalsService } from './modules/portals/portals.service.js';
 import { SecretBox } from './shared/crypto.js';
@@ -30,6 +34,8 @@ export interface Deps {
   portals: PortalsService;
   channels: ChannelsService;
   messaging: MessagingService;
+  media: MediaService;
+  edits: OperatorEditsService;
   tokens: TokensService;
   bitrix: Bitrix24Client;
   worker: Worker;
@@ -44,6 +50,7 @@ export interface DepsOverrides {
   dispatcher?: Dispatcher;
   hooks?: MessagingHooks;
   dbPoolMax?: number;
+  mediaStorage?: MediaStorage;
 }
 
 /** The one place that builds everything; tests pass overrides instead of patching modules. */
@@ -78,25 +85,44 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   });
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};
+  const nudge = () => {
+    if (workerRef.current?.running) workerRef.current.nudge();
+  };
+  const media = new MediaService({
+    db,
+    storage: o.mediaStorage ?? new LocalMediaStorage(config.media.dir),
+    signer: new MediaSigner(config.appSecret, config.publicUrl, config.media.linkTtlSec),
+    bitrix,
+    maxBytes: config.media.maxBytes,
+    fetchTimeoutMs: config.media.fetchTimeoutMs,
+    allowPrivateHosts: config.b24.allowPrivateHosts,
+    maxAttempts: config.worker.maxAttempts,
+    retentionDays: config.media.retentionDays,
+    dispatcher: o.dispatcher,
+    nudge,
+  });
   const messaging = new MessagingService({
     db,
     channels,
     connector,
     gupshup,
+    media,
     inFlightGraceMs: config.worker.inFlightGraceMs,
     inboundBatchSize: config.relay.batchSize,
     limiter,
     gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
-    nudge: () => {
-      if (workerRef.current?.running) workerRef.current.nudge();
-    },
+    nudge,
   });
+  const edits = new OperatorEditsService(db, nudge);
   const worker = new Worker(
     db,
     {
       'portal.setup': portals.setupJob(),
+      'inbound.media': media.inboundJob(),
       'inbound.deliver': messaging.inboundJob(),
+      'outbound.media': media.outboundJob(),
+      'media.sweep': media.sweepJob(),
       'outbound.send': messaging.outboundJob(),
       'outbound.ack': messaging.ackJob(),
       'status.apply': messaging.statusJob(),
@@ -124,6 +150,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     portals,
     channels,
     messaging,
+    media,
+    edits,
     tokens,
     bitrix,
     worker: w,

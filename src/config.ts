@@ -72,6 +72,24 @@ const envSchema = z.object({
     .optional()
     .describe('Bearer token of the vendor operator API (confirming requested numbers); empty → off'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
+  MEDIA_DIR: z
+    .string()
+    .trim()
+    .optional()
+    .describe('Folder for re-hosted media files; empty → DATA_DIR/media'),
+  MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(104_857_600)
+    .describe('Largest media file downloaded or re-hosted, in bytes (WhatsApp documents: 100 MB)'),
+  MEDIA_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe('Days a re-hosted media file is kept before it is deleted'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -113,6 +131,15 @@ export interface Config {
   };
   readonly bodyLimit: number;
   readonly operatorToken: string | undefined;
+  readonly media: {
+    readonly dir: string;
+    readonly maxBytes: number;
+    /** Time-out of one media download (headers and body). */
+    readonly fetchTimeoutMs: number;
+    /** How long a signed /media link stays valid. */
+    readonly linkTtlSec: number;
+    readonly retentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -171,6 +198,13 @@ export function loadConfig(
     relay: Object.freeze({ batchSize: e.INBOUND_BATCH_SIZE, gupshupPerSec: e.GUPSHUP_SEND_PER_SEC }),
     bodyLimit: e.BODY_LIMIT_BYTES,
     operatorToken: e.OPERATOR_TOKEN,
+    media: Object.freeze({
+      dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
+      maxBytes: e.MEDIA_MAX_BYTES,
+      fetchTimeoutMs: 60_000,
+      linkTtlSec: 24 * 60 * 60,
+      retentionDays: e.MEDIA_RETENTION_DAYS,
+    }),
   });
 }
 

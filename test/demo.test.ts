@@ -22,7 +22,8 @@ describe('npm run demo', () => {
         child.on('close', (c) => resolve({ code: c, out }));
       });
       expect(out).toContain('Every message reached its final state');
-      expect(out).toMatch(/5 delivered to Bitrix24/);
+      expect(out).toMatch(/6 delivered to Bitrix24/);
+      expect(out).toMatch(/downloaded by Bitrix24 \(1\/1\).*fetched by Gupshup \(1\/1\)/);
       expect(out).toMatch(/0 lost, 0 delivered twice/);
       expect(out).toMatch(/status_failed \[1002\]/);
       // No message text in the trace section.

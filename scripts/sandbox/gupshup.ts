@@ -10,6 +10,9 @@
  *  - GET  /fm/<token>              "FileManager" media for inbound customer media (§3.3; links expire)
  *  - GET  /wa/app/{appId}/template self-serve template list with `apikey` (§4.1): how a key is checked
  *  - GET  /sm/api/v2/wallet/balance legacy wallet balance with `apikey` (§5.2)
+ *  - outbound media: a session message with a media URL (§1.1: "Gupshup fetches it") is fetched after
+ *    the send is accepted; a link that does not answer 200, or a file over WhatsApp's size limit for
+ *    its type (§4.4), fails the message (1010/1011, §8) instead of delivering it.
  *  - outgoing v2 callbacks (§3.2–§3.6): message-events, billing-events, inbound messages, user-events,
  *    with delays, retries on non-2xx (§3.1), optional duplicates and reordering.
  *
@@ -59,6 +62,8 @@ export interface SentMessage {
   destination: string;
   message: Record<string, unknown>;
   at: number;
+  /** For media messages by URL: what fetching the URL gave (set once the fetch is done). */
+  media?: { url: string; status: number | null; bytes: number; contentType: string | null; error?: string };
 }
 
 export interface CallbackRecord {
@@ -102,6 +107,10 @@ export interface SandboxGupshup {
   setStatusFlow(flow: Array<'enqueued' | 'sent' | 'delivered' | 'read'>): void;
   failNext(o: { times: number; status: number; body?: Record<string, unknown> }): void;
   setWalletEmpty(appName: string, empty: boolean): void;
+  /** Makes a FileManager link (an inbound media `url`) answer 404 from now on, as an expired one does. */
+  expireMedia(url: string): void;
+  /** GET/HEAD requests for FileManager links, with the status answered. */
+  mediaRequests(): Array<{ path: string; status: number; at: number }>;
   settle(timeoutMs?: number): Promise<void>;
 }
 
@@ -121,6 +130,16 @@ const CALLBACK_TIMEOUT_MS = 10_000; // §3.1: no 2xx within 10 s ⇒ failed, ret
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const USER_AGENT = 'Gupshup-Sandbox/1.0 (WhatsAppB24 tests)'; // §3.1: callbacks carry a User-Agent (value undocumented)
 const MEDIA_TTL_MS = 60 * 60 * 1000; // sandbox choice: FileManager links valid 1 h (§3.3 only says they expire)
+const MB = 1024 * 1024;
+/** §4.4 WhatsApp media limits by session message type (sticker: the animated limit). */
+const MEDIA_LIMITS: Record<string, number> = {
+  image: 5 * MB,
+  video: 16 * MB,
+  audio: 16 * MB,
+  file: 100 * MB,
+  sticker: 500 * 1024,
+};
+const MEDIA_FETCH_TIMEOUT_MS = 10_000; // sandbox choice
 
 /** mulberry32: small deterministic PRNG. */
 function prng(seed: number): () => number {
@@ -418,6 +437,7 @@ export async function startSandboxGupshup(opts: SandboxGupshupOptions = {}): Pro
   const requestLog: Array<{ path: string; status: number; at: number }> = [];
   const callbackLog: CallbackRecord[] = [];
   const media = new Map<string, MediaEntry>();
+  const mediaLog: Array<{ path: string; status: number; at: number }> = [];
   const deliveryFailures: DeliveryFailure[] = [];
   const httpFaults: Array<{ status: number; body?: Json }> = [];
   let statusFlow: StatusType[] = ['enqueued', 'sent', 'delivered', 'read'];
@@ -751,12 +771,53 @@ export async function startSandboxGupshup(opts: SandboxGupshupOptions = {}): Pro
     // §1.2: accepted ⇒ 2xx {"status":"submitted","messageId"} with Content-Type text/html (quirk).
     respond(res, path, 202, { status: 'submitted', messageId: msg.messageId }, 'text/html; charset=UTF-8');
     log(`[gupshup] accepted ${String(msg.message.type)} ${msg.messageId} → ${destination} (${outcome.kind})`);
+    const mediaUrl = msg.message.type === 'image' ? msg.message.originalUrl : msg.message.url;
+    if (outcome.kind === 'ok' && MEDIA_LIMITS[String(msg.message.type)] && isNonEmptyString(mediaUrl)) {
+      // §1.1: media by URL is fetched by Gupshup; a link it cannot read fails the message (§8 1010/1011).
+      void track(async () => {
+        msg.media = await fetchMedia(mediaUrl);
+        const limit = MEDIA_LIMITS[String(msg.message.type)] ?? Infinity;
+        let o = outcome;
+        if (msg.media.status !== 200) {
+          o = { kind: 'failed', failure: { code: 1010, reason: 'Invalid media URL', stage: 'sync' } };
+        } else if (msg.media.bytes > limit) {
+          o = {
+            kind: 'failed',
+            failure: { code: 1011, reason: 'Media size exceeds the limit', stage: 'sync' },
+          };
+        }
+        if (!closed) scheduleEvents(app, msg, o);
+      });
+      return;
+    }
     scheduleEvents(app, msg, outcome);
+  }
+
+  async function fetchMedia(url: string): Promise<NonNullable<SentMessage['media']>> {
+    const rec: NonNullable<SentMessage['media']> = { url, status: null, bytes: 0, contentType: null };
+    try {
+      const res = await request(url, {
+        dispatcher: agent,
+        method: 'GET',
+        headersTimeout: MEDIA_FETCH_TIMEOUT_MS,
+        bodyTimeout: MEDIA_FETCH_TIMEOUT_MS,
+      });
+      rec.status = res.statusCode;
+      const ct = res.headers['content-type'];
+      rec.contentType = typeof ct === 'string' ? ct : null;
+      rec.bytes = (await res.body.arrayBuffer()).byteLength;
+    } catch (err) {
+      rec.error = err instanceof Error ? err.message : String(err);
+    }
+    log(`[gupshup] fetched media ${url} → ${rec.status ?? rec.error ?? '?'}`);
+    return rec;
   }
 
   function handleMedia(req: IncomingMessage, res: ServerResponse, path: string): void {
     const entry = media.get(path.slice(MEDIA_PREFIX.length));
-    if (!entry || Date.now() > entry.expiresAt) {
+    const status = !entry || Date.now() > entry.expiresAt ? 404 : 200;
+    mediaLog.push({ path, status, at: Date.now() });
+    if (!entry || status === 404) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify(errorBody('File not found or link expired')));
       return;
@@ -1037,6 +1098,16 @@ export async function startSandboxGupshup(opts: SandboxGupshupOptions = {}): Pro
 
     setWalletEmpty(appName, empty) {
       requireApp(appName).walletEmpty = empty;
+    },
+
+    expireMedia(url) {
+      const path = new URL(url).pathname;
+      const entry = media.get(path.slice(MEDIA_PREFIX.length));
+      if (entry) entry.expiresAt = 0;
+    },
+
+    mediaRequests() {
+      return mediaLog.slice();
     },
 
     settle(timeoutMs = 30_000) {

@@ -9,8 +9,13 @@
  * Routes (one server, same host for portal and OAuth server):
  *   POST|GET /rest/{method}[.json]   REST (§1.5): params from JSON body, form body (bracket keys) or query
  *   POST|GET /oauth/token/           OAuth refresh grant (§1.6)
+ *   GET /disk/{token}/{name}         an operator's file at its `link` (§4.1; public unless made private)
+ *   GET /rest/download.json?token=   the same file at its `downloadLink` (§4.1 3p), needs `auth=`
  *   GET /                            JSON status (debugging); a browser (Accept: text/html) gets a
  *                                    small portal page that frames the app as Bitrix24 does (§1.2)
+ *
+ * Files in `imconnector.send.messages` are downloaded at call time, as the real portal does (§3.7):
+ * each `url` is fetched and the outcome recorded (`downloads()`, and on the stored file).
  *
  * Everything is in memory, synchronous per request (deterministic), and no timer outlives close().
  */
@@ -61,11 +66,39 @@ export interface PortalChatMessage {
   externalUserId: string;
   author: 'customer' | 'operator';
   text: string;
-  files: Array<{ url?: string; name: string; link?: string; type?: string; size?: number }>;
+  files: Array<{
+    url?: string;
+    name: string;
+    link?: string;
+    type?: string;
+    size?: number;
+    /** For files the connector sent: what the portal got when it downloaded `url` (§3.7). */
+    download?: FileDownload;
+  }>;
   connectorMid: string[];
   delivered: boolean;
   date: number;
   updatedTimes: number;
+}
+
+/** One download of a connector-sent file `url` by the portal (§3.7: "downloaded by Bitrix24 at call time"). */
+export interface FileDownload {
+  url: string;
+  status: number | null;
+  bytes: number;
+  contentType: string | null;
+  error?: string;
+  at: number;
+}
+
+/** An operator's file as the portal describes it in OnImConnectorMessageAdd (§4.1). */
+export interface OperatorFile {
+  name: string;
+  type: string;
+  link: string;
+  size: number;
+  downloadLink?: string;
+  mime?: string;
 }
 
 export interface SandboxPortal {
@@ -97,9 +130,26 @@ export interface SandboxPortal {
     externalChatId: string;
     text: string;
     userId?: number;
-    files?: Array<{ name: string; type: string; link: string; size: number }>;
+    files?: OperatorFile[];
     signature?: boolean;
   }): Promise<{ messageId: number; chatId: number; responses: Array<{ handler: string; status: number }> }>;
+  /**
+   * An operator edits / deletes a message (§4.2, §4.3). The event goes out only for a message that has
+   * a CONNECTOR_MID (acknowledged with send.status.delivery, §3.9) on a connector with
+   * EDIT_INTERNAL_MESSAGES / DEL_INTERNAL_MESSAGES (default true); otherwise only the portal changes.
+   */
+  operatorEdit(o: { messageId: number; text: string }): Promise<Array<{ handler: string; status: number }>>;
+  operatorDelete(o: { messageId: number }): Promise<Array<{ handler: string; status: number }>>;
+  /**
+   * Stores a file on the portal's disk, as an operator attaching it would, and returns how the portal
+   * describes it in events: `link` (public, unless `linkRequiresAuth`) and a relative `downloadLink`
+   * that always needs `auth=<access token>`.
+   */
+  addFile(o: { name: string; contentType: string; data: Buffer; linkRequiresAuth?: boolean }): OperatorFile;
+  /** Every download of a connector-sent file `url` (§3.7), in order. */
+  downloads(): FileDownload[];
+  /** Requests for operator files at `link` / `downloadLink`, with the status answered. */
+  fileRequests(): Array<{ path: string; status: number; withAuth: boolean }>;
   postEvent(o: {
     event: string;
     data: unknown;
@@ -556,6 +606,12 @@ class Portal implements SandboxPortal {
   private readonly store: StoredMessage[] = [];
   private readonly storeById = new Map<number, StoredMessage>();
   private readonly storeByChat = new Map<number, StoredMessage[]>();
+  private readonly disk = new Map<
+    string,
+    { name: string; contentType: string; data: Buffer; linkRequiresAuth: boolean }
+  >();
+  private readonly downloadLog: FileDownload[] = [];
+  private readonly fileRequestLog: Array<{ path: string; status: number; withAuth: boolean }> = [];
   private seq = { chat: 1800, session: 320, message: 86_000, connectorUser: 580, binding: 550 };
 
   private readonly methods: Record<string, (c: Ctx) => Res>;
@@ -715,6 +771,11 @@ class Portal implements SandboxPortal {
       String(req.headers['content-type'] ?? '').toLowerCase(),
     );
 
+    const disk = /^\/disk\/([0-9a-f]+)(?:\/.*)?$/.exec(u.pathname);
+    if (disk || /^\/rest\/download\.json$/.test(u.pathname)) {
+      this.serveFile(res, u, disk ? (disk[1] ?? '') : (u.searchParams.get('token') ?? ''), !disk);
+      return;
+    }
     if (/^\/oauth\/token\/?$/.test(u.pathname)) {
       const r = this.oauthToken(params);
       this.send(res, r.status, r.body);
@@ -722,6 +783,10 @@ class Portal implements SandboxPortal {
     }
     const m = /^\/rest\/(.*)$/.exec(u.pathname);
     if (m) {
+      const method = methodName(decodeURIComponent(m[1] ?? ''));
+      if (method === 'imconnector.send.messages' || method === 'imconnector.update.messages') {
+        await this.downloadFiles(params);
+      }
       const r = this.rest(decodeURIComponent(m[1] ?? ''), params);
       this.send(res, r.status, r.body);
       return;
@@ -746,6 +811,97 @@ class Portal implements SandboxPortal {
       return;
     }
     this.send(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' });
+  }
+
+  /** §3.7: Bitrix24 downloads each file `url` while the call runs; the outcome is kept per URL. */
+  private async downloadFiles(params: Params): Promise<void> {
+    const urls: string[] = [];
+    for (const item of listOf(upperTop(params)['MESSAGES']) ?? []) {
+      const message = obj(obj(lowerKeysDeep(item))['message']);
+      for (const f of listOf(message['files']) ?? []) {
+        const url = str(obj(f)['url']);
+        if (url) urls.push(url);
+      }
+    }
+    for (const url of urls) {
+      const rec: FileDownload = { url, status: null, bytes: 0, contentType: null, at: Date.now() };
+      try {
+        const r = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'follow' });
+        rec.status = r.status;
+        rec.contentType = r.headers.get('content-type');
+        rec.bytes = (await r.arrayBuffer()).byteLength;
+      } catch (e) {
+        rec.error = e instanceof Error ? e.message : String(e);
+      }
+      this.downloadLog.push(rec);
+      this.log(`download ${url} → ${rec.status ?? rec.error ?? '?'}`);
+    }
+  }
+
+  private lastDownload(url: string): FileDownload | undefined {
+    for (let i = this.downloadLog.length - 1; i >= 0; i--) {
+      if (this.downloadLog[i]?.url === url) return this.downloadLog[i];
+    }
+    return undefined;
+  }
+
+  /** An operator file at `link` (public unless made private) or `downloadLink` (always needs auth). */
+  private serveFile(res: http.ServerResponse, u: URL, token: string, viaDownloadLink: boolean): void {
+    const file = this.disk.get(token);
+    const auth = u.searchParams.get('auth') ?? '';
+    const withAuth = auth !== '';
+    const log = (status: number) => this.fileRequestLog.push({ path: u.pathname, status, withAuth });
+    if (!file) {
+      log(404);
+      this.send(res, 404, { error: 'NOT_FOUND', error_description: 'File not found' });
+      return;
+    }
+    if (viaDownloadLink || file.linkRequiresAuth) {
+      const info = withAuth ? this.accessTokens.get(auth) : undefined;
+      if (!info || info.revoked) {
+        log(401);
+        this.send(res, 401, { error: 'NO_AUTH_FOUND', error_description: 'Wrong authorization data' });
+        return;
+      }
+      if (info.forcedExpired || info.expiresAt <= Date.now()) {
+        log(401);
+        this.send(res, 401, {
+          error: 'expired_token',
+          error_description: 'The access token provided has expired.',
+        });
+        return;
+      }
+    }
+    log(200);
+    res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.data.length) });
+    res.end(file.data);
+  }
+
+  addFile(o: { name: string; contentType: string; data: Buffer; linkRequiresAuth?: boolean }): OperatorFile {
+    const token = hex(16);
+    this.disk.set(token, {
+      name: o.name,
+      contentType: o.contentType,
+      data: o.data,
+      linkRequiresAuth: o.linkRequiresAuth ?? false,
+    });
+    const family = o.contentType.split('/')[0] ?? '';
+    return {
+      name: o.name,
+      type: ['image', 'video', 'audio'].includes(family) ? family : 'file',
+      link: `${this.url}/disk/${token}/${encodeURIComponent(o.name)}`,
+      size: o.data.length,
+      downloadLink: `/rest/download.json?token=${token}`,
+      mime: o.contentType,
+    };
+  }
+
+  downloads(): FileDownload[] {
+    return this.downloadLog.map((d) => ({ ...d }));
+  }
+
+  fileRequests(): Array<{ path: string; status: number; withAuth: boolean }> {
+    return this.fileRequestLog.map((r) => ({ ...r }));
   }
 
   private send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -1776,6 +1932,14 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
     return out;
   }
 
+  private withDownloads(files: PortalChatMessage['files']): PortalChatMessage['files'] {
+    for (const f of files) {
+      const d = f.url ? this.lastDownload(f.url) : undefined;
+      if (d) f.download = { ...d };
+    }
+    return files;
+  }
+
   /** The element echoed back in DATA.RESULT[] (§3.7 response). */
   private echo(item: Record<string, Record<string, unknown>>, userId: string): Record<string, unknown> {
     const message: Record<string, unknown> = { ...(item['message'] ?? {}) };
@@ -1807,7 +1971,7 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
       const extUser = str(user['id']).trim();
       const extChat = str(chatIn['id']).trim();
       const text = str(message['text']);
-      const files = Portal.files(message['files']);
+      const files = this.withDownloads(Portal.files(message['files']));
       if (!extUser) errors.push('User ID (user.id) is required');
       if (!extChat) errors.push('Chat ID (chat.id) is required');
       if (!text.trim() && files.length === 0) errors.push('Message text or files are required');
@@ -1833,7 +1997,7 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
         // §3.7 message.user_id: posted on behalf of a manager (no echo event: [unverified] → none)
         author: phpEmpty(message['user_id']) ? 'customer' : 'operator',
         text,
-        files, // recorded by url+name; never fetched
+        files, // recorded by url+name, with what downloading each url gave
         connectorMid: mid === undefined || mid === '' ? [] : (listOf(mid) ?? [mid]).map(str),
         delivered: false,
         date: date ?? Math.floor(Date.now() / 1000),
@@ -1878,7 +2042,9 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
       }
       const message = item['message'] ?? {};
       if (message['text'] !== undefined) found.msg.text = str(message['text']);
-      if (message['files'] !== undefined) found.msg.files = Portal.files(message['files']);
+      if (message['files'] !== undefined) {
+        found.msg.files = this.withDownloads(Portal.files(message['files']));
+      }
       found.msg.updatedTimes += 1;
       return { ...this.echo(item, userId), SUCCESS: true };
     });
@@ -2060,7 +2226,7 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
       .filter((m) => filter?.author === undefined || m.author === filter.author)
       .map(({ deleted: _d, system: _s, ...m }) => ({
         ...m,
-        files: m.files.map((f) => ({ ...f })),
+        files: m.files.map((f) => ({ ...f, ...(f.download ? { download: { ...f.download } } : {}) })),
         connectorMid: [...m.connectorMid],
       }));
   }
@@ -2275,7 +2441,7 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
     externalChatId: string;
     text: string;
     userId?: number;
-    files?: Array<{ name: string; type: string; link: string; size: number }>;
+    files?: OperatorFile[];
     signature?: boolean;
   }): Promise<{ messageId: number; chatId: number; responses: Array<{ handler: string; status: number }> }> {
     const operator = o.userId !== undefined ? this.userById(o.userId) : this.defaultOperator();
@@ -2295,6 +2461,15 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
       chat = this.chatFor(cn, o.line, o.externalChatId, o.externalChatId);
     }
     const files = (o.files ?? []).map((f) => ({ name: f.name, link: f.link, type: f.type, size: f.size }));
+    // The event describes each file with the core's keys (§4.1) plus the newer `downloadLink`, `mime`.
+    const eventFiles = (o.files ?? []).map((f) => ({
+      name: f.name,
+      type: f.type,
+      link: f.link,
+      size: String(f.size),
+      ...(f.downloadLink ? { downloadLink: f.downloadLink } : {}),
+      ...(f.mime ? { mime: f.mime } : {}),
+    }));
     this.seq.message += 1;
     const messageId = this.seq.message;
     this.addMessage({
@@ -2326,7 +2501,7 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
     const name = [operator.NAME, operator.LAST_NAME].filter(Boolean).join(' ');
     const text = signature ? `[b]${name}:[/b][br] ${o.text}` : o.text; // §4.1 core prefix
     const message: Record<string, unknown> = { user_id: String(operator.ID), text };
-    if (files.length) message['files'] = files;
+    if (eventFiles.length) message['files'] = eventFiles;
     const data = {
       CONNECTOR: chat.connector,
       LINE: String(chat.line),
@@ -2367,6 +2542,71 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
     });
     this.log(`event ${event} → ${handler}`);
     return httpPost(handler, body, {}, this.inflight);
+  }
+
+  async operatorEdit(o: {
+    messageId: number;
+    text: string;
+  }): Promise<Array<{ handler: string; status: number }>> {
+    return this.operatorChange(o.messageId, 'ONIMCONNECTORMESSAGEUPDATE', o.text);
+  }
+
+  async operatorDelete(o: { messageId: number }): Promise<Array<{ handler: string; status: number }>> {
+    return this.operatorChange(o.messageId, 'ONIMCONNECTORMESSAGEDELETE');
+  }
+
+  private async operatorChange(
+    messageId: number,
+    event: 'ONIMCONNECTORMESSAGEUPDATE' | 'ONIMCONNECTORMESSAGEDELETE',
+    text?: string,
+  ): Promise<Array<{ handler: string; status: number }>> {
+    const msg = this.storeById.get(messageId);
+    if (!msg || msg.deleted || msg.author !== 'operator') {
+      throw new Error(`sandbox portal: no operator message ${messageId}`);
+    }
+    const update = event === 'ONIMCONNECTORMESSAGEUPDATE';
+    if (update) {
+      msg.text = text ?? '';
+      msg.updatedTimes += 1;
+    } else {
+      msg.deleted = true;
+    }
+    const responses: Array<{ handler: string; status: number }> = [];
+    // §3.9: only messages with a CONNECTOR_MID reach the connector; §3.1 flags (default true).
+    const allowed = this.flag(
+      msg.connector,
+      update ? 'EDIT_INTERNAL_MESSAGES' : 'DEL_INTERNAL_MESSAGES',
+      true,
+    );
+    if (msg.connectorMid.length === 0 || !allowed || !this.canDeliver()) {
+      this.log(`${event}: message ${messageId} changed in the portal only`);
+      return responses;
+    }
+    const im = { chat_id: String(msg.chatId), message_id: String(msg.id) };
+    const chat = { id: msg.externalChatId };
+    const signature = this.flag(msg.connector, 'NEED_SIGNATURE', true);
+    const operator = this.defaultOperator();
+    const name = [operator.NAME, operator.LAST_NAME].filter(Boolean).join(' ');
+    const messages = update
+      ? [
+          {
+            im,
+            // §4.2: message.id is the array of external ids from the delivery ack
+            message: {
+              id: [...msg.connectorMid],
+              text: signature ? `[b]${name}:[/b][br] ${msg.text}` : msg.text,
+            },
+            chat,
+          },
+        ]
+      : // §4.3: one element per stored external id, message.id a string
+        msg.connectorMid.map((id) => ({ im, message: { id }, chat }));
+    const data = { CONNECTOR: msg.connector, LINE: String(msg.line), MESSAGES: messages };
+    for (const b of this.bindingList.filter((x) => x.event === event && !x.offline)) {
+      const r = await this.deliver(b.handler, b.id, event, data, this.eventAuth(b.authType || operator.ID));
+      responses.push({ handler: b.handler, status: r.status });
+    }
+    return responses;
   }
 
   async postEvent(o: {

@@ -85,6 +85,23 @@ const messageAddData = z
   })
   .loose();
 
+/** OnImConnectorMessageUpdate/Delete items (reference §4.2, §4.3): `message.id` is our ids, `text` on updates. */
+const changedMessage = z
+  .object({
+    im: z.object({ message_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).loose(),
+    message: z
+      .object({ text: z.string().max(100_000).optional() })
+      .loose()
+      .optional(),
+  })
+  .loose();
+const messageChangeData = z
+  .object({
+    CONNECTOR: z.string().min(1),
+    MESSAGES: z.union([z.array(changedMessage), z.record(z.string(), changedMessage)]),
+  })
+  .loose();
+
 function pageError(reply: FastifyReply, req: FastifyRequest, lang: Lang, err: unknown) {
   const status = err instanceof AppError ? err.httpStatus : 500;
   const message = err instanceof AppError && status < 500 ? err.message : t(lang, 'error.generic');
@@ -179,6 +196,25 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
           req.log,
         );
         return reply.send({ ok: true, stored });
+      }
+      case 'ONIMCONNECTORMESSAGEUPDATE':
+      case 'ONIMCONNECTORMESSAGEDELETE': {
+        const d = messageChangeData.safeParse(ev.data);
+        if (!d.success) throw new ValidationError(`Invalid message event: ${describeIssues(d.error.issues)}`);
+        if (d.data.CONNECTOR.toLowerCase() !== deps.config.b24.connectorId) {
+          return reply.send({ ok: true, ignored: 'another connector' });
+        }
+        const list = Array.isArray(d.data.MESSAGES) ? d.data.MESSAGES : Object.values(d.data.MESSAGES);
+        const r = await deps.edits.accept(
+          portal.id,
+          name === 'ONIMCONNECTORMESSAGEUPDATE' ? 'update' : 'delete',
+          list.map((m) => ({
+            imMessageId: m.im.message_id,
+            ...(m.message?.text !== undefined ? { text: m.message.text } : {}),
+          })),
+          req.log,
+        );
+        return reply.send({ ok: true, ...r });
       }
       case 'ONIMCONNECTORLINEDELETE': {
         const line = z.coerce.number().int().positive().max(INT).safeParse(ev.data);

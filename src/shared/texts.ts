@@ -79,6 +79,36 @@ const TEXTS: Record<string, Record<Lang, string>> = {
     en: 'This message could not be delivered on WhatsApp (code {code}). It can be resent from the message log.',
     pt: 'Não foi possível entregar esta mensagem pelo WhatsApp (código {code}). Ela pode ser reenviada pelo registro de mensagens.',
   },
+  'note.file_too_large': {
+    es: 'Archivo no enviado: supera el tamaño que WhatsApp admite (hasta 100 MB como documento). Envíe un archivo más pequeño o un enlace.',
+    en: 'File not sent: it is larger than WhatsApp accepts (up to 100 MB as a document). Send a smaller file or a link.',
+    pt: 'Arquivo não enviado: é maior do que o WhatsApp aceita (até 100 MB como documento). Envie um arquivo menor ou um link.',
+  },
+  'note.file_unsupported': {
+    es: 'Archivo no enviado: no se pudo leer desde Bitrix24 como un archivo que WhatsApp pueda enviar ({code}).',
+    en: 'File not sent: it could not be read from Bitrix24 as a file WhatsApp can send ({code}).',
+    pt: 'Arquivo não enviado: não foi possível lê-lo do Bitrix24 como um arquivo que o WhatsApp possa enviar ({code}).',
+  },
+  'note.file_unavailable': {
+    es: 'Archivo no enviado: no se pudo descargar desde Bitrix24 ({code}). Vuelva a adjuntarlo.',
+    en: 'File not sent: it could not be downloaded from Bitrix24 ({code}). Attach it again.',
+    pt: 'Arquivo não enviado: não foi possível baixá-lo do Bitrix24 ({code}). Anexe-o novamente.',
+  },
+  'note.edit_after_send': {
+    es: 'El cliente conserva la versión original: WhatsApp no permite editar un mensaje ya enviado. Si hace falta, envíe una corrección.',
+    en: 'The customer keeps the original: WhatsApp does not allow editing a message already sent. Send a correction if needed.',
+    pt: 'O cliente mantém a versão original: o WhatsApp não permite editar uma mensagem já enviada. Envie uma correção, se necessário.',
+  },
+  'note.delete_after_send': {
+    es: 'El mensaje sigue en el WhatsApp del cliente: WhatsApp no permite borrar un mensaje ya enviado.',
+    en: 'The message is still on the customer’s WhatsApp: WhatsApp does not allow deleting a message already sent.',
+    pt: 'A mensagem continua no WhatsApp do cliente: o WhatsApp não permite apagar uma mensagem já enviada.',
+  },
+  'media.unavailable': {
+    es: 'No se pudo descargar el archivo que envió el cliente ({reason}).',
+    en: 'The file the customer sent could not be downloaded ({reason}).',
+    pt: 'Não foi possível baixar o arquivo que o cliente enviou ({reason}).',
+  },
 };
 
 export function t(lang: Lang, key: string): string {
@@ -103,6 +133,11 @@ const NOTE_BY_CODE: Record<string, string> = {
   window_closed: 'window_closed',
   '1003': 'wallet_empty',
   '401': 'bad_api_key',
+  file_too_large: 'file_too_large',
+  file_unsupported: 'file_unsupported',
+  file_unavailable: 'file_unavailable',
+  edit_after_send: 'edit_after_send',
+  delete_after_send: 'delete_after_send',
 };
 
 /** The system note shown to the agent in the chat when a message fails, in the portal's language. */

@@ -526,6 +526,60 @@ describe('bad input', () => {
       code: 'forbidden',
     },
     {
+      name: 'operator edit without messages',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONIMCONNECTORMESSAGEUPDATE',
+          data: { CONNECTOR: 'whatsappb24_gupshup', LINE: '1' },
+          auth: evAuth(),
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'operator delete with a message id that is not a number',
+      path: '/b24/events',
+      headers: form,
+      body: () =>
+        stringify({
+          event: 'ONIMCONNECTORMESSAGEDELETE',
+          data: {
+            CONNECTOR: 'whatsappb24_gupshup',
+            LINE: '1',
+            MESSAGES: [{ im: { chat_id: 1, message_id: 'abc' }, message: { id: 'x' }, chat: { id: '1' } }],
+          },
+          auth: evAuth(),
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'media link without a signature',
+      method: 'GET',
+      path: '/media/0b1c6f0e-2f9a-4c1e-8a43-5d7e8f9a0b1c',
+      status: 403,
+      code: 'forbidden',
+    },
+    {
+      name: 'media link with a forged signature and repeated parameters',
+      method: 'GET',
+      path: `/media/0b1c6f0e-2f9a-4c1e-8a43-5d7e8f9a0b1c?exp=9999999999&exp=1&sig=${'A'.repeat(43)}`,
+      status: 403,
+      code: 'forbidden',
+    },
+    {
+      name: 'media link signed by us for a file we do not have',
+      method: 'GET',
+      path: () => {
+        const u = new URL(s.deps.media.signer.url('0b1c6f0e-2f9a-4c1e-8a43-5d7e8f9a0b1c'));
+        return `${u.pathname}${u.search}`;
+      },
+      status: 404,
+      code: 'not_found',
+    },
+    {
       name: 'install page naming a portal that does not answer',
       path: '/b24/install?DOMAIN=127.0.0.1:1&PROTOCOL=0&LANG=es',
       headers: form,

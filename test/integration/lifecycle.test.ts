@@ -26,6 +26,8 @@ describe('portal lifecycle', () => {
         'ONAPPUNINSTALL',
         'ONIMCONNECTORLINEDELETE',
         'ONIMCONNECTORMESSAGEADD',
+        'ONIMCONNECTORMESSAGEDELETE',
+        'ONIMCONNECTORMESSAGEUPDATE',
         'ONIMCONNECTORSTATUSDELETE',
       ].map((e) => `${e}→${s.url}/b24/events`),
     );
@@ -196,7 +198,7 @@ describe('install by callback (ONAPPINSTALL)', () => {
     const token = await installAndToken(s, 'callback');
     expect(token).toMatch(/^wab24_/);
     expect(s.portal.connectors()).toHaveLength(1);
-    expect(s.portal.bindings()).toHaveLength(4);
+    expect(s.portal.bindings()).toHaveLength(6);
     const ch = await connectChannel(s, token, 2);
     await s.gupshup.customerSends({ appName: ch.appName, from: '5491100000301', text: 'hola' });
     await waitFor(() => s.portal.messages({ line: 2, author: 'customer' }).length === 1);

@@ -375,14 +375,15 @@ describe('sandbox Bitrix24 portal', () => {
     });
 
     it('leaky bucket: above burst → 503 QUERY_LIMIT_EXCEEDED, refused calls do not fill it, it drains', async () => {
-      portal.setRate({ drainPerSec: 10, burst: 3 });
+      // Slow drain so a loaded machine (calls taking 100+ ms) cannot leak a slot between the six calls.
+      portal.setRate({ drainPerSec: 0.5, burst: 3 });
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) statuses.push((await rest(portal, 'profile', { auth: token })).status);
       expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
       expect(statuses.slice(3)).toEqual([503, 503, 503]);
       const refused = await rest(portal, 'profile', { auth: token });
       expect(refused.body.error).toBe('QUERY_LIMIT_EXCEEDED');
-      await new Promise((res) => setTimeout(res, 150)); // drains ≥1 slot
+      await new Promise((res) => setTimeout(res, 2_100)); // drains ≥1 slot
       expect((await rest(portal, 'profile', { auth: token })).status).toBe(200);
       portal.setRate(null);
       for (let i = 0; i < 20; i++) expect((await rest(portal, 'profile', { auth: token })).status).toBe(200);
@@ -616,7 +617,11 @@ describe('sandbox Bitrix24 portal', () => {
         chatId: Number(s0.CHAT_ID),
         date: 1773265993,
       });
-      expect(msgs[1]?.files).toEqual([{ url: 'https://media.example/p.jpg', name: 'p.jpg' }]);
+      expect(msgs[1]?.files).toHaveLength(1);
+      expect(msgs[1]?.files[0]).toMatchObject({ url: 'https://media.example/p.jpg', name: 'p.jpg' });
+      // §3.7: the portal downloads each file url at call time; this host does not exist.
+      expect(msgs[1]?.files[0]?.download?.status).toBeNull();
+      expect(portal.downloads().map((d) => d.url)).toEqual(['https://media.example/p.jpg']);
 
       // a second call keeps the same chat for the same USER_CODE
       const again = await rest<R>(portal, 'imconnector.send.messages', {
@@ -684,6 +689,36 @@ describe('sandbox Bitrix24 portal', () => {
         chat: { id: '5215550001' },
       });
       expect(portal.messages()).toHaveLength(0);
+    });
+  });
+
+  describe('files sent by the connector (§3.7)', () => {
+    beforeEach(async () => {
+      await boot();
+      await registerAndActivate(1);
+    });
+
+    it('downloads each file url at call time and records what it got', async () => {
+      const url = `${app.url}/media/abc?exp=1&sig=x`;
+      const r = await rest<{ result: { SUCCESS: boolean } }>(portal, 'imconnector.send.messages', {
+        auth: token,
+        CONNECTOR: 'acme_wa',
+        LINE: 1,
+        MESSAGES: [
+          {
+            user: { id: '5215550001' },
+            message: { id: 'g-1', text: 'foto', files: [{ url, name: 'foto.png' }] },
+            chat: { id: '5215550001' },
+          },
+        ],
+      });
+      expect(r.body.result.SUCCESS).toBe(true);
+      expect(app.hits.map((h) => h.url).filter((u) => u.startsWith('/media/'))).toEqual([
+        '/media/abc?exp=1&sig=x',
+      ]);
+      const [m] = portal.messages({ author: 'customer' });
+      expect(m?.files[0]).toMatchObject({ url, name: 'foto.png' });
+      expect(m?.files[0]?.download).toMatchObject({ url, status: 200, bytes: 2, contentType: 'text/plain' });
     });
   });
 
@@ -830,6 +865,81 @@ describe('sandbox Bitrix24 portal', () => {
         { auth: token, CONNECTOR: 'acme_wa', LINE: 1, MESSAGES: [el(['wamid.1'])] },
       );
       expect(reading.body.result.SUCCESS).toBe(true);
+    });
+
+    it('OnImConnectorMessageUpdate/Delete go out only for acknowledged messages, shaped per §4.2/§4.3', async () => {
+      const handler = `${app.url}/b24/events`;
+      for (const event of ['OnImConnectorMessageUpdate', 'OnImConnectorMessageDelete']) {
+        await rest(portal, 'event.bind', { auth: token, event, handler });
+      }
+      portal.finishInstall();
+      const unacked = await portal.operatorSend({ line: 1, externalChatId: '5215550001', text: 'uno' });
+      expect(await portal.operatorEdit({ messageId: unacked.messageId, text: 'uno bis' })).toEqual([]);
+      expect(app.hits).toHaveLength(0);
+      expect(portal.messages({ author: 'operator' })[0]?.text).toBe('uno bis');
+
+      const sent = await portal.operatorSend({ line: 1, externalChatId: '5215550001', text: 'dos' });
+      await rest(portal, 'imconnector.send.status.delivery', {
+        auth: token,
+        CONNECTOR: 'acme_wa',
+        LINE: 1,
+        MESSAGES: [
+          {
+            im: { chat_id: sent.chatId, message_id: sent.messageId },
+            message: { id: ['gs-1', 'gs-2'], date: 1773760000 },
+            chat: { id: '5215550001' },
+          },
+        ],
+      });
+      expect(await portal.operatorEdit({ messageId: sent.messageId, text: 'dos bis' })).toEqual([
+        { handler, status: 200 },
+      ]);
+      const upd = formOf(app.hits[0]);
+      expect(upd['event']).toBe('ONIMCONNECTORMESSAGEUPDATE');
+      const um = (pick(upd, 'data.MESSAGES') as Array<Record<string, unknown>>)[0];
+      expect(pick(um, 'im.message_id')).toBe(String(sent.messageId));
+      expect(pick(um, 'message.id')).toEqual(['gs-1', 'gs-2']);
+      expect(pick(um, 'message.text')).toBe('[b]Bruno Agente:[/b][br] dos bis');
+      expect(pick(um, 'chat.id')).toBe('5215550001');
+
+      expect(await portal.operatorDelete({ messageId: sent.messageId })).toEqual([{ handler, status: 200 }]);
+      const del = formOf(app.hits[1]);
+      expect(del['event']).toBe('ONIMCONNECTORMESSAGEDELETE');
+      const dm = pick(del, 'data.MESSAGES') as Array<Record<string, unknown>>;
+      // one element per stored external id, message.id a string
+      expect(dm.map((x) => pick(x, 'message.id'))).toEqual(['gs-1', 'gs-2']);
+      expect(portal.messages({ author: 'operator' }).map((x) => x.text)).toEqual(['uno bis']);
+    });
+
+    it('serves operator files at link (public or private) and downloadLink (auth= required)', async () => {
+      const pub = portal.addFile({ name: 'a b.png', contentType: 'image/png', data: Buffer.from('png') });
+      const priv = portal.addFile({
+        name: 'c.pdf',
+        contentType: 'application/pdf',
+        data: Buffer.from('pdf'),
+        linkRequiresAuth: true,
+      });
+      expect(pub).toMatchObject({ name: 'a b.png', type: 'image', size: 3, mime: 'image/png' });
+      expect(pub.downloadLink).toMatch(/^\/rest\/download\.json\?token=/);
+      const get = async (u: string) => {
+        const r = await fetch(u);
+        return [r.status, r.status === 200 ? await r.text() : ''];
+      };
+      expect(await get(pub.link)).toEqual([200, 'png']);
+      expect(await get(priv.link)).toEqual([401, '']);
+      expect(await get(`${priv.link}?auth=${token}`)).toEqual([200, 'pdf']);
+      expect(await get(`${portal.url}${pub.downloadLink ?? ''}`)).toEqual([401, '']);
+      expect(await get(`${portal.url}${pub.downloadLink ?? ''}&auth=${token}`)).toEqual([200, 'png']);
+      portal.expireAccessTokens();
+      expect(await get(`${priv.link}?auth=${token}`)).toEqual([401, '']);
+      expect(portal.fileRequests().map((r) => [r.status, r.withAuth])).toEqual([
+        [200, false],
+        [401, false],
+        [200, true],
+        [401, false],
+        [200, true],
+        [401, true],
+      ]);
     });
 
     it('postEvent forges events with auth overrides; uninstall sends ONAPPUNINSTALL without tokens and revokes everything', async () => {

@@ -105,6 +105,38 @@ describe('inbound message text for the open line', () => {
     ['quick_reply', { text: 'Yes', type: 'button' }, 'Yes'],
     ['reaction', { emoji: '👍' }, 'Reaction: 👍'],
     ['order', {}, '[order]'],
+    // Where the reference's pages disagree (§3.3 [conflict]), both shapes read the same.
+    ['quick_reply', { title: 'First', id: 'qr1', reply: 'First 1' }, 'First'],
+    ['text', { text: 'Yes', type: 'button', postbackText: 'yes' }, 'Yes'],
+    [
+      'contact',
+      {
+        contacts: [
+          {
+            name: { first_name: 'Jane', formatted_name: 'Jane Doe', last_name: 'Doe' },
+            phones: [
+              { phone: '+44 20 7946 0000', type: 'CELL' },
+              { phone: '+44 7700 900000', wa_id: '447700900000' },
+            ],
+          },
+        ],
+      },
+      '👤 Contact\nJane Doe · +44 20 7946 0000 · +44 7700 900000',
+    ],
+    [
+      'contact',
+      { contacts: [{ name: { firstName: 'John', lastName: 'Smith' }, phones: [] }] },
+      '👤 Contact\nJohn Smith',
+    ],
+    [
+      'location',
+      { longitude: 72.85, latitude: 19.14, name: 'Office', address: 'Street 1' },
+      '📍 Location\nOffice, Street 1\nhttps://maps.google.com/?q=19.14,72.85',
+    ],
+    ['video', { url: 'https://f/3', contentType: 'video/mp4', caption: 'mira' }, '🎬 Video\nmira'],
+    ['audio', { url: 'https://f/4', contentType: 'audio/ogg; codecs=opus' }, '🎤 Audio'],
+    ['sticker', { url: 'https://f/5', contentType: 'image/webp' }, '🏷️ Sticker'],
+    ['reaction', { emoji: '' }, 'Reaction removed'],
   ])('%s', (type, payload, expected) => {
     expect(inboundText(type, payload)).toBe(expected);
   });

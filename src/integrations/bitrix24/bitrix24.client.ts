@@ -133,6 +133,17 @@ export class Bitrix24Client {
     }
   }
 
+  /**
+   * The portal's REST endpoint and a current access token, for downloads that authenticate with
+   * `auth=` (operator files). Pass the token that was refused to get a refreshed one.
+   */
+  async access(portalId: number, refused?: string): Promise<{ clientEndpoint: string; accessToken: string }> {
+    const a = await this.tokens.getAccess(portalId);
+    if (refused === undefined || a.accessToken !== refused) return a;
+    const fresh = await this.tokens.refreshSerialized(portalId, refused, (rt) => this.refresh(rt));
+    return { clientEndpoint: a.clientEndpoint, accessToken: fresh };
+  }
+
   /** One REST call with an explicit token (install page, frontend auth checks). */
   async callWithToken<T = unknown>(
     clientEndpoint: string,

@@ -20,6 +20,8 @@ export const CONNECTOR_ICON = {
 
 export const BOUND_EVENTS = [
   'OnImConnectorMessageAdd',
+  'OnImConnectorMessageUpdate',
+  'OnImConnectorMessageDelete',
   'OnImConnectorLineDelete',
   'OnImConnectorStatusDelete',
   'OnAppUninstall',

@@ -12,12 +12,15 @@ export interface InboundRow {
   content: string;
   waMessageId: string;
   receivedDetail: string;
+  /** Media to download first: an `inbound.media` job runs before the delivery (same chat key). */
+  hasMedia?: boolean;
 }
 
 /**
  * Stores one inbound message in a single statement (one round trip, atomic): the conversation is
  * upserted, the message inserted unless Gupshup already delivered it, and, only for a new message,
- * its delivery job and its two trace rows. Returns the new message id, or null for a duplicate.
+ * its delivery job (after an `inbound.media` job when there is a file to fetch: same chat key, lower
+ * id, so it runs first) and its two trace rows. Returns the new message id, or null for a duplicate.
  * Same lock order as everywhere else: conversation, then message.
  */
 export async function storeInbound(db: Kysely<DB>, r: InboundRow): Promise<number | null> {
@@ -40,9 +43,11 @@ export async function storeInbound(db: Kysely<DB>, r: InboundRow): Promise<numbe
       RETURNING id, conversation_id
     ), job AS (
       INSERT INTO jobs (topic, portal_id, payload, dedupe_key, chat_key)
-      SELECT 'inbound.deliver', ${r.portalId}, jsonb_build_object('messageId', msg.id, 'channelId', ${r.channelId}::text),
-             'in:' || msg.id, 'in:' || msg.conversation_id
-      FROM msg
+      SELECT j.topic, ${r.portalId}, jsonb_build_object('messageId', msg.id, 'channelId', ${r.channelId}::text),
+             j.prefix || msg.id, 'in:' || msg.conversation_id
+      FROM msg CROSS JOIN (VALUES (1, 'inbound.media', 'inmedia:'), (2, 'inbound.deliver', 'in:')) AS j(ord, topic, prefix)
+      WHERE j.ord = 2 OR ${r.hasMedia ?? false}
+      ORDER BY j.ord
       RETURNING id
     ), tr AS (
       INSERT INTO trace (portal_id, channel_id, message_id, direction, step, level, detail)

@@ -26,6 +26,7 @@ export async function listMessages(db: Kysely<DB>, portalId: number, query: unkn
       'id',
       'channel_id',
       'direction',
+      'part',
       'type',
       'status',
       'wa_message_id',
@@ -66,6 +67,7 @@ export async function listMessages(db: Kysely<DB>, portalId: number, query: unkn
       id: r.id,
       channelId: r.channel_id,
       direction: r.direction,
+      part: r.part,
       type: r.type,
       status: r.status,
       ids: {

@@ -20,6 +20,8 @@ import { failureNote, NOTE_MARK } from '../../shared/texts.js';
 import { toLang } from '../../shared/i18n.js';
 import { inboundText } from './inbound-text.js';
 import { storeInbound } from './inbound.repository.js';
+import type { MediaService } from '../media/media.service.js';
+import { sentPartIds, storeOperatorParts } from './parts.js';
 import { writeTrace } from './trace.repository.js';
 import { RateLimitedError, type RateLimiter } from '../../shared/rate-limiter.js';
 
@@ -64,6 +66,7 @@ export interface MessagingDeps {
   channels: ChannelsService;
   connector: Bitrix24Connector;
   gupshup: GupshupClient;
+  media: MediaService;
   inFlightGraceMs: number;
   /** Most customer messages per `imconnector.send.messages` call. */
   inboundBatchSize: number;
@@ -148,6 +151,7 @@ export class MessagingService {
         }),
         waMessageId: m.waMessageId,
         receivedDetail: `${m.type} from ${maskPhone(m.phone)}`,
+        hasMedia: MEDIA_TYPES.has(m.type),
       }),
     );
     let outcome: 'stored' | 'duplicate' = 'stored';
@@ -236,44 +240,11 @@ export class MessagingService {
             continue;
           }
           const conv = await this.#conversation(trx, { id: channel.id, portalId }, phone, undefined, null);
-          const row = await trx
-            .insertInto('messages')
-            .values({
-              portal_id: portalId,
-              channel_id: channel.id,
-              conversation_id: conv,
-              direction: 'out',
-              type: m.files.length ? 'file' : 'text',
-              status: 'queued',
-              content: JSON.stringify({ text: m.text, files: m.files, operatorId: m.userId }),
-              bitrix_message_id: m.imMessageId,
-              bitrix_chat_id: m.imChatId,
-            })
-            .onConflict((oc) =>
-              oc.columns(['portal_id', 'bitrix_message_id']).where('direction', '=', 'out').doNothing(),
-            )
-            .returning('id')
-            .executeTakeFirst();
-          if (!row) continue;
-          stored++;
-          await enqueueJob(trx, {
-            topic: 'outbound.send',
-            portalId,
-            payload: { messageId: row.id, channelId: channel.id },
-            dedupeKey: `out:${row.id}`,
-            chatKey: `out:${conv}`,
-          });
-          await writeTrace(
+          // A text with files becomes several WhatsApp messages, one row each (parts.ts).
+          stored += await storeOperatorParts(
             trx,
-            {
-              portalId,
-              channelId: channel.id,
-              messageId: row.id,
-              direction: 'out',
-              step: 'received',
-              detail: `Bitrix24 message ${m.imMessageId}`,
-            },
-            { portalId, channelId: channel.id, messageId: row.id, direction: 'out', step: 'queued' },
+            { portalId, channelId: channel.id, conversationId: conv },
+            m,
           );
         }
       }),
@@ -433,10 +404,11 @@ export class MessagingService {
   #bitrixPayload(m: LoadedMessage): InboundForBitrix {
     const content = m.content as { text?: string; name?: string | null };
     const name = connectorUserName(content.name ?? m.customer_name ?? undefined);
+    const media = this.d.media.forBitrix(m.content, toLang(m.portal_lang));
     return {
       externalMessageId: m.wa_message_id ?? `in-${m.id}`,
       date: Math.floor((m.customer_ts ?? m.created_at).getTime() / 1000),
-      text: content.text || ' ',
+      ...media,
       user: { id: m.customer_phone, phone: `+${m.customer_phone}`, ...(name ? { name } : {}) },
       chat: {
         id: m.customer_phone,
@@ -745,7 +717,8 @@ export class MessagingService {
 
     const content = m.content as { text?: string };
     const text = bbcodeToWhatsApp(content.text ?? '');
-    if (!text) {
+    const message = this.d.media.whatsappMessage(m.content, text);
+    if (!message) {
       await this.#finishWithoutSending(m.id, m.portal_id, m.channel_id, 'empty_message');
       return { kind: 'done' };
     }
@@ -790,7 +763,7 @@ export class MessagingService {
         appName: ch.appName,
         source: ch.sourceNumber,
         destination: m.customer_phone,
-        message: { type: 'text', text },
+        message,
       }));
     } catch (err) {
       if (!(err instanceof GupshupSendError)) throw err;
@@ -1014,17 +987,20 @@ export class MessagingService {
     }
     for (const g of groups.values()) {
       try {
-        await this.d.connector.ackDelivery(
-          g.portalId,
-          g.line,
-          g.items.map(([, m]) => ({
+        // Parts of one operator message share its Bitrix24 id: one element each, with every part's id.
+        const byImMessage = new Map<number, LoadedMessage>();
+        for (const [, m] of g.items) byImMessage.set(m.bitrix_message_id ?? 0, m);
+        const elements = [];
+        for (const m of byImMessage.values()) {
+          elements.push({
             imChatId: m.bitrix_chat_id ?? 0,
             imMessageId: m.bitrix_message_id ?? 0,
-            externalIds: [m.gupshup_message_id ?? ''],
+            externalIds: await sentPartIds(this.d.db, m.portal_id, m.bitrix_message_id ?? 0),
             externalChatId: m.customer_phone,
             date: Math.floor(Date.now() / 1000),
-          })),
-        );
+          });
+        }
+        await this.d.connector.ackDelivery(g.portalId, g.line, elements);
       } catch (err) {
         for (const [i] of g.items) outcomes[i] = outcomeOf(err);
         continue;
@@ -1177,6 +1153,9 @@ export class MessagingService {
       .executeTakeFirst();
   }
 }
+
+/** Inbound types whose file is downloaded before delivery (reference/gupshup.md §3.3). */
+const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'voice', 'file', 'document', 'sticker']);
 
 function codeOf(error: string): string | null {
   const m = /^([a-z_]+):/.exec(error);

@@ -102,6 +102,19 @@ export interface MessagesTable {
   failed_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Which WhatsApp message of a split operator message (0 = the first); 0 for inbound. */
+  part: Generated<number>;
+}
+
+export interface MediaTable {
+  id: string;
+  portal_id: number;
+  message_id: number | null;
+  direction: 'in' | 'out';
+  name: string;
+  mime: string;
+  size: number;
+  created_at: CreatedAt;
 }
 
 export type TraceLevel = 'INFO' | 'WARN' | 'ERROR';
@@ -200,6 +213,7 @@ export interface DB {
   number_requests: NumberRequestsTable;
   channel_roles: ChannelRolesTable;
   channel_crm_settings: ChannelCrmSettingsTable;
+  media: MediaTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

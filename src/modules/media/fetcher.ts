@@ -1,0 +1,174 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import { isPrivateHost } from '../../shared/hosts.js';
+import type { MediaStorage } from './storage.js';
+
+/**
+ * Downloads one file straight into the media storage, streaming: never more than `maxBytes`, never
+ * longer than `timeoutMs`, never from a loopback/private address unless allowed (the local sandboxes),
+ * and redirects followed by hand so each hop passes the same check.
+ */
+export class MediaFetchError extends Error {
+  constructor(
+    /** Short code for the trace: not_found, forbidden, too_large, blocked_host, bad_url, http_5xx… */
+    readonly code: string,
+    message: string,
+    /** False when trying again later may work (5xx, 429, network, time-out). */
+    readonly permanent: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'MediaFetchError';
+  }
+}
+
+export interface FetchOptions {
+  maxBytes: number;
+  timeoutMs: number;
+  allowPrivateHosts: boolean;
+  dispatcher?: Dispatcher | undefined;
+}
+
+export interface Fetched {
+  size: number;
+  contentType: string | undefined;
+}
+
+const MAX_REDIRECTS = 3;
+
+const isPrivateAddress = (ip: string): boolean => isPrivateHost(ip.includes(':') ? `[${ip}]` : ip);
+
+/**
+ * DNS lookup that refuses names resolving to loopback/private addresses: the host check before the
+ * request only sees the name, this one sees where the connection would really go (and closes DNS
+ * rebinding, since the socket connects to exactly the address checked here).
+ */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, '', 0);
+    const list = addresses;
+    const blocked = list.find((a) => isPrivateAddress(a.address));
+    if (blocked || list.length === 0) {
+      const e = Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'ESSRF' });
+      return callback(e, '', 0);
+    }
+    if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, list);
+    const first = list[0] as LookupAddress;
+    callback(null, first.address, first.family);
+  });
+};
+
+let guardedAgent: Agent | undefined;
+/** The dispatcher for media downloads from the internet: connects only to public addresses. */
+function publicOnlyAgent(): Agent {
+  guardedAgent ??= new Agent({ connect: { lookup: publicOnlyLookup }, connections: 32 });
+  return guardedAgent;
+}
+
+export async function fetchInto(
+  storage: MediaStorage,
+  key: string,
+  rawUrl: string,
+  o: FetchOptions,
+): Promise<Fetched> {
+  let url = parseUrl(rawUrl);
+  for (let hop = 0; ; hop++) {
+    if (!o.allowPrivateHosts && isPrivateHost(url.host)) {
+      throw new MediaFetchError(
+        'blocked_host',
+        `refused to fetch from a private address (${url.hostname})`,
+        true,
+      );
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: 'GET',
+        headers: { accept: '*/*', 'user-agent': 'WhatsAppB24-media/1' },
+        headersTimeout: o.timeoutMs,
+        bodyTimeout: o.timeoutMs,
+        signal: AbortSignal.timeout(o.timeoutMs),
+        ...(o.dispatcher
+          ? { dispatcher: o.dispatcher }
+          : o.allowPrivateHosts
+            ? {}
+            : { dispatcher: publicOnlyAgent() }),
+      });
+    } catch (err) {
+      const e = err as { code?: string; name?: string; cause?: { code?: string } };
+      const code = e.code ?? e.name ?? 'error';
+      if (code === 'ESSRF' || e.cause?.code === 'ESSRF') {
+        throw new MediaFetchError(
+          'blocked_host',
+          `refused to fetch from ${url.hostname}: private address`,
+          true,
+        );
+      }
+      throw new MediaFetchError('network', `GET ${url.host}: ${code}`, false);
+    }
+    const status = res.statusCode;
+    if (status >= 300 && status < 400 && res.headers.location) {
+      await res.body.dump();
+      if (hop >= MAX_REDIRECTS) throw new MediaFetchError('too_many_redirects', 'too many redirects', true);
+      url = parseUrl(String(res.headers.location), url);
+      continue;
+    }
+    if (status !== 200) {
+      await res.body.dump().catch(() => undefined);
+      throw statusError(status, url);
+    }
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > o.maxBytes) {
+      res.body.on('error', () => undefined);
+      res.body.destroy();
+      throw new MediaFetchError(
+        'too_large',
+        `file of ${declared} bytes is over the ${o.maxBytes}-byte limit`,
+        true,
+      );
+    }
+    const contentType = res.headers['content-type'];
+    try {
+      const { size } = await storage.put(key, Readable.from(capped(res.body, o.maxBytes)));
+      return { size, contentType: typeof contentType === 'string' ? contentType : undefined };
+    } catch (err) {
+      if (err instanceof MediaFetchError) throw err;
+      throw new MediaFetchError('network', `GET ${url.host}: ${(err as Error).message}`, false);
+    }
+  }
+}
+
+function parseUrl(raw: string, base?: URL): URL {
+  let u: URL;
+  try {
+    u = new URL(raw, base);
+  } catch {
+    throw new MediaFetchError('bad_url', 'not a URL', true);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+    throw new MediaFetchError('bad_url', `unsupported scheme ${u.protocol}`, true);
+  }
+  return u;
+}
+
+function statusError(status: number, url: URL): MediaFetchError {
+  const where = `GET ${url.host} answered ${status}`;
+  if (status === 404 || status === 410) {
+    return new MediaFetchError('not_found', `${where}: gone or expired`, true, status);
+  }
+  if (status === 401 || status === 403) return new MediaFetchError('forbidden', where, true, status);
+  if (status === 429 || status >= 500) return new MediaFetchError(`http_${status}`, where, false, status);
+  return new MediaFetchError(`http_${status}`, where, true, status);
+}
+
+/** The body, chunk by chunk, failing (and so closing the download) past `max` bytes. */
+async function* capped(body: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of body) {
+    seen += chunk.length;
+    if (seen > max) throw new MediaFetchError('too_large', `file is over the ${max}-byte limit`, true);
+    yield chunk;
+  }
+}
