@@ -67,9 +67,10 @@ export async function claimJobs(
 
 /**
  * Adds to a batch: more due jobs of the same topic and batch key (`payload.channelId`) as the seeds
- * this worker already holds, up to `limit`. The chat-order rule still holds, batch-wide: a job joins
- * only if every older open job of its chat is a seed or has joined before it, so a chat's messages
- * keep their order inside the batch and no chat overtakes a message held elsewhere.
+ * this worker already holds, up to `limit`. The chat-order rule holds as for single jobs: a job joins
+ * only if no older job of its chat is open, seeds included, so a batch carries at most one message
+ * per chat. (Two of one chat in one call would be out of order for good if Bitrix24 refused the
+ * first element and took the second.)
  */
 export async function claimBatchSiblings(
   db: Kysely<DB>,
@@ -100,16 +101,12 @@ export async function claimBatchSiblings(
             WHERE chat_key = ANY(${keys}) AND status IN ('pending', 'running') AND id < ${maxId}`.execute(trx)
         ).rows
       : [];
-    const inBatch = new Set(seeds.map((j) => Number(j.id)));
     const chosen: number[] = [];
     for (const c of cand.rows) {
       if (chosen.length >= limit) break;
       const id = Number(c.id);
-      const blocked =
-        c.chat_key !== null &&
-        open.some((o) => o.chat_key === c.chat_key && Number(o.id) < id && !inBatch.has(Number(o.id)));
+      const blocked = c.chat_key !== null && open.some((o) => o.chat_key === c.chat_key && Number(o.id) < id);
       if (blocked) continue;
-      inBatch.add(id);
       chosen.push(id);
     }
     if (chosen.length === 0) return [];

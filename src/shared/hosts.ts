@@ -47,7 +47,10 @@ export function isPrivateHost(hostWithPort: string): boolean {
       host === '::' ||
       /^f[cd]/.test(host) ||
       /^fe[89ab]/.test(host) ||
-      host.startsWith('::ffff:')
+      host.startsWith('::ffff:') ||
+      // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address that may be a private one.
+      host.startsWith('64:ff9b:') ||
+      host.startsWith('2002:')
     );
   }
   return false;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import { RateLimiter } from '../../src/shared/rate-limiter.js';
 import { useStack } from '../helpers/stack.js';
 
 /**
@@ -24,19 +25,26 @@ describe('batched delivery to Bitrix24', () => {
       .filter((m) => m.externalChatId === phone)
       .map((m) => m.text);
 
-  it('hands a burst of 150 messages from 5 chats over in a few calls, each chat in order', async () => {
-    const phones = Array.from({ length: 5 }, (_, i) => `5491100007${String(i).padStart(3, '0')}`);
-    for (let n = 0; n < 30; n++) {
+  it('hands a burst of 150 messages from 50 chats over in a few calls, one per chat per call, in order', async () => {
+    const phones = Array.from({ length: 50 }, (_, i) => `5491100007${String(i).padStart(3, '0')}`);
+    for (let n = 0; n < 3; n++) {
       await Promise.all(
         phones.map((from) => s.gupshup.customerSends({ appName: ch.appName, from, text: `b${n}` })),
       );
     }
     const before = sendCalls().length;
     await s.deps.worker.drain();
-    for (const p of phones) expect(textsOf(p)).toEqual(Array.from({ length: 30 }, (_, n) => `b${n}`));
+    for (const p of phones) expect(textsOf(p)).toEqual(['b0', 'b1', 'b2']);
     const calls = sendCalls().slice(before);
     expect(calls.length).toBeLessThanOrEqual(10);
     expect(Math.max(...calls.map(elements))).toBeGreaterThan(1);
+    // Never two messages of one chat in one call: Bitrix24 could refuse the first and take the second.
+    for (const c of calls) {
+      const chats = ((c.params as { MESSAGES?: Array<{ chat: { id: string } }> }).MESSAGES ?? []).map(
+        (m) => m.chat.id,
+      );
+      expect(new Set(chats).size).toBe(chats.length);
+    }
     expect(s.portal.calls().filter((c) => c.error === 'QUERY_LIMIT_EXCEEDED')).toEqual([]);
     const delivered = await s.deps.db
       .selectFrom('messages')
@@ -75,6 +83,72 @@ describe('batched delivery to Bitrix24', () => {
       .execute();
     expect(refused).toHaveLength(2);
     expect(refused.every((r) => r.detail?.includes('CONNECTOR_PROXY_NO_ADD_USER'))).toBe(true);
+  });
+
+  it('sends one by one when Bitrix24 refuses a whole batch for good, so one bad element cannot sink the rest', async () => {
+    const phones = Array.from({ length: 3 }, (_, i) => `5491100006${String(i).padStart(3, '0')}`);
+    for (const from of phones) await s.gupshup.customerSends({ appName: ch.appName, from, text: 'lote' });
+    s.portal.failNext({
+      method: 'imconnector.send.messages',
+      times: 1,
+      status: 400,
+      error: 'ERROR_ARGUMENT',
+    });
+    const before = sendCalls().length;
+    await s.deps.worker.drain();
+    for (const p of phones) expect(textsOf(p)).toEqual(['lote']);
+    expect(sendCalls().slice(before).map(elements)).toEqual([3, 1, 1, 1]);
+  });
+
+  it('gives a batch back untouched when our own rate budget is spent: nothing counted as in flight', async () => {
+    const portal = await s.deps.db.selectFrom('portals').select(['id']).executeTakeFirstOrThrow();
+    const from = '5491100006100';
+    await s.gupshup.customerSends({ appName: ch.appName, from, text: 'espera' });
+    // A bucket that is full and drains slowly: the next slot is further away than a call may wait.
+    await s.deps.db
+      .updateTable('portals')
+      .set({ rate_drain_per_sec: 0.1 })
+      .where('id', '=', portal.id)
+      .execute();
+    await new RateLimiter(s.deps.db).fill(`b24:${portal.id}`, { perSec: 0.1, burst: 40 });
+    const before = s.portal.calls().length;
+    await s.deps.worker.tick();
+    await waitFor(async () => {
+      const job = await s.deps.db
+        .selectFrom('jobs')
+        .select(['status', 'last_error', 'attempts'])
+        .where('topic', '=', 'inbound.deliver')
+        .where('status', '=', 'pending')
+        .where('last_error', 'like', '%LOCAL_RATE_LIMIT%')
+        .executeTakeFirst();
+      return job;
+    });
+    expect(s.portal.calls().length).toBe(before); // no request left
+    const m = await s.deps.db
+      .selectFrom('messages')
+      .select(['attempt_started_at', 'status'])
+      .where('wa_message_id', 'like', '%')
+      .where('direction', '=', 'in')
+      .where('status', '=', 'received')
+      .execute();
+    expect(m.length).toBe(1);
+    expect(m[0]?.attempt_started_at).toBeNull();
+    await s.deps.db
+      .updateTable('portals')
+      .set({ rate_drain_per_sec: 2 })
+      .where('id', '=', portal.id)
+      .execute();
+    await s.deps.db.deleteFrom('rate_buckets').execute();
+    await s.deps.db.updateTable('jobs').set({ run_at: new Date() }).where('status', '=', 'pending').execute();
+    await s.deps.worker.drain();
+    expect(textsOf(from)).toEqual(['espera']);
+    // Delivered by a plain send: nothing had to be reconciled.
+    expect(
+      s.portal
+        .calls()
+        .slice(before)
+        .some((c) => c.method === 'imconnector.update.messages'),
+    ).toBe(false);
   });
 
   it('refreshes an access token that expires in the middle of a batch once, and delivers each once', async () => {

@@ -446,7 +446,9 @@ export class MediaService {
     try {
       return await fetchInto(this.d.storage, key, link.href, this.#fetchOptions());
     } catch (err) {
-      if (!(err instanceof MediaFetchError) || err.code !== 'forbidden' || link.host !== base.host) throw err;
+      // The portal's token goes only to the portal itself, over the same scheme as its REST endpoint.
+      const samePortal = link.host === base.host && link.protocol === base.protocol;
+      if (!(err instanceof MediaFetchError) || err.code !== 'forbidden' || !samePortal) throw err;
     }
     let token = portal.accessToken;
     for (let i = 0; i < 2; i++) {

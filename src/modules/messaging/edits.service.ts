@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Log as Logger } from '../../shared/logger.js';
 import type { DB } from '../../shared/db/schema.js';
@@ -52,6 +53,8 @@ export class OperatorEditsService {
     kind: 'update' | 'delete',
     c: OperatorChange,
   ): Promise<'changed' | 'tooLate' | 'unknown'> {
+    // An update that carries no text says nothing about the new text: it must not blank the message.
+    if (kind === 'update' && typeof c.text !== 'string') return 'unknown';
     const parts = await trx
       .selectFrom('messages')
       .select(['id', 'channel_id', 'status', 'content', 'gupshup_message_id', 'attempt_started_at', 'part'])
@@ -136,7 +139,7 @@ export class OperatorEditsService {
         topic: 'chat.notify',
         portalId,
         payload: { messageId: sentPart.id, channelId: sentPart.channel_id, code },
-        dedupeKey: `note:${sentPart.id}:${code}:${Date.now()}`,
+        dedupeKey: `note:${sentPart.id}:${code}:${noteKey(kind, c)}`,
       });
       return 'tooLate';
     }
@@ -161,4 +164,16 @@ export class OperatorEditsService {
       .executeTakeFirst();
     return job?.status === 'pending';
   }
+}
+
+/**
+ * One note per distinct change: Bitrix24 resending the same event adds nothing, a second edit with
+ * new text gets its own note.
+ */
+function noteKey(kind: 'update' | 'delete', c: OperatorChange): string {
+  if (kind === 'delete') return 'delete';
+  return createHash('sha256')
+    .update(c.text ?? '')
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -529,6 +529,36 @@ export class MessagingService {
     }
     const send = items.filter((it) => !reconciled.has(it.index));
     if (send.length === 0) return;
+    try {
+      await this.#sendGroup(portalId, line, send, outcomes);
+    } catch (err) {
+      // A call-level refusal that will not pass (a malformed element, a request too large) must not
+      // dead-letter a whole batch of unrelated chats: each message is tried on its own instead.
+      if (!(err instanceof ProviderError) || err.retryable || send.length === 1) throw err;
+      log.warn(
+        { count: send.length, code: err.providerCode },
+        'Batch refused as a whole; sending one by one.',
+      );
+      for (const it of send) {
+        try {
+          await this.#sendGroup(portalId, line, [it], outcomes);
+        } catch (one) {
+          outcomes.set(it.index, outcomeOf(one));
+        }
+      }
+    }
+  }
+
+  /**
+   * One `imconnector.send.messages` call. Outcomes are set only once what they stand for is recorded:
+   * `done` after the delivery is committed, so a failed write leaves the job to be reconciled.
+   */
+  async #sendGroup(
+    portalId: number,
+    line: number,
+    send: InboundItem[],
+    outcomes: Map<number, JobOutcome>,
+  ): Promise<void> {
     const sendIds = send.map((it) => it.m.id);
     await this.d.db
       .updateTable('messages')
@@ -543,46 +573,47 @@ export class MessagingService {
         send.map((it) => it.payload),
       );
     } catch (err) {
-      // A definite answer (an HTTP status) means Bitrix24 took none of them.
-      if (err instanceof ProviderError && err.status !== undefined) await this.#clearAttempt(sendIds);
-      for (const it of send) {
-        await this.#traceRetry(portalId, it.m.channel_id, it.m.id, 'in', err);
-        outcomes.set(it.index, outcomeOf(err));
-      }
-      return;
+      if (!requestMayHaveArrived(err)) await this.#clearAttempt(sendIds);
+      for (const it of send) await this.#traceRetry(portalId, it.m.channel_id, it.m.id, 'in', err);
+      throw err;
     }
     for (const it of send) await this.d.hooks?.afterUpstreamCall?.('bitrix.send', it.m.id);
-    const delivered: Array<{ m: LoadedMessage; chatId: number | null }> = [];
-    const refused: number[] = [];
+    const delivered: Array<{ index: number; m: LoadedMessage; chatId: number | null }> = [];
+    const refused: Array<{ it: InboundItem; error: string }> = [];
     for (const [k, it] of send.entries()) {
       const r = results[k];
-      if (r?.ok) {
-        delivered.push({ m: it.m, chatId: r.chatId });
-        outcomes.set(it.index, { kind: 'done' });
-      } else if (r?.unknown) {
+      if (r?.ok) delivered.push({ index: it.index, m: it.m, chatId: r.chatId });
+      else if (r?.unknown) {
         outcomes.set(it.index, {
           kind: 'retry',
           error: `outcome unknown: ${r.error}`,
           delayMs: 1_000,
           countAttempt: true,
         });
-      } else {
-        const error = r ? r.error : 'no result';
-        refused.push(it.m.id);
-        await writeTrace(this.d.db, {
+      } else refused.push({ it, error: r ? r.error : 'no result' });
+    }
+    if (delivered.length) {
+      await this.#recordInbound(delivered, null);
+      for (const d of delivered) outcomes.set(d.index, { kind: 'done' });
+    }
+    if (refused.length) {
+      await this.#clearAttempt(refused.map((r) => r.it.m.id));
+      for (const { it, error } of refused) {
+        outcomes.set(it.index, { kind: 'retry', error: `Bitrix24 refused the message: ${error}` });
+      }
+      await writeTrace(
+        this.d.db,
+        ...refused.map(({ it, error }) => ({
           portalId,
           channelId: it.m.channel_id,
           messageId: it.m.id,
-          direction: 'in',
+          direction: 'in' as const,
           step: 'bitrix_refused',
-          level: 'WARN',
+          level: 'WARN' as const,
           detail: error,
-        });
-        outcomes.set(it.index, { kind: 'retry', error: `Bitrix24 refused the message: ${error}` });
-      }
+        })),
+      );
     }
-    if (refused.length) await this.#clearAttempt(refused);
-    if (delivered.length) await this.#recordInbound(delivered, null);
   }
 
   /** Marks messages delivered, with their Bitrix24 chat, in one transaction. */
@@ -1005,6 +1036,8 @@ export class MessagingService {
         for (const [i] of g.items) outcomes[i] = outcomeOf(err);
         continue;
       }
+      // Acknowledged: done whatever happens to the trace write (a repeat ack would be a wasted call).
+      for (const [i] of g.items) outcomes[i] = { kind: 'done' };
       await writeTrace(
         this.d.db,
         ...g.items.map(([, m]) => ({
@@ -1014,8 +1047,7 @@ export class MessagingService {
           direction: 'out' as const,
           step: 'acknowledged_in_bitrix',
         })),
-      );
-      for (const [i] of g.items) outcomes[i] = { kind: 'done' };
+      ).catch((err: unknown) => log.warn({ err }, 'Could not trace the acknowledgement.'));
       log.debug({ count: g.items.length }, 'Operator messages acknowledged in Bitrix24.');
     }
     return jobs.map((_, i) => outcomes[i] ?? { kind: 'retry', error: 'not handled in this batch' });
@@ -1156,6 +1188,17 @@ export class MessagingService {
 
 /** Inbound types whose file is downloaded before delivery (reference/gupshup.md §3.3). */
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'voice', 'file', 'document', 'sticker']);
+
+/**
+ * Whether a failed call may still have reached Bitrix24. A definite answer (an HTTP status) and a
+ * refusal before sending (our own rate budget, a database error before the request) mean it did not;
+ * a transport failure (time-out, reset) leaves it unknown.
+ */
+function requestMayHaveArrived(err: unknown): boolean {
+  if (!(err instanceof ProviderError)) return false;
+  if (err.status !== undefined || err.providerCode === 'LOCAL_RATE_LIMIT') return false;
+  return true;
+}
 
 function codeOf(error: string): string | null {
   const m = /^([a-z_]+):/.exec(error);
