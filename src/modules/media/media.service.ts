@@ -8,7 +8,7 @@ import type { DB, JobRow } from '../../shared/db/schema.js';
 import type { Lang } from '../../shared/i18n.js';
 import { t } from '../../shared/texts.js';
 import { writeTrace } from '../messaging/trace.repository.js';
-import type { OperatorFile } from '../messaging/parts.js';
+import { failedColumns, type OperatorFile } from '../messaging/parts.js';
 import { fetchInto, MediaFetchError, type Fetched } from './fetcher.js';
 import {
   cleanFileName,
@@ -468,13 +468,7 @@ export class MediaService {
     await this.d.db.transaction().execute(async (trx) => {
       const m = await trx
         .updateTable('messages')
-        .set({
-          status: 'failed',
-          error_code: code,
-          error_detail: detail.slice(0, 500),
-          failed_at: sql`now()`,
-          updated_at: sql`now()`,
-        })
+        .set(failedColumns(code, detail))
         .where('id', '=', messageId)
         .where('status', '=', 'queued')
         .returning(['portal_id', 'channel_id'])

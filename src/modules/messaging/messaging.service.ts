@@ -21,7 +21,7 @@ import { toLang } from '../../shared/i18n.js';
 import { inboundText } from './inbound-text.js';
 import { storeInbound } from './inbound.repository.js';
 import type { MediaService } from '../media/media.service.js';
-import { sentPartIds, storeOperatorParts } from './parts.js';
+import { failedColumns, sentPartIds, storeOperatorParts } from './parts.js';
 import { writeTrace } from './trace.repository.js';
 import { RateLimitedError, type RateLimiter } from '../../shared/rate-limiter.js';
 
@@ -904,17 +904,7 @@ export class MessagingService {
 
   async #failOutbound(id: number, code: string, detail: string): Promise<void> {
     await this.#queueNote(this.d.db, id, code);
-    await this.d.db
-      .updateTable('messages')
-      .set({
-        status: 'failed',
-        error_code: code,
-        error_detail: detail.slice(0, 500),
-        failed_at: sql`now()`,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.d.db.updateTable('messages').set(failedColumns(code, detail)).where('id', '=', id).execute();
   }
 
   async #queueNote(exec: Kysely<DB> | Trx, messageId: number, code: string): Promise<void> {

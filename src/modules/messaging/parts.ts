@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { DB } from '../../shared/db/schema.js';
 import { mimeOf } from '../media/kinds.js';
@@ -169,4 +169,15 @@ export async function storeOperatorParts(
     );
   }
   return stored;
+}
+
+/** The columns a message gets when it fails for good: one definition for every way it can fail. */
+export function failedColumns(code: string, detail: string) {
+  return {
+    status: 'failed',
+    error_code: code,
+    error_detail: detail.slice(0, 500),
+    failed_at: sql<Date>`now()`,
+    updated_at: sql<Date>`now()`,
+  } as const;
 }
