@@ -102,6 +102,16 @@ export interface OperatorFile {
   mime?: string;
 }
 
+/** A chat handed over with imopenlines.operator.transfer: to a user, or to a line's queue. */
+export interface PortalTransfer {
+  chatId: number;
+  line: number;
+  toUserId: number | null;
+  toQueue: number | null;
+  /** Who called the method (the token's user). */
+  byUserId: number;
+}
+
 export interface SandboxPortal {
   readonly url: string;
   readonly domain: string;
@@ -187,13 +197,7 @@ export interface SandboxPortal {
   /** A contact already in the CRM (as if entered by hand), found by crm.duplicate.findbycomm. Returns its id. */
   addCrmContact(o: { name: string; phone: string; assignedById: number }): number;
   /** Open-line chats handed over with imopenlines.operator.transfer, in order. */
-  transfers(): Array<{
-    chatId: number;
-    line: number;
-    toUserId: number | null;
-    toQueue: number | null;
-    byUserId: number;
-  }>;
+  transfers(): PortalTransfer[];
 }
 
 export async function startSandboxPortal(opts: SandboxPortalOptions): Promise<SandboxPortal> {
@@ -573,13 +577,7 @@ class Portal implements SandboxPortal {
   private appUrl = '';
   private readonly crm: Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }> = [];
   private readonly contacts: Array<{ id: number; fields: Record<string, unknown> }> = [];
-  private readonly transferLog: Array<{
-    chatId: number;
-    line: number;
-    toUserId: number | null;
-    toQueue: number | null;
-    byUserId: number;
-  }> = [];
+  private readonly transferLog: PortalTransfer[] = [];
 
   // app installation state
   private installed = false;
@@ -1492,13 +1490,7 @@ class Portal implements SandboxPortal {
     return { result: true };
   }
 
-  transfers(): Array<{
-    chatId: number;
-    line: number;
-    toUserId: number | null;
-    toQueue: number | null;
-    byUserId: number;
-  }> {
+  transfers(): PortalTransfer[] {
     return this.transferLog.map((t) => ({ ...t }));
   }
 

@@ -84,6 +84,16 @@ describe('chat assignment by roles', () => {
     return { conv, chatId: chat?.chatId };
   };
 
+  /** The assignment's trace for one conversation, in order. */
+  const traceOf = (channelId: string, conversationId: number) =>
+    s.deps.db
+      .selectFrom('trace')
+      .select(['step', 'level', 'code', 'detail'])
+      .where('channel_id', '=', channelId)
+      .where('detail', 'like', `conversation ${conversationId}:%`)
+      .orderBy('id')
+      .execute();
+
   const transfersTo = (chatId: number | undefined) => s.portal.transfers().filter((t) => t.chatId === chatId);
 
   it('two new customers go round-robin to the two reps marked for new clients, each with a lead, chat transferred', async () => {
@@ -109,13 +119,7 @@ describe('chat assignment by roles', () => {
         (c) => c.method === 'imconnector.send.messages' && JSON.stringify(c.params).includes('5491100007001'),
       );
     expect(JSON.stringify(send?.params)).toContain('"disable_crm":"Y"');
-    const steps = await s.deps.db
-      .selectFrom('trace')
-      .select(['step', 'level', 'detail'])
-      .where('channel_id', '=', sales.id)
-      .where('detail', 'like', `conversation ${a.conv.id}:%`)
-      .orderBy('id')
-      .execute();
+    const steps = await traceOf(sales.id, a.conv.id);
     expect(steps.map((t) => [t.step, t.level])).toEqual([
       ['assign_decided', 'INFO'],
       ['crm_record_created', 'INFO'],
@@ -186,13 +190,8 @@ describe('chat assignment by roles', () => {
     expect(c.conv).toMatchObject({ assigned_user_id: null, crm_entity: null });
     expect(s.portal.transfers()).toHaveLength(transfers);
     expect(s.portal.crmRecords()).toHaveLength(before);
-    const t = await s.deps.db
-      .selectFrom('trace')
-      .select(['step', 'level'])
-      .where('channel_id', '=', support.id)
-      .where('detail', 'like', `conversation ${c.conv.id}:%`)
-      .execute();
-    expect(t).toEqual([{ step: 'assign_skipped', level: 'INFO' }]);
+    const t = await traceOf(support.id, c.conv.id);
+    expect(t.map((x) => [x.step, x.level])).toEqual([['assign_skipped', 'INFO']]);
     expect(
       s.portal
         .calls()
@@ -226,17 +225,11 @@ describe('chat assignment by roles', () => {
           x.method === 'imopenlines.operator.transfer' && JSON.stringify(x.params).includes(`${c.chatId}`),
       );
     expect(transferCalls.map((x) => x.status)).toEqual([500, 400]);
-    const t = await s.deps.db
-      .selectFrom('trace')
-      .select(['step', 'level', 'code'])
-      .where('channel_id', '=', wholesale.id)
-      .where('detail', 'like', `conversation ${c.conv.id}:%`)
-      .orderBy('id')
-      .execute();
-    expect(t).toEqual([
-      { step: 'assign_decided', level: 'INFO', code: null },
-      { step: 'crm_record_created', level: 'INFO', code: null },
-      { step: 'transfer_refused', level: 'WARN', code: 'OPERATOR_WRONG' },
+    const t = await traceOf(wholesale.id, c.conv.id);
+    expect(t.map((x) => [x.step, x.level, x.code])).toEqual([
+      ['assign_decided', 'INFO', null],
+      ['crm_record_created', 'INFO', null],
+      ['transfer_refused', 'WARN', 'OPERATOR_WRONG'],
     ]);
   });
 });
