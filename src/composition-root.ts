@@ -12,6 +12,7 @@ import { TokensService } from './modules/api/tokens.service.js';
 import { ChannelAdminService } from './modules/channels/channel-admin.service.js';
 import { ChannelsService } from './modules/channels/channels.service.js';
 import { RolesService } from './modules/roles/roles.service.js';
+import { AssignService } from './modules/roles/assign.service.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
 import { MediaService } from './modules/media/media.service.js';
@@ -115,6 +116,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     nudge,
   });
   const edits = new OperatorEditsService(db, nudge);
+  const roles = new RolesService(db, bitrix);
+  const assign = new AssignService(db, bitrix, roles);
   const worker = new Worker(
     db,
     {
@@ -127,6 +130,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
       'outbound.ack': messaging.ackJob(),
       'status.apply': messaging.statusJob(),
       'chat.notify': messaging.notifyJob(),
+      'chat.assign': assign.job(),
     },
     config.worker,
     log.child({ component: 'worker' }),
@@ -157,7 +161,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     worker: w,
     frontendAuth: new FrontendAuth(tokens),
     channelAdmin,
-    roles: new RolesService(db, bitrix),
+    roles,
     close: async () => {
       await w.stop();
       await db.destroy();

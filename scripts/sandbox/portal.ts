@@ -47,7 +47,8 @@ export interface SandboxPortalOptions {
     WORK_POSITION?: string;
     UF_DEPARTMENT?: number[];
   }>;
-  lines?: Array<{ ID: number; LINE_NAME: string }>;
+  /** Open lines; `QUEUE` = the line's operators (default: every user), who may take a transferred chat. */
+  lines?: Array<{ ID: number; LINE_NAME: string; QUEUE?: number[] }>;
   /** Company structure for department.get (default: one root department, ID 1). */
   departments?: Array<{ ID: number; NAME: string; PARENT?: number; UF_HEAD?: number }>;
   /** URL of the app's main page (the application's handler), used by the browsable portal page. */
@@ -99,6 +100,16 @@ export interface OperatorFile {
   size: number;
   downloadLink?: string;
   mime?: string;
+}
+
+/** A chat handed over with imopenlines.operator.transfer: to a user, or to a line's queue. */
+export interface PortalTransfer {
+  chatId: number;
+  line: number;
+  toUserId: number | null;
+  toQueue: number | null;
+  /** Who called the method (the token's user). */
+  byUserId: number;
 }
 
 export interface SandboxPortal {
@@ -183,6 +194,10 @@ export interface SandboxPortal {
   setAppUrl(url: string): void;
   /** Leads and deals created through crm.lead.add / crm.deal.add. */
   crmRecords(): Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }>;
+  /** A contact already in the CRM (as if entered by hand), found by crm.duplicate.findbycomm. Returns its id. */
+  addCrmContact(o: { name: string; phone: string; assignedById: number }): number;
+  /** Open-line chats handed over with imopenlines.operator.transfer, in order. */
+  transfers(): PortalTransfer[];
 }
 
 export async function startSandboxPortal(opts: SandboxPortalOptions): Promise<SandboxPortal> {
@@ -557,10 +572,12 @@ class Portal implements SandboxPortal {
   private readonly lang: string;
   private readonly ttlSec: number;
   private readonly users: PortalUser[];
-  private readonly lines: Array<{ ID: number; LINE_NAME: string }>;
+  private readonly lines: Array<{ ID: number; LINE_NAME: string; QUEUE?: number[] }>;
   private readonly departments: Array<{ ID: number; NAME: string; PARENT?: number; UF_HEAD?: number }>;
   private appUrl = '';
   private readonly crm: Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }> = [];
+  private readonly contacts: Array<{ id: number; fields: Record<string, unknown> }> = [];
+  private readonly transferLog: PortalTransfer[] = [];
 
   // app installation state
   private installed = false;
@@ -661,6 +678,10 @@ class Portal implements SandboxPortal {
       'crm.status.list': (c) => this.mStatusList(c),
       'crm.lead.add': (c) => this.mCrmAdd(c, 'lead'),
       'crm.deal.add': (c) => this.mCrmAdd(c, 'deal'),
+      'crm.duplicate.findbycomm': (c) => this.mFindByComm(c),
+      'crm.contact.get': (c) => this.mCrmGet(c, 'contact'),
+      'crm.lead.get': (c) => this.mCrmGet(c, 'lead'),
+      'imopenlines.operator.transfer': (c) => this.mOperatorTransfer(c),
       // §6 basics
       profile: (c) => this.mProfile(c),
       'user.admin': (c) => ({ result: c.user.ADMIN }),
@@ -1350,6 +1371,127 @@ class Portal implements SandboxPortal {
 
   crmRecords(): Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }> {
     return this.crm.map((r) => ({ ...r, fields: { ...r.fields } }));
+  }
+
+  addCrmContact(o: { name: string; phone: string; assignedById: number }): number {
+    const id = (this.contacts.at(-1)?.id ?? 40) + 1;
+    this.contacts.push({
+      id,
+      fields: {
+        NAME: o.name,
+        ASSIGNED_BY_ID: o.assignedById,
+        PHONE: [{ VALUE: o.phone, VALUE_TYPE: 'WORK' }],
+      },
+    });
+    return id;
+  }
+
+  /** A record's phones (crm_multifield[] `PHONE`), digits only: the search ignores formatting. */
+  private static phonesOf(fields: Record<string, unknown>): string[] {
+    return (listOf(fields['PHONE']) ?? [])
+      .map((f) => str(obj(f)['VALUE']).replace(/\D/g, ''))
+      .filter(Boolean);
+  }
+
+  /**
+   * crm.duplicate.findbycomm (b24restdocs crm/duplicates/crm-duplicate-find-by-comm.md): `type`
+   * PHONE|EMAIL, `values` (≤ 20), optional `entity_type` LEAD|CONTACT|COMPANY. Answers
+   * `{ LEAD?: number[], CONTACT?: number[], COMPANY?: number[] }` with only the types found; nothing
+   * found is PHP's empty array, `[]`. Errors as the page lists them (the text is the `error`).
+   */
+  private mFindByComm(c: Ctx): Res {
+    const type = str(c.p['TYPE']).toUpperCase();
+    if (!type) throw new RestError(400, 'Communication type is not defined', "Parameter 'type' is required.");
+    if (type !== 'PHONE' && type !== 'EMAIL') {
+      throw new RestError(400, `Communication type '${type}' is not supported in current context`, '');
+    }
+    const values = (listOf(c.p['VALUES']) ?? []).map(str).filter((v) => v.trim() !== '');
+    if (values.length === 0) {
+      throw new RestError(400, 'Communication values is not defined', "Parameter 'values' is required.");
+    }
+    if (values.length > 20) throw new RestError(400, 'ERROR_ARGUMENT', 'Maximum number of values is 20');
+    const only = str(c.p['ENTITY_TYPE']).toUpperCase();
+    const found: Record<string, number[]> = {};
+    if (type === 'PHONE') {
+      const wanted = new Set(values.map((v) => v.replace(/\D/g, '')));
+      const hit = (f: Record<string, unknown>) => Portal.phonesOf(f).some((p) => wanted.has(p));
+      const leads = this.crm.filter((r) => r.entity === 'lead' && hit(r.fields)).map((r) => r.id);
+      const contacts = this.contacts.filter((r) => hit(r.fields)).map((r) => r.id);
+      if (leads.length && (!only || only === 'LEAD')) found['LEAD'] = leads;
+      if (contacts.length && (!only || only === 'CONTACT')) found['CONTACT'] = contacts;
+    }
+    return { result: Object.keys(found).length ? found : [] };
+  }
+
+  /** crm.contact.get / crm.lead.get (b24restdocs crm/contacts/crm-contact-get.md): `id` → the record, ids as strings. */
+  private mCrmGet(c: Ctx, entity: 'contact' | 'lead'): Res {
+    const id = toInt(c.p['ID']);
+    if (id === null || id <= 0) throw new RestError(400, '', 'ID is not defined or invalid.');
+    const rec =
+      entity === 'contact'
+        ? this.contacts.find((r) => r.id === id)
+        : this.crm.find((r) => r.entity === 'lead' && r.id === id);
+    if (!rec) throw new RestError(400, '', 'Not found');
+    const f = rec.fields;
+    const phones = (listOf(f['PHONE']) ?? []).map((p, i) => ({
+      ID: String(500 + i),
+      VALUE_TYPE: str(obj(p)['VALUE_TYPE']) || 'WORK',
+      VALUE: str(obj(p)['VALUE']),
+      TYPE_ID: 'PHONE',
+    }));
+    const out: Record<string, unknown> = {
+      ID: String(id),
+      NAME: str(f['NAME']),
+      ...(entity === 'lead' ? { TITLE: str(f['TITLE']), STATUS_ID: str(f['STATUS_ID']) || 'NEW' } : {}),
+      ASSIGNED_BY_ID: str(f['ASSIGNED_BY_ID']) || '1',
+      HAS_PHONE: phones.length ? 'Y' : 'N',
+    };
+    if (phones.length) out['PHONE'] = phones; // multifields only when set (the page's note)
+    return { result: out };
+  }
+
+  /**
+   * imopenlines.operator.transfer (b24restdocs imopenlines/openlines/operators/…-transfer.md; checks
+   * and errors as the core's Rest::operatorTransfer): `CHAT_ID`, `TRANSFER_ID` = a user id or
+   * `queue<line>`. A chat that does not exist, or a user who is not an operator of the chat's line,
+   * is `OPERATOR_WRONG`. Answers `true`.
+   */
+  private mOperatorTransfer(c: Ctx): Res {
+    const chatId = toInt(c.p['CHAT_ID']) ?? 0;
+    if (chatId <= 0) throw new RestError(400, 'CHAT_ID_EMPTY', "Chat ID can't be empty");
+    let userParam = c.p['USER_ID'];
+    let queueParam = c.p['QUEUE_ID'];
+    const transfer = str(c.p['TRANSFER_ID']);
+    if (c.p['TRANSFER_ID'] !== undefined) {
+      if (transfer.startsWith('queue')) queueParam = transfer.slice(5);
+      else userParam = transfer;
+    }
+    let toUserId: number | null = null;
+    let toQueue: number | null = null;
+    if (userParam !== undefined) {
+      toUserId = toInt(userParam) ?? 0;
+      if (toUserId <= 0) throw new RestError(400, 'USER_ID_EMPTY', "User ID can't be empty");
+    } else if (queueParam !== undefined) {
+      toQueue = toInt(queueParam) ?? 0;
+      if (toQueue <= 0) throw new RestError(400, 'QUEUE_ID_EMPTY', "QUEUE ID can't be empty");
+    } else {
+      throw new RestError(400, 'TRANSFER_ID_EMPTY', "Queue ID or User ID can't be empty");
+    }
+    const chat = this.chatsById.get(chatId);
+    const line = chat ? this.lines.find((l) => l.ID === chat.line) : undefined;
+    const operators = line?.QUEUE ?? this.users.map((u) => u.ID);
+    const ok =
+      chat !== undefined &&
+      (toUserId !== null
+        ? this.users.some((u) => u.ID === toUserId) && operators.includes(toUserId)
+        : this.lines.some((l) => l.ID === toQueue));
+    if (!ok || !chat) throw new RestError(400, 'OPERATOR_WRONG', 'You can not redirect to this operator');
+    this.transferLog.push({ chatId, line: chat.line, toUserId, toQueue, byUserId: c.user.ID });
+    return { result: true };
+  }
+
+  transfers(): PortalTransfer[] {
+    return this.transferLog.map((t) => ({ ...t }));
   }
 
   setAppUrl(url: string): void {
@@ -2176,7 +2318,7 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
     if (id === null) throw new RestError(400, 'CONFIG_ID_EMPTY', "Argument 'CONFIG_ID' is null or empty");
     const l = this.lines.find((x) => x.ID === id);
     if (!l) throw new RestError(400, 'CONFIG_NOT_FOUND', 'Open line not found');
-    return { result: { ...this.lineRecord(l), QUEUE: this.users.map((u) => String(u.ID)) } };
+    return { result: { ...this.lineRecord(l), QUEUE: (l.QUEUE ?? this.users.map((u) => u.ID)).map(String) } };
   }
 
   /** im.message.add into an open-line chat (`DIALOG_ID=chat<ID>`). Echo to the connector is [unverified] (§5): none. */

@@ -34,6 +34,8 @@ export interface InboundForBitrix {
   files?: Array<{ url: string; name: string }>;
   user: { id: string; name?: string; phone?: string };
   chat: { id: string; name?: string; url?: string };
+  /** `message.disable_crm: "Y"` (§3.7): Bitrix24's CRM tracker skips it; the app makes the record itself. */
+  disableCrm?: boolean;
 }
 
 const sendResult = z
@@ -188,6 +190,7 @@ export class Bitrix24Connector {
           date: m.date,
           text: m.text,
           ...(m.files?.length ? { files: m.files } : {}),
+          ...(m.disableCrm ? { disable_crm: 'Y' } : {}),
         },
         chat: {
           id: m.chat.id,

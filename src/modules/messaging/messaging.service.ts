@@ -103,6 +103,10 @@ async function loadMessages(db: Kysely<DB>, ids: number[]) {
       'portals.status as portal_status',
       'portals.lang as portal_lang',
       'conversations.last_inbound_at',
+      // The app assigns this channel's new customers (and creates their CRM record): see docs/architecture.md.
+      sql<boolean>`exists (select 1 from channel_roles r where r.channel_id = messages.channel_id and r.receives_new)`.as(
+        'app_creates_crm',
+      ),
     ])
     .where('messages.id', 'in', ids)
     .execute();
@@ -410,6 +414,7 @@ export class MessagingService {
       date: Math.floor((m.customer_ts ?? m.created_at).getTime() / 1000),
       ...media,
       user: { id: m.customer_phone, phone: `+${m.customer_phone}`, ...(name ? { name } : {}) },
+      ...(m.app_creates_crm ? { disableCrm: true } : {}),
       chat: {
         id: m.customer_phone,
         url: `https://wa.me/${m.customer_phone}`,
@@ -628,11 +633,27 @@ export class MessagingService {
     await retryOnConflict(() =>
       this.d.db.transaction().execute(async (trx) => {
         for (const conv of convIds) {
+          const chatId = byConversation.get(conv) ?? null;
+          const before = await trx
+            .selectFrom('conversations')
+            .select(['portal_id', 'channel_id', 'bitrix_chat_id'])
+            .where('id', '=', conv)
+            .forUpdate()
+            .executeTakeFirstOrThrow();
           await trx
             .updateTable('conversations')
-            .set({ bitrix_chat_id: byConversation.get(conv) ?? null })
+            .set({ bitrix_chat_id: chatId })
             .where('id', '=', conv)
             .execute();
+          // The conversation's first chat in Bitrix24: who gets it is decided once (roles/assign.service.ts).
+          if (before.bitrix_chat_id === null && chatId) {
+            await enqueueJob(trx, {
+              topic: 'chat.assign',
+              portalId: before.portal_id,
+              payload: { conversationId: conv, channelId: before.channel_id, chatId },
+              dedupeKey: `assign:${conv}`,
+            });
+          }
         }
         for (const it of items) {
           await trx

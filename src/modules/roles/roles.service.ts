@@ -19,6 +19,8 @@ import { upstream } from '../channels/channels.service.js';
 const INT = 2_147_483_647;
 const USER_PAGE = 50;
 const userId = z.coerce.number().int().positive().max(INT);
+/** crm.lead.add / crm.deal.add answer the new id (a number, or a numeric string). */
+const newId = z.coerce.number().int().positive().max(INT);
 
 export const applyRolesInput = z.object({
   changes: z
@@ -371,7 +373,8 @@ export class RolesService {
             ...(st?.stage_id ? { STAGE_ID: st.stage_id } : {}),
           };
     if (responsibleId) fields.ASSIGNED_BY_ID = responsibleId;
-    const id = await this.#call<number | string>(portalId, `crm.${entity}.add`, { fields });
-    return { entity, id: Number(id) };
+    // Background work (chat.assign): Bitrix24's own error goes to the job, which decides on retries.
+    const id = newId.parse(await this.bitrix.call(portalId, `crm.${entity}.add`, { fields }));
+    return { entity, id };
   }
 }

@@ -77,6 +77,12 @@ export interface ConversationsTable {
   bitrix_chat_id: number | null;
   last_inbound_at: Timestamp | null;
   created_at: CreatedAt;
+  /** chat.assign (0005): the sales representative the chat went to, null when nobody was picked. */
+  assigned_user_id: number | null;
+  /** When the assignment finished (with or without a representative); null until then. */
+  assigned_at: Timestamp | null;
+  crm_entity: 'lead' | 'deal' | 'contact' | 'company' | null;
+  crm_entity_id: number | null;
 }
 
 export interface MessagesTable {
