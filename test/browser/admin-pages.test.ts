@@ -34,6 +34,11 @@ describe('admin pages in Chromium', () => {
 
   it('renders the main page inside the portal page of another origin, in the portal language', async () => {
     const token = await installAndToken(s);
+    // An Enterprise portal (5 req/s, burst 250, reference §7): a person clicking through every page
+    // in a few seconds is what these tests do, and they are about the pages, not the REST budget
+    // (batching.test.ts and two-instances.test.ts hold that).
+    s.portal.setRate({ drainPerSec: 5, burst: 250 });
+    await s.deps.db.updateTable('portals').set({ rate_drain_per_sec: 5, rate_burst: 250 }).execute();
     const ch = await connectChannel(s, token, 1);
     await s.gupshup.customerSends({
       appName: ch.appName,
