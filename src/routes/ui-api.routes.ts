@@ -22,6 +22,22 @@ const dateRange = z.object({
   to: z.iso.date().optional(),
 });
 
+const planBody = z.object({ plan: z.enum(['standard', 'enterprise']) });
+
+async function portalPlan(deps: Deps, portalId: number) {
+  const p = await deps.db
+    .selectFrom('portals')
+    .select(['domain', 'lang', 'rate_drain_per_sec', 'rate_burst'])
+    .where('id', '=', portalId)
+    .executeTakeFirstOrThrow();
+  return {
+    domain: p.domain,
+    lang: p.lang,
+    plan: p.rate_burst >= 250 ? 'enterprise' : 'standard',
+    restBudget: { perSec: p.rate_drain_per_sec, burst: p.rate_burst },
+  };
+}
+
 export function principal(req: FastifyRequest): ApiPrincipal {
   if (!req.principal) throw new Error('route registered without the auth check');
   return req.principal;
@@ -91,6 +107,21 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
   app.put<{ Params: { id: string } }>('/channels/:id/crm', async (req) =>
     deps.roles.setCrm(admin(req), req.params.id, req.body),
   );
+
+  // The portal's Bitrix24 plan sets its REST budget (reference §7): Enterprise drains 5 req/s and
+  // blocks above 250, every other plan 2 and 50. Bitrix24 does not tell an app which plan it is on.
+  app.get('/portal', async (req) => portalPlan(deps, principal(req).portalId));
+  app.put('/portal/plan', async (req) => {
+    const portalId = admin(req);
+    const { plan } = parseInput(planBody, req.body ?? {});
+    const budget = plan === 'enterprise' ? { perSec: 5, burst: 250 } : { perSec: 2, burst: 50 };
+    await deps.db
+      .updateTable('portals')
+      .set({ rate_drain_per_sec: budget.perSec, rate_burst: budget.burst, updated_at: sql`now()` })
+      .where('id', '=', portalId)
+      .execute();
+    return portalPlan(deps, portalId);
+  });
 
   app.get('/lines', async (req) => ({ items: await deps.roles.lines(await may(req, 'view_channels')) }));
   app.get('/lines/:line/status', async (req) => {

@@ -211,6 +211,19 @@ const UI: Record<string, Entry> = {
   'set.tier': ['Límite de mensajes', 'Messaging limit tier', 'Limite de mensagens'],
   'set.quality': ['Calidad del número', 'Phone quality', 'Qualidade do número'],
   'set.wallet': ['Saldo (wallet)', 'Wallet', 'Saldo (wallet)'],
+  'set.plan': [
+    'Plan de Bitrix24 (límite de la API REST)',
+    'Bitrix24 plan (REST API limit)',
+    'Plano do Bitrix24 (limite da API REST)',
+  ],
+  'set.planStandard': ['Estándar: 2 llamadas/s', 'Standard: 2 calls/s', 'Padrão: 2 chamadas/s'],
+  'set.planEnterprise': ['Enterprise: 5 llamadas/s', 'Enterprise: 5 calls/s', 'Enterprise: 5 chamadas/s'],
+  'set.planHelp': [
+    'La app reparte este límite entre todas sus instancias; Bitrix24 no le dice a la app qué plan tiene el portal.',
+    'The app shares this limit across all its instances; Bitrix24 does not tell an app which plan the portal is on.',
+    'O app divide este limite entre todas as suas instâncias; o Bitrix24 não informa ao app qual é o plano do portal.',
+  ],
+  'set.saved': ['Guardado', 'Saved', 'Salvo'],
   'set.tokens': ['Tokens de API del portal', 'The portal’s API tokens', 'Tokens de API do portal'],
   'set.tokensHelp': [
     'Para integraciones y scripts: Authorization: Bearer <token>. El token se muestra una sola vez.',

@@ -83,6 +83,28 @@ describe('admin JSON API', () => {
     expect((await asUser(s, BRUNO, 'GET', '/messages')).status).toBe(403);
   });
 
+  it('the portal plan sets the shared REST budget: admins only, standard or enterprise, nothing else', async () => {
+    expect((await asUser<{ plan: string }>(s, 1, 'GET', '/portal')).body.plan).toBe('standard');
+    expect((await asUser(s, 2, 'PUT', '/portal/plan', { plan: 'enterprise' })).status).toBe(403);
+    const bad = await asUser<{ error: { code: string } }>(s, 1, 'PUT', '/portal/plan', { plan: 'gold' });
+    expect(bad.status).toBe(400);
+    const ok = await asUser<{ plan: string; restBudget: { perSec: number; burst: number } }>(
+      s,
+      1,
+      'PUT',
+      '/portal/plan',
+      { plan: 'enterprise' },
+    );
+    expect(ok.body).toMatchObject({ plan: 'enterprise', restBudget: { perSec: 5, burst: 250 } });
+    const row = await s.deps.db
+      .selectFrom('portals')
+      .select(['rate_drain_per_sec', 'rate_burst'])
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ rate_drain_per_sec: 5, rate_burst: 250 });
+    await asUser(s, 1, 'PUT', '/portal/plan', { plan: 'standard' });
+    expect((await asUser<{ plan: string }>(s, 1, 'GET', '/portal')).body.plan).toBe('standard');
+  });
+
   it('connecting checks the API key with Gupshup before saving: wrong key, unknown app, then success', async () => {
     const base = {
       name: 'Tienda UI',

@@ -664,7 +664,7 @@
       clear(view).appendChild(notice('info', T('common.adminOnly')));
       return Promise.resolve();
     }
-    return Promise.all([api('GET', '/channels/details'), api('GET', '/tokens')])
+    return Promise.all([api('GET', '/channels/details'), api('GET', '/tokens'), api('GET', '/portal')])
       .then(function (res) {
         state.channels = res[0].items;
         clear(view);
@@ -698,6 +698,30 @@
             .catch(function (e) { clear(info).appendChild(notice('error', e.message)); });
         }
         if (state.channels.length) loadInfo();
+
+        view.appendChild(h('h2', { text: T('set.plan'), style: 'margin-top:22px' }));
+        view.appendChild(h('p', { class: 'muted', text: T('set.planHelp') }));
+        var plan = select('plan', [['standard', T('set.planStandard')], ['enterprise', T('set.planEnterprise')]], res[2].plan);
+        var planOut = h('span', { class: 'muted', id: 'plan-status' });
+        view.appendChild(
+          h(
+            'div',
+            { class: 'toolbar' },
+            field(T('set.plan'), plan),
+            h('button', {
+              type: 'button',
+              class: 'btn primary',
+              id: 'plan-save',
+              text: T('common.save'),
+              onclick: function () {
+                api('PUT', '/portal/plan', { plan: plan.value })
+                  .then(function () { planOut.textContent = T('set.saved'); })
+                  .catch(function (e) { clear(planOut).appendChild(notice('error', e.message)); });
+              },
+            }),
+            planOut,
+          ),
+        );
 
         view.appendChild(h('h2', { text: T('set.tokens'), style: 'margin-top:22px' }));
         view.appendChild(h('p', { class: 'muted', text: T('set.tokensHelp') }));
