@@ -77,10 +77,13 @@ async function main(): Promise<void> {
   let app = await spawnApp(env, 'inherit');
   const coldStartMs = Date.now() - t0;
   let peakRssMb = 0;
+  const rssByProcess: number[] = [];
   const stopApp = async () => {
     const a = app;
     if (a.exitCode !== null) return;
-    peakRssMb = Math.max(peakRssMb, vmHwmMb(a.pid ?? 0));
+    const hwm = vmHwmMb(a.pid ?? 0);
+    rssByProcess.push(hwm);
+    peakRssMb = Math.max(peakRssMb, hwm);
     await new Promise<void>((r) => (a.once('exit', () => r()), a.kill('SIGTERM')));
   };
   try {
@@ -231,7 +234,8 @@ async function main(): Promise<void> {
       `   event → Gupshup request p50 ${outbound.p50} ms, p99 ${outbound.p99} ms, sent twice ${outbound.sentTwice}`,
     );
     await pool.end();
-    peakRssMb = Math.max(peakRssMb, vmHwmMb(app.pid ?? 0));
+    rssByProcess.push(vmHwmMb(app.pid ?? 0));
+    peakRssMb = Math.max(peakRssMb, ...rssByProcess);
     const relayRatio = +(relay.perSec / Math.max(0.1, relayBaseline.perSec)).toFixed(1);
     const result = {
       at: new Date().toISOString(),
@@ -249,6 +253,8 @@ async function main(): Promise<void> {
       },
       outbound: { messages: OUTBOUND, perSec: OUTBOUND_RATE, ...outbound },
       peakRssMb,
+      // Flood + batched relay, one-call-per-message relay, outbound: one app process each.
+      rssByProcessMb: rssByProcess,
       targets: {
         inboundPerSec: 3000,
         inboundP99Ms: 25,
