@@ -7,6 +7,7 @@ import { buildApp } from '../src/app.js';
 import { createDeps, type Deps, type DepsOverrides } from '../src/composition-root.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { freePort } from '../src/shared/db/embedded.js';
+import { buildServer } from './build.js';
 import { startSandboxGupshup, type SandboxGupshup, type SandboxGupshupOptions } from './sandbox/gupshup.js';
 import { startSandboxPortal, type SandboxPortal, type SandboxPortalOptions } from './sandbox/portal.js';
 
@@ -286,16 +287,25 @@ export function appProcessEnv(o: {
 }
 
 /** Starts the app process with that environment and resolves once `/readyz` answers 200. */
+let serverBundle: Promise<string> | undefined;
+
 export async function spawnApp(
   env: NodeJS.ProcessEnv,
   stdio: 'ignore' | 'inherit' = 'ignore',
 ): Promise<ChildProcess> {
   // BENCH_PROFILE=1: a V8 CPU profile of each app process in bench/profiles/ (open in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
-  const app = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
-    env,
-    stdio: ['ignore', stdio, stdio],
-  });
+  // The app as `npm start` runs it (package.json): the built bundle, plain JavaScript, and an 8 MB
+  // young generation instead of V8's 16 MB, which kept the flood's peak under 200 MB in the bench.
+  const entry = await (serverBundle ??= buildServer());
+  const app = spawn(
+    process.execPath,
+    [...profile, '--enable-source-maps', '--max-semi-space-size=8', entry],
+    {
+      env,
+      stdio: ['ignore', stdio, stdio],
+    },
+  );
   const url = env.PUBLIC_URL ?? '';
   await waitFor(
     () =>

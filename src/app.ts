@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -12,8 +11,9 @@ import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { uiRoutes } from './routes/ui.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
+import { ROOT_DIR } from './shared/paths.js';
 
-export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
+export const VIEWS_DIR = path.join(ROOT_DIR, 'views');
 
 /** Bitrix24 nests form keys up to 6 levels (reference §2.2): qs with room to spare. */
 export function parseForm(body: string): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { ROOT_DIR } from '../shared/paths.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -80,9 +81,7 @@ function portalCompany(domain: string): string {
   return /^\d+$/.test(first) ? '' : first.charAt(0).toUpperCase() + first.slice(1);
 }
 
-const SCRIPT = readFileSync(
-  path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../views/ui/app.js'),
-);
+const SCRIPT = readFileSync(path.join(ROOT_DIR, 'views', 'ui', 'app.js'));
 
 export const uiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   app.get('/ui/app.js', async (_req, reply) =>

@@ -1,12 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { ROOT_DIR } from '../paths.js';
 
-export const MIGRATIONS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../migrations',
-);
+export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
 
 /** A fixed key for pg_advisory_lock, so instances starting together apply each migration once. */
 const LOCK_KEY = 4_242_024;

@@ -1,0 +1,29 @@
+/**
+ * `npm run build`: the server as one ES module, dist/server.mjs, for `npm start`. Only our own code is
+ * bundled (packages stay in node_modules); running plain JavaScript spares the process tsx's loader
+ * thread, about 30 MB of its memory. The bench and the SIGKILL test run this bundle as their app process
+ * (scripts/stack.ts spawnApp); the demo and in-process tests load the TypeScript through tsx.
+ */
+import { build } from 'esbuild';
+
+export const SERVER_BUNDLE = 'dist/server.mjs';
+
+export async function buildServer(): Promise<string> {
+  await build({
+    entryPoints: ['src/server.ts'],
+    outfile: SERVER_BUNDLE,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  return SERVER_BUNDLE;
+}
+
+if (process.argv[1]?.endsWith('build.ts')) {
+  await buildServer();
+  process.stdout.write(`Built ${SERVER_BUNDLE}\n`);
+}
