@@ -215,7 +215,8 @@ describe('chat assignment by roles', () => {
     const before = s.portal.crmRecords().length;
     // Diego is the only rep of the wholesale channel, but not an operator of line 3.
     const c = await customerWrites(wholesale, '5491100007007');
-    expect(c.conv.assigned_user_id).toBe(DIEGO);
+    // Refused: the chat stays where Bitrix24's queue put it, and nobody is recorded as having it.
+    expect(c.conv.assigned_user_id).toBeNull();
     expect(s.portal.crmRecords()).toHaveLength(before + 1);
     expect(transfersTo(c.chatId)).toEqual([]);
     const transferCalls = s.portal
@@ -231,5 +232,42 @@ describe('chat assignment by roles', () => {
       ['crm_record_created', 'INFO', null],
       ['transfer_refused', 'WARN', 'OPERATOR_WRONG'],
     ]);
+  });
+
+  it('a create whose answer was lost is not repeated: the customer is looked up by phone first', async () => {
+    const phone = '5491100007010';
+    // The state a crash leaves between "lead requested" and "answer recorded": Carla was picked, the
+    // create was marked as started, and Bitrix24 did make the lead.
+    const tok = s.portal.issueTokens({ userId: 1 }).accessToken;
+    const made = await fetch(`${s.portal.url}/rest/crm.lead.add`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: tok,
+        fields: {
+          TITLE: 'WhatsApp',
+          PHONE: [{ VALUE: `+${phone}`, VALUE_TYPE: 'WORK' }],
+          ASSIGNED_BY_ID: CARLA,
+        },
+      }),
+    });
+    const leadId = Number(((await made.json()) as { result: unknown }).result);
+    const portal = await s.deps.db.selectFrom('portals').select('id').executeTakeFirstOrThrow();
+    await s.deps.db
+      .insertInto('conversations')
+      .values({
+        portal_id: portal.id,
+        channel_id: sales.id,
+        customer_phone: phone,
+        assigned_user_id: CARLA,
+        crm_create_started_at: new Date(),
+      })
+      .execute();
+    const before = s.portal.crmRecords().length;
+    const c = await customerWrites(sales, phone);
+    expect(s.portal.crmRecords()).toHaveLength(before);
+    expect(c.conv).toMatchObject({ assigned_user_id: CARLA, crm_entity: 'lead', crm_entity_id: leadId });
+    const steps = await traceOf(sales.id, c.conv.id);
+    expect(steps.map((t) => t.step)).toEqual(['crm_record_reconciled', 'chat_transferred']);
   });
 });

@@ -92,6 +92,7 @@ export class AssignService {
         'conversations.assigned_at',
         'conversations.crm_entity',
         'conversations.crm_entity_id',
+        'conversations.crm_create_started_at',
         'portals.status as portal_status',
       ])
       .where('conversations.id', '=', conversationId)
@@ -154,7 +155,35 @@ export class AssignService {
     }
 
     // 2. A new customer's CRM record. `crm_entity` set means the step is over (id null: refused).
+    // Created at most once: the attempt is marked before the call, and a job that finds the mark
+    // looks the customer up by phone instead of creating again (a lead carries the phone). A deal
+    // carries none, so an unconfirmed deal is not created a second time; the trace says so.
+    if (entity === null && c.crm_create_started_at) {
+      const found = await this.#lookup(portalId, c.customer_phone, trace);
+      const st = await this.db
+        .selectFrom('channel_crm_settings')
+        .select('entity')
+        .where('channel_id', '=', channelId)
+        .executeTakeFirst();
+      if (found || st?.entity === 'deal') {
+        entity = found?.entity ?? 'deal';
+        entityId = found?.id ?? null;
+        await this.#saveRecord(conversationId, entity, entityId);
+        await trace(
+          found ? 'crm_record_reconciled' : 'crm_record_unconfirmed',
+          found
+            ? `${found.entity} ${found.id} found after an unconfirmed create`
+            : 'an earlier create may have made the deal; not created again to avoid a duplicate',
+          found ? 'INFO' : 'WARN',
+        );
+      }
+    }
     if (entity === null) {
+      await this.db
+        .updateTable('conversations')
+        .set({ crm_create_started_at: sql`now()` })
+        .where('id', '=', conversationId)
+        .execute();
       try {
         const rec = await this.roles.createCustomerRecord(
           portalId,
@@ -164,6 +193,7 @@ export class AssignService {
         );
         entity = rec.entity;
         entityId = rec.id;
+        await this.#saveRecord(conversationId, entity, entityId);
         await trace('crm_record_created', `${rec.entity} ${rec.id} for user ${responsible}`);
       } catch (err) {
         if (!refused(err)) throw err;
@@ -174,13 +204,9 @@ export class AssignService {
           .executeTakeFirst();
         entity = st?.entity ?? 'lead';
         entityId = null;
+        await this.#saveRecord(conversationId, entity, entityId);
         await trace('crm_record_refused', err.message, 'WARN', err.providerCode);
       }
-      await this.db
-        .updateTable('conversations')
-        .set({ crm_entity: entity, crm_entity_id: entityId })
-        .where('id', '=', conversationId)
-        .execute();
     }
 
     // 3. Hand the open-line chat over.
@@ -198,6 +224,9 @@ export class AssignService {
         'WARN',
         err.providerCode,
       );
+      // The chat stays where Bitrix24's queue put it: nobody is recorded as having been given it.
+      await this.#finish(conversationId, null, entity, entityId);
+      return { kind: 'done' };
     }
     await this.#finish(conversationId, responsible, entity, entityId);
     return { kind: 'done' };
@@ -252,6 +281,14 @@ export class AssignService {
       await trace('crm_lookup_refused', err.message, 'WARN', err.providerCode);
       return { ...hit, responsible: null };
     }
+  }
+
+  async #saveRecord(conversationId: number, entity: CrmEntity, entityId: number | null): Promise<void> {
+    await this.db
+      .updateTable('conversations')
+      .set({ crm_entity: entity, crm_entity_id: entityId, crm_create_started_at: null })
+      .where('id', '=', conversationId)
+      .execute();
   }
 
   async #finish(

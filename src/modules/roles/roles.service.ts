@@ -308,7 +308,8 @@ export class RolesService {
         .selectFrom('channels')
         .select(['id', 'portal_id'])
         .where('id', '=', channelId)
-        .forUpdate()
+        // Serializes round-robin turns without blocking inserts that reference the channel.
+        .forNoKeyUpdate()
         .executeTakeFirst();
       if (!ch) return null;
       const reps = await trx

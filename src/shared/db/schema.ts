@@ -83,6 +83,7 @@ export interface ConversationsTable {
   assigned_at: Timestamp | null;
   crm_entity: 'lead' | 'deal' | 'contact' | 'company' | null;
   crm_entity_id: number | null;
+  crm_create_started_at: Timestamp | null;
 }
 
 export interface MessagesTable {
