@@ -151,6 +151,21 @@ describe('batched delivery to Bitrix24', () => {
     ).toBe(false);
   });
 
+  it('background calls (chat assignment) use only the lower half of the budget; delivery keeps the rest', async () => {
+    const portal = await s.deps.db.selectFrom('portals').select(['id']).executeTakeFirstOrThrow();
+    // 30 calls in the bucket: under delivery's 40, over the background share (20 of 25).
+    await s.deps.db
+      .insertInto('rate_buckets')
+      .values({ key: `b24:${portal.id}`, level: 30, at: new Date() })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ level: 30, at: new Date() }))
+      .execute();
+    await expect(s.deps.bitrix.call(portal.id, 'app.info', {}, { background: true })).rejects.toMatchObject({
+      opts: { providerCode: 'LOCAL_RATE_LIMIT', throttled: true },
+    });
+    await expect(s.deps.bitrix.call(portal.id, 'app.info')).resolves.toBeTruthy();
+    await s.deps.db.deleteFrom('rate_buckets').execute();
+  });
+
   it('refreshes an access token that expires in the middle of a batch once, and delivers each once', async () => {
     const phones = Array.from({ length: 4 }, (_, i) => `5491100009${String(i).padStart(3, '0')}`);
     for (let n = 0; n < 10; n++) {

@@ -65,6 +65,11 @@ export function localBudget(portal: Budget): Budget {
   return { perSec: portal.perSec, burst: Math.max(1, portal.burst - Math.ceil(portal.burst * 0.2)) };
 }
 
+export interface CallOptions {
+  /** Work nobody is waiting on: it gives way to message delivery in the portal's rate budget. */
+  background?: boolean;
+}
+
 export interface Bitrix24ClientOptions {
   oauthUrl: string;
   clientId: string;
@@ -88,8 +93,14 @@ export class Bitrix24Client {
     portalId: number,
     method: string,
     params: Record<string, unknown> = {},
+    opts: CallOptions = {},
   ): Promise<T> {
-    const { clientEndpoint, accessToken, budget } = await this.tokens.getAccess(portalId);
+    const { clientEndpoint, accessToken, budget: full } = await this.tokens.getAccess(portalId);
+    // Background work (chat assignment) only uses the lower half of the bucket: the rest stays for
+    // delivering messages, so a wave of new customers delays assignments, not messages.
+    const budget = opts.background
+      ? { perSec: full.perSec, burst: Math.max(2, Math.floor(full.burst / 2)) }
+      : full;
     const paced = (token: string) => this.#paced<T>(portalId, budget, clientEndpoint, token, method, params);
     try {
       return await paced(accessToken);

@@ -7,6 +7,9 @@ import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
 import { writeTrace } from '../messaging/trace.repository.js';
 import type { RolesService } from './roles.service.js';
 
+/** Assignment gives way to message delivery in the portal's REST budget. */
+const BACKGROUND = { background: true } as const;
+
 /**
  * chat.assign (issue 4: chat roles enforced by the server). Queued once per conversation, in the
  * transaction that records its first message's delivery to Bitrix24 (that is when the open-line chat
@@ -211,10 +214,12 @@ export class AssignService {
 
     // 3. Hand the open-line chat over.
     try {
-      await this.bitrix.call(portalId, 'imopenlines.operator.transfer', {
-        CHAT_ID: chatId,
-        TRANSFER_ID: responsible,
-      });
+      await this.bitrix.call(
+        portalId,
+        'imopenlines.operator.transfer',
+        { CHAT_ID: chatId, TRANSFER_ID: responsible },
+        BACKGROUND,
+      );
       await trace('chat_transferred', `chat ${chatId} → user ${responsible}`);
     } catch (err) {
       if (!refused(err)) throw err;
@@ -249,10 +254,12 @@ export class AssignService {
     };
     try {
       found = duplicates.parse(
-        await this.bitrix.call(portalId, 'crm.duplicate.findbycomm', {
-          type: 'PHONE',
-          values: [`+${phone}`],
-        }),
+        await this.bitrix.call(
+          portalId,
+          'crm.duplicate.findbycomm',
+          { type: 'PHONE', values: [`+${phone}`] },
+          BACKGROUND,
+        ),
       );
     } catch (err) {
       if (!refused(err)) throw err;
@@ -274,7 +281,9 @@ export class AssignService {
     if (!hit) return null;
     if (hit.entity === 'company') return { ...hit, responsible: null };
     try {
-      const r = record.safeParse(await this.bitrix.call(portalId, `crm.${hit.entity}.get`, { id: hit.id }));
+      const r = record.safeParse(
+        await this.bitrix.call(portalId, `crm.${hit.entity}.get`, { id: hit.id }, BACKGROUND),
+      );
       return { ...hit, responsible: r.success ? (r.data.ASSIGNED_BY_ID ?? null) : null };
     } catch (err) {
       if (!refused(err)) throw err;

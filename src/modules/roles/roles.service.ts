@@ -375,7 +375,10 @@ export class RolesService {
           };
     if (responsibleId) fields.ASSIGNED_BY_ID = responsibleId;
     // Background work (chat.assign): Bitrix24's own error goes to the job, which decides on retries.
-    const id = newId.parse(await this.bitrix.call(portalId, `crm.${entity}.add`, { fields }));
+    // Background: only the chat.assign job creates records, and it gives way to message delivery.
+    const id = newId.parse(
+      await this.bitrix.call(portalId, `crm.${entity}.add`, { fields }, { background: true }),
+    );
     return { entity, id };
   }
 }
