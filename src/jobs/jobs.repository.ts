@@ -32,18 +32,28 @@ export async function enqueueJob(db: Executor, job: NewJob): Promise<boolean> {
 /**
  * Claims up to `limit` due jobs for this worker. `SKIP LOCKED` lets many instances claim side by side;
  * a job whose lease ran out (its worker died) is due again. A job with a chat key is only due when no
- * older job of the same chat is still open, which keeps each chat in order.
+ * older job of the same chat is still open, which keeps each chat in order (and puts at most one
+ * message of a chat in a batch: two in one call would stay out of order for good if Bitrix24 refused
+ * the first and took the second).
  */
 export async function claimJobs(
   db: Kysely<DB>,
   workerId: string,
   limit: number,
   leaseMs: number,
-  /** Batch keys (`topic|portal|channel`) this worker is already working on: left for that batch. */
-  busyKeys: string[] = [],
+  o: {
+    /** Batch keys (`topic|portal|channel`) this worker is already working on: left for that batch. */
+    busyKeys?: string[];
+    /** Only jobs that can join this batch: same topic, portal and `payload.channelId`. */
+    batchOf?: { topic: string; portalId: number | null; channelId: string };
+  } = {},
 ): Promise<JobRow[]> {
-  const notBusy = busyKeys.length
-    ? sql`AND (j.topic || '|' || coalesce(j.portal_id::text, '') || '|' || coalesce(j.payload->>'channelId', '')) <> ALL(${busyKeys})`
+  const busy = o.busyKeys ?? [];
+  const notBusy = busy.length
+    ? sql`AND (j.topic || '|' || coalesce(j.portal_id::text, '') || '|' || coalesce(j.payload->>'channelId', '')) <> ALL(${busy})`
+    : sql``;
+  const only = o.batchOf
+    ? sql`AND j.topic = ${o.batchOf.topic} AND j.portal_id = ${o.batchOf.portalId} AND j.payload->>'channelId' = ${o.batchOf.channelId}`
     : sql``;
   const res = await sql<JobRow>`
     WITH due AS (
@@ -51,6 +61,7 @@ export async function claimJobs(
       WHERE ((j.status = 'pending' AND j.run_at <= now())
           OR (j.status = 'running' AND j.locked_until < now()))
         ${notBusy}
+        ${only}
         AND (j.chat_key IS NULL OR NOT EXISTS (
               SELECT 1 FROM jobs p
               WHERE p.chat_key = j.chat_key AND p.id < j.id AND p.status IN ('pending', 'running')))
@@ -63,60 +74,6 @@ export async function claimJobs(
     FROM due WHERE jobs.id = due.id
     RETURNING jobs.*`.execute(db);
   return res.rows;
-}
-
-/**
- * Adds to a batch: more due jobs of the same topic and batch key (`payload.channelId`) as the seeds
- * this worker already holds, up to `limit`. The chat-order rule holds as for single jobs: a job joins
- * only if no older job of its chat is open, seeds included, so a batch carries at most one message
- * per chat. (Two of one chat in one call would be out of order for good if Bitrix24 refused the
- * first element and took the second.)
- */
-export async function claimBatchSiblings(
-  db: Kysely<DB>,
-  workerId: string,
-  seeds: JobRow[],
-  limit: number,
-  leaseMs: number,
-): Promise<JobRow[]> {
-  const first = seeds[0];
-  const channelId = (first?.payload as { channelId?: unknown } | undefined)?.channelId;
-  if (!first || limit <= 0 || typeof channelId !== 'string') return [];
-  return db.transaction().execute(async (trx) => {
-    const cand = await sql<{ id: number; chat_key: string | null }>`
-      SELECT id, chat_key FROM jobs
-      WHERE topic = ${first.topic} AND portal_id = ${first.portal_id}
-        AND payload->>'channelId' = ${channelId}
-        AND status = 'pending' AND run_at <= now()
-      ORDER BY id
-      LIMIT ${limit * 2}
-      FOR UPDATE SKIP LOCKED`.execute(trx);
-    if (cand.rows.length === 0) return [];
-    const keys = [...new Set(cand.rows.map((r) => r.chat_key).filter((k): k is string => k !== null))];
-    const maxId = Math.max(...cand.rows.map((r) => Number(r.id)));
-    const open = keys.length
-      ? (
-          await sql<{ id: number; chat_key: string }>`
-            SELECT id, chat_key FROM jobs
-            WHERE chat_key = ANY(${keys}) AND status IN ('pending', 'running') AND id < ${maxId}`.execute(trx)
-        ).rows
-      : [];
-    const chosen: number[] = [];
-    for (const c of cand.rows) {
-      if (chosen.length >= limit) break;
-      const id = Number(c.id);
-      const blocked = c.chat_key !== null && open.some((o) => o.chat_key === c.chat_key && Number(o.id) < id);
-      if (blocked) continue;
-      chosen.push(id);
-    }
-    if (chosen.length === 0) return [];
-    const res = await sql<JobRow>`
-      UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = ${workerId},
-        locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
-      WHERE id = ANY(${chosen}) AND status = 'pending'
-      RETURNING *`.execute(trx);
-    return res.rows.sort((a, b) => Number(a.id) - Number(b.id));
-  });
 }
 
 /** Finishes a job only if this worker still holds it (a lease taken over by another worker wins). */

@@ -3,14 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Log as Logger } from '../shared/logger.js';
 import { ProviderError } from '../shared/errors.js';
 import type { DB, JobRow } from '../shared/db/schema.js';
-import {
-  claimBatchSiblings,
-  claimJobs,
-  completeJob,
-  extendLease,
-  killJob,
-  retryJob,
-} from './jobs.repository.js';
+import { claimJobs, completeJob, extendLease, killJob, retryJob } from './jobs.repository.js';
 
 /**
  * What a handler says about a job. Expected outcomes are returned, not thrown (house style §5):
@@ -28,7 +21,7 @@ export interface JobHandler {
   run(job: JobRow, log: Logger): Promise<JobOutcome>;
   /**
    * Jobs of this topic for the same portal and `payload.channelId` are run together, up to `size`
-   * (chat order kept, see `claimBatchSiblings`); `run` returns one outcome per job, in order.
+   * (one job per chat, see `claimJobs`); `run` returns one outcome per job, in order.
    */
   batch?: { size: number; run(jobs: JobRow[], log: Logger): Promise<JobOutcome[]> };
   /** Called once when the job is dead-lettered, to mark the message and write the trace. */
@@ -154,7 +147,9 @@ export class Worker {
     if (room <= 0) return 0;
     // One batch per channel at a time in this worker: a second one would only split the chats' queues
     // between batches that then wait for the same rate budget, making every call smaller.
-    const jobs = await claimJobs(this.db, this.id, room, this.opts.leaseMs, [...this.#busyBatches.keys()]);
+    const jobs = await claimJobs(this.db, this.id, room, this.opts.leaseMs, {
+      busyKeys: [...this.#busyBatches.keys()],
+    });
     const units = new Map<string, JobRow[]>();
     for (const job of jobs) {
       const channelId = (job.payload as { channelId?: unknown }).channelId;
@@ -198,15 +193,12 @@ export class Worker {
     const handler = this.handlers[first.topic];
     const log = this.log.child({ topic: first.topic, portalId: first.portal_id });
     let jobs = seeds;
-    if (handler?.batch && jobs.length < handler.batch.size) {
+    const channelId = (first.payload as { channelId?: unknown }).channelId;
+    if (handler?.batch && jobs.length < handler.batch.size && typeof channelId === 'string') {
       try {
-        const more = await claimBatchSiblings(
-          this.db,
-          this.id,
-          jobs,
-          handler.batch.size - jobs.length,
-          this.opts.leaseMs,
-        );
+        const more = await claimJobs(this.db, this.id, handler.batch.size - jobs.length, this.opts.leaseMs, {
+          batchOf: { topic: first.topic, portalId: first.portal_id, channelId },
+        });
         jobs = [...jobs, ...more].sort((a, b) => Number(a.id) - Number(b.id));
       } catch (err) {
         log.warn({ err }, 'Could not add to the batch; running the jobs already held.');

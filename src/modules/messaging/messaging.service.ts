@@ -83,6 +83,7 @@ async function loadMessages(db: Kysely<DB>, ids: number[]) {
     .selectFrom('messages')
     .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
     .innerJoin('portals', 'portals.id', 'messages.portal_id')
+    .innerJoin('channels', 'channels.id', 'messages.channel_id')
     .select([
       'messages.id',
       'messages.portal_id',
@@ -103,6 +104,9 @@ async function loadMessages(db: Kysely<DB>, ids: number[]) {
       'portals.status as portal_status',
       'portals.lang as portal_lang',
       'conversations.last_inbound_at',
+      // The line the message goes through, read with it (no key decryption just to learn the line).
+      'channels.line_id as channel_line',
+      'channels.status as channel_status',
       // The app assigns this channel's new customers (and creates their CRM record): see docs/architecture.md.
       sql<boolean>`exists (select 1 from channel_roles r where r.channel_id = messages.channel_id and r.receives_new)`.as(
         'app_creates_crm',
@@ -429,7 +433,6 @@ export class MessagingService {
     const rows = new Map(
       (await this.#loadMessages(ids.filter((i) => i !== undefined))).map((m) => [m.id, m]),
     );
-    const lines = new Map<string, number | null>();
     // A chat whose earlier message is held back holds back its later ones too: order within a chat.
     const heldChats = new Set<number>();
     const groups = new Map<string, { portalId: number; line: number; items: InboundItem[] }>();
@@ -448,12 +451,8 @@ export class MessagingService {
         outcomes.set(i, { kind: 'cancel', reason: 'portal uninstalled' });
         continue;
       }
-      if (!lines.has(m.channel_id)) {
-        const ch = await this.d.channels.secrets(m.channel_id);
-        const usable = ch?.lineId && (ch.status === 'active' || ch.status === 'interrupted');
-        lines.set(m.channel_id, usable ? ch.lineId : null);
-      }
-      const line = lines.get(m.channel_id);
+      const usable = m.channel_status === 'active' || m.channel_status === 'interrupted';
+      const line = usable ? m.channel_line : null;
       if (!line) {
         outcomes.set(i, { kind: 'dead', error: 'channel_inactive: the channel has no active open line' });
         continue;
@@ -1017,13 +1016,13 @@ export class MessagingService {
         outcomes[i] = { kind: 'cancel', reason: 'portal uninstalled' };
         continue;
       }
-      const ch = await this.d.channels.secrets(m.channel_id);
-      if (!ch?.lineId) {
+      const line = m.channel_line;
+      if (!line) {
         outcomes[i] = { kind: 'cancel', reason: 'channel has no line any more' };
         continue;
       }
-      const key = `${m.portal_id}|${ch.lineId}`;
-      const g = groups.get(key) ?? { portalId: m.portal_id, line: ch.lineId, items: [] };
+      const key = `${m.portal_id}|${line}`;
+      const g = groups.get(key) ?? { portalId: m.portal_id, line, items: [] };
       g.items.push([i, m]);
       groups.set(key, g);
     }
