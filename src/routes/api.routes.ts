@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
 import { FRONTEND_AUTH_HEADER, requireAdmin } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
+import { listMessages } from '../modules/messaging/messages.query.js';
 import { NotFoundError } from '../shared/errors.js';
-import { operatorRoutes, principal, traceWithDates, uiApiRoutes } from './ui-api.routes.js';
+import { operatorRoutes, principal, uiApiRoutes } from './ui-api.routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -83,9 +84,7 @@ export const apiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
       return reply.status(204).send();
     });
 
-    authed.get('/messages', async (req) =>
-      traceWithDates(deps, await may(req, 'view_trace'), (req.query ?? {}) as Record<string, unknown>),
-    );
+    authed.get('/messages', async (req) => listMessages(deps.db, await may(req, 'view_trace'), req.query));
     authed.post('/messages/:id/replay', async (req, reply) => {
       const p = idParam.safeParse(req.params);
       if (!p.success) throw new NotFoundError('Message not found');

@@ -56,6 +56,13 @@ export const gupshupRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { d
           .updateTable('channels')
           .set({ last_webhook_at: sql`now()` })
           .where('id', '=', channel.id)
+          // The same 10 s across instances: the row is written once, not once per instance.
+          .where((eb) =>
+            eb.or([
+              eb('last_webhook_at', 'is', null),
+              eb('last_webhook_at', '<', sql<Date>`now() - interval '10 seconds'`),
+            ]),
+          )
           .execute()
           .catch((err: unknown) =>
             req.log.warn({ err }, 'Could not record when the channel was last heard from.'),

@@ -1,10 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
 import { requireAdmin } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
-import { listMessages } from '../modules/messaging/messages.query.js';
 import { safeEqual } from '../shared/crypto.js';
 import { parseInput } from '../shared/validate.js';
 import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
@@ -17,57 +15,10 @@ import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
 
 const lineParam = z.object({ line: z.coerce.number().int().positive().max(2_147_483_647) });
 const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
-const dateRange = z.object({
-  from: z.iso.date().optional(),
-  to: z.iso.date().optional(),
-});
-
-const planBody = z.object({ plan: z.enum(['standard', 'enterprise']) });
-
-async function portalPlan(deps: Deps, portalId: number) {
-  const p = await deps.db
-    .selectFrom('portals')
-    .select(['domain', 'lang', 'rate_drain_per_sec', 'rate_burst'])
-    .where('id', '=', portalId)
-    .executeTakeFirstOrThrow();
-  return {
-    domain: p.domain,
-    lang: p.lang,
-    plan: p.rate_burst >= 250 ? 'enterprise' : 'standard',
-    restBudget: { perSec: p.rate_drain_per_sec, burst: p.rate_burst },
-  };
-}
 
 export function principal(req: FastifyRequest): ApiPrincipal {
   if (!req.principal) throw new Error('route registered without the auth check');
   return req.principal;
-}
-
-/**
- * The message trace with a date filter on top of GET /messages: `to` becomes the cursor (ids grow
- * with time), `from` cuts the page and ends paging.
- */
-export async function traceWithDates(deps: Deps, portalId: number, query: Record<string, unknown>) {
-  const { from, to } = parseInput(dateRange, { from: query.from || undefined, to: query.to || undefined });
-  const rest: Record<string, unknown> = { ...query };
-  delete rest.from;
-  delete rest.to;
-  for (const k of Object.keys(rest)) if (rest[k] === '') delete rest[k];
-  if (to) {
-    const after = await deps.db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.min('id').as('id'))
-      .where('portal_id', '=', portalId)
-      .where('created_at', '>=', sql<Date>`(${to}::date + 1)`)
-      .executeTakeFirst();
-    const cursor = Number(rest.cursor) || Infinity;
-    if (after?.id && after.id < cursor) rest.cursor = after.id;
-  }
-  const page = await listMessages(deps.db, portalId, rest);
-  if (!from) return page;
-  const since = Date.parse(`${from}T00:00:00Z`);
-  const items = page.items.filter((m) => Date.parse(m.createdAt) >= since);
-  return { items, nextCursor: items.length < page.items.length ? null : page.nextCursor };
 }
 
 export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
@@ -108,20 +59,9 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
     deps.roles.setCrm(admin(req), req.params.id, req.body),
   );
 
-  // The portal's Bitrix24 plan sets its REST budget (reference §7): Enterprise drains 5 req/s and
-  // blocks above 250, every other plan 2 and 50. Bitrix24 does not tell an app which plan it is on.
-  app.get('/portal', async (req) => portalPlan(deps, principal(req).portalId));
-  app.put('/portal/plan', async (req) => {
-    const portalId = admin(req);
-    const { plan } = parseInput(planBody, req.body ?? {});
-    const budget = plan === 'enterprise' ? { perSec: 5, burst: 250 } : { perSec: 2, burst: 50 };
-    await deps.db
-      .updateTable('portals')
-      .set({ rate_drain_per_sec: budget.perSec, rate_burst: budget.burst, updated_at: sql`now()` })
-      .where('id', '=', portalId)
-      .execute();
-    return portalPlan(deps, portalId);
-  });
+  // The portal's Bitrix24 plan sets its REST budget (PortalsService.setPlan).
+  app.get('/portal', async (req) => deps.portals.plan(principal(req).portalId));
+  app.put('/portal/plan', async (req) => deps.portals.setPlan(admin(req), req.body));
 
   app.get('/lines', async (req) => ({ items: await deps.roles.lines(await may(req, 'view_channels')) }));
   app.get('/lines/:line/status', async (req) => {

@@ -341,6 +341,14 @@ describe('media retention', () => {
     const sweep = s.deps.media.sweepJob();
     expect(await sweep.run({} as JobRow, s.deps.log)).toEqual({ kind: 'done' });
     expect((await fetch(url)).status).toBe(200); // still within retention
+    // A file is left: the sweep has booked its own next run, so deletion does not wait for new files.
+    const booked = await s.deps.db
+      .selectFrom('jobs')
+      .select('run_at')
+      .where('topic', '=', 'media.sweep')
+      .execute();
+    expect(booked).toHaveLength(2);
+    expect(Math.max(...booked.map((b) => b.run_at.getTime()))).toBeGreaterThan(Date.now() + 3_000_000);
 
     await sql`UPDATE media SET created_at = now() - interval '31 days' WHERE id = ${id}`.execute(s.deps.db);
     expect(await sweep.run({} as JobRow, s.deps.log)).toEqual({ kind: 'done' });

@@ -21,6 +21,8 @@ import {
 import type { MediaSigner } from './signing.js';
 import type { MediaStorage } from './storage.js';
 
+const SWEEP_EVERY_MS = 3_600_000;
+
 /**
  * Media on both sides of the relay (C4, C5).
  *
@@ -277,14 +279,19 @@ export class MediaService {
         detail: `${file.mime}, ${file.size} bytes`,
       });
       // Storing a file makes sure a sweep runs within the hour (one job per hour, whoever stores first).
-      const hour = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
-      await enqueueJob(trx, {
-        topic: 'media.sweep',
-        portalId: null,
-        payload: {},
-        dedupeKey: `media.sweep:${hour.toISOString()}`,
-        runAt: hour,
-      });
+      await this.#scheduleSweep(trx, 0);
+    });
+  }
+
+  /** One sweep per hour slot, whoever asks first: the next full hour at least `afterMs` from now. */
+  async #scheduleSweep(exec: Kysely<DB>, afterMs: number): Promise<void> {
+    const hour = new Date(Math.ceil((Date.now() + afterMs) / SWEEP_EVERY_MS) * SWEEP_EVERY_MS);
+    await enqueueJob(exec, {
+      topic: 'media.sweep',
+      portalId: null,
+      payload: {},
+      dedupeKey: `media.sweep:${hour.toISOString()}`,
+      runAt: hour,
     });
   }
 
@@ -315,9 +322,14 @@ export class MediaService {
             .execute();
           log.info({ deleted: old.length }, 'Media past retention deleted.');
         }
-        return old.length === batch
-          ? { kind: 'retry', error: 'more media past retention', delayMs: 100, countAttempt: false }
-          : { kind: 'done' };
+        if (old.length === batch) {
+          return { kind: 'retry', error: 'more media past retention', delayMs: 100, countAttempt: false };
+        }
+        // Files are left that will expire later: the sweep comes back itself, so deletion does not
+        // depend on new files arriving (it only starts with the first stored file).
+        const left = await this.d.db.selectFrom('media').select('id').limit(1).executeTakeFirst();
+        if (left) await this.#scheduleSweep(this.d.db, SWEEP_EVERY_MS);
+        return { kind: 'done' };
       },
     };
   }

@@ -14,10 +14,19 @@ export const messagesQuery = z.object({
     .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.coerce.number().int().positive().optional(),
+  /** Days (UTC), both included: `from=2026-11-01&to=2026-11-23`. */
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
 });
 
+const DAY_MS = 86_400_000;
+
 export async function listMessages(db: Kysely<DB>, portalId: number, query: unknown) {
-  const parsed = messagesQuery.safeParse(query ?? {});
+  // Forms send empty fields for "any": they filter nothing.
+  const given = Object.fromEntries(
+    Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => v !== ''),
+  );
+  const parsed = messagesQuery.safeParse(given);
   if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues));
   const q = parsed.data;
   let sel = db
@@ -48,6 +57,8 @@ export async function listMessages(db: Kysely<DB>, portalId: number, query: unkn
   if (q.direction) sel = sel.where('direction', '=', q.direction);
   if (q.status) sel = sel.where('status', '=', q.status);
   if (q.cursor) sel = sel.where('id', '<', q.cursor);
+  if (q.from) sel = sel.where('created_at', '>=', new Date(`${q.from}T00:00:00Z`));
+  if (q.to) sel = sel.where('created_at', '<', new Date(Date.parse(`${q.to}T00:00:00Z`) + DAY_MS));
   const rows = await sel.execute();
   const page = rows.slice(0, q.limit);
   const history = await traceForMessages(

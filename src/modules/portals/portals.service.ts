@@ -1,4 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import { parseInput } from '../../shared/validate.js';
 import type { Log as Logger } from '../../shared/logger.js';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
 import type { Bitrix24Connector, CallFn } from '../../integrations/bitrix24/bitrix24.connector.js';
@@ -256,4 +258,34 @@ export class PortalsService {
       },
     };
   }
+
+  /** The portal's Bitrix24 plan, as the admin set it (Bitrix24 does not tell an app), and its budget. */
+  async plan(portalId: number) {
+    const p = await this.d.db
+      .selectFrom('portals')
+      .select(['domain', 'lang', 'rate_drain_per_sec', 'rate_burst'])
+      .where('id', '=', portalId)
+      .executeTakeFirstOrThrow();
+    return {
+      domain: p.domain,
+      lang: p.lang,
+      plan: p.rate_burst >= PLANS.enterprise.burst ? 'enterprise' : 'standard',
+      restBudget: { perSec: p.rate_drain_per_sec, burst: p.rate_burst },
+    };
+  }
+
+  /** Sets the REST budget every instance's shared bucket reads on each call (reference §7). */
+  async setPlan(portalId: number, body: unknown) {
+    const { plan } = parseInput(planInput, body ?? {});
+    await this.d.db
+      .updateTable('portals')
+      .set({ rate_drain_per_sec: PLANS[plan].perSec, rate_burst: PLANS[plan].burst, updated_at: sql`now()` })
+      .where('id', '=', portalId)
+      .execute();
+    return this.plan(portalId);
+  }
 }
+
+/** Bitrix24's REST limits (reference §7): Enterprise drains 5 req/s and blocks above 250, others 2/50. */
+const PLANS = { standard: { perSec: 2, burst: 50 }, enterprise: { perSec: 5, burst: 250 } } as const;
+const planInput = z.object({ plan: z.enum(['standard', 'enterprise']) });
