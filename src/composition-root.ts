@@ -97,7 +97,6 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     maxBytes: config.media.maxBytes,
     fetchTimeoutMs: config.media.fetchTimeoutMs,
     allowPrivateHosts: config.b24.allowPrivateHosts,
-    maxAttempts: config.worker.maxAttempts,
     retentionDays: config.media.retentionDays,
     dispatcher: o.dispatcher,
     nudge,

@@ -1,23 +1,17 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
-import { FRONTEND_AUTH_HEADER, requireAdmin } from '../modules/api/frontend-auth.js';
+import { FRONTEND_AUTH_HEADER } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
 import { listMessages } from '../modules/messaging/messages.query.js';
 import { NotFoundError } from '../shared/errors.js';
-import { operatorRoutes, principal, uiApiRoutes } from './ui-api.routes.js';
+import { adminPortal, allowedPortal, operatorRoutes, uiApiRoutes } from './ui-api.routes.js';
+import type { AppAction } from '../modules/roles/roles.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: ApiPrincipal;
   }
-}
-
-/** Changes (channels, tokens, roles) are for portal admins; bearer tokens were made by one. */
-function adminPortal(req: FastifyRequest): number {
-  const p = principal(req);
-  requireAdmin(p);
-  return p.portalId;
 }
 
 const idParam = z.object({ id: z.coerce.number().int().positive() });
@@ -49,11 +43,7 @@ export const apiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
       return reply.status(204).send();
     });
 
-    const may = async (req: FastifyRequest, action: 'view_channels' | 'view_trace' | 'replay') => {
-      const p = principal(req);
-      await deps.roles.require(p, action);
-      return p.portalId;
-    };
+    const may = (req: FastifyRequest, action: AppAction) => allowedPortal(deps, req, action);
 
     await authed.register(uiApiRoutes, { deps });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
 import { requireAdmin } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
+import type { AppAction } from '../modules/roles/roles.service.js';
 import { safeEqual } from '../shared/crypto.js';
 import { parseInput } from '../shared/validate.js';
 import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
@@ -16,22 +17,28 @@ import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
 const lineParam = z.object({ line: z.coerce.number().int().positive().max(2_147_483_647) });
 const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
+/** Changes (channels, tokens, roles, plan) are for portal admins; bearer tokens were made by one. */
+export function adminPortal(req: FastifyRequest): number {
+  const p = principal(req);
+  requireAdmin(p);
+  return p.portalId;
+}
+
+/** Reading follows the caller's chat roles (roles.service.ts). */
+export async function allowedPortal(deps: Deps, req: FastifyRequest, action: AppAction): Promise<number> {
+  const p = principal(req);
+  await deps.roles.require(p, action);
+  return p.portalId;
+}
+
 export function principal(req: FastifyRequest): ApiPrincipal {
   if (!req.principal) throw new Error('route registered without the auth check');
   return req.principal;
 }
 
 export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
-  const admin = (req: FastifyRequest): number => {
-    const p = principal(req);
-    requireAdmin(p);
-    return p.portalId;
-  };
-  const may = async (req: FastifyRequest, action: 'view_channels' | 'view_trace' | 'replay') => {
-    const p = principal(req);
-    await deps.roles.require(p, action);
-    return p.portalId;
-  };
+  const admin = adminPortal;
+  const may = (req: FastifyRequest, action: AppAction) => allowedPortal(deps, req, action);
 
   app.get('/me', async (req) => {
     const p = principal(req);

@@ -8,6 +8,7 @@ import type { DB, JobRow } from '../../shared/db/schema.js';
 import type { Lang } from '../../shared/i18n.js';
 import { t } from '../../shared/texts.js';
 import { writeTrace } from '../messaging/trace.repository.js';
+import { queueAgentNote } from '../messaging/agent-notes.js';
 import { failedColumns, type OperatorFile } from '../messaging/parts.js';
 import { fetchInto, MediaFetchError, type Fetched } from './fetcher.js';
 import {
@@ -67,8 +68,6 @@ export interface MediaDeps {
   maxBytes: number;
   fetchTimeoutMs: number;
   allowPrivateHosts: boolean;
-  /** The worker's attempt budget: the last attempt records a failure instead of dead-lettering. */
-  maxAttempts: number;
   /** Files older than this are deleted by the hourly `media.sweep`. */
   retentionDays: number;
   dispatcher?: Dispatcher | undefined;
@@ -196,9 +195,8 @@ export class MediaService {
       fetched = await fetchInto(this.d.storage, key, url, this.#fetchOptions());
     } catch (err) {
       if (!(err instanceof MediaFetchError)) throw err;
-      if (err.permanent || job.attempts >= this.d.maxAttempts) {
-        return this.#inboundFailed(m.id, err.code, err.message);
-      }
+      // A passing fault is retried; when the worker's attempts run out, onDead records the failure.
+      if (err.permanent) return this.#inboundFailed(m.id, err.code, err.message);
       return this.#retryLater(m, 'in', err);
     }
     const mime = mimeOf(p.contentType ?? fetched.contentType, str(p.name));
@@ -416,7 +414,7 @@ export class MediaService {
     if (!fetched) {
       // Refused for good only when every link failed for good; one passing fault is worth a retry.
       const passing = errors.find((e) => !e.permanent);
-      if (passing && job.attempts < this.d.maxAttempts) return this.#retryLater(m, 'out', passing);
+      if (passing) return this.#retryLater(m, 'out', passing);
       const detail = errors.map((e) => `${e.code}: ${e.message}`).join('; ');
       return this.#refuse(m.id, 'file_unavailable', detail || 'no usable link');
     }
@@ -486,12 +484,7 @@ export class MediaService {
         .returning(['portal_id', 'channel_id'])
         .executeTakeFirst();
       if (!m) return;
-      await enqueueJob(trx, {
-        topic: 'chat.notify',
-        portalId: m.portal_id,
-        payload: { messageId, channelId: m.channel_id, code },
-        dedupeKey: `note:${messageId}:${code}`,
-      });
+      await queueAgentNote(trx, { messageId, portalId: m.portal_id, channelId: m.channel_id, code });
       await writeTrace(trx, {
         portalId: m.portal_id,
         channelId: m.channel_id,

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Log as Logger } from '../../shared/logger.js';
 import type { DB } from '../../shared/db/schema.js';
-import { enqueueJob } from '../../jobs/jobs.repository.js';
 import { writeTrace } from './trace.repository.js';
+import { queueAgentNote } from './agent-notes.js';
 
 /**
  * OnImConnectorMessageUpdate / OnImConnectorMessageDelete (reference/bitrix24.md §4.2, §4.3): an
@@ -135,11 +135,12 @@ export class OperatorEditsService {
         code,
         detail: 'WhatsApp cannot change a message once sent; the customer keeps the original',
       });
-      await enqueueJob(trx, {
-        topic: 'chat.notify',
+      await queueAgentNote(trx, {
+        messageId: sentPart.id,
         portalId,
-        payload: { messageId: sentPart.id, channelId: sentPart.channel_id, code },
-        dedupeKey: `note:${sentPart.id}:${code}:${noteKey(kind, c)}`,
+        channelId: sentPart.channel_id,
+        code,
+        variant: noteKey(kind, c),
       });
       return 'tooLate';
     }

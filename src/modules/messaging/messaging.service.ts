@@ -23,6 +23,7 @@ import { storeInbound } from './inbound.repository.js';
 import type { MediaService } from '../media/media.service.js';
 import { failedColumns, sentPartIds, storeOperatorParts } from './parts.js';
 import { writeTrace } from './trace.repository.js';
+import { queueAgentNote } from './agent-notes.js';
 import { RateLimitedError, type RateLimiter } from '../../shared/rate-limiter.js';
 
 type Trx = Transaction<DB>;
@@ -934,12 +935,7 @@ export class MessagingService {
       .where('id', '=', messageId)
       .executeTakeFirst();
     if (!m) return;
-    await enqueueJob(exec, {
-      topic: 'chat.notify',
-      portalId: m.portal_id,
-      payload: { messageId, channelId: m.channel_id, code },
-      dedupeKey: `note:${messageId}:${code}`,
-    });
+    await queueAgentNote(exec, { messageId, portalId: m.portal_id, channelId: m.channel_id, code });
   }
 
   /**
