@@ -142,8 +142,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     box,
     channels,
     new GupshupAppsClient(http, config.gupshup.apiUrl),
-    bitrix,
-    config.b24.connectorId,
+    connector,
   );
   return {
     config,

@@ -4,6 +4,7 @@ import type { Deps } from '../composition-root.js';
 import { AppError, ValidationError, describeIssues } from '../shared/errors.js';
 import { t } from '../shared/texts.js';
 import { toLang, type Lang } from '../shared/i18n.js';
+import { INT_MAX, iframeQuery } from '../shared/validate.js';
 
 /**
  * Routes Bitrix24 calls: the install page, event delivery, the app page and the connector settings
@@ -11,14 +12,7 @@ import { toLang, type Lang } from '../shared/i18n.js';
  */
 
 /** PostgreSQL integer: Bitrix24 ids above it are not real. */
-const INT = 2_147_483_647;
 
-const iframeQuery = z.object({
-  DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'a portal host name'),
-  PROTOCOL: z.enum(['0', '1']).optional(),
-  LANG: z.string().max(8).optional(),
-  APP_SID: z.string().max(128).optional(),
-});
 const installBody = z.object({
   AUTH_ID: z.string().min(1).max(512),
   AUTH_EXPIRES: z.coerce.number().int().positive().max(86_400).default(3600),
@@ -56,7 +50,7 @@ const installEventAuth = z.object({
   expires_in: z.coerce.number().int().positive().default(3600),
   client_endpoint: z.url(),
   server_endpoint: z.string().max(512).optional(),
-  user_id: z.coerce.number().int().positive().max(INT).optional().catch(undefined),
+  user_id: z.coerce.number().int().positive().max(INT_MAX).optional().catch(undefined),
 });
 
 const operatorMessage = z
@@ -80,7 +74,7 @@ const operatorMessage = z
 const messageAddData = z
   .object({
     CONNECTOR: z.string().min(1),
-    LINE: z.coerce.number().int().nonnegative().max(INT),
+    LINE: z.coerce.number().int().nonnegative().max(INT_MAX),
     MESSAGES: z.union([z.array(operatorMessage), z.record(z.string(), operatorMessage)]),
   })
   .loose();
@@ -217,7 +211,7 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
         return reply.send({ ok: true, ...r });
       }
       case 'ONIMCONNECTORLINEDELETE': {
-        const line = z.coerce.number().int().positive().max(INT).safeParse(ev.data);
+        const line = z.coerce.number().int().positive().max(INT_MAX).safeParse(ev.data);
         if (!line.success) throw new ValidationError('data must be the deleted line id');
         await deps.channels.lineGone(portal.id, line.data, 'line_deleted');
         return reply.send({ ok: true });
@@ -227,8 +221,8 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
           .object({
             connector: z.string().optional(),
             CONNECTOR: z.string().optional(),
-            line: z.coerce.number().int().positive().max(INT).optional(),
-            LINE: z.coerce.number().int().positive().max(INT).optional(),
+            line: z.coerce.number().int().positive().max(INT_MAX).optional(),
+            LINE: z.coerce.number().int().positive().max(INT_MAX).optional(),
           })
           .loose()
           .safeParse(ev.data);

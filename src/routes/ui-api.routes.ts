@@ -5,7 +5,7 @@ import { requireAdmin } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
 import { safeEqual } from '../shared/crypto.js';
-import { parseInput } from '../shared/validate.js';
+import { INT_MAX, parseInput } from '../shared/validate.js';
 import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
 
 /**
@@ -14,7 +14,7 @@ import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
  * portal admins; reading follows the caller's chat roles.
  */
 
-const lineParam = z.object({ line: z.coerce.number().int().positive().max(2_147_483_647) });
+const lineParam = z.object({ line: z.coerce.number().int().positive().max(INT_MAX) });
 const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 /** Changes (channels, tokens, roles, plan) are for portal admins; bearer tokens were made by one. */

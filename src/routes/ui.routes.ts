@@ -7,6 +7,7 @@ import type { Deps } from '../composition-root.js';
 import { AppError, UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { toLang, type Lang } from '../shared/i18n.js';
 import { uiText, uiTexts } from '../shared/ui-texts.js';
+import { INT_MAX, iframeQuery } from '../shared/validate.js';
 
 /**
  * The admin pages Bitrix24 opens in its iframe (POST, reference §1.2): the main page and the
@@ -14,13 +15,6 @@ import { uiText, uiTexts } from '../shared/ui-texts.js';
  * anything is shown; the page's script then calls the JSON API with the same auth (X-B24-Auth).
  * Each answer may be framed by the portal's own origin only (CSP frame-ancestors).
  */
-
-const iframeQuery = z.object({
-  DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'a portal host name'),
-  PROTOCOL: z.enum(['0', '1']).optional(),
-  LANG: z.string().max(8).optional(),
-  APP_SID: z.string().max(128).optional(),
-});
 
 const pageBody = z
   .object({
@@ -33,7 +27,7 @@ const pageBody = z
 
 const connectorOptions = z
   .object({
-    LINE: z.coerce.number().int().positive().max(2_147_483_647),
+    LINE: z.coerce.number().int().positive().max(INT_MAX),
     ACTIVE_STATUS: z.unknown().optional(),
     STATUS: z.unknown().optional(),
   })

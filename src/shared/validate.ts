@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError, describeIssues } from './errors.js';
 
 /** Parses caller input with a zod schema; a mismatch is a 400 naming the fields at fault. */
@@ -7,3 +7,14 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.in
   if (!r.success) throw new ValidationError(describeIssues(r.error.issues), r.error.issues);
   return r.data;
 }
+
+/** Largest value of a PostgreSQL integer: Bitrix24 ids and line numbers are checked against it. */
+export const INT_MAX = 2_147_483_647;
+
+/** The query string Bitrix24 opens an app's iframe pages with (reference bitrix24.md §1.2). */
+export const iframeQuery = z.object({
+  DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'a portal host name'),
+  PROTOCOL: z.enum(['0', '1']).optional(),
+  LANG: z.string().max(8).optional(),
+  APP_SID: z.string().max(128).optional(),
+});

@@ -156,6 +156,18 @@ export class Bitrix24Connector {
     });
   }
 
+  /** Bitrix24's own view of our connector on a line (`imconnector.status`, reference §3.5). */
+  async lineStatus(
+    portalId: number,
+    line: number,
+  ): Promise<{ status: boolean; configured: boolean; error: boolean }> {
+    const st = await this.client.call<Record<string, unknown> | null>(portalId, 'imconnector.status', {
+      CONNECTOR: this.connectorId,
+      LINE: line,
+    });
+    return { status: truthy(st?.STATUS), configured: truthy(st?.CONFIGURED), error: truthy(st?.ERROR) };
+  }
+
   /** Customer messages into the open line; one result per message, in order (reference §3.7). */
   async sendMessages(portalId: number, line: number, messages: InboundForBitrix[]): Promise<ElementResult[]> {
     return this.#messages('imconnector.send.messages', portalId, line, messages);

@@ -1,11 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import type { Bitrix24Connector } from '../../integrations/bitrix24/bitrix24.connector.js';
 import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import { GUPSHUP_SANDBOX_NUMBER, type GupshupAppsClient } from '../../integrations/gupshup/gupshup.apps.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
-import { parseInput } from '../../shared/validate.js';
+import { INT_MAX, parseInput } from '../../shared/validate.js';
 import {
   AppError,
   ConflictError,
@@ -21,7 +21,6 @@ import { createChannelInput, type ChannelsService, type ChannelView } from './ch
  * Gupshup gives for an API key, and the per-channel health strip.
  */
 
-const INT = 2_147_483_647;
 const digits = (v: string): string => v.replace(/[\s()+-]/g, '');
 const appId = z
   .string()
@@ -70,7 +69,7 @@ export const numberRequestInput = z.object({
     .pipe(z.string().regex(/^\d{6,15}$/, 'digits with country code'))
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  lineId: z.coerce.number().int().positive().max(INT).optional(),
+  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
 });
 
 export const confirmInput = z.object({
@@ -117,8 +116,7 @@ export class ChannelAdminService {
     private readonly box: SecretBox,
     private readonly channels: ChannelsService,
     private readonly gupshup: GupshupAppsClient,
-    private readonly bitrix: Bitrix24Client,
-    private readonly connectorId: string,
+    private readonly connector: Bitrix24Connector,
   ) {}
 
   /** The key must open the app it claims to belong to, before anything is saved. */
@@ -421,14 +419,9 @@ export class ChannelAdminService {
         if (r.line_id) {
           try {
             const line = r.line_id;
-            const st = await politely(() =>
-              this.bitrix.call<{ STATUS?: unknown }>(portalId, 'imconnector.status', {
-                CONNECTOR: this.connectorId,
-                LINE: line,
-              }),
-            );
+            const st = await politely(() => this.connector.lineStatus(portalId, line));
             tokenOk = true;
-            connectorActive = st.STATUS === true || st.STATUS === 'Y' || st.STATUS === 1;
+            connectorActive = st.status;
           } catch (err) {
             tokenOk = !(err instanceof ProviderError && err.status === 401);
           }
@@ -465,14 +458,7 @@ export class ChannelAdminService {
   /** The connector placement: Bitrix24's own view of the line (imconnector.status, reference §3.5). */
   async lineStatus(portalId: number, line: number) {
     try {
-      const st = await politely(() =>
-        this.bitrix.call<Record<string, unknown>>(portalId, 'imconnector.status', {
-          CONNECTOR: this.connectorId,
-          LINE: line,
-        }),
-      );
-      const yes = (v: unknown) => v === true || v === 'Y' || v === 1 || v === '1';
-      return { line, status: yes(st.STATUS), configured: yes(st.CONFIGURED), error: yes(st.ERROR) };
+      return { line, ...(await politely(() => this.connector.lineStatus(portalId, line))) };
     } catch (err) {
       if (err instanceof ProviderError) {
         throw new AppError(

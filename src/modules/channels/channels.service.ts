@@ -14,6 +14,7 @@ import {
 } from '../../shared/errors.js';
 import { maskPhone } from '../../shared/logger.js';
 import { writeTrace } from '../messaging/trace.repository.js';
+import { INT_MAX } from '../../shared/validate.js';
 
 /**
  * Channels (C3): one WhatsApp number (Gupshup app + source number + API key) bound to one open line.
@@ -36,12 +37,12 @@ export const createChannelInput = z.object({
     .transform(digits)
     .pipe(z.string().regex(/^\d{8,15}$/, 'the business number with country code, digits only')),
   apiKey: z.string().trim().min(8).max(256),
-  lineId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
 });
 export type CreateChannelInput = z.infer<typeof createChannelInput>;
 
 export const activateInput = z.object({
-  lineId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
 });
 
 export interface ChannelView {

@@ -6,6 +6,7 @@ import { ProviderError } from '../../shared/errors.js';
 import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
 import { writeTrace } from '../messaging/trace.repository.js';
 import type { RolesService } from './roles.service.js';
+import { INT_MAX } from '../../shared/validate.js';
 
 /** Assignment gives way to message delivery in the portal's REST budget. */
 const BACKGROUND = { background: true } as const;
@@ -29,15 +30,14 @@ const BACKGROUND = { background: true } as const;
  * full phone number.
  */
 
-const INT = 2_147_483_647;
-const ids = z.array(z.coerce.number().int().positive().max(INT));
+const ids = z.array(z.coerce.number().int().positive().max(INT_MAX));
 /** Found ids by type; nothing found is PHP's empty array `[]` (sandbox and cloud alike). */
 const duplicates = z.union([
   z.array(z.unknown()).transform(() => ({})),
   z.object({ LEAD: ids.optional(), CONTACT: ids.optional(), COMPANY: ids.optional() }).loose(),
 ]);
 const record = z
-  .object({ ASSIGNED_BY_ID: z.union([z.coerce.number().int().positive().max(INT), z.null()]).optional() })
+  .object({ ASSIGNED_BY_ID: z.union([z.coerce.number().int().positive().max(INT_MAX), z.null()]).optional() })
   .loose();
 const payload = z.object({
   conversationId: z.number().int().positive(),

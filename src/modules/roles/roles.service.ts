@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
 import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import type { DB } from '../../shared/db/schema.js';
-import { parseInput } from '../../shared/validate.js';
+import { INT_MAX, parseInput } from '../../shared/validate.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import type { ApiPrincipal } from '../api/tokens.service.js';
 import { upstream } from '../channels/channels.service.js';
@@ -16,11 +16,10 @@ import { upstream } from '../channels/channels.service.js';
  * crm.status.list), called with the portal's own tokens.
  */
 
-const INT = 2_147_483_647;
 const USER_PAGE = 50;
-const userId = z.coerce.number().int().positive().max(INT);
+const userId = z.coerce.number().int().positive().max(INT_MAX);
 /** crm.lead.add / crm.deal.add answer the new id (a number, or a numeric string). */
-const newId = z.coerce.number().int().positive().max(INT);
+const newId = z.coerce.number().int().positive().max(INT_MAX);
 
 export const applyRolesInput = z.object({
   changes: z
@@ -41,7 +40,7 @@ export const applyRolesInput = z.object({
 
 export const crmSettingsInput = z.object({
   entity: z.enum(['lead', 'deal']),
-  categoryId: z.coerce.number().int().min(0).max(INT).nullable().optional(),
+  categoryId: z.coerce.number().int().min(0).max(INT_MAX).nullable().optional(),
   stageId: z
     .string()
     .trim()
@@ -52,7 +51,7 @@ export const crmSettingsInput = z.object({
 
 const usersQuery = z.object({
   search: z.string().trim().max(100).optional(),
-  department: z.coerce.number().int().positive().max(INT).optional(),
+  department: z.coerce.number().int().positive().max(INT_MAX).optional(),
   start: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 
