@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
-import { AppError, ValidationError, describeIssues } from '../shared/errors.js';
+import { ValidationError, describeIssues } from '../shared/errors.js';
 import { t } from '../shared/texts.js';
-import { toLang, type Lang } from '../shared/i18n.js';
+import { toLang } from '../shared/i18n.js';
 import { INT_MAX, iframeQuery } from '../shared/validate.js';
+import { renderError } from './ui.routes.js';
 
 /**
  * Routes Bitrix24 calls: the install page, event delivery, the app page and the connector settings
@@ -96,16 +97,6 @@ const messageChangeData = z
   })
   .loose();
 
-function pageError(reply: FastifyReply, req: FastifyRequest, lang: Lang, err: unknown) {
-  const status = err instanceof AppError ? err.httpStatus : 500;
-  const message = err instanceof AppError && status < 500 ? err.message : t(lang, 'error.generic');
-  if (status >= 500) req.log.error({ err }, 'Page failed.');
-  return reply
-    .status(status)
-    .type('text/html')
-    .view('error.eta', { lang, t: (k: string) => t(lang, k), message, requestId: req.id });
-}
-
 export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   // The install wizard page (iframe POST, reference §1.2), or the ONAPPINSTALL callback (§1.3).
   app.post('/b24/install', async (req, reply) => {
@@ -139,7 +130,7 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
         bx24Url: 'https://api.bitrix24.com/api/v1/',
       });
     } catch (err) {
-      return pageError(reply, req, lang, err);
+      return renderError(reply, req, lang, err);
     }
   });
 
