@@ -56,6 +56,16 @@ export interface SandboxPortalOptions {
   log?: (line: string) => void;
   /** Addition beyond the shared contract: keep only the last N entries of calls() (long benchmarks). Default: all. */
   callLogLimit?: number;
+  /**
+   * Every cloud portal shares one OAuth server (§1.6: oauth.bitrix.info). By default a sandbox portal
+   * is its own; name another sandbox portal here and this one's refresh tokens are exchanged there.
+   */
+  oauthServer?: SandboxPortal;
+  /**
+   * `false`: the iframe pages carry no `APPLICATION_TOKEN` (§1.2: it is in current docs only; older
+   * portals send it in ONAPPINSTALL alone). Default true.
+   */
+  iframeApplicationToken?: boolean;
 }
 
 export interface PortalChatMessage {
@@ -203,6 +213,11 @@ export interface SandboxPortal {
 export async function startSandboxPortal(opts: SandboxPortalOptions): Promise<SandboxPortal> {
   const portal = new Portal(opts);
   await portal.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  if (opts.oauthServer) {
+    if (!(opts.oauthServer instanceof Portal)) throw new Error('oauthServer must be a sandbox portal');
+    opts.oauthServer.addOAuthPeer(portal);
+    portal.oauthUrl = opts.oauthServer.oauthUrl;
+  }
   return portal;
 }
 
@@ -212,6 +227,11 @@ export async function startSandboxPortal(opts: SandboxPortalOptions): Promise<Sa
 
 type Params = Record<string, unknown>;
 type PortalUser = NonNullable<SandboxPortalOptions['users']>[number];
+
+/** An OAuth server error (§1.6): `{ error, error_description }`. */
+function oauthError(status: number, error: string, error_description: string) {
+  return { status, body: { error, error_description } };
+}
 
 /** A REST error: `{"error": code, "error_description": …}` with an HTTP status (§1.5). */
 class RestError extends Error {
@@ -941,19 +961,32 @@ class Portal implements SandboxPortal {
     if (fault) {
       return { status: fault.status, body: { error: fault.error, error_description: fault.description } };
     }
-    const err = (status: number, error: string, error_description: string) => ({
-      status,
-      body: { error, error_description },
-    });
     const grant = str(p['grant_type']);
-    if (!grant) return err(400, 'invalid_request', 'grant_type is required');
+    if (!grant) return oauthError(400, 'invalid_request', 'grant_type is required');
     if (str(p['client_id']) !== this.opts.clientId || str(p['client_secret']) !== this.opts.clientSecret) {
-      return err(401, 'invalid_client', 'Invalid client credentials');
+      return oauthError(401, 'invalid_client', 'Invalid client credentials');
     }
-    if (grant !== 'refresh_token') return err(400, 'invalid_request', `Unsupported grant_type ${grant}`);
+    if (grant !== 'refresh_token')
+      return oauthError(400, 'invalid_request', `Unsupported grant_type ${grant}`);
     const rt = str(p['refresh_token']);
+    for (const portal of [this, ...this.oauthPeers]) {
+      const r = portal.exchangeRefresh(rt, this.oauthUrl);
+      if (r) return r;
+    }
+    return oauthError(400, 'invalid_grant', 'Invalid grant');
+  }
+
+  /** Portals whose refresh tokens this one's OAuth server exchanges (one server for all, §1.6). */
+  private readonly oauthPeers: Portal[] = [];
+  addOAuthPeer(p: Portal): void {
+    this.oauthPeers.push(p);
+  }
+
+  /** The refresh grant for one of this portal's refresh tokens; undefined when it is not one of ours. */
+  private exchangeRefresh(rt: string, oauthUrl: string): { status: number; body: unknown } | undefined {
     const info = rt ? this.refreshTokens.get(rt) : undefined;
-    if (!info?.valid || !this.installed) return err(400, 'invalid_grant', 'Invalid grant');
+    if (!info) return undefined;
+    if (!info.valid || !this.installed) return oauthError(400, 'invalid_grant', 'Invalid grant');
     // each refresh returns a NEW refresh token; the old one is dead from now on (§1.6)
     info.valid = false;
     const t = this.newTokens(info.userId);
@@ -966,8 +999,8 @@ class Portal implements SandboxPortal {
         expires: Math.floor(t.expiresAt / 1000),
         expires_in: this.ttlSec,
         scope: APP_SCOPE,
-        domain: new URL(this.oauthUrl).host, // the OAuth server's host, not the portal (§1.6)
-        server_endpoint: `${this.oauthUrl}/rest/`,
+        domain: new URL(oauthUrl).host, // the OAuth server's host, not the portal (§1.6)
+        server_endpoint: `${oauthUrl}/rest/`,
         status: 'L',
         client_endpoint: `${this.url}/rest/`,
         member_id: this.memberId,
@@ -2419,7 +2452,7 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
       AUTH_EXPIRES: String(this.ttlSec),
       REFRESH_ID: t.refreshToken,
       SERVER_ENDPOINT: `${this.oauthUrl}/rest/`,
-      APPLICATION_TOKEN: this.appToken,
+      ...(this.opts.iframeApplicationToken === false ? {} : { APPLICATION_TOKEN: this.appToken }),
       APPLICATION_SCOPE: APP_SCOPE,
       member_id: this.memberId,
       status: 'L',

@@ -60,7 +60,11 @@ describe('bad input', () => {
   beforeAll(async () => {
     token = await installAndToken(s);
     ch = await connectChannel(s, token, 1);
-    other = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET });
+    other = await startSandboxPortal({
+      clientId: STACK_CLIENT_ID,
+      clientSecret: STACK_CLIENT_SECRET,
+      oauthServer: s.portal,
+    });
   });
   afterAll(async () => {
     await other?.close();
@@ -326,7 +330,7 @@ describe('bad input', () => {
       path: '/b24/install?DOMAIN=evil.example&PROTOCOL=1',
       headers: form,
       body: () => stringify({ AUTH_ID: 'a', REFRESH_ID: 'b', member_id: s.portal.memberId }),
-      status: 403,
+      status: 401,
       html: true,
     },
     {
@@ -522,8 +526,8 @@ describe('bad input', () => {
             client_endpoint: `http://${s.portal.domain}/rest/`,
           },
         }),
-      status: 403,
-      code: 'forbidden',
+      status: 401,
+      code: 'unauthorized',
     },
     {
       name: 'operator edit without messages',
@@ -584,7 +588,7 @@ describe('bad input', () => {
       path: '/b24/install?DOMAIN=127.0.0.1:1&PROTOCOL=0&LANG=es',
       headers: form,
       body: () => stringify({ AUTH_ID: 'a', REFRESH_ID: 'b', member_id: 'unreachable-member' }),
-      status: 502,
+      status: 401,
       html: true,
     },
   ];

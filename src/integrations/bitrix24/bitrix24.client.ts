@@ -18,6 +18,9 @@ export interface TokenSet {
   expiresAt: Date;
   clientEndpoint?: string | undefined;
   serverEndpoint?: string | undefined;
+  /** Who Bitrix24's OAuth server says these tokens belong to (reference §1.6); absent on stored sets. */
+  memberId?: string | undefined;
+  userId?: number | undefined;
 }
 
 /** Where the portal's tokens live; the portals repository implements it. */
@@ -43,6 +46,8 @@ const tokenResponse = z
     expires: z.coerce.number().optional(),
     client_endpoint: z.string().optional(),
     server_endpoint: z.string().optional(),
+    member_id: z.string().optional(),
+    user_id: z.coerce.number().int().positive().optional().catch(undefined),
   })
   .loose();
 
@@ -255,6 +260,8 @@ export class Bitrix24Client {
       expiresAt,
       clientEndpoint: t.client_endpoint,
       serverEndpoint: t.server_endpoint,
+      memberId: t.member_id,
+      userId: t.user_id,
     };
   }
 }

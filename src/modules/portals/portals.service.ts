@@ -19,6 +19,7 @@ import { cancelPortalJobs, enqueueJob } from '../../jobs/jobs.repository.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import { writeTrace } from '../messaging/trace.repository.js';
 import type { Portal, PortalsRepository } from './portals.repository.js';
+import { proveInstall, type ProvenInstall } from './install-proof.js';
 
 export interface IframeInstall {
   domain: string;
@@ -68,52 +69,40 @@ export class PortalsService {
   }
 
   /**
-   * The install wizard's iframe POST. The tokens are proven by using them: the connector registration
-   * and event bindings go to the portal the DOMAIN names, and only when those succeed is anything
-   * stored. An installed portal cannot be re-pointed at another domain by a forged POST.
+   * The install wizard's iframe POST. Nothing the page claims is trusted until Bitrix24's OAuth server
+   * has confirmed it (install-proof.ts): the portal, its REST endpoint and an admin user. Only then
+   * are the connector registered and the events bound, with the proven token, and the portal stored.
+   * The page's `APPLICATION_TOKEN` comes from that admin's own frame; a page without one (older
+   * portals) keeps the stored token, or leaves it to the first proven ONAPPINSTALL.
    */
   async installFromIframe(i: IframeInstall, log: Logger): Promise<{ portal: Portal; lang: Lang }> {
     this.#checkHost(i.domain);
-    const clientEndpoint = `${i.protocol === '0' ? 'http' : 'https'}://${i.domain}/rest/`;
-    const existing = await this.d.repo.findByMemberId(i.memberId);
-    if (existing && existing.status !== 'uninstalled' && existing.domain !== i.domain) {
-      log.warn(
-        { memberId: i.memberId },
-        'Install POST names another domain than the installed portal; refused.',
-      );
-      throw new ForbiddenError('This portal is already installed under another domain');
-    }
+    const proven = await this.#prove(i, log);
     const call: CallFn = (method, params) =>
-      this.d.client.callWithToken(clientEndpoint, i.accessToken, method, params);
+      this.d.client.callWithToken(proven.clientEndpoint, proven.tokens.accessToken, method, params);
     try {
       await this.#setup(call);
     } catch (err) {
-      if (err instanceof ProviderError && err.status === 401) {
-        throw new UnauthorizedError('The portal did not accept the installation credentials');
-      }
       if (err instanceof ProviderError) {
+        log.warn({ memberId: i.memberId, code: err.providerCode }, 'Install setup refused by Bitrix24.');
         throw new AppError(
           err.retryable ? 'upstream_unavailable' : 'upstream_rejected',
           `Bitrix24 did not complete the setup (${err.providerCode ?? 'no answer'}); reopen the application to try again`,
-          502,
+          err.retryable ? 503 : 502,
         );
       }
       throw err;
     }
     const lang = toLang(i.lang);
     const portal = await this.d.repo.upsertInstall({
-      memberId: i.memberId,
-      domain: i.domain,
-      clientEndpoint,
-      serverEndpoint: i.serverEndpoint ?? null,
+      memberId: proven.memberId,
+      domain: proven.domain,
+      clientEndpoint: proven.clientEndpoint,
+      serverEndpoint: proven.serverEndpoint ?? i.serverEndpoint ?? null,
       lang,
-      tokens: {
-        accessToken: i.accessToken,
-        refreshToken: i.refreshToken,
-        expiresAt: new Date(Date.now() + i.expiresInSec * 1000),
-      },
+      tokens: proven.tokens,
       applicationToken: i.applicationToken ?? null,
-      userId: null,
+      userId: proven.userId,
     });
     await this.d.repo.markInstalled(portal.id);
     await writeTrace(this.d.db, {
@@ -126,8 +115,9 @@ export class PortalsService {
   }
 
   /**
-   * ONAPPINSTALL (installation callback). Stored and answered; the connector registration runs as a
-   * job. A portal that is installed only accepts it with its own application token.
+   * ONAPPINSTALL (installation callback). Proven like the install page, before anything is stored;
+   * then stored with its application token and answered, and the connector registration runs as a
+   * job with the proven tokens at the proven endpoint. An unproven event plants nothing.
    */
   async installFromEvent(e: EventInstall, log: Logger): Promise<void> {
     // The REST endpoint must be the portal's own domain: an event cannot send our calls elsewhere.
@@ -141,36 +131,18 @@ export class PortalsService {
       throw new ValidationError('auth[client_endpoint] is not on auth[domain]');
     }
     this.#checkHost(e.domain);
-    const existing = await this.d.repo.findByMemberId(e.memberId);
-    // An installed portal is only re-installed by an event carrying its own application token; one
-    // without a stored token (installed from the page by a portal that did not send it) refuses.
-    if (
-      existing &&
-      existing.status !== 'uninstalled' &&
-      (!existing.application_token_mac ||
-        !this.d.box.verifyMac(e.applicationToken, existing.application_token_mac))
-    ) {
-      log.warn(
-        { memberId: e.memberId },
-        'ONAPPINSTALL for an installed portal with another application token; refused.',
-      );
-      throw new ForbiddenError('Application token does not match this portal');
-    }
+    const proven = await this.#prove(e, log);
     await this.d.db.transaction().execute(async (trx) => {
       const portal = await this.d.repo.upsertInstall(
         {
-          memberId: e.memberId,
-          domain: e.domain,
-          clientEndpoint: e.clientEndpoint,
-          serverEndpoint: e.serverEndpoint ?? null,
+          memberId: proven.memberId,
+          domain: proven.domain,
+          clientEndpoint: proven.clientEndpoint,
+          serverEndpoint: proven.serverEndpoint ?? e.serverEndpoint ?? null,
           lang: toLang(e.lang),
-          tokens: {
-            accessToken: e.accessToken,
-            refreshToken: e.refreshToken,
-            expiresAt: new Date(Date.now() + e.expiresInSec * 1000),
-          },
+          tokens: proven.tokens,
           applicationToken: e.applicationToken,
-          userId: e.userId ?? null,
+          userId: proven.userId,
         },
         trx,
       );
@@ -183,9 +155,14 @@ export class PortalsService {
       await writeTrace(trx, {
         portalId: portal.id,
         step: 'portal_install_event',
-        detail: 'ONAPPINSTALL stored; setup queued',
+        detail: 'ONAPPINSTALL proven by the OAuth server; setup queued',
       });
     });
+    log.info({ memberId: e.memberId }, 'ONAPPINSTALL proven and stored.');
+  }
+
+  #prove(c: { memberId: string; refreshToken: string; domain: string }, log: Logger): Promise<ProvenInstall> {
+    return proveInstall(this.d.client, c, (h) => this.#checkHost(h), log);
   }
 
   /**
