@@ -9,6 +9,8 @@ import type { DB } from '../../shared/db/schema.js';
 import {
   AppError,
   ForbiddenError,
+  isRefusedAddress,
+  NOT_PUBLIC_HOST,
   ProviderError,
   UnauthorizedError,
   ValidationError,
@@ -88,6 +90,8 @@ export class PortalsService {
     try {
       await this.#setup(call);
     } catch (err) {
+      // The name passed the pre-check but resolves to a non-public address (SSRF guard).
+      if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
       if (err instanceof ProviderError && err.status === 401) {
         throw new UnauthorizedError('The portal did not accept the installation credentials');
       }
@@ -219,7 +223,7 @@ export class PortalsService {
 
   #checkHost(host: string): void {
     if (!this.d.allowPrivateHosts && isPrivateHost(host)) {
-      throw new ValidationError('The portal address must be a public host');
+      throw new ValidationError(NOT_PUBLIC_HOST);
     }
   }
 
