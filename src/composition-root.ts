@@ -23,6 +23,7 @@ import { PortalsService } from './modules/portals/portals.service.js';
 import { SecretBox } from './shared/crypto.js';
 import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
+import { createGuardedAgent, type Resolve } from './shared/http/ssrf-guard.js';
 import { createLogger } from './shared/logger.js';
 
 export const APP_NAME = 'WhatsApp (WhatsAppB24)';
@@ -48,7 +49,15 @@ export interface Deps {
 
 export interface DepsOverrides {
   log?: Logger;
+  /**
+   * Replaces the outbound dispatcher of every call (HttpClient and media downloads). The SSRF guard is
+   * then only what that dispatcher does (build it on `guardedConnector` to keep it); the name
+   * pre-checks (`isPrivateHost` at install and on each media hop) still apply unless private hosts
+   * are allowed. `resolve` is ignored with it.
+   */
   dispatcher?: Dispatcher;
+  /** The SSRF guard's resolver (tests map names to addresses without real DNS). */
+  resolve?: Resolve;
   hooks?: MessagingHooks;
   dbPoolMax?: number;
   mediaStorage?: MediaStorage;
@@ -62,7 +71,12 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   }
   const { db } = createDatabase(config.databaseUrl, { max: o.dbPoolMax ?? 20 });
   const box = new SecretBox(config.appSecret);
-  const http = new HttpClient(o.dispatcher);
+  // Every outbound connection goes through one dispatcher: the SSRF-guarded Agent, unless private
+  // hosts are allowed (the local sandboxes) — then undici's global one.
+  const ownAgent =
+    o.dispatcher || config.b24.allowPrivateHosts ? undefined : createGuardedAgent({ resolve: o.resolve });
+  const outbound = o.dispatcher ?? ownAgent;
+  const http = new HttpClient(outbound);
   const portalsRepo = new PortalsRepository(db, box);
   const limiter = new RateLimiter(db);
   const bitrix = new Bitrix24Client(http, portalsRepo, {
@@ -98,7 +112,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     fetchTimeoutMs: config.media.fetchTimeoutMs,
     allowPrivateHosts: config.b24.allowPrivateHosts,
     retentionDays: config.media.retentionDays,
-    dispatcher: o.dispatcher,
+    dispatcher: outbound,
     nudge,
   });
   const messaging = new MessagingService({
@@ -163,6 +177,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     close: async () => {
       await w.stop();
       await db.destroy();
+      await ownAgent?.close();
     },
   };
 }

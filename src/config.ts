@@ -33,7 +33,7 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true')
-    .describe('Accept portals on loopback/private addresses (only for local sandboxes)'),
+    .describe('Turn off the SSRF guard of all outbound calls (only for local sandboxes on 127.0.0.1)'),
   GUPSHUP_API_URL: z.url().default('https://api.gupshup.io').describe('Gupshup API base URL'),
   STRIPE_SECRET_KEY: z.string().optional().describe('Stripe secret key (billing)'),
   STRIPE_WEBHOOK_SECRET: z.string().optional().describe('Stripe webhook signing secret'),

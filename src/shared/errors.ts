@@ -86,6 +86,17 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * A call the SSRF guard refused (`shared/http/ssrf-guard.ts`): the portal or link names a host that is
+ * not public. The address is at fault, not the provider, so callers answer it as a 4xx.
+ */
+export function isRefusedAddress(err: unknown): err is ProviderError {
+  return err instanceof ProviderError && err.providerCode === 'blocked_address';
+}
+
+/** What a caller is told when the portal's address is refused (install, later calls alike). */
+export const NOT_PUBLIC_HOST = 'The portal address must be a public host';
+
 /** Reads a zod error into a short sentence naming the fields at fault. */
 export function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
   return issues

@@ -1,7 +1,12 @@
 import { stringify } from 'qs';
 import { z } from 'zod';
 import { ProviderError } from '../../shared/errors.js';
-import { parseJson, TransportError, type HttpClient } from '../../shared/http/http-client.js';
+import {
+  parseJson,
+  transportFailure,
+  TransportError,
+  type HttpClient,
+} from '../../shared/http/http-client.js';
 import { RateLimitedError, type Budget, type RateLimiter } from '../../shared/rate-limiter.js';
 
 /**
@@ -179,7 +184,7 @@ export class Bitrix24Client {
       });
     } catch (err) {
       if (err instanceof TransportError) {
-        throw new ProviderError('bitrix24', method, err.message, { retryable: true });
+        throw new ProviderError('bitrix24', method, err.message, transportFailure(err));
       }
       throw err;
     }
@@ -234,7 +239,7 @@ export class Bitrix24Client {
       });
     } catch (err) {
       if (err instanceof TransportError) {
-        throw new ProviderError('bitrix24', 'oauth.refresh', err.message, { retryable: true });
+        throw new ProviderError('bitrix24', 'oauth.refresh', err.message, transportFailure(err));
       }
       throw err;
     }

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { ProviderError } from '../../shared/errors.js';
-import { parseJson, TransportError, type HttpClient } from '../../shared/http/http-client.js';
+import {
+  parseJson,
+  transportFailure,
+  TransportError,
+  type HttpClient,
+} from '../../shared/http/http-client.js';
 
 /**
  * What an API key can tell about a Gupshup app (reference gupshup.md §0, §4.1, §5).
@@ -35,7 +40,7 @@ export class GupshupAppsClient {
       });
     } catch (err) {
       if (err instanceof TransportError) {
-        throw new ProviderError('gupshup', op, `Gupshup unreachable: ${err.message}`, { retryable: true });
+        throw new ProviderError('gupshup', op, `Gupshup unreachable: ${err.message}`, transportFailure(err));
       }
       throw err;
     }

@@ -1,7 +1,12 @@
 import { stringify } from 'qs';
 import { z } from 'zod';
 import { ProviderError } from '../../shared/errors.js';
-import { parseJson, TransportError, type HttpClient } from '../../shared/http/http-client.js';
+import {
+  parseJson,
+  transportFailure,
+  TransportError,
+  type HttpClient,
+} from '../../shared/http/http-client.js';
 
 /**
  * Gupshup WhatsApp self-serve adapter (reference/gupshup.md §1, §7).
@@ -61,7 +66,7 @@ export class GupshupClient {
       });
     } catch (err) {
       if (err instanceof TransportError) {
-        throw new GupshupSendError('msg', err.message, { retryable: true }, err.outcomeUnknown);
+        throw new GupshupSendError('msg', err.message, transportFailure(err), err.outcomeUnknown);
       }
       throw err;
     }

@@ -6,6 +6,8 @@ import { randomToken, type SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
 import {
   ForbiddenError,
+  isRefusedAddress,
+  NOT_PUBLIC_HOST,
   ProviderError,
   UnauthorizedError,
   ValidationError,
@@ -69,6 +71,7 @@ export class TokensService {
         this.client.callWithToken(portal.client_endpoint, input.AUTH_ID, 'profile'),
       );
     } catch (err) {
+      if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
       if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
         throw new UnauthorizedError('The portal did not accept this AUTH_ID');
       }

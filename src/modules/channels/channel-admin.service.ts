@@ -9,6 +9,8 @@ import { INT_MAX, parseInput } from '../../shared/validate.js';
 import {
   AppError,
   ConflictError,
+  isRefusedAddress,
+  NOT_PUBLIC_HOST,
   NotFoundError,
   ProviderError,
   ValidationError,
@@ -460,6 +462,7 @@ export class ChannelAdminService {
     try {
       return { line, ...(await politely(() => this.connector.lineStatus(portalId, line))) };
     } catch (err) {
+      if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
       if (err instanceof ProviderError) {
         throw new AppError(
           'upstream_unavailable',

@@ -7,6 +7,8 @@ import type { ChannelRow, ChannelStatus, DB } from '../../shared/db/schema.js';
 import {
   AppError,
   ConflictError,
+  isRefusedAddress,
+  NOT_PUBLIC_HOST,
   NotFoundError,
   ProviderError,
   ValidationError,
@@ -414,6 +416,7 @@ export async function upstream(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
+    if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
     if (err instanceof ProviderError) {
       if (err.retryable) {
         throw new AppError(

@@ -1,14 +1,17 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { isPrivateHost } from '../../shared/hosts.js';
+import { defaultGuardedAgent, isBlockedAddressError } from '../../shared/http/ssrf-guard.js';
 import type { MediaStorage } from './storage.js';
+
+export { publicOnlyLookup } from '../../shared/http/ssrf-guard.js';
 
 /**
  * Downloads one file straight into the media storage, streaming: never more than `maxBytes`, never
- * longer than `timeoutMs`, never from a loopback/private address unless allowed (the local sandboxes),
- * and redirects followed by hand so each hop passes the same check.
+ * longer than `timeoutMs`, never from a special-purpose address unless allowed (the local sandboxes),
+ * and redirects followed by hand so each hop passes the same check. The real guard is the dispatcher
+ * (the app's SSRF-guarded Agent, shared with the HttpClient); the host check per hop only answers a
+ * named private host early.
  */
 export class MediaFetchError extends Error {
   constructor(
@@ -28,6 +31,7 @@ export interface FetchOptions {
   maxBytes: number;
   timeoutMs: number;
   allowPrivateHosts: boolean;
+  /** The app's outbound dispatcher; without one, the shared guarded Agent unless private hosts are allowed. */
   dispatcher?: Dispatcher | undefined;
 }
 
@@ -37,35 +41,6 @@ export interface Fetched {
 }
 
 const MAX_REDIRECTS = 3;
-
-const isPrivateAddress = (ip: string): boolean => isPrivateHost(ip.includes(':') ? `[${ip}]` : ip);
-
-/**
- * DNS lookup that refuses names resolving to loopback/private addresses: the host check before the
- * request only sees the name, this one sees where the connection would really go (and closes DNS
- * rebinding, since the socket connects to exactly the address checked here).
- */
-export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-    if (err) return callback(err, '', 0);
-    const list = addresses;
-    const blocked = list.find((a) => isPrivateAddress(a.address));
-    if (blocked || list.length === 0) {
-      const e = Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'ESSRF' });
-      return callback(e, '', 0);
-    }
-    if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, list);
-    const first = list[0] as LookupAddress;
-    callback(null, first.address, first.family);
-  });
-};
-
-let guardedAgent: Agent | undefined;
-/** The dispatcher for media downloads from the internet: connects only to public addresses. */
-function publicOnlyAgent(): Agent {
-  guardedAgent ??= new Agent({ connect: { lookup: publicOnlyLookup }, connections: 32 });
-  return guardedAgent;
-}
 
 export async function fetchInto(
   storage: MediaStorage,
@@ -94,12 +69,12 @@ export async function fetchInto(
           ? { dispatcher: o.dispatcher }
           : o.allowPrivateHosts
             ? {}
-            : { dispatcher: publicOnlyAgent() }),
+            : { dispatcher: defaultGuardedAgent() }),
       });
     } catch (err) {
-      const e = err as { code?: string; name?: string; cause?: { code?: string } };
+      const e = err as { code?: string; name?: string };
       const code = e.code ?? e.name ?? 'error';
-      if (code === 'ESSRF' || e.cause?.code === 'ESSRF') {
+      if (isBlockedAddressError(err)) {
         throw new MediaFetchError(
           'blocked_host',
           `refused to fetch from ${url.hostname}: private address`,

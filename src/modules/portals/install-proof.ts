@@ -1,5 +1,13 @@
 import type { Bitrix24Client, TokenSet } from '../../integrations/bitrix24/bitrix24.client.js';
-import { AppError, ForbiddenError, ProviderError, UnauthorizedError } from '../../shared/errors.js';
+import {
+  AppError,
+  ForbiddenError,
+  isRefusedAddress,
+  NOT_PUBLIC_HOST,
+  ProviderError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../shared/errors.js';
 import type { Log as Logger } from '../../shared/logger.js';
 
 /**
@@ -101,6 +109,7 @@ async function askProfile(
     const p = await client.callWithToken<unknown>(clientEndpoint, accessToken, 'profile');
     return p && typeof p === 'object' ? p : {};
   } catch (err) {
+    if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
     if (err instanceof ProviderError && !err.retryable) {
       throw new UnauthorizedError('The portal did not accept the installation credentials');
     }

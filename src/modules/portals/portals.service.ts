@@ -9,6 +9,8 @@ import type { DB } from '../../shared/db/schema.js';
 import {
   AppError,
   ForbiddenError,
+  isRefusedAddress,
+  NOT_PUBLIC_HOST,
   ProviderError,
   UnauthorizedError,
   ValidationError,
@@ -83,6 +85,8 @@ export class PortalsService {
     try {
       await this.#setup(call);
     } catch (err) {
+      // The name passed the pre-check but resolves to a non-public address (SSRF guard).
+      if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
       if (err instanceof ProviderError) {
         log.warn({ memberId: i.memberId, code: err.providerCode }, 'Install setup refused by Bitrix24.');
         throw new AppError(
@@ -196,7 +200,7 @@ export class PortalsService {
 
   #checkHost(host: string): void {
     if (!this.d.allowPrivateHosts && isPrivateHost(host)) {
-      throw new ValidationError('The portal address must be a public host');
+      throw new ValidationError(NOT_PUBLIC_HOST);
     }
   }
 

@@ -1,0 +1,126 @@
+import type { LookupAddress } from 'node:dns';
+import { createServer, type Server } from 'node:net';
+import { stringify } from 'qs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Resolve } from '../../src/shared/http/ssrf-guard.js';
+import { useStack } from '../helpers/stack.js';
+
+/**
+ * The app as deployed (`B24_ALLOW_PRIVATE_HOSTS=false`), with the SSRF guard's resolver replaced by a
+ * table (no real DNS here) in which attacker names point at loopback, where a sandbox portal and a
+ * bare listener wait. Install requests naming them must answer 4xx and reach neither.
+ */
+const table: Record<string, LookupAddress[]> = {
+  'vm.attacker.example': [{ address: '127.0.0.1', family: 4 }],
+  'b24.attacker.example': [{ address: '127.0.0.1', family: 4 }],
+  'dual.attacker.example': [
+    { address: '203.0.114.10', family: 4 },
+    { address: '::ffff:127.0.0.1', family: 6 },
+  ],
+};
+const asked: string[] = [];
+const resolve: Resolve = async (host) => {
+  asked.push(host);
+  const found = table[host.toLowerCase()];
+  if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+  return found;
+};
+
+describe('SSRF guard with private hosts off', () => {
+  const s = useStack({
+    worker: false,
+    env: { B24_ALLOW_PRIVATE_HOSTS: 'false' },
+    overrides: { resolve },
+  });
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  let listener: Server;
+  let listenerPort = 0;
+  let connections = 0;
+  beforeAll(async () => {
+    listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    listenerPort = (listener.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => listener.close(() => r())));
+
+  const portals = async () =>
+    (
+      await s.deps.db
+        .selectFrom('portals')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
+    )?.n;
+
+  it('answers an install page whose DOMAIN resolves to loopback with a 4xx and never calls it', async () => {
+    const sandboxPort = new URL(s.portal.url).port;
+    const domains = [
+      `vm:${sandboxPort}`, // the reported attack: a single label the server's resolver completes
+      `vm.attacker.example:${sandboxPort}`, // passes the name check: only the dispatcher stops it
+      `vm.attacker.example:${listenerPort}`,
+      `dual.attacker.example:${listenerPort}`,
+      `localhost.:${sandboxPort}`,
+      `2130706433:${sandboxPort}`,
+      `127.1:${listenerPort}`,
+    ];
+    asked.length = 0;
+    for (const [i, domain] of domains.entries()) {
+      const res = await fetch(
+        `${s.url}/b24/install?DOMAIN=${encodeURIComponent(domain)}&PROTOCOL=0&LANG=en`,
+        {
+          method: 'POST',
+          headers: form,
+          body: stringify({ AUTH_ID: 'stolen', REFRESH_ID: 'r', member_id: `ssrf-member-${i}` }),
+        },
+      );
+      const text = await res.text();
+      expect.soft(res.status, `${domain}: ${text.slice(0, 200)}`).toBe(400);
+      expect.soft(text, domain).toContain('The portal address must be a public host');
+    }
+    // The names that pass the name check went to the guard's resolver; none reached a listener.
+    expect(asked).toEqual(['vm.attacker.example', 'vm.attacker.example', 'dual.attacker.example']);
+    expect(s.portal.calls()).toEqual([]);
+    expect(connections).toBe(0);
+    expect(Number(await portals())).toBe(0);
+  });
+
+  it('dead-letters the setup of an ONAPPINSTALL pointing at such a host after one attempt', async () => {
+    const domain = `b24.attacker.example:${listenerPort}`;
+    const res = await fetch(`${s.url}/b24/install`, {
+      method: 'POST',
+      headers: form,
+      body: stringify({
+        event: 'ONAPPINSTALL',
+        data: { LANGUAGE_ID: 'en' },
+        auth: {
+          member_id: 'ssrf-event-member',
+          application_token: 'app-token',
+          domain,
+          access_token: 'access',
+          refresh_token: 'refresh',
+          expires_in: '3600',
+          client_endpoint: `http://${domain}/rest/`,
+        },
+      }),
+    });
+    expect(res.status).toBe(200);
+    await s.deps.worker.drain();
+    const job = await s.deps.db
+      .selectFrom('jobs')
+      .select(['status', 'attempts', 'last_error'])
+      .where('topic', '=', 'portal.setup')
+      .executeTakeFirstOrThrow();
+    expect(job).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(job.last_error).toContain('blocked_address');
+    const portal = await s.deps.db
+      .selectFrom('portals')
+      .select(['status', 'setup_error'])
+      .where('member_id', '=', 'ssrf-event-member')
+      .executeTakeFirstOrThrow();
+    expect(portal.status).not.toBe('installed');
+    expect(portal.setup_error).toContain('not a public address');
+    expect(connections).toBe(0);
+  });
+});
