@@ -97,6 +97,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     publicUrl: config.publicUrl,
     appName: APP_NAME,
     allowPrivateHosts: config.b24.allowPrivateHosts,
+    ...(o.resolve ? { resolve: o.resolve } : {}),
   });
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};

@@ -86,8 +86,9 @@ describe('SSRF guard with private hosts off', () => {
     expect(Number(await portals())).toBe(0);
   });
 
-  it('dead-letters the setup of an ONAPPINSTALL pointing at such a host after one attempt', async () => {
+  it('refuses an ONAPPINSTALL pointing at such a host before anything is stored or called', async () => {
     const domain = `b24.attacker.example:${listenerPort}`;
+    asked.length = 0;
     const res = await fetch(`${s.url}/b24/install`, {
       method: 'POST',
       headers: form,
@@ -105,22 +106,15 @@ describe('SSRF guard with private hosts off', () => {
         },
       }),
     });
-    expect(res.status).toBe(200);
-    await s.deps.worker.drain();
-    const job = await s.deps.db
-      .selectFrom('jobs')
-      .select(['status', 'attempts', 'last_error'])
-      .where('topic', '=', 'portal.setup')
-      .executeTakeFirstOrThrow();
-    expect(job).toMatchObject({ status: 'dead', attempts: 1 });
-    expect(job.last_error).toContain('blocked_address');
-    const portal = await s.deps.db
-      .selectFrom('portals')
-      .select(['status', 'setup_error'])
-      .where('member_id', '=', 'ssrf-event-member')
-      .executeTakeFirstOrThrow();
-    expect(portal.status).not.toBe('installed');
-    expect(portal.setup_error).toContain('not a public address');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      'The portal address must be a public host',
+    );
+    expect(asked).toEqual(['b24.attacker.example']);
+    const jobs = await s.deps.db.selectFrom('jobs').select('id').execute();
+    expect(jobs).toEqual([]);
+    expect(Number(await portals())).toBe(0);
+    expect(s.portal.calls()).toEqual([]);
     expect(connections).toBe(0);
   });
 });

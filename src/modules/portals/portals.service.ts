@@ -22,6 +22,7 @@ import type { JobHandler } from '../../jobs/worker.js';
 import { writeTrace } from '../messaging/trace.repository.js';
 import type { Portal, PortalsRepository } from './portals.repository.js';
 import { proveInstall, type ProvenInstall } from './install-proof.js';
+import { assertResolvesPublic, isBlockedAddressError, type Resolve } from '../../shared/http/ssrf-guard.js';
 
 export interface IframeInstall {
   domain: string;
@@ -57,6 +58,8 @@ export interface PortalsServiceDeps {
   publicUrl: string;
   appName: string;
   allowPrivateHosts: boolean;
+  /** The SSRF guard's resolver: an install's claimed host is resolved and checked before anything. */
+  resolve?: Resolve;
 }
 
 /** Install, verify and uninstall portals (C2). */
@@ -78,7 +81,7 @@ export class PortalsService {
    * portals) keeps the stored token, or leaves it to the first proven ONAPPINSTALL.
    */
   async installFromIframe(i: IframeInstall, log: Logger): Promise<{ portal: Portal; lang: Lang }> {
-    this.#checkHost(i.domain);
+    await this.#checkResolvedHost(i.domain);
     const proven = await this.#prove(i, log);
     const call: CallFn = (method, params) =>
       this.d.client.callWithToken(proven.clientEndpoint, proven.tokens.accessToken, method, params);
@@ -134,7 +137,7 @@ export class PortalsService {
     if (endpointHost !== e.domain.toLowerCase()) {
       throw new ValidationError('auth[client_endpoint] is not on auth[domain]');
     }
-    this.#checkHost(e.domain);
+    await this.#checkResolvedHost(e.domain);
     const proven = await this.#prove(e, log);
     await this.d.db.transaction().execute(async (trx) => {
       const portal = await this.d.repo.upsertInstall(
@@ -196,6 +199,27 @@ export class PortalsService {
       detail: 'secrets deleted, work stopped',
     });
     log.info({ portalId: portal.id }, 'Portal uninstalled; its secrets were deleted.');
+  }
+
+  /**
+   * The claimed portal host, resolved: a name pointing at a private address is refused with a 400
+   * before the OAuth server or anyone else is asked (the dispatcher would refuse the call anyway).
+   */
+  async #checkResolvedHost(host: string): Promise<void> {
+    this.#checkHost(host);
+    if (this.d.allowPrivateHosts) return;
+    let hostname: string;
+    try {
+      hostname = new URL(`http://${host.trim()}`).hostname;
+    } catch {
+      throw new ValidationError(NOT_PUBLIC_HOST);
+    }
+    try {
+      await assertResolvesPublic(hostname, this.d.resolve);
+    } catch (err) {
+      if (isBlockedAddressError(err)) throw new ValidationError(NOT_PUBLIC_HOST);
+      throw new ValidationError('The portal address does not resolve');
+    }
   }
 
   #checkHost(host: string): void {

@@ -56,6 +56,21 @@ export function guardedLookup(resolve: Resolve): LookupFunction {
   };
 }
 
+/**
+ * Resolves `hostname` and refuses it unless every address is public: for checks made before anything
+ * is called (an install claiming a portal host), so the caller gets a clear 4xx at once.
+ */
+export async function assertResolvesPublic(
+  hostname: string,
+  resolve: Resolve = systemResolve,
+): Promise<void> {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  if (isRefusedHostname(bare)) throw new BlockedAddressError(bare);
+  if (isIP(bare)) return;
+  const all = await resolve(bare);
+  if (all.length === 0 || all.some((a) => !isPublicAddress(a.address))) throw new BlockedAddressError(bare);
+}
+
 /** The guarded lookup with the system resolver. */
 export const publicOnlyLookup: LookupFunction = guardedLookup(systemResolve);
 
