@@ -217,6 +217,35 @@ describe('bad input', () => {
     },
     // Bitrix24 events
     {
+      name: 'Bitrix24 event posted as JSON (Bitrix24 only posts forms)',
+      path: '/b24/events',
+      headers: json,
+      body: () => JSON.stringify({ event: 'ONAPPUNINSTALL', data: { CLEAN: 1 }, auth: evAuth() }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'Bitrix24 event posted as text',
+      path: '/b24/events',
+      headers: { 'content-type': 'text/plain' },
+      body: 'event=ONAPPUNINSTALL',
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'ONAPPINSTALL posted as JSON to the install URL',
+      path: '/b24/install',
+      headers: json,
+      body: () =>
+        JSON.stringify({
+          event: 'ONAPPINSTALL',
+          data: { LANGUAGE_ID: 'es' },
+          auth: { ...evAuth(), access_token: 'a', refresh_token: 'r', client_endpoint: 'http://x/rest/' },
+        }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
       name: 'event without auth',
       path: '/b24/events',
       headers: form,
@@ -390,6 +419,19 @@ describe('bad input', () => {
       path: '/api/v1/channels',
       headers: () => ({ ...json, authorization: `Bearer ${token}` }),
       body: '{"name":"x","gupshupAppName":"Shop1","sourceNumber":"call me"}',
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'channel with an API key holding a NUL (it goes out as a header)',
+      path: '/api/v1/channels',
+      headers: () => ({ ...json, authorization: `Bearer ${token}` }),
+      body: JSON.stringify({
+        name: 'x',
+        gupshupAppName: 'NulKey',
+        sourceNumber: '5491100004998',
+        apiKey: 'abcdef\u0000ghijk',
+      }),
       status: 400,
       code: 'validation_error',
     },
