@@ -192,6 +192,35 @@ describe('bad input', () => {
       code: 'validation_error',
     },
     {
+      name: 'inbound text whose payload.text is an object',
+      path: hook,
+      headers: json,
+      body: () => msg({ id: 'wamid.OBJ1', payload: { text: { body: 'hi' } } }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'inbound image whose caption is a list',
+      path: hook,
+      headers: json,
+      body: () =>
+        msg({
+          id: 'wamid.OBJ2',
+          type: 'image',
+          payload: { url: 'https://filemanager.gupshup.io/x', caption: ['a', 'b'] },
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'inbound text without its text',
+      path: hook,
+      headers: json,
+      body: () => msg({ id: 'wamid.OBJ3', payload: {} }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
       name: 'a callback for another Gupshup app',
       path: hook,
       headers: json,
