@@ -117,12 +117,19 @@ describe('hostile text', () => {
       },
     });
     expect(res.status).toBe(200);
-    await s.deps.worker.drain();
-    const job = await s.deps.db
-      .selectFrom('jobs')
-      .select(['status', 'payload'])
-      .where('dedupe_key', '=', `st:${ch.id}:${sent.messageId}:read:wamid.\ufffdbad`)
-      .executeTakeFirstOrThrow();
+    // The running worker may hold the job already: wait for it to finish rather than drain.
+    const job = await waitFor(
+      async () => {
+        const j = await s.deps.db
+          .selectFrom('jobs')
+          .select(['status', 'payload'])
+          .where('dedupe_key', '=', `st:${ch.id}:${sent.messageId}:read:wamid.\ufffdbad`)
+          .executeTakeFirst();
+        return j && j.status !== 'pending' && j.status !== 'running' ? j : undefined;
+      },
+      20_000,
+      'the status job',
+    );
     expect(job).toMatchObject({ status: 'done', payload: { event: { id: 'wamid.\ufffdbad' } } });
     const read = await s.deps.db
       .selectFrom('messages')
