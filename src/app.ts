@@ -2,7 +2,6 @@ import path from 'node:path';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { parse as parseQs } from 'qs';
 import type { Deps } from './composition-root.js';
 import { AppError } from './shared/errors.js';
 import { b24Routes } from './routes/b24.routes.js';
@@ -11,35 +10,10 @@ import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { uiRoutes } from './routes/ui.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
+import { formBodyParser } from './shared/http/form.js';
 import { ROOT_DIR } from './shared/paths.js';
 
 export const VIEWS_DIR = path.join(ROOT_DIR, 'views');
-
-/** Bitrix24 nests form keys up to 6 levels (reference §2.2): qs with room to spare. */
-export function parseForm(body: string): Record<string, unknown> {
-  return stripNul(parseQs(body, { depth: 10, arrayLimit: 1000, parameterLimit: 5000, allowDots: false }));
-}
-
-/**
- * PostgreSQL text cannot hold U+0000; no legitimate message needs it. Removed from every parsed body
- * so a stray NUL is not a 500.
- */
-export function stripNul<T>(value: T): T {
-  if (typeof value === 'string') return value.replaceAll(String.fromCharCode(0), '') as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => stripNul(v)) as T;
-  if (value && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    for (const [k, v] of Object.entries(obj)) {
-      const clean = k.replaceAll(String.fromCharCode(0), '');
-      if (clean !== k) {
-        delete obj[k];
-        if (clean === '__proto__' || clean === 'constructor' || clean === 'prototype') continue;
-      }
-      obj[clean] = stripNul(v);
-    }
-  }
-  return value;
-}
 
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -59,21 +33,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
   });
 
-  const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    void jsonParser(req, body as string, (err, parsed) =>
-      err ? done(err, undefined) : done(null, stripNul(parsed)),
-    );
-  });
-
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseForm(body as string));
-    } catch {
-      done(new AppError('bad_request', 'Malformed form body', 400), undefined);
-    }
-  });
+  // Texts PostgreSQL cannot store (NUL, lone surrogates) are cleaned where they are bound, for every
+  // source at once (shared/db/clean-text.ts): the default JSON parser needs no wrapping.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, formBodyParser);
 
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: VIEWS_DIR, autoEscape: true, cache: true }) },

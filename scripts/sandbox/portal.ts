@@ -438,11 +438,24 @@ function hex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
 
-/** PHP urlencode(): everything but [A-Za-z0-9_.-] is %-encoded, space → '+'. */
+/**
+ * PHP urlencode(): everything but [A-Za-z0-9_.-] is %-encoded, space → '+'. PHP strings are bytes:
+ * a lone UTF-16 surrogate stands for the invalid UTF-8 bytes a PHP string may hold (ED A0 80 for
+ * U+D800, as CESU-8/WTF-8 text has them), so the sandbox can send what encodeURIComponent refuses.
+ */
 function phpUrlencode(s: string): string {
-  return encodeURIComponent(s)
+  return s
+    .split(/([\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])/)
+    .map((part, i) => (i % 2 === 1 ? loneSurrogateBytes(part.charCodeAt(0)) : encodeURIComponent(part)))
+    .join('')
     .replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+');
+}
+
+function loneSurrogateBytes(unit: number): string {
+  return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+    .map((b) => `%${b.toString(16).toUpperCase()}`)
+    .join('');
 }
 
 /**

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
 import { ValidationError, describeIssues } from '../shared/errors.js';
+import { formBodyParser } from '../shared/http/form.js';
 import { t } from '../shared/texts.js';
 import { toLang } from '../shared/i18n.js';
 import { INT_MAX, iframeQuery } from '../shared/validate.js';
@@ -98,6 +99,11 @@ const messageChangeData = z
   .loose();
 
 export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
+  // Bitrix24 posts events, ONAPPINSTALL and the install page as forms only (reference §2.2, §1.2):
+  // anything else here is not Bitrix24 and is refused with 415 before it is parsed.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, formBodyParser);
+
   // The install wizard page (iframe POST, reference §1.2), or the ONAPPINSTALL callback (§1.3).
   app.post('/b24/install', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

@@ -31,6 +31,7 @@ export function loggerOptions(level: string): LoggerOptions {
     redact: { paths: redactPaths, censor: '[redacted]' },
     // URLs carry callback secrets and the signed media tokens; keep only the route shape.
     serializers: {
+      err: serializeError,
       req: (req: { method?: string; url?: string; id?: string }) => ({
         method: req.method,
         url: maskUrl(req.url ?? ''),
@@ -38,6 +39,49 @@ export function loggerOptions(level: string): LoggerOptions {
       }),
     },
   };
+}
+
+/**
+ * Fields of an error that say what failed and where in our code. Anything else is left out: a
+ * PostgreSQL error's `detail`, `where`, `internalQuery` and `hint` quote the row's values (message
+ * text, phone numbers), and other errors carry request bodies, parameters or `details` the same way.
+ */
+const SAFE_ERROR_FIELDS = new Set([
+  'type',
+  'message',
+  'stack',
+  'code',
+  'name',
+  'errno',
+  'syscall',
+  'severity',
+  'routine',
+  'file',
+  'line',
+  'position',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'statusCode',
+  'status',
+  'provider',
+  'operation',
+  'httpStatus',
+]);
+
+/** pino's error serializer (type, message and stack with causes), keeping only the safe fields. */
+export function serializeError(err: unknown): unknown {
+  if (err === null || typeof err !== 'object') return err;
+  const full = pino.stdSerializers.err(err as Error) as object;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(full)) {
+    if (SAFE_ERROR_FIELDS.has(k) && (v === null || typeof v !== 'object')) out[k] = v;
+  }
+  const inner = (err as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) out.aggregateErrors = inner.map(serializeError);
+  return out;
 }
 
 export function createLogger(level: string): pino.Logger {

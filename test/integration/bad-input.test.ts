@@ -196,6 +196,35 @@ describe('bad input', () => {
       code: 'validation_error',
     },
     {
+      name: 'inbound text whose payload.text is an object',
+      path: hook,
+      headers: json,
+      body: () => msg({ id: 'wamid.OBJ1', payload: { text: { body: 'hi' } } }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'inbound image whose caption is a list',
+      path: hook,
+      headers: json,
+      body: () =>
+        msg({
+          id: 'wamid.OBJ2',
+          type: 'image',
+          payload: { url: 'https://filemanager.gupshup.io/x', caption: ['a', 'b'] },
+        }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'inbound text without its text',
+      path: hook,
+      headers: json,
+      body: () => msg({ id: 'wamid.OBJ3', payload: {} }),
+      status: 400,
+      code: 'validation_error',
+    },
+    {
       name: 'a callback for another Gupshup app',
       path: hook,
       headers: json,
@@ -220,6 +249,35 @@ describe('bad input', () => {
       code: 'bad_request',
     },
     // Bitrix24 events
+    {
+      name: 'Bitrix24 event posted as JSON (Bitrix24 only posts forms)',
+      path: '/b24/events',
+      headers: json,
+      body: () => JSON.stringify({ event: 'ONAPPUNINSTALL', data: { CLEAN: 1 }, auth: evAuth() }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'Bitrix24 event posted as text',
+      path: '/b24/events',
+      headers: { 'content-type': 'text/plain' },
+      body: 'event=ONAPPUNINSTALL',
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'ONAPPINSTALL posted as JSON to the install URL',
+      path: '/b24/install',
+      headers: json,
+      body: () =>
+        JSON.stringify({
+          event: 'ONAPPINSTALL',
+          data: { LANGUAGE_ID: 'es' },
+          auth: { ...evAuth(), access_token: 'a', refresh_token: 'r', client_endpoint: 'http://x/rest/' },
+        }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
     {
       name: 'event without auth',
       path: '/b24/events',
@@ -394,6 +452,19 @@ describe('bad input', () => {
       path: '/api/v1/channels',
       headers: () => ({ ...json, authorization: `Bearer ${token}` }),
       body: '{"name":"x","gupshupAppName":"Shop1","sourceNumber":"call me"}',
+      status: 400,
+      code: 'validation_error',
+    },
+    {
+      name: 'channel with an API key holding a NUL (it goes out as a header)',
+      path: '/api/v1/channels',
+      headers: () => ({ ...json, authorization: `Bearer ${token}` }),
+      body: JSON.stringify({
+        name: 'x',
+        gupshupAppName: 'NulKey',
+        sourceNumber: '5491100004998',
+        apiKey: 'abcdef\u0000ghijk',
+      }),
       status: 400,
       code: 'validation_error',
     },

@@ -19,12 +19,36 @@ const envelope = z
   })
   .loose();
 
+/**
+ * A field the open line shows as text (inbound-text.ts): a string, or a number at most. An object
+ * there would be stored as an empty message that Bitrix24 refuses until it is dead-lettered.
+ */
+const textField = z.union([text, z.number(), z.null()]).optional();
+
+/**
+ * The inner payload of every type in reference §3.3; both shapes of a template button tap (outer type
+ * `quick_reply`, or `text` with `type: "button"`) carry their label in `text`. Other keys pass as is.
+ */
+const inboundPayload = z
+  .object({
+    text: textField,
+    caption: textField,
+    name: textField,
+    title: textField,
+    reply: textField,
+    postbackText: textField,
+    description: textField,
+    address: textField,
+    emoji: textField,
+  })
+  .loose();
+
 const inboundMessage = z
   .object({
     id: z.string().min(1).max(256),
     source: z.string().optional(),
     type: z.string().min(1).max(64),
-    payload: z.record(z.string(), z.unknown()).default({}),
+    payload: inboundPayload.default({}),
     sender: z
       .object({
         phone: z.string().regex(/^\+?\d{6,20}$/, 'digits with country code'),
@@ -35,7 +59,11 @@ const inboundMessage = z
       .loose(),
     context: z.object({ id: z.string().optional(), gsId: z.string().optional() }).loose().optional(),
   })
-  .loose();
+  .loose()
+  .refine((m) => m.type !== 'text' || (m.payload.text !== undefined && m.payload.text !== null), {
+    path: ['payload', 'text'],
+    message: 'a text message needs its text',
+  });
 
 const messageEvent = z
   .object({

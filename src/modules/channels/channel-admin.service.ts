@@ -51,7 +51,7 @@ export const updateInput = z
       .max(256)
       .optional()
       .transform((v) => (v ? v : undefined))
-      .pipe(z.string().min(8).optional()),
+      .pipe(createChannelInput.shape.apiKey.optional()),
     wabaId: z.union([wabaId, z.literal('')]).optional(),
     companyName: z.unknown().optional(),
   })

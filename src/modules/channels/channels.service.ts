@@ -38,7 +38,13 @@ export const createChannelInput = z.object({
     .string()
     .transform(digits)
     .pipe(z.string().regex(/^\d{8,15}$/, 'the business number with country code, digits only')),
-  apiKey: z.string().trim().min(8).max(256),
+  // Sent as the `apikey` header: a space or control character there could only fail every call.
+  apiKey: z
+    .string()
+    .trim()
+    .min(8)
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, 'the key as Gupshup shows it, without spaces or control characters'),
   lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
 });
 export type CreateChannelInput = z.infer<typeof createChannelInput>;

@@ -1,5 +1,6 @@
-import { Kysely, PostgresDialect, type RawBuilder } from 'kysely';
+import { Kysely, PostgresDialect, PostgresQueryCompiler, type QueryCompiler, type RawBuilder } from 'kysely';
 import pg from 'pg';
+import { cleanValue } from './clean-text.js';
 import type { DB } from './schema.js';
 
 // int8 (bigserial ids, counts) as JS numbers: our ids stay far below 2^53.
@@ -19,9 +20,27 @@ export function createDatabase(
   });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new CleanTextPostgresDialect({ pool }) });
   pools.set(db, pool);
   return { db, pool };
+}
+
+/**
+ * Every value bound to a statement passes through the compiler's `addParameter`, whatever built it
+ * (query builder, `sql` template, `executePrepared`), so cleaning there covers every text that reaches
+ * the database (clean-text.ts). A Kysely plugin would see operation nodes instead, where values sit in
+ * several node kinds, and would copy each statement's tree on every query.
+ */
+class CleanTextCompiler extends PostgresQueryCompiler {
+  protected override addParameter(parameter: unknown): void {
+    super.addParameter(cleanValue(parameter));
+  }
+}
+
+class CleanTextPostgresDialect extends PostgresDialect {
+  override createQueryCompiler(): QueryCompiler {
+    return new CleanTextCompiler();
+  }
 }
 
 const pools = new WeakMap<Kysely<DB>, pg.Pool>();
