@@ -711,9 +711,9 @@ describe('callback delivery contract (§3.1)', () => {
     await setup({ eventDelayMs: [200, 200] });
     await sendText();
     await sb.close();
-    await new Promise((r) => setTimeout(r, 400));
+    await sb.settle(100); // nothing pending after close: no callback can be posted any more
+    expect(sb.callbacks()).toHaveLength(0);
     expect(rx.got).toHaveLength(0);
-    await sb.settle(100); // nothing pending after close
     await rx.close();
     await setup(); // for afterEach
   });
