@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup.js';
+import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup/index.js';
 import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal.js';
 import {
   appProcessEnv,

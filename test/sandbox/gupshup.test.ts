@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSandboxGupshup } from '../../scripts/sandbox/gupshup.js';
-import type { SandboxGupshup, SandboxGupshupOptions } from '../../scripts/sandbox/gupshup.js';
+import { startSandboxGupshup } from '../../scripts/sandbox/gupshup/index.js';
+import type { SandboxGupshup, SandboxGupshupOptions } from '../../scripts/sandbox/gupshup/index.js';
 
 type Json = Record<string, unknown>;
 
