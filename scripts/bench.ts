@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/shared/db/embedded.js';
 import { migrate } from '../src/shared/db/migrate.js';
-import { startSandboxGupshup } from './sandbox/gupshup.js';
+import { startSandboxGupshup } from './sandbox/gupshup/index.js';
 import { startSandboxPortal } from './sandbox/portal.js';
 import { appProcessEnv, spawnApp, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js';
 

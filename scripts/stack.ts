@@ -8,7 +8,11 @@ import { createDeps, type Deps, type DepsOverrides } from '../src/composition-ro
 import { loadConfig, type Config } from '../src/config.js';
 import { freePort } from '../src/shared/db/embedded.js';
 import { buildServer } from './build.js';
-import { startSandboxGupshup, type SandboxGupshup, type SandboxGupshupOptions } from './sandbox/gupshup.js';
+import {
+  startSandboxGupshup,
+  type SandboxGupshup,
+  type SandboxGupshupOptions,
+} from './sandbox/gupshup/index.js';
 import { startSandboxPortal, type SandboxPortal, type SandboxPortalOptions } from './sandbox/portal.js';
 
 /**

@@ -177,12 +177,16 @@ export class Worker {
     return jobs.length;
   }
 
-  /** Runs every due job to completion, for tests and the demo's deterministic steps. */
+  /**
+   * Runs every due job to completion, for tests: returns once a claim finds nothing and no job is in
+   * hand. Jobs the running loop holds count too, since finishing them can enqueue more.
+   */
   async drain(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
       const n = await this.tick();
+      const busy = n > 0 || this.#inFlight > 0;
       while (this.#inFlight > 0) await new Promise((r) => setTimeout(r, 5));
-      if (n === 0) return;
+      if (!busy) return;
     }
   }
 

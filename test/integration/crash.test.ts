@@ -52,6 +52,16 @@ describe('a worker killed between the upstream call and recording it', () => {
     await drop?.();
   });
 
+  /** The message's outbound.send job has finished: nothing sends the message again. */
+  async function sendJobDone(s: Stack, messageId: number): Promise<boolean> {
+    const job = await s.deps.db
+      .selectFrom('jobs')
+      .select('status')
+      .where('dedupe_key', '=', `out:${messageId}`)
+      .executeTakeFirst();
+    return job?.status === 'done';
+  }
+
   async function takeOver(): Promise<Stack> {
     await a.deps.worker.stop(0); // A's worker claims nothing more; its frozen job keeps its lease until it runs out
     b ??= await startStack({
@@ -79,8 +89,8 @@ describe('a worker killed between the upstream call and recording it', () => {
       20_000,
       'ack from B',
     );
+    await waitFor(() => sendJobDone(s2, frozen[0] ?? 0), 20_000, 'B to finish the send job');
     await s2.deps.worker.drain();
-    await new Promise((r) => setTimeout(r, 500));
     expect(a.gupshup.sent({ destination: phone })).toHaveLength(1);
     const after = await s2.deps.db
       .selectFrom('messages')
@@ -185,7 +195,7 @@ describe('a worker killed between the upstream call and recording it', () => {
     expect(steps).toEqual(expect.arrayContaining(['awaiting_confirmation', 'resend_unconfirmed']));
     // Recorded from the send's answer, or adopted from Gupshup's event if that came first: once either way.
     expect(steps.filter((x) => x === 'sent_upstream' || x === 'sent_upstream_confirmed')).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => sendJobDone(s2, msg.id), 20_000, 'the send job to finish');
     expect(a.gupshup.sent({ destination: phone })).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup.js';
+import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup/index.js';
 import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal.js';
 import {
   appProcessEnv,
@@ -9,6 +9,7 @@ import {
   STACK_CLIENT_SECRET,
   waitFor,
 } from '../../scripts/stack.js';
+import { createDatabase, type Database } from '../../src/shared/db/database.js';
 import { freePort } from '../../src/shared/db/embedded.js';
 import { createTestDatabase } from '../helpers/db.js';
 
@@ -21,6 +22,7 @@ describe('SIGKILL in the middle of a burst', () => {
   let portal: SandboxPortal;
   let gupshup: SandboxGupshup;
   let drop: () => Promise<void>;
+  let db: Database;
   let app: ChildProcess | undefined;
   let env: NodeJS.ProcessEnv;
   let url: string;
@@ -30,20 +32,22 @@ describe('SIGKILL in the middle of a burst', () => {
   };
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
+    const testDb = await createTestDatabase();
+    drop = testDb.drop;
+    db = createDatabase(testDb.url, { max: 1 }).db;
     portal = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET });
     portal.setRate(null);
     gupshup = await startSandboxGupshup();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    env = appProcessEnv({ port, databaseUrl: db.url, portal, gupshup });
+    env = appProcessEnv({ port, databaseUrl: testDb.url, portal, gupshup });
     await start();
   });
   afterAll(async () => {
     app?.kill('SIGKILL');
     await gupshup?.close();
     await portal?.close();
+    await db?.destroy();
     await drop?.();
   });
 
@@ -130,7 +134,20 @@ describe('SIGKILL in the middle of a burst', () => {
     for (let i = 0; i < 200; i++) if (!acked.has(i)) expect(await post(i)).toBe(200);
 
     await waitFor(() => portal.messages({ author: 'customer' }).length >= 200, 60_000, '200 deliveries');
-    await new Promise((r) => setTimeout(r, 500));
+    // Once no inbound job is open (a retry is still `pending`), nothing more can reach the portal.
+    await waitFor(
+      async () => {
+        const open = await db
+          .selectFrom('jobs')
+          .select('id')
+          .where('topic', 'like', 'inbound.%')
+          .where('status', 'in', ['pending', 'running'])
+          .execute();
+        return open.length === 0;
+      },
+      30_000,
+      'every inbound job to finish',
+    );
     const texts = portal.messages({ author: 'customer' }).map((m) => m.text);
     expect(texts).toHaveLength(200);
     expect(new Set(texts).size).toBe(200);
