@@ -33,10 +33,14 @@ const connectorOptions = z
   })
   .loose();
 
+/** Who may frame a page: the portal it was opened for (its DOMAIN and PROTOCOL), or nobody. */
+export function frameAncestors(domain: string | undefined, protocol: string | undefined): string {
+  return `frame-ancestors ${domain ? `${protocol === '0' ? 'http' : 'https'}://${domain}` : `'none'`}`;
+}
+
 export function pageCsp(domain: string | undefined, protocol: string | undefined): string {
-  const ancestors = domain ? `${protocol === '0' ? 'http' : 'https'}://${domain}` : `'none'`;
   return [
-    `frame-ancestors ${ancestors}`,
+    frameAncestors(domain, protocol),
     `default-src 'self'`,
     `script-src 'self'`,
     `style-src 'self' 'unsafe-inline'`,
