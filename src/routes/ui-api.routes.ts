@@ -5,7 +5,7 @@ import { requireAdmin } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
 import { staticBearer } from '../shared/bearer.js';
-import { INT_MAX, parseInput } from '../shared/validate.js';
+import { lineIdInput, parseInput } from '../shared/validate.js';
 
 /**
  * JSON API routes the admin pages need beyond the integrator contract (SPEC "HTTP surface"): they sit
@@ -13,7 +13,7 @@ import { INT_MAX, parseInput } from '../shared/validate.js';
  * portal admins; reading follows the caller's chat roles.
  */
 
-const lineParam = z.object({ line: z.coerce.number().int().positive().max(INT_MAX) });
+const lineParam = z.object({ line: lineIdInput });
 const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 /** Changes (channels, tokens, roles, plan) are for portal admins; bearer tokens were made by one. */

@@ -5,7 +5,7 @@ import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import { GUPSHUP_SANDBOX_NUMBER, type GupshupAppsClient } from '../../integrations/gupshup/gupshup.apps.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
-import { INT_MAX, parseInput } from '../../shared/validate.js';
+import { lineIdInput, parseInput } from '../../shared/validate.js';
 import {
   AppError,
   ConflictError,
@@ -69,7 +69,7 @@ export const numberRequestInput = z.object({
     .pipe(z.string().regex(/^\d{6,15}$/, 'digits with country code'))
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
+  lineId: lineIdInput.optional(),
 });
 
 export const confirmInput = z.object({
@@ -249,6 +249,7 @@ export class ChannelAdminService {
 
   async requestNumber(portalId: number, userId: number | null, body: unknown) {
     const i = parseInput(numberRequestInput, body);
+    if (i.lineId) await this.channels.requireLine(portalId, i.lineId);
     const row = await this.db
       .insertInto('number_requests')
       .values({

@@ -14,7 +14,8 @@ import {
 } from '../../shared/errors.js';
 import { maskPhone } from '../../shared/logger.js';
 import { writeTrace } from '../messaging/trace.repository.js';
-import { INT_MAX } from '../../shared/validate.js';
+import { lineIdInput } from '../../shared/validate.js';
+import { politely } from '../../integrations/bitrix24/rate-retry.js';
 
 /**
  * Channels (C3): one WhatsApp number (Gupshup app + source number + API key) bound to one open line.
@@ -37,13 +38,11 @@ export const createChannelInput = z.object({
     .transform(digits)
     .pipe(z.string().regex(/^\d{8,15}$/, 'the business number with country code, digits only')),
   apiKey: z.string().trim().min(8).max(256),
-  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
+  lineId: lineIdInput.optional(),
 });
 export type CreateChannelInput = z.infer<typeof createChannelInput>;
 
-export const activateInput = z.object({
-  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
-});
+export const activateInput = z.object({ lineId: lineIdInput.optional() });
 
 export interface ChannelView {
   id: string;
@@ -140,6 +139,7 @@ export class ChannelsService {
     const parsed = createChannelInput.safeParse(body ?? {});
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues), parsed.error.issues);
     const i = parsed.data;
+    if (i.lineId) await this.requireLine(portalId, i.lineId);
     try {
       const row = await this.db
         .insertInto('channels')
@@ -215,6 +215,7 @@ export class ChannelsService {
       .where('status', '<>', 'deleted')
       .executeTakeFirst();
     if (holder) throw new ConflictError(`Open line ${line} is already served by another channel`);
+    await this.requireLine(portalId, line);
     await upstream(async () => {
       if (c.status === 'active' && c.line_id && c.line_id !== line) {
         await this.connector.deactivateLine(portalId, c.line_id);
@@ -229,6 +230,15 @@ export class ChannelsService {
     await writeTrace(this.db, { portalId, channelId: id, step: 'channel_activated', detail: `line ${line}` });
     log.info({ channelId: id, line }, 'Channel activated.');
     return this.view(row);
+  }
+
+  /** A line id from a caller must be one of the portal's open lines (a clear 400, nothing sent). */
+  async requireLine(portalId: number, line: number): Promise<void> {
+    let found = false;
+    await upstream(async () => {
+      found = await politely(() => this.connector.hasLine(portalId, line));
+    });
+    if (!found) throw new ValidationError(`lineId: this portal has no open line ${line}`);
   }
 
   async deactivate(portalId: number, id: string, log: Logger): Promise<ChannelView> {
