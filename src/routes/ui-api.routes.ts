@@ -50,7 +50,7 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
   });
 
   app.get('/channels/details', async (req) => ({
-    items: await deps.channelAdmin.details(await may(req, 'view_channels')),
+    items: await deps.channelAdmin.details(await may(req, 'view_channels'), principal(req)),
   }));
   app.get('/channels/health', async (req) => ({
     items: await deps.channelAdmin.health(await may(req, 'view_channels')),

@@ -13,7 +13,12 @@ import {
   ProviderError,
   ValidationError,
 } from '../../shared/errors.js';
-import { createChannelInput, type ChannelsService, type ChannelView } from './channels.service.js';
+import {
+  createChannelInput,
+  type ChannelsService,
+  type ChannelView,
+  type Reader,
+} from './channels.service.js';
 
 /**
  * What the admin pages add to channels (issue 4): connecting an existing Gupshup app with its key
@@ -162,9 +167,9 @@ export class ChannelAdminService {
     return view;
   }
 
-  async details(portalId: number): Promise<ChannelDetails[]> {
+  async details(portalId: number, reader: Reader): Promise<ChannelDetails[]> {
     const [views, rows] = await Promise.all([
-      this.channels.list(portalId),
+      this.channels.list(portalId, reader),
       this.db
         .selectFrom('channels')
         .select([
@@ -242,7 +247,7 @@ export class ChannelAdminService {
     }
     this.channels.forgetCallbacks();
     this.forget(portalId);
-    return this.channels.get(portalId, id);
+    return this.channels.get(portalId, id, { admin: true });
   }
 
   // ------------------------------------------------------------------ new number requests

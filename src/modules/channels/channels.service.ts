@@ -53,10 +53,22 @@ export interface ChannelView {
   gupshupAppId: string | null;
   sourceNumber: string;
   lineId: number | null;
-  callbackUrl: string;
+  /** Holds the channel's webhook secret: for portal admins only (see `Reader`). */
+  callbackUrl?: string;
   lastWebhookAt: string | null;
   createdAt: string;
 }
+
+/**
+ * Who reads channels. Portal admins, and bearer tokens (only admins create them), see the callback
+ * URL; users who read through a chat role (quality control, sales, boss) do not: with its secret
+ * anyone could post messages into the portal as the channel's customers.
+ */
+export interface Reader {
+  admin: boolean;
+}
+/** Admin-only actions (create, activate, deactivate) answer an admin. */
+const ADMIN: Reader = { admin: true };
 
 const publicColumns = [
   'id',
@@ -119,7 +131,7 @@ export class ChannelsService {
     return `${this.publicUrl}/webhooks/gupshup/${c.id}/${this.callbackSecret(c.id, c.callback_nonce)}`;
   }
 
-  view(c: ChannelPublic): ChannelView {
+  view(c: ChannelPublic, reader: Reader): ChannelView {
     return {
       id: c.id,
       name: c.name,
@@ -129,7 +141,7 @@ export class ChannelsService {
       gupshupAppId: c.gupshup_app_id,
       sourceNumber: c.source_number,
       lineId: c.line_id,
-      callbackUrl: this.callbackUrl(c),
+      ...(reader.admin ? { callbackUrl: this.callbackUrl(c) } : {}),
       lastWebhookAt: c.last_webhook_at?.toISOString() ?? null,
       createdAt: c.created_at.toISOString(),
     };
@@ -162,7 +174,7 @@ export class ChannelsService {
         step: 'channel_created',
         detail: `number ${maskPhone(i.sourceNumber)}`,
       });
-      return this.view(row);
+      return this.view(row, ADMIN);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
         throw new ConflictError('Another channel of this portal already uses this number or this open line');
@@ -171,7 +183,7 @@ export class ChannelsService {
     }
   }
 
-  async list(portalId: number): Promise<ChannelView[]> {
+  async list(portalId: number, reader: Reader): Promise<ChannelView[]> {
     const rows = await this.db
       .selectFrom('channels')
       .select(publicColumns)
@@ -179,11 +191,11 @@ export class ChannelsService {
       .where('status', '<>', 'deleted')
       .orderBy('created_at')
       .execute();
-    return rows.map((r) => this.view(r));
+    return rows.map((r) => this.view(r, reader));
   }
 
-  async get(portalId: number, id: string): Promise<ChannelView> {
-    return this.view(await this.#find(portalId, id));
+  async get(portalId: number, id: string, reader: Reader): Promise<ChannelView> {
+    return this.view(await this.#find(portalId, id), reader);
   }
 
   async #find(portalId: number, id: string): Promise<ChannelPublic> {
@@ -229,7 +241,7 @@ export class ChannelsService {
     const row = await this.#setState(portalId, id, { status: 'active', line_id: line, status_reason: null });
     await writeTrace(this.db, { portalId, channelId: id, step: 'channel_activated', detail: `line ${line}` });
     log.info({ channelId: id, line }, 'Channel activated.');
-    return this.view(row);
+    return this.view(row, ADMIN);
   }
 
   /** A line id from a caller must be one of the portal's open lines (a clear 400, nothing sent). */
@@ -254,7 +266,7 @@ export class ChannelsService {
     });
     await writeTrace(this.db, { portalId, channelId: id, step: 'channel_deactivated', level: 'WARN' });
     log.info({ channelId: id }, 'Channel deactivated.');
-    return this.view(row);
+    return this.view(row, ADMIN);
   }
 
   async remove(portalId: number, id: string, log: Logger): Promise<void> {
