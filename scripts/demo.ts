@@ -18,6 +18,7 @@ import {
   connectChannel,
   installAndToken,
   SAMPLE_PORTAL,
+  STACK_METRICS_TOKEN,
   STACK_OPERATOR_TOKEN,
   startStack,
   waitFor,
@@ -100,7 +101,12 @@ async function main(): Promise<number> {
     if (keep) {
       say();
       say(bold('Still running (--keep). Ctrl-C to stop.'));
-      say(`  App:              ${s.url}   (health: ${s.url}/readyz, metrics: ${s.url}/metrics)`);
+      say(`  App:              ${s.url}   (health: ${s.url}/readyz)`);
+      say(
+        dim(
+          `                    metrics: curl -H 'authorization: Bearer ${STACK_METRICS_TOKEN}' ${s.url}/metrics`,
+        ),
+      );
       say(
         `  Sandbox portal:   ${bold(s.portal.url + '/')}   ← open it in a browser: the app framed as in Bitrix24`,
       );

@@ -25,6 +25,8 @@ export const STACK_CLIENT_SECRET = 'sandbox-client-secret-0123456789';
 export const STACK_APP_SECRET = 'sandbox-app-secret-please-change-0123456789abcdef';
 /** The vendor operator's token in the stack (confirms requested numbers). */
 export const STACK_OPERATOR_TOKEN = 'sandbox-operator-token-0123456789abcdef';
+/** The token Prometheus would send for /metrics in the stack. */
+export const STACK_METRICS_TOKEN = 'sandbox-metrics-token-0123456789abcdef';
 
 /** A portal with a few people in two departments: the demo and the browser tests use it. */
 export const SAMPLE_PORTAL: Partial<SandboxPortalOptions> = {
@@ -119,6 +121,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       LOG_LEVEL: o.logLevel ?? process.env.STACK_LOG_LEVEL ?? 'silent',
       WORKER_POLL_MS: '50',
       OPERATOR_TOKEN: STACK_OPERATOR_TOKEN,
+      METRICS_TOKEN: STACK_METRICS_TOKEN,
       ...o.env,
       MEDIA_DIR: mediaDir,
     },

@@ -1,7 +1,12 @@
 import path from 'node:path';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import type { Deps } from './composition-root.js';
 import { AppError } from './shared/errors.js';
 import { b24Routes } from './routes/b24.routes.js';
@@ -11,6 +16,7 @@ import { healthRoutes } from './routes/health.routes.js';
 import { uiRoutes } from './routes/ui.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { formBodyParser } from './shared/http/form.js';
+import { addSecurityHeaders, baseHeaders } from './routes/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
 export const VIEWS_DIR = path.join(ROOT_DIR, 'views');
@@ -23,6 +29,25 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'validation_error',
 };
 
+const newRequestId = (): string => `req-${Math.random().toString(36).slice(2, 10)}`;
+
+/** Errors the router raises before any route or hook runs (Fastify `frameworkErrors`). */
+const ROUTER_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_BAD_URL: { status: 400, code: 'bad_request', message: 'The URL is not valid (bad % escape)' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'A part of the URL is too long' },
+};
+
+/** What Node's HTTP parser refuses (no request exists yet): the body is written on the socket. */
+function clientErrorBody(err: NodeJS.ErrnoException): { status: number; text: string; body: string } {
+  const [status, text, code, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'request_timeout', 'The request took too long to arrive']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers are too large']
+        : [400, 'Bad Request', 'bad_request', 'Malformed HTTP request (method, URL or headers)'];
+  return { status, text, body: JSON.stringify({ error: { code, message, requestId: newRequestId() } }) };
+}
+
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the instance's type stays the default one routes are written for.
   const loggerInstance: FastifyBaseLogger = deps.log;
@@ -30,8 +55,31 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     loggerInstance,
     bodyLimit: deps.config.bodyLimit,
     trustProxy: true,
-    genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
+    genReqId: newRequestId,
+    // Router errors skip the error handler and every hook: answered here in our format.
+    frameworkErrors: (err, req, res) => {
+      const reply = res as FastifyReply;
+      const known = ROUTER_ERRORS[err.code];
+      const e = known ?? { status: 500, code: 'internal_error', message: 'Something went wrong on our side' };
+      if (known) req.log.info({ code: err.code }, 'Request refused.');
+      else req.log.error({ err }, 'Unexpected router error.');
+      baseHeaders(reply);
+      void reply.status(e.status).send({ error: { code: e.code, message: e.message, requestId: req.id } });
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const r = clientErrorBody(err);
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${r.status} ${r.text}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+            `Content-Length: ${Buffer.byteLength(r.body)}\r\nX-Content-Type-Options: nosniff\r\n` +
+            `Cache-Control: no-store\r\nConnection: close\r\n\r\n${r.body}`,
+        );
+      }
+      socket.destroy(err);
+    },
   });
+  addSecurityHeaders(app);
 
   // Texts PostgreSQL cannot store (NUL, lone surrogates) are cleaned where they are bound, for every
   // source at once (shared/db/clean-text.ts): the default JSON parser needs no wrapping.

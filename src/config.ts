@@ -11,6 +11,14 @@ const optionalUrl = z
   .transform((v) => (v ? v : undefined))
   .pipe(z.url().optional());
 
+/** A bearer token that switches a route on: empty or unset → off (`VAR=` as .env.example has it). */
+const optionalToken = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .pipe(z.string().min(32, 'must be at least 32 characters (or empty to switch it off)').optional());
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port the app listens on'),
   HOST: z.string().default('0.0.0.0').describe('Interface to bind'),
@@ -66,11 +74,12 @@ const envSchema = z.object({
     .max(1000)
     .default(20)
     .describe('Sends per second per channel to Gupshup (its published figure: 20 msg/s)'),
-  OPERATOR_TOKEN: z
-    .string()
-    .min(32, 'must be at least 32 characters')
-    .optional()
-    .describe('Bearer token of the vendor operator API (confirming requested numbers); empty → off'),
+  OPERATOR_TOKEN: optionalToken.describe(
+    'Bearer token of the vendor operator API (confirming requested numbers); empty → off',
+  ),
+  METRICS_TOKEN: optionalToken.describe(
+    'Bearer token for GET /metrics (Prometheus); empty → /metrics answers 404',
+  ),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
   MEDIA_DIR: z
     .string()
@@ -131,6 +140,8 @@ export interface Config {
   };
   readonly bodyLimit: number;
   readonly operatorToken: string | undefined;
+  /** Bearer token of GET /metrics; undefined → the route answers 404. */
+  readonly metricsToken: string | undefined;
   readonly media: {
     readonly dir: string;
     readonly maxBytes: number;
@@ -198,6 +209,7 @@ export function loadConfig(
     relay: Object.freeze({ batchSize: e.INBOUND_BATCH_SIZE, gupshupPerSec: e.GUPSHUP_SEND_PER_SEC }),
     bodyLimit: e.BODY_LIMIT_BYTES,
     operatorToken: e.OPERATOR_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     media: Object.freeze({
       dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
       maxBytes: e.MEDIA_MAX_BYTES,

@@ -5,7 +5,7 @@ import { FRONTEND_AUTH_HEADER } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
 import { listMessages } from '../modules/messaging/messages.query.js';
 import { NotFoundError } from '../shared/errors.js';
-import { adminPortal, allowedPortal, operatorRoutes, uiApiRoutes } from './ui-api.routes.js';
+import { adminPortal, allowedPortal, operatorRoutes, principal, uiApiRoutes } from './ui-api.routes.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
 
 declare module 'fastify' {
@@ -52,10 +52,10 @@ export const apiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
       reply.status(201).send(await deps.channelAdmin.connect(adminPortal(req), req.body)),
     );
     authed.get('/channels', async (req) => ({
-      items: await deps.channels.list(await may(req, 'view_channels')),
+      items: await deps.channels.list(await may(req, 'view_channels'), principal(req)),
     }));
     authed.get<{ Params: { id: string } }>('/channels/:id', async (req) =>
-      deps.channels.get(await may(req, 'view_channels'), req.params.id),
+      deps.channels.get(await may(req, 'view_channels'), req.params.id, principal(req)),
     );
     authed.post<{ Params: { id: string } }>('/channels/:id/activate', async (req) => {
       const portalId = adminPortal(req);

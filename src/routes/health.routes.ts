@@ -2,8 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Deps } from '../composition-root.js';
+import { staticBearer } from '../shared/bearer.js';
 
-/** Liveness, readiness (database answers, worker ticking) and Prometheus metrics. */
+/** Liveness, readiness (database answers, worker ticking) and Prometheus metrics (with METRICS_TOKEN). */
 export const healthRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -50,5 +51,10 @@ export const healthRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { de
     const ready = checks.database === 'ok' && checks.worker !== 'not running';
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  // Opt-in (METRICS_TOKEN): the figures name routes, queues and process internals.
+  app.get(
+    '/metrics',
+    { onRequest: staticBearer(deps.config.metricsToken, 'Metrics token') },
+    async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+  );
 };

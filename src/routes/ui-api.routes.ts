@@ -4,9 +4,8 @@ import type { Deps } from '../composition-root.js';
 import { requireAdmin } from '../modules/api/frontend-auth.js';
 import type { ApiPrincipal } from '../modules/api/tokens.service.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
-import { safeEqual } from '../shared/crypto.js';
-import { INT_MAX, parseInput } from '../shared/validate.js';
-import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
+import { staticBearer } from '../shared/bearer.js';
+import { lineIdInput, parseInput } from '../shared/validate.js';
 
 /**
  * JSON API routes the admin pages need beyond the integrator contract (SPEC "HTTP surface"): they sit
@@ -14,7 +13,7 @@ import { NotFoundError, UnauthorizedError } from '../shared/errors.js';
  * portal admins; reading follows the caller's chat roles.
  */
 
-const lineParam = z.object({ line: z.coerce.number().int().positive().max(INT_MAX) });
+const lineParam = z.object({ line: lineIdInput });
 const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 /** Changes (channels, tokens, roles, plan) are for portal admins; bearer tokens were made by one. */
@@ -51,7 +50,7 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
   });
 
   app.get('/channels/details', async (req) => ({
-    items: await deps.channelAdmin.details(await may(req, 'view_channels')),
+    items: await deps.channelAdmin.details(await may(req, 'view_channels'), principal(req)),
   }));
   app.get('/channels/health', async (req) => ({
     items: await deps.channelAdmin.health(await may(req, 'view_channels')),
@@ -100,12 +99,7 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
  * token (OPERATOR_TOKEN); without one configured the routes do not exist for anybody.
  */
 export const operatorRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
-  app.addHook('onRequest', async (req) => {
-    const want = deps.config.operatorToken;
-    if (!want) throw new NotFoundError(`No route ${req.method} ${req.url.split('?')[0]}`);
-    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!m?.[1] || !safeEqual(m[1], want)) throw new UnauthorizedError('Operator token required');
-  });
+  app.addHook('onRequest', staticBearer(deps.config.operatorToken, 'Operator token'));
   app.get('/number-requests', async () => ({ items: await deps.channelAdmin.pendingRequests() }));
   app.post('/number-requests/:id/confirm', async (req, reply) => {
     const { id } = parseInput(idParam, req.params);

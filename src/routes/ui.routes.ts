@@ -7,7 +7,7 @@ import type { Deps } from '../composition-root.js';
 import { AppError, UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { toLang, type Lang } from '../shared/i18n.js';
 import { uiText, uiTexts } from '../shared/ui-texts.js';
-import { INT_MAX, iframeQuery } from '../shared/validate.js';
+import { iframeQuery, lineIdInput } from '../shared/validate.js';
 
 /**
  * The admin pages Bitrix24 opens in its iframe (POST, reference §1.2): the main page and the
@@ -27,16 +27,20 @@ const pageBody = z
 
 const connectorOptions = z
   .object({
-    LINE: z.coerce.number().int().positive().max(INT_MAX),
+    LINE: lineIdInput,
     ACTIVE_STATUS: z.unknown().optional(),
     STATUS: z.unknown().optional(),
   })
   .loose();
 
+/** Who may frame a page: the portal it was opened for (its DOMAIN and PROTOCOL), or nobody. */
+export function frameAncestors(domain: string | undefined, protocol: string | undefined): string {
+  return `frame-ancestors ${domain ? `${protocol === '0' ? 'http' : 'https'}://${domain}` : `'none'`}`;
+}
+
 export function pageCsp(domain: string | undefined, protocol: string | undefined): string {
-  const ancestors = domain ? `${protocol === '0' ? 'http' : 'https'}://${domain}` : `'none'`;
   return [
-    `frame-ancestors ${ancestors}`,
+    frameAncestors(domain, protocol),
     `default-src 'self'`,
     `script-src 'self'`,
     `style-src 'self' 'unsafe-inline'`,

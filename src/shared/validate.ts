@@ -11,6 +11,17 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.in
 /** Largest value of a PostgreSQL integer: Bitrix24 ids and line numbers are checked against it. */
 export const INT_MAX = 2_147_483_647;
 
+/**
+ * An open line id from a caller: a JSON number or a plain decimal string (forms send "2"). Not what
+ * z.coerce.number() would also take: "1e3", "0x10", " 2", [2], true.
+ */
+export const lineIdInput = z.unknown().transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= INT_MAX) return n;
+  ctx.addIssue({ code: 'custom', message: 'an open line id (a positive whole number)' });
+  return z.NEVER;
+});
+
 /** The query string Bitrix24 opens an app's iframe pages with (reference bitrix24.md §1.2). */
 export const iframeQuery = z.object({
   DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'a portal host name'),

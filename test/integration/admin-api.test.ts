@@ -391,6 +391,29 @@ describe('admin JSON API', () => {
     });
   });
 
+  it('callback URLs (they hold the webhook secret) go to portal admins and bearer tokens only', async () => {
+    // Roles from the test above: Elena is quality control, Bruno a sales rep, Ana the portal admin.
+    const [first] = (
+      await api<{ items: Array<{ id: string; callbackUrl?: string }> }>(s, token, 'GET', '/channels')
+    ).body.items;
+    const id = first?.id ?? '';
+    expect(first?.callbackUrl).toMatch(/\/webhooks\/gupshup\/[^/]+\/[^/]+$/);
+    const secret = first?.callbackUrl?.split('/').at(-1) ?? '';
+    expect(secret.length).toBeGreaterThan(10);
+    for (const path of ['/channels', '/channels/details', `/channels/${id}`]) {
+      const admin = await asUser(s, ADMIN, 'GET', path);
+      expect(JSON.stringify(admin.body), `admin ${path}`).toContain(secret);
+      for (const user of [ELENA, BRUNO]) {
+        const r = await asUser<unknown>(s, user, 'GET', path);
+        expect(r.status, `user ${user} ${path}`).toBe(200);
+        const text = JSON.stringify(r.body);
+        expect(text, `user ${user} ${path}`).toContain(id);
+        expect(text, `user ${user} ${path}`).not.toContain('callbackUrl');
+        expect(text, `user ${user} ${path}`).not.toContain(secret);
+      }
+    }
+  });
+
   it('health strip, connector state per line, trace date filter; bearer tokens still work for everything', async () => {
     const health = await api<{
       items: Array<{

@@ -86,6 +86,8 @@ describe('media relay', () => {
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('image/png');
     expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    // Its own caching, not the no-store every other answer gets (security-headers.ts).
+    expect(ok.headers.get('cache-control')).toBe('private, max-age=3600');
     expect(ok.headers.get('content-disposition')).toMatch(/^inline; filename="[^"]+\.png"/);
     expect(Buffer.from(await ok.arrayBuffer()).equals(PNG)).toBe(true);
 

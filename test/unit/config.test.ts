@@ -47,6 +47,27 @@ describe('config', () => {
     }
   });
 
+  it('bearer tokens that switch routes on: empty is off, short is refused, long enough is kept', () => {
+    // .env.example has `METRICS_TOKEN=` and `OPERATOR_TOKEN=`: copied as is, the app must start.
+    const off = loadConfig({ ...valid, METRICS_TOKEN: '', OPERATOR_TOKEN: '  ' });
+    expect(off.metricsToken).toBeUndefined();
+    expect(off.operatorToken).toBeUndefined();
+    expect(loadConfig(valid).metricsToken).toBeUndefined();
+    const on = loadConfig({ ...valid, METRICS_TOKEN: 'm'.repeat(32), OPERATOR_TOKEN: 'o'.repeat(40) });
+    expect(on.metricsToken).toBe('m'.repeat(32));
+    expect(on.operatorToken).toBe('o'.repeat(40));
+    let err: unknown;
+    try {
+      loadConfig({ ...valid, METRICS_TOKEN: 'short', OPERATOR_TOKEN: 'x'.repeat(31) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems.find((p) => p.startsWith('METRICS_TOKEN:'))).toMatch(/at least 32 characters/);
+    expect(problems.find((p) => p.startsWith('OPERATOR_TOKEN:'))).toMatch(/at least 32 characters/);
+  });
+
   it('.env.example lists every variable the app reads, with a comment', () => {
     const example = readFileSync('.env.example', 'utf8');
     for (const { name, description } of describeEnv()) {

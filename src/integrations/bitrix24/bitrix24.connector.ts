@@ -168,6 +168,14 @@ export class Bitrix24Connector {
     return { status: truthy(st?.STATUS), configured: truthy(st?.CONFIGURED), error: truthy(st?.ERROR) };
   }
 
+  /** Whether the portal has this open line (`imopenlines.config.list.get` filtered by ID, reference §5). */
+  async hasLine(portalId: number, line: number): Promise<boolean> {
+    const rows = await this.client.call<unknown>(portalId, 'imopenlines.config.list.get', {
+      PARAMS: { select: ['ID'], filter: { ID: line }, limit: 1 },
+    });
+    return Array.isArray(rows) && rows.some((r) => Number((r as { ID?: unknown } | null)?.ID) === line);
+  }
+
   /** Customer messages into the open line; one result per message, in order (reference §3.7). */
   async sendMessages(portalId: number, line: number, messages: InboundForBitrix[]): Promise<ElementResult[]> {
     return this.#messages('imconnector.send.messages', portalId, line, messages);

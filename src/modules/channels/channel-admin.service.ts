@@ -5,7 +5,7 @@ import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import { GUPSHUP_SANDBOX_NUMBER, type GupshupAppsClient } from '../../integrations/gupshup/gupshup.apps.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
-import { INT_MAX, parseInput } from '../../shared/validate.js';
+import { lineIdInput, parseInput } from '../../shared/validate.js';
 import {
   AppError,
   ConflictError,
@@ -15,7 +15,12 @@ import {
   ProviderError,
   ValidationError,
 } from '../../shared/errors.js';
-import { createChannelInput, type ChannelsService, type ChannelView } from './channels.service.js';
+import {
+  createChannelInput,
+  type ChannelsService,
+  type ChannelView,
+  type Reader,
+} from './channels.service.js';
 
 /**
  * What the admin pages add to channels (issue 4): connecting an existing Gupshup app with its key
@@ -71,7 +76,7 @@ export const numberRequestInput = z.object({
     .pipe(z.string().regex(/^\d{6,15}$/, 'digits with country code'))
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
+  lineId: lineIdInput.optional(),
 });
 
 export const confirmInput = z.object({
@@ -164,9 +169,9 @@ export class ChannelAdminService {
     return view;
   }
 
-  async details(portalId: number): Promise<ChannelDetails[]> {
+  async details(portalId: number, reader: Reader): Promise<ChannelDetails[]> {
     const [views, rows] = await Promise.all([
-      this.channels.list(portalId),
+      this.channels.list(portalId, reader),
       this.db
         .selectFrom('channels')
         .select([
@@ -244,13 +249,14 @@ export class ChannelAdminService {
     }
     this.channels.forgetCallbacks();
     this.forget(portalId);
-    return this.channels.get(portalId, id);
+    return this.channels.get(portalId, id, { admin: true });
   }
 
   // ------------------------------------------------------------------ new number requests
 
   async requestNumber(portalId: number, userId: number | null, body: unknown) {
     const i = parseInput(numberRequestInput, body);
+    if (i.lineId) await this.channels.requireLine(portalId, i.lineId);
     const row = await this.db
       .insertInto('number_requests')
       .values({

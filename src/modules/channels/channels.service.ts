@@ -16,7 +16,8 @@ import {
 } from '../../shared/errors.js';
 import { maskPhone } from '../../shared/logger.js';
 import { writeTrace } from '../messaging/trace.repository.js';
-import { INT_MAX } from '../../shared/validate.js';
+import { lineIdInput } from '../../shared/validate.js';
+import { politely } from '../../integrations/bitrix24/rate-retry.js';
 
 /**
  * Channels (C3): one WhatsApp number (Gupshup app + source number + API key) bound to one open line.
@@ -45,13 +46,11 @@ export const createChannelInput = z.object({
     .min(8)
     .max(256)
     .regex(/^[\x21-\x7e]+$/, 'the key as Gupshup shows it, without spaces or control characters'),
-  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
+  lineId: lineIdInput.optional(),
 });
 export type CreateChannelInput = z.infer<typeof createChannelInput>;
 
-export const activateInput = z.object({
-  lineId: z.coerce.number().int().positive().max(INT_MAX).optional(),
-});
+export const activateInput = z.object({ lineId: lineIdInput.optional() });
 
 export interface ChannelView {
   id: string;
@@ -62,10 +61,22 @@ export interface ChannelView {
   gupshupAppId: string | null;
   sourceNumber: string;
   lineId: number | null;
-  callbackUrl: string;
+  /** Holds the channel's webhook secret: for portal admins only (see `Reader`). */
+  callbackUrl?: string;
   lastWebhookAt: string | null;
   createdAt: string;
 }
+
+/**
+ * Who reads channels. Portal admins, and bearer tokens (only admins create them), see the callback
+ * URL; users who read through a chat role (quality control, sales, boss) do not: with its secret
+ * anyone could post messages into the portal as the channel's customers.
+ */
+export interface Reader {
+  admin: boolean;
+}
+/** Admin-only actions (create, activate, deactivate) answer an admin. */
+const ADMIN: Reader = { admin: true };
 
 const publicColumns = [
   'id',
@@ -128,7 +139,7 @@ export class ChannelsService {
     return `${this.publicUrl}/webhooks/gupshup/${c.id}/${this.callbackSecret(c.id, c.callback_nonce)}`;
   }
 
-  view(c: ChannelPublic): ChannelView {
+  view(c: ChannelPublic, reader: Reader): ChannelView {
     return {
       id: c.id,
       name: c.name,
@@ -138,7 +149,7 @@ export class ChannelsService {
       gupshupAppId: c.gupshup_app_id,
       sourceNumber: c.source_number,
       lineId: c.line_id,
-      callbackUrl: this.callbackUrl(c),
+      ...(reader.admin ? { callbackUrl: this.callbackUrl(c) } : {}),
       lastWebhookAt: c.last_webhook_at?.toISOString() ?? null,
       createdAt: c.created_at.toISOString(),
     };
@@ -148,6 +159,7 @@ export class ChannelsService {
     const parsed = createChannelInput.safeParse(body ?? {});
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues), parsed.error.issues);
     const i = parsed.data;
+    if (i.lineId) await this.requireLine(portalId, i.lineId);
     try {
       const row = await this.db
         .insertInto('channels')
@@ -170,7 +182,7 @@ export class ChannelsService {
         step: 'channel_created',
         detail: `number ${maskPhone(i.sourceNumber)}`,
       });
-      return this.view(row);
+      return this.view(row, ADMIN);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
         throw new ConflictError('Another channel of this portal already uses this number or this open line');
@@ -179,7 +191,7 @@ export class ChannelsService {
     }
   }
 
-  async list(portalId: number): Promise<ChannelView[]> {
+  async list(portalId: number, reader: Reader): Promise<ChannelView[]> {
     const rows = await this.db
       .selectFrom('channels')
       .select(publicColumns)
@@ -187,11 +199,11 @@ export class ChannelsService {
       .where('status', '<>', 'deleted')
       .orderBy('created_at')
       .execute();
-    return rows.map((r) => this.view(r));
+    return rows.map((r) => this.view(r, reader));
   }
 
-  async get(portalId: number, id: string): Promise<ChannelView> {
-    return this.view(await this.#find(portalId, id));
+  async get(portalId: number, id: string, reader: Reader): Promise<ChannelView> {
+    return this.view(await this.#find(portalId, id), reader);
   }
 
   async #find(portalId: number, id: string): Promise<ChannelPublic> {
@@ -223,6 +235,7 @@ export class ChannelsService {
       .where('status', '<>', 'deleted')
       .executeTakeFirst();
     if (holder) throw new ConflictError(`Open line ${line} is already served by another channel`);
+    await this.requireLine(portalId, line);
     await upstream(async () => {
       if (c.status === 'active' && c.line_id && c.line_id !== line) {
         await this.connector.deactivateLine(portalId, c.line_id);
@@ -236,7 +249,16 @@ export class ChannelsService {
     const row = await this.#setState(portalId, id, { status: 'active', line_id: line, status_reason: null });
     await writeTrace(this.db, { portalId, channelId: id, step: 'channel_activated', detail: `line ${line}` });
     log.info({ channelId: id, line }, 'Channel activated.');
-    return this.view(row);
+    return this.view(row, ADMIN);
+  }
+
+  /** A line id from a caller must be one of the portal's open lines (a clear 400, nothing sent). */
+  async requireLine(portalId: number, line: number): Promise<void> {
+    let found = false;
+    await upstream(async () => {
+      found = await politely(() => this.connector.hasLine(portalId, line));
+    });
+    if (!found) throw new ValidationError(`lineId: this portal has no open line ${line}`);
   }
 
   async deactivate(portalId: number, id: string, log: Logger): Promise<ChannelView> {
@@ -252,7 +274,7 @@ export class ChannelsService {
     });
     await writeTrace(this.db, { portalId, channelId: id, step: 'channel_deactivated', level: 'WARN' });
     log.info({ channelId: id }, 'Channel deactivated.');
-    return this.view(row);
+    return this.view(row, ADMIN);
   }
 
   async remove(portalId: number, id: string, log: Logger): Promise<void> {
