@@ -16,6 +16,15 @@ import { healthRoutes } from './routes/health.routes.js';
 import { uiRoutes } from './routes/ui.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { formBodyParser } from './shared/http/form.js';
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { describeValidation, registerOpenApi } from './shared/http/openapi.js';
+import { apiAuthHook } from './modules/tokens/api-auth.js';
+import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
+import { operatorRoutes } from './routes/ui-api.routes.js';
 import { addSecurityHeaders, baseHeaders } from './routes/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
@@ -85,6 +94,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // source at once (shared/db/clean-text.ts): the default JSON parser needs no wrapping.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, formBodyParser);
 
+  // Routes declare zod schemas (fastify-type-provider-zod): validated, typed, and in the OpenAPI
+  // document of /api/v1 (openapi.ts).
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await registerOpenApi(app);
+
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: VIEWS_DIR, autoEscape: true, cache: true }) },
     templates: VIEWS_DIR,
@@ -96,6 +111,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       return reply
         .status(err.httpStatus)
         .send({ error: { code: err.code, message: err.message, requestId: req.id } });
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const message = describeValidation(err);
+      req.log.info({ code: 'validation_error' }, 'Request refused.');
+      return reply.status(400).send({ error: { code: 'validation_error', message, requestId: req.id } });
     }
     const fe = err as FastifyError;
     const status = fe.statusCode ?? 500;
@@ -128,7 +148,18 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(uiRoutes, { deps });
   await app.register(gupshupRoutes, { deps });
   await app.register(mediaRoutes, { deps });
-  await app.register(apiRoutes, { deps, prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      await api.register(tokensPublicRoutes, { tokens: deps.tokens });
+      await api.register(operatorRoutes, { deps, prefix: '/operator' });
+      await api.register(async (authed) => {
+        authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
+        await authed.register(tokensRoutes, { tokens: deps.tokens });
+        await authed.register(apiRoutes, { deps });
+      });
+    },
+    { prefix: '/api/v1' },
+  );
 
   app.addHook('onClose', async () => {
     await deps.close();

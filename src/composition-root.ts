@@ -7,8 +7,9 @@ import { GupshupAppsClient } from './integrations/gupshup/gupshup.apps.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
 import { RateLimiter } from './shared/rate-limiter.js';
 import { Worker } from './jobs/worker.js';
-import { FrontendAuth } from './modules/api/frontend-auth.js';
-import { TokensService } from './modules/api/tokens.service.js';
+import { FrontendAuth } from './modules/tokens/frontend-auth.js';
+import { TokensRepository } from './modules/tokens/tokens.repository.js';
+import { TokensService } from './modules/tokens/tokens.service.js';
 import { ChannelAdminService } from './modules/channels/channel-admin.service.js';
 import { ChannelsService } from './modules/channels/channels.service.js';
 import { RolesService } from './modules/roles/roles.service.js';
@@ -150,7 +151,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     log.child({ component: 'worker' }),
   );
   workerRef.current = worker;
-  const tokens = new TokensService(db, box, bitrix);
+  const tokens = new TokensService(new TokensRepository(db), portalsRepo, box, bitrix);
   const w = worker;
   const channelAdmin = new ChannelAdminService(
     db,

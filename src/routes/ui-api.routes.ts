@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
-import { requireAdmin } from '../modules/api/frontend-auth.js';
-import type { ApiPrincipal } from '../modules/api/tokens.service.js';
+import { adminPortal, principal } from '../modules/tokens/api-auth.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
 import { staticBearer } from '../shared/bearer.js';
 import { lineIdInput, parseInput } from '../shared/validate.js';
@@ -16,23 +15,11 @@ import { lineIdInput, parseInput } from '../shared/validate.js';
 const lineParam = z.object({ line: lineIdInput });
 const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-/** Changes (channels, tokens, roles, plan) are for portal admins; bearer tokens were made by one. */
-export function adminPortal(req: FastifyRequest): number {
-  const p = principal(req);
-  requireAdmin(p);
-  return p.portalId;
-}
-
 /** Reading follows the caller's chat roles (roles.service.ts). */
 export async function allowedPortal(deps: Deps, req: FastifyRequest, action: AppAction): Promise<number> {
   const p = principal(req);
   await deps.roles.require(p, action);
   return p.portalId;
-}
-
-export function principal(req: FastifyRequest): ApiPrincipal {
-  if (!req.principal) throw new Error('route registered without the auth check');
-  return req.principal;
 }
 
 export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {

@@ -165,6 +165,12 @@ export class Bitrix24Client {
     return { clientEndpoint: a.clientEndpoint, accessToken: fresh };
   }
 
+  /** `profile` (scope basic) of the token's user: ID, ADMIN, NAME, LAST_NAME (reference §6). */
+  async profile(clientEndpoint: string, accessToken: string): Promise<Record<string, unknown>> {
+    const p = await this.callWithToken<unknown>(clientEndpoint, accessToken, 'profile');
+    return p && typeof p === 'object' ? (p as Record<string, unknown>) : {};
+  }
+
   /** One REST call with an explicit token (install page, frontend auth checks). */
   async callWithToken<T = unknown>(
     clientEndpoint: string,

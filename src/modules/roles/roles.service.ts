@@ -5,7 +5,7 @@ import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import type { DB } from '../../shared/db/schema.js';
 import { INT_MAX, parseInput } from '../../shared/validate.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
-import type { ApiPrincipal } from '../api/tokens.service.js';
+import type { ApiPrincipal } from '../tokens/tokens.service.js';
 import { upstream } from '../channels/channels.service.js';
 
 /**

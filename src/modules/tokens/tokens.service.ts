@@ -1,9 +1,8 @@
-import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
 import { politely } from '../../integrations/bitrix24/rate-retry.js';
 import { randomToken, type SecretBox } from '../../shared/crypto.js';
-import type { DB } from '../../shared/db/schema.js';
+import type { TokensRepository } from './tokens.repository.js';
+import type { PortalLookup, ProfileReader } from './ports.js';
 import {
   ForbiddenError,
   isRefusedAddress,
@@ -19,7 +18,7 @@ import {
  * Per-portal bearer tokens for the JSON API (SPEC "JSON API auth"). Created from a portal admin's
  * frontend auth (checked with `profile` on that portal), stored as an HMAC, shown once.
  */
-const createInput = z.object({
+export const createTokenInput = z.object({
   DOMAIN: z.string().trim().min(1).max(255),
   AUTH_ID: z.string().trim().min(1).max(512),
   member_id: z.string().trim().min(1).max(128),
@@ -39,9 +38,10 @@ export interface ApiPrincipal {
 
 export class TokensService {
   constructor(
-    private readonly db: Kysely<DB>,
+    private readonly repo: TokensRepository,
+    private readonly portals: PortalLookup,
     private readonly box: SecretBox,
-    private readonly client: Bitrix24Client,
+    private readonly bitrix: ProfileReader,
   ) {}
 
   /**
@@ -53,11 +53,7 @@ export class TokensService {
     AUTH_ID: string;
     member_id: string;
   }): Promise<{ portalId: number; userId: number | null; admin: boolean; name: string }> {
-    const portal = await this.db
-      .selectFrom('portals')
-      .select(['id', 'domain', 'client_endpoint', 'status'])
-      .where('member_id', '=', input.member_id)
-      .executeTakeFirst();
+    const portal = await this.portals.findByMemberId(input.member_id);
     if (
       !portal ||
       portal.status !== 'installed' ||
@@ -67,9 +63,7 @@ export class TokensService {
     }
     let profile: { ID?: unknown; ADMIN?: unknown; NAME?: unknown; LAST_NAME?: unknown };
     try {
-      profile = await politely(() =>
-        this.client.callWithToken(portal.client_endpoint, input.AUTH_ID, 'profile'),
-      );
+      profile = await politely(() => this.bitrix.profile(portal.client_endpoint, input.AUTH_ID));
     } catch (err) {
       if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
       if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
@@ -90,59 +84,35 @@ export class TokensService {
   }
 
   async create(body: unknown): Promise<{ id: number; token: string }> {
-    const parsed = createInput.safeParse(body ?? {});
+    const parsed = createTokenInput.safeParse(body ?? {});
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues));
     const i = parsed.data;
     const who = await this.verifyFrontendAuth(i);
     if (!who.admin) throw new ForbiddenError('Only a portal administrator can create API tokens');
     const token = `wab24_${randomToken(24)}`;
-    const row = await this.db
-      .insertInto('api_tokens')
-      .values({
-        portal_id: who.portalId,
-        token_mac: this.box.mac(token),
-        prefix: token.slice(0, 10),
-        label: i.label ?? null,
-        created_by_user_id: who.userId,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { id: row.id, token };
+    const id = await this.repo.insert({
+      portalId: who.portalId,
+      tokenMac: this.box.mac(token),
+      prefix: token.slice(0, 10),
+      label: i.label ?? null,
+      createdByUserId: who.userId,
+    });
+    return { id, token };
   }
 
   async authenticate(authorization: string | undefined): Promise<ApiPrincipal> {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!m?.[1]) throw new UnauthorizedError('Send Authorization: Bearer <token>');
-    const row = await this.db
-      .selectFrom('api_tokens')
-      .innerJoin('portals', 'portals.id', 'api_tokens.portal_id')
-      .select(['api_tokens.id', 'api_tokens.portal_id', 'api_tokens.revoked_at', 'portals.status'])
-      .where('api_tokens.token_mac', '=', this.box.mac(m[1]))
-      .executeTakeFirst();
+    const row = await this.repo.findByMac(this.box.mac(m[1]));
     if (!row || row.revoked_at || row.status !== 'installed') {
       throw new UnauthorizedError('Unknown or revoked token');
     }
-    await this.db
-      .updateTable('api_tokens')
-      .set({ last_used_at: sql`now()` })
-      .where('id', '=', row.id)
-      .where((eb) =>
-        eb.or([
-          eb('last_used_at', 'is', null),
-          eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`),
-        ]),
-      )
-      .execute();
+    await this.repo.touch(row.id);
     return { portalId: row.portal_id, tokenId: row.id, userId: null, admin: true, via: 'token' };
   }
 
   async list(portalId: number) {
-    const rows = await this.db
-      .selectFrom('api_tokens')
-      .select(['id', 'prefix', 'label', 'created_at', 'last_used_at', 'revoked_at'])
-      .where('portal_id', '=', portalId)
-      .orderBy('id')
-      .execute();
+    const rows = await this.repo.list(portalId);
     return rows.map((r) => ({
       id: r.id,
       prefix: r.prefix,
@@ -153,14 +123,7 @@ export class TokensService {
     }));
   }
 
-  async revoke(portalId: number, id: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('api_tokens')
-      .set({ revoked_at: sql`now()` })
-      .where('portal_id', '=', portalId)
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  revoke(portalId: number, id: number): Promise<boolean> {
+    return this.repo.revoke(portalId, id);
   }
 }
