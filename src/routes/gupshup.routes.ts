@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Deps } from '../composition-root.js';
 import { parseGupshupCallback } from '../integrations/gupshup/gupshup.webhook.js';
 import { AppError } from '../shared/errors.js';
-import { writeTrace } from '../modules/messaging/trace.repository.js';
+import { writeTrace } from '../modules/trace/trace.service.js';
 
 /**
  * Gupshup's callback for one channel (reference/gupshup.md §3). Validate, store, answer 2xx with an

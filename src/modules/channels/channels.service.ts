@@ -15,7 +15,7 @@ import {
   describeIssues,
 } from '../../shared/errors.js';
 import { maskPhone } from '../../shared/logger.js';
-import { writeTrace } from '../messaging/trace.repository.js';
+import { writeTrace } from '../trace/trace.service.js';
 import { lineIdInput } from '../../shared/validate.js';
 import { politely } from '../../integrations/bitrix24/rate-retry.js';
 

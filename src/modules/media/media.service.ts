@@ -7,7 +7,7 @@ import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
 import type { DB, JobRow } from '../../shared/db/schema.js';
 import type { Lang } from '../../shared/i18n.js';
 import { t } from '../../shared/texts.js';
-import { writeTrace } from '../messaging/trace.repository.js';
+import { writeTrace } from '../trace/trace.service.js';
 import { queueAgentNote } from '../messaging/agent-notes.js';
 import { failedColumns, type OperatorFile } from '../messaging/parts.js';
 import { fetchInto, MediaFetchError, type Fetched } from './fetcher.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Log as Logger } from '../../shared/logger.js';
 import type { DB } from '../../shared/db/schema.js';
-import { writeTrace } from './trace.repository.js';
+import { writeTrace } from '../trace/trace.service.js';
 import { queueAgentNote } from './agent-notes.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../../shared/db/schema.js';
 import { ValidationError, describeIssues } from '../../shared/errors.js';
-import { traceForMessages } from './trace.repository.js';
+import { traceForMessages } from '../trace/trace.service.js';
 
 /** GET /api/v1/messages: the message trace, newest first, without message text. */
 export const messagesQuery = z.object({

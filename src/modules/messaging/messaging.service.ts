@@ -22,7 +22,7 @@ import { inboundText } from './inbound-text.js';
 import { storeInbound } from './inbound.repository.js';
 import type { MediaService } from '../media/media.service.js';
 import { failedColumns, sentPartIds, storeOperatorParts } from './parts.js';
-import { writeTrace } from './trace.repository.js';
+import { writeTrace } from '../trace/trace.service.js';
 import { queueAgentNote } from './agent-notes.js';
 import { RateLimitedError, type RateLimiter } from '../../shared/rate-limiter.js';
 

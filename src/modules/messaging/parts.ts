@@ -3,7 +3,7 @@ import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { DB } from '../../shared/db/schema.js';
 import { mimeOf } from '../media/kinds.js';
 import { bbcodeToWhatsApp } from './bbcode.js';
-import { writeTrace } from './trace.repository.js';
+import { writeTrace } from '../trace/trace.service.js';
 
 /**
  * An operator message from Bitrix24 can carry a text and several files; WhatsApp carries one file per

@@ -19,7 +19,7 @@ import { isPrivateHost } from '../../shared/hosts.js';
 import { toLang, type Lang } from '../../shared/i18n.js';
 import { cancelPortalJobs, enqueueJob } from '../../jobs/jobs.repository.js';
 import type { JobHandler } from '../../jobs/worker.js';
-import { writeTrace } from '../messaging/trace.repository.js';
+import { writeTrace } from '../trace/trace.service.js';
 import type { Portal, PortalsRepository } from './portals.repository.js';
 import { proveInstall, type ProvenInstall } from './install-proof.js';
 import { assertResolvesPublic, isBlockedAddressError, type Resolve } from '../../shared/http/ssrf-guard.js';

@@ -4,7 +4,7 @@ import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client
 import type { DB, JobRow } from '../../shared/db/schema.js';
 import { ProviderError } from '../../shared/errors.js';
 import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
-import { writeTrace } from '../messaging/trace.repository.js';
+import { writeTrace } from '../trace/trace.service.js';
 import type { RolesService } from './roles.service.js';
 import { INT_MAX } from '../../shared/validate.js';
 

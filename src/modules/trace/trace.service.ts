@@ -1,11 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, TraceLevel } from '../../shared/db/schema.js';
+import { insertTrace, selectTraceForMessages } from './trace.repository.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
 /**
  * The relay trace the client asked for: one row per step of a message, per portal, with a level and,
- * for failures, the provider's code. It never holds message text or full phone numbers.
+ * for failures, the provider's code. It never holds message text or full phone numbers. Every module
+ * writes and reads it through these two functions, passing its transaction when the step must be
+ * recorded together with the change it describes.
  */
 export interface TraceEntry {
   portalId: number;
@@ -18,32 +21,17 @@ export interface TraceEntry {
   detail?: string | null;
 }
 
+const DETAIL_MAX = 500;
+
 export async function writeTrace(db: Executor, ...entries: TraceEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await db
-    .insertInto('trace')
-    .values(
-      entries.map((e) => ({
-        portal_id: e.portalId,
-        channel_id: e.channelId ?? null,
-        message_id: e.messageId ?? null,
-        direction: e.direction ?? null,
-        step: e.step,
-        level: e.level ?? 'INFO',
-        code: e.code ?? null,
-        detail: e.detail ? e.detail.slice(0, 500) : null,
-      })),
-    )
-    .execute();
+  await insertTrace(
+    db,
+    entries.map((e) => ({ ...e, detail: e.detail ? e.detail.slice(0, DETAIL_MAX) : null })),
+  );
 }
 
 export async function traceForMessages(db: Executor, portalId: number, messageIds: number[]) {
   if (messageIds.length === 0) return [];
-  return db
-    .selectFrom('trace')
-    .select(['message_id', 'step', 'level', 'code', 'detail', 'created_at'])
-    .where('portal_id', '=', portalId)
-    .where('message_id', 'in', messageIds)
-    .orderBy('id')
-    .execute();
+  return selectTraceForMessages(db, portalId, messageIds);
 }
