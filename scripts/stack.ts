@@ -170,7 +170,8 @@ export async function installAndToken(s: Stack, mode: 'ui' | 'callback' = 'ui'):
   const res = await s.portal.installApp({ installUrl: `${s.url}/b24/install`, mode });
   if (res.status !== 200) throw new Error(`install page answered ${res.status}: ${res.body.slice(0, 300)}`);
   if (mode === 'ui') {
-    if (!res.body.includes('BX24.installFinish')) {
+    // The page's script finishes the installation through the Bitrix24 SDK on the install page.
+    if (!res.body.includes('"page":"install"') || !res.body.includes('src="/ui/app.js?v=')) {
       throw new Error('install page does not finish the installation');
     }
     s.portal.finishInstall();

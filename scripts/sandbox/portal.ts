@@ -24,6 +24,7 @@ import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import qs from 'qs';
+import { frameHostScript, INSTALL_FINISH_PATH, type FrameInit } from './portal-frame.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API (contract shared with the tests, the demo and the benchmarks)
@@ -618,6 +619,8 @@ class Portal implements SandboxPortal {
   private appToken = '';
   private installUrl = '';
   private readonly appId = 7;
+  /** APP_SIDs of the install pages the browsable portal page framed: they may finish the install (§1.4). */
+  private readonly installFrames = new Set<string>();
 
   // auth
   private readonly accessTokens = new Map<string, AccessToken>();
@@ -843,6 +846,21 @@ class Portal implements SandboxPortal {
       }
       const r = this.rest(decodeURIComponent(m[1] ?? ''), params);
       this.send(res, r.status, r.body);
+      return;
+    }
+    if (u.pathname === INSTALL_FINISH_PATH && req.method === 'POST') {
+      // §1.4: the portal page relays the install page's installFinish.
+      const appSid = str(params['APP_SID']);
+      if (!this.installed || !this.installFrames.has(appSid)) {
+        this.send(res, 400, {
+          error: 'INVALID_REQUEST',
+          error_description: 'No install page with this APP_SID',
+        });
+        return;
+      }
+      this.finished = true;
+      this.log('installFinish (from the install page)');
+      this.send(res, 200, { result: true });
       return;
     }
     if ((u.pathname === '/' || u.pathname === '') && String(req.headers.accept ?? '').includes('text/html')) {
@@ -1550,14 +1568,18 @@ class Portal implements SandboxPortal {
    * A page that looks like a portal and frames the app the way Bitrix24 does (§1.2): an auto-submitted
    * POST form into an <iframe>, with a fresh AUTH_ID of the chosen user, DOMAIN/PROTOCOL/LANG/APP_SID
    * in the query and PLACEMENT/PLACEMENT_OPTIONS in the body. `?view=connector&line=N` opens the
-   * SETTING_CONNECTOR placement (§4.7); `?lang=` and `?user=` switch the viewer.
+   * SETTING_CONNECTOR placement (§4.7), `?view=install` the install page again (§1.4); `?lang=` and
+   * `?user=` switch the viewer. The page answers the frame's messages as Bitrix24's does
+   * (portal-frame.ts). Unlike Bitrix24, which names the frame "DOMAIN|PROTOCOL|APP_SID", it names it
+   * `app`: the same values are in the query of the frame's URL.
    */
   private portalPage(q: URLSearchParams): { status: number; body: string } {
     const esc = (v: unknown) => str(v).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
     const lang = /^[a-z]{2}$/.test(q.get('lang') ?? '') ? (q.get('lang') as string) : this.lang;
     const userId = toInt(q.get('user')) ?? this.defaultAdmin().ID;
     const user = this.users.find((u) => u.ID === userId) ?? this.defaultAdmin();
-    const viewName = q.get('view') === 'connector' ? 'connector' : 'app';
+    const viewName =
+      q.get('view') === 'connector' || q.get('view') === 'install' ? (q.get('view') as string) : 'app';
     const line = toInt(q.get('line')) ?? this.lines[0]?.ID ?? 1;
     const link = (o: Record<string, string | number>) => {
       const p = new URLSearchParams({ lang, user: String(user.ID), view: viewName, line: String(line) });
@@ -1570,23 +1592,13 @@ class Portal implements SandboxPortal {
     } else {
       let target: { url: string; placement: string; options: Record<string, unknown> } | null = null;
       try {
-        target =
-          viewName === 'connector'
-            ? this.placementTarget({ placement: 'SETTING_CONNECTOR', line })
-            : this.placementTarget({ placement: 'DEFAULT' });
+        if (viewName === 'connector') target = this.placementTarget({ placement: 'SETTING_CONNECTOR', line });
+        else if (viewName === 'install') target = { url: this.installUrl, placement: 'DEFAULT', options: {} };
+        else target = this.placementTarget({ placement: 'DEFAULT' });
       } catch (e) {
         frame = `<p class="note">${esc(e instanceof Error ? e.message : e)}</p>`;
       }
-      if (target) {
-        const fields = this.iframeFields(user.ID, target.placement, target.options);
-        const inputs = Object.entries(fields)
-          .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
-          .join('');
-        frame =
-          `<form id="open" method="post" target="app" action="${esc(this.iframeQuery(target.url, lang))}">${inputs}</form>` +
-          `<iframe name="app" id="app-frame" title="app"></iframe>` +
-          `<script>document.getElementById('open').submit();</script>`;
-      }
+      if (target) frame = this.framedApp(target, user, lang, viewName === 'install', esc);
     }
     const langs = ['es', 'en', 'pt']
       .map(
@@ -1618,6 +1630,46 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
 <main><header><span>${esc(this.domain)}</span><span>LANG: ${langs}</span><span>${users}</span></header>${frame}</main>
 </body></html>`;
     return { status: 200, body };
+  }
+
+  /** The auto-submitted iframe POST of §1.2, and the answers to the frame's messages. */
+  private framedApp(
+    target: { url: string; placement: string; options: Record<string, unknown> },
+    user: PortalUser,
+    lang: string,
+    install: boolean,
+    esc: (v: unknown) => string,
+  ): string {
+    const fields = this.iframeFields(user.ID, target.placement, target.options);
+    const inputs = Object.entries(fields)
+      .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+      .join('');
+    const action = this.iframeQuery(target.url, lang);
+    const appSid = new URL(action).searchParams.get('APP_SID') ?? '';
+    if (install) this.installFrames.add(appSid);
+    const init: FrameInit = {
+      DOMAIN: this.domain,
+      PROTOCOL: '0',
+      LANG: lang,
+      PATH: `/marketplace/app/${this.appId}/`,
+      MEMBER_ID: this.memberId,
+      IS_ADMIN: user.ADMIN,
+      AUTH_ID: fields.AUTH_ID,
+      REFRESH_ID: fields.REFRESH_ID,
+      AUTH_EXPIRES: fields.AUTH_EXPIRES,
+      APP_OPTIONS: {},
+      USER_OPTIONS: {},
+      PLACEMENT: target.placement,
+      PLACEMENT_OPTIONS: target.options,
+      INSTALL: !this.finished,
+      FIRST_RUN: false,
+    };
+    return (
+      `<form id="open" method="post" target="app" action="${esc(action)}">${inputs}</form>` +
+      `<iframe name="app" id="app-frame" title="app"></iframe>` +
+      frameHostScript({ frameId: 'app-frame', appOrigin: new URL(action).origin, appSid, init }) +
+      `<script>document.getElementById('open').submit();</script>`
+    );
   }
 
   private mAppInfo(): Res {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
+import { installPageView } from '../modules/pages/boot.js';
 import { ValidationError, describeIssues } from '../shared/errors.js';
 import { formBodyParser } from '../shared/http/form.js';
 import { t } from '../shared/texts.js';
@@ -133,7 +134,7 @@ export const b24Routes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps 
       return reply.type('text/html').view('install.eta', {
         lang,
         t: (k: string) => t(lang, k),
-        bx24Url: 'https://api.bitrix24.com/api/v1/',
+        ...(await installPageView(q.data)),
       });
     } catch (err) {
       return renderError(reply, req, lang, err);

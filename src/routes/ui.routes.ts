@@ -1,12 +1,12 @@
-import { ROOT_DIR } from '../shared/paths.js';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
 import { AppError, UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { toLang, type Lang } from '../shared/i18n.js';
-import { uiText, uiTexts } from '../shared/ui-texts.js';
+import { bootJson, frameParams } from '../modules/pages/boot.js';
+import { pagesScript, SCRIPT_PATH, type PagesScript } from '../modules/pages/script.js';
+import { uiText, uiTexts } from '../modules/pages/texts.js';
+import type { AdminBoot } from '../modules/pages/ui/types.js';
 import { iframeQuery, lineIdInput } from '../shared/validate.js';
 
 /**
@@ -51,16 +51,6 @@ export function pageCsp(domain: string | undefined, protocol: string | undefined
   ].join('; ');
 }
 
-/** Data for the page's script, as JSON safe inside a <script> element. */
-function bootJson(data: unknown): string {
-  return JSON.stringify(data)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
 export function renderError(reply: FastifyReply, req: FastifyRequest, lang: Lang, err: unknown) {
   const status = err instanceof AppError ? err.httpStatus : 500;
   let message = err instanceof AppError && status < 500 ? err.message : uiText(lang, 'error.generic');
@@ -79,16 +69,25 @@ function portalCompany(domain: string): string {
   return /^\d+$/.test(first) ? '' : first.charAt(0).toUpperCase() + first.slice(1);
 }
 
-const SCRIPT = readFileSync(path.join(ROOT_DIR, 'views', 'ui', 'app.js'));
+/** The pages ask for ?v=<hash>: that URL never changes content. Any other is revalidated by ETag. */
+function scriptRoute(app: FastifyInstance, script: PagesScript): void {
+  const etag = `"${script.hash}"`;
+  app.get<{ Querystring: { v?: string } }>(SCRIPT_PATH, async (req, reply) => {
+    const forever = req.query.v === script.hash;
+    reply
+      .header('etag', etag)
+      .header('cache-control', forever ? 'public, max-age=31536000, immutable' : 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .type('application/javascript; charset=utf-8');
+    if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+    return reply.send(script.code);
+  });
+}
 
 export const uiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/ui/app.js', async (_req, reply) =>
-    reply
-      .header('cache-control', 'no-cache')
-      .header('x-content-type-options', 'nosniff')
-      .type('application/javascript; charset=utf-8')
-      .send(SCRIPT),
-  );
+  // Built now: a script that does not build stops the server from starting, not a page later.
+  const script = await pagesScript();
+  scriptRoute(app, script);
 
   const render = async (req: FastifyRequest, reply: FastifyReply, page: 'app' | 'connector') => {
     const q = iframeQuery.safeParse(req.query ?? {});
@@ -113,7 +112,7 @@ export const uiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }
         const on = o.data.ACTIVE_STATUS;
         connector = { line: o.data.LINE, active: on === true || on === 'Y' || on === 1 || on === '1' };
       }
-      const boot = {
+      const boot: AdminBoot = {
         page,
         lang,
         texts: uiTexts(lang),
@@ -123,11 +122,13 @@ export const uiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }
         userName: who.name,
         connector,
         defaults: { companyName: portalCompany(q.data.DOMAIN), contactName: who.name },
+        frame: frameParams(q.data),
       };
       return reply.type('text/html').view(`${page}.eta`, {
         lang,
         t: (k: string) => uiText(lang, k),
         boot: bootJson(boot),
+        script: script.url,
         admin: who.admin,
       });
     } catch (err) {

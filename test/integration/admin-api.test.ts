@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   api,
@@ -493,5 +494,29 @@ describe('admin JSON API', () => {
     expect(noLine.status).toBe(400);
     const script = await fetch(`${s.url}/ui/app.js`);
     expect(script.headers.get('content-type')).toContain('application/javascript');
+  });
+  it('pages load their script at a URL with its content hash: cached for good, revalidated by ETag elsewhere', async () => {
+    const a = await frontendAuth(s, ADMIN);
+    const html = await fetch(`${s.url}/b24/app?DOMAIN=${encodeURIComponent(a.DOMAIN)}&PROTOCOL=0&LANG=en`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ AUTH_ID: a.AUTH_ID, member_id: a.member_id }).toString(),
+    }).then((r) => r.text());
+    const src = /<script src="(\/ui\/app\.js\?v=([0-9a-f]{16}))"><\/script>/.exec(html);
+    expect(src).not.toBeNull();
+    const [, url = '', hash = ''] = src ?? [];
+
+    const hashed = await fetch(`${s.url}${url}`);
+    expect(hashed.status).toBe(200);
+    expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(hashed.headers.get('etag')).toBe(`"${hash}"`);
+    const code = Buffer.from(await hashed.arrayBuffer());
+    expect(createHash('sha256').update(code).digest('hex').slice(0, 16)).toBe(hash);
+
+    const plain = await fetch(`${s.url}/ui/app.js`);
+    expect(plain.headers.get('cache-control')).toBe('no-cache');
+    await plain.arrayBuffer();
+    const again = await fetch(`${s.url}/ui/app.js`, { headers: { 'if-none-match': `"${hash}"` } });
+    expect(again.status).toBe(304);
   });
 });

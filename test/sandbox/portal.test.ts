@@ -227,6 +227,35 @@ describe('sandbox Bitrix24 portal', () => {
       expect(info.body.result.INSTALLED).toBe(true);
       token = String(pick(f, 'auth.access_token'));
     });
+    it('the portal page frames the install page; only that frame may finish the installation (§1.4)', async () => {
+      await boot({}, false);
+      const finished = async () =>
+        ((await (await fetch(`${portal.url}/`)).json()) as { install_finished: boolean }).install_finished;
+      const finish = (APP_SID: string) =>
+        fetch(`${portal.url}/app/install-finish`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ APP_SID }),
+        });
+      expect((await finish('0'.repeat(32))).status).toBe(400);
+      await expect(finished()).resolves.toBe(false);
+
+      const html = await (
+        await fetch(`${portal.url}/?view=install`, { headers: { accept: 'text/html' } })
+      ).text();
+      const action = new URL(
+        (/<form id="open" method="post" target="app" action="([^"]+)"/.exec(html)?.[1] ?? '').replaceAll(
+          '&#38;',
+          '&',
+        ),
+      );
+      expect(action.origin + action.pathname).toBe(`${app.url}/b24/install`);
+      // The page answers the frame's getInitData: still installing, with the viewer's token.
+      expect(html).toContain('"INSTALL":true');
+      expect(html).toContain(`var appSid = "${action.searchParams.get('APP_SID')}"`);
+      expect((await finish(action.searchParams.get('APP_SID') ?? '')).status).toBe(200);
+      await expect(finished()).resolves.toBe(true);
+    });
   });
 
   describe('REST transport (§1.5)', () => {

@@ -1,12 +1,13 @@
-import type { Lang } from './i18n.js';
+import type { Lang } from '../../shared/i18n.js';
 
 /**
  * Texts of the admin pages (the iframe UI), in the three languages. Kept apart from texts.ts (chat
- * notes, install page). The whole dictionary of one language is handed to the page's script as JSON.
+ * notes, install page). The whole dictionary of one language is handed to the page's script as JSON;
+ * the script's keys are checked against this one at compile time (`UiTextKey`).
  */
 type Entry = [es: string, en: string, pt: string];
 
-const UI: Record<string, Entry> = {
+const UI = {
   'app.title': ['WhatsApp para Bitrix24', 'WhatsApp for Bitrix24', 'WhatsApp para Bitrix24'],
   'tab.channels': ['Canales', 'Channels', 'Canais'],
   'tab.roles': ['Roles', 'Roles', 'Funções'],
@@ -53,6 +54,7 @@ const UI: Record<string, Entry> = {
   'status.active': ['Activo', 'Active', 'Ativo'],
   'status.interrupted': ['Interrumpido', 'Interrupted', 'Interrompido'],
   'status.inactive': ['Inactivo', 'Inactive', 'Inativo'],
+  'status.deleted': ['Eliminado', 'Deleted', 'Excluído'],
   'status.requested': [
     'Pendiente (número solicitado)',
     'Pending (number requested)',
@@ -254,15 +256,20 @@ const UI: Record<string, Entry> = {
     'O Bitrix24 não confirmou sua sessão. Feche e abra o aplicativo novamente.',
   ],
   'error.reference': ['Referencia', 'Reference', 'Referência'],
-};
+} satisfies Record<string, Entry>;
+
+export type UiTextKey = keyof typeof UI;
+export type UiTexts = Record<UiTextKey, string>;
+
+const ENTRIES: Record<string, Entry | undefined> = UI;
 
 const INDEX: Record<Lang, number> = { es: 0, en: 1, pt: 2 };
 
 export function uiText(lang: Lang, key: string): string {
-  return UI[key]?.[INDEX[lang]] ?? UI[key]?.[1] ?? key;
+  return ENTRIES[key]?.[INDEX[lang]] ?? ENTRIES[key]?.[1] ?? key;
 }
 
 /** Every UI text in one language, for the page's script. */
-export function uiTexts(lang: Lang): Record<string, string> {
-  return Object.fromEntries(Object.entries(UI).map(([k, v]) => [k, v[INDEX[lang]] ?? v[1]]));
+export function uiTexts(lang: Lang): UiTexts {
+  return Object.fromEntries(Object.entries(UI).map(([k, v]) => [k, v[INDEX[lang]] ?? v[1]])) as UiTexts;
 }

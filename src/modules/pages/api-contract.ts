@@ -1,0 +1,37 @@
+import type { ChannelsService } from '../channels/channels.service.js';
+import type { ChannelAdminService } from '../channels/channel-admin.service.js';
+import type { RolesService } from '../roles/roles.service.js';
+import type { TokensService } from '../tokens/tokens.service.js';
+import type { PortalsService } from '../portals/portals.service.js';
+import type { listMessages } from '../messaging/messages.query.js';
+import type * as Ui from './ui/types.js';
+
+/**
+ * Compile time only: what the services behind the pages' API routes return fits the types the pages'
+ * script reads (ui/types.ts). A service that renames or drops a field the pages use fails
+ * `npm run typecheck` here instead of breaking a page in the browser. Nothing here runs.
+ */
+
+type Out<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+/** Compiles only when A can be used where B is expected. */
+type Fits<A extends B, B> = A;
+
+export type PagesApiContract = [
+  Fits<Out<ChannelAdminService['details']>, Ui.ChannelDetails[]>,
+  Fits<Out<ChannelAdminService['health']>, Ui.ChannelHealth[]>,
+  Fits<Out<ChannelAdminService['settings']>, Ui.ChannelSettings>,
+  Fits<Out<ChannelAdminService['lineStatus']>, Ui.LineStatus>,
+  Fits<Out<ChannelAdminService['listRequests']>, Ui.NumberRequest[]>,
+  Fits<Out<ChannelAdminService['connect']>, Ui.Channel>,
+  Fits<Out<ChannelsService['activate']>, Ui.Channel>,
+  Fits<Out<RolesService['lines']>, Ui.Line[]>,
+  Fits<Out<RolesService['departments']>, Ui.Department[]>,
+  Fits<Out<RolesService['users']>, Ui.UsersPage>,
+  Fits<Out<RolesService['list']>, Ui.Roles>,
+  Fits<Out<RolesService['crmPipelines']>, Ui.CrmLists>,
+  Fits<Out<RolesService['setCrm']>, Ui.CrmSetting>,
+  Fits<Out<PortalsService['plan']>, Ui.PortalPlan>,
+  Fits<Out<TokensService['list']>, Ui.ApiToken[]>,
+  Fits<Out<TokensService['create']>, Ui.NewToken>,
+  Fits<Out<typeof listMessages>, Ui.MessagesPage>,
+];

@@ -1,0 +1,112 @@
+import { boot, T } from './page.js';
+import type {
+  ApiToken,
+  Channel,
+  ChannelDetails,
+  ChannelHealth,
+  ChannelSettings,
+  CrmLists,
+  CrmSetting,
+  Department,
+  Items,
+  Line,
+  LineStatus,
+  Me,
+  MessagesPage,
+  NewToken,
+  NumberRequest,
+  PortalPlan,
+  Roles,
+  Role,
+  UsersPage,
+} from './types.js';
+
+/**
+ * The JSON API as the pages call it: with the Bitrix24 frontend auth the page was opened with
+ * (X-B24-Auth). A refusal becomes an ApiError whose message can be shown as it is.
+ */
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Body = Record<string, unknown>;
+
+async function call<T>(method: Method, path: string, body?: Body): Promise<T> {
+  const headers: Record<string, string> = { 'x-b24-auth': boot.auth };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch('/api/v1' + path, {
+    method,
+    headers,
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new ApiError(refusal(res.status, data), res.status);
+  return data as T;
+}
+
+function refusal(status: number, data: unknown): string {
+  if (status === 401) return T('common.expired');
+  if (status === 403) return T('common.forbidden');
+  const message = (data as { error?: { message?: unknown } } | null)?.error?.message;
+  return typeof message === 'string' && message ? message : 'HTTP ' + status;
+}
+
+/** `?a=1&b=x`: the given values, URL-encoded, in order; empty ones left out. */
+function query(params: Record<string, string | number | null | undefined>): string {
+  const parts = Object.entries(params)
+    .filter(([, v]) => v !== '' && v !== null && v !== undefined)
+    .map(([k, v]) => k + '=' + encodeURIComponent(String(v)));
+  return parts.length ? '?' + parts.join('&') : '';
+}
+
+export const api = {
+  me: () => call<Me>('GET', '/me'),
+  lines: () => call<Items<Line>>('GET', '/lines'),
+  lineStatus: (line: number) => call<LineStatus>('GET', `/lines/${line}/status`),
+  portal: () => call<PortalPlan>('GET', '/portal'),
+  setPlan: (plan: string) => call<unknown>('PUT', '/portal/plan', { plan }),
+
+  channels: () => call<Items<ChannelDetails>>('GET', '/channels/details'),
+  health: () => call<Items<ChannelHealth>>('GET', '/channels/health'),
+  connect: (form: Body) => call<Channel>('POST', '/channels', form),
+  update: (id: string, form: Body) => call<Channel>('PATCH', `/channels/${id}`, form),
+  remove: (id: string) => call<null>('DELETE', `/channels/${id}`),
+  activate: (id: string, lineId: number) => call<Channel>('POST', `/channels/${id}/activate`, { lineId }),
+  deactivate: (id: string) => call<Channel>('POST', `/channels/${id}/deactivate`, {}),
+  settings: (id: string) => call<ChannelSettings>('GET', `/channels/${id}/settings`),
+  setCrm: (id: string, body: Omit<CrmSetting, 'channelId'>) =>
+    call<CrmSetting>('PUT', `/channels/${id}/crm`, body),
+
+  numberRequests: () => call<Items<NumberRequest>>('GET', '/number-requests'),
+  requestNumber: (form: Body) => call<unknown>('POST', '/number-requests', form),
+  cancelRequest: (id: number) => call<null>('DELETE', `/number-requests/${id}`),
+
+  departments: () => call<Items<Department>>('GET', '/portal/departments'),
+  users: (start: number, search: string, department: string) =>
+    call<UsersPage>('GET', '/portal/users' + query({ start, search, department })),
+  crmLists: () => call<CrmLists>('GET', '/crm/pipelines'),
+  roles: () => call<Roles>('GET', '/roles'),
+  applyRoles: (changes: Role[]) => call<unknown>('PUT', '/roles', { changes }),
+
+  /** The message log, newest first; `filter` values as the form has them ('' = any). */
+  messages: (filter: Record<string, string>, cursor: number | null) =>
+    call<MessagesPage>('GET', '/messages' + query({ ...filter, cursor, limit: 50 })),
+  replay: (id: number) => call<unknown>('POST', `/messages/${id}/replay`, {}),
+
+  tokens: () => call<Items<ApiToken>>('GET', '/tokens'),
+  createToken: (body: Record<string, string>) => call<NewToken>('POST', '/tokens', body),
+  revokeToken: (id: number) => call<null>('DELETE', `/tokens/${id}`),
+};

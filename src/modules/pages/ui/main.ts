@@ -1,0 +1,57 @@
+import { api } from './api.js';
+import { channelsTab } from './channels-tab.js';
+import { connectorPage } from './connector-page.js';
+import { PortalFrame } from './frame.js';
+import { readBoot, setCan, startPage } from './page.js';
+import { rolesTab } from './roles-tab.js';
+import { settingsTab } from './settings-tab.js';
+import { traceTab } from './trace-tab.js';
+import type { AdminBoot, InstallBoot } from './types.js';
+
+/**
+ * WhatsAppB24's pages in Bitrix24's iframe (served as /ui/app.js, bundled by ../script.ts): the main
+ * page with its tabs, the connector's placement, and the install page. Data comes from the JSON API
+ * with the Bitrix24 frontend auth the page was opened with; the page talks to the portal window
+ * around it through the Bitrix24 SDK (frame.ts).
+ */
+
+const TABS = { channels: channelsTab, roles: rolesTab, trace: traceTab, settings: settingsTab };
+type TabName = keyof typeof TABS;
+const isTab = (name: string | null | undefined): name is TabName => !!name && Object.hasOwn(TABS, name);
+
+async function install(b: InstallBoot): Promise<void> {
+  const frame = await PortalFrame.connect(b.frame);
+  if (frame?.installing) await frame.installFinish();
+}
+
+function adminPages(b: AdminBoot): void {
+  startPage(b);
+  void PortalFrame.connect(b.frame).then((frame) => frame?.fitHeight());
+  if (b.page === 'connector') {
+    void connectorPage().then(() => document.body.setAttribute('data-ready', 'connector'));
+    return;
+  }
+  const nav = document.getElementById('tabs');
+  const show = async (name: TabName) => {
+    nav
+      ?.querySelectorAll('button')
+      .forEach((btn) => btn.classList.toggle('on', btn.getAttribute('data-tab') === name));
+    document.body.setAttribute('data-tab', name);
+    await TABS[name]();
+    document.body.setAttribute('data-ready', name);
+  };
+  nav?.addEventListener('click', (e) => {
+    const name = e.target instanceof Element ? e.target.getAttribute('data-tab') : null;
+    if (isTab(name)) void show(name);
+  });
+  const hash = location.hash.slice(1);
+  void api
+    .me()
+    .then((me) => setCan(me.can))
+    .catch(() => setCan(null))
+    .then(() => show(isTab(hash) ? hash : 'channels'));
+}
+
+const boot = readBoot();
+if (boot.page === 'install') void install(boot);
+else adminPages(boot);
