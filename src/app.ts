@@ -14,7 +14,7 @@ import { apiRoutes } from './routes/api.routes.js';
 import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { uiRoutes } from './routes/ui.routes.js';
-import { mediaRoutes } from './routes/media.routes.js';
+import { mediaRoutes } from './modules/media/media.routes.js';
 import { formBodyParser } from './shared/http/form.js';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -147,7 +147,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(b24Routes, { deps });
   await app.register(uiRoutes, { deps });
   await app.register(gupshupRoutes, { deps });
-  await app.register(mediaRoutes, { deps });
+  await app.register(mediaRoutes, { media: deps.media });
   await app.register(
     async (api) => {
       await api.register(tokensPublicRoutes, { tokens: deps.tokens });

@@ -16,7 +16,12 @@ import { RolesService } from './modules/roles/roles.service.js';
 import { AssignService } from './modules/roles/assign.service.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
+import { Bitrix24Files } from './integrations/bitrix24/files.js';
+import { gupshupMessage } from './integrations/gupshup/messages.js';
+import { queueAgentNote } from './modules/messaging/agent-notes.js';
+import { MediaRepository } from './modules/media/media.repository.js';
 import { MediaService } from './modules/media/media.service.js';
+import { writeTrace } from './modules/trace/trace.service.js';
 import { MediaSigner } from './modules/media/signing.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
@@ -106,10 +111,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     if (workerRef.current?.running) workerRef.current.nudge();
   };
   const media = new MediaService({
-    db,
+    repo: new MediaRepository(db),
     storage: o.mediaStorage ?? new LocalMediaStorage(config.media.dir),
     signer: new MediaSigner(config.appSecret, config.publicUrl, config.media.linkTtlSec),
-    bitrix,
+    operatorFiles: new Bitrix24Files(bitrix),
+    messageBody: gupshupMessage,
+    trace: writeTrace,
+    agentNote: queueAgentNote,
     maxBytes: config.media.maxBytes,
     fetchTimeoutMs: config.media.fetchTimeoutMs,
     allowPrivateHosts: config.b24.allowPrivateHosts,
