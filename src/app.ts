@@ -25,6 +25,7 @@ import { describeValidation, registerOpenApi } from './shared/http/openapi.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { operatorRoutes } from './routes/ui-api.routes.js';
+import { rolesRoutes } from './modules/roles/roles.routes.js';
 import { addSecurityHeaders, baseHeaders } from './routes/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
@@ -155,6 +156,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       await api.register(async (authed) => {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
+        await authed.register(rolesRoutes, { roles: deps.roles });
         await authed.register(apiRoutes, { deps });
       });
     },
