@@ -13,7 +13,7 @@ import { b24Routes } from './routes/b24.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
-import { uiRoutes } from './routes/ui.routes.js';
+import { pagesRoutes } from './modules/pages/pages.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { formBodyParser } from './shared/http/form.js';
 import {
@@ -146,7 +146,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { deps });
   await app.register(b24Routes, { deps });
-  await app.register(uiRoutes, { deps });
+  await app.register(pagesRoutes, { tokens: deps.tokens });
   await app.register(gupshupRoutes, { deps });
   await app.register(mediaRoutes, { deps });
   await app.register(
