@@ -13,7 +13,7 @@ import { b24Routes } from './routes/b24.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
-import { uiRoutes } from './routes/ui.routes.js';
+import { pagesRoutes } from './modules/pages/pages.routes.js';
 import { mediaRoutes } from './modules/media/media.routes.js';
 import { formBodyParser } from './shared/http/form.js';
 import {
@@ -25,6 +25,7 @@ import { describeValidation, registerOpenApi } from './shared/http/openapi.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { operatorRoutes } from './routes/ui-api.routes.js';
+import { rolesRoutes } from './modules/roles/roles.routes.js';
 import { addSecurityHeaders, baseHeaders } from './routes/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
@@ -145,7 +146,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { deps });
   await app.register(b24Routes, { deps });
-  await app.register(uiRoutes, { deps });
+  await app.register(pagesRoutes, { tokens: deps.tokens });
   await app.register(gupshupRoutes, { deps });
   await app.register(mediaRoutes, { media: deps.media });
   await app.register(
@@ -155,6 +156,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       await api.register(async (authed) => {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
+        await authed.register(rolesRoutes, { roles: deps.roles });
         await authed.register(apiRoutes, { deps });
       });
     },

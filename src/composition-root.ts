@@ -14,6 +14,10 @@ import { ChannelAdminService } from './modules/channels/channel-admin.service.js
 import { ChannelsService } from './modules/channels/channels.service.js';
 import { RolesService } from './modules/roles/roles.service.js';
 import { AssignService } from './modules/roles/assign.service.js';
+import { RolesRepository } from './modules/roles/roles.repository.js';
+import { Bitrix24Crm } from './integrations/bitrix24/crm.js';
+import { Bitrix24OpenLines } from './integrations/bitrix24/openlines.js';
+import { Bitrix24Users } from './integrations/bitrix24/users.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
 import { Bitrix24Files } from './integrations/bitrix24/files.js';
@@ -139,8 +143,11 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     nudge,
   });
   const edits = new OperatorEditsService(db, nudge);
-  const roles = new RolesService(db, bitrix);
-  const assign = new AssignService(db, bitrix, roles);
+  const rolesRepo = new RolesRepository(db);
+  const crm = new Bitrix24Crm(bitrix);
+  const lines = new Bitrix24OpenLines(bitrix);
+  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(bitrix), crm, lines });
+  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
   const worker = new Worker(
     db,
     {

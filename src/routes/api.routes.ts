@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
 import { listMessages } from '../modules/messaging/messages.query.js';
 import { NotFoundError } from '../shared/errors.js';
-import { allowedPortal, uiApiRoutes } from './ui-api.routes.js';
+import { uiApiRoutes } from './ui-api.routes.js';
+import { allowedPortal } from '../modules/roles/access.js';
 import { adminPortal, principal } from '../modules/tokens/api-auth.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { iframeQuery } from '../shared/validate.js';
-import { pageCsp } from './ui.routes.js';
+import { pageCsp } from '../modules/pages/csp.js';
 
 /**
  * Headers every answer carries. Pages hold the viewer's AUTH_ID and API answers hold portal data, so
