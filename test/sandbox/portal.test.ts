@@ -6,8 +6,8 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import qs from 'qs';
-import { startSandboxPortal } from '../../scripts/sandbox/portal.js';
-import type { SandboxPortal, SandboxPortalOptions } from '../../scripts/sandbox/portal.js';
+import { startSandboxPortal } from '../../scripts/sandbox/portal/index.js';
+import type { SandboxPortal, SandboxPortalOptions } from '../../scripts/sandbox/portal/index.js';
 
 const CLIENT_ID = 'app.sandbox.test';
 const CLIENT_SECRET = 'sandbox-secret';
