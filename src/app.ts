@@ -12,7 +12,8 @@ import { AppError } from './shared/errors.js';
 import { b24Routes } from './routes/b24.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { gupshupRoutes } from './routes/gupshup.routes.js';
-import { healthRoutes } from './routes/health.routes.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { HealthRepository } from './modules/health/health.repository.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
 import { mediaRoutes } from './modules/media/media.routes.js';
 import { formBodyParser } from './shared/http/form.js';
@@ -26,7 +27,7 @@ import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { operatorRoutes } from './routes/ui-api.routes.js';
 import { rolesRoutes } from './modules/roles/roles.routes.js';
-import { addSecurityHeaders, baseHeaders } from './routes/security-headers.js';
+import { addSecurityHeaders, baseHeaders } from './shared/http/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
 export const VIEWS_DIR = path.join(ROOT_DIR, 'views');
@@ -144,7 +145,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     }),
   );
 
-  await app.register(healthRoutes, { deps });
+  await app.register(healthRoutes, {
+    repo: new HealthRepository(deps.db),
+    worker: deps.worker,
+    config: deps.config,
+  });
   await app.register(b24Routes, { deps });
   await app.register(pagesRoutes, { tokens: deps.tokens });
   await app.register(gupshupRoutes, { deps });
