@@ -25,8 +25,9 @@ import {
 import { describeValidation, registerOpenApi } from './shared/http/openapi.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
-import { operatorRoutes } from './routes/ui-api.routes.js';
 import { rolesRoutes } from './modules/roles/roles.routes.js';
+import { channelsRoutes } from './modules/channels/channels.routes.js';
+import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { addSecurityHeaders, baseHeaders } from './shared/http/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
@@ -157,11 +158,20 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       await api.register(tokensPublicRoutes, { tokens: deps.tokens });
-      await api.register(operatorRoutes, { deps, prefix: '/operator' });
+      await api.register(operatorRoutes, {
+        channelAdmin: deps.channelAdmin,
+        operatorToken: deps.config.operatorToken,
+        prefix: '/operator',
+      });
       await api.register(async (authed) => {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
         await authed.register(rolesRoutes, { roles: deps.roles });
+        await authed.register(channelsRoutes, {
+          channels: deps.channels,
+          channelAdmin: deps.channelAdmin,
+          roles: deps.roles,
+        });
         await authed.register(apiRoutes, { deps });
       });
     },
