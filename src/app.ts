@@ -9,7 +9,7 @@ import Fastify, {
 } from 'fastify';
 import type { Deps } from './composition-root.js';
 import { AppError } from './shared/errors.js';
-import { b24Routes } from './routes/b24.routes.js';
+import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -151,7 +151,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     worker: deps.worker,
     config: deps.config,
   });
-  await app.register(b24Routes, { deps });
+  await app.register(portalsRoutes, {
+    portals: deps.portals,
+    events: { messaging: deps.messaging, edits: deps.edits, channels: deps.channels },
+    connectorId: deps.config.b24.connectorId,
+    nudge: () => deps.worker.nudge(),
+  });
   await app.register(pagesRoutes, { tokens: deps.tokens });
   await app.register(gupshupRoutes, { deps });
   await app.register(mediaRoutes, { media: deps.media });
@@ -167,6 +172,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
         await authed.register(rolesRoutes, { roles: deps.roles });
+        await authed.register(portalApiRoutes, { portals: deps.portals });
         await authed.register(channelsRoutes, {
           channels: deps.channels,
           channelAdmin: deps.channelAdmin,

@@ -111,6 +111,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     appName: APP_NAME,
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
+    channels,
   });
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
 import { listMessages } from '../modules/messaging/messages.query.js';
 import { NotFoundError } from '../shared/errors.js';
-import { uiApiRoutes } from './ui-api.routes.js';
 import { allowedPortal } from '../modules/roles/access.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
 
@@ -15,8 +14,6 @@ const idParam = z.object({ id: z.coerce.number().int().positive() });
  */
 export const apiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (authed, { deps }) => {
   const may = (req: FastifyRequest, action: AppAction) => allowedPortal(deps, req, action);
-
-  await authed.register(uiApiRoutes, { deps });
 
   authed.get('/messages', async (req) => listMessages(deps.db, await may(req, 'view_trace'), req.query));
   authed.post('/messages/:id/replay', async (req, reply) => {
