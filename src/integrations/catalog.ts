@@ -1,0 +1,161 @@
+/**
+ * Every call the app makes to a provider, with why, the permission (scope) it needs and what it costs
+ * in the provider's limits. The Bitrix24 client only accepts methods named here (`Bitrix24Method`),
+ * the Gupshup adapters only build URLs from the paths here, and docs/integrations.md is generated
+ * from this file (`npm run docs:integrations`); a test fails when the two drift apart.
+ */
+export interface CallInfo {
+  /** The Bitrix24 scope, or the Gupshup credential, the call needs. */
+  readonly scope: string;
+  /** Who calls it, and why. */
+  readonly why: string;
+  /** What it costs in the provider's budget (Bitrix24: the portal's REST bucket, reference §7). */
+  readonly cost: string;
+}
+
+export const BITRIX24_METHODS = {
+  profile: {
+    scope: 'basic (any app)',
+    why: 'install proof (is the installing user an admin?) and the pages’ frontend auth (who is looking, admin or not)',
+    cost: 'the viewer’s own token, not the stored one; one per install and at most one per viewer per minute (cached)',
+  },
+  'imconnector.register': {
+    scope: 'imconnector',
+    why: 'install: registers the WhatsApp connector (tile in the Contact Center, settings placement handler)',
+    cost: 'once per install',
+  },
+  'event.bind': {
+    scope: 'basic (any app)',
+    why: 'install: binds the operator message, edit, delete, line and connector removal and uninstall events to /b24/events',
+    cost: 'six calls per install',
+  },
+  'imconnector.activate': {
+    scope: 'imconnector',
+    why: 'a channel is activated on, or removed from, an open line',
+    cost: 'one per (de)activation',
+  },
+  'imconnector.connector.data.set': {
+    scope: 'imconnector',
+    why: 'shows the channel’s name and number in the open line’s connector card',
+    cost: 'one per activation',
+  },
+  'imconnector.status': {
+    scope: 'imconnector',
+    why: 'the connector tile and the health strip: is the connector active and error-free on a line?',
+    cost: 'one per tile open; the health strip caches it one minute',
+  },
+  'imconnector.send.messages': {
+    scope: 'imconnector',
+    why: 'customer messages into the open line (inbound relay), up to INBOUND_BATCH_SIZE per call',
+    cost: 'one per batch of up to 50 messages, one message per chat per batch (ordering)',
+  },
+  'imconnector.update.messages': {
+    scope: 'imconnector',
+    why: 'reconciles a delivery whose outcome was unknown after a crash (same ids, no duplicate) and late media',
+    cost: 'rare: only after a crash or a time-out between the call and its record',
+  },
+  'imconnector.send.status.delivery': {
+    scope: 'imconnector',
+    why: 'tells the open line an operator message reached WhatsApp (ticks in the chat)',
+    cost: 'one per batch of acknowledgements',
+  },
+  'im.message.add': {
+    scope: 'im',
+    why: 'a note in the open-line chat for the agent: not sent (24-hour window, not on WhatsApp, file too large), edit not possible',
+    cost: 'one per failure note',
+  },
+  'imopenlines.config.list.get': {
+    scope: 'imopenlines',
+    why: 'the portal’s open lines: pickers in the pages, and checking a line id exists before activation',
+    cost: 'one per page list (cached one minute) and per activation',
+  },
+  'imopenlines.operator.transfer': {
+    scope: 'imopenlines',
+    why: 'chat assignment: hands a new conversation to its CRM responsible or the next sales representative',
+    cost: 'once per conversation, in the lower half of the budget (assignments give way to messages)',
+  },
+  'user.get': {
+    scope: 'user_brief',
+    why: 'roles tab: the portal’s users, 50 a page, with search and department filter',
+    cost: 'one per page of users shown',
+  },
+  'department.get': {
+    scope: 'user_brief (department)',
+    why: 'roles tab: the department filter',
+    cost: 'one per roles tab open',
+  },
+  'crm.category.list': {
+    scope: 'crm',
+    why: 'channel CRM settings: the deal pipelines to choose from',
+    cost: 'one per settings dialog',
+  },
+  'crm.status.list': {
+    scope: 'crm',
+    why: 'channel CRM settings: the stages of the chosen pipeline (or lead statuses)',
+    cost: 'one per settings dialog',
+  },
+  'crm.duplicate.findbycomm': {
+    scope: 'crm',
+    why: 'chat assignment: is this phone number a known customer, and whose?',
+    cost: 'once per new conversation, background half of the budget',
+  },
+  'crm.contact.get': {
+    scope: 'crm',
+    why: 'chat assignment: the responsible of the contact found by phone',
+    cost: 'at most once per new conversation, background half of the budget',
+  },
+  'crm.lead.get': {
+    scope: 'crm',
+    why: 'chat assignment: the responsible of the lead found by phone',
+    cost: 'at most once per new conversation, background half of the budget',
+  },
+  'crm.lead.add': {
+    scope: 'crm',
+    why: 'chat assignment: a new customer becomes a lead (channel setting)',
+    cost: 'at most once per new customer (marked before the call; a retry looks the customer up instead)',
+  },
+  'crm.deal.add': {
+    scope: 'crm',
+    why: 'chat assignment: a new customer becomes a deal in the chosen pipeline and stage (channel setting)',
+    cost: 'at most once per new customer (as for leads)',
+  },
+} as const satisfies Record<string, CallInfo>;
+
+export type Bitrix24Method = keyof typeof BITRIX24_METHODS;
+
+/** Calls that are not REST methods: the OAuth server and the portal's file links. */
+export const BITRIX24_OTHER_CALLS = {
+  'POST {B24_OAUTH_URL}/oauth/token/ (refresh_token grant)': {
+    scope: 'our client_id and client_secret',
+    why: 'install proof (the OAuth server names the real portal and user) and renewing the stored tokens on expired_token',
+    cost: 'not in the portal’s REST budget; one per install and about one per hour of activity',
+  },
+  'GET {portal file link}[?auth=…]': {
+    scope: 'disk (the operator’s own file)',
+    why: 'operator files: downloaded once to re-host them for Gupshup (the token only on the portal’s own host)',
+    cost: 'not in the REST budget; one download per file',
+  },
+} as const satisfies Record<string, CallInfo>;
+
+export const GUPSHUP_CALLS = {
+  'POST /wa/api/v1/msg': {
+    scope: 'the channel’s API key (apikey header)',
+    why: 'every operator message and file to the customer (outbound relay)',
+    cost: 'paced per channel (GUPSHUP_SEND_PER_SEC, 20/s); Gupshup’s 429 and 5xx are retried from the queue',
+  },
+  'GET /wa/app/{appId}/template': {
+    scope: 'the channel’s API key',
+    why: 'connecting an app: proves the API key belongs to that App ID before the channel is saved',
+    cost: 'one per connect or key change',
+  },
+  'GET /sm/api/v2/wallet/balance': {
+    scope: 'the channel’s API key',
+    why: 'settings tab and health strip: the wallet balance where Gupshup gives it to an API key',
+    cost: 'one per settings view (cached one minute)',
+  },
+  'GET {Gupshup media link}': {
+    scope: 'none (a link Gupshup signed)',
+    why: 'customer media: downloaded once (size cap, time-out, SSRF guard) and re-hosted for Bitrix24',
+    cost: 'one download per file',
+  },
+} as const satisfies Record<string, CallInfo>;
