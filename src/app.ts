@@ -11,7 +11,6 @@ import type { Deps } from './composition-root.js';
 import { AppError } from './shared/errors.js';
 import { b24Routes } from './routes/b24.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
-import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { uiRoutes } from './routes/ui.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
@@ -25,6 +24,8 @@ import { describeValidation, registerOpenApi } from './shared/http/openapi.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { operatorRoutes } from './routes/ui-api.routes.js';
+import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
+import { messagingRoutes } from './modules/messaging/messaging.routes.js';
 import { addSecurityHeaders, baseHeaders } from './routes/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
@@ -146,7 +147,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { deps });
   await app.register(b24Routes, { deps });
   await app.register(uiRoutes, { deps });
-  await app.register(gupshupRoutes, { deps });
+  await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
   await app.register(mediaRoutes, { deps });
   await app.register(
     async (api) => {
@@ -156,6 +157,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
         await authed.register(apiRoutes, { deps });
+        await authed.register(messagingRoutes, { messaging: deps.messaging, access: deps.roles });
       });
     },
     { prefix: '/api/v1' },

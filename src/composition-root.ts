@@ -16,6 +16,7 @@ import { RolesService } from './modules/roles/roles.service.js';
 import { AssignService } from './modules/roles/assign.service.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
+import { MessagesRepository } from './modules/messaging/messages.repository.js';
 import { MediaService } from './modules/media/media.service.js';
 import { MediaSigner } from './modules/media/signing.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
@@ -130,7 +131,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     ...(o.hooks ? { hooks: o.hooks } : {}),
     nudge,
   });
-  const edits = new OperatorEditsService(db, nudge);
+  const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   const roles = new RolesService(db, bitrix);
   const assign = new AssignService(db, bitrix, roles);
   const worker = new Worker(

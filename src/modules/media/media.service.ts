@@ -8,8 +8,8 @@ import type { DB, JobRow } from '../../shared/db/schema.js';
 import type { Lang } from '../../shared/i18n.js';
 import { t } from '../../shared/texts.js';
 import { writeTrace } from '../trace/trace.service.js';
-import { queueAgentNote } from '../messaging/agent-notes.js';
-import { failedColumns, type OperatorFile } from '../messaging/parts.js';
+import { failedColumns, queueAgentNote } from '../messaging/messages.repository.js';
+import type { OperatorFile } from '../messaging/outbound/parts.js';
 import { fetchInto, MediaFetchError, type Fetched } from './fetcher.js';
 import {
   cleanFileName,
