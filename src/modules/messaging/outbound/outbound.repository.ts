@@ -24,10 +24,6 @@ interface PartsOf {
 export class OutboundRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
-  }
-
   /** The portal's channel serving an open line, if it is on. */
   channelForLine(portalId: number, line: number) {
     return this.db

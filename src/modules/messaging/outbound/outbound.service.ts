@@ -73,7 +73,7 @@ export class OutboundService {
     }
     let stored = 0;
     await retryOnConflict(() =>
-      this.d.outbound.transaction(async (trx) => {
+      this.d.messages.transaction(async (trx) => {
         stored = 0;
         for (const m of messages) stored += await this.#store(trx, portalId, channel.id, m);
       }),

@@ -17,10 +17,6 @@ export interface StatusTarget {
 export class StatusesRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
-  }
-
   /** Stores an event for `status.apply` (the same event twice is one job). */
   async enqueue(channel: { id: string; portalId: number }, s: StatusEvent): Promise<void> {
     await enqueueJob(this.db, {

@@ -58,7 +58,7 @@ export class StatusesService {
     if (m.status === 'deleted') return { kind: 'done' };
     const target = m;
     const change = statusChange(target.status, s.status);
-    await this.d.statuses.transaction((trx) => this.#record(trx, channelId, target, s, change));
+    await this.d.messages.transaction((trx) => this.#record(trx, channelId, target, s, change));
     return { kind: 'done' };
   }
 
