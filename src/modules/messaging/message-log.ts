@@ -5,7 +5,7 @@ import { writeTrace } from '../trace/trace.service.js';
 import type { MessagesFilter, MessagesRepository } from './messages.repository.js';
 
 /** GET /api/v1/messages: the message trace, newest first, without message text. */
-export const messagesQuery = z.object({
+const messagesQuery = z.object({
   channelId: z.uuid().optional(),
   direction: z.enum(['in', 'out']).optional(),
   status: z

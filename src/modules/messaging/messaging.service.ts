@@ -1,9 +1,5 @@
 import type { Kysely } from 'kysely';
-import type {
-  GupshupCallback,
-  InboundMessage,
-  StatusEvent,
-} from '../../integrations/gupshup/gupshup.webhook.js';
+import type { GupshupCallback } from '../../integrations/gupshup/gupshup.webhook.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import type { DB } from '../../shared/db/schema.js';
 import type { Log as Logger } from '../../shared/logger.js';
@@ -108,24 +104,16 @@ export class MessagingService {
   async acceptCallback(channel: ChannelRef, cb: GupshupCallback, log: Logger): Promise<void> {
     switch (cb.kind) {
       case 'message':
-        await this.acceptInbound(channel, cb);
+        await this.#inbound.accept(channel, cb);
         break;
       case 'status':
-        await this.acceptStatus(channel, cb);
+        await this.#statuses.accept(channel, cb);
         break;
       case 'other':
         await this.#inbound.acceptOther(channel, cb);
         break;
     }
     this.#inbound.channelHeard(channel.id, log);
-  }
-
-  acceptInbound(channel: ChannelRef, m: InboundMessage): Promise<'stored' | 'duplicate'> {
-    return this.#inbound.accept(channel, m);
-  }
-
-  acceptStatus(channel: ChannelRef, s: StatusEvent): Promise<void> {
-    return this.#statuses.accept(channel, s);
   }
 
   /** OnImConnectorMessageAdd: operator messages for one line, stored for sending. */

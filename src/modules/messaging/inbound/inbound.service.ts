@@ -106,7 +106,7 @@ export class InboundService {
   async acceptOther(
     channel: { id: string; portalId: number },
     e: { type: string; subtype?: string | undefined },
-  ) {
+  ): Promise<void> {
     await this.d.messages.trace({
       portalId: channel.portalId,
       channelId: channel.id,
