@@ -24,7 +24,7 @@ import pg from 'pg';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/shared/db/embedded.js';
 import { migrate } from '../src/shared/db/migrate.js';
 import { startSandboxGupshup } from './sandbox/gupshup/index.js';
-import { startSandboxPortal } from './sandbox/portal.js';
+import { startSandboxPortal } from './sandbox/portal/index.js';
 import { appProcessEnv, spawnApp, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js';
 
 const N = Number(process.env.BENCH_REQUESTS ?? 20_000);

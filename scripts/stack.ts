@@ -13,7 +13,7 @@ import {
   type SandboxGupshup,
   type SandboxGupshupOptions,
 } from './sandbox/gupshup/index.js';
-import { startSandboxPortal, type SandboxPortal, type SandboxPortalOptions } from './sandbox/portal.js';
+import { startSandboxPortal, type SandboxPortal, type SandboxPortalOptions } from './sandbox/portal/index.js';
 
 /**
  * The app and both sandboxes on loopback, wired together: used by `npm run demo`, the integration

@@ -12,8 +12,8 @@ import { AppError } from './shared/errors.js';
 import { b24Routes } from './routes/b24.routes.js';
 import { apiRoutes } from './routes/api.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
-import { uiRoutes } from './routes/ui.routes.js';
-import { mediaRoutes } from './routes/media.routes.js';
+import { pagesRoutes } from './modules/pages/pages.routes.js';
+import { mediaRoutes } from './modules/media/media.routes.js';
 import { formBodyParser } from './shared/http/form.js';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -26,6 +26,7 @@ import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes
 import { operatorRoutes } from './routes/ui-api.routes.js';
 import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
 import { messagingRoutes } from './modules/messaging/messaging.routes.js';
+import { rolesRoutes } from './modules/roles/roles.routes.js';
 import { addSecurityHeaders, baseHeaders } from './routes/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
@@ -146,9 +147,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { deps });
   await app.register(b24Routes, { deps });
-  await app.register(uiRoutes, { deps });
+  await app.register(pagesRoutes, { tokens: deps.tokens });
   await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
-  await app.register(mediaRoutes, { deps });
+  await app.register(mediaRoutes, { media: deps.media });
   await app.register(
     async (api) => {
       await api.register(tokensPublicRoutes, { tokens: deps.tokens });
@@ -156,8 +157,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       await api.register(async (authed) => {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
+        await authed.register(rolesRoutes, { roles: deps.roles });
         await authed.register(apiRoutes, { deps });
-        await authed.register(messagingRoutes, { messaging: deps.messaging, access: deps.roles });
+        await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
       });
     },
     { prefix: '/api/v1' },

@@ -14,10 +14,18 @@ import { ChannelAdminService } from './modules/channels/channel-admin.service.js
 import { ChannelsService } from './modules/channels/channels.service.js';
 import { RolesService } from './modules/roles/roles.service.js';
 import { AssignService } from './modules/roles/assign.service.js';
+import { RolesRepository } from './modules/roles/roles.repository.js';
+import { Bitrix24Crm } from './integrations/bitrix24/crm.js';
+import { Bitrix24OpenLines } from './integrations/bitrix24/openlines.js';
+import { Bitrix24Users } from './integrations/bitrix24/users.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
-import { MessagesRepository } from './modules/messaging/messages.repository.js';
+import { MessagesRepository, queueAgentNote } from './modules/messaging/messages.repository.js';
+import { Bitrix24Files } from './integrations/bitrix24/files.js';
+import { gupshupMessage } from './integrations/gupshup/messages.js';
+import { MediaRepository } from './modules/media/media.repository.js';
 import { MediaService } from './modules/media/media.service.js';
+import { writeTrace } from './modules/trace/trace.service.js';
 import { MediaSigner } from './modules/media/signing.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
@@ -107,10 +115,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     if (workerRef.current?.running) workerRef.current.nudge();
   };
   const media = new MediaService({
-    db,
+    repo: new MediaRepository(db),
     storage: o.mediaStorage ?? new LocalMediaStorage(config.media.dir),
     signer: new MediaSigner(config.appSecret, config.publicUrl, config.media.linkTtlSec),
-    bitrix,
+    operatorFiles: new Bitrix24Files(bitrix),
+    messageBody: gupshupMessage,
+    trace: writeTrace,
+    agentNote: queueAgentNote,
     maxBytes: config.media.maxBytes,
     fetchTimeoutMs: config.media.fetchTimeoutMs,
     allowPrivateHosts: config.b24.allowPrivateHosts,
@@ -132,8 +143,11 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     nudge,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
-  const roles = new RolesService(db, bitrix);
-  const assign = new AssignService(db, bitrix, roles);
+  const rolesRepo = new RolesRepository(db);
+  const crm = new Bitrix24Crm(bitrix);
+  const lines = new Bitrix24OpenLines(bitrix);
+  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(bitrix), crm, lines });
+  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
   const worker = new Worker(
     db,
     {

@@ -103,56 +103,6 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
-export interface Config {
-  readonly port: number;
-  readonly host: string;
-  readonly publicUrl: string;
-  readonly databaseUrl: string | undefined;
-  readonly dataDir: string;
-  readonly appSecret: string;
-  readonly b24: {
-    readonly clientId: string;
-    readonly clientSecret: string;
-    readonly oauthUrl: string;
-    readonly connectorId: string;
-    readonly allowPrivateHosts: boolean;
-  };
-  readonly gupshup: { readonly apiUrl: string };
-  readonly logLevel: string;
-  readonly worker: {
-    readonly enabled: boolean;
-    readonly concurrency: number;
-    readonly pollMs: number;
-    readonly maxAttempts: number;
-    /** How long a claimed job stays locked before another worker may take it over. */
-    readonly leaseMs: number;
-    /** Base delay of the exponential retry backoff. */
-    readonly backoffBaseMs: number;
-    readonly backoffMaxMs: number;
-    /** How long an outbound send whose outcome is unknown waits for Gupshup's events before it is resent. */
-    readonly inFlightGraceMs: number;
-  };
-  readonly relay: {
-    /** Most customer messages handed to Bitrix24 in one call. */
-    readonly batchSize: number;
-    /** Pace of sends to Gupshup, per channel (bucket of one second's worth). */
-    readonly gupshupPerSec: number;
-  };
-  readonly bodyLimit: number;
-  readonly operatorToken: string | undefined;
-  /** Bearer token of GET /metrics; undefined → the route answers 404. */
-  readonly metricsToken: string | undefined;
-  readonly media: {
-    readonly dir: string;
-    readonly maxBytes: number;
-    /** Time-out of one media download (headers and body). */
-    readonly fetchTimeoutMs: number;
-    /** How long a signed /media link stays valid. */
-    readonly linkTtlSec: number;
-    readonly retentionDays: number;
-  };
-}
-
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -162,11 +112,74 @@ export class ConfigError extends Error {
 
 const trimSlash = (u: string): string => u.replace(/\/+$/, '');
 
+/** The configuration the app runs with: made from the environment by one schema, its type inferred. */
+const configSchema = envSchema.transform((e) => ({
+  port: e.PORT,
+  host: e.HOST,
+  publicUrl: trimSlash(e.PUBLIC_URL),
+  databaseUrl: e.DATABASE_URL,
+  dataDir: e.DATA_DIR,
+  appSecret: e.APP_SECRET,
+  b24: {
+    clientId: e.B24_CLIENT_ID,
+    clientSecret: e.B24_CLIENT_SECRET,
+    oauthUrl: trimSlash(e.B24_OAUTH_URL),
+    connectorId: e.B24_CONNECTOR_ID,
+    allowPrivateHosts: e.B24_ALLOW_PRIVATE_HOSTS,
+  },
+  gupshup: { apiUrl: trimSlash(e.GUPSHUP_API_URL) },
+  logLevel: e.LOG_LEVEL,
+  worker: {
+    enabled: e.WORKER_ENABLED,
+    concurrency: e.WORKER_CONCURRENCY,
+    pollMs: e.WORKER_POLL_MS,
+    maxAttempts: e.JOB_MAX_ATTEMPTS,
+    /**
+     * How long a claimed job stays locked before another worker may take it over. Renewed every
+     * third of itself while a job runs (worker heartbeat), so it can stay short: it is how long the
+     * jobs of a killed process wait before another worker takes them.
+     */
+    leaseMs: 15_000,
+    /** Base delay of the exponential retry backoff. */
+    backoffBaseMs: 1_000,
+    backoffMaxMs: 10 * 60_000,
+    /** How long an outbound send whose outcome is unknown waits for Gupshup's events before it is resent. */
+    inFlightGraceMs: 120_000,
+  },
+  relay: {
+    /** Most customer messages handed to Bitrix24 in one call. */
+    batchSize: e.INBOUND_BATCH_SIZE,
+    /** Pace of sends to Gupshup, per channel (bucket of one second's worth). */
+    gupshupPerSec: e.GUPSHUP_SEND_PER_SEC,
+  },
+  bodyLimit: e.BODY_LIMIT_BYTES,
+  operatorToken: e.OPERATOR_TOKEN,
+  /** Bearer token of GET /metrics; undefined → the route answers 404. */
+  metricsToken: e.METRICS_TOKEN,
+  media: {
+    dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
+    maxBytes: e.MEDIA_MAX_BYTES,
+    /** Time-out of one media download (headers and body). */
+    fetchTimeoutMs: 60_000,
+    /** How long a signed /media link stays valid. */
+    linkTtlSec: 24 * 60 * 60,
+    retentionDays: e.MEDIA_RETENTION_DAYS,
+  },
+}));
+
+type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
+
 export function loadConfig(
   env: Record<string, string | undefined>,
   overrides: Partial<Config['worker']> = {},
 ): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
@@ -176,48 +189,8 @@ export function loadConfig(
       }),
     );
   }
-  const e = parsed.data;
-  return Object.freeze({
-    port: e.PORT,
-    host: e.HOST,
-    publicUrl: trimSlash(e.PUBLIC_URL),
-    databaseUrl: e.DATABASE_URL,
-    dataDir: e.DATA_DIR,
-    appSecret: e.APP_SECRET,
-    b24: Object.freeze({
-      clientId: e.B24_CLIENT_ID,
-      clientSecret: e.B24_CLIENT_SECRET,
-      oauthUrl: trimSlash(e.B24_OAUTH_URL),
-      connectorId: e.B24_CONNECTOR_ID,
-      allowPrivateHosts: e.B24_ALLOW_PRIVATE_HOSTS,
-    }),
-    gupshup: Object.freeze({ apiUrl: trimSlash(e.GUPSHUP_API_URL) }),
-    logLevel: e.LOG_LEVEL,
-    worker: Object.freeze({
-      enabled: e.WORKER_ENABLED,
-      concurrency: e.WORKER_CONCURRENCY,
-      pollMs: e.WORKER_POLL_MS,
-      maxAttempts: e.JOB_MAX_ATTEMPTS,
-      // Renewed every third of itself while a job runs (worker heartbeat), so it can stay short: it is
-      // how long the jobs of a killed process wait before another worker takes them.
-      leaseMs: 15_000,
-      backoffBaseMs: 1_000,
-      backoffMaxMs: 10 * 60_000,
-      inFlightGraceMs: 120_000,
-      ...overrides,
-    }),
-    relay: Object.freeze({ batchSize: e.INBOUND_BATCH_SIZE, gupshupPerSec: e.GUPSHUP_SEND_PER_SEC }),
-    bodyLimit: e.BODY_LIMIT_BYTES,
-    operatorToken: e.OPERATOR_TOKEN,
-    metricsToken: e.METRICS_TOKEN,
-    media: Object.freeze({
-      dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
-      maxBytes: e.MEDIA_MAX_BYTES,
-      fetchTimeoutMs: 60_000,
-      linkTtlSec: 24 * 60 * 60,
-      retentionDays: e.MEDIA_RETENTION_DAYS,
-    }),
-  });
+  const c = parsed.data;
+  return deepFreeze({ ...c, worker: { ...c.worker, ...overrides } });
 }
 
 /** The variables, with descriptions, for `.env.example` and the README table. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Deps } from '../composition-root.js';
-import { allowedPortal, uiApiRoutes } from './ui-api.routes.js';
+import { uiApiRoutes } from './ui-api.routes.js';
+import { allowedPortal } from '../modules/roles/access.js';
 import { adminPortal, principal } from '../modules/tokens/api-auth.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
 

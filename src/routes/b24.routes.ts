@@ -7,7 +7,7 @@ import { formBodyParser } from '../shared/http/form.js';
 import { t } from '../shared/texts.js';
 import { toLang } from '../shared/i18n.js';
 import { INT_MAX, iframeQuery } from '../shared/validate.js';
-import { renderError } from './ui.routes.js';
+import { renderError } from '../modules/pages/error-page.js';
 
 /**
  * Routes Bitrix24 calls: the install page, event delivery, the app page and the connector settings

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { iframeQuery } from '../shared/validate.js';
-import { frameAncestors } from './ui.routes.js';
+import { pageCsp } from '../modules/pages/csp.js';
 
 /**
  * Headers every answer carries. Pages hold the viewer's AUTH_ID and API answers hold portal data, so
@@ -17,13 +17,12 @@ export function baseHeaders(reply: FastifyReply): void {
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (req, reply, payload) => {
     baseHeaders(reply);
-    // The install page (Bitrix24 frames it too) loads Bitrix24's own script, so it gets only the
-    // frame-ancestors part of the pages' policy; the page itself is not ours to change here.
+    // The install page (Bitrix24 frames it too) loads only our own bundle: the pages' full policy.
     if (req.routeOptions.url === '/b24/install' && !reply.hasHeader('content-security-policy')) {
       const q = iframeQuery.safeParse(req.query ?? {});
       reply.header(
         'content-security-policy',
-        frameAncestors(q.success ? q.data.DOMAIN : undefined, q.success ? q.data.PROTOCOL : undefined),
+        pageCsp(q.success ? q.data.DOMAIN : undefined, q.success ? q.data.PROTOCOL : undefined),
       );
       reply.header('referrer-policy', 'no-referrer');
     }

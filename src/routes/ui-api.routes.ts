@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../composition-root.js';
 import { adminPortal, principal } from '../modules/tokens/api-auth.js';
 import type { AppAction } from '../modules/roles/roles.service.js';
+import { allowedPortal } from '../modules/roles/access.js';
 import { staticBearer } from '../shared/bearer.js';
 import { lineIdInput, parseInput } from '../shared/validate.js';
 
@@ -15,26 +16,9 @@ import { lineIdInput, parseInput } from '../shared/validate.js';
 const lineParam = z.object({ line: lineIdInput });
 const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-/** Reading follows the caller's chat roles (roles.service.ts). */
-export async function allowedPortal(deps: Deps, req: FastifyRequest, action: AppAction): Promise<number> {
-  const p = principal(req);
-  await deps.roles.require(p, action);
-  return p.portalId;
-}
-
 export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { deps }) => {
   const admin = adminPortal;
   const may = (req: FastifyRequest, action: AppAction) => allowedPortal(deps, req, action);
-
-  app.get('/me', async (req) => {
-    const p = principal(req);
-    const [viewChannels, viewTrace, replay] = await Promise.all([
-      deps.roles.can(p, 'view_channels'),
-      deps.roles.can(p, 'view_trace'),
-      deps.roles.can(p, 'replay'),
-    ]);
-    return { userId: p.userId, admin: p.admin, via: p.via, can: { viewChannels, viewTrace, replay } };
-  });
 
   app.get('/channels/details', async (req) => ({
     items: await deps.channelAdmin.details(await may(req, 'view_channels'), principal(req)),
@@ -73,12 +57,6 @@ export const uiApiRoutes: FastifyPluginAsync<{ deps: Deps }> = async (app, { dep
     await deps.channelAdmin.cancelRequest(admin(req), id);
     return reply.status(204).send();
   });
-
-  app.get('/portal/users', async (req) => deps.roles.users(admin(req), req.query));
-  app.get('/portal/departments', async (req) => ({ items: await deps.roles.departments(admin(req)) }));
-  app.get('/crm/pipelines', async (req) => deps.roles.crmPipelines(admin(req)));
-  app.get('/roles', async (req) => deps.roles.list(admin(req)));
-  app.put('/roles', async (req) => deps.roles.apply(admin(req), req.body));
 };
 
 /**

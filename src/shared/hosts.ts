@@ -7,7 +7,7 @@ import ipaddr from 'ipaddr.js';
  * list is ipaddr.js's (IANA's special-purpose registries), and IPv6 forms that carry an IPv4 address
  * are judged by that address. The guarded dispatcher (`http/ssrf-guard.ts`) applies this to every
  * address a name resolves to; `isPrivateHost` is the quick check of a host as it was named.
- * docs/security-ssrf.md lists the ranges.
+ * docs/security.md lists the ranges.
  */
 
 /** All global unicast IPv6 sits in 2000::/3; the rest of the space is reserved or unassigned. */

@@ -1,3 +1,4 @@
+import { retry } from './retry.js';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './db/schema.js';
 
@@ -50,12 +51,16 @@ export class RateLimiter {
    */
   async acquire(key: string, b: Budget, maxWaitMs: number): Promise<void> {
     const deadline = Date.now() + maxWaitMs;
-    for (;;) {
-      const wait = await this.tryTake(key, b);
-      if (wait === 0) return;
-      if (Date.now() + wait > deadline) throw new RateLimitedError(key, wait);
-      await new Promise((r) => setTimeout(r, wait + Math.random() * 50));
-    }
+    await retry(
+      async () => {
+        const wait = await this.tryTake(key, b);
+        if (wait > 0) throw new RateLimitedError(key, wait);
+      },
+      (err) => {
+        if (!(err instanceof RateLimitedError) || Date.now() + err.waitMs > deadline) return undefined;
+        return err.waitMs + Math.random() * 50;
+      },
+    );
   }
 
   /** The upstream said "too many": treat the bucket as full so every instance backs off at once. */

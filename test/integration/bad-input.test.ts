@@ -1,6 +1,6 @@
 import { stringify } from 'qs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal.js';
+import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal/index.js';
 import {
   api,
   connectChannel,

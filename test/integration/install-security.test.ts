@@ -9,7 +9,7 @@ import {
   waitFor,
   type Stack,
 } from '../../scripts/stack.js';
-import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal.js';
+import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal/index.js';
 import { useStack } from '../helpers/stack.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup/index.js';
-import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal.js';
+import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal/index.js';
 import {
   appProcessEnv,
   spawnApp,

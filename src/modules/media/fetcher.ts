@@ -50,68 +50,82 @@ export async function fetchInto(
 ): Promise<Fetched> {
   let url = parseUrl(rawUrl);
   for (let hop = 0; ; hop++) {
-    if (!o.allowPrivateHosts && isPrivateHost(url.host)) {
-      throw new MediaFetchError(
-        'blocked_host',
-        `refused to fetch from a private address (${url.hostname})`,
-        true,
-      );
-    }
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, {
-        method: 'GET',
-        headers: { accept: '*/*', 'user-agent': 'WhatsAppB24-media/1' },
-        headersTimeout: o.timeoutMs,
-        bodyTimeout: o.timeoutMs,
-        signal: AbortSignal.timeout(o.timeoutMs),
-        ...(o.dispatcher
-          ? { dispatcher: o.dispatcher }
-          : o.allowPrivateHosts
-            ? {}
-            : { dispatcher: defaultGuardedAgent() }),
-      });
-    } catch (err) {
-      const e = err as { code?: string; name?: string };
-      const code = e.code ?? e.name ?? 'error';
-      if (isBlockedAddressError(err)) {
-        throw new MediaFetchError(
-          'blocked_host',
-          `refused to fetch from ${url.hostname}: private address`,
-          true,
-        );
-      }
-      throw new MediaFetchError('network', `GET ${url.host}: ${code}`, false);
-    }
-    const status = res.statusCode;
-    if (status >= 300 && status < 400 && res.headers.location) {
+    const res = await get(url, o);
+    if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
       await res.body.dump();
       if (hop >= MAX_REDIRECTS) throw new MediaFetchError('too_many_redirects', 'too many redirects', true);
       url = parseUrl(String(res.headers.location), url);
       continue;
     }
-    if (status !== 200) {
-      await res.body.dump().catch(() => undefined);
-      throw statusError(status, url);
-    }
-    const declared = Number(res.headers['content-length']);
-    if (Number.isFinite(declared) && declared > o.maxBytes) {
-      res.body.on('error', () => undefined);
-      res.body.destroy();
+    return store(storage, key, url, res, o.maxBytes);
+  }
+}
+
+/** One hop: the answer of `url`, or why there is none. */
+async function get(url: URL, o: FetchOptions): Promise<Dispatcher.ResponseData> {
+  if (!o.allowPrivateHosts && isPrivateHost(url.host)) {
+    throw new MediaFetchError(
+      'blocked_host',
+      `refused to fetch from a private address (${url.hostname})`,
+      true,
+    );
+  }
+  try {
+    return await request(url, {
+      method: 'GET',
+      headers: { accept: '*/*', 'user-agent': 'WhatsAppB24-media/1' },
+      headersTimeout: o.timeoutMs,
+      bodyTimeout: o.timeoutMs,
+      signal: AbortSignal.timeout(o.timeoutMs),
+      ...(o.dispatcher
+        ? { dispatcher: o.dispatcher }
+        : o.allowPrivateHosts
+          ? {}
+          : { dispatcher: defaultGuardedAgent() }),
+    });
+  } catch (err) {
+    const e = err as { code?: string; name?: string };
+    const code = e.code ?? e.name ?? 'error';
+    if (isBlockedAddressError(err)) {
       throw new MediaFetchError(
-        'too_large',
-        `file of ${declared} bytes is over the ${o.maxBytes}-byte limit`,
+        'blocked_host',
+        `refused to fetch from ${url.hostname}: private address`,
         true,
       );
     }
-    const contentType = res.headers['content-type'];
-    try {
-      const { size } = await storage.put(key, Readable.from(capped(res.body, o.maxBytes)));
-      return { size, contentType: typeof contentType === 'string' ? contentType : undefined };
-    } catch (err) {
-      if (err instanceof MediaFetchError) throw err;
-      throw new MediaFetchError('network', `GET ${url.host}: ${(err as Error).message}`, false);
-    }
+    throw new MediaFetchError('network', `GET ${url.host}: ${code}`, false);
+  }
+}
+
+/** The final answer's body into storage, within `maxBytes`; any other status than 200 is an error. */
+async function store(
+  storage: MediaStorage,
+  key: string,
+  url: URL,
+  res: Dispatcher.ResponseData,
+  maxBytes: number,
+): Promise<Fetched> {
+  if (res.statusCode !== 200) {
+    await res.body.dump().catch(() => undefined);
+    throw statusError(res.statusCode, url);
+  }
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.body.on('error', () => undefined);
+    res.body.destroy();
+    throw new MediaFetchError(
+      'too_large',
+      `file of ${declared} bytes is over the ${maxBytes}-byte limit`,
+      true,
+    );
+  }
+  const contentType = res.headers['content-type'];
+  try {
+    const { size } = await storage.put(key, Readable.from(capped(res.body, maxBytes)));
+    return { size, contentType: typeof contentType === 'string' ? contentType : undefined };
+  } catch (err) {
+    if (err instanceof MediaFetchError) throw err;
+    throw new MediaFetchError('network', `GET ${url.host}: ${(err as Error).message}`, false);
   }
 }
 

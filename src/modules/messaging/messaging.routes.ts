@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../shared/errors.js';
-import { principal } from '../tokens/api-auth.js';
+import { allowedPortal } from '../roles/access.js';
+import type { RolesService } from '../roles/roles.service.js';
 import { messagesQueryInput } from './message-log.js';
 import type { MessagingService } from './messaging.service.js';
-import type { TraceAccess } from './ports.js';
 
 const tag = { tags: ['messages'] };
 
@@ -13,18 +12,12 @@ const messageParams = z.object({ id: z.coerce.number().int().positive().max(Numb
 
 /**
  * The message log of the JSON API (SPEC "HTTP surface"), inside the `/api/v1` auth scope: reading and
- * replaying follow the caller's chat roles (`access`).
+ * replaying follow the caller's chat roles (roles/access.ts).
  */
 export const messagingRoutes: FastifyPluginAsyncZod<{
   messaging: MessagingService;
-  access: TraceAccess;
+  roles: Pick<RolesService, 'require'>;
 }> = async (app, o) => {
-  const allowed = async (req: FastifyRequest, action: 'view_trace' | 'replay') => {
-    const p = principal(req);
-    await o.access.require(p, action);
-    return p.portalId;
-  };
-
   app.get(
     '/messages',
     {
@@ -37,7 +30,7 @@ export const messagingRoutes: FastifyPluginAsyncZod<{
       attachValidation: true,
     },
     async (req) => {
-      const portalId = await allowed(req, 'view_trace');
+      const portalId = await allowedPortal(o, req, 'view_trace');
       if (req.validationError) throw req.validationError;
       return o.messaging.list(portalId, req.query);
     },
@@ -52,7 +45,9 @@ export const messagingRoutes: FastifyPluginAsyncZod<{
     },
     async (req, reply) => {
       if (req.validationError) throw new NotFoundError('Message not found');
-      return reply.status(202).send(await o.messaging.replay(await allowed(req, 'replay'), req.params.id));
+      return reply
+        .status(202)
+        .send(await o.messaging.replay(await allowedPortal(o, req, 'replay'), req.params.id));
     },
   );
 };

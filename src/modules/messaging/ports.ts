@@ -4,7 +4,6 @@ import type { SendMessageInput } from '../../integrations/gupshup/gupshup.client
 import type { DB } from '../../shared/db/schema.js';
 import type { Lang } from '../../shared/i18n.js';
 import type { Budget } from '../../shared/rate-limiter.js';
-import type { ApiPrincipal } from '../tokens/tokens.service.js';
 
 /**
  * What the messaging module needs from elsewhere. The composition root hands in the real adapters
@@ -70,11 +69,6 @@ export interface CallbackAuth {
 /** Paces sends per channel to Gupshup's throughput across instances; throws `RateLimitedError`. */
 export interface SendPacer {
   acquire(key: string, budget: Budget, maxWaitMs: number): Promise<void>;
-}
-
-/** The chat roles check for reading the trace and replaying (roles module); throws 403. */
-export interface TraceAccess {
-  require(p: ApiPrincipal, action: 'view_trace' | 'replay'): Promise<void>;
 }
 
 export interface MessagingHooks {

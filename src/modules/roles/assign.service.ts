@@ -1,15 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
 import type { DB, JobRow } from '../../shared/db/schema.js';
 import { ProviderError } from '../../shared/errors.js';
 import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
 import { writeTrace } from '../trace/trace.service.js';
+import type { Crm, OpenLines } from './ports.js';
+import type { CrmEntity, RolesRepository } from './roles.repository.js';
 import type { RolesService } from './roles.service.js';
-import { INT_MAX } from '../../shared/validate.js';
-
-/** Assignment gives way to message delivery in the portal's REST budget. */
-const BACKGROUND = { background: true } as const;
 
 /**
  * chat.assign (issue 4: chat roles enforced by the server). Queued once per conversation, in the
@@ -30,35 +27,58 @@ const BACKGROUND = { background: true } as const;
  * full phone number.
  */
 
-const ids = z.array(z.coerce.number().int().positive().max(INT_MAX));
-/** Found ids by type; nothing found is PHP's empty array `[]` (sandbox and cloud alike). */
-const duplicates = z.union([
-  z.array(z.unknown()).transform(() => ({})),
-  z.object({ LEAD: ids.optional(), CONTACT: ids.optional(), COMPANY: ids.optional() }).loose(),
-]);
-const record = z
-  .object({ ASSIGNED_BY_ID: z.union([z.coerce.number().int().positive().max(INT_MAX), z.null()]).optional() })
-  .loose();
 const payload = z.object({
   conversationId: z.number().int().positive(),
   chatId: z.number().int().positive(),
 });
 
-type CrmEntity = 'lead' | 'deal' | 'contact' | 'company';
 interface Found {
   entity: CrmEntity;
   id: number;
   responsible: number | null;
 }
 
+type Trace = (step: string, detail: string, level?: 'INFO' | 'WARN', code?: string) => Promise<void>;
+
+/** One conversation's assignment as it goes: what is decided so far, and its trace. */
+interface Assignment {
+  conversationId: number;
+  chatId: number;
+  portalId: number;
+  channelId: string;
+  customer: { name: string; phone: string };
+  createStarted: boolean;
+  responsible: number | null;
+  entity: CrmEntity | null;
+  entityId: number | null;
+  trace: Trace;
+}
+
 /** A 4xx answer from Bitrix24: asking again will not change it. */
 const refused = (err: unknown): err is ProviderError => err instanceof ProviderError && !err.retryable;
 
+/** The customer's record to go by: a contact first, else a lead, else a company (lowest id of each). */
+function firstMatch(found: { contact: number[]; lead: number[]; company: number[] }) {
+  const pick = (list: number[]) => (list.length ? Math.min(...list) : undefined);
+  const contact = pick(found.contact);
+  const lead = pick(found.lead);
+  const company = pick(found.company);
+  if (contact !== undefined) return { entity: 'contact', id: contact } as const;
+  if (lead !== undefined) return { entity: 'lead', id: lead } as const;
+  if (company !== undefined) return { entity: 'company', id: company } as const;
+  return null;
+}
+
 export class AssignService {
   constructor(
-    private readonly db: Kysely<DB>,
-    private readonly bitrix: Bitrix24Client,
-    private readonly roles: RolesService,
+    private readonly o: {
+      /** For the trace only (trace.service.ts). */
+      db: Kysely<DB>;
+      repo: RolesRepository;
+      crm: Crm;
+      lines: OpenLines;
+      roles: RolesService;
+    },
   ) {}
 
   job(): JobHandler {
@@ -67,7 +87,7 @@ export class AssignService {
       onDead: async (job, error) => {
         if (job.portal_id === null) return;
         const p = job.payload as { channelId?: unknown; conversationId?: unknown };
-        await writeTrace(this.db, {
+        await writeTrace(this.o.db, {
           portalId: job.portal_id,
           channelId: typeof p.channelId === 'string' ? p.channelId : null,
           direction: 'in',
@@ -83,158 +103,132 @@ export class AssignService {
     const p = payload.safeParse(job.payload);
     if (!p.success) return { kind: 'dead', error: 'chat.assign: unreadable payload' };
     const { conversationId, chatId } = p.data;
-    const c = await this.db
-      .selectFrom('conversations')
-      .innerJoin('portals', 'portals.id', 'conversations.portal_id')
-      .select([
-        'conversations.portal_id',
-        'conversations.channel_id',
-        'conversations.customer_phone',
-        'conversations.customer_name',
-        'conversations.assigned_user_id',
-        'conversations.assigned_at',
-        'conversations.crm_entity',
-        'conversations.crm_entity_id',
-        'conversations.crm_create_started_at',
-        'portals.status as portal_status',
-      ])
-      .where('conversations.id', '=', conversationId)
-      .executeTakeFirst();
+    const c = await this.o.repo.conversationToAssign(conversationId);
     if (!c) return { kind: 'dead', error: 'conversation not found' };
     if (c.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
     if (c.assigned_at) return { kind: 'done' };
-    const portalId = c.portal_id;
-    const channelId = c.channel_id;
-    const trace = (step: string, detail: string, level: 'INFO' | 'WARN' = 'INFO', code?: string) =>
-      writeTrace(this.db, {
-        portalId,
-        channelId,
-        direction: 'in',
-        step,
-        level,
-        code: code ?? null,
-        detail: `conversation ${conversationId}: ${detail}`,
-      });
-
-    // 1. Decide who gets the chat (once: a retry must not take another round-robin turn).
-    let responsible = c.assigned_user_id;
-    let entity = c.crm_entity;
-    let entityId = c.crm_entity_id;
-    if (responsible === null) {
-      const reps = await this.db
-        .selectFrom('channel_roles')
-        .select('user_id')
-        .where('channel_id', '=', channelId)
-        .where('sales_rep', '=', true)
-        .execute();
-      if (reps.length === 0) {
-        await trace('assign_skipped', "no sales representatives on this channel: Bitrix24's queue decides");
-        await this.#finish(conversationId, null, null, null);
-        return { kind: 'done' };
-      }
-      const found = await this.#lookup(portalId, c.customer_phone, trace);
-      responsible = await this.roles.pickResponsible(channelId, found?.responsible ?? null);
-      if (responsible === null) {
-        await trace(
-          'assign_skipped',
-          `${found ? `known customer (${found.entity} ${found.id})` : 'new customer'}; no sales representative receives new clients: Bitrix24's queue decides`,
-        );
-        await this.#finish(conversationId, null, found?.entity ?? null, found?.id ?? null);
-        return { kind: 'done' };
-      }
-      entity = found?.entity ?? null;
-      entityId = found?.id ?? null;
-      await this.db
-        .updateTable('conversations')
-        .set({ assigned_user_id: responsible, crm_entity: entity, crm_entity_id: entityId })
-        .where('id', '=', conversationId)
-        .execute();
-      await trace(
-        'assign_decided',
-        found
-          ? `known customer (${found.entity} ${found.id}, CRM responsible ${found.responsible ?? 'none'}) → user ${responsible}`
-          : `new customer → user ${responsible} (round-robin)`,
-      );
-    }
-
-    // 2. A new customer's CRM record. `crm_entity` set means the step is over (id null: refused).
-    // Created at most once: the attempt is marked before the call, and a job that finds the mark
-    // looks the customer up by phone instead of creating again (a lead carries the phone). A deal
-    // carries none, so an unconfirmed deal is not created a second time; the trace says so.
-    if (entity === null && c.crm_create_started_at) {
-      const found = await this.#lookup(portalId, c.customer_phone, trace);
-      const st = await this.db
-        .selectFrom('channel_crm_settings')
-        .select('entity')
-        .where('channel_id', '=', channelId)
-        .executeTakeFirst();
-      if (found || st?.entity === 'deal') {
-        entity = found?.entity ?? 'deal';
-        entityId = found?.id ?? null;
-        await this.#saveRecord(conversationId, entity, entityId);
-        await trace(
-          found ? 'crm_record_reconciled' : 'crm_record_unconfirmed',
-          found
-            ? `${found.entity} ${found.id} found after an unconfirmed create`
-            : 'an earlier create may have made the deal; not created again to avoid a duplicate',
-          found ? 'INFO' : 'WARN',
-        );
-      }
-    }
-    if (entity === null) {
-      await this.db
-        .updateTable('conversations')
-        .set({ crm_create_started_at: sql`now()` })
-        .where('id', '=', conversationId)
-        .execute();
-      try {
-        const rec = await this.roles.createCustomerRecord(
+    const { portal_id: portalId, channel_id: channelId } = c;
+    const a: Assignment = {
+      conversationId,
+      chatId,
+      portalId,
+      channelId,
+      customer: { name: c.customer_name ?? '', phone: c.customer_phone },
+      createStarted: c.crm_create_started_at !== null,
+      responsible: c.assigned_user_id,
+      entity: c.crm_entity,
+      entityId: c.crm_entity_id,
+      trace: (step, detail, level = 'INFO', code) =>
+        writeTrace(this.o.db, {
           portalId,
           channelId,
-          { name: c.customer_name ?? '', phone: c.customer_phone },
-          responsible,
-        );
-        entity = rec.entity;
-        entityId = rec.id;
-        await this.#saveRecord(conversationId, entity, entityId);
-        await trace('crm_record_created', `${rec.entity} ${rec.id} for user ${responsible}`);
-      } catch (err) {
-        if (!refused(err)) throw err;
-        const st = await this.db
-          .selectFrom('channel_crm_settings')
-          .select('entity')
-          .where('channel_id', '=', channelId)
-          .executeTakeFirst();
-        entity = st?.entity ?? 'lead';
-        entityId = null;
-        await this.#saveRecord(conversationId, entity, entityId);
-        await trace('crm_record_refused', err.message, 'WARN', err.providerCode);
-      }
-    }
-
+          direction: 'in',
+          step,
+          level,
+          code: code ?? null,
+          detail: `conversation ${conversationId}: ${detail}`,
+        }),
+    };
+    // 1. Decide who gets the chat (once: a retry must not take another round-robin turn).
+    const to = a.responsible ?? (await this.#decide(a));
+    if (to === null) return { kind: 'done' };
+    // 2. A new customer's CRM record. `crm_entity` set means the step is over (id null: refused).
+    if (a.entity === null && a.createStarted) await this.#reconcileRecord(a);
+    if (a.entity === null) await this.#createRecord(a);
     // 3. Hand the open-line chat over.
-    try {
-      await this.bitrix.call(
-        portalId,
-        'imopenlines.operator.transfer',
-        { CHAT_ID: chatId, TRANSFER_ID: responsible },
-        BACKGROUND,
+    await this.#transfer(a, to);
+    return { kind: 'done' };
+  }
+
+  /** Step 1: who gets the chat; null when the assignment is over without anybody (Bitrix24's queue decides). */
+  async #decide(a: Assignment): Promise<number | null> {
+    const reps = await this.o.repo.salesReps(a.channelId);
+    if (reps.length === 0) {
+      await a.trace('assign_skipped', "no sales representatives on this channel: Bitrix24's queue decides");
+      await this.o.repo.finish(a.conversationId, null, null, null);
+      return null;
+    }
+    const found = await this.#lookup(a);
+    const responsible = await this.o.roles.pickResponsible(a.channelId, found?.responsible ?? null);
+    if (responsible === null) {
+      await a.trace(
+        'assign_skipped',
+        `${found ? `known customer (${found.entity} ${found.id})` : 'new customer'}; no sales representative receives new clients: Bitrix24's queue decides`,
       );
-      await trace('chat_transferred', `chat ${chatId} → user ${responsible}`);
+      await this.o.repo.finish(a.conversationId, null, found?.entity ?? null, found?.id ?? null);
+      return null;
+    }
+    a.responsible = responsible;
+    a.entity = found?.entity ?? null;
+    a.entityId = found?.id ?? null;
+    await this.o.repo.saveDecision(a.conversationId, responsible, a.entity, a.entityId);
+    await a.trace(
+      'assign_decided',
+      found
+        ? `known customer (${found.entity} ${found.id}, CRM responsible ${found.responsible ?? 'none'}) → user ${responsible}`
+        : `new customer → user ${responsible} (round-robin)`,
+    );
+    return responsible;
+  }
+
+  /**
+   * Step 2 after an unconfirmed create. Created at most once: the attempt is marked before the call,
+   * and a job that finds the mark looks the customer up by phone instead of creating again (a lead
+   * carries the phone). A deal carries none, so an unconfirmed deal is not created a second time;
+   * the trace says so.
+   */
+  async #reconcileRecord(a: Assignment): Promise<void> {
+    const found = await this.#lookup(a);
+    const st = await this.o.repo.crmSettings(a.channelId);
+    if (!found && st?.entity !== 'deal') return;
+    a.entity = found?.entity ?? 'deal';
+    a.entityId = found?.id ?? null;
+    await this.o.repo.saveRecord(a.conversationId, a.entity, a.entityId);
+    await a.trace(
+      found ? 'crm_record_reconciled' : 'crm_record_unconfirmed',
+      found
+        ? `${found.entity} ${found.id} found after an unconfirmed create`
+        : 'an earlier create may have made the deal; not created again to avoid a duplicate',
+      found ? 'INFO' : 'WARN',
+    );
+  }
+
+  /** Step 2: the new customer's lead or deal, assigned to the chosen person. */
+  async #createRecord(a: Assignment): Promise<void> {
+    await this.o.repo.markCreateStarted(a.conversationId);
+    try {
+      const rec = await this.o.roles.createCustomerRecord(a.portalId, a.channelId, a.customer, a.responsible);
+      a.entity = rec.entity;
+      a.entityId = rec.id;
+      await this.o.repo.saveRecord(a.conversationId, a.entity, a.entityId);
+      await a.trace('crm_record_created', `${rec.entity} ${rec.id} for user ${a.responsible}`);
     } catch (err) {
       if (!refused(err)) throw err;
-      await trace(
+      const st = await this.o.repo.crmSettings(a.channelId);
+      a.entity = st?.entity ?? 'lead';
+      a.entityId = null;
+      await this.o.repo.saveRecord(a.conversationId, a.entity, a.entityId);
+      await a.trace('crm_record_refused', err.message, 'WARN', err.providerCode);
+    }
+  }
+
+  /** Step 3. A refusal leaves the chat where Bitrix24's queue put it: nobody is recorded as given it. */
+  async #transfer(a: Assignment, to: number): Promise<void> {
+    try {
+      await this.o.lines.transfer(a.portalId, a.chatId, to);
+      await a.trace('chat_transferred', `chat ${a.chatId} → user ${to}`);
+    } catch (err) {
+      if (!refused(err)) throw err;
+      await a.trace(
         'transfer_refused',
-        `chat ${chatId} → user ${responsible}: ${err.message}`,
+        `chat ${a.chatId} → user ${to}: ${err.message}`,
         'WARN',
         err.providerCode,
       );
-      // The chat stays where Bitrix24's queue put it: nobody is recorded as having been given it.
-      await this.#finish(conversationId, null, entity, entityId);
-      return { kind: 'done' };
+      await this.o.repo.finish(a.conversationId, null, a.entity, a.entityId);
+      return;
     }
-    await this.#finish(conversationId, responsible, entity, entityId);
-    return { kind: 'done' };
+    await this.o.repo.finish(a.conversationId, to, a.entity, a.entityId);
   }
 
   /**
@@ -242,79 +236,23 @@ export class AssignService {
    * else a lead (crm.lead.get), else a company (no responsible read: round-robin). Null when new.
    * A refusal (no CRM access) is traced and the customer taken as new.
    */
-  async #lookup(
-    portalId: number,
-    phone: string,
-    trace: (step: string, detail: string, level?: 'INFO' | 'WARN', code?: string) => Promise<void>,
-  ): Promise<Found | null> {
-    let found: {
-      LEAD?: number[] | undefined;
-      CONTACT?: number[] | undefined;
-      COMPANY?: number[] | undefined;
-    };
+  async #lookup(a: Assignment): Promise<Found | null> {
+    let hit: ReturnType<typeof firstMatch>;
     try {
-      found = duplicates.parse(
-        await this.bitrix.call(
-          portalId,
-          'crm.duplicate.findbycomm',
-          { type: 'PHONE', values: [`+${phone}`] },
-          BACKGROUND,
-        ),
-      );
+      hit = firstMatch(await this.o.crm.findByPhone(a.portalId, a.customer.phone));
     } catch (err) {
       if (!refused(err)) throw err;
-      await trace('crm_lookup_refused', err.message, 'WARN', err.providerCode);
+      await a.trace('crm_lookup_refused', err.message, 'WARN', err.providerCode);
       return null;
     }
-    const pick = (list: number[] | undefined) => (list?.length ? Math.min(...list) : undefined);
-    const contact = pick(found.CONTACT);
-    const lead = pick(found.LEAD);
-    const company = pick(found.COMPANY);
-    const hit: { entity: CrmEntity; id: number } | null =
-      contact !== undefined
-        ? { entity: 'contact', id: contact }
-        : lead !== undefined
-          ? { entity: 'lead', id: lead }
-          : company !== undefined
-            ? { entity: 'company', id: company }
-            : null;
     if (!hit) return null;
     if (hit.entity === 'company') return { ...hit, responsible: null };
     try {
-      const r = record.safeParse(
-        await this.bitrix.call(portalId, `crm.${hit.entity}.get`, { id: hit.id }, BACKGROUND),
-      );
-      return { ...hit, responsible: r.success ? (r.data.ASSIGNED_BY_ID ?? null) : null };
+      return { ...hit, responsible: await this.o.crm.responsibleOf(a.portalId, hit.entity, hit.id) };
     } catch (err) {
       if (!refused(err)) throw err;
-      await trace('crm_lookup_refused', err.message, 'WARN', err.providerCode);
+      await a.trace('crm_lookup_refused', err.message, 'WARN', err.providerCode);
       return { ...hit, responsible: null };
     }
-  }
-
-  async #saveRecord(conversationId: number, entity: CrmEntity, entityId: number | null): Promise<void> {
-    await this.db
-      .updateTable('conversations')
-      .set({ crm_entity: entity, crm_entity_id: entityId, crm_create_started_at: null })
-      .where('id', '=', conversationId)
-      .execute();
-  }
-
-  async #finish(
-    conversationId: number,
-    userId: number | null,
-    entity: CrmEntity | null,
-    entityId: number | null,
-  ): Promise<void> {
-    await this.db
-      .updateTable('conversations')
-      .set({
-        assigned_user_id: userId,
-        assigned_at: sql`now()`,
-        crm_entity: entity,
-        crm_entity_id: entityId,
-      })
-      .where('id', '=', conversationId)
-      .execute();
   }
 }

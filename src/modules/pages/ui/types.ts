@@ -3,7 +3,7 @@ import type { UiTexts } from '../texts.js';
 
 /**
  * What the server hands the pages' script: the boot data in the page and the JSON of the API routes
- * the pages call (routes/ui-api.routes.ts, routes/api.routes.ts). Types only, shared by both sides:
+ * the pages call (the modules' *.routes.ts under /api/v1). Types only, shared by both sides:
  * the server builds its boot data with these types, and ../api-contract.ts checks at compile time
  * that what the services return fits them.
  */

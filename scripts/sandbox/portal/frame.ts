@@ -1,7 +1,7 @@
 /**
  * The sandbox portal page's side of the frame protocol: what Bitrix24's page does for an app in its
  * iframe when the app's script (BX24 or the SDK's B24Frame, reference §1.4, §8) posts it a message.
- * Like portal.ts it takes nothing from src/ (the app under test).
+ * Like the rest of the sandbox portal it takes nothing from src/ (the app under test).
  *
  * A message from the frame is `command[:params]:callbackId:APP_SID` (params JSON when present); the
  * answer goes back to the frame's origin as `callbackId:<json>`. Answered here:

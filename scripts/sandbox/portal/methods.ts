@@ -1,0 +1,73 @@
+/** Every REST method the portal answers (§1.5), by name, each handed to its area. */
+import { mBatch, type Method } from './batch.js';
+import { mActivate, mDataSet, mList, mRegister, mSetError, mStatus, mUnregister } from './connectors.js';
+import { mCategoryList, mCrmAdd, mCrmGet, mFindByComm, mStatusList } from './crm.js';
+import { KNOWN_EVENTS, mEventBind, mEventGet, mEventUnbind } from './events.js';
+import {
+  mChatNameSet,
+  mDeleteMessages,
+  mSendMessages,
+  mStatusDelivery,
+  mStatusReading,
+  mUpdateMessages,
+} from './imconnector.js';
+import { mConfigGet, mConfigList, mImMessageAdd, mOperatorTransfer } from './openlines.js';
+import {
+  mAppInfo,
+  mAppOptionGet,
+  mAppOptionSet,
+  mPlacementBind,
+  mPlacementGet,
+  mPlacementUnbind,
+} from './placements.js';
+import { mDepartmentGet, mProfile, mUserGet, userRecord } from './users.js';
+
+export const METHODS: Record<string, Method> = {
+  // Not in reference/bitrix24.md: department and CRM lists, shapes as Bitrix24's REST docs give them
+  'department.get': mDepartmentGet,
+  'crm.category.list': (_s, c) => mCategoryList(c),
+  'crm.status.list': (_s, c) => mStatusList(c),
+  'crm.lead.add': (s, c) => mCrmAdd(s, c, 'lead'),
+  'crm.deal.add': (s, c) => mCrmAdd(s, c, 'deal'),
+  'crm.duplicate.findbycomm': mFindByComm,
+  'crm.contact.get': (s, c) => mCrmGet(s, c, 'contact'),
+  'crm.lead.get': (s, c) => mCrmGet(s, c, 'lead'),
+  'imopenlines.operator.transfer': mOperatorTransfer,
+  // §6 basics
+  profile: (_s, c) => mProfile(c),
+  'user.admin': (_s, c) => ({ result: c.user.ADMIN }),
+  'user.current': (_s, c) => ({ result: userRecord(c.user) }),
+  'user.get': (s, c) => mUserGet(s, c, false),
+  'user.search': (s, c) => mUserGet(s, c, true),
+  'app.info': (s) => mAppInfo(s),
+  'app.option.set': mAppOptionSet,
+  'app.option.get': mAppOptionGet,
+  batch: (s, c) => mBatch(s, c, METHODS),
+  // §2.1 events
+  'event.bind': mEventBind,
+  'event.unbind': mEventUnbind,
+  'event.get': (s) => mEventGet(s),
+  events: () => ({ result: [...KNOWN_EVENTS] }),
+  // §6.3 placements
+  'placement.bind': mPlacementBind,
+  'placement.unbind': mPlacementUnbind,
+  'placement.get': (s) => mPlacementGet(s),
+  // §3 imconnector
+  'imconnector.register': mRegister,
+  'imconnector.unregister': mUnregister,
+  'imconnector.list': mList,
+  'imconnector.activate': mActivate,
+  'imconnector.status': mStatus,
+  'imconnector.connector.data.set': mDataSet,
+  'imconnector.set.error': mSetError,
+  'imconnector.send.messages': mSendMessages,
+  'imconnector.update.messages': mUpdateMessages,
+  'imconnector.delete.messages': mDeleteMessages,
+  'imconnector.send.status.delivery': mStatusDelivery,
+  'imconnector.send.status.reading': mStatusReading,
+  'imconnector.chat.name.set': mChatNameSet,
+  // §5 imopenlines
+  'imopenlines.config.list.get': mConfigList,
+  'imopenlines.config.get': mConfigGet,
+  'im.message.add': mImMessageAdd,
+};

@@ -1,0 +1,121 @@
+/**
+ * Open lines and operators' messages (§5): imopenlines.config.list.get / config.get, im.message.add
+ * into an open-line chat, and imopenlines.operator.transfer (not in the reference: b24restdocs).
+ */
+import { addMessage } from './chats.js';
+import { RestError, type Ctx, type PortalLine, type Res } from './model.js';
+import type { PortalState } from './state.js';
+import type { PortalTransfer } from './types.js';
+import { listOf, obj, str, toInt } from './util.js';
+
+/** Where imopenlines.operator.transfer sends the chat: a user, or a line's queue. */
+function transferTarget(c: Ctx): { toUserId: number | null; toQueue: number | null } {
+  let userParam = c.p['USER_ID'];
+  let queueParam = c.p['QUEUE_ID'];
+  const transfer = str(c.p['TRANSFER_ID']);
+  if (c.p['TRANSFER_ID'] !== undefined) {
+    if (transfer.startsWith('queue')) queueParam = transfer.slice(5);
+    else userParam = transfer;
+  }
+  if (userParam !== undefined) {
+    const toUserId = toInt(userParam) ?? 0;
+    if (toUserId <= 0) throw new RestError(400, 'USER_ID_EMPTY', "User ID can't be empty");
+    return { toUserId, toQueue: null };
+  }
+  if (queueParam !== undefined) {
+    const toQueue = toInt(queueParam) ?? 0;
+    if (toQueue <= 0) throw new RestError(400, 'QUEUE_ID_EMPTY', "QUEUE ID can't be empty");
+    return { toUserId: null, toQueue };
+  }
+  throw new RestError(400, 'TRANSFER_ID_EMPTY', "Queue ID or User ID can't be empty");
+}
+
+/**
+ * imopenlines.operator.transfer (b24restdocs imopenlines/openlines/operators/…-transfer.md; checks
+ * and errors as the core's Rest::operatorTransfer): `CHAT_ID`, `TRANSFER_ID` = a user id or
+ * `queue<line>`. A chat that does not exist, or a user who is not an operator of the chat's line,
+ * is `OPERATOR_WRONG`. Answers `true`.
+ */
+export function mOperatorTransfer(s: PortalState, c: Ctx): Res {
+  const chatId = toInt(c.p['CHAT_ID']) ?? 0;
+  if (chatId <= 0) throw new RestError(400, 'CHAT_ID_EMPTY', "Chat ID can't be empty");
+  const { toUserId, toQueue } = transferTarget(c);
+  const chat = s.chatsById.get(chatId);
+  const line = chat ? s.lines.find((l) => l.ID === chat.line) : undefined;
+  const operators = line?.QUEUE ?? s.users.map((u) => u.ID);
+  const ok =
+    chat !== undefined &&
+    (toUserId !== null
+      ? s.users.some((u) => u.ID === toUserId) && operators.includes(toUserId)
+      : s.lines.some((l) => l.ID === toQueue));
+  if (!ok || !chat) throw new RestError(400, 'OPERATOR_WRONG', 'You can not redirect to this operator');
+  s.transferLog.push({ chatId, line: chat.line, toUserId, toQueue, byUserId: c.user.ID });
+  return { result: true };
+}
+
+export function transfers(s: PortalState): PortalTransfer[] {
+  return s.transferLog.map((t) => ({ ...t }));
+}
+
+function lineRecord(l: PortalLine): Record<string, unknown> {
+  return { ID: String(l.ID), ACTIVE: 'Y', LINE_NAME: l.LINE_NAME };
+}
+
+export function mConfigList(s: PortalState, c: Ctx): Res {
+  const params = obj(c.p['PARAMS']);
+  const lower: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) lower[k.toLowerCase()] = v;
+  const filter = obj(lower['filter']);
+  const select = (listOf(lower['select']) ?? []).map((x) => str(x).toUpperCase()).filter(Boolean);
+  let rows = s.lines.map((l) => lineRecord(l));
+  rows = rows.filter((r) =>
+    Object.entries(filter).every(([k, v]) => {
+      const field = k.toUpperCase().replace(/^[=!@%<>]+/, '');
+      const want = (listOf(v) ?? [v]).map((x) => str(x).toLowerCase());
+      const match = want.includes(str(r[field]).toLowerCase());
+      return k.startsWith('!') ? !match : match;
+    }),
+  );
+  const order = obj(lower['order']);
+  const [oField, oDir] = Object.entries(order)[0] ?? ['ID', 'ASC'];
+  const of = oField.toUpperCase();
+  rows.sort((a, b) => {
+    const cmp = of === 'ID' ? Number(a['ID']) - Number(b['ID']) : str(a[of]).localeCompare(str(b[of]));
+    return str(oDir).toUpperCase() === 'DESC' ? -cmp : cmp;
+  });
+  const offset = Math.max(0, toInt(lower['offset']) ?? 0);
+  const limit = Math.min(200, Math.max(1, toInt(lower['limit']) ?? 50));
+  rows = rows.slice(offset, offset + limit);
+  if (select.length && !select.includes('*')) {
+    rows = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => select.includes(k))));
+  }
+  return { result: rows };
+}
+
+export function mConfigGet(s: PortalState, c: Ctx): Res {
+  const id = toInt(c.p['CONFIG_ID']);
+  if (id === null) throw new RestError(400, 'CONFIG_ID_EMPTY', "Argument 'CONFIG_ID' is null or empty");
+  const l = s.lines.find((x) => x.ID === id);
+  if (!l) throw new RestError(400, 'CONFIG_NOT_FOUND', 'Open line not found');
+  return { result: { ...lineRecord(l), QUEUE: (l.QUEUE ?? s.users.map((u) => u.ID)).map(String) } };
+}
+
+/** im.message.add into an open-line chat (`DIALOG_ID=chat<ID>`). Echo to the connector is [unverified] (§5): none. */
+export function mImMessageAdd(s: PortalState, c: Ctx): Res {
+  const dialog = str(c.p['DIALOG_ID']).trim();
+  const text = str(c.p['MESSAGE']);
+  if (!dialog) throw new RestError(400, 'DIALOG_ID_EMPTY', 'Dialog ID can`t be empty');
+  if (!text.trim() && c.p['ATTACH'] === undefined) {
+    throw new RestError(400, 'MESSAGE_EMPTY', 'Message can`t be empty');
+  }
+  const m = /^chat(\d+)$/.exec(dialog);
+  const chat = m ? s.chatsById.get(Number(m[1])) : undefined;
+  if (!chat) throw new RestError(400, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
+  const id = addMessage(s, chat, {
+    author: 'operator',
+    text,
+    files: [],
+    system: str(c.p['SYSTEM']).toUpperCase() === 'Y',
+  });
+  return { result: id };
+}

@@ -1,0 +1,190 @@
+/** The running portal as tests see it (SandboxPortal): each method hands over to its area. */
+import type http from 'node:http';
+import { connectors, lineStatus } from './connectors.js';
+import { addCrmContact, crmRecords } from './crm.js';
+import { messages } from './chats.js';
+import { operatorChange, operatorSend, postEvent } from './delivery.js';
+import { bindings } from './events.js';
+import { addFile, downloads, fileRequests } from './files.js';
+import { finishInstall, installApp, openPlacement, uninstallApp } from './install.js';
+import { failNext, outage, refuseNextElements, setRate } from './limits.js';
+import { expireAccessTokens, issueTokens } from './oauth.js';
+import { transfers } from './openlines.js';
+import { createPortalServer, listen } from './server.js';
+import { PortalState } from './state.js';
+import type { SandboxPortal, SandboxPortalOptions } from './types.js';
+
+type Arg<K extends keyof SandboxPortal> = SandboxPortal[K] extends (o: infer A) => unknown ? A : never;
+
+class Portal implements SandboxPortal {
+  readonly #s: PortalState;
+  readonly #server: http.Server;
+
+  constructor(s: PortalState) {
+    this.#s = s;
+    this.#server = createPortalServer(s);
+  }
+
+  /** The state of a portal this module started; undefined for any other object. */
+  static stateOf(p: SandboxPortal): PortalState | undefined {
+    return p instanceof Portal ? p.#s : undefined;
+  }
+
+  listen(port: number, host: string): Promise<void> {
+    return listen(this.#s, this.#server, port, host);
+  }
+
+  get url(): string {
+    return this.#s.url;
+  }
+
+  get domain(): string {
+    return this.#s.domain;
+  }
+
+  get oauthUrl(): string {
+    return this.#s.oauthUrl;
+  }
+
+  get memberId(): string {
+    return this.#s.memberId;
+  }
+
+  get applicationToken(): string {
+    return this.#s.installed ? this.#s.appToken : '';
+  }
+
+  close(): Promise<void> {
+    for (const r of this.#s.inflight) r.destroy(new Error('sandbox portal closed'));
+    this.#s.inflight.clear();
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  installApp(o: Arg<'installApp'>) {
+    return installApp(this.#s, o);
+  }
+
+  finishInstall(): void {
+    finishInstall(this.#s);
+  }
+
+  uninstallApp(o?: { clean?: boolean }) {
+    return uninstallApp(this.#s, o);
+  }
+
+  isInstalled(): boolean {
+    return this.#s.installed;
+  }
+
+  connectors() {
+    return connectors(this.#s);
+  }
+
+  bindings() {
+    return bindings(this.#s);
+  }
+
+  lineStatus(line: number, connector: string) {
+    return lineStatus(this.#s, line, connector);
+  }
+
+  messages(filter?: Arg<'messages'>) {
+    return messages(this.#s, filter);
+  }
+
+  calls() {
+    return this.#s.callLog.map((c) => ({ ...c }));
+  }
+
+  tokenRefreshes(): number {
+    return this.#s.refreshes;
+  }
+
+  operatorSend(o: Arg<'operatorSend'>) {
+    return operatorSend(this.#s, o);
+  }
+
+  async operatorEdit(o: Arg<'operatorEdit'>) {
+    return operatorChange(this.#s, o.messageId, 'ONIMCONNECTORMESSAGEUPDATE', o.text);
+  }
+
+  async operatorDelete(o: Arg<'operatorDelete'>) {
+    return operatorChange(this.#s, o.messageId, 'ONIMCONNECTORMESSAGEDELETE');
+  }
+
+  addFile(o: Arg<'addFile'>) {
+    return addFile(this.#s, o);
+  }
+
+  downloads() {
+    return downloads(this.#s);
+  }
+
+  fileRequests() {
+    return fileRequests(this.#s);
+  }
+
+  postEvent(o: Arg<'postEvent'>) {
+    return postEvent(this.#s, o);
+  }
+
+  expireAccessTokens(): void {
+    expireAccessTokens(this.#s);
+  }
+
+  failNext(o: Arg<'failNext'>): void {
+    failNext(this.#s, o);
+  }
+
+  outage(o: Arg<'outage'>): void {
+    outage(this.#s, o);
+  }
+
+  setRate(r: Arg<'setRate'>): void {
+    setRate(this.#s, r);
+  }
+
+  issueTokens(o?: { userId?: number }) {
+    return issueTokens(this.#s, o);
+  }
+
+  refuseNextElements(o: Arg<'refuseNextElements'>): void {
+    refuseNextElements(this.#s, o);
+  }
+
+  openPlacement(o: Arg<'openPlacement'>) {
+    return openPlacement(this.#s, o);
+  }
+
+  setAppUrl(url: string): void {
+    this.#s.appUrl = url;
+  }
+
+  crmRecords() {
+    return crmRecords(this.#s);
+  }
+
+  addCrmContact(o: Arg<'addCrmContact'>): number {
+    return addCrmContact(this.#s, o);
+  }
+
+  transfers() {
+    return transfers(this.#s);
+  }
+}
+
+export async function startSandboxPortal(opts: SandboxPortalOptions): Promise<SandboxPortal> {
+  const s = new PortalState(opts);
+  const portal = new Portal(s);
+  await portal.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  if (opts.oauthServer) {
+    const server = Portal.stateOf(opts.oauthServer);
+    if (!server) throw new Error('oauthServer must be a sandbox portal');
+    server.oauthPeers.push(s);
+    s.oauthUrl = server.oauthUrl;
+  }
+  return portal;
+}

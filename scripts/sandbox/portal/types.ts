@@ -1,0 +1,182 @@
+/** The sandbox portal's public API: the contract shared with the tests, the demo and the benchmarks. */
+
+export interface SandboxPortalOptions {
+  port?: number;
+  host?: string;
+  clientId: string;
+  clientSecret: string;
+  memberId?: string;
+  lang?: string;
+  accessTokenTtlSec?: number;
+  rate?: { drainPerSec: number; burst: number };
+  users?: Array<{
+    ID: number;
+    NAME: string;
+    LAST_NAME: string;
+    ADMIN: boolean;
+    EMAIL?: string;
+    WORK_POSITION?: string;
+    UF_DEPARTMENT?: number[];
+  }>;
+  /** Open lines; `QUEUE` = the line's operators (default: every user), who may take a transferred chat. */
+  lines?: Array<{ ID: number; LINE_NAME: string; QUEUE?: number[] }>;
+  /** Company structure for department.get (default: one root department, ID 1). */
+  departments?: Array<{ ID: number; NAME: string; PARENT?: number; UF_HEAD?: number }>;
+  /** URL of the app's main page (the application's handler), used by the browsable portal page. */
+  appUrl?: string;
+  log?: (line: string) => void;
+  /** Addition beyond the shared contract: keep only the last N entries of calls() (long benchmarks). Default: all. */
+  callLogLimit?: number;
+  /**
+   * Every cloud portal shares one OAuth server (§1.6: oauth.bitrix.info). By default a sandbox portal
+   * is its own; name another sandbox portal here and this one's refresh tokens are exchanged there.
+   */
+  oauthServer?: SandboxPortal;
+  /**
+   * `false`: the iframe pages carry no `APPLICATION_TOKEN` (§1.2: it is in current docs only; older
+   * portals send it in ONAPPINSTALL alone). Default true.
+   */
+  iframeApplicationToken?: boolean;
+}
+
+export interface PortalChatMessage {
+  id: number;
+  chatId: number;
+  line: number;
+  connector: string;
+  externalChatId: string;
+  externalUserId: string;
+  author: 'customer' | 'operator';
+  text: string;
+  files: Array<{
+    url?: string;
+    name: string;
+    link?: string;
+    type?: string;
+    size?: number;
+    /** For files the connector sent: what the portal got when it downloaded `url` (§3.7). */
+    download?: FileDownload;
+  }>;
+  connectorMid: string[];
+  delivered: boolean;
+  date: number;
+  updatedTimes: number;
+}
+
+/** One download of a connector-sent file `url` by the portal (§3.7: "downloaded by Bitrix24 at call time"). */
+export interface FileDownload {
+  url: string;
+  status: number | null;
+  bytes: number;
+  contentType: string | null;
+  error?: string;
+  at: number;
+}
+
+/** An operator's file as the portal describes it in OnImConnectorMessageAdd (§4.1). */
+export interface OperatorFile {
+  name: string;
+  type: string;
+  link: string;
+  size: number;
+  downloadLink?: string;
+  mime?: string;
+}
+
+/** A chat handed over with imopenlines.operator.transfer: to a user, or to a line's queue. */
+export interface PortalTransfer {
+  chatId: number;
+  line: number;
+  toUserId: number | null;
+  toQueue: number | null;
+  /** Who called the method (the token's user). */
+  byUserId: number;
+}
+
+export interface SandboxPortal {
+  readonly url: string;
+  readonly domain: string;
+  readonly oauthUrl: string;
+  readonly memberId: string;
+  readonly applicationToken: string;
+  close(): Promise<void>;
+  installApp(o: {
+    installUrl: string;
+    mode?: 'ui' | 'callback';
+    userId?: number;
+  }): Promise<{ status: number; body: string }>;
+  finishInstall(): void;
+  uninstallApp(o?: { clean?: boolean }): Promise<Array<{ handler: string; status: number }>>;
+  isInstalled(): boolean;
+  connectors(): Array<Record<string, unknown>>;
+  bindings(): Array<{ event: string; handler: string }>;
+  lineStatus(
+    line: number,
+    connector: string,
+  ): { active: boolean; data: Record<string, unknown> | null; error: boolean };
+  messages(filter?: { line?: number; author?: 'customer' | 'operator' }): PortalChatMessage[];
+  calls(): Array<{ method: string; status: number; error?: string; at: number; params: unknown }>;
+  tokenRefreshes(): number;
+  operatorSend(o: {
+    line: number;
+    externalChatId: string;
+    text: string;
+    userId?: number;
+    files?: OperatorFile[];
+    signature?: boolean;
+  }): Promise<{ messageId: number; chatId: number; responses: Array<{ handler: string; status: number }> }>;
+  /**
+   * An operator edits / deletes a message (§4.2, §4.3). The event goes out only for a message that has
+   * a CONNECTOR_MID (acknowledged with send.status.delivery, §3.9) on a connector with
+   * EDIT_INTERNAL_MESSAGES / DEL_INTERNAL_MESSAGES (default true); otherwise only the portal changes.
+   */
+  operatorEdit(o: { messageId: number; text: string }): Promise<Array<{ handler: string; status: number }>>;
+  operatorDelete(o: { messageId: number }): Promise<Array<{ handler: string; status: number }>>;
+  /**
+   * Stores a file on the portal's disk, as an operator attaching it would, and returns how the portal
+   * describes it in events: `link` (public, unless `linkRequiresAuth`) and a relative `downloadLink`
+   * that always needs `auth=<access token>`.
+   */
+  addFile(o: { name: string; contentType: string; data: Buffer; linkRequiresAuth?: boolean }): OperatorFile;
+  /** Every download of a connector-sent file `url` (§3.7), in order. */
+  downloads(): FileDownload[];
+  /** Requests for operator files at `link` / `downloadLink`, with the status answered. */
+  fileRequests(): Array<{ path: string; status: number; withAuth: boolean }>;
+  postEvent(o: {
+    event: string;
+    data: unknown;
+    handler?: string;
+    auth?: Record<string, string | undefined>;
+  }): Promise<Array<{ handler: string; status: number; body: string }>>;
+  expireAccessTokens(): void;
+  failNext(o: { method: string; times: number; status: number; error: string; description?: string }): void;
+  outage(o: { ms: number; status?: number; error?: string }): void;
+  setRate(r: { drainPerSec: number; burst: number } | null): void;
+
+  // --- Additions beyond the shared contract (optional helpers; nothing above depends on them) ---
+  /** Fresh OAuth tokens for a portal user, as an iframe page would receive them (§1.2, §1.7). */
+  issueTokens(o?: { userId?: number }): { accessToken: string; refreshToken: string; expiresIn: number };
+  /** The next `count` elements of `imconnector.send.messages` fail inside an HTTP 200 (§3.7). */
+  refuseNextElements(o: { count: number; error?: string }): void;
+  /**
+   * Opens an iframe page the way Bitrix24 does (§1.2): POST with DOMAIN/PROTOCOL/LANG/APP_SID in
+   * the query and AUTH_ID…PLACEMENT_OPTIONS in the form body. For `SETTING_CONNECTOR` (§4.7) the
+   * URL defaults to the connector's PLACEMENT_HANDLER and PLACEMENT_OPTIONS is filled from state.
+   */
+  openPlacement(o: {
+    placement: string;
+    url?: string;
+    line?: number;
+    connector?: string;
+    options?: Record<string, unknown>;
+    userId?: number;
+  }): Promise<{ status: number; body: string }>;
+  /** Where the portal page opens the app's main page (the application's handler URL). */
+  setAppUrl(url: string): void;
+  /** Leads and deals created through crm.lead.add / crm.deal.add. */
+  crmRecords(): Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }>;
+  /** A contact already in the CRM (as if entered by hand), found by crm.duplicate.findbycomm. Returns its id. */
+  addCrmContact(o: { name: string; phone: string; assignedById: number }): number;
+  /** Open-line chats handed over with imopenlines.operator.transfer, in order. */
+  transfers(): PortalTransfer[];
+}
