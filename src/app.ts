@@ -9,9 +9,9 @@ import Fastify, {
 } from 'fastify';
 import type { Deps } from './composition-root.js';
 import { AppError } from './shared/errors.js';
-import { b24Routes } from './routes/b24.routes.js';
-import { apiRoutes } from './routes/api.routes.js';
-import { healthRoutes } from './routes/health.routes.js';
+import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { HealthRepository } from './modules/health/health.repository.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
 import { mediaRoutes } from './modules/media/media.routes.js';
 import { formBodyParser } from './shared/http/form.js';
@@ -23,11 +23,12 @@ import {
 import { describeValidation, registerOpenApi } from './shared/http/openapi.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
-import { operatorRoutes } from './routes/ui-api.routes.js';
 import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
 import { messagingRoutes } from './modules/messaging/messaging.routes.js';
 import { rolesRoutes } from './modules/roles/roles.routes.js';
-import { addSecurityHeaders, baseHeaders } from './routes/security-headers.js';
+import { channelsRoutes } from './modules/channels/channels.routes.js';
+import { operatorRoutes } from './modules/channels/number-requests.routes.js';
+import { addSecurityHeaders, baseHeaders } from './shared/http/security-headers.js';
 import { ROOT_DIR } from './shared/paths.js';
 
 export const VIEWS_DIR = path.join(ROOT_DIR, 'views');
@@ -145,20 +146,38 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     }),
   );
 
-  await app.register(healthRoutes, { deps });
-  await app.register(b24Routes, { deps });
+  await app.register(healthRoutes, {
+    repo: new HealthRepository(deps.db),
+    worker: deps.worker,
+    config: deps.config,
+  });
+  await app.register(portalsRoutes, {
+    portals: deps.portals,
+    events: { messaging: deps.messaging, edits: deps.edits, channels: deps.channels },
+    connectorId: deps.config.b24.connectorId,
+    nudge: () => deps.worker.nudge(),
+  });
   await app.register(pagesRoutes, { tokens: deps.tokens });
   await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
   await app.register(mediaRoutes, { media: deps.media });
   await app.register(
     async (api) => {
       await api.register(tokensPublicRoutes, { tokens: deps.tokens });
-      await api.register(operatorRoutes, { deps, prefix: '/operator' });
+      await api.register(operatorRoutes, {
+        channelAdmin: deps.channelAdmin,
+        operatorToken: deps.config.operatorToken,
+        prefix: '/operator',
+      });
       await api.register(async (authed) => {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
         await authed.register(rolesRoutes, { roles: deps.roles });
-        await authed.register(apiRoutes, { deps });
+        await authed.register(portalApiRoutes, { portals: deps.portals });
+        await authed.register(channelsRoutes, {
+          channels: deps.channels,
+          channelAdmin: deps.channelAdmin,
+          roles: deps.roles,
+        });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
       });
     },

@@ -12,6 +12,8 @@ import { TokensRepository } from './modules/tokens/tokens.repository.js';
 import { TokensService } from './modules/tokens/tokens.service.js';
 import { ChannelAdminService } from './modules/channels/channel-admin.service.js';
 import { ChannelsService } from './modules/channels/channels.service.js';
+import { ChannelsRepository } from './modules/channels/channels.repository.js';
+import { NumberRequestsRepository } from './modules/channels/number-requests.repository.js';
 import { RolesService } from './modules/roles/roles.service.js';
 import { AssignService } from './modules/roles/assign.service.js';
 import { RolesRepository } from './modules/roles/roles.repository.js';
@@ -97,7 +99,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   });
   const connector = new Bitrix24Connector(bitrix, config.b24.connectorId);
   const gupshup = new GupshupClient(http, config.gupshup.apiUrl);
-  const channels = new ChannelsService(db, box, connector, config.publicUrl);
+  const channelsRepo = new ChannelsRepository(db);
+  const channels = new ChannelsService(db, channelsRepo, box, connector, config.publicUrl);
   const portals = new PortalsService({
     db,
     repo: portalsRepo,
@@ -108,6 +111,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     appName: APP_NAME,
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
+    channels,
   });
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};
@@ -168,13 +172,15 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   workerRef.current = worker;
   const tokens = new TokensService(new TokensRepository(db), portalsRepo, box, bitrix);
   const w = worker;
-  const channelAdmin = new ChannelAdminService(
+  const channelAdmin = new ChannelAdminService({
     db,
+    repo: channelsRepo,
+    requests: new NumberRequestsRepository(db),
     box,
     channels,
-    new GupshupAppsClient(http, config.gupshup.apiUrl),
+    gupshup: new GupshupAppsClient(http, config.gupshup.apiUrl),
     connector,
-  );
+  });
   return {
     config,
     log,

@@ -166,3 +166,19 @@ export async function cancelPortalJobs(db: Executor, portalId: number, reason: s
     .where('status', 'in', ['pending', 'running'])
     .execute();
 }
+
+/** A deleted channel's open work: nothing more is sent or delivered for it. */
+export async function cancelChannelJobs(
+  db: Executor,
+  portalId: number,
+  channelId: string,
+  reason: string,
+): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'cancelled', last_error: reason, finished_at: sql`now()` })
+    .where('portal_id', '=', portalId)
+    .where('status', 'in', ['pending', 'running'])
+    .where(sql<boolean>`payload->>'channelId' = ${channelId}`)
+    .execute();
+}

@@ -1,11 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Bitrix24Connector } from '../../integrations/bitrix24/bitrix24.connector.js';
 import { politely } from '../../integrations/bitrix24/rate-retry.js';
-import { GUPSHUP_SANDBOX_NUMBER, type GupshupAppsClient } from '../../integrations/gupshup/gupshup.apps.js';
+import { GUPSHUP_SANDBOX_NUMBER } from '../../integrations/gupshup/gupshup.apps.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
-import { lineIdInput, parseInput } from '../../shared/validate.js';
 import {
   AppError,
   ConflictError,
@@ -15,77 +13,17 @@ import {
   ProviderError,
   ValidationError,
 } from '../../shared/errors.js';
-import {
-  createChannelInput,
-  type ChannelsService,
-  type ChannelView,
-  type Reader,
-} from './channels.service.js';
+import { isUniqueViolation, type ChannelsRepository } from './channels.repository.js';
+import type { ConfirmInput, ConnectInput, NumberRequestInput, UpdateInput } from './channels.schemas.js';
+import type { ChannelsService, ChannelView, Reader } from './channels.service.js';
+import type { NumberRequestsRepository } from './number-requests.repository.js';
+import type { ConnectorLines, GupshupAccount } from './ports.js';
 
 /**
  * What the admin pages add to channels (issue 4): connecting an existing Gupshup app with its key
  * checked first, editing, the request-a-number flow with the operator's confirmation, the settings
  * Gupshup gives for an API key, and the per-channel health strip.
  */
-
-const digits = (v: string): string => v.replace(/[\s()+-]/g, '');
-const appId = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9-]{1,64}$/, 'the App ID from the Gupshup dashboard');
-const wabaId = z
-  .string()
-  .trim()
-  .regex(/^\d{5,32}$/, 'digits only');
-
-export const connectInput = createChannelInput.extend({
-  gupshupAppId: appId.optional(),
-  wabaId: wabaId.optional(),
-  companyName: z.string().trim().min(1).max(100).optional(),
-});
-
-export const updateInput = z
-  .object({
-    name: z.string().trim().min(1).max(100).optional(),
-    gupshupAppName: createChannelInput.shape.gupshupAppName.optional(),
-    gupshupAppId: appId.optional(),
-    sourceNumber: createChannelInput.shape.sourceNumber.optional(),
-    apiKey: z
-      .string()
-      .trim()
-      .max(256)
-      .optional()
-      .transform((v) => (v ? v : undefined))
-      .pipe(createChannelInput.shape.apiKey.optional()),
-    wabaId: z.union([wabaId, z.literal('')]).optional(),
-    companyName: z.unknown().optional(),
-  })
-  .strict();
-
-export const numberRequestInput = z.object({
-  companyName: z.string().trim().min(2).max(100),
-  contactName: z.string().trim().min(2).max(100),
-  contactEmail: z
-    .email()
-    .max(200)
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  contactPhone: z
-    .string()
-    .transform(digits)
-    .pipe(z.string().regex(/^\d{6,15}$/, 'digits with country code'))
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  lineId: lineIdInput.optional(),
-});
-
-export const confirmInput = z.object({
-  sourceNumber: createChannelInput.shape.sourceNumber,
-  gupshupAppName: createChannelInput.shape.gupshupAppName,
-  gupshupAppId: appId.optional(),
-  apiKey: createChannelInput.shape.apiKey,
-  wabaId: wabaId.optional(),
-});
 
 export type SubscriptionState = 'paid' | 'trial' | 'expired';
 
@@ -115,22 +53,28 @@ export interface ChannelHealth {
 /** How long a portal's health strip is reused (each costs a Bitrix24 and a Gupshup call per channel). */
 const HEALTH_MS = 15_000;
 
+export interface ChannelAdminDeps {
+  db: Kysely<DB>;
+  repo: ChannelsRepository;
+  requests: NumberRequestsRepository;
+  box: SecretBox;
+  channels: ChannelsService;
+  gupshup: GupshupAccount;
+  connector: ConnectorLines;
+}
+
 export class ChannelAdminService {
   readonly #health = new Map<number, { items: ChannelHealth[]; until: number }>();
 
-  constructor(
-    private readonly db: Kysely<DB>,
-    private readonly box: SecretBox,
-    private readonly channels: ChannelsService,
-    private readonly gupshup: GupshupAppsClient,
-    private readonly connector: Bitrix24Connector,
-  ) {}
+  constructor(private readonly d: ChannelAdminDeps) {
+    d.channels.onChange((portalId) => this.forget(portalId));
+  }
 
   /** The key must open the app it claims to belong to, before anything is saved. */
   async #checkKey(gupshupAppId: string, apiKey: string): Promise<void> {
     let r;
     try {
-      r = await this.gupshup.checkKey(gupshupAppId, apiKey);
+      r = await this.d.gupshup.checkKey(gupshupAppId, apiKey);
     } catch (err) {
       if (err instanceof ProviderError) {
         throw new AppError(
@@ -151,41 +95,22 @@ export class ChannelAdminService {
   }
 
   /** POST /channels: an existing Gupshup app. With an App ID the key is checked with Gupshup first. */
-  async connect(portalId: number, body: unknown): Promise<ChannelView> {
-    const i = parseInput(connectInput, body);
+  async connect(portalId: number, i: ConnectInput): Promise<ChannelView> {
     if (i.gupshupAppId) await this.#checkKey(i.gupshupAppId, i.apiKey);
-    const view = await this.channels.create(portalId, i);
+    const view = await this.d.channels.create(portalId, i);
     this.forget(portalId);
-    await this.db
-      .updateTable('channels')
-      .set({
-        company_name: i.companyName ?? null,
-        waba_id: i.wabaId ?? null,
-        gupshup_checked_at: i.gupshupAppId ? sql`now()` : null,
-      })
-      .where('portal_id', '=', portalId)
-      .where('id', '=', view.id)
-      .execute();
+    await this.d.repo.setAccount(this.d.db, view.id, {
+      companyName: i.companyName ?? null,
+      wabaId: i.wabaId ?? null,
+      keyChecked: Boolean(i.gupshupAppId),
+    });
     return view;
   }
 
   async details(portalId: number, reader: Reader): Promise<ChannelDetails[]> {
     const [views, rows] = await Promise.all([
-      this.channels.list(portalId, reader),
-      this.db
-        .selectFrom('channels')
-        .select([
-          'id',
-          'company_name',
-          'waba_id',
-          'paid_until',
-          'created_at',
-          'gupshup_checked_at',
-          'gupshup_check_error',
-        ])
-        .where('portal_id', '=', portalId)
-        .where('status', '<>', 'deleted')
-        .execute(),
+      this.d.channels.list(portalId, reader),
+      this.d.repo.details(portalId),
     ]);
     const extra = new Map(rows.map((r) => [r.id, r]));
     const now = Date.now();
@@ -208,87 +133,56 @@ export class ChannelAdminService {
   }
 
   /** Everything but the company name; a new key or app id is checked with Gupshup before saving. */
-  async update(portalId: number, id: string, body: unknown): Promise<ChannelView> {
-    const i = parseInput(updateInput, body);
-    const row = await this.db
-      .selectFrom('channels')
-      .select(['id', 'company_name', 'gupshup_app_id', 'api_key_enc'])
-      .where('portal_id', '=', portalId)
-      .where('id', '=', uuidOrNil(id))
-      .where('status', '<>', 'deleted')
-      .executeTakeFirst();
+  async update(portalId: number, id: string, i: UpdateInput): Promise<ChannelView> {
+    const row = await this.d.repo.findWithKey(portalId, uuidOrNil(id));
     if (!row) throw new NotFoundError('Channel not found');
     if (i.companyName !== undefined && i.companyName !== row.company_name) {
       throw new ValidationError('companyName: the company name shown in WhatsApp cannot be changed here');
     }
     const newAppId = i.gupshupAppId ?? row.gupshup_app_id;
     if (newAppId && (i.apiKey || i.gupshupAppId)) {
-      const key = i.apiKey ?? (row.api_key_enc ? this.box.decrypt(row.api_key_enc) : '');
+      const key = i.apiKey ?? (row.api_key_enc ? this.d.box.decrypt(row.api_key_enc) : '');
       await this.#checkKey(newAppId, key);
     }
     try {
-      await this.db
-        .updateTable('channels')
-        .set({
-          ...(i.name ? { name: i.name } : {}),
-          ...(i.gupshupAppName ? { gupshup_app_name: i.gupshupAppName } : {}),
-          ...(i.gupshupAppId ? { gupshup_app_id: i.gupshupAppId, gupshup_checked_at: sql`now()` } : {}),
-          ...(i.sourceNumber ? { source_number: i.sourceNumber } : {}),
-          ...(i.apiKey ? { api_key_enc: this.box.encrypt(i.apiKey), gupshup_check_error: null } : {}),
-          ...(i.wabaId !== undefined ? { waba_id: i.wabaId || null } : {}),
-          updated_at: sql`now()`,
-        })
-        .where('portal_id', '=', portalId)
-        .where('id', '=', id)
-        .execute();
+      await this.d.repo.update(portalId, id, {
+        ...(i.name ? { name: i.name } : {}),
+        ...(i.gupshupAppName ? { gupshupAppName: i.gupshupAppName } : {}),
+        ...(i.gupshupAppId ? { gupshupAppId: i.gupshupAppId } : {}),
+        ...(i.sourceNumber ? { sourceNumber: i.sourceNumber } : {}),
+        ...(i.apiKey ? { apiKeyEnc: this.d.box.encrypt(i.apiKey) } : {}),
+        ...(i.wabaId !== undefined ? { wabaId: i.wabaId || null } : {}),
+      });
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') {
+      if (isUniqueViolation(err)) {
         throw new ConflictError('Another channel of this portal already uses this number');
       }
       throw err;
     }
-    this.channels.forgetCallbacks();
+    this.d.channels.forgetCallbacks();
     this.forget(portalId);
-    return this.channels.get(portalId, id, { admin: true });
+    return this.d.channels.get(portalId, id, { admin: true });
   }
 
   // ------------------------------------------------------------------ new number requests
 
-  async requestNumber(portalId: number, userId: number | null, body: unknown) {
-    const i = parseInput(numberRequestInput, body);
-    if (i.lineId) await this.channels.requireLine(portalId, i.lineId);
-    const row = await this.db
-      .insertInto('number_requests')
-      .values({
-        portal_id: portalId,
-        company_name: i.companyName,
-        contact_name: i.contactName,
-        contact_email: i.contactEmail ?? null,
-        contact_phone: i.contactPhone ?? null,
-        line_id: i.lineId ?? null,
-        requested_by_user_id: userId,
-      })
-      .returning(['id', 'status', 'created_at'])
-      .executeTakeFirstOrThrow();
+  async requestNumber(portalId: number, userId: number | null, i: NumberRequestInput) {
+    if (i.lineId) await this.d.channels.requireLine(portalId, i.lineId);
+    const row = await this.d.requests.insert({
+      portalId,
+      companyName: i.companyName,
+      contactName: i.contactName,
+      contactEmail: i.contactEmail ?? null,
+      contactPhone: i.contactPhone ?? null,
+      lineId: i.lineId ?? null,
+      requestedByUserId: userId,
+    });
     return { id: row.id, status: row.status, createdAt: row.created_at.toISOString() };
   }
 
-  async listRequests(portalId: number, all = false) {
-    let q = this.db
-      .selectFrom('number_requests')
-      .select([
-        'id',
-        'company_name',
-        'contact_name',
-        'contact_email',
-        'line_id',
-        'status',
-        'created_at',
-        'channel_id',
-      ])
-      .orderBy('id');
-    q = all ? q : q.where('portal_id', '=', portalId).where('status', '=', 'pending');
-    const rows = await q.execute();
+  /** The portal's pending requests. */
+  async listRequests(portalId: number) {
+    const rows = await this.d.requests.list(portalId);
     return rows.map((r) => ({
       id: r.id,
       companyName: r.company_name,
@@ -303,21 +197,7 @@ export class ChannelAdminService {
 
   /** Pending requests of every portal: the operator's work list. */
   async pendingRequests() {
-    const rows = await this.db
-      .selectFrom('number_requests')
-      .innerJoin('portals', 'portals.id', 'number_requests.portal_id')
-      .select([
-        'number_requests.id',
-        'portals.domain',
-        'number_requests.company_name',
-        'number_requests.contact_name',
-        'number_requests.contact_email',
-        'number_requests.contact_phone',
-        'number_requests.created_at',
-      ])
-      .where('number_requests.status', '=', 'pending')
-      .orderBy('number_requests.id')
-      .execute();
+    const rows = await this.d.requests.pending();
     return rows.map((r) => ({
       id: r.id,
       portal: r.domain,
@@ -330,39 +210,21 @@ export class ChannelAdminService {
   }
 
   async cancelRequest(portalId: number, id: number): Promise<void> {
-    const r = await this.db
-      .updateTable('number_requests')
-      .set({ status: 'cancelled' })
-      .where('portal_id', '=', portalId)
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw new NotFoundError('No pending request with this id');
+    if (!(await this.d.requests.cancel(portalId, id))) {
+      throw new NotFoundError('No pending request with this id');
+    }
   }
 
   /** Operator only: the number was assigned; the request becomes a channel (Pending until activated). */
-  async confirmRequest(id: number, body: unknown): Promise<ChannelView> {
-    const i = parseInput(confirmInput, body);
-    const req = await this.db
-      .selectFrom('number_requests')
-      .select(['id', 'portal_id', 'company_name', 'line_id', 'status'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+  async confirmRequest(id: number, i: ConfirmInput): Promise<ChannelView> {
+    const req = await this.d.requests.find(id);
     if (!req) throw new NotFoundError('Number request not found');
     if (req.status !== 'pending') throw new ConflictError(`This request is already ${req.status}`);
     if (i.gupshupAppId) await this.#checkKey(i.gupshupAppId, i.apiKey);
-    const view = await this.channels.create(req.portal_id, { ...i, name: req.company_name });
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('channels')
-        .set({ company_name: req.company_name, waba_id: i.wabaId ?? null })
-        .where('id', '=', view.id)
-        .execute();
-      await trx
-        .updateTable('number_requests')
-        .set({ status: 'confirmed', channel_id: view.id, confirmed_at: sql`now()` })
-        .where('id', '=', id)
-        .execute();
+    const view = await this.d.channels.create(req.portal_id, { ...i, name: req.company_name });
+    await this.d.db.transaction().execute(async (trx) => {
+      await this.d.repo.setAccount(trx, view.id, { companyName: req.company_name, wabaId: i.wabaId ?? null });
+      await this.d.requests.markConfirmed(trx, id, view.id);
     });
     return view;
   }
@@ -371,15 +233,9 @@ export class ChannelAdminService {
 
   /** What Gupshup gives for this channel's API key; null where it gives nothing. */
   async settings(portalId: number, id: string) {
-    const row = await this.db
-      .selectFrom('channels')
-      .select(['id', 'gupshup_app_name', 'gupshup_app_id', 'source_number', 'waba_id', 'api_key_enc'])
-      .where('portal_id', '=', portalId)
-      .where('id', '=', uuidOrNil(id))
-      .where('status', '<>', 'deleted')
-      .executeTakeFirst();
+    const row = await this.d.repo.findWithKey(portalId, uuidOrNil(id));
     if (!row) throw new NotFoundError('Channel not found');
-    const wallet = row.api_key_enc ? await this.gupshup.wallet(this.box.decrypt(row.api_key_enc)) : null;
+    const wallet = row.api_key_enc ? await this.d.gupshup.wallet(this.d.box.decrypt(row.api_key_enc)) : null;
     return {
       id: row.id,
       appName: row.gupshup_app_name,
@@ -401,7 +257,15 @@ export class ChannelAdminService {
   async health(portalId: number): Promise<ChannelHealth[]> {
     const hit = this.#health.get(portalId);
     if (hit && hit.until > Date.now()) return hit.items;
-    const items = await this.#checkHealth(portalId);
+    const rows = await this.d.repo.healthRows(portalId);
+    const items = await Promise.all(
+      rows.map(async (r) => ({
+        channelId: r.id,
+        ...(await this.#bitrixHealth(portalId, r.line_id)),
+        lastWebhookAt: r.last_webhook_at?.toISOString() ?? null,
+        ...(await this.#gupshupHealth(r)),
+      })),
+    );
     if (this.#health.size > 10_000) this.#health.clear();
     this.#health.set(portalId, { items, until: Date.now() + HEALTH_MS });
     return items;
@@ -412,61 +276,43 @@ export class ChannelAdminService {
     this.#health.delete(portalId);
   }
 
-  async #checkHealth(portalId: number): Promise<ChannelHealth[]> {
-    const rows = await this.db
-      .selectFrom('channels')
-      .select(['id', 'line_id', 'status', 'last_webhook_at', 'gupshup_app_id', 'api_key_enc'])
-      .where('portal_id', '=', portalId)
-      .where('status', '<>', 'deleted')
-      .orderBy('created_at')
-      .execute();
-    return Promise.all(
-      rows.map(async (r) => {
-        let tokenOk: boolean | null = null;
-        let connectorActive: boolean | null = null;
-        if (r.line_id) {
-          try {
-            const line = r.line_id;
-            const st = await politely(() => this.connector.lineStatus(portalId, line));
-            tokenOk = true;
-            connectorActive = st.status;
-          } catch (err) {
-            tokenOk = !(err instanceof ProviderError && err.status === 401);
-          }
-        }
-        let gupshupOk: boolean | null = null;
-        let gupshupError: string | null = null;
-        if (r.gupshup_app_id && r.api_key_enc) {
-          try {
-            const k = await this.gupshup.checkKey(r.gupshup_app_id, this.box.decrypt(r.api_key_enc));
-            gupshupOk = k.ok;
-            gupshupError = k.ok ? null : k.reason;
-          } catch {
-            gupshupOk = false;
-            gupshupError = 'unreachable';
-          }
-          await this.db
-            .updateTable('channels')
-            .set({ gupshup_checked_at: sql`now()`, gupshup_check_error: gupshupError })
-            .where('id', '=', r.id)
-            .execute();
-        }
-        return {
-          channelId: r.id,
-          tokenOk,
-          connectorActive,
-          lastWebhookAt: r.last_webhook_at?.toISOString() ?? null,
-          gupshupOk,
-          gupshupError,
-        };
-      }),
-    );
+  async #bitrixHealth(portalId: number, line: number | null) {
+    let tokenOk: boolean | null = null;
+    let connectorActive: boolean | null = null;
+    if (line) {
+      try {
+        const st = await politely(() => this.d.connector.lineStatus(portalId, line));
+        tokenOk = true;
+        connectorActive = st.status;
+      } catch (err) {
+        tokenOk = !(err instanceof ProviderError && err.status === 401);
+      }
+    }
+    return { tokenOk, connectorActive };
+  }
+
+  /** Asks Gupshup whether the channel's key opens its app, and records the answer for the list. */
+  async #gupshupHealth(r: { id: string; gupshup_app_id: string | null; api_key_enc: string | null }) {
+    let gupshupOk: boolean | null = null;
+    let gupshupError: string | null = null;
+    if (r.gupshup_app_id && r.api_key_enc) {
+      try {
+        const k = await this.d.gupshup.checkKey(r.gupshup_app_id, this.d.box.decrypt(r.api_key_enc));
+        gupshupOk = k.ok;
+        gupshupError = k.ok ? null : k.reason;
+      } catch {
+        gupshupOk = false;
+        gupshupError = 'unreachable';
+      }
+      await this.d.repo.recordGupshupCheck(r.id, gupshupError);
+    }
+    return { gupshupOk, gupshupError };
   }
 
   /** The connector placement: Bitrix24's own view of the line (imconnector.status, reference §3.5). */
   async lineStatus(portalId: number, line: number) {
     try {
-      return { line, ...(await politely(() => this.connector.lineStatus(portalId, line))) };
+      return { line, ...(await politely(() => this.d.connector.lineStatus(portalId, line))) };
     } catch (err) {
       if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
       if (err instanceof ProviderError) {

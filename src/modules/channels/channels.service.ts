@@ -1,9 +1,8 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Log as Logger } from '../../shared/logger.js';
+import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
-import type { Bitrix24Connector } from '../../integrations/bitrix24/bitrix24.connector.js';
+import type { Log as Logger } from '../../shared/logger.js';
 import { randomToken, safeEqual, type SecretBox } from '../../shared/crypto.js';
-import type { ChannelRow, ChannelStatus, DB } from '../../shared/db/schema.js';
+import type { ChannelStatus, DB } from '../../shared/db/schema.js';
 import {
   AppError,
   ConflictError,
@@ -12,12 +11,14 @@ import {
   NotFoundError,
   ProviderError,
   ValidationError,
-  describeIssues,
 } from '../../shared/errors.js';
 import { maskPhone } from '../../shared/logger.js';
-import { writeTrace } from '../trace/trace.service.js';
-import { lineIdInput } from '../../shared/validate.js';
 import { politely } from '../../integrations/bitrix24/rate-retry.js';
+import { cancelChannelJobs } from '../../jobs/jobs.repository.js';
+import { writeTrace } from '../trace/trace.service.js';
+import { isUniqueViolation, type ChannelPublic, type ChannelsRepository } from './channels.repository.js';
+import type { ActivateInput, CreateChannelInput } from './channels.schemas.js';
+import type { ConnectorLines } from './ports.js';
 
 /**
  * Channels (C3): one WhatsApp number (Gupshup app + source number + API key) bound to one open line.
@@ -25,32 +26,6 @@ import { politely } from '../../integrations/bitrix24/rate-retry.js';
  * Each channel has its own callback URL whose last segment is an HMAC of (id, nonce): nothing to store,
  * nothing to leak from the database, and a new nonce rotates it.
  */
-
-const digits = (v: string): string => v.replace(/[\s()+-]/g, '');
-
-export const createChannelInput = z.object({
-  name: z.string().trim().min(1).max(100),
-  gupshupAppName: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9_-]{2,64}$/, 'letters, digits, - and _ only (the Gupshup app name)'),
-  gupshupAppId: z.string().trim().min(1).max(64).optional(),
-  sourceNumber: z
-    .string()
-    .transform(digits)
-    .pipe(z.string().regex(/^\d{8,15}$/, 'the business number with country code, digits only')),
-  // Sent as the `apikey` header: a space or control character there could only fail every call.
-  apiKey: z
-    .string()
-    .trim()
-    .min(8)
-    .max(256)
-    .regex(/^[\x21-\x7e]+$/, 'the key as Gupshup shows it, without spaces or control characters'),
-  lineId: lineIdInput.optional(),
-});
-export type CreateChannelInput = z.infer<typeof createChannelInput>;
-
-export const activateInput = z.object({ lineId: lineIdInput.optional() });
 
 export interface ChannelView {
   id: string;
@@ -78,22 +53,6 @@ export interface Reader {
 /** Admin-only actions (create, activate, deactivate) answer an admin. */
 const ADMIN: Reader = { admin: true };
 
-const publicColumns = [
-  'id',
-  'portal_id',
-  'name',
-  'status',
-  'status_reason',
-  'gupshup_app_name',
-  'gupshup_app_id',
-  'source_number',
-  'line_id',
-  'callback_nonce',
-  'last_webhook_at',
-  'created_at',
-] as const;
-type ChannelPublic = Pick<ChannelRow, (typeof publicColumns)[number]>;
-
 export interface ChannelSecrets {
   id: string;
   portalId: number;
@@ -107,29 +66,33 @@ export interface ChannelSecrets {
 /** How long a channel's callback identity is remembered (deletes elsewhere show within this). */
 const CALLBACK_CACHE_MS = 5_000;
 
-interface CallbackIdentity {
-  id: string;
-  portal_id: number;
-  gupshup_app_name: string;
-  status: ChannelStatus;
-  callback_nonce: string;
-  portal_status: 'installing' | 'installed' | 'uninstalled';
-}
+type CallbackIdentity = NonNullable<Awaited<ReturnType<ChannelsRepository['callbackIdentity']>>>;
 
 export class ChannelsService {
   readonly #callbackCache = new Map<string, { row: CallbackIdentity; until: number }>();
+  readonly #changeListeners: Array<(portalId: number) => void> = [];
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly repo: ChannelsRepository,
+    private readonly box: SecretBox,
+    private readonly connector: ConnectorLines,
+    private readonly publicUrl: string,
+  ) {}
 
   /** Forgets cached callback identities (this instance changed a channel or a portal). */
   forgetCallbacks(): void {
     this.#callbackCache.clear();
   }
 
-  constructor(
-    private readonly db: Kysely<DB>,
-    private readonly box: SecretBox,
-    private readonly connector: Bitrix24Connector,
-    private readonly publicUrl: string,
-  ) {}
+  /** Tells what is built on a portal's channels (the health strip) that they are changing. */
+  onChange(listener: (portalId: number) => void): void {
+    this.#changeListeners.push(listener);
+  }
+
+  #changed(portalId: number): void {
+    for (const l of this.#changeListeners) l(portalId);
+  }
 
   callbackSecret(id: string, nonce: string): string {
     return this.box.mac(`gupshup-callback:${id}:${nonce}`).slice(0, 32);
@@ -155,27 +118,19 @@ export class ChannelsService {
     };
   }
 
-  async create(portalId: number, body: unknown): Promise<ChannelView> {
-    const parsed = createChannelInput.safeParse(body ?? {});
-    if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues), parsed.error.issues);
-    const i = parsed.data;
+  async create(portalId: number, i: CreateChannelInput): Promise<ChannelView> {
     if (i.lineId) await this.requireLine(portalId, i.lineId);
     try {
-      const row = await this.db
-        .insertInto('channels')
-        .values({
-          portal_id: portalId,
-          name: i.name,
-          gupshup_app_name: i.gupshupAppName,
-          gupshup_app_id: i.gupshupAppId ?? null,
-          source_number: i.sourceNumber,
-          api_key_enc: this.box.encrypt(i.apiKey),
-          callback_nonce: randomToken(9),
-          line_id: i.lineId ?? null,
-          status: 'pending',
-        })
-        .returning(publicColumns)
-        .executeTakeFirstOrThrow();
+      const row = await this.repo.insert({
+        portalId,
+        name: i.name,
+        gupshupAppName: i.gupshupAppName,
+        gupshupAppId: i.gupshupAppId ?? null,
+        sourceNumber: i.sourceNumber,
+        apiKeyEnc: this.box.encrypt(i.apiKey),
+        callbackNonce: randomToken(9),
+        lineId: i.lineId ?? null,
+      });
       await writeTrace(this.db, {
         portalId,
         channelId: row.id,
@@ -184,7 +139,7 @@ export class ChannelsService {
       });
       return this.view(row, ADMIN);
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') {
+      if (isUniqueViolation(err)) {
         throw new ConflictError('Another channel of this portal already uses this number or this open line');
       }
       throw err;
@@ -192,13 +147,7 @@ export class ChannelsService {
   }
 
   async list(portalId: number, reader: Reader): Promise<ChannelView[]> {
-    const rows = await this.db
-      .selectFrom('channels')
-      .select(publicColumns)
-      .where('portal_id', '=', portalId)
-      .where('status', '<>', 'deleted')
-      .orderBy('created_at')
-      .execute();
+    const rows = await this.repo.list(portalId);
     return rows.map((r) => this.view(r, reader));
   }
 
@@ -208,33 +157,20 @@ export class ChannelsService {
 
   async #find(portalId: number, id: string): Promise<ChannelPublic> {
     if (!z.uuid().safeParse(id).success) throw new NotFoundError('Channel not found');
-    const row = await this.db
-      .selectFrom('channels')
-      .select(publicColumns)
-      .where('portal_id', '=', portalId)
-      .where('id', '=', id)
-      .where('status', '<>', 'deleted')
-      .executeTakeFirst();
+    const row = await this.repo.find(portalId, id);
     if (!row) throw new NotFoundError('Channel not found');
     return row;
   }
 
   /** Connects the channel to an open line: `imconnector.activate` then `connector.data.set`. */
-  async activate(portalId: number, id: string, body: unknown, log: Logger): Promise<ChannelView> {
-    const parsed = activateInput.safeParse(body ?? {});
-    if (!parsed.success) throw new ValidationError(describeIssues(parsed.error.issues));
+  async activate(portalId: number, id: string, input: ActivateInput, log: Logger): Promise<ChannelView> {
+    this.#changed(portalId);
     const c = await this.#find(portalId, id);
-    const line = parsed.data.lineId ?? c.line_id;
+    const line = input?.lineId ?? c.line_id;
     if (!line) throw new ValidationError('lineId: the open line to connect is required');
-    const holder = await this.db
-      .selectFrom('channels')
-      .select('id')
-      .where('portal_id', '=', portalId)
-      .where('line_id', '=', line)
-      .where('id', '<>', id)
-      .where('status', '<>', 'deleted')
-      .executeTakeFirst();
-    if (holder) throw new ConflictError(`Open line ${line} is already served by another channel`);
+    if (await this.repo.lineTaken(portalId, line, id)) {
+      throw new ConflictError(`Open line ${line} is already served by another channel`);
+    }
     await this.requireLine(portalId, line);
     await upstream(async () => {
       if (c.status === 'active' && c.line_id && c.line_id !== line) {
@@ -246,7 +182,11 @@ export class ChannelsService {
         url: `https://wa.me/${c.source_number}`,
       });
     });
-    const row = await this.#setState(portalId, id, { status: 'active', line_id: line, status_reason: null });
+    const row = await this.repo.setState(portalId, id, {
+      status: 'active',
+      line_id: line,
+      status_reason: null,
+    });
     await writeTrace(this.db, { portalId, channelId: id, step: 'channel_activated', detail: `line ${line}` });
     log.info({ channelId: id, line }, 'Channel activated.');
     return this.view(row, ADMIN);
@@ -261,13 +201,18 @@ export class ChannelsService {
     if (!found) throw new ValidationError(`lineId: this portal has no open line ${line}`);
   }
 
-  async deactivate(portalId: number, id: string, log: Logger): Promise<ChannelView> {
-    const c = await this.#find(portalId, id);
+  /** Switches the channel's connector off on its line (when it is on one). */
+  async #leaveLine(portalId: number, c: ChannelPublic): Promise<void> {
     if (c.line_id && (c.status === 'active' || c.status === 'interrupted')) {
       const line = c.line_id;
       await upstream(() => this.connector.deactivateLine(portalId, line));
     }
-    const row = await this.#setState(portalId, id, {
+  }
+
+  async deactivate(portalId: number, id: string, log: Logger): Promise<ChannelView> {
+    this.#changed(portalId);
+    await this.#leaveLine(portalId, await this.#find(portalId, id));
+    const row = await this.repo.setState(portalId, id, {
       status: 'inactive',
       line_id: null,
       status_reason: 'switched_off',
@@ -278,49 +223,15 @@ export class ChannelsService {
   }
 
   async remove(portalId: number, id: string, log: Logger): Promise<void> {
-    const c = await this.#find(portalId, id);
-    if (c.line_id && (c.status === 'active' || c.status === 'interrupted')) {
-      const line = c.line_id;
-      await upstream(() => this.connector.deactivateLine(portalId, line));
-    }
+    this.#changed(portalId);
+    await this.#leaveLine(portalId, await this.#find(portalId, id));
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('channels')
-        .set({
-          status: 'deleted',
-          api_key_enc: null,
-          line_id: null,
-          deleted_at: sql`now()`,
-          updated_at: sql`now()`,
-        })
-        .where('portal_id', '=', portalId)
-        .where('id', '=', id)
-        .execute();
-      await trx
-        .updateTable('jobs')
-        .set({ status: 'cancelled', last_error: 'channel deleted', finished_at: sql`now()` })
-        .where('portal_id', '=', portalId)
-        .where('status', 'in', ['pending', 'running'])
-        .where(sql<boolean>`payload->>'channelId' = ${id}`)
-        .execute();
+      await this.repo.markDeleted(trx, portalId, id);
+      await cancelChannelJobs(trx, portalId, id, 'channel deleted');
       await writeTrace(trx, { portalId, channelId: id, step: 'channel_deleted', level: 'WARN' });
     });
     this.forgetCallbacks();
     log.info({ channelId: id }, 'Channel deleted.');
-  }
-
-  async #setState(
-    portalId: number,
-    id: string,
-    s: { status: ChannelStatus; line_id: number | null; status_reason: string | null },
-  ): Promise<ChannelPublic> {
-    return this.db
-      .updateTable('channels')
-      .set({ ...s, updated_at: sql`now()` })
-      .where('portal_id', '=', portalId)
-      .where('id', '=', id)
-      .returning(publicColumns)
-      .executeTakeFirstOrThrow();
   }
 
   /** The webhook's check: the channel exists, is not deleted, and the secret in the URL is its own. */
@@ -333,19 +244,7 @@ export class ChannelsService {
     const cached = this.#callbackCache.get(id);
     let row = cached && cached.until > Date.now() ? cached.row : undefined;
     if (!row) {
-      row = await this.db
-        .selectFrom('channels')
-        .innerJoin('portals', 'portals.id', 'channels.portal_id')
-        .select([
-          'channels.id',
-          'channels.portal_id',
-          'channels.gupshup_app_name',
-          'channels.status',
-          'channels.callback_nonce',
-          'portals.status as portal_status',
-        ])
-        .where('channels.id', '=', id)
-        .executeTakeFirst();
+      row = await this.repo.callbackIdentity(id);
       if (this.#callbackCache.size > 10_000) this.#callbackCache.clear();
       if (row) this.#callbackCache.set(id, { row, until: Date.now() + CALLBACK_CACHE_MS });
     }
@@ -360,11 +259,7 @@ export class ChannelsService {
 
   /** The secrets a worker needs to send; undefined when the channel is gone. */
   async secrets(channelId: string): Promise<ChannelSecrets | undefined> {
-    const row = await this.db
-      .selectFrom('channels')
-      .select(['id', 'portal_id', 'gupshup_app_name', 'source_number', 'api_key_enc', 'line_id', 'status'])
-      .where('id', '=', channelId)
-      .executeTakeFirst();
+    const row = await this.repo.sendingRow(channelId);
     if (!row?.api_key_enc) return undefined;
     return {
       id: row.id,
@@ -386,16 +281,10 @@ export class ChannelsService {
     reason: string,
     exec: Kysely<DB> | Transaction<DB> = this.db,
   ): Promise<void> {
-    const row = await exec
-      .updateTable('channels')
-      .set({ status: 'interrupted', status_reason: reason, updated_at: sql`now()` })
-      .where('id', '=', channelId)
-      .where('status', '=', 'active')
-      .returning('portal_id')
-      .executeTakeFirst();
-    if (row) {
+    const portalId = await this.repo.interrupt(exec, channelId, reason);
+    if (portalId !== undefined) {
       await writeTrace(exec, {
-        portalId: row.portal_id,
+        portalId,
         channelId,
         step: 'channel_interrupted',
         level: 'ERROR',
@@ -405,31 +294,18 @@ export class ChannelsService {
   }
 
   async recover(channelId: string): Promise<void> {
-    const row = await this.db
-      .updateTable('channels')
-      .set({ status: 'active', status_reason: null, updated_at: sql`now()` })
-      .where('id', '=', channelId)
-      .where('status', '=', 'interrupted')
-      .returning('portal_id')
-      .executeTakeFirst();
-    if (row) await writeTrace(this.db, { portalId: row.portal_id, channelId, step: 'channel_recovered' });
+    const portalId = await this.repo.recover(channelId);
+    if (portalId !== undefined) await writeTrace(this.db, { portalId, channelId, step: 'channel_recovered' });
   }
 
   /** Bitrix24 removed the line or switched our connector off on it: the channel stops serving it. */
   async lineGone(portalId: number, line: number, reason: string): Promise<void> {
-    const rows = await this.db
-      .updateTable('channels')
-      .set({ status: 'inactive', line_id: null, status_reason: reason, updated_at: sql`now()` })
-      .where('portal_id', '=', portalId)
-      .where('line_id', '=', line)
-      .where('status', '<>', 'deleted')
-      .returning('id')
-      .execute();
+    const ids = await this.repo.releaseLine(portalId, line, reason);
     await writeTrace(
       this.db,
-      ...rows.map((r) => ({
+      ...ids.map((channelId) => ({
         portalId,
-        channelId: r.id,
+        channelId,
         step: 'channel_deactivated',
         level: 'WARN' as const,
         code: reason,

@@ -188,4 +188,21 @@ export class PortalsRepository implements TokenStore {
       return t.accessToken;
     });
   }
+
+  /** The portal's name, language and REST budget. */
+  planOf(id: number) {
+    return this.db
+      .selectFrom('portals')
+      .select(['domain', 'lang', 'rate_drain_per_sec', 'rate_burst'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  }
+
+  async setBudget(id: number, b: Budget): Promise<void> {
+    await this.db
+      .updateTable('portals')
+      .set({ rate_drain_per_sec: b.perSec, rate_burst: b.burst, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
 }

@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { parseInput } from '../../shared/validate.js';
 import type { Log as Logger } from '../../shared/logger.js';
 import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import type { EventInstall, IframeInstall } from '../../integrations/bitrix24/events.js';
 import type { Bitrix24Connector, CallFn } from '../../integrations/bitrix24/bitrix24.connector.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
@@ -23,31 +23,7 @@ import { writeTrace } from '../trace/trace.service.js';
 import type { Portal, PortalsRepository } from './portals.repository.js';
 import { proveInstall, type ProvenInstall } from './install-proof.js';
 import { assertResolvesPublic, isBlockedAddressError, type Resolve } from '../../shared/http/ssrf-guard.js';
-
-export interface IframeInstall {
-  domain: string;
-  protocol: string | undefined;
-  lang: string | undefined;
-  accessToken: string;
-  expiresInSec: number;
-  refreshToken: string;
-  serverEndpoint: string | undefined;
-  applicationToken: string | undefined;
-  memberId: string;
-}
-
-export interface EventInstall {
-  memberId: string;
-  domain: string;
-  clientEndpoint: string;
-  serverEndpoint: string | undefined;
-  accessToken: string;
-  refreshToken: string;
-  expiresInSec: number;
-  applicationToken: string;
-  lang: string | undefined;
-  userId: number | undefined;
-}
+import type { ChannelCallbacks } from './ports.js';
 
 export interface PortalsServiceDeps {
   db: Kysely<DB>;
@@ -60,6 +36,7 @@ export interface PortalsServiceDeps {
   allowPrivateHosts: boolean;
   /** The SSRF guard's resolver: an install's claimed host is resolved and checked before anything. */
   resolve?: Resolve;
+  channels: ChannelCallbacks;
 }
 
 /** Install, verify and uninstall portals (C2). */
@@ -198,6 +175,7 @@ export class PortalsService {
       level: 'WARN',
       detail: 'secrets deleted, work stopped',
     });
+    this.d.channels.forgetCallbacks();
     log.info({ portalId: portal.id }, 'Portal uninstalled; its secrets were deleted.');
   }
 
@@ -266,11 +244,7 @@ export class PortalsService {
 
   /** The portal's Bitrix24 plan, as the admin set it (Bitrix24 does not tell an app), and its budget. */
   async plan(portalId: number) {
-    const p = await this.d.db
-      .selectFrom('portals')
-      .select(['domain', 'lang', 'rate_drain_per_sec', 'rate_burst'])
-      .where('id', '=', portalId)
-      .executeTakeFirstOrThrow();
+    const p = await this.d.repo.planOf(portalId);
     return {
       domain: p.domain,
       lang: p.lang,
@@ -280,17 +254,13 @@ export class PortalsService {
   }
 
   /** Sets the REST budget every instance's shared bucket reads on each call (reference §7). */
-  async setPlan(portalId: number, body: unknown) {
-    const { plan } = parseInput(planInput, body ?? {});
-    await this.d.db
-      .updateTable('portals')
-      .set({ rate_drain_per_sec: PLANS[plan].perSec, rate_burst: PLANS[plan].burst, updated_at: sql`now()` })
-      .where('id', '=', portalId)
-      .execute();
+  async setPlan(portalId: number, { plan }: PlanInput) {
+    await this.d.repo.setBudget(portalId, PLANS[plan]);
     return this.plan(portalId);
   }
 }
 
 /** Bitrix24's REST limits (reference §7): Enterprise drains 5 req/s and blocks above 250, others 2/50. */
 const PLANS = { standard: { perSec: 2, burst: 50 }, enterprise: { perSec: 5, burst: 250 } } as const;
-const planInput = z.object({ plan: z.enum(['standard', 'enterprise']) });
+export const planInput = z.object({ plan: z.enum(['standard', 'enterprise']) });
+export type PlanInput = z.infer<typeof planInput>;

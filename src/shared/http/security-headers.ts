@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { iframeQuery } from '../shared/validate.js';
-import { pageCsp } from '../modules/pages/csp.js';
+import { iframeQuery } from '../validate.js';
+import { pageCsp } from '../../modules/pages/csp.js';
 
 /**
  * Headers every answer carries. Pages hold the viewer's AUTH_ID and API answers hold portal data, so
  * nothing is cached (`no-store`) unless a route chose its own policy (signed /media links, the page
  * script); nothing is sniffed into another type. A hook rather than @fastify/helmet: helmet's
  * defaults (X-Frame-Options, a global CSP) would have to be switched off again for the pages Bitrix24
- * frames, which set their own CSP with the portal as the only frame ancestor (ui.routes.ts).
+ * frames, which set their own CSP with the portal as the only frame ancestor (modules/pages/csp.ts).
  */
 export function baseHeaders(reply: FastifyReply): void {
   reply.header('x-content-type-options', 'nosniff');
