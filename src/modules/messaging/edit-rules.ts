@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { OperatorChange } from '../../integrations/bitrix24/events.js';
 
 /**
  * What an operator's edit or deletion does to the parts of a message (docs/architecture.md, "Edits
@@ -8,12 +9,6 @@ import { createHash } from 'node:crypto';
  */
 
 export type ChangeKind = 'update' | 'delete';
-
-export interface OperatorChange {
-  imMessageId: number;
-  /** New BB-code text (updates only). */
-  text?: string;
-}
 
 /** What the rules read of a part. */
 export interface PartState {

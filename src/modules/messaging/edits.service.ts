@@ -2,10 +2,9 @@ import type { Transaction } from 'kysely';
 import type { DB } from '../../shared/db/schema.js';
 import type { Log as Logger } from '../../shared/logger.js';
 import { writeTrace } from '../trace/trace.service.js';
-import { editCandidates, planEdit, type ChangeKind, type OperatorChange } from './edit-rules.js';
+import type { OperatorChange } from '../../integrations/bitrix24/events.js';
+import { editCandidates, planEdit, type ChangeKind } from './edit-rules.js';
 import { queueAgentNote, type MessagesRepository } from './messages.repository.js';
-
-export type { OperatorChange } from './edit-rules.js';
 
 type Trx = Transaction<DB>;
 

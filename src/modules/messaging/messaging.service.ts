@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { OperatorMessage } from '../../integrations/bitrix24/events.js';
 import type { GupshupCallback } from '../../integrations/gupshup/gupshup.webhook.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import type { DB } from '../../shared/db/schema.js';
@@ -10,7 +11,7 @@ import { MessagesRepository, type MessagesFilter } from './messages.repository.j
 import { AgentNotesService } from './notes.service.js';
 import { AckService } from './outbound/ack.service.js';
 import { OutboundRepository } from './outbound/outbound.repository.js';
-import { OutboundService, type OperatorMessage } from './outbound/outbound.service.js';
+import { OutboundService } from './outbound/outbound.service.js';
 import type {
   MessagingHooks,
   OpenLineConnector,

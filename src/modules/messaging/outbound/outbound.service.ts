@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { OperatorMessage } from '../../../integrations/bitrix24/events.js';
 import { GupshupSendError } from '../../../integrations/gupshup/gupshup.client.js';
 import type { JobHandler, JobOutcome } from '../../../jobs/worker.js';
 import type { DB, JobRow } from '../../../shared/db/schema.js';
@@ -20,16 +21,6 @@ import { isAgentNote, operatorText } from './operator-text.js';
 import type { OutboundRepository } from './outbound.repository.js';
 import { operatorFiles, planParts } from './parts.js';
 import { inFlightSend, windowOpen } from './send-rules.js';
-
-/** An operator message as OnImConnectorMessageAdd carries it. */
-export interface OperatorMessage {
-  imChatId: number;
-  imMessageId: number;
-  text: string;
-  files: unknown[];
-  externalChatId: string;
-  userId: number | null;
-}
 
 export interface OutboundDeps {
   messages: MessagesRepository;
