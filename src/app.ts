@@ -10,8 +10,6 @@ import Fastify, {
 import type { Deps } from './composition-root.js';
 import { AppError } from './shared/errors.js';
 import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes.js';
-import { apiRoutes } from './routes/api.routes.js';
-import { gupshupRoutes } from './routes/gupshup.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { HealthRepository } from './modules/health/health.repository.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
@@ -25,6 +23,8 @@ import {
 import { describeValidation, registerOpenApi } from './shared/http/openapi.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
+import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
+import { messagingRoutes } from './modules/messaging/messaging.routes.js';
 import { rolesRoutes } from './modules/roles/roles.routes.js';
 import { channelsRoutes } from './modules/channels/channels.routes.js';
 import { operatorRoutes } from './modules/channels/number-requests.routes.js';
@@ -158,7 +158,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     nudge: () => deps.worker.nudge(),
   });
   await app.register(pagesRoutes, { tokens: deps.tokens });
-  await app.register(gupshupRoutes, { deps });
+  await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
   await app.register(mediaRoutes, { media: deps.media });
   await app.register(
     async (api) => {
@@ -178,7 +178,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           channelAdmin: deps.channelAdmin,
           roles: deps.roles,
         });
-        await authed.register(apiRoutes, { deps });
+        await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
       });
     },
     { prefix: '/api/v1' },

@@ -22,9 +22,9 @@ import { Bitrix24OpenLines } from './integrations/bitrix24/openlines.js';
 import { Bitrix24Users } from './integrations/bitrix24/users.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
+import { MessagesRepository, queueAgentNote } from './modules/messaging/messages.repository.js';
 import { Bitrix24Files } from './integrations/bitrix24/files.js';
 import { gupshupMessage } from './integrations/gupshup/messages.js';
-import { queueAgentNote } from './modules/messaging/agent-notes.js';
 import { MediaRepository } from './modules/media/media.repository.js';
 import { MediaService } from './modules/media/media.service.js';
 import { writeTrace } from './modules/trace/trace.service.js';
@@ -146,7 +146,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     ...(o.hooks ? { hooks: o.hooks } : {}),
     nudge,
   });
-  const edits = new OperatorEditsService(db, nudge);
+  const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   const rolesRepo = new RolesRepository(db);
   const crm = new Bitrix24Crm(bitrix);
   const lines = new Bitrix24OpenLines(bitrix);

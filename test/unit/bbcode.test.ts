@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bbcodeToWhatsApp } from '../../src/modules/messaging/bbcode.js';
+import { bbcodeToWhatsApp } from '../../src/modules/messaging/outbound/bbcode.js';
 
 describe('Bitrix24 BB-code → WhatsApp formatting', () => {
   it.each([

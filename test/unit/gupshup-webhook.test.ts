@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseGupshupCallback } from '../../src/integrations/gupshup/gupshup.webhook.js';
-import { inboundText } from '../../src/modules/messaging/inbound-text.js';
+import { inboundText } from '../../src/modules/messaging/inbound/inbound-text.js';
 import { ValidationError } from '../../src/shared/errors.js';
 
 // Payload shapes from shared/reference/gupshup.md §3.2–§3.4.

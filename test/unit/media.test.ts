@@ -12,7 +12,7 @@ import { cleanFileName, mimeOf, servingHeaders, whatsappKind } from '../../src/m
 import { mediaKey } from '../../src/modules/media/media.service.js';
 import { MediaSigner } from '../../src/modules/media/signing.js';
 import { LocalMediaStorage } from '../../src/modules/media/storage.js';
-import { planParts } from '../../src/modules/messaging/parts.js';
+import { planParts } from '../../src/modules/messaging/outbound/parts.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../shared/db/schema.js';
-import { failedColumns } from '../messaging/parts.js';
+import { failedColumns } from '../messaging/messages.repository.js';
 
 export type Executor = Kysely<DB> | Transaction<DB>;
 

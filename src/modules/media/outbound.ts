@@ -1,5 +1,5 @@
 import type { JobOutcome } from '../../jobs/worker.js';
-import type { OperatorFile } from '../messaging/parts.js';
+import type { OperatorFile } from '../messaging/outbound/parts.js';
 import { MediaFetchError, type Fetched } from './fetcher.js';
 import { cleanFileName, mimeOf, WHATSAPP_LIMITS, whatsappKind, type WhatsAppKind } from './kinds.js';
 import type { MediaMessage } from './media.repository.js';

@@ -1,6 +1,6 @@
 /** What the media module needs from elsewhere; the composition root hands in the real ones. */
 import type { OutgoingMessage } from '../../integrations/gupshup/messages.js';
-import type { OperatorFile } from '../messaging/parts.js';
+import type { OperatorFile } from '../messaging/outbound/parts.js';
 import type { TraceEntry } from '../trace/trace.service.js';
 import type { Executor } from './media.repository.js';
 

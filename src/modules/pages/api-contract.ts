@@ -3,7 +3,7 @@ import type { ChannelAdminService } from '../channels/channel-admin.service.js';
 import type { RolesService } from '../roles/roles.service.js';
 import type { TokensService } from '../tokens/tokens.service.js';
 import type { PortalsService } from '../portals/portals.service.js';
-import type { listMessages } from '../messaging/messages.query.js';
+import type { listMessages } from '../messaging/message-log.js';
 import type * as Ui from './ui/types.js';
 
 /**
