@@ -159,10 +159,12 @@ describe('batched delivery to Bitrix24', () => {
       .values({ key: `b24:${portal.id}`, level: 30, at: new Date() })
       .onConflict((oc) => oc.column('key').doUpdateSet({ level: 30, at: new Date() }))
       .execute();
-    await expect(s.deps.bitrix.call(portal.id, 'app.info', {}, { background: true })).rejects.toMatchObject({
+    await expect(
+      s.deps.bitrix.call(portal.id, 'imopenlines.config.list.get', {}, { background: true }),
+    ).rejects.toMatchObject({
       opts: { providerCode: 'LOCAL_RATE_LIMIT', throttled: true },
     });
-    await expect(s.deps.bitrix.call(portal.id, 'app.info')).resolves.toBeTruthy();
+    await expect(s.deps.bitrix.call(portal.id, 'imopenlines.config.list.get')).resolves.toBeTruthy();
     await s.deps.db.deleteFrom('rate_buckets').execute();
   });
 

@@ -1,5 +1,6 @@
 import { stringify } from 'qs';
 import { z } from 'zod';
+import type { Bitrix24Method } from '../catalog.js';
 import { ProviderError } from '../../shared/errors.js';
 import {
   parseJson,
@@ -101,7 +102,7 @@ export class Bitrix24Client {
   /** Calls a method with the portal's stored tokens, refreshing once on `expired_token`. */
   async call<T = unknown>(
     portalId: number,
-    method: string,
+    method: Bitrix24Method,
     params: Record<string, unknown> = {},
     opts: CallOptions = {},
   ): Promise<T> {
@@ -126,7 +127,7 @@ export class Bitrix24Client {
     budget: Budget,
     clientEndpoint: string,
     accessToken: string,
-    method: string,
+    method: Bitrix24Method,
     params: Record<string, unknown>,
   ): Promise<T> {
     const limiter = this.opts.limiter;
@@ -175,7 +176,7 @@ export class Bitrix24Client {
   async callWithToken<T = unknown>(
     clientEndpoint: string,
     accessToken: string,
-    method: string,
+    method: Bitrix24Method,
     params: Record<string, unknown> = {},
   ): Promise<T> {
     const url = `${clientEndpoint.replace(/\/?$/, '/')}${method}`;

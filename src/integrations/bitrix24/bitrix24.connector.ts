@@ -1,3 +1,4 @@
+import type { Bitrix24Method } from '../catalog.js';
 import { z } from 'zod';
 import { ProviderError } from '../../shared/errors.js';
 import type { Bitrix24Client } from './bitrix24.client.js';
@@ -191,7 +192,7 @@ export class Bitrix24Connector {
   }
 
   async #messages(
-    method: string,
+    method: Bitrix24Method,
     portalId: number,
     line: number,
     messages: InboundForBitrix[],
@@ -264,7 +265,7 @@ export class Bitrix24Connector {
   }
 }
 
-export type CallFn = <T = unknown>(method: string, params?: Record<string, unknown>) => Promise<T>;
+export type CallFn = <T = unknown>(method: Bitrix24Method, params?: Record<string, unknown>) => Promise<T>;
 
 function describeErrors(errors: unknown): string {
   if (Array.isArray(errors)) return errors.map(String).join('; ').slice(0, 300) || 'refused';

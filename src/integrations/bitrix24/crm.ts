@@ -1,3 +1,4 @@
+import type { Bitrix24Method } from '../catalog.js';
 import { z } from 'zod';
 import { INT_MAX } from '../../shared/validate.js';
 import type { Crm, NewCrmRecord } from '../../modules/roles/ports.js';
@@ -28,7 +29,7 @@ export class Bitrix24Crm implements Crm {
 
   /** Lead statuses, and deal pipelines (crm.category.list, entityTypeId 2) with the stages of each. */
   async pipelines(portalId: number) {
-    const call = <T>(method: string, params: Record<string, unknown>) =>
+    const call = <T>(method: Bitrix24Method, params: Record<string, unknown>) =>
       politely(() => this.client.call<T>(portalId, method, params));
     const cats = await call<{ categories: Array<{ id: number | string; name: string }> }>(
       'crm.category.list',
