@@ -1,5 +1,6 @@
 import { retry } from './retry.js';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { RateBucketsRepository } from './rate-buckets.repository.js';
 import type { DB } from './db/schema.js';
 
 export interface Budget {
@@ -27,21 +28,15 @@ export class RateLimitedError extends Error {
  * the burst. Nothing is held between calls, so a crashed instance leaves no lock behind.
  */
 export class RateLimiter {
-  constructor(private readonly db: Kysely<DB>) {}
+  readonly buckets: RateBucketsRepository;
+  constructor(db: Kysely<DB>) {
+    this.buckets = new RateBucketsRepository(db);
+  }
 
   /** Admits one request now (returns 0) or says how long until one would be admitted. */
   async tryTake(key: string, b: Budget): Promise<number> {
-    const drained = sql<number>`greatest(0, rate_buckets.level - extract(epoch FROM clock_timestamp() - rate_buckets.at) * ${b.perSec}::float8)`;
-    const res = await sql<{ level: number }>`
-      INSERT INTO rate_buckets (key, level, at) VALUES (${key}, 1, clock_timestamp())
-      ON CONFLICT (key) DO UPDATE SET level = ${drained} + 1, at = clock_timestamp()
-      WHERE ${drained} + 1 <= ${b.burst}::float8
-      RETURNING level`.execute(this.db);
-    if (res.rows.length > 0) return 0;
-    const row = await sql<{ level: number }>`
-      SELECT ${drained} AS level FROM rate_buckets WHERE key = ${key}`.execute(this.db);
-    const level = row.rows[0]?.level ?? 0;
-    return Math.max(1, ((level + 1 - b.burst) / b.perSec) * 1000);
+    const r = await this.buckets.take(key, b);
+    return r.admitted ? 0 : Math.max(1, ((r.level + 1 - b.burst) / b.perSec) * 1000);
   }
 
   /**
@@ -64,9 +59,7 @@ export class RateLimiter {
   }
 
   /** The upstream said "too many": treat the bucket as full so every instance backs off at once. */
-  async fill(key: string, b: Budget): Promise<void> {
-    await sql`
-      INSERT INTO rate_buckets (key, level, at) VALUES (${key}, ${b.burst}::float8, clock_timestamp())
-      ON CONFLICT (key) DO UPDATE SET level = ${b.burst}::float8, at = clock_timestamp()`.execute(this.db);
+  fill(key: string, b: Budget): Promise<void> {
+    return this.buckets.fill(key, b);
   }
 }

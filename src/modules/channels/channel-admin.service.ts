@@ -222,7 +222,7 @@ export class ChannelAdminService {
     if (req.status !== 'pending') throw new ConflictError(`This request is already ${req.status}`);
     if (i.gupshupAppId) await this.#checkKey(i.gupshupAppId, i.apiKey);
     const view = await this.d.channels.create(req.portal_id, { ...i, name: req.company_name });
-    await this.d.db.transaction().execute(async (trx) => {
+    await this.d.repo.transaction(async (trx) => {
       await this.d.repo.setAccount(trx, view.id, { companyName: req.company_name, wabaId: i.wabaId ?? null });
       await this.d.requests.markConfirmed(trx, id, view.id);
     });

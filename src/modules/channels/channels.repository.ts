@@ -50,6 +50,11 @@ export const isUniqueViolation = (err: unknown): boolean => (err as { code?: str
 export class ChannelsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
+  /** Runs `fn` in one transaction (the service's steps that must land together). */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
   insert(c: NewChannel): Promise<ChannelPublic> {
     return this.db
       .insertInto('channels')

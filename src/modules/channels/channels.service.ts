@@ -225,7 +225,7 @@ export class ChannelsService {
   async remove(portalId: number, id: string, log: Logger): Promise<void> {
     this.#changed(portalId);
     await this.#leaveLine(portalId, await this.#find(portalId, id));
-    await this.db.transaction().execute(async (trx) => {
+    await this.repo.transaction(async (trx) => {
       await this.repo.markDeleted(trx, portalId, id);
       await cancelChannelJobs(trx, portalId, id, 'channel deleted');
       await writeTrace(trx, { portalId, channelId: id, step: 'channel_deleted', level: 'WARN' });

@@ -37,6 +37,11 @@ export class PortalsRepository implements TokenStore {
     private readonly box: SecretBox,
   ) {}
 
+  /** Runs `fn` in one transaction (the install and its setup job land together). */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
   findByMemberId(memberId: string): Promise<(Portal & { application_token_mac: string | null }) | undefined> {
     return this.db
       .selectFrom('portals')

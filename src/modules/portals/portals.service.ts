@@ -116,7 +116,7 @@ export class PortalsService {
     }
     await this.#checkResolvedHost(e.domain);
     const proven = await this.#prove(e, log);
-    await this.d.db.transaction().execute(async (trx) => {
+    await this.d.repo.transaction(async (trx) => {
       const portal = await this.d.repo.upsertInstall(
         {
           memberId: proven.memberId,
