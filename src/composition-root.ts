@@ -83,6 +83,59 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   }
   const { db } = createDatabase(config.databaseUrl, { max: o.dbPoolMax ?? 20 });
   const box = new SecretBox(config.appSecret);
+  const a = buildAdapters(config, o, db, box);
+  // The services nudge the worker when they store work; the worker needs the services' handlers.
+  const workerRef: { current?: Worker } = {};
+  const nudge = () => {
+    if (workerRef.current?.running) workerRef.current.nudge();
+  };
+  const relay = buildRelay(config, o, db, box, a, nudge);
+  const rolesRepo = new RolesRepository(db);
+  const crm = new Bitrix24Crm(a.bitrix);
+  const lines = new Bitrix24OpenLines(a.bitrix);
+  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
+  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
+  const worker = buildWorker(config, log, db, relay, assign);
+  workerRef.current = worker;
+  const tokens = new TokensService(new TokensRepository(db), a.portalsRepo, box, a.bitrix);
+  const channelAdmin = new ChannelAdminService({
+    db,
+    repo: relay.channelsRepo,
+    requests: new NumberRequestsRepository(db),
+    box,
+    channels: relay.channels,
+    gupshup: new GupshupAppsClient(a.http, config.gupshup.apiUrl),
+    connector: a.connector,
+  });
+  return {
+    config,
+    log,
+    db,
+    box,
+    portals: relay.portals,
+    channels: relay.channels,
+    messaging: relay.messaging,
+    media: relay.media,
+    edits: relay.edits,
+    tokens,
+    bitrix: a.bitrix,
+    worker,
+    frontendAuth: new FrontendAuth(tokens),
+    channelAdmin,
+    roles,
+    close: async () => {
+      await worker.stop();
+      await db.destroy();
+      await a.ownAgent?.close();
+    },
+  };
+}
+
+type Adapters = ReturnType<typeof buildAdapters>;
+type Relay = ReturnType<typeof buildRelay>;
+
+/** Outbound HTTP (one SSRF-guarded dispatcher) and the provider adapters on it. */
+function buildAdapters(config: Config, o: DepsOverrides, db: Database, box: SecretBox) {
   // Every outbound connection goes through one dispatcher: the SSRF-guarded Agent, unless private
   // hosts are allowed (the local sandboxes) — then undici's global one.
   const ownAgent =
@@ -99,13 +152,25 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   });
   const connector = new Bitrix24Connector(bitrix, config.b24.connectorId);
   const gupshup = new GupshupClient(http, config.gupshup.apiUrl);
+  return { ownAgent, outbound, http, portalsRepo, limiter, bitrix, connector, gupshup };
+}
+
+/** Portals, channels, media and messaging: the relay's services. */
+function buildRelay(
+  config: Config,
+  o: DepsOverrides,
+  db: Database,
+  box: SecretBox,
+  a: Adapters,
+  nudge: () => void,
+) {
   const channelsRepo = new ChannelsRepository(db);
-  const channels = new ChannelsService(db, channelsRepo, box, connector, config.publicUrl);
+  const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
   const portals = new PortalsService({
     db,
-    repo: portalsRepo,
-    client: bitrix,
-    connector,
+    repo: a.portalsRepo,
+    client: a.bitrix,
+    connector: a.connector,
     box,
     publicUrl: config.publicUrl,
     appName: APP_NAME,
@@ -113,16 +178,11 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
   });
-  // The services nudge the worker when they store work; the worker needs the services' handlers.
-  const workerRef: { current?: Worker } = {};
-  const nudge = () => {
-    if (workerRef.current?.running) workerRef.current.nudge();
-  };
   const media = new MediaService({
     repo: new MediaRepository(db),
     storage: o.mediaStorage ?? new LocalMediaStorage(config.media.dir),
     signer: new MediaSigner(config.appSecret, config.publicUrl, config.media.linkTtlSec),
-    operatorFiles: new Bitrix24Files(bitrix),
+    operatorFiles: new Bitrix24Files(a.bitrix),
     messageBody: gupshupMessage,
     trace: writeTrace,
     agentNote: queueAgentNote,
@@ -130,77 +190,43 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     fetchTimeoutMs: config.media.fetchTimeoutMs,
     allowPrivateHosts: config.b24.allowPrivateHosts,
     retentionDays: config.media.retentionDays,
-    dispatcher: outbound,
+    dispatcher: a.outbound,
     nudge,
   });
   const messaging = new MessagingService({
     db,
     channels,
-    connector,
-    gupshup,
+    connector: a.connector,
+    gupshup: a.gupshup,
     media,
     inFlightGraceMs: config.worker.inFlightGraceMs,
     inboundBatchSize: config.relay.batchSize,
-    limiter,
+    limiter: a.limiter,
     gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
     nudge,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
-  const rolesRepo = new RolesRepository(db);
-  const crm = new Bitrix24Crm(bitrix);
-  const lines = new Bitrix24OpenLines(bitrix);
-  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(bitrix), crm, lines });
-  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
-  const worker = new Worker(
+  return { channelsRepo, channels, portals, media, messaging, edits };
+}
+
+/** The worker with every job topic's handler. */
+function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign: AssignService): Worker {
+  return new Worker(
     db,
     {
-      'portal.setup': portals.setupJob(),
-      'inbound.media': media.inboundJob(),
-      'inbound.deliver': messaging.inboundJob(),
-      'outbound.media': media.outboundJob(),
-      'media.sweep': media.sweepJob(),
-      'outbound.send': messaging.outboundJob(),
-      'outbound.ack': messaging.ackJob(),
-      'status.apply': messaging.statusJob(),
-      'chat.notify': messaging.notifyJob(),
+      'portal.setup': r.portals.setupJob(),
+      'inbound.media': r.media.inboundJob(),
+      'inbound.deliver': r.messaging.inboundJob(),
+      'outbound.media': r.media.outboundJob(),
+      'media.sweep': r.media.sweepJob(),
+      'outbound.send': r.messaging.outboundJob(),
+      'outbound.ack': r.messaging.ackJob(),
+      'status.apply': r.messaging.statusJob(),
+      'chat.notify': r.messaging.notifyJob(),
       'chat.assign': assign.job(),
     },
     config.worker,
     log.child({ component: 'worker' }),
   );
-  workerRef.current = worker;
-  const tokens = new TokensService(new TokensRepository(db), portalsRepo, box, bitrix);
-  const w = worker;
-  const channelAdmin = new ChannelAdminService({
-    db,
-    repo: channelsRepo,
-    requests: new NumberRequestsRepository(db),
-    box,
-    channels,
-    gupshup: new GupshupAppsClient(http, config.gupshup.apiUrl),
-    connector,
-  });
-  return {
-    config,
-    log,
-    db,
-    box,
-    portals,
-    channels,
-    messaging,
-    media,
-    edits,
-    tokens,
-    bitrix,
-    worker: w,
-    frontendAuth: new FrontendAuth(tokens),
-    channelAdmin,
-    roles,
-    close: async () => {
-      await w.stop();
-      await db.destroy();
-      await ownAgent?.close();
-    },
-  };
 }

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from './composition-root.js';
+import { HealthRepository } from './modules/health/health.repository.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { mediaRoutes } from './modules/media/media.routes.js';
+import { messagingRoutes } from './modules/messaging/messaging.routes.js';
+import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
+import { channelsRoutes } from './modules/channels/channels.routes.js';
+import { operatorRoutes } from './modules/channels/number-requests.routes.js';
+import { pagesRoutes } from './modules/pages/pages.routes.js';
+import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes.js';
+import { rolesRoutes } from './modules/roles/roles.routes.js';
+import { apiAuthHook } from './modules/tokens/api-auth.js';
+import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
+
+/**
+ * Every module's routes, each plugin given only the services it uses. Bitrix24, Gupshup and the
+ * pages at the top; the JSON API under /api/v1, where everything but token creation and the
+ * operator's routes sits inside one auth scope (tokens/api-auth.ts).
+ */
+export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  await app.register(healthRoutes, {
+    repo: new HealthRepository(deps.db),
+    worker: deps.worker,
+    config: deps.config,
+  });
+  await app.register(portalsRoutes, {
+    portals: deps.portals,
+    events: { messaging: deps.messaging, edits: deps.edits, channels: deps.channels },
+    connectorId: deps.config.b24.connectorId,
+    nudge: () => deps.worker.nudge(),
+  });
+  await app.register(pagesRoutes, { tokens: deps.tokens });
+  await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
+  await app.register(mediaRoutes, { media: deps.media });
+  await app.register(
+    async (api) => {
+      await api.register(tokensPublicRoutes, { tokens: deps.tokens });
+      await api.register(operatorRoutes, {
+        channelAdmin: deps.channelAdmin,
+        operatorToken: deps.config.operatorToken,
+        prefix: '/operator',
+      });
+      await api.register(async (authed) => {
+        authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
+        await authed.register(tokensRoutes, { tokens: deps.tokens });
+        await authed.register(rolesRoutes, { roles: deps.roles });
+        await authed.register(portalApiRoutes, { portals: deps.portals });
+        await authed.register(channelsRoutes, {
+          channels: deps.channels,
+          channelAdmin: deps.channelAdmin,
+          roles: deps.roles,
+        });
+        await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+}
