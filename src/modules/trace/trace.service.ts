@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DB, TraceLevel } from '../../shared/db/schema.js';
-import { insertTrace, selectTraceForMessages } from './trace.repository.js';
+import type { DB } from '../../shared/db/schema.js';
+import { insertTrace, selectTraceForMessages, type TraceRow } from './trace.repository.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -8,22 +8,14 @@ type Executor = Kysely<DB> | Transaction<DB>;
  * The relay trace the client asked for: one row per step of a message, per portal, with a level and,
  * for failures, the provider's code. It never holds message text or full phone numbers. Every module
  * writes and reads it through these two functions, passing its transaction when the step must be
- * recorded together with the change it describes.
+ * recorded together with the change it describes. An entry's columns are defined once, in
+ * trace.repository.ts.
  */
-export interface TraceEntry {
-  portalId: number;
-  channelId?: string | null;
-  messageId?: number | null;
-  direction?: 'in' | 'out' | null;
-  step: string;
-  level?: TraceLevel;
-  code?: string | null;
-  detail?: string | null;
-}
+export type { TraceRow as TraceEntry } from './trace.repository.js';
 
 const DETAIL_MAX = 500;
 
-export async function writeTrace(db: Executor, ...entries: TraceEntry[]): Promise<void> {
+export async function writeTrace(db: Executor, ...entries: TraceRow[]): Promise<void> {
   if (entries.length === 0) return;
   await insertTrace(
     db,
