@@ -4,7 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { createDeps } from './composition-root.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, configWarnings, loadConfig, type Config } from './config.js';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from './shared/db/embedded.js';
 import { migrate } from './shared/db/migrate.js';
 import { assertDatabaseReachable, DatabaseUnreachableError } from './shared/db/reachable.js';
@@ -21,6 +21,7 @@ export async function startServer(
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   let config: Config = loadConfig(env);
   const log = createLogger(config.logLevel);
+  for (const w of configWarnings(config)) log.warn(w);
   let embedded: EmbeddedDatabase | undefined;
   let app: FastifyInstance | undefined;
   try {
