@@ -61,14 +61,7 @@ export async function startEmbeddedPostgres(
   if (asRoot) await letPostgresThrough(path.dirname(databaseDir), warn);
   const port = opts.port ?? (await freePort());
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  // The server's last lines: a failed start is reported with its FATAL line.
-  const recent: string[] = [];
-  const remember = (m: unknown) => {
-    const text = String(m instanceof Error ? m.message : m).trim();
-    for (const line of text.split('\n')) if (line.trim()) recent.push(line.trim());
-    recent.splice(0, Math.max(0, recent.length - 30));
-    log(text);
-  };
+  const lines = serverLines(log);
   const pgServer = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -86,11 +79,10 @@ export async function startEmbeddedPostgres(
       '-c',
       'max_connections=200',
     ],
-    onLog: remember,
-    onError: remember,
+    onLog: lines.remember,
+    onError: lines.remember,
   });
-  const why = (fallback: string) =>
-    [...recent].reverse().find((l) => /\b(FATAL|PANIC|ERROR)\b/.test(l)) ?? recent.at(-1) ?? fallback;
+  const why = lines.why;
 
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     try {
@@ -101,17 +93,57 @@ export async function startEmbeddedPostgres(
       );
     }
   }
-  const deadline = Date.now() + (opts.settleTimeoutMs ?? 60_000);
+  await startSettled(pgServer, databaseDir, lines, {
+    warn,
+    deadline: Date.now() + (opts.settleTimeoutMs ?? 60_000),
+  });
+  return {
+    url: embeddedUrl(port),
+    stop: async () => {
+      await pgServer.stop();
+      await rm(ownerFile(databaseDir), { force: true });
+    },
+  };
+}
+
+/** The server's last lines: a failed start is reported with its FATAL line. */
+function serverLines(log: (line: string) => void) {
+  const recent: string[] = [];
+  return {
+    remember: (m: unknown) => {
+      const text = String(m instanceof Error ? m.message : m).trim();
+      for (const line of text.split('\n')) if (line.trim()) recent.push(line.trim());
+      recent.splice(0, Math.max(0, recent.length - 30));
+      log(text);
+    },
+    why: (fallback: string) =>
+      [...recent].reverse().find((l) => /\b(FATAL|PANIC|ERROR)\b/.test(l)) ?? recent.at(-1) ?? fallback,
+    clear: () => {
+      recent.length = 0;
+    },
+  };
+}
+
+/**
+ * Starts the server once the previous one of this folder is gone (settlePreviousServer), retrying
+ * while an old postmaster's backends still hold the folder, until the deadline.
+ */
+async function startSettled(
+  pgServer: { start(): Promise<void> },
+  databaseDir: string,
+  lines: ReturnType<typeof serverLines>,
+  o: { warn: (line: string) => void; deadline: number },
+): Promise<void> {
   for (;;) {
-    await settlePreviousServer(databaseDir, { warn, deadline });
+    await settlePreviousServer(databaseDir, { warn: o.warn, deadline: o.deadline });
     await writeFile(ownerFile(databaseDir), `${process.pid}\n`);
-    recent.length = 0;
+    lines.clear();
     try {
       await pgServer.start(); // rejects with undefined when the server exits: `why()` says why
-      break;
+      return;
     } catch (err) {
-      const reason = why(describe(err));
-      if (TRANSIENT.test(reason) && Date.now() < deadline) {
+      const reason = lines.why(describe(err));
+      if (TRANSIENT.test(reason) && Date.now() < o.deadline) {
         await sleep(250);
         continue;
       }
@@ -120,13 +152,6 @@ export async function startEmbeddedPostgres(
       );
     }
   }
-  return {
-    url: embeddedUrl(port),
-    stop: async () => {
-      await pgServer.stop();
-      await rm(ownerFile(databaseDir), { force: true });
-    },
-  };
 }
 
 const ownerFile = (databaseDir: string) => `${databaseDir}.owner`;
