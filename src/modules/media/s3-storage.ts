@@ -117,6 +117,6 @@ export class S3MediaStorage implements MediaStorage {
   }
 
   close(): void {
-    void this.#client?.then(({ s3 }) => s3.destroy());
+    void this.#client?.then(({ s3 }) => s3.destroy()).catch(() => undefined);
   }
 }
