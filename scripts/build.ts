@@ -8,10 +8,11 @@ import { build } from 'esbuild';
 
 export const SERVER_BUNDLE = 'dist/server.mjs';
 
-export async function buildServer(): Promise<string> {
+/** Bundles the server into `outfile` (another path: a test's copy of the image's files). */
+export async function buildServer(outfile = SERVER_BUNDLE): Promise<string> {
   await build({
     entryPoints: ['src/server.ts'],
-    outfile: SERVER_BUNDLE,
+    outfile,
     bundle: true,
     packages: 'external',
     platform: 'node',
@@ -20,7 +21,7 @@ export async function buildServer(): Promise<string> {
     sourcemap: true,
     logLevel: 'warning',
   });
-  return SERVER_BUNDLE;
+  return outfile;
 }
 
 if (process.argv[1]?.endsWith('build.ts')) {

@@ -29,6 +29,7 @@ import { MediaRepository } from './modules/media/media.repository.js';
 import { MediaService } from './modules/media/media.service.js';
 import { writeTrace } from './modules/trace/trace.service.js';
 import { MediaSigner } from './modules/media/signing.js';
+import { S3MediaStorage } from './modules/media/s3-storage.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
 import { PortalsService } from './modules/portals/portals.service.js';
@@ -89,7 +90,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const nudge = () => {
     if (workerRef.current?.running) workerRef.current.nudge();
   };
-  const relay = buildRelay(config, o, db, box, a, nudge);
+  const storage = o.mediaStorage ?? mediaStorage(config, log);
+  const relay = buildRelay(config, o, db, box, a, storage, nudge);
   const rolesRepo = new RolesRepository(db);
   const crm = new Bitrix24Crm(a.bitrix);
   const lines = new Bitrix24OpenLines(a.bitrix);
@@ -125,6 +127,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     roles,
     close: async () => {
       await worker.stop();
+      storage.close?.();
       await db.destroy();
       await a.ownAgent?.close();
     },
@@ -155,6 +158,14 @@ function buildAdapters(config: Config, o: DepsOverrides, db: Database, box: Secr
   return { ownAgent, outbound, http, portalsRepo, limiter, bitrix, connector, gupshup };
 }
 
+/** Where re-hosted media live: the bucket when MEDIA_S3_BUCKET is set, else the local folder. */
+function mediaStorage(config: Config, log: Logger): MediaStorage {
+  const s3 = config.media.s3;
+  if (!s3) return new LocalMediaStorage(config.media.dir);
+  const s3Log = log.child({ component: 'media-s3' });
+  return new S3MediaStorage(s3, { warn: (msg) => s3Log.warn(msg) });
+}
+
 /** Portals, channels, media and messaging: the relay's services. */
 function buildRelay(
   config: Config,
@@ -162,6 +173,7 @@ function buildRelay(
   db: Database,
   box: SecretBox,
   a: Adapters,
+  storage: MediaStorage,
   nudge: () => void,
 ) {
   const channelsRepo = new ChannelsRepository(db);
@@ -180,7 +192,7 @@ function buildRelay(
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
-    storage: o.mediaStorage ?? new LocalMediaStorage(config.media.dir),
+    storage,
     signer: new MediaSigner(config.appSecret, config.publicUrl, config.media.linkTtlSec),
     operatorFiles: new Bitrix24Files(a.bitrix),
     messageBody: gupshupMessage,

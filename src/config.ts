@@ -28,6 +28,13 @@ const databaseUrl = z
       .optional(),
   );
 
+/** Free text where empty or unset means "not set". */
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
 /** A bearer token that switches a route on: empty or unset → off (`VAR=` as .env.example has it). */
 const optionalToken = z
   .string()
@@ -108,6 +115,22 @@ const envSchema = z.object({
     .trim()
     .optional()
     .describe('Folder for re-hosted media files; empty → DATA_DIR/media'),
+  MEDIA_S3_BUCKET: optionalText.describe(
+    'S3 bucket for re-hosted media, shared by every instance; empty → the local folder MEDIA_DIR',
+  ),
+  MEDIA_S3_ENDPOINT: optionalText
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional())
+    .describe('Endpoint of an S3-compatible store (MinIO, Ceph, R2…); empty → AWS S3 in MEDIA_S3_REGION'),
+  MEDIA_S3_REGION: optionalText.describe('Region of the bucket; empty → us-east-1'),
+  MEDIA_S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('Address the bucket as ENDPOINT/BUCKET/key (MinIO and most self-hosted stores)'),
+  MEDIA_S3_ACCESS_KEY_ID: optionalText.describe(
+    "Access key of the bucket; empty (with the secret) → the AWS SDK's own chain (AWS_* variables, an instance role)",
+  ),
+  MEDIA_S3_SECRET_ACCESS_KEY: optionalText.describe('Secret of MEDIA_S3_ACCESS_KEY_ID'),
   MEDIA_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -135,7 +158,7 @@ export class ConfigError extends Error {
 const trimSlash = (u: string): string => u.replace(/\/+$/, '');
 
 /** The configuration the app runs with: made from the environment by one schema, its type inferred. */
-const configSchema = envSchema.transform((e) => ({
+const configSchema = envSchema.transform((e, ctx) => ({
   port: e.PORT,
   host: e.HOST,
   publicUrl: trimSlash(e.PUBLIC_URL),
@@ -186,8 +209,29 @@ const configSchema = envSchema.transform((e) => ({
     /** How long a signed /media link stays valid. */
     linkTtlSec: 24 * 60 * 60,
     retentionDays: e.MEDIA_RETENTION_DAYS,
+    s3: s3Config(e, ctx),
   },
 }));
+
+/** The bucket when MEDIA_S3_BUCKET is set (s3-storage.ts); undefined → the local folder. */
+function s3Config(e: z.output<typeof envSchema>, ctx: z.RefinementCtx) {
+  const { MEDIA_S3_ACCESS_KEY_ID: accessKeyId, MEDIA_S3_SECRET_ACCESS_KEY: secretAccessKey } = e;
+  if (!accessKeyId !== !secretAccessKey) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [accessKeyId ? 'MEDIA_S3_SECRET_ACCESS_KEY' : 'MEDIA_S3_ACCESS_KEY_ID'],
+      message: 'set both MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY, or neither',
+    });
+  }
+  if (!e.MEDIA_S3_BUCKET) return undefined;
+  return {
+    bucket: e.MEDIA_S3_BUCKET,
+    region: e.MEDIA_S3_REGION ?? 'us-east-1',
+    endpoint: e.MEDIA_S3_ENDPOINT,
+    forcePathStyle: e.MEDIA_S3_FORCE_PATH_STYLE,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+  };
+}
 
 type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
 export type Config = DeepReadonly<z.output<typeof configSchema>>;

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'range_not_satisfiable'
   | 'upstream_unavailable'
   | 'upstream_rejected'
   | 'internal_error';
@@ -50,6 +51,12 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string) {
     super('conflict', message, 409);
+  }
+}
+/** A `Range` no part of the file satisfies; `size` goes into `Content-Range: bytes *\/size`. */
+export class RangeNotSatisfiableError extends AppError {
+  constructor(readonly size: number) {
+    super('range_not_satisfiable', `The requested range is outside the file (${size} bytes)`, 416);
   }
 }
 

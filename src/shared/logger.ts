@@ -18,6 +18,7 @@ export const redactPaths = [
   '*.APPLICATION_TOKEN',
   '*.application_token',
   '*.client_secret',
+  '*.secretAccessKey',
   '*.token',
   'access_token',
   'refresh_token',

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { JobRow } from '../../src/shared/db/schema.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import { expectRangeAnswers } from '../helpers/media.js';
 import { useStack } from '../helpers/stack.js';
 
 /** C4/C5 media against the sandboxes: files both ways, signed links, expired links, refusals. */
@@ -112,6 +113,11 @@ describe('media relay', () => {
     expect(unknown.status).toBe(404);
     const garbage = await fetch(s.deps.media.signer.url('not-a-uuid'));
     expect(garbage.status).toBe(404);
+  });
+
+  it('answers byte ranges, so a browser can seek in a video', async () => {
+    const [m] = customerMessages('5491100002001');
+    await expectRangeAnswers(m?.files[0]?.url ?? '', PNG);
   });
 
   it('delivers a message whose Gupshup link is gone, with a line saying so, and the chat goes on', async () => {

@@ -6,12 +6,17 @@ import { servingHeaders } from './kinds.js';
 import type { MediaDeps } from './media-files.js';
 import { outgoingMessage, OutboundMedia } from './outbound.js';
 import type { OutgoingMessage } from './ports.js';
+import { requestedRange } from './ranges.js';
 import type { MediaSigner } from './signing.js';
 import { sweepJob } from './sweep.js';
 
 export { mediaKey, type MediaDeps, type StoredFile } from './media-files.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What `GET /media/:id` answers for a file we have: all of it, a part of it, or no part (416). */
+export type MediaAnswer =
+  { status: 200 | 206; body: Readable; headers: Record<string, string> } | { status: 416; size: number };
 
 /**
  * Media on both sides of the relay (C4, C5): customers' files re-hosted for Bitrix24 (inbound.ts),
@@ -31,14 +36,26 @@ export class MediaService {
     return this.d.signer;
   }
 
-  /** A stored file for `GET /media/:id`, or null when there is none. The link was checked already. */
-  async open(id: string): Promise<{ body: Readable; headers: Record<string, string> } | null> {
+  /**
+   * A stored file for `GET /media/:id`, or the part of it `range` asks for (ranges.ts; `ifRange`: the
+   * request has an If-Range), or null when there is none. The link was checked already.
+   */
+  async open(id: string, range?: string, ifRange = false): Promise<MediaAnswer | null> {
     if (!UUID.test(id)) return null;
     const row = await this.d.repo.findFile(id);
     if (!row) return null;
-    const file = await this.d.storage.get(row.id);
+    const span = requestedRange(row.size, range, ifRange);
+    if (span === 'unsatisfiable') return { status: 416, size: row.size };
+    const file = await this.d.storage.get(row.id, span);
     if (!file) return null;
-    return { body: file.body, headers: servingHeaders(row.mime, row.name, file.size) };
+    const headers: Record<string, string> = {
+      ...servingHeaders(row.mime, row.name, file.size),
+      'accept-ranges': 'bytes',
+    };
+    if (!span) return { status: 200, body: file.body, headers };
+    headers['content-length'] = String(span.end - span.start + 1);
+    headers['content-range'] = `bytes ${span.start}-${span.end}/${file.size}`;
+    return { status: 206, body: file.body, headers };
   }
 
   /** What `inbound.deliver` hands to `imconnector.send.messages` (see inbound.ts). */
