@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { connectors, lineStatus } from './connectors.js';
 import { addCrmContact, crmContacts, crmRecords } from './crm.js';
 import { messages } from './chats.js';
-import { operatorChange, operatorSend, postEvent } from './delivery.js';
+import { deleteLine, disableConnector, operatorChange, operatorSend, postEvent } from './delivery.js';
 import { bindings } from './events.js';
 import { addFile, downloads, fileRequests } from './files.js';
 import { finishInstall, installApp, openPlacement, uninstallApp } from './install.js';
@@ -125,6 +125,14 @@ class Portal implements SandboxPortal {
 
   fileRequests() {
     return fileRequests(this.#s);
+  }
+
+  deleteLine(o: Arg<'deleteLine'>) {
+    return deleteLine(this.#s, o.line);
+  }
+
+  disableConnector(o: Arg<'disableConnector'>) {
+    return disableConnector(this.#s, o);
   }
 
   postEvent(o: Arg<'postEvent'>) {

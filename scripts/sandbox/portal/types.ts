@@ -145,6 +145,16 @@ export interface SandboxPortal {
   downloads(): FileDownload[];
   /** Requests for operator files at `link` / `downloadLink`, with the status answered. */
   fileRequests(): Array<{ path: string; status: number; withAuth: boolean }>;
+  /** An admin deletes an open line (§4.5): OnImConnectorLineDelete goes to the bound handlers. */
+  deleteLine(o: { line: number }): Promise<Array<{ handler: string; status: number }>>;
+  /**
+   * A user switches a connector off on a line in the Contact Center (§4.6): OnImConnectorStatusDelete
+   * goes to the bound handlers.
+   */
+  disableConnector(o: {
+    line: number;
+    connector: string;
+  }): Promise<Array<{ handler: string; status: number }>>;
   postEvent(o: {
     event: string;
     data: unknown;
