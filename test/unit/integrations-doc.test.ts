@@ -43,7 +43,9 @@ describe('docs/integrations.md', () => {
 
   it('lists every Gupshup path the adapters call', async () => {
     const code = await sources('src/integrations/gupshup');
-    const paths = new Set([...code.matchAll(/[`'}](\/(?:wa|sm|partner)\/[^`'?\s]*)[`'?]/g)].map((m) => m[1] ?? ''));
+    const paths = new Set(
+      [...code.matchAll(/[`'}](\/(?:wa|sm|partner)\/[^`'?\s]*)[`'?]/g)].map((m) => m[1] ?? ''),
+    );
     const normalise = (p: string) => p.replace(/\$\{[^}]*\}/g, '{appId}');
     const documented = Object.keys(GUPSHUP_CALLS)
       .filter((k) => /^(GET|POST) \//.test(k))
