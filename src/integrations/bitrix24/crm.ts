@@ -83,12 +83,13 @@ export class Bitrix24Crm implements Crm {
   }
 
   /**
-   * crm.contact.add (b24restdocs crm/contacts/crm-contact-add.md): the name and the phone as a
-   * `crm_multifield[]` `PHONE`, which crm.duplicate.findbycomm then finds; the new contact's id.
+   * crm.contact.add (b24restdocs crm/contacts/crm-contact-add.md): the name (the number when WhatsApp
+   * gave none) and the phone as a `crm_multifield[]` `PHONE`, which crm.duplicate.findbycomm then
+   * finds; the new contact's id.
    */
   async createContact(portalId: number, c: NewContact): Promise<number> {
     const fields: Record<string, unknown> = {
-      NAME: c.name,
+      NAME: c.name || `+${c.phone}`,
       PHONE: phoneField(c.phone),
       SOURCE_ID: 'WHATSAPP',
     };
