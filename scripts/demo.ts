@@ -98,53 +98,59 @@ async function main(): Promise<number> {
     say();
     await conversation(s, ch.appName);
     const ok = await report(s, token, started);
-    if (keep) {
-      say();
-      say(bold('Still running (--keep). Ctrl-C to stop.'));
-      say(`  App:              ${s.url}   (health: ${s.url}/readyz)`);
-      say(
-        dim(
-          `                    metrics: curl -H 'authorization: Bearer ${STACK_METRICS_TOKEN}' ${s.url}/metrics`,
-        ),
-      );
-      say(
-        `  Sandbox portal:   ${bold(s.portal.url + '/')}   ← open it in a browser: the app framed as in Bitrix24`,
-      );
-      say(
-        dim(
-          `                    (?lang=es|en|pt switches the language, ?view=connector&line=2 opens the connector tile)`,
-        ),
-      );
-      s.gupshup.addApp({
-        appName: 'NuevaTienda',
-        appId: 'demo-app-2',
-        apiKey: 'demo-key-2-abcdefgh',
-        sourceNumber: '5491100000077',
-      });
-      say(
-        `  A Gupshup app to connect from the page: app name NuevaTienda, App ID demo-app-2, number 5491100000077, API key demo-key-2-abcdefgh`,
-      );
-      say(
-        `  Operator (confirms requested numbers): curl -H 'Authorization: Bearer ${STACK_OPERATOR_TOKEN}' ${s.url}/api/v1/operator/number-requests`,
-      );
-      say(`  Sandbox Gupshup:  ${s.gupshup.url}`);
-      say(`  API token:        ${token}`);
-      say(`  Try:              curl -H 'Authorization: Bearer ${token}' ${s.url}/api/v1/messages`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-    }
+    if (keep) await keepRunning(s, token);
     return ok ? 0 : 1;
   } finally {
     await shutdown();
   }
 }
 
+/** --keep: print where everything is, and leave it running until Ctrl-C. */
+async function keepRunning(s: Stack, token: string): Promise<void> {
+  say();
+  say(bold('Still running (--keep). Ctrl-C to stop.'));
+  say(`  App:              ${s.url}   (health: ${s.url}/readyz)`);
+  say(
+    dim(
+      `                    metrics: curl -H 'authorization: Bearer ${STACK_METRICS_TOKEN}' ${s.url}/metrics`,
+    ),
+  );
+  say(
+    `  Sandbox portal:   ${bold(s.portal.url + '/')}   ← open it in a browser: the app framed as in Bitrix24`,
+  );
+  say(
+    dim(
+      `                    (?lang=es|en|pt switches the language, ?view=connector&line=2 opens the connector tile)`,
+    ),
+  );
+  s.gupshup.addApp({
+    appName: 'NuevaTienda',
+    appId: 'demo-app-2',
+    apiKey: 'demo-key-2-abcdefgh',
+    sourceNumber: '5491100000077',
+  });
+  say(
+    `  A Gupshup app to connect from the page: app name NuevaTienda, App ID demo-app-2, number 5491100000077, API key demo-key-2-abcdefgh`,
+  );
+  say(
+    `  Operator (confirms requested numbers): curl -H 'Authorization: Bearer ${STACK_OPERATOR_TOKEN}' ${s.url}/api/v1/operator/number-requests`,
+  );
+  say(`  Sandbox Gupshup:  ${s.gupshup.url}`);
+  say(`  API token:        ${token}`);
+  say(`  Try:              curl -H 'Authorization: Bearer ${token}' ${s.url}/api/v1/messages`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
 const MARIA = '5491155550001';
 const JORGE = '5491155550002';
 
-async function conversation(s: Stack, appName: string): Promise<void> {
+type Actors = ReturnType<typeof actors>;
+
+/** The two sides of a chat, each waiting until the other side has the message. */
+function actors(s: Stack, appName: string) {
   const customerSees = (phone: string, n: number) =>
     waitFor(() => s.gupshup.sent({ destination: phone }).length >= n, 30_000, `message ${n} to the customer`);
   const agentSees = (phone: string, n: number) =>
@@ -163,17 +169,35 @@ async function conversation(s: Stack, appName: string): Promise<void> {
     await s.portal.operatorSend({ line: 1, externalChatId: phone, text, userId: 1 });
     await customerSees(phone, n);
   };
+  return { customerSees, agentSees, customer, agent };
+}
 
-  await customer(MARIA, 'María López', 'Hola, ¿tienen la zapatilla Runner en talle 40?', 1, 2);
-  await agent(MARIA, '[b]¡Hola María![/b] Sí, tenemos talle 40 en azul y en negro.', 1);
+async function conversation(s: Stack, appName: string): Promise<void> {
+  const a = actors(s, appName);
+  await a.customer(MARIA, 'María López', 'Hola, ¿tienen la zapatilla Runner en talle 40?', 1, 2);
+  await a.agent(MARIA, '[b]¡Hola María![/b] Sí, tenemos talle 40 en azul y en negro.', 1);
   say(dim('   ⚡ Bitrix24 answers QUERY_LIMIT_EXCEEDED for 1.5 s'));
   s.portal.outage({ ms: 1_500, status: 503, error: 'QUERY_LIMIT_EXCEEDED' });
-  await customer(MARIA, 'María López', 'Perfecto, ¿cuánto cuesta el envío a Córdoba?', 2);
-  await customer(MARIA, 'María López', '¿Y tarda mucho?', 3);
+  await a.customer(MARIA, 'María López', 'Perfecto, ¿cuánto cuesta el envío a Córdoba?', 2);
+  await a.customer(MARIA, 'María López', '¿Y tarda mucho?', 3);
   say(dim('   ⚡ Gupshup answers 503 twice'));
   s.gupshup.failNext({ times: 2, status: 503 });
-  await agent(MARIA, 'El envío es [i]gratis[/i] y llega en 48 h.', 2);
-  await customer(MARIA, 'María López', '¡Genial, gracias! 🙌', 4);
+  await a.agent(MARIA, 'El envío es [i]gratis[/i] y llega en 48 h.', 2);
+  await a.customer(MARIA, 'María López', '¡Genial, gracias! 🙌', 4);
+  await filesBothWays(s, appName, a);
+  await a.customer(JORGE, 'Jorge Díaz', 'Hola', 1);
+  say(dim('   ⚡ Gupshup will report 1002: this number is not on WhatsApp any more'));
+  s.gupshup.failNextDelivery({
+    destination: JORGE,
+    code: 1002,
+    reason: 'Number Does Not Exist On WhatsApp',
+    stage: 'sync',
+  });
+  await a.agent(JORGE, 'Hola Jorge, ¿en qué te ayudo?', 1);
+}
+
+/** María sends a photo (her 5th message), the agent a PDF (his 3rd to her). */
+async function filesBothWays(s: Stack, appName: string, a: Actors): Promise<void> {
   say(`${c(36, '📱 María López')}: 🖼️ a photo — "Así son las que tengo"`);
   await s.gupshup.customerSends({
     appName,
@@ -182,7 +206,7 @@ async function conversation(s: Stack, appName: string): Promise<void> {
     type: 'image',
     text: 'Así son las que tengo',
   });
-  await agentSees(MARIA, 5);
+  await a.agentSees(MARIA, 5);
   say(`${c(35, '💼 Agente Ana')}: 📄 catalogo.pdf — "Te paso el catálogo"`);
   const catalogue = s.portal.addFile({
     name: 'catalogo.pdf',
@@ -196,35 +220,39 @@ async function conversation(s: Stack, appName: string): Promise<void> {
     files: [catalogue],
     userId: 1,
   });
-  await customerSees(MARIA, 3);
-  await customer(JORGE, 'Jorge Díaz', 'Hola', 1);
-  say(dim('   ⚡ Gupshup will report 1002: this number is not on WhatsApp any more'));
-  s.gupshup.failNextDelivery({
-    destination: JORGE,
-    code: 1002,
-    reason: 'Number Does Not Exist On WhatsApp',
-    stage: 'sync',
-  });
-  await agent(JORGE, 'Hola Jorge, ¿en qué te ayudo?', 1);
+  await a.customerSees(MARIA, 3);
 }
 
 const EXPECTED_FINAL: Record<'in' | 'out', string[]> = { in: ['delivered'], out: ['read'] };
+const CUSTOMER_MESSAGES = 6;
+const AGENT_MESSAGES = 4;
+
+const settled = (items: Item[]) =>
+  items.every((m) =>
+    m.error?.code === '1002' ? m.status === 'failed' : EXPECTED_FINAL[m.direction].includes(m.status),
+  );
 
 async function report(s: Stack, token: string, started: number): Promise<boolean> {
+  const items = await finalItems(s, token);
+  await s.gupshup.settle(5_000).catch(() => undefined);
+  printTrace(items);
+  return printSummary(s, items, started);
+}
+
+/** The message log once every message has settled, or as it stands after 45 s. */
+async function finalItems(s: Stack, token: string): Promise<Item[]> {
   const load = async () =>
     (await api<{ items: Item[] }>(s, token, 'GET', '/messages?limit=200')).body.items.reverse();
-  const settled = (items: Item[]) =>
-    items.every((m) =>
-      m.error?.code === '1002' ? m.status === 'failed' : EXPECTED_FINAL[m.direction].includes(m.status),
-    );
   let items: Item[] = [];
   try {
     await waitFor(async () => settled((items = await load())), 45_000, 'final statuses');
   } catch {
     items = await load();
   }
-  await s.gupshup.settle(5_000).catch(() => undefined);
+  return items;
+}
 
+function printTrace(items: Item[]): void {
   say();
   say(bold('Trace') + dim(' (GET /api/v1/messages: every step of every message, no message text)'));
   const t0 = items.length
@@ -246,12 +274,14 @@ async function report(s: Stack, token: string, started: number): Promise<boolean
       );
     }
   }
+}
+
+/** What each side holds against what the script sent; true when nothing was lost or doubled. */
+function tally(s: Stack, items: Item[]) {
   const inbound = items.filter((m) => m.direction === 'in');
   const outbound = items.filter((m) => m.direction === 'out');
   const bitrixCustomer = s.portal.messages({ author: 'customer' }).length;
   const waSent = s.gupshup.sent().length;
-  const CUSTOMER_MESSAGES = 6;
-  const AGENT_MESSAGES = 4;
   // Files: the portal downloaded the customer's photo from our signed link, Gupshup fetched the PDF.
   const portalGot = s.portal
     .messages({ author: 'customer' })
@@ -268,6 +298,14 @@ async function report(s: Stack, token: string, started: number): Promise<boolean
     twice === 0 &&
     portalGot === 1 &&
     gupshupGot === 1;
+  return { inbound, outbound, bitrixCustomer, waSent, portalGot, gupshupGot, lost, twice, ok };
+}
+
+function printSummary(s: Stack, items: Item[], started: number): boolean {
+  const { inbound, outbound, bitrixCustomer, waSent, portalGot, gupshupGot, lost, twice, ok } = tally(
+    s,
+    items,
+  );
   say();
   say(bold('Summary'));
   say(

@@ -294,12 +294,17 @@ export function appProcessEnv(o: {
   };
 }
 
-/** Starts the app process with that environment and resolves once `/readyz` answers 200. */
+/**
+ * Starts the app process with that environment and resolves once `/readyz` answers 200; rejects at
+ * once, with what the process printed on stderr, when it exits before that. `detached` makes it the
+ * leader of a process group of its own (with its embedded PostgreSQL), to kill them all at once.
+ */
 let serverBundle: Promise<string> | undefined;
 
 export async function spawnApp(
   env: NodeJS.ProcessEnv,
   stdio: 'ignore' | 'inherit' = 'ignore',
+  opts: { detached?: boolean } = {},
 ): Promise<ChildProcess> {
   // BENCH_PROFILE=1: a V8 CPU profile of each app process in bench/profiles/ (open in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
@@ -311,15 +316,26 @@ export async function spawnApp(
     [...profile, '--enable-source-maps', '--max-semi-space-size=8', entry],
     {
       env,
-      stdio: ['ignore', stdio, stdio],
+      stdio: ['ignore', stdio, stdio === 'inherit' ? 'inherit' : 'pipe'],
+      detached: opts.detached ?? false,
     },
   );
+  let stderr = '';
+  app.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  let exit: string | undefined;
+  app.once('exit', (code, signal) => {
+    exit = signal ?? `code ${code}`;
+  });
   const url = env.PUBLIC_URL ?? '';
   await waitFor(
-    () =>
-      fetch(`${url}/readyz`)
+    () => {
+      if (exit) throw new Error(`The app process exited (${exit}) before it was ready: ${stderr.trim()}`);
+      return fetch(`${url}/readyz`)
         .then((r) => r.ok)
-        .catch(() => false),
+        .catch(() => false);
+    },
     30_000,
     'the app process to be ready',
   );

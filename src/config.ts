@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { specialAddressRange } from './shared/hosts.js';
 
 /**
  * The only reader of process.env. Every variable is described; `loadConfig` parses once and
@@ -11,6 +13,21 @@ const optionalUrl = z
   .transform((v) => (v ? v : undefined))
   .pipe(z.url().optional());
 
+/** DATABASE_URL: empty → embedded; otherwise a PostgreSQL URL (the scheme is checked, not only the form). */
+const databaseUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .pipe(
+    z
+      .url({
+        protocol: /^postgres(ql)?$/,
+        error: 'must be a postgres:// or postgresql:// URL (or empty for the embedded PostgreSQL)',
+      })
+      .optional(),
+  );
+
 /** A bearer token that switches a route on: empty or unset → off (`VAR=` as .env.example has it). */
 const optionalToken = z
   .string()
@@ -22,8 +39,13 @@ const optionalToken = z
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port the app listens on'),
   HOST: z.string().default('0.0.0.0').describe('Interface to bind'),
-  PUBLIC_URL: z.url().describe('Public base URL: how Bitrix24 and Gupshup reach this app'),
-  DATABASE_URL: optionalUrl.describe('PostgreSQL URL; empty → embedded PostgreSQL in DATA_DIR'),
+  PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: 'must be an absolute http(s) URL, such as https://whatsapp.example.com',
+    })
+    .describe('Public base URL: how Bitrix24 and Gupshup reach this app'),
+  DATABASE_URL: databaseUrl.describe('PostgreSQL URL; empty → embedded PostgreSQL in DATA_DIR'),
   DATA_DIR: z.string().default('./.data').describe('Folder for the embedded database and local files'),
   APP_SECRET: z
     .string()
@@ -105,7 +127,7 @@ export type Env = z.input<typeof envSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid configuration: ${problems.join('; ')}. See .env.example for every variable.`);
     this.name = 'ConfigError';
   }
 }
@@ -184,7 +206,7 @@ export function loadConfig(
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const name = i.path.join('.') || '(env)';
-        const missing = i.code === 'invalid_type' && (env[name] === undefined || env[name] === '');
+        const missing = (env[name] ?? '').trim() === '';
         return `${name}: ${missing ? 'is required' : i.message}`;
       }),
     );
@@ -193,10 +215,42 @@ export function loadConfig(
   return deepFreeze({ ...c, worker: { ...c.worker, ...overrides } });
 }
 
-/** The variables, with descriptions, for `.env.example` and the README table. */
-export function describeEnv(): Array<{ name: string; description: string }> {
-  return Object.entries(envSchema.shape).map(([name, schema]) => ({
-    name,
-    description: schema.description ?? '',
-  }));
+/**
+ * What is allowed but probably wrong, for the log at start-up: Bitrix24 and Gupshup only call
+ * https addresses, so a plain-http PUBLIC_URL only works on this machine.
+ */
+export function configWarnings(config: Config): string[] {
+  const url = new URL(config.publicUrl);
+  if (url.protocol === 'https:' || isLoopback(url.hostname)) return [];
+  return [
+    `PUBLIC_URL (${config.publicUrl}) is not https: Bitrix24 and Gupshup need an https address to reach the app.`,
+  ];
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return isIP(host) !== 0 && /^(ipv4Mapped → )?loopback$/.test(specialAddressRange(host) ?? '');
+}
+
+/**
+ * The variables as the schema has them, for `.env.example` and the README's table (a unit test keeps
+ * both in step): the description, whether start-up needs it, and the default when there is one.
+ */
+export function describeEnv(): Array<{
+  name: string;
+  description: string;
+  required: boolean;
+  default?: string;
+}> {
+  return Object.entries(envSchema.shape).map(([name, schema]) => {
+    const unset = schema.safeParse(undefined);
+    const fallback = unset.success && unset.data !== undefined ? String(unset.data) : undefined;
+    return {
+      name,
+      description: schema.description ?? '',
+      required: !unset.success,
+      ...(fallback !== undefined ? { default: fallback } : {}),
+    };
+  });
 }

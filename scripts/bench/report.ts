@@ -1,0 +1,87 @@
+/** The run's figures as JSON in bench/results/, and as a table next to SPEC.md's targets. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import type { BaselineResult } from './baseline.js';
+import { CONNECTIONS, N, OUTBOUND, OUTBOUND_RATE, PACED_RATE, RELAY_WINDOW_MS, say } from './common.js';
+import type { FloodResult } from './ingest-flood.js';
+import type { RelayWindow } from './relay.js';
+
+export interface BenchFigures {
+  coldStartMs: number;
+  inbound: FloodResult;
+  kept: { stored: number; lost: number; dupRows: number };
+  paced: FloodResult;
+  baseline: BaselineResult;
+  relay: { batched: RelayWindow; oneCallPerMessage: RelayWindow };
+  outbound: { p50: number; p99: number; sentTwice: number };
+  peakRssMb: number;
+  rssByProcessMb: number[];
+}
+
+function benchResult(f: BenchFigures) {
+  const { stored, lost, dupRows } = f.kept;
+  return {
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version },
+    coldStartMs: f.coldStartMs,
+    inbound: { requests: N, connections: CONNECTIONS, ...f.inbound, stored, lost, duplicatedRows: dupRows },
+    inboundPaced: { perSec: PACED_RATE, ...f.paced },
+    inboundBaseline: f.baseline,
+    inboundRatio: +(f.inbound.rps / f.baseline.rps).toFixed(1),
+    relay: {
+      windowMs: RELAY_WINDOW_MS,
+      batched: f.relay.batched,
+      oneCallPerMessage: f.relay.oneCallPerMessage,
+      ratio: +(f.relay.batched.perSec / Math.max(0.1, f.relay.oneCallPerMessage.perSec)).toFixed(1),
+    },
+    outbound: { messages: OUTBOUND, perSec: OUTBOUND_RATE, ...f.outbound },
+    peakRssMb: f.peakRssMb,
+    // Flood + batched relay, one-call-per-message relay, outbound: one app process each.
+    rssByProcessMb: f.rssByProcessMb,
+    targets: {
+      inboundPerSec: 3000,
+      inboundP99Ms: 25,
+      relayPerSecPerPortal: 50,
+      outboundP50Ms: 20,
+      rssMb: 200,
+      coldStartMs: 5000,
+    },
+  };
+}
+
+function printTable(r: ReturnType<typeof benchResult>): void {
+  const { inbound, inboundBaseline: baseline, inboundPaced: paced, outbound } = r;
+  const { batched: relay, oneCallPerMessage: relayBaseline } = r.relay;
+  say('\n| measure | result | baseline | ratio | target |');
+  say('|---|---|---|---|---|');
+  say(
+    `| inbound webhooks accepted/s | ${inbound.rps.toFixed(0)} | ${baseline.rps.toFixed(1)} | ${r.inboundRatio}× | ≥ 3000 |`,
+  );
+  say(
+    `| inbound p50 / p99 latency | ${inbound.p50} / ${inbound.p99} ms | ${baseline.p50} / ${baseline.p99} ms | | p99 ≤ 25 ms |`,
+  );
+  say(
+    `| inbound p50 / p99 at a steady ${paced.perSec}/s | ${paced.p50} / ${paced.p99} ms | | | p99 ≤ 25 ms |`,
+  );
+  say(
+    `| inbound lost / duplicated | ${inbound.lost} / ${inbound.duplicatedRows} | ${baseline.refused} undelivered | | 0 / 0 |`,
+  );
+  say(
+    `| msgs/s into a portal limited to 2 req/s | ${relay.perSec} | ${relayBaseline.perSec} (one call each) | ${r.relay.ratio}× | ≥ 50 |`,
+  );
+  say(
+    `| Bitrix24 refusals (QUERY_LIMIT_EXCEEDED) | ${relay.refusedByBitrix24} | ${relayBaseline.refusedByBitrix24} | | 0 |`,
+  );
+  say(`| outbound event → Gupshup p50 / p99 | ${outbound.p50} / ${outbound.p99} ms | | | p50 ≤ 20 ms |`);
+  say(`| peak RSS of the app | ${r.peakRssMb} MB | | | ≤ 200 MB |`);
+  say(`| cold start to ready | ${r.coldStartMs} ms | | | ≤ 5000 ms |`);
+}
+
+export async function writeReport(f: BenchFigures): Promise<void> {
+  const result = benchResult(f);
+  await mkdir('bench/results', { recursive: true });
+  const file = `bench/results/${result.at.replace(/[:.]/g, '-')}.json`;
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  printTable(result);
+  say(`\nWritten to ${file}`);
+}

@@ -1,0 +1,68 @@
+/** What every phase stands on: a fresh bench database, and the app installed with one channel on line 1. */
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/shared/db/embedded.js';
+import { migrate } from '../../src/shared/db/migrate.js';
+import type { SandboxGupshup } from '../sandbox/gupshup/index.js';
+import type { SandboxPortal } from '../sandbox/portal/index.js';
+
+export const BENCH_APP = 'BenchShop';
+
+/** The database `wab24_bench`, dropped and migrated afresh (embedded PostgreSQL unless DATABASE_URL). */
+export async function benchDatabase(): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
+  let embedded: EmbeddedDatabase | undefined;
+  let admin = process.env.DATABASE_URL;
+  if (!admin) {
+    embedded = await startEmbeddedPostgres(process.env.DATA_DIR ?? './.data');
+    admin = embedded.url;
+  }
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query('DROP DATABASE IF EXISTS wab24_bench WITH (FORCE)');
+  await c.query('CREATE DATABASE wab24_bench');
+  await c.end();
+  const url = new URL(admin);
+  url.pathname = '/wab24_bench';
+  await migrate(url.toString());
+  return { url: url.toString(), ...(embedded ? { embedded } : {}) };
+}
+
+/** Install, API token, a channel on the Gupshup app BenchShop, active on open line 1. */
+export async function installChannel(
+  url: string,
+  portal: SandboxPortal,
+  gupshup: SandboxGupshup,
+): Promise<{ id: string; callbackUrl: string }> {
+  await portal.installApp({ installUrl: `${url}/b24/install`, mode: 'ui' });
+  portal.finishInstall();
+  const tr = await fetch(`${url}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      DOMAIN: portal.domain,
+      AUTH_ID: portal.issueTokens({ userId: 1 }).accessToken,
+      member_id: portal.memberId,
+    }),
+  });
+  const { token } = (await tr.json()) as { token: string };
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  gupshup.addApp({ appName: BENCH_APP, apiKey: 'bench-key-abcdefgh', sourceNumber: '5491100000999' });
+  const ch = (await (
+    await fetch(`${url}/api/v1/channels`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        name: 'Bench',
+        gupshupAppName: BENCH_APP,
+        sourceNumber: '5491100000999',
+        apiKey: 'bench-key-abcdefgh',
+      }),
+    })
+  ).json()) as { id: string; callbackUrl: string };
+  await fetch(`${url}/api/v1/channels/${ch.id}/activate`, {
+    method: 'POST',
+    headers: auth,
+    body: '{"lineId":1}',
+  });
+  gupshup.setCallbackUrl(BENCH_APP, ch.callbackUrl);
+  return ch;
+}
