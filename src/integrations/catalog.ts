@@ -69,6 +69,11 @@ export const BITRIX24_METHODS = {
     why: 'the portal’s open lines: pickers in the pages, and checking a line id exists before activation',
     cost: 'one per page list (cached one minute) and per activation',
   },
+  'imopenlines.crm.chat.get': {
+    scope: 'imopenlines',
+    why: 'chat assignment: is the open-line chat bound to the customer’s record? (no REST method binds one; the trace names the record to link by hand)',
+    cost: 'at most once per new conversation with a CRM record, background half of the budget',
+  },
   'imopenlines.operator.transfer': {
     scope: 'imopenlines',
     why: 'chat assignment: hands a new conversation to its CRM responsible or the next sales representative',
@@ -109,14 +114,19 @@ export const BITRIX24_METHODS = {
     why: 'chat assignment: the responsible of the lead found by phone',
     cost: 'at most once per new conversation, background half of the budget',
   },
+  'crm.contact.add': {
+    scope: 'crm',
+    why: 'chat assignment: a new customer’s contact with the phone and name, so the next lookup by phone finds him',
+    cost: 'at most once per new customer (marked before the call; a retry looks the contact up by phone instead)',
+  },
   'crm.lead.add': {
     scope: 'crm',
-    why: 'chat assignment: a new customer becomes a lead (channel setting)',
+    why: 'chat assignment: a new customer becomes a lead (channel setting), linked to his contact (CONTACT_ID)',
     cost: 'at most once per new customer (marked before the call; a retry looks the customer up instead)',
   },
   'crm.deal.add': {
     scope: 'crm',
-    why: 'chat assignment: a new customer becomes a deal in the chosen pipeline and stage (channel setting)',
+    why: 'chat assignment: a new customer becomes a deal in the chosen pipeline and stage (channel setting), linked to his contact (CONTACT_IDS)',
     cost: 'at most once per new customer (as for leads)',
   },
 } as const satisfies Record<string, CallInfo>;

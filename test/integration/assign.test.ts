@@ -12,7 +12,8 @@ import { useStack } from '../helpers/stack.js';
 /**
  * Issue 4: chat roles enforced by the server. After a conversation's first message reaches Bitrix24,
  * chat.assign finds the customer in the CRM by phone, picks the sales representative (CRM responsible
- * or round-robin), creates a lead or deal for a new customer and transfers the open-line chat.
+ * or round-robin), creates a contact and a lead or deal linked to it for a new customer (issue 10),
+ * reads back whether the chat is bound to the record, and transfers the open-line chat.
  */
 describe('chat assignment by roles', () => {
   const s = useStack({
@@ -23,6 +24,7 @@ describe('chat assignment by roles', () => {
         { ID: 1, LINE_NAME: 'Ventas' },
         { ID: 2, LINE_NAME: 'Soporte' },
         { ID: 3, LINE_NAME: 'Mayoristas', QUEUE: [1, 2, 3] },
+        { ID: 4, LINE_NAME: 'Postventa' },
       ],
     },
   });
@@ -34,6 +36,7 @@ describe('chat assignment by roles', () => {
   let sales: DemoChannel;
   let support: DemoChannel;
   let wholesale: DemoChannel;
+  let aftersales: DemoChannel;
 
   const role = (channelId: string, userId: number, salesRep: boolean, receivesNew: boolean) => ({
     channelId,
@@ -49,6 +52,7 @@ describe('chat assignment by roles', () => {
     sales = await connectChannel(s, token, 1, 1);
     support = await connectChannel(s, token, 2, 2);
     wholesale = await connectChannel(s, token, 3, 3);
+    aftersales = await connectChannel(s, token, 4, 4);
     const r = await api(s, token, 'PUT', '/roles', {
       changes: [
         role(sales.id, CARLA, true, true),
@@ -56,6 +60,10 @@ describe('chat assignment by roles', () => {
         role(sales.id, BRUNO, true, false),
         role(sales.id, ELENA, false, false),
         role(wholesale.id, DIEGO, true, true),
+        // After-sales: Elena takes the new clients; Carla and Diego keep their own.
+        role(aftersales.id, ELENA, true, true),
+        role(aftersales.id, CARLA, true, false),
+        role(aftersales.id, DIEGO, true, false),
       ],
     });
     expect(r.status).toBe(200);
@@ -80,6 +88,7 @@ describe('chat assignment by roles', () => {
       20_000,
       `assignment of ${phone}`,
     );
+    await s.deps.worker.drain(); // the job's last step (the binding read) follows the record
     const chat = s.portal.messages({ author: 'customer' }).find((m) => m.externalChatId === phone);
     return { conv, chatId: chat?.chatId };
   };
@@ -96,7 +105,7 @@ describe('chat assignment by roles', () => {
 
   const transfersTo = (chatId: number | undefined) => s.portal.transfers().filter((t) => t.chatId === chatId);
 
-  it('two new customers go round-robin to the two reps marked for new clients, each with a lead, chat transferred', async () => {
+  it('two new customers go round-robin to the two reps marked for new clients, each with a contact and a lead linked to it, chat transferred', async () => {
     const a = await customerWrites(sales, '5491100007001');
     const b = await customerWrites(sales, '5491100007002');
     expect([a.conv.assigned_user_id, b.conv.assigned_user_id]).toEqual([CARLA, DIEGO]);
@@ -104,14 +113,35 @@ describe('chat assignment by roles', () => {
       { chatId: a.chatId, line: 1, toUserId: CARLA, toQueue: null, byUserId: 1 },
     ]);
     expect(transfersTo(b.chatId).map((t) => t.toUserId)).toEqual([DIEGO]);
+    const contacts = s.portal.crmContacts();
+    expect(contacts).toHaveLength(2);
+    expect(contacts[0]?.fields).toMatchObject({
+      NAME: 'Cliente Nuevo',
+      PHONE: [{ VALUE: '+5491100007001', VALUE_TYPE: 'WORK' }],
+      ASSIGNED_BY_ID: CARLA,
+    });
     const leads = s.portal.crmRecords();
     expect(leads).toHaveLength(2);
     expect(leads[0]).toMatchObject({
       entity: 'lead',
-      fields: { ASSIGNED_BY_ID: CARLA, PHONE: [{ VALUE: '+5491100007001' }], SOURCE_ID: 'WHATSAPP' },
+      fields: {
+        ASSIGNED_BY_ID: CARLA,
+        PHONE: [{ VALUE: '+5491100007001' }],
+        SOURCE_ID: 'WHATSAPP',
+        CONTACT_ID: contacts[0]?.id,
+      },
     });
-    expect(leads[1]).toMatchObject({ entity: 'lead', fields: { ASSIGNED_BY_ID: DIEGO } });
-    expect(a.conv).toMatchObject({ crm_entity: 'lead', crm_entity_id: leads[0]?.id });
+    expect(leads[1]).toMatchObject({
+      entity: 'lead',
+      fields: { ASSIGNED_BY_ID: DIEGO, CONTACT_ID: contacts[1]?.id },
+    });
+    expect(a.conv).toMatchObject({
+      crm_entity: 'lead',
+      crm_entity_id: leads[0]?.id,
+      crm_contact_id: contacts[0]?.id,
+      crm_contact_started_at: null,
+      crm_create_started_at: null,
+    });
     // Bitrix24's CRM tracker is told to skip these messages: the app makes the record itself.
     const send = s.portal
       .calls()
@@ -122,9 +152,15 @@ describe('chat assignment by roles', () => {
     const steps = await traceOf(sales.id, a.conv.id);
     expect(steps.map((t) => [t.step, t.level])).toEqual([
       ['assign_decided', 'INFO'],
+      ['crm_contact_created', 'INFO'],
       ['crm_record_created', 'INFO'],
       ['chat_transferred', 'INFO'],
+      ['crm_chat_unbound', 'INFO'],
     ]);
+    // Bitrix24 is asked which chats the lead has; nothing binds one over REST, so an agent is told.
+    expect(steps[4]?.detail).toContain(`chat ${a.chatId} is not bound to lead ${leads[0]?.id}`);
+    const asked = s.portal.calls().filter((c) => c.method === 'imopenlines.crm.chat.get');
+    expect(asked.at(0)?.params).toMatchObject({ CRM_ENTITY_TYPE: 'lead', CRM_ENTITY: leads[0]?.id });
     // No names and no full phone numbers in the trace.
     expect(steps.some((t) => /5491100007001|Cliente/.test(t.detail ?? ''))).toBe(false);
   });
@@ -141,18 +177,26 @@ describe('chat assignment by roles', () => {
     expect(s.portal.crmRecords().at(-1)).toMatchObject({
       entity: 'deal',
       id: c.conv.crm_entity_id,
-      fields: { CATEGORY_ID: 1, STAGE_ID: 'C1:NEW', ASSIGNED_BY_ID: CARLA },
+      fields: {
+        CATEGORY_ID: 1,
+        STAGE_ID: 'C1:NEW',
+        ASSIGNED_BY_ID: CARLA,
+        CONTACT_IDS: [c.conv.crm_contact_id],
+      },
     });
+    expect(s.portal.crmContacts().at(-1)).toMatchObject({ id: c.conv.crm_contact_id });
     expect(transfersTo(c.chatId).map((t) => t.toUserId)).toEqual([CARLA]);
   });
 
   it('a known customer goes to his CRM responsible when a rep; no record is created', async () => {
     const contact = s.portal.addCrmContact({ name: 'Marta', phone: '+5491100007004', assignedById: BRUNO });
     const before = s.portal.crmRecords().length;
+    const contacts = s.portal.crmContacts().length;
     const c = await customerWrites(sales, '5491100007004');
     expect(c.conv).toMatchObject({ assigned_user_id: BRUNO, crm_entity: 'contact', crm_entity_id: contact });
     expect(transfersTo(c.chatId).map((t) => t.toUserId)).toEqual([BRUNO]);
     expect(s.portal.crmRecords()).toHaveLength(before);
+    expect(s.portal.crmContacts()).toHaveLength(contacts);
   });
 
   it('a known customer whose responsible is not a rep of the channel goes round-robin, still without a new record', async () => {
@@ -229,29 +273,34 @@ describe('chat assignment by roles', () => {
     const t = await traceOf(wholesale.id, c.conv.id);
     expect(t.map((x) => [x.step, x.level, x.code])).toEqual([
       ['assign_decided', 'INFO', null],
+      ['crm_contact_created', 'INFO', null],
       ['crm_record_created', 'INFO', null],
       ['transfer_refused', 'WARN', 'OPERATOR_WRONG'],
+      ['crm_chat_unbound', 'INFO', null],
     ]);
   });
 
-  it('a create whose answer was lost is not repeated: the customer is looked up by phone first', async () => {
-    const phone = '5491100007010';
-    // The state a crash leaves between "lead requested" and "answer recorded": Carla was picked, the
-    // create was marked as started, and Bitrix24 did make the lead.
-    const tok = s.portal.issueTokens({ userId: 1 }).accessToken;
-    const made = await fetch(`${s.portal.url}/rest/crm.lead.add`, {
+  /** A CRM call the app's earlier run made, straight to the portal: its answer "lost" on our side. */
+  const madeEarlier = async (method: string, fields: Record<string, unknown>) => {
+    const auth = s.portal.issueTokens({ userId: 1 }).accessToken;
+    const res = await fetch(`${s.portal.url}/rest/${method}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: tok,
-        fields: {
-          TITLE: 'WhatsApp',
-          PHONE: [{ VALUE: `+${phone}`, VALUE_TYPE: 'WORK' }],
-          ASSIGNED_BY_ID: CARLA,
-        },
-      }),
+      body: JSON.stringify({ auth, fields }),
     });
-    const leadId = Number(((await made.json()) as { result: unknown }).result);
+    return Number(((await res.json()) as { result: unknown }).result);
+  };
+
+  /** Carla's contact for the customer, as the earlier run made it. */
+  const earlierContact = (phone: string) =>
+    madeEarlier('crm.contact.add', {
+      NAME: 'Cliente',
+      PHONE: [{ VALUE: `+${phone}`, VALUE_TYPE: 'WORK' }],
+      ASSIGNED_BY_ID: CARLA,
+    });
+
+  /** A conversation as a crash leaves it (assignment decided, a create marked as under way). */
+  const crashedConversation = async (phone: string, set: Record<string, unknown>) => {
     const portal = await s.deps.db.selectFrom('portals').select('id').executeTakeFirstOrThrow();
     await s.deps.db
       .insertInto('conversations')
@@ -260,14 +309,83 @@ describe('chat assignment by roles', () => {
         channel_id: sales.id,
         customer_phone: phone,
         assigned_user_id: CARLA,
-        crm_create_started_at: new Date(),
+        ...set,
       })
       .execute();
-    const before = s.portal.crmRecords().length;
+  };
+
+  it('a create whose answer was lost is not repeated: the customer is looked up by phone first', async () => {
+    const phone = '5491100007010';
+    // The state a crash leaves between "lead requested" and "answer recorded": Carla was picked, her
+    // contact recorded, the create marked as started, and Bitrix24 did make the lead.
+    const contact = await earlierContact(phone);
+    const leadId = await madeEarlier('crm.lead.add', {
+      TITLE: 'WhatsApp',
+      PHONE: [{ VALUE: `+${phone}`, VALUE_TYPE: 'WORK' }],
+      ASSIGNED_BY_ID: CARLA,
+      CONTACT_ID: contact,
+    });
+    await crashedConversation(phone, { crm_contact_id: contact, crm_create_started_at: new Date() });
+    const before = { records: s.portal.crmRecords().length, contacts: s.portal.crmContacts().length };
     const c = await customerWrites(sales, phone);
-    expect(s.portal.crmRecords()).toHaveLength(before);
+    expect(s.portal.crmRecords()).toHaveLength(before.records);
+    expect(s.portal.crmContacts()).toHaveLength(before.contacts);
     expect(c.conv).toMatchObject({ assigned_user_id: CARLA, crm_entity: 'lead', crm_entity_id: leadId });
     const steps = await traceOf(sales.id, c.conv.id);
-    expect(steps.map((t) => t.step)).toEqual(['crm_record_reconciled', 'chat_transferred']);
+    expect(steps.map((t) => t.step)).toEqual([
+      'crm_record_reconciled',
+      'chat_transferred',
+      'crm_chat_unbound',
+    ]);
+  });
+
+  it('a contact whose answer was lost is not made twice: found by phone, then the deal is linked to it', async () => {
+    const phone = '5491100007011';
+    const contact = await earlierContact(phone);
+    await crashedConversation(phone, { crm_contact_started_at: new Date() });
+    const contacts = s.portal.crmContacts().length;
+    const c = await customerWrites(sales, phone);
+    expect(s.portal.crmContacts()).toHaveLength(contacts);
+    expect(c.conv).toMatchObject({
+      crm_contact_id: contact,
+      crm_entity: 'deal',
+      crm_contact_started_at: null,
+    });
+    expect(s.portal.crmRecords().at(-1)).toMatchObject({
+      entity: 'deal',
+      id: c.conv.crm_entity_id,
+      fields: { ASSIGNED_BY_ID: CARLA, CONTACT_IDS: [contact] },
+    });
+    const steps = await traceOf(sales.id, c.conv.id);
+    expect(steps.map((t) => t.step)).toEqual([
+      'crm_contact_reconciled',
+      'crm_record_created',
+      'chat_transferred',
+      'crm_chat_unbound',
+    ]);
+  });
+
+  it('a returning customer whose first conversation made a deal is recognised by phone on another channel: same responsible, no second record', async () => {
+    const phone = '5491100007020';
+    // First conversation, on the sales channel (deals since the pipeline test): contact + deal.
+    const first = await customerWrites(sales, phone);
+    const responsible = first.conv.assigned_user_id;
+    expect([CARLA, DIEGO]).toContain(responsible);
+    expect(first.conv.crm_entity).toBe('deal');
+    const records = s.portal.crmRecords().length;
+    const contacts = s.portal.crmContacts().length;
+    // Later he writes to after-sales, where Elena takes new clients: he is not new.
+    const second = await customerWrites(aftersales, phone);
+    expect(second.conv).toMatchObject({
+      assigned_user_id: responsible,
+      crm_entity: 'contact',
+      crm_entity_id: first.conv.crm_contact_id,
+    });
+    expect(transfersTo(second.chatId).map((t) => t.toUserId)).toEqual([responsible]);
+    expect(s.portal.crmRecords()).toHaveLength(records);
+    expect(s.portal.crmContacts()).toHaveLength(contacts);
+    const steps = await traceOf(aftersales.id, second.conv.id);
+    expect(steps.map((t) => t.step)).toEqual(['assign_decided', 'chat_transferred', 'crm_chat_unbound']);
+    expect(steps[0]?.detail).toContain(`known customer (contact ${first.conv.crm_contact_id}`);
   });
 });

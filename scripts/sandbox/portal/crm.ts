@@ -1,10 +1,11 @@
 /**
  * CRM methods (not in reference/bitrix24.md: shapes and errors as Bitrix24's REST docs give them):
- * deal pipelines and reference lists, leads and deals added, contacts found by phone and read back.
+ * deal pipelines and reference lists, contacts, leads and deals added, contacts found by phone and
+ * read back.
  */
 import { RestError, type Ctx, type Res } from './model.js';
 import type { PortalState } from './state.js';
-import { listOf, obj, str, toInt } from './util.js';
+import { isObj, listOf, obj, str, toInt } from './util.js';
 
 /** Sandbox choice: two deal pipelines and Bitrix24's default lead statuses. */
 const SANDBOX_PIPELINES: Array<{ id: number; name: string; stages: Array<[string, string]> }> = [
@@ -93,18 +94,27 @@ export function mStatusList(c: Ctx): Res {
   return { result: out };
 }
 
-/** crm.lead.add / crm.deal.add: `fields` → the new id. */
-export function mCrmAdd(s: PortalState, c: Ctx, entity: 'lead' | 'deal'): Res {
-  const fields = obj(c.p['FIELDS']);
-  if (Object.keys(fields).length === 0) {
-    throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'fields' is null or empty");
-  }
+/** A record's `fields` with upper-case keys; a responsible who is not a user of the portal is refused. */
+function recordFields(s: PortalState, fields: Record<string, unknown>): Record<string, unknown> {
   const upper: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) upper[k.toUpperCase()] = v;
   const assigned = toInt(upper['ASSIGNED_BY_ID']);
   if (assigned !== null && !s.users.some((u) => u.ID === assigned)) {
     throw new RestError(400, 'ERROR_CORE', 'Responsible user not found');
   }
+  return upper;
+}
+
+/**
+ * crm.lead.add / crm.deal.add: `fields` → the new id. The contact links are kept as given: a lead's
+ * `CONTACT_ID` / `CONTACT_IDS`, a deal's `CONTACT_IDS` (and its deprecated `CONTACT_ID`).
+ */
+export function mCrmAdd(s: PortalState, c: Ctx, entity: 'lead' | 'deal'): Res {
+  const fields = obj(c.p['FIELDS']);
+  if (Object.keys(fields).length === 0) {
+    throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'fields' is null or empty");
+  }
+  const upper = recordFields(s, fields);
   const id = (s.crm.filter((r) => r.entity === entity).at(-1)?.id ?? (entity === 'lead' ? 300 : 900)) + 1;
   s.crm.push({ entity, id, fields: upper });
   return { result: id };
@@ -116,20 +126,40 @@ export function crmRecords(
   return s.crm.map((r) => ({ ...r, fields: { ...r.fields } }));
 }
 
+/** Stores a contact; its id (contact ids start at 41 in the sandbox). */
+function storeContact(s: PortalState, fields: Record<string, unknown>): number {
+  const id = (s.contacts.at(-1)?.id ?? 40) + 1;
+  s.contacts.push({ id, fields });
+  return id;
+}
+
 export function addCrmContact(
   s: PortalState,
   o: { name: string; phone: string; assignedById: number },
 ): number {
-  const id = (s.contacts.at(-1)?.id ?? 40) + 1;
-  s.contacts.push({
-    id,
-    fields: {
-      NAME: o.name,
-      ASSIGNED_BY_ID: o.assignedById,
-      PHONE: [{ VALUE: o.phone, VALUE_TYPE: 'WORK' }],
-    },
+  return storeContact(s, {
+    NAME: o.name,
+    ASSIGNED_BY_ID: o.assignedById,
+    PHONE: [{ VALUE: o.phone, VALUE_TYPE: 'WORK' }],
   });
-  return id;
+}
+
+export function crmContacts(s: PortalState): Array<{ id: number; fields: Record<string, unknown> }> {
+  return s.contacts.map((r) => ({ ...r, fields: { ...r.fields } }));
+}
+
+/**
+ * crm.contact.add (b24restdocs crm/contacts/crm-contact-add.md): `fields` (NAME, LAST_NAME, PHONE as
+ * `crm_multifield[]` `[{VALUE, VALUE_TYPE}]`, ASSIGNED_BY_ID, …; unknown fields ignored) → the new
+ * contact's id, an integer. `fields` that is not an object is the page's `Parameter 'fields' must be
+ * array.` with an empty `error`. The responsible defaults to the calling user.
+ */
+export function mContactAdd(s: PortalState, c: Ctx): Res {
+  const fields = c.p['FIELDS'];
+  if (!isObj(fields)) throw new RestError(400, '', "Parameter 'fields' must be array.");
+  const upper = recordFields(s, fields);
+  if (toInt(upper['ASSIGNED_BY_ID']) === null) upper['ASSIGNED_BY_ID'] = c.user.ID;
+  return { result: storeContact(s, upper) };
 }
 
 /** A record's phones (crm_multifield[] `PHONE`), digits only: the search ignores formatting. */

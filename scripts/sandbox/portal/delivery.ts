@@ -1,10 +1,11 @@
 /**
  * Events out (§2.2, §4): what an operator does in the portal (send §4.1, edit §4.2, delete §4.3)
  * reaches the connector's app as OnImConnectorMessage* events, form-encoded as PHP does, with an
- * `auth` block; `postEvent` forges any event. Nothing is delivered before installFinish (§1.4).
+ * `auth` block; so do a deleted line (§4.5) and a connector switched off on a line (§4.6).
+ * `postEvent` forges any event. Nothing is delivered before installFinish (§1.4).
  */
 import { addMessage, chatFor } from './chats.js';
-import { flag, lineUp } from './connectors.js';
+import { flag, lineKey, lineUp } from './connectors.js';
 import { httpPost } from './http.js';
 import type { Chat, HandlerResponse, PortalUser } from './model.js';
 import { APP_SCOPE, eventAccessToken } from './oauth.js';
@@ -193,6 +194,36 @@ export async function operatorChange(
       msg.connectorMid.map((id) => ({ im, message: { id }, chat }));
   const data = { CONNECTOR: msg.connector, LINE: String(msg.line), MESSAGES: messages };
   return deliverToBound(s, event, data, operator);
+}
+
+/**
+ * An admin deletes an open line (§4.5): the line goes, with every connector's state on it, and the
+ * app hears OnImConnectorLineDelete whose `data` is the bare line id.
+ */
+export function deleteLine(s: PortalState, line: number): Promise<HandlerResponse[]> {
+  const at = s.lines.findIndex((l) => l.ID === line);
+  if (at < 0) throw new Error(`sandbox portal: no open line ${line}`);
+  s.lines.splice(at, 1);
+  for (const cn of s.connectorsById.keys()) s.lineStates.delete(lineKey(cn, line));
+  return canDeliver(s)
+    ? deliverToBound(s, 'ONIMCONNECTORLINEDELETE', line, defaultAdmin(s))
+    : Promise.resolve([]);
+}
+
+/**
+ * A user switches a connector off on a line in the Contact Center (§4.6): its state there goes, as
+ * with imconnector.activate ACTIVE=0 (§3.4), and the app hears OnImConnectorStatusDelete with
+ * lower-case `data` keys `{connector, line}`.
+ */
+export function disableConnector(
+  s: PortalState,
+  o: { line: number; connector: string },
+): Promise<HandlerResponse[]> {
+  s.lineStates.delete(lineKey(o.connector, o.line));
+  const data = { connector: o.connector, line: o.line };
+  return canDeliver(s)
+    ? deliverToBound(s, 'ONIMCONNECTORSTATUSDELETE', data, defaultAdmin(s))
+    : Promise.resolve([]);
 }
 
 export async function postEvent(

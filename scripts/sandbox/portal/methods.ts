@@ -1,7 +1,7 @@
 /** Every REST method the portal answers (§1.5), by name, each handed to its area. */
 import { mBatch, type Method } from './batch.js';
 import { mActivate, mDataSet, mList, mRegister, mSetError, mStatus, mUnregister } from './connectors.js';
-import { mCategoryList, mCrmAdd, mCrmGet, mFindByComm, mStatusList } from './crm.js';
+import { mCategoryList, mContactAdd, mCrmAdd, mCrmGet, mFindByComm, mStatusList } from './crm.js';
 import { KNOWN_EVENTS, mEventBind, mEventGet, mEventUnbind } from './events.js';
 import {
   mChatNameSet,
@@ -11,7 +11,7 @@ import {
   mStatusReading,
   mUpdateMessages,
 } from './imconnector.js';
-import { mConfigGet, mConfigList, mImMessageAdd, mOperatorTransfer } from './openlines.js';
+import { mConfigGet, mConfigList, mCrmChatGet, mImMessageAdd, mOperatorTransfer } from './openlines.js';
 import {
   mAppInfo,
   mAppOptionGet,
@@ -27,12 +27,14 @@ export const METHODS: Record<string, Method> = {
   'department.get': mDepartmentGet,
   'crm.category.list': (_s, c) => mCategoryList(c),
   'crm.status.list': (_s, c) => mStatusList(c),
+  'crm.contact.add': mContactAdd,
   'crm.lead.add': (s, c) => mCrmAdd(s, c, 'lead'),
   'crm.deal.add': (s, c) => mCrmAdd(s, c, 'deal'),
   'crm.duplicate.findbycomm': mFindByComm,
   'crm.contact.get': (s, c) => mCrmGet(s, c, 'contact'),
   'crm.lead.get': (s, c) => mCrmGet(s, c, 'lead'),
   'imopenlines.operator.transfer': mOperatorTransfer,
+  'imopenlines.crm.chat.get': mCrmChatGet,
   // §6 basics
   profile: (_s, c) => mProfile(c),
   'user.admin': (_s, c) => ({ result: c.user.ADMIN }),

@@ -1,12 +1,13 @@
 /**
  * Open lines and operators' messages (§5): imopenlines.config.list.get / config.get, im.message.add
- * into an open-line chat, and imopenlines.operator.transfer (not in the reference: b24restdocs).
+ * into an open-line chat, and (not in the reference: b24restdocs) imopenlines.operator.transfer and
+ * imopenlines.crm.chat.get.
  */
 import { addMessage } from './chats.js';
 import { RestError, type Ctx, type PortalLine, type Res } from './model.js';
 import type { PortalState } from './state.js';
-import type { PortalTransfer } from './types.js';
-import { listOf, obj, str, toInt } from './util.js';
+import type { CrmBindingType, PortalTransfer } from './types.js';
+import { listOf, obj, phpEmpty, str, toInt } from './util.js';
 
 /** Where imopenlines.operator.transfer sends the chat: a user, or a line's queue. */
 function transferTarget(c: Ctx): { toUserId: number | null; toQueue: number | null } {
@@ -55,6 +56,43 @@ export function mOperatorTransfer(s: PortalState, c: Ctx): Res {
 
 export function transfers(s: PortalState): PortalTransfer[] {
   return s.transferLog.map((t) => ({ ...t }));
+}
+
+export function bindChatToCrm(
+  s: PortalState,
+  o: { chatId: number; entity: CrmBindingType; id: number },
+): void {
+  if (!s.chatsById.has(o.chatId)) throw new Error(`bindChatToCrm: no chat ${o.chatId}`);
+  s.chatCrm.set(o.chatId, { ...s.chatCrm.get(o.chatId), [o.entity]: o.id });
+}
+
+/**
+ * imopenlines.crm.chat.get (b24restdocs imopenlines/openlines/chats/imopenlines-crm-chat-get.md;
+ * checks in the order of the core's Rest::getCrmChats): `CRM_ENTITY_TYPE` lead|deal|company|contact
+ * and `CRM_ENTITY` (an id; `CRM_ENTITY_ID` is not read), `ACTIVE_ONLY` Y (default) or N. Answers
+ * `[{ CHAT_ID: "1763", CONNECTOR_ID, CONNECTOR_TITLE }]`, `[]` when no chat is bound or the record
+ * does not exist. Sandbox sessions never close, so every chat is active.
+ */
+export function mCrmChatGet(s: PortalState, c: Ctx): Res {
+  const type = str(c.p['CRM_ENTITY_TYPE']).toUpperCase();
+  if (!type) throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'CRM_ENTITY_TYPE' is null or empty");
+  const raw = c.p['CRM_ENTITY'];
+  if (phpEmpty(raw)) throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'CRM_ENTITY' is null or empty");
+  const id = toInt(raw);
+  if (id === null || id <= 0) {
+    throw new RestError(400, 'ERROR_ARGUMENT', "The value of an argument 'CRM_ENTITY' has an invalid type");
+  }
+  const chats = [...s.chatCrm.entries()]
+    .filter(([, bound]) => bound[type as CrmBindingType] === id)
+    .map(([chatId]) => s.chatsById.get(chatId))
+    .filter((chat) => chat !== undefined);
+  return {
+    result: chats.map((chat) => ({
+      CHAT_ID: String(chat.id),
+      CONNECTOR_ID: chat.connector,
+      CONNECTOR_TITLE: str(s.connectorsById.get(chat.connector)?.['NAME']),
+    })),
+  };
 }
 
 function lineRecord(l: PortalLine): Record<string, unknown> {

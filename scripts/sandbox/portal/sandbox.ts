@@ -1,15 +1,15 @@
 /** The running portal as tests see it (SandboxPortal): each method hands over to its area. */
 import type http from 'node:http';
 import { connectors, lineStatus } from './connectors.js';
-import { addCrmContact, crmRecords } from './crm.js';
+import { addCrmContact, crmContacts, crmRecords } from './crm.js';
 import { messages } from './chats.js';
-import { operatorChange, operatorSend, postEvent } from './delivery.js';
+import { deleteLine, disableConnector, operatorChange, operatorSend, postEvent } from './delivery.js';
 import { bindings } from './events.js';
 import { addFile, downloads, fileRequests } from './files.js';
 import { finishInstall, installApp, openPlacement, uninstallApp } from './install.js';
 import { failNext, outage, refuseNextElements, setRate } from './limits.js';
 import { expireAccessTokens, issueTokens } from './oauth.js';
-import { transfers } from './openlines.js';
+import { bindChatToCrm, transfers } from './openlines.js';
 import { createPortalServer, listen } from './server.js';
 import { PortalState } from './state.js';
 import type { SandboxPortal, SandboxPortalOptions } from './types.js';
@@ -127,6 +127,14 @@ class Portal implements SandboxPortal {
     return fileRequests(this.#s);
   }
 
+  deleteLine(o: Arg<'deleteLine'>) {
+    return deleteLine(this.#s, o.line);
+  }
+
+  disableConnector(o: Arg<'disableConnector'>) {
+    return disableConnector(this.#s, o);
+  }
+
   postEvent(o: Arg<'postEvent'>) {
     return postEvent(this.#s, o);
   }
@@ -169,6 +177,14 @@ class Portal implements SandboxPortal {
 
   addCrmContact(o: Arg<'addCrmContact'>): number {
     return addCrmContact(this.#s, o);
+  }
+
+  crmContacts() {
+    return crmContacts(this.#s);
+  }
+
+  bindChatToCrm(o: Arg<'bindChatToCrm'>): void {
+    bindChatToCrm(this.#s, o);
   }
 
   transfers() {

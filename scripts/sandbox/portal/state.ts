@@ -17,7 +17,7 @@ import type {
   PortalUser,
   StoredMessage,
 } from './model.js';
-import type { FileDownload, PortalTransfer, SandboxPortalOptions } from './types.js';
+import type { CrmBindingType, FileDownload, PortalTransfer, SandboxPortalOptions } from './types.js';
 import { hex } from './util.js';
 
 const DEFAULT_USERS: PortalUser[] = [
@@ -63,6 +63,8 @@ export class PortalState {
   readonly crm: Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }> = [];
   readonly contacts: Array<{ id: number; fields: Record<string, unknown> }> = [];
   readonly transferLog: PortalTransfer[] = [];
+  /** Open-line chats' CRM bindings by chat id, one record per type, like the chat's `entity_data_2`. */
+  readonly chatCrm = new Map<number, Partial<Record<CrmBindingType, number>>>();
 
   // app installation state
   installed = false;

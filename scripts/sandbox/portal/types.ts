@@ -93,6 +93,9 @@ export interface PortalTransfer {
   byUserId: number;
 }
 
+/** The CRM records an open-line chat can be bound to (imopenlines.crm.chat.get's `CRM_ENTITY_TYPE`). */
+export type CrmBindingType = 'LEAD' | 'DEAL' | 'CONTACT' | 'COMPANY';
+
 export interface SandboxPortal {
   readonly url: string;
   readonly domain: string;
@@ -142,6 +145,16 @@ export interface SandboxPortal {
   downloads(): FileDownload[];
   /** Requests for operator files at `link` / `downloadLink`, with the status answered. */
   fileRequests(): Array<{ path: string; status: number; withAuth: boolean }>;
+  /** An admin deletes an open line (§4.5): OnImConnectorLineDelete goes to the bound handlers. */
+  deleteLine(o: { line: number }): Promise<Array<{ handler: string; status: number }>>;
+  /**
+   * A user switches a connector off on a line in the Contact Center (§4.6): OnImConnectorStatusDelete
+   * goes to the bound handlers.
+   */
+  disableConnector(o: {
+    line: number;
+    connector: string;
+  }): Promise<Array<{ handler: string; status: number }>>;
   postEvent(o: {
     event: string;
     data: unknown;
@@ -179,4 +192,11 @@ export interface SandboxPortal {
   addCrmContact(o: { name: string; phone: string; assignedById: number }): number;
   /** Open-line chats handed over with imopenlines.operator.transfer, in order. */
   transfers(): PortalTransfer[];
+  /** Contacts in the CRM (added by hand with addCrmContact, or through crm.contact.add), in order. */
+  crmContacts(): Array<{ id: number; fields: Record<string, unknown> }>;
+  /**
+   * Binds an open-line chat to a CRM record, as an agent does from the chat's CRM panel (one record
+   * per type; REST has no method for it). imopenlines.crm.chat.get then lists the chat.
+   */
+  bindChatToCrm(o: { chatId: number; entity: CrmBindingType; id: number }): void;
 }

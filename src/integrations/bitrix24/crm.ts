@@ -1,20 +1,21 @@
 import type { Bitrix24Method } from '../catalog.js';
 import { z } from 'zod';
 import { INT_MAX } from '../../shared/validate.js';
-import type { Crm, NewCrmRecord } from '../../modules/roles/ports.js';
+import type { Crm, NewContact, NewCrmRecord } from '../../modules/roles/ports.js';
 import type { Bitrix24Client } from './bitrix24.client.js';
 import { politely } from './rate-retry.js';
 
 /**
  * The portal's CRM (reference §6.1 crm.*): pipelines and stages for the admin pages, and for chat
- * assignment the customer looked up by phone, the responsible of a record, and a new lead or deal.
+ * assignment the customer looked up by phone, the responsible of a record, and a new customer's
+ * contact and lead or deal (linked to the contact).
  * Assignment's calls are background work: they give way to message delivery in the rate budget, and
  * Bitrix24's own error goes to the job, which decides on retries.
  */
 
 const BACKGROUND = { background: true } as const;
 const id = z.coerce.number().int().positive().max(INT_MAX);
-/** crm.lead.add / crm.deal.add answer the new id (a number, or a numeric string). */
+/** crm.contact.add / crm.lead.add / crm.deal.add answer the new id (a number, or a numeric string). */
 const newId = id;
 const ids = z.array(id);
 /** Found ids by type; nothing found is PHP's empty array `[]` (sandbox and cloud alike). */
@@ -23,6 +24,8 @@ const duplicates = z.union([
   z.object({ LEAD: ids.optional(), CONTACT: ids.optional(), COMPANY: ids.optional() }).loose(),
 ]);
 const record = z.object({ ASSIGNED_BY_ID: z.union([id, z.null()]).optional() }).loose();
+/** A phone as a `crm_multifield[]` value: E.164 with its plus, a work number. */
+const phoneField = (digits: string) => [{ VALUE: `+${digits}`, VALUE_TYPE: 'WORK' }];
 
 export class Bitrix24Crm implements Crm {
   constructor(private readonly client: Bitrix24Client) {}
@@ -53,24 +56,45 @@ export class Bitrix24Crm implements Crm {
     };
   }
 
-  /** crm.lead.add or crm.deal.add; the new record's id. */
+  /**
+   * crm.lead.add or crm.deal.add; the new record's id. The contact is linked in the same call: a
+   * lead's `CONTACT_ID`, a deal's `CONTACT_IDS` (its `CONTACT_ID` is deprecated; b24restdocs
+   * crm/leads/crm-lead-add.md, crm/deals/crm-deal-add.md).
+   */
   async create(portalId: number, r: NewCrmRecord): Promise<number> {
     const fields: Record<string, unknown> =
       r.entity === 'lead'
         ? {
             TITLE: r.title,
             NAME: r.name,
-            PHONE: [{ VALUE: `+${r.phone}`, VALUE_TYPE: 'WORK' }],
+            PHONE: phoneField(r.phone),
             SOURCE_ID: 'WHATSAPP',
             ...(r.stageId ? { STATUS_ID: r.stageId } : {}),
+            ...(r.contactId ? { CONTACT_ID: r.contactId } : {}),
           }
         : {
             TITLE: r.title,
             CATEGORY_ID: r.categoryId,
             ...(r.stageId ? { STAGE_ID: r.stageId } : {}),
+            ...(r.contactId ? { CONTACT_IDS: [r.contactId] } : {}),
           };
     if (r.responsibleId) fields.ASSIGNED_BY_ID = r.responsibleId;
     return newId.parse(await this.client.call(portalId, `crm.${r.entity}.add`, { fields }, BACKGROUND));
+  }
+
+  /**
+   * crm.contact.add (b24restdocs crm/contacts/crm-contact-add.md): the name (the number when WhatsApp
+   * gave none) and the phone as a `crm_multifield[]` `PHONE`, which crm.duplicate.findbycomm then
+   * finds; the new contact's id.
+   */
+  async createContact(portalId: number, c: NewContact): Promise<number> {
+    const fields: Record<string, unknown> = {
+      NAME: c.name || `+${c.phone}`,
+      PHONE: phoneField(c.phone),
+      SOURCE_ID: 'WHATSAPP',
+    };
+    if (c.responsibleId) fields.ASSIGNED_BY_ID = c.responsibleId;
+    return newId.parse(await this.client.call(portalId, 'crm.contact.add', { fields }, BACKGROUND));
   }
 
   /** The ids of the contacts, leads and companies with this phone (crm.duplicate.findbycomm). */

@@ -1,8 +1,16 @@
-import type { OpenLines } from '../../modules/roles/ports.js';
+import { z } from 'zod';
+import type { CrmEntity, OpenLines } from '../../modules/roles/ports.js';
+import { INT_MAX } from '../../shared/validate.js';
 import type { Bitrix24Client } from './bitrix24.client.js';
 import { politely } from './rate-retry.js';
 
-/** The portal's open lines (reference §5 imopenlines.*): listing them and handing a chat over. */
+/** imopenlines.crm.chat.get's answer: `[{ CHAT_ID: "1763", CONNECTOR_ID, CONNECTOR_TITLE }]`. */
+const crmChats = z.array(z.object({ CHAT_ID: z.coerce.number().int().positive().max(INT_MAX) }).loose());
+
+/**
+ * The portal's open lines (reference §5 imopenlines.*): listing them, handing a chat over, and the
+ * chats bound to a CRM record.
+ */
 export class Bitrix24OpenLines implements OpenLines {
   constructor(private readonly client: Bitrix24Client) {}
 
@@ -26,5 +34,22 @@ export class Bitrix24OpenLines implements OpenLines {
       { CHAT_ID: chatId, TRANSFER_ID: userId },
       { background: true },
     );
+  }
+
+  /**
+   * The chats Bitrix24 has bound to a CRM record, active or not (imopenlines.crm.chat.get, b24restdocs
+   * imopenlines/openlines/chats/imopenlines-crm-chat-get.md; `CRM_ENTITY`, not `CRM_ENTITY_ID`).
+   * Background work.
+   */
+  async chatsOf(portalId: number, entity: CrmEntity, id: number): Promise<number[]> {
+    const rows = crmChats.parse(
+      await this.client.call(
+        portalId,
+        'imopenlines.crm.chat.get',
+        { CRM_ENTITY_TYPE: entity, CRM_ENTITY: id, ACTIVE_ONLY: 'N' },
+        { background: true },
+      ),
+    );
+    return rows.map((r) => r.CHAT_ID);
   }
 }

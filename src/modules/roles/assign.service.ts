@@ -18,8 +18,18 @@ import type { RolesService } from './roles.service.js';
  *    a known customer goes to the CRM responsible when he is a sales representative of the channel,
  *    anyone else (and every new customer) to the next representative marked "receives new clients"
  *    (RolesService.pickResponsible, round-robin). Nobody marked → nothing transferred, nothing created.
- * 2. A new customer gets a lead or a deal as the channel's CRM settings say, assigned to that person.
+ * 2. A new customer gets a contact with the phone and name (so the next lookup by phone finds him,
+ *    whichever channel he writes to), then a lead or a deal as the channel's CRM settings say, linked
+ *    to that contact; both assigned to that person.
  * 3. The chat is handed to that person (imopenlines.operator.transfer).
+ * 4. Once the assignment is recorded, whether Bitrix24 has the chat bound to the customer's record is
+ *    read back (imopenlines.crm.chat.get) and traced, once, best effort. No REST method binds an
+ *    existing record to an open-line chat (b24restdocs imopenlines/openlines/chats: get, getLastId,
+ *    user.add, user.delete; the core's method list has none either): an unbound chat is traced with
+ *    the record an agent can link by hand.
+ *
+ * Each create is marked on the conversation before the call and recorded after it: a job that finds
+ * a mark without its answer looks the customer up by phone instead of creating again.
  *
  * Passing faults throw and the worker retries (ProviderError decides retryable/throttled). A refusal
  * that will not change (Bitrix24 answers 4xx: not an operator of the line, no CRM access…) is traced
@@ -47,6 +57,8 @@ interface Assignment {
   portalId: number;
   channelId: string;
   customer: { name: string; phone: string };
+  contactStarted: boolean;
+  contactId: number | null;
   createStarted: boolean;
   responsible: number | null;
   entity: CrmEntity | null;
@@ -57,12 +69,16 @@ interface Assignment {
 /** A 4xx answer from Bitrix24: asking again will not change it. */
 const refused = (err: unknown): err is ProviderError => err instanceof ProviderError && !err.retryable;
 
+type ByPhone = Awaited<ReturnType<Crm['findByPhone']>>;
+
+/** The lowest id of a list (the oldest record); undefined when empty. */
+const oldest = (list: number[]) => (list.length ? Math.min(...list) : undefined);
+
 /** The customer's record to go by: a contact first, else a lead, else a company (lowest id of each). */
-function firstMatch(found: { contact: number[]; lead: number[]; company: number[] }) {
-  const pick = (list: number[]) => (list.length ? Math.min(...list) : undefined);
-  const contact = pick(found.contact);
-  const lead = pick(found.lead);
-  const company = pick(found.company);
+function firstMatch(found: ByPhone) {
+  const contact = oldest(found.contact);
+  const lead = oldest(found.lead);
+  const company = oldest(found.company);
   if (contact !== undefined) return { entity: 'contact', id: contact } as const;
   if (lead !== undefined) return { entity: 'lead', id: lead } as const;
   if (company !== undefined) return { entity: 'company', id: company } as const;
@@ -114,6 +130,8 @@ export class AssignService {
       portalId,
       channelId,
       customer: { name: c.customer_name ?? '', phone: c.customer_phone },
+      contactStarted: c.crm_contact_started_at !== null,
+      contactId: c.crm_contact_id,
       createStarted: c.crm_create_started_at !== null,
       responsible: c.assigned_user_id,
       entity: c.crm_entity,
@@ -132,11 +150,17 @@ export class AssignService {
     // 1. Decide who gets the chat (once: a retry must not take another round-robin turn).
     const to = a.responsible ?? (await this.#decide(a));
     if (to === null) return { kind: 'done' };
-    // 2. A new customer's CRM record. `crm_entity` set means the step is over (id null: refused).
-    if (a.entity === null && a.createStarted) await this.#reconcileRecord(a);
-    if (a.entity === null) await this.#createRecord(a);
-    // 3. Hand the open-line chat over.
+    // 2. A new customer's contact, then his record. `crm_entity` set means the step is over (id
+    //    null: refused).
+    if (a.entity === null) {
+      await this.#ensureContact(a);
+      if (a.createStarted) await this.#reconcileRecord(a);
+      if (a.entity === null) await this.#createRecord(a);
+    }
+    // 3. Hand the open-line chat over (the assignment is then recorded: no retry comes back).
     await this.#transfer(a, to);
+    // 4. Is the chat bound to the record in Bitrix24?
+    await this.#checkChatBinding(a);
     return { kind: 'done' };
   }
 
@@ -172,36 +196,74 @@ export class AssignService {
   }
 
   /**
+   * Step 2, the contact: created at most once. After an unconfirmed crm.contact.add the customer is
+   * looked up by phone (a contact carries it) and the contact found is taken; none found, the earlier
+   * call made nothing and it is made now. A refusal is traced and the record is made without one.
+   */
+  async #ensureContact(a: Assignment): Promise<void> {
+    if (a.contactId !== null) return;
+    if (a.contactStarted) {
+      const found = oldest((await this.#byPhone(a))?.contact ?? []);
+      if (found !== undefined) {
+        a.contactId = found;
+        await this.o.repo.saveContact(a.conversationId, found);
+        await a.trace('crm_contact_reconciled', `contact ${found} found after an unconfirmed create`);
+        return;
+      }
+    }
+    await this.o.repo.markContactStarted(a.conversationId);
+    const { name, phone } = a.customer;
+    try {
+      const id = await this.o.crm.createContact(a.portalId, { name, phone, responsibleId: a.responsible });
+      a.contactId = id;
+      await this.o.repo.saveContact(a.conversationId, id);
+      await a.trace('crm_contact_created', `contact ${id} for user ${a.responsible}`);
+    } catch (err) {
+      if (!refused(err)) throw err;
+      await this.o.repo.saveContact(a.conversationId, null);
+      await a.trace('crm_contact_refused', err.message, 'WARN', err.providerCode);
+    }
+  }
+
+  /**
    * Step 2 after an unconfirmed create. Created at most once: the attempt is marked before the call,
    * and a job that finds the mark looks the customer up by phone instead of creating again (a lead
    * carries the phone). A deal carries none, so an unconfirmed deal is not created a second time;
    * the trace says so.
    */
   async #reconcileRecord(a: Assignment): Promise<void> {
-    const found = await this.#lookup(a);
+    // Our own contact has the phone too: only a lead found by phone is the record.
+    const lead = oldest((await this.#byPhone(a))?.lead ?? []);
     const st = await this.o.repo.crmSettings(a.channelId);
-    if (!found && st?.entity !== 'deal') return;
-    a.entity = found?.entity ?? 'deal';
-    a.entityId = found?.id ?? null;
+    if (lead === undefined && st?.entity !== 'deal') return;
+    a.entity = lead !== undefined ? 'lead' : 'deal';
+    a.entityId = lead ?? null;
     await this.o.repo.saveRecord(a.conversationId, a.entity, a.entityId);
     await a.trace(
-      found ? 'crm_record_reconciled' : 'crm_record_unconfirmed',
-      found
-        ? `${found.entity} ${found.id} found after an unconfirmed create`
+      lead !== undefined ? 'crm_record_reconciled' : 'crm_record_unconfirmed',
+      lead !== undefined
+        ? `lead ${lead} found after an unconfirmed create`
         : 'an earlier create may have made the deal; not created again to avoid a duplicate',
-      found ? 'INFO' : 'WARN',
+      lead !== undefined ? 'INFO' : 'WARN',
     );
   }
 
-  /** Step 2: the new customer's lead or deal, assigned to the chosen person. */
+  /** Step 2: the new customer's lead or deal, assigned to the chosen person, linked to his contact. */
   async #createRecord(a: Assignment): Promise<void> {
     await this.o.repo.markCreateStarted(a.conversationId);
     try {
-      const rec = await this.o.roles.createCustomerRecord(a.portalId, a.channelId, a.customer, a.responsible);
+      const rec = await this.o.roles.createCustomerRecord(
+        a.portalId,
+        a.channelId,
+        a.customer,
+        a.responsible,
+        a.contactId,
+      );
       a.entity = rec.entity;
       a.entityId = rec.id;
       await this.o.repo.saveRecord(a.conversationId, a.entity, a.entityId);
-      await a.trace('crm_record_created', `${rec.entity} ${rec.id} for user ${a.responsible}`);
+      const linked = a.contactId !== null ? `, linked to contact ${a.contactId}` : '';
+      await a.trace('crm_record_created', `${rec.entity} ${rec.id} for user ${a.responsible}${linked}`);
     } catch (err) {
       if (!refused(err)) throw err;
       const st = await this.o.repo.crmSettings(a.channelId);
@@ -210,6 +272,32 @@ export class AssignService {
       await this.o.repo.saveRecord(a.conversationId, a.entity, a.entityId);
       await a.trace('crm_record_refused', err.message, 'WARN', err.providerCode);
     }
+  }
+
+  /**
+   * Step 4: reads which open-line chats Bitrix24 has bound to the customer's record. Nothing to bind
+   * with (see the class comment): an unbound chat is traced with the record an agent can link from
+   * the chat's CRM panel. Only a reading for the trace: any failure is traced WARN, never retried.
+   */
+  async #checkChatBinding(a: Assignment): Promise<void> {
+    const { entity, entityId: id } = a;
+    if (entity === null || id === null) return;
+    let chats: number[];
+    try {
+      chats = await this.o.lines.chatsOf(a.portalId, entity, id);
+    } catch (err) {
+      const code = err instanceof ProviderError ? err.providerCode : undefined;
+      await a.trace('crm_chat_check_failed', err instanceof Error ? err.message : String(err), 'WARN', code);
+      return;
+    }
+    if (chats.includes(a.chatId)) {
+      await a.trace('crm_chat_bound', `chat ${a.chatId} is bound to ${entity} ${id}`);
+      return;
+    }
+    await a.trace(
+      'crm_chat_unbound',
+      `chat ${a.chatId} is not bound to ${entity} ${id} in Bitrix24 (no REST method binds a record to an open-line chat): link it from the chat's CRM panel`,
+    );
   }
 
   /** Step 3. A refusal leaves the chat where Bitrix24's queue put it: nobody is recorded as given it. */
@@ -237,14 +325,8 @@ export class AssignService {
    * A refusal (no CRM access) is traced and the customer taken as new.
    */
   async #lookup(a: Assignment): Promise<Found | null> {
-    let hit: ReturnType<typeof firstMatch>;
-    try {
-      hit = firstMatch(await this.o.crm.findByPhone(a.portalId, a.customer.phone));
-    } catch (err) {
-      if (!refused(err)) throw err;
-      await a.trace('crm_lookup_refused', err.message, 'WARN', err.providerCode);
-      return null;
-    }
+    const found = await this.#byPhone(a);
+    const hit = found ? firstMatch(found) : null;
     if (!hit) return null;
     if (hit.entity === 'company') return { ...hit, responsible: null };
     try {
@@ -253,6 +335,17 @@ export class AssignService {
       if (!refused(err)) throw err;
       await a.trace('crm_lookup_refused', err.message, 'WARN', err.providerCode);
       return { ...hit, responsible: null };
+    }
+  }
+
+  /** The customer's contacts, leads and companies by phone; null when Bitrix24 refuses (traced WARN). */
+  async #byPhone(a: Assignment): Promise<ByPhone | null> {
+    try {
+      return await this.o.crm.findByPhone(a.portalId, a.customer.phone);
+    } catch (err) {
+      if (!refused(err)) throw err;
+      await a.trace('crm_lookup_refused', err.message, 'WARN', err.providerCode);
+      return null;
     }
   }
 }

@@ -28,7 +28,11 @@ export interface OpenLines {
   list(portalId: number): Promise<Array<{ id: number; name: string }>>;
   /** Hands an open-line chat to a user (background work). */
   transfer(portalId: number, chatId: number, userId: number): Promise<void>;
+  /** The open-line chats Bitrix24 has bound to a CRM record, active or not (background work). */
+  chatsOf(portalId: number, entity: CrmEntity, id: number): Promise<number[]>;
 }
+
+export type CrmEntity = 'lead' | 'deal' | 'contact' | 'company';
 
 export interface Stage {
   id: string;
@@ -47,6 +51,16 @@ export interface NewCrmRecord {
   /** A lead's status or a deal's stage; null: Bitrix24's first. */
   stageId: string | null;
   responsibleId: number | null;
+  /** The customer's contact, linked to the record; null when there is none. */
+  contactId: number | null;
+}
+
+/** A new customer's contact: the name and the phone the next lookup finds. */
+export interface NewContact {
+  name: string;
+  /** Digits only, country code first. */
+  phone: string;
+  responsibleId: number | null;
 }
 
 export interface Crm {
@@ -57,6 +71,8 @@ export interface Crm {
   }>;
   /** A new lead or deal (background work); its id. */
   create(portalId: number, r: NewCrmRecord): Promise<number>;
+  /** A new contact with the customer's phone and name (background work); its id. */
+  createContact(portalId: number, c: NewContact): Promise<number>;
   /** The ids of the contacts, leads and companies with this phone (background work). */
   findByPhone(
     portalId: number,

@@ -1,8 +1,9 @@
 import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { DB } from '../../shared/db/schema.js';
+import type { CrmEntity } from './ports.js';
 
+export type { CrmEntity } from './ports.js';
 export type RoleColumn = 'quality_control' | 'sales_rep' | 'boss';
-export type CrmEntity = 'lead' | 'deal' | 'contact' | 'company';
 
 /** A user's roles on a channel as stored; `set: null` removes the user from the channel. */
 export interface RoleChange {
@@ -178,6 +179,8 @@ export class RolesRepository {
         'conversations.crm_entity',
         'conversations.crm_entity_id',
         'conversations.crm_create_started_at',
+        'conversations.crm_contact_id',
+        'conversations.crm_contact_started_at',
         'portals.status as portal_status',
       ])
       .where('conversations.id', '=', conversationId)
@@ -201,6 +204,19 @@ export class RolesRepository {
   /** Marks a CRM create as under way (its outcome unknown until saveRecord). */
   async markCreateStarted(conversationId: number): Promise<void> {
     await this.#updateConversation(conversationId, { crm_create_started_at: sql`now()` });
+  }
+
+  /** Marks a crm.contact.add as under way (its outcome unknown until saveContact). */
+  async markContactStarted(conversationId: number): Promise<void> {
+    await this.#updateConversation(conversationId, { crm_contact_started_at: sql`now()` });
+  }
+
+  /** The customer's contact (null: none, the contact step is over without one). */
+  async saveContact(conversationId: number, contactId: number | null): Promise<void> {
+    await this.#updateConversation(conversationId, {
+      crm_contact_id: contactId,
+      crm_contact_started_at: null,
+    });
   }
 
   async saveRecord(conversationId: number, entity: CrmEntity, entityId: number | null): Promise<void> {

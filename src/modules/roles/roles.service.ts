@@ -215,7 +215,8 @@ export class RolesService {
 
   /**
    * A new customer in the CRM as the channel's settings say: a lead (with its status) or a deal in the
-   * chosen pipeline and stage, assigned to `responsibleId`. Returns the entity and its id.
+   * chosen pipeline and stage, assigned to `responsibleId` and linked to the customer's contact when
+   * there is one. Returns the entity and its id.
    * Background work (chat.assign): Bitrix24's own error goes to the job, which decides on retries.
    */
   async createCustomerRecord(
@@ -223,6 +224,7 @@ export class RolesService {
     channelId: string,
     customer: { name: string; phone: string },
     responsibleId: number | null,
+    contactId: number | null = null,
   ): Promise<{ entity: 'lead' | 'deal'; id: number }> {
     const st = await this.repo.crmSettings(channelId, portalId);
     const entity = st?.entity ?? 'lead';
@@ -234,6 +236,7 @@ export class RolesService {
       categoryId: st?.category_id ?? 0,
       stageId: st?.stage_id ?? null,
       responsibleId,
+      contactId,
     });
     return { entity, id };
   }

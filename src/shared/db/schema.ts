@@ -84,6 +84,10 @@ export interface ConversationsTable {
   crm_entity: 'lead' | 'deal' | 'contact' | 'company' | null;
   crm_entity_id: number | null;
   crm_create_started_at: Timestamp | null;
+  /** The customer's CRM contact (0007): found by phone or made by chat.assign; null until known. */
+  crm_contact_id: number | null;
+  /** Set while a crm.contact.add is under way (its outcome unknown until crm_contact_id is saved). */
+  crm_contact_started_at: Timestamp | null;
 }
 
 export interface MessagesTable {

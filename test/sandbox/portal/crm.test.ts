@@ -1,7 +1,8 @@
 /**
  * Tests the sandbox Bitrix24 portal itself against /work/shared/reference/bitrix24.md (section numbers
  * in the test names); nothing from src/ is used.
- * CRM lookup by phone and chat transfer (beyond the reference: b24restdocs pages).
+ * CRM lookup by phone, contacts and records linked to them, chats bound to CRM records, and chat
+ * transfer (beyond the reference: b24restdocs pages).
  */
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import {
@@ -18,6 +19,23 @@ import {
 describe('sandbox Bitrix24 portal', () => {
   beforeEach(setup);
   afterEach(teardown);
+
+  /** crm.contact.get / crm.lead.get: the record read back. */
+  const getRecord = async (method: string, id: number) =>
+    (await rest<{ result: Record<string, unknown> }>(portal, method, { auth: token, id })).body.result;
+
+  /** A customer's first message on line 1 through our connector; the open-line chat's id. */
+  const openChat = async () => {
+    await registerAndActivate(1);
+    type R = { result: { DATA: { RESULT: Array<{ session: { CHAT_ID: string } }> } } };
+    const sent = await rest<R>(portal, 'imconnector.send.messages', {
+      auth: token,
+      CONNECTOR: 'acme_wa',
+      LINE: 1,
+      MESSAGES: [customerMessage('hola', 'g-1')],
+    });
+    return Number(sent.body.result.DATA.RESULT[0]?.session.CHAT_ID);
+  };
 
   describe('CRM lookup by phone and chat transfer (beyond the reference: b24restdocs pages)', () => {
     beforeEach(async () => {
@@ -67,11 +85,7 @@ describe('sandbox Bitrix24 portal', () => {
 
     it('crm.contact.get / crm.lead.get give the record with string ids and ASSIGNED_BY_ID; missing → 400', async () => {
       const id = portal.addCrmContact({ name: 'Asha', phone: '+5215550001', assignedById: 3 });
-      const got = await rest<{ result: Record<string, unknown> }>(portal, 'crm.contact.get', {
-        auth: token,
-        id,
-      });
-      expect(got.body.result).toMatchObject({
+      expect(await getRecord('crm.contact.get', id)).toMatchObject({
         ID: String(id),
         ASSIGNED_BY_ID: '3',
         HAS_PHONE: 'Y',
@@ -97,16 +111,110 @@ describe('sandbox Bitrix24 portal', () => {
       expect([bad.status, bad.body.error_description]).toEqual([400, 'ID is not defined or invalid.']);
     });
 
-    it('imopenlines.operator.transfer hands a chat to an operator of its line or to a queue; others are OPERATOR_WRONG', async () => {
-      await registerAndActivate(1);
-      type R = { result: { DATA: { RESULT: Array<{ session: { CHAT_ID: string } }> } } };
-      const sent = await rest<R>(portal, 'imconnector.send.messages', {
+    it('crm.contact.add stores the name and PHONE multifield, found by phone and read back; fields not an object → 400', async () => {
+      const made = await rest<{ result: number }>(portal, 'crm.contact.add', {
         auth: token,
-        CONNECTOR: 'acme_wa',
-        LINE: 1,
-        MESSAGES: [customerMessage('hola', 'g-1')],
+        fields: { NAME: 'Asha', PHONE: [{ VALUE: '+5215550002', VALUE_TYPE: 'WORK' }], ASSIGNED_BY_ID: 3 },
       });
-      const chatId = Number(sent.body.result.DATA.RESULT[0]?.session.CHAT_ID);
+      expect(made.status).toBe(200);
+      expect(typeof made.body.result).toBe('number');
+      const found = await rest<{ result: Record<string, number[]> }>(portal, 'crm.duplicate.findbycomm', {
+        auth: token,
+        type: 'PHONE',
+        values: ['5215550002'],
+      });
+      expect(found.body.result).toEqual({ CONTACT: [made.body.result] });
+      expect(await getRecord('crm.contact.get', made.body.result)).toMatchObject({
+        ID: String(made.body.result),
+        NAME: 'Asha',
+        ASSIGNED_BY_ID: '3',
+        PHONE: [{ VALUE: '+5215550002', VALUE_TYPE: 'WORK', TYPE_ID: 'PHONE' }],
+      });
+      // Form-encoded, as PHP parses it; the responsible defaults to the calling user (the admin, 1).
+      const form = await rest<{ result: number }>(
+        portal,
+        'crm.contact.add',
+        {
+          auth: token,
+          fields: { NAME: 'Luis', PHONE: { n0: { VALUE: '+5215550003', VALUE_TYPE: 'MOBILE' } } },
+        },
+        { form: true },
+      );
+      expect(form.body.result).toBe(made.body.result + 1);
+      expect(portal.crmContacts().at(-1)?.fields).toMatchObject({ NAME: 'Luis', ASSIGNED_BY_ID: 1 });
+      const noFields = await rest(portal, 'crm.contact.add', { auth: token, fields: 'Asha' });
+      expect([noFields.status, noFields.body.error, noFields.body.error_description]).toEqual([
+        400,
+        '',
+        "Parameter 'fields' must be array.",
+      ]);
+      const nobody = await rest(portal, 'crm.contact.add', {
+        auth: token,
+        fields: { NAME: 'x', ASSIGNED_BY_ID: 99 },
+      });
+      expect([nobody.status, nobody.body.error]).toEqual([400, 'ERROR_CORE']);
+      expect(portal.crmContacts()).toHaveLength(2);
+    });
+
+    it('crm.lead.add keeps CONTACT_ID and crm.deal.add CONTACT_IDS: the records are linked to the contact', async () => {
+      const contact = portal.addCrmContact({ name: 'Asha', phone: '+5215550004', assignedById: 2 });
+      const lead = await rest<{ result: number }>(portal, 'crm.lead.add', {
+        auth: token,
+        fields: { TITLE: 'WhatsApp: Asha', CONTACT_ID: contact },
+      });
+      const deal = await rest<{ result: number }>(portal, 'crm.deal.add', {
+        auth: token,
+        fields: { TITLE: 'WhatsApp: Asha', CATEGORY_ID: 1, CONTACT_IDS: [contact] },
+      });
+      expect(portal.crmRecords()).toEqual([
+        { entity: 'lead', id: lead.body.result, fields: { TITLE: 'WhatsApp: Asha', CONTACT_ID: contact } },
+        {
+          entity: 'deal',
+          id: deal.body.result,
+          fields: { TITLE: 'WhatsApp: Asha', CATEGORY_ID: 1, CONTACT_IDS: [contact] },
+        },
+      ]);
+    });
+
+    it('imopenlines.crm.chat.get lists the chats bound to a record, CHAT_ID as a string; none is []; bad arguments are ERROR_ARGUMENT', async () => {
+      const chatId = await openChat();
+      const deal = await rest<{ result: number }>(portal, 'crm.deal.add', {
+        auth: token,
+        fields: { TITLE: 'd' },
+      });
+      const ask = (p: Record<string, unknown>) =>
+        rest<{ result: unknown[] }>(portal, 'imopenlines.crm.chat.get', { auth: token, ...p });
+      // Nothing binds a chat over REST: before an agent links it, the record has no chat.
+      expect((await ask({ CRM_ENTITY_TYPE: 'deal', CRM_ENTITY: deal.body.result })).body.result).toEqual([]);
+      portal.bindChatToCrm({ chatId, entity: 'DEAL', id: deal.body.result });
+      const bound = await ask({ CRM_ENTITY_TYPE: 'deal', CRM_ENTITY: deal.body.result, ACTIVE_ONLY: 'N' });
+      expect(bound.body.result).toEqual([
+        { CHAT_ID: String(chatId), CONNECTOR_ID: 'acme_wa', CONNECTOR_TITLE: 'Acme WhatsApp' },
+      ]);
+      const form = await ask({ CRM_ENTITY_TYPE: 'DEAL', CRM_ENTITY: String(deal.body.result) });
+      expect(form.body.result).toHaveLength(1);
+      expect((await ask({ CRM_ENTITY_TYPE: 'lead', CRM_ENTITY: deal.body.result })).body.result).toEqual([]);
+      for (const [p, description] of [
+        [{ CRM_ENTITY: 1 }, "Argument 'CRM_ENTITY_TYPE' is null or empty"],
+        [{ CRM_ENTITY_TYPE: 'deal' }, "Argument 'CRM_ENTITY' is null or empty"],
+        // The page's own warning: the parameter is CRM_ENTITY, not CRM_ENTITY_ID.
+        [{ CRM_ENTITY_TYPE: 'deal', CRM_ENTITY_ID: 5 }, "Argument 'CRM_ENTITY' is null or empty"],
+        [
+          { CRM_ENTITY_TYPE: 'deal', CRM_ENTITY: 'abc' },
+          "The value of an argument 'CRM_ENTITY' has an invalid type",
+        ],
+      ] as const) {
+        const r = await ask(p);
+        expect([r.status, r.body.error, r.body.error_description]).toEqual([
+          400,
+          'ERROR_ARGUMENT',
+          description,
+        ]);
+      }
+    });
+
+    it('imopenlines.operator.transfer hands a chat to an operator of its line or to a queue; others are OPERATOR_WRONG', async () => {
+      const chatId = await openChat();
       const ok = await rest(portal, 'imopenlines.operator.transfer', {
         auth: token,
         CHAT_ID: chatId,

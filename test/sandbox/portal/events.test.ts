@@ -1,7 +1,8 @@
 /**
  * Tests the sandbox Bitrix24 portal itself against /work/shared/reference/bitrix24.md (section numbers
  * in the test names); nothing from src/ is used.
- * Events in and out (§2.1, §2.2, §4.1–§4.3, §3.9), operator files (§4.1) and uninstall (§1.8).
+ * Events in and out (§2.1, §2.2, §4.1–§4.3, §4.5, §4.6, §3.9), operator files (§4.1) and uninstall
+ * (§1.8).
  */
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import {
@@ -244,6 +245,41 @@ describe('sandbox Bitrix24 portal', () => {
         [200, true],
         [401, true],
       ]);
+    });
+
+    it('§4.5/§4.6: a deleted line sends OnImConnectorLineDelete with the bare line id; a connector switched off sends OnImConnectorStatusDelete {connector, line}', async () => {
+      const handler = `${app.url}/b24/events`;
+      for (const event of ['OnImConnectorLineDelete', 'OnImConnectorStatusDelete']) {
+        await rest(portal, 'event.bind', { auth: token, event, handler });
+      }
+      await registerAndActivate(2);
+      // Nothing goes out before installFinish (§1.4), but the connector is off all the same.
+      expect(await portal.disableConnector({ line: 2, connector: 'acme_wa' })).toEqual([]);
+      expect(portal.lineStatus(2, 'acme_wa').active).toBe(false);
+      await registerAndActivate(2);
+      portal.finishInstall();
+
+      expect(await portal.disableConnector({ line: 2, connector: 'acme_wa' })).toEqual([
+        { handler, status: 200 },
+      ]);
+      const off = formOf(app.hits[0]);
+      expect(off['event']).toBe('ONIMCONNECTORSTATUSDELETE');
+      expect(off['data']).toEqual({ connector: 'acme_wa', line: '2' });
+      expect(pick(off, 'auth.application_token')).toBe(portal.applicationToken);
+      const status = await rest<{ result: Record<string, unknown> }>(portal, 'imconnector.status', {
+        auth: token,
+        CONNECTOR: 'acme_wa',
+        LINE: 2,
+      });
+      expect(status.body.result).toMatchObject({ CONFIGURED: false, STATUS: false });
+
+      expect(await portal.deleteLine({ line: 1 })).toEqual([{ handler, status: 200 }]);
+      const gone = formOf(app.hits[1]);
+      expect([gone['event'], gone['data']]).toEqual(['ONIMCONNECTORLINEDELETE', '1']);
+      expect(app.hits[1]?.raw).toContain('&data=1&');
+      expect(portal.lineStatus(1, 'acme_wa').active).toBe(false);
+      const line = await rest(portal, 'imopenlines.config.get', { auth: token, CONFIG_ID: 1 });
+      expect([line.status, line.body.error]).toEqual([400, 'CONFIG_NOT_FOUND']);
     });
 
     it('postEvent forges events with auth overrides; uninstall sends ONAPPUNINSTALL without tokens and revokes everything', async () => {
