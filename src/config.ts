@@ -250,7 +250,8 @@ export function loadConfig(
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const name = i.path.join('.') || '(env)';
-        const missing = (env[name] ?? '').trim() === '';
+        // A value the schema wanted and did not get; a rule across variables keeps its own words.
+        const missing = i.code !== 'custom' && (env[name] ?? '').trim() === '';
         return `${name}: ${missing ? 'is required' : i.message}`;
       }),
     );
