@@ -13,6 +13,7 @@ import {
   waitFor,
 } from '../../scripts/stack.js';
 import { createDatabase } from '../../src/shared/db/database.js';
+import { installAndConnect } from '../helpers/spawned.js';
 import {
   embeddedUrl,
   freePort,
@@ -90,39 +91,13 @@ describe('restart on the embedded database after the app process alone is killed
   });
 
   it('SIGKILL of the node process mid-stream: the restart stops the orphaned postmaster, every acknowledged message arrives once', async () => {
-    await portal.installApp({ installUrl: `${url}/b24/install` });
-    portal.finishInstall();
-    const auth = {
-      DOMAIN: portal.domain,
-      AUTH_ID: portal.issueTokens({ userId: 1 }).accessToken,
-      member_id: portal.memberId,
-    };
-    const { token } = (await (
-      await fetch(`${url}/api/v1/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(auth),
-      })
-    ).json()) as { token: string };
-    const h = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const ch = (await (
-      await fetch(`${url}/api/v1/channels`, {
-        method: 'POST',
-        headers: h,
-        body: JSON.stringify({
-          name: 'O',
-          gupshupAppName: 'OomShop',
-          sourceNumber: '5491100007000',
-          apiKey: 'oom-key-abcdefgh',
-        }),
-      })
-    ).json()) as { id: string; callbackUrl: string };
-    const activated = await fetch(`${url}/api/v1/channels/${ch.id}/activate`, {
-      method: 'POST',
-      headers: h,
-      body: '{"lineId":1}',
+    const { channel: ch, activateStatus } = await installAndConnect(url, portal, {
+      name: 'O',
+      appName: 'OomShop',
+      sourceNumber: '5491100007000',
+      apiKey: 'oom-key-abcdefgh',
     });
-    expect(activated.status).toBe(200);
+    expect(activateStatus).toBe(200);
 
     const post = (i: number) =>
       fetch(ch.callbackUrl, {

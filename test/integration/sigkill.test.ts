@@ -12,6 +12,7 @@ import {
 import { createDatabase, type Database } from '../../src/shared/db/database.js';
 import { freePort } from '../../src/shared/db/embedded.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { installAndConnect } from '../helpers/spawned.js';
 
 /**
  * The app process (as `npm start` runs it) is killed with SIGKILL in the middle of 200 inbound
@@ -52,42 +53,13 @@ describe('SIGKILL in the middle of a burst', () => {
   });
 
   it('delivers every acknowledged message exactly once after a restart', async () => {
-    await portal.installApp({ installUrl: `${url}/b24/install` });
-    portal.finishInstall();
-    const auth = {
-      DOMAIN: portal.domain,
-      AUTH_ID: portal.issueTokens({ userId: 1 }).accessToken,
-      member_id: portal.memberId,
-    };
-    const { token } = (await (
-      await fetch(`${url}/api/v1/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(auth),
-      })
-    ).json()) as { token: string };
-    const h = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const ch = (await (
-      await fetch(`${url}/api/v1/channels`, {
-        method: 'POST',
-        headers: h,
-        body: JSON.stringify({
-          name: 'K',
-          gupshupAppName: 'KillShop',
-          sourceNumber: '5491100006000',
-          apiKey: 'kill-key-abcdefgh',
-        }),
-      })
-    ).json()) as { id: string; callbackUrl: string };
-    expect(
-      (
-        await fetch(`${url}/api/v1/channels/${ch.id}/activate`, {
-          method: 'POST',
-          headers: h,
-          body: '{"lineId":1}',
-        })
-      ).status,
-    ).toBe(200);
+    const { channel: ch, activateStatus } = await installAndConnect(url, portal, {
+      name: 'K',
+      appName: 'KillShop',
+      sourceNumber: '5491100006000',
+      apiKey: 'kill-key-abcdefgh',
+    });
+    expect(activateStatus).toBe(200);
 
     const post = (i: number) =>
       fetch(ch.callbackUrl, {
