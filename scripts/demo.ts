@@ -108,7 +108,7 @@ async function main(): Promise<number> {
         ),
       );
       say(
-        `  Sandbox portal:   ${bold(s.portal.url + '/')}   ← open it in a browser: the app framed as in Bitrix24`,
+        `  Sandbox portal:   ${bold(s.portal.pageUrl)}   ← open it in a browser: the app framed as in Bitrix24`,
       );
       say(
         dim(

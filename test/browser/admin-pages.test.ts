@@ -22,7 +22,7 @@ describe('admin pages in Chromium', () => {
   afterAll(async () => browser?.close());
 
   const open = async (query: string, ready = 'channels'): Promise<FrameLocator> => {
-    await page.goto(`${s.portal.url}/${query}`);
+    await page.goto(`${s.portal.pageUrl}${query}`);
     const app = page.frameLocator('iframe[name=app]');
     await app.locator(`body[data-ready=${ready}]`).waitFor();
     return app;

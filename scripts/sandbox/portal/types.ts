@@ -95,6 +95,8 @@ export interface PortalTransfer {
 
 export interface SandboxPortal {
   readonly url: string;
+  /** The page that frames the app as Bitrix24 does (HTML for any client): open it in a browser. */
+  readonly pageUrl: string;
   readonly domain: string;
   readonly oauthUrl: string;
   readonly memberId: string;
