@@ -116,7 +116,7 @@ async function keepRunning(s: Stack, token: string): Promise<void> {
     ),
   );
   say(
-    `  Sandbox portal:   ${bold(s.portal.url + '/')}   ← open it in a browser: the app framed as in Bitrix24`,
+    `  Sandbox portal:   ${bold(s.portal.pageUrl)}   ← open it in a browser: the app framed as in Bitrix24`,
   );
   say(
     dim(

@@ -244,15 +244,18 @@ export interface DemoChannel {
   sourceNumber: string;
 }
 
-/** Creates a Gupshup app in the sandbox, a channel for it in the app, activates it on `line`. */
+/** Creates a Gupshup app in the sandbox, a channel for it in the app (key checked), activates it on `line`. */
 export async function connectChannel(s: Stack, token: string, line = 1, n = 1): Promise<DemoChannel> {
   const appName = `DemoShop${n}`;
   const sourceNumber = `5491100000${String(n).padStart(3, '0')}`;
   const apiKey = `sandbox-key-${n}-abcdefgh`;
-  s.gupshup.addApp({ appName, apiKey, sourceNumber });
+  // With its App ID, as the pages ask for it: the key is checked with Gupshup, and the health strip
+  // can check it again (without it the Gupshup indicator stays grey).
+  const { appId } = s.gupshup.addApp({ appName, apiKey, sourceNumber });
   const created = await api<{ id: string; callbackUrl: string }>(s, token, 'POST', '/channels', {
     name: `Tienda ${n}`,
     gupshupAppName: appName,
+    gupshupAppId: appId,
     sourceNumber,
     apiKey,
   });

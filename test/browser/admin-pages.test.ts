@@ -1,7 +1,10 @@
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectChannel, installAndToken, SAMPLE_PORTAL, waitFor } from '../../scripts/stack.js';
-import { launchBrowser, shot } from '../helpers/browser.js';
+import { CODE_TEXTS } from '../../src/modules/pages/code-texts.js';
+import { HEALTH_TEXTS } from '../../src/modules/pages/health-texts.js';
+import { MESSAGE_STATUS_TEXTS, STEP_TEXTS } from '../../src/modules/pages/relay-texts.js';
+import { launchBrowser, shot, VIEWPORT } from '../helpers/browser.js';
 import { useStack } from '../helpers/stack.js';
 
 /**
@@ -9,6 +12,47 @@ import { useStack } from '../helpers/stack.js';
  * POSTs the app its frontend auth into an iframe as Bitrix24 does. Screenshots of every page in es
  * and en land in test/screenshots/ for reviewers.
  */
+/**
+ * Run in the app's frame: how many lines each table header and health indicator takes (its text
+ * nodes' distinct line boxes), and how many rows each cell of buttons and each one-row toolbar takes
+ * (distinct bottoms: a toolbar aligns its items at the bottom).
+ */
+const MEASURE = `(() => {
+  const lines = (el) => {
+    const tops = new Set();
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (!n.textContent.trim()) continue;
+      const r = document.createRange();
+      r.selectNodeContents(n);
+      for (const rect of r.getClientRects()) tops.add(Math.round(rect.top));
+    }
+    return tops.size;
+  };
+  const rows = (els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().bottom))).size;
+  const all = (sel) => [...document.querySelectorAll(sel)];
+  const view = document.getElementById('view');
+  const inner = view.getBoundingClientRect().right - parseFloat(getComputedStyle(view).paddingRight);
+  return {
+    overflow: all('#view table').map((t) => Math.max(0, Math.round(t.getBoundingClientRect().right - inner))),
+    frameWidth: document.documentElement.clientWidth,
+    headerLines: all('#view th').filter((th) => th.textContent).map(lines),
+    indicatorLines: all('[data-indicator]').map(lines),
+    buttonRows: all('td.actions').map((td) => rows([...td.children])),
+    toolbarRows: all('.toolbar.one-row').map((t) => rows([...t.children].filter((e) => !e.matches('.grow')))),
+  };
+})()`;
+
+interface Measures {
+  /** By how many pixels each table sticks out of the card. */
+  overflow: number[];
+  frameWidth: number;
+  headerLines: number[];
+  indicatorLines: number[];
+  buttonRows: number[];
+  toolbarRows: number[];
+}
+
 describe('admin pages in Chromium', () => {
   const s = useStack({ portal: SAMPLE_PORTAL });
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -22,10 +66,16 @@ describe('admin pages in Chromium', () => {
   afterAll(async () => browser?.close());
 
   const open = async (query: string, ready = 'channels'): Promise<FrameLocator> => {
-    await page.goto(`${s.portal.url}/${query}`);
+    await page.goto(`${s.portal.pageUrl}${query}`);
     const app = page.frameLocator('iframe[name=app]');
     await app.locator(`body[data-ready=${ready}]`).waitFor();
     return app;
+  };
+  /** The app's frame in the page as loaded now (a new one after each `open`). */
+  const appFrame = () => {
+    const frame = page.frames().find((f) => f.name() === 'app');
+    if (!frame) throw new Error('no app frame');
+    return frame;
   };
   const tab = async (app: FrameLocator, name: string) => {
     await app.locator(`[data-tab=${name}]`).click();
@@ -61,6 +111,33 @@ describe('admin pages in Chromium', () => {
     await app.locator('[data-health]').first().waitFor();
     await expect(app.locator('#channels tbody tr').first().textContent()).resolves.toContain('Tienda 1');
     await shot(page, 'app-channels.es');
+  });
+
+  it('labels each health indicator and says in a tooltip what to do; the sandbox answers the key check', async () => {
+    const app = await open('?lang=es');
+    const strip = app.locator('[data-health-of] [data-health]').first();
+    await strip.waitFor();
+    const indicators = await appFrame().evaluate<Array<Record<'name' | 'state' | 'label' | 'tip', string>>>(
+      `[...document.querySelector('[data-health-of] [data-health]').querySelectorAll('[data-indicator]')].map((e) => ({
+        name: e.getAttribute('data-indicator'),
+        state: e.getAttribute('data-state'),
+        label: e.textContent,
+        tip: e.getAttribute('title'),
+      }))`,
+    );
+    const es = (k: keyof typeof HEALTH_TEXTS) => HEALTH_TEXTS[k][0];
+    // All green in the stack: the Gupshup key is checked there too (the channel has its App ID).
+    expect(indicators.map((i) => [i.name, i.state, i.tip])).toEqual([
+      ['token', 'ok', es('token.ok')],
+      ['connector', 'ok', es('connector.ok')],
+      ['gupshup', 'ok', es('gupshup.ok')],
+      ['webhook', 'ok', es('webhook.ok')],
+      ['wallet', 'ok', es('wallet.ok')],
+    ]);
+    const [token, connector, gupshup, webhook, wallet] = indicators.map((i) => i.label);
+    expect([token, connector, gupshup]).toEqual([es('token'), es('connector'), es('gupshup')]);
+    expect(webhook).toMatch(/^Último webhook: \d+ \w+\.?, \d\d:\d\d$/);
+    expect(wallet).toMatch(/^Saldo: 25,50\sUS\$$/);
   });
 
   it('connects a Gupshup app (key checked, callback URL to copy), activates it on a line and deactivates it', async () => {
@@ -105,11 +182,111 @@ describe('admin pages in Chromium', () => {
     await again.locator('.switch span').click();
     await expect(app.locator('form.dialog').textContent()).resolves.toContain('sale de sus colas');
     await app.locator('form.dialog button[type=submit]').click();
-    await app
-      .locator('#channels tbody tr', { hasText: 'Tienda <b>Norte</b>' })
-      .locator('.badge.inactive')
-      .waitFor();
+    const off = app.locator('#channels tbody tr', { hasText: 'Tienda <b>Norte</b>' });
+    await off.locator('.badge.inactive').waitFor();
     expect(s.portal.lineStatus(2, CONNECTOR).active).toBe(false);
+    // Why it is Inactive, in the page's language (the stored reason is `switched_off`).
+    await expect(off.locator('[data-reason=switched_off]').textContent()).resolves.toBe(
+      'Desactivado por un administrador',
+    );
+    // Without a line Bitrix24 is not asked: grey, and the tooltip says how to get it checked.
+    const token = app.locator(
+      `[data-health-of="${await off.getAttribute('data-channel')}"] [data-indicator=token]`,
+    );
+    await expect(token.getAttribute('data-state')).resolves.toBe('unknown');
+    await expect(token.getAttribute('title')).resolves.toBe(HEALTH_TEXTS['token.unknown'][0]);
+  });
+
+  it('shows statuses, steps, levels and error codes in the page language, never as raw codes', async () => {
+    const maria = '5491155550001';
+    s.gupshup.failNextDelivery({
+      destination: maria,
+      code: 1002,
+      reason: 'Number Does Not Exist On WhatsApp',
+      stage: 'sync',
+    });
+    await s.portal.operatorSend({ line: 1, externalChatId: maria, text: 'Hola María', userId: 1 });
+    await waitFor(
+      async () =>
+        (
+          await s.deps.db.selectFrom('messages').select('status').where('direction', '=', 'out').execute()
+        ).some((m) => m.status === 'failed'),
+      20_000,
+      'the failed message',
+    );
+    for (const [lang, at] of [
+      ['es', 0],
+      ['pt', 2],
+    ] as const) {
+      const app = await open(`?lang=${lang}`);
+      await tab(app, 'trace');
+      const failed = app.locator('#trace tbody tr', { has: app.locator('.badge.failed') });
+      await expect(failed.locator('.badge').textContent()).resolves.toBe(MESSAGE_STATUS_TEXTS.failed[at]);
+      await expect(failed.locator('[data-code="1002"]').textContent()).resolves.toBe(
+        `${CODE_TEXTS['1002'][at]} (1002)`,
+      );
+      for (const row of await app.locator('#trace tbody tr[data-message]').all()) {
+        await row.locator('button', { hasText: /\(\d+\)/ }).click();
+      }
+      // Each step's own line: its first text node (the detail after it is the raw record).
+      const steps = await appFrame().evaluate<Array<{ step: string; text: string }>>(
+        `[...document.querySelectorAll('ol.hist li')].map((e) => ({
+          step: e.getAttribute('data-step'),
+          text: e.firstChild.textContent,
+        }))`,
+      );
+      expect(steps.length).toBeGreaterThan(4);
+      if (lang === 'es') await shot(page, 'app-trace-history.es');
+      const texts = (t: Record<string, readonly string[]>, k: string) => t[k]?.[at];
+      for (const x of steps) {
+        // `status_<type>` is Gupshup's event of that type: "Gupshup: <status in words>".
+        const event = /^status_(.+)$/.exec(x.step)?.[1];
+        const words = event ? `Gupshup: ${texts(MESSAGE_STATUS_TEXTS, event)}` : texts(STEP_TEXTS, x.step);
+        expect(words, x.step).toBeDefined();
+        expect(x.text, x.step).toContain(words);
+      }
+      // Nothing left that reads like a code (snake_case), details (the providers' own words) aside.
+      const shown = await appFrame().evaluate<string>(
+        "(() => { const c = document.querySelector('#trace').cloneNode(true); c.querySelectorAll('.muted').forEach((m) => m.remove()); return c.textContent; })()",
+      );
+      expect(shown).not.toMatch(/[a-z]+_[a-z]+/);
+      await expect(app.locator('select[name=status] option[value=dead]').textContent()).resolves.toBe(
+        MESSAGE_STATUS_TEXTS.dead[at],
+      );
+    }
+  });
+
+  it('lays the pages out for the iframe’s usual widths: one-line headers, buttons side by side, one-row filters', async () => {
+    const measure = () => appFrame().evaluate<Measures>(MEASURE);
+    const ones = (xs: number[]) => xs.map(() => 1);
+    // The portal page's menu and margins take the same room at any width: frames of 1,000 and
+    // 1,400 px, and whatever a 1,100 px screen leaves (the screenshots' width, ~850 px).
+    await open('?lang=es');
+    const margin = VIEWPORT.width - (await measure()).frameWidth;
+    for (const width of [VIEWPORT.width, 1000 + margin, 1400 + margin]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const lang of ['es', 'en', 'pt']) {
+        const at = `${width} px, ${lang}`;
+        const app = await open(`?lang=${lang}`);
+        await app.locator('[data-health]').first().waitFor();
+        const ch = await measure();
+        expect(ch.frameWidth, at).toBe(width - margin);
+        expect(ch.overflow, at).toEqual([0]);
+        expect(ch.headerLines.length, at).toBe(5);
+        expect(ch.headerLines, at).toEqual(ones(ch.headerLines));
+        expect(ch.indicatorLines.length, at).toBeGreaterThanOrEqual(10);
+        expect(ch.indicatorLines, at).toEqual(ones(ch.indicatorLines));
+        expect(ch.buttonRows.length, at).toBeGreaterThanOrEqual(2);
+        expect(ch.buttonRows, at).toEqual(ones(ch.buttonRows));
+        expect(ch.toolbarRows, at).toEqual([1]);
+        await tab(app, 'trace');
+        const trace = await measure();
+        expect(trace.overflow, at).toEqual([0]);
+        expect(trace.toolbarRows, at).toEqual([1]);
+        expect(trace.headerLines, at).toEqual(ones(trace.headerLines));
+      }
+    }
+    await page.setViewportSize(VIEWPORT);
   });
 
   it('assigns roles that survive a reload', async () => {

@@ -36,7 +36,7 @@ describe('the pages and the portal window around them, in Chromium', () => {
     expect(res.body).not.toContain('api.bitrix24.com');
     await expect(installFinished()).resolves.toBe(false);
 
-    await page.goto(`${s.portal.url}/?view=install&lang=es`);
+    await page.goto(`${s.portal.pageUrl}?view=install&lang=es`);
     await waitFor(installFinished, 20_000, 'installFinish from the install page');
     expect(scripts.length).toBeGreaterThan(0);
     for (const url of scripts) expect(url.startsWith(`${s.url}/ui/app.js?v=`), url).toBe(true);
@@ -44,7 +44,7 @@ describe('the pages and the portal window around them, in Chromium', () => {
 
   it('keeps the frame as tall as the page', async () => {
     await installAndToken(s);
-    await page.goto(`${s.portal.url}/?lang=es`);
+    await page.goto(`${s.portal.pageUrl}?lang=es`);
     const app = page.frameLocator('iframe[name=app]');
     await app.locator('body[data-ready=channels]').waitFor();
     // The page's first fit: the portal sets the frame's height.

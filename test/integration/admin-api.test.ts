@@ -422,6 +422,8 @@ describe('admin JSON API', () => {
         tokenOk: boolean | null;
         connectorActive: boolean | null;
         gupshupOk: boolean | null;
+        gupshupError: string | null;
+        wallet: { currency: string; balance: number } | null;
       }>;
     }>(s, token, 'GET', '/channels/health');
     // The connected channel (line 1) is on in Bitrix24; the pending one that names line 2 is not.
@@ -433,6 +435,9 @@ describe('admin JSON API', () => {
     ]);
     const checked = health.body.items.find((h) => h.gupshupOk !== null);
     expect(checked?.gupshupOk).toBe(true);
+    expect(checked?.gupshupError).toBeNull();
+    // The wallet for the strip too (the sandbox gives 25.5 credits to every key it knows).
+    expect(checked?.wallet).toEqual({ currency: 'USD', balance: 25.5 });
     expect((await api(s, token, 'GET', '/lines/1/status')).body).toEqual({
       line: 1,
       status: true,

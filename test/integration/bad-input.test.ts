@@ -515,6 +515,25 @@ describe('bad input', () => {
       status: 400,
       code: 'validation_error',
     },
+    // Every filter of the log on its own: a value that can match nothing is refused like a bad date.
+    ...[
+      'status=bogus',
+      'status=FAILED',
+      'channelId=42',
+      'direction=both',
+      'limit=201',
+      'cursor=-1',
+      'from=2026-13-01',
+      'from=2026-11-23&to=2026-11-01',
+      'stauts=failed',
+    ].map((filter): Case => ({
+      name: `message list filtered by ${filter}`,
+      method: 'GET',
+      path: `/api/v1/messages?${filter}`,
+      headers: () => ({ authorization: `Bearer ${token}` }),
+      status: 400,
+      code: 'validation_error',
+    })),
     { name: 'unknown route', method: 'GET', path: '/api/v2/everything', status: 404, code: 'not_found' },
     // Found in review: each of these used to be a 500.
     {

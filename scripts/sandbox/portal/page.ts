@@ -11,6 +11,13 @@ import type { PortalState } from './state.js';
 import { defaultAdmin } from './users.js';
 import { str, toInt } from './util.js';
 
+/**
+ * The page's own path: always HTML, whatever the client asks for, so the URL the demo prints opens
+ * the page in a browser and shows it to curl. `/` still answers JSON status (and the page to a
+ * browser that asks for HTML).
+ */
+export const PORTAL_PAGE_PATH = '/page';
+
 const esc = (v: unknown) => str(v).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 const STYLE = `<style>
@@ -41,7 +48,7 @@ function viewOf(s: PortalState, q: URLSearchParams): View {
   const link = (o: Record<string, string | number>) => {
     const p = new URLSearchParams({ lang, user: String(user.ID), view: name, line: String(line) });
     for (const [k, v] of Object.entries(o)) p.set(k, String(v));
-    return `/?${p.toString()}`;
+    return `${PORTAL_PAGE_PATH}?${p.toString()}`;
   };
   return { lang, user, name, line, link };
 }

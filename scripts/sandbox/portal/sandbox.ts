@@ -10,6 +10,7 @@ import { finishInstall, installApp, openPlacement, uninstallApp } from './instal
 import { failNext, outage, refuseNextElements, setRate } from './limits.js';
 import { expireAccessTokens, issueTokens } from './oauth.js';
 import { bindChatToCrm, transfers } from './openlines.js';
+import { PORTAL_PAGE_PATH } from './page.js';
 import { createPortalServer, listen } from './server.js';
 import { PortalState } from './state.js';
 import type { SandboxPortal, SandboxPortalOptions } from './types.js';
@@ -36,6 +37,10 @@ class Portal implements SandboxPortal {
 
   get url(): string {
     return this.#s.url;
+  }
+
+  get pageUrl(): string {
+    return `${this.#s.url}${PORTAL_PAGE_PATH}`;
   }
 
   get domain(): string {

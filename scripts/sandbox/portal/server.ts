@@ -5,8 +5,9 @@
  *   GET /disk/{token}/{name}         an operator's file at its `link` (§4.1; public unless made private)
  *   GET /rest/download.json?token=   the same file at its `downloadLink` (§4.1 3p), needs `auth=`
  *   POST INSTALL_FINISH_PATH         the portal page relays the install page's installFinish (§1.4)
- *   GET /                            JSON status (debugging); a browser (Accept: text/html) gets a
- *                                    small portal page that frames the app as Bitrix24 does (§1.2)
+ *   GET PORTAL_PAGE_PATH (/page)     a small portal page that frames the app as Bitrix24 does (§1.2)
+ *   GET /                            JSON status (debugging); a browser (Accept: text/html) gets the
+ *                                    portal page
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,7 @@ import { INSTALL_FINISH_PATH } from './frame.js';
 import { parseParams, readBody, sendJson } from './http.js';
 import type { Params } from './model.js';
 import { oauthToken } from './oauth.js';
-import { installFinishFromFrame, portalPage } from './page.js';
+import { installFinishFromFrame, PORTAL_PAGE_PATH, portalPage } from './page.js';
 import { rest } from './rest.js';
 import type { PortalState } from './state.js';
 import { methodName } from './util.js';
@@ -79,6 +80,10 @@ async function route(
     sendJson(res, r.status, r.body);
     return;
   }
+  if (u.pathname === PORTAL_PAGE_PATH || u.pathname === `${PORTAL_PAGE_PATH}/`) {
+    sendPage(s, res, u);
+    return;
+  }
   if (u.pathname === '/' || u.pathname === '') {
     root(s, req, res, u);
     return;
@@ -86,12 +91,16 @@ async function route(
   sendJson(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' });
 }
 
+function sendPage(s: PortalState, res: http.ServerResponse, u: URL): void {
+  const html = portalPage(s, u.searchParams);
+  res.writeHead(html.status, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(html.body);
+}
+
 /** `/`: the portal page for a browser, else the sandbox's status as JSON. */
 function root(s: PortalState, req: http.IncomingMessage, res: http.ServerResponse, u: URL): void {
   if (String(req.headers.accept ?? '').includes('text/html')) {
-    const html = portalPage(s, u.searchParams);
-    res.writeHead(html.status, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(html.body);
+    sendPage(s, res, u);
     return;
   }
   sendJson(res, 200, {

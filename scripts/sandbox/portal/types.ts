@@ -98,6 +98,8 @@ export type CrmBindingType = 'LEAD' | 'DEAL' | 'CONTACT' | 'COMPANY';
 
 export interface SandboxPortal {
   readonly url: string;
+  /** The page that frames the app as Bitrix24 does (HTML for any client): open it in a browser. */
+  readonly pageUrl: string;
   readonly domain: string;
   readonly oauthUrl: string;
   readonly memberId: string;

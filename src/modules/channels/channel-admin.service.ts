@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { politely } from '../../integrations/bitrix24/rate-retry.js';
-import { GUPSHUP_SANDBOX_NUMBER } from '../../integrations/gupshup/gupshup.apps.js';
+import { GUPSHUP_SANDBOX_NUMBER, type KeyCheck } from '../../integrations/gupshup/gupshup.apps.js';
 import type { SecretBox } from '../../shared/crypto.js';
 import type { DB } from '../../shared/db/schema.js';
 import {
@@ -41,13 +41,24 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** An id from a URL that is not a UUID matches nothing (a 404, not a database error). */
 const uuidOrNil = (id: string): string => (z.uuid().safeParse(id).success ? id : NIL_UUID);
 
+/** Why Gupshup did not take a channel's key: it said so, or it did not answer. */
+export type GupshupKeyError = Extract<KeyCheck, { ok: false }>['reason'] | 'unreachable';
+
+/** The Gupshup wallet, as the settings and the health strip show it (credits are USD, §5.2). */
+export interface Wallet {
+  currency: 'USD';
+  balance: number;
+}
+
 export interface ChannelHealth {
   channelId: string;
   tokenOk: boolean | null;
   connectorActive: boolean | null;
   lastWebhookAt: string | null;
   gupshupOk: boolean | null;
-  gupshupError: string | null;
+  gupshupError: GupshupKeyError | null;
+  /** Null where Gupshup does not give it to an API key. */
+  wallet: Wallet | null;
 }
 
 /** How long a portal's health strip is reused (each costs a Bitrix24 and a Gupshup call per channel). */
@@ -235,7 +246,7 @@ export class ChannelAdminService {
   async settings(portalId: number, id: string) {
     const row = await this.d.repo.findWithKey(portalId, uuidOrNil(id));
     if (!row) throw new NotFoundError('Channel not found');
-    const wallet = row.api_key_enc ? await this.d.gupshup.wallet(this.d.box.decrypt(row.api_key_enc)) : null;
+    const wallet = await this.#wallet(row.api_key_enc);
     return {
       id: row.id,
       appName: row.gupshup_app_name,
@@ -245,14 +256,20 @@ export class ChannelAdminService {
       // Gupshup gives tier and quality to partner accounts only (reference §5.3).
       messagingTier: null,
       phoneQuality: null,
-      wallet: wallet === null ? null : { currency: 'USD', balance: wallet },
+      wallet,
     };
+  }
+
+  /** The wallet balance Gupshup gives for a key; null where it gives none. */
+  async #wallet(apiKeyEnc: string | null): Promise<Wallet | null> {
+    const balance = apiKeyEnc ? await this.d.gupshup.wallet(this.d.box.decrypt(apiKeyEnc)) : null;
+    return balance === null ? null : { currency: 'USD', balance };
   }
 
   /**
    * The health strip: Bitrix24 token usable and connector on for the line (one `imconnector.status`,
-   * which refreshes the token when needed), the last webhook from Gupshup, and whether Gupshup takes
-   * the channel's key now (recorded for the list).
+   * which refreshes the token when needed), the last webhook from Gupshup, whether Gupshup takes the
+   * channel's key now (recorded for the list), and its wallet.
    */
   async health(portalId: number): Promise<ChannelHealth[]> {
     const hit = this.#health.get(portalId);
@@ -264,6 +281,7 @@ export class ChannelAdminService {
         ...(await this.#bitrixHealth(portalId, r.line_id)),
         lastWebhookAt: r.last_webhook_at?.toISOString() ?? null,
         ...(await this.#gupshupHealth(r)),
+        wallet: await this.#wallet(r.api_key_enc),
       })),
     );
     if (this.#health.size > 10_000) this.#health.clear();
@@ -294,7 +312,7 @@ export class ChannelAdminService {
   /** Asks Gupshup whether the channel's key opens its app, and records the answer for the list. */
   async #gupshupHealth(r: { id: string; gupshup_app_id: string | null; api_key_enc: string | null }) {
     let gupshupOk: boolean | null = null;
-    let gupshupError: string | null = null;
+    let gupshupError: GupshupKeyError | null = null;
     if (r.gupshup_app_id && r.api_key_enc) {
       try {
         const k = await this.d.gupshup.checkKey(r.gupshup_app_id, this.d.box.decrypt(r.api_key_enc));

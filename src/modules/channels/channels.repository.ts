@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ChannelRow, ChannelStatus, DB } from '../../shared/db/schema.js';
+import type { ChannelStatusReason } from './status-reasons.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -111,7 +112,7 @@ export class ChannelsRepository {
   setState(
     portalId: number,
     id: string,
-    s: { status: ChannelStatus; line_id: number | null; status_reason: string | null },
+    s: { status: ChannelStatus; line_id: number | null; status_reason: ChannelStatusReason | null },
   ): Promise<ChannelPublic> {
     return this.db
       .updateTable('channels')
@@ -165,7 +166,7 @@ export class ChannelsRepository {
   }
 
   /** Active → Interrupted; the portal of the channel when it was active. */
-  async interrupt(exec: Executor, id: string, reason: string): Promise<number | undefined> {
+  async interrupt(exec: Executor, id: string, reason: ChannelStatusReason): Promise<number | undefined> {
     const row = await exec
       .updateTable('channels')
       .set({ status: 'interrupted', status_reason: reason, updated_at: sql`now()` })
@@ -189,7 +190,7 @@ export class ChannelsRepository {
   }
 
   /** The channels serving this line become Inactive without it; their ids. */
-  async releaseLine(portalId: number, line: number, reason: string): Promise<string[]> {
+  async releaseLine(portalId: number, line: number, reason: ChannelStatusReason): Promise<string[]> {
     const rows = await this.db
       .updateTable('channels')
       .set({ status: 'inactive', line_id: null, status_reason: reason, updated_at: sql`now()` })

@@ -19,6 +19,7 @@ import { writeTrace } from '../trace/trace.service.js';
 import { isUniqueViolation, type ChannelPublic, type ChannelsRepository } from './channels.repository.js';
 import type { ActivateInput, CreateChannelInput } from './channels.schemas.js';
 import type { ConnectorLines } from './ports.js';
+import type { ChannelStatusReason } from './status-reasons.js';
 
 /**
  * Channels (C3): one WhatsApp number (Gupshup app + source number + API key) bound to one open line.
@@ -278,7 +279,7 @@ export class ChannelsService {
    */
   async interrupt(
     channelId: string,
-    reason: string,
+    reason: ChannelStatusReason,
     exec: Kysely<DB> | Transaction<DB> = this.db,
   ): Promise<void> {
     const portalId = await this.repo.interrupt(exec, channelId, reason);
@@ -299,14 +300,14 @@ export class ChannelsService {
   }
 
   /** Bitrix24 removed the line or switched our connector off on it: the channel stops serving it. */
-  async lineGone(portalId: number, line: number, reason: string): Promise<void> {
+  async lineGone(portalId: number, line: number, reason: ChannelStatusReason): Promise<void> {
     const ids = await this.repo.releaseLine(portalId, line, reason);
     await writeTrace(
       this.db,
       ...ids.map((channelId) => ({
         portalId,
         channelId,
-        step: 'channel_deactivated',
+        step: 'channel_deactivated' as const,
         level: 'WARN' as const,
         code: reason,
         detail: `line ${line}`,

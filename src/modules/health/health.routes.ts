@@ -12,6 +12,12 @@ export interface HealthRoutesOptions {
 }
 
 const hidden = { schema: { hide: true } };
+/**
+ * Probes arrive every few seconds from each orchestrator and load balancer: their request lines
+ * ("incoming request", "request completed") stay out of the info log, which is for traffic. A probe
+ * that finds the app not ready still logs, at warn.
+ */
+const probe = { ...hidden, logLevel: 'warn' } as const;
 
 /** The process's figures and the queue's, for Prometheus. */
 function metrics(repo: HealthRepository) {
@@ -43,8 +49,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     requests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });
 
-  app.get('/healthz', hidden, async () => ({ status: 'ok' }));
-  app.get('/readyz', hidden, async (_req, reply) => {
+  app.get('/healthz', probe, async () => ({ status: 'ok' }));
+  app.get('/readyz', probe, async (req, reply) => {
     const checks: Record<string, string> = {};
     checks.database = (await o.repo.ping()) ? 'ok' : 'unreachable';
     const w = o.worker;
@@ -53,6 +59,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       : true;
     checks.worker = !o.config.worker.enabled ? 'disabled' : w.running && !stale ? 'ok' : 'not running';
     const ready = checks.database === 'ok' && checks.worker !== 'not running';
+    if (!ready) req.log.warn({ checks }, 'Not ready.');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
   // Opt-in (METRICS_TOKEN): the figures name routes, queues and process internals.

@@ -4,20 +4,48 @@ import { ConflictError, NotFoundError } from '../../shared/errors.js';
 import { writeTrace } from '../trace/trace.service.js';
 import type { MessagesFilter, MessagesRepository } from './messages.repository.js';
 
-/** GET /api/v1/messages: the message trace, newest first, without message text. */
-const messagesQuery = z.object({
-  channelId: z.uuid().optional(),
-  direction: z.enum(['in', 'out']).optional(),
-  status: z
-    .string()
-    .regex(/^[a-z_]{1,32}$/)
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.coerce.number().int().positive().optional(),
-  /** Days (UTC), both included: `from=2026-11-01&to=2026-11-23`. */
-  from: z.iso.date().optional(),
-  to: z.iso.date().optional(),
-});
+/**
+ * Every status a message can have: inbound `received → delivered` (to Bitrix24), outbound
+ * `queued → sending → submitted → enqueued → sent → delivered → read` (Gupshup's events), and the
+ * ends `failed`, `dead` (dead-lettered, replayable), `skipped` (nothing to send), `deleted` (deleted
+ * in Bitrix24 before it went). The log's filter takes only these; the pages translate each one.
+ */
+export const MESSAGE_STATUSES = [
+  'received',
+  'queued',
+  'sending',
+  'submitted',
+  'enqueued',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'dead',
+  'skipped',
+  'deleted',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/**
+ * GET /api/v1/messages: the message trace, newest first, without message text. Every filter is
+ * checked: a value that cannot match (a status that does not exist, `to` before `from`) or a filter
+ * that does not exist (a misspelt name) is a 400, not an empty page that looks like "no messages".
+ */
+const messagesQuery = z
+  .strictObject({
+    channelId: z.uuid().optional(),
+    direction: z.enum(['in', 'out']).optional(),
+    status: z.enum(MESSAGE_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    /** Days (UTC), both included: `from=2026-11-01&to=2026-11-23`. */
+    from: z.iso.date().optional(),
+    to: z.iso.date().optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, {
+    message: 'the last day is before `from`',
+    path: ['to'],
+  });
 
 /** Forms send empty fields for "any": they filter nothing. */
 export const messagesQueryInput = z.preprocess(

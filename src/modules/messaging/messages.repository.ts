@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { DB } from '../../shared/db/schema.js';
+import type { TraceStep } from '../trace/trace-steps.js';
 import { traceForMessages, writeTrace, type TraceEntry } from '../trace/trace.service.js';
 import type { Executor } from './ports.js';
 
@@ -173,7 +174,7 @@ export class MessagesRepository {
    * Records the id Gupshup gave an operator message (from its answer, or adopted from its event) with
    * the `outbound.ack` job and the trace, once: false when the message already had one.
    */
-  recordSubmitted(id: number, portalId: number, channelId: string, gupshupId: string, step: string) {
+  recordSubmitted(id: number, portalId: number, channelId: string, gupshupId: string, step: TraceStep) {
     return this.transaction(async (trx) => {
       const r = await trx
         .updateTable('messages')

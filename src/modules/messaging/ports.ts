@@ -4,6 +4,7 @@ import type { SendMessageInput } from '../../integrations/gupshup/gupshup.client
 import type { DB } from '../../shared/db/schema.js';
 import type { Lang } from '../../shared/i18n.js';
 import type { Budget } from '../../shared/rate-limiter.js';
+import type { ChannelStatusReason } from '../channels/status-reasons.js';
 
 /**
  * What the messaging module needs from elsewhere. The composition root hands in the real adapters
@@ -54,7 +55,7 @@ export interface ChannelSendSecrets {
 /** The channels module: secrets for sending, and the Interrupted state a rejected key or wallet causes. */
 export interface RelayChannels {
   secrets(channelId: string): Promise<ChannelSendSecrets | undefined>;
-  interrupt(channelId: string, reason: string, exec?: Executor): Promise<void>;
+  interrupt(channelId: string, reason: ChannelStatusReason, exec?: Executor): Promise<void>;
   recover(channelId: string): Promise<void>;
 }
 

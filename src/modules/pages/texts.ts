@@ -1,9 +1,14 @@
 import type { Lang } from '../../shared/i18n.js';
+import { CODE_TEXTS } from './code-texts.js';
+import { HEALTH_TEXTS } from './health-texts.js';
+import { LEVEL_TEXTS, MESSAGE_STATUS_TEXTS, REASON_TEXTS, STEP_TEXTS } from './relay-texts.js';
 
 /**
- * Texts of the admin pages (the iframe UI), in the three languages. Kept apart from texts.ts (chat
- * notes, install page). The whole dictionary of one language is handed to the page's script as JSON;
- * the script's keys are checked against this one at compile time (`UiTextKey`).
+ * Texts of the admin pages (the iframe UI), in the three languages. Kept apart from shared/texts.ts
+ * (chat notes, install page). The whole dictionary of one language is handed to the page's script as
+ * JSON; the script's keys are checked against this one at compile time (`UiTextKey`). The health
+ * strip's texts and those of every code the pages show are in health-texts.ts, relay-texts.ts and
+ * code-texts.ts.
  */
 type Entry = [es: string, en: string, pt: string];
 
@@ -68,7 +73,7 @@ const UI = {
     'Company (WhatsApp profile)',
     'Empresa (perfil do WhatsApp)',
   ],
-  'ch.number': ['Número', 'Number', 'Número'],
+  'ch.channel': ['Canal', 'Channel', 'Canal'],
   'ch.line': ['Canal abierto', 'Open channel', 'Canal aberto'],
   'ch.status': ['Estado', 'Status', 'Status'],
   'ch.paidUntil': ['Pagado hasta', 'Paid until', 'Pago até'],
@@ -138,12 +143,7 @@ const UI = {
   ],
   'ch.pickLine': ['Elija el canal abierto', 'Choose the open channel', 'Escolha o canal aberto'],
   'ch.editTitle': ['Editar canal', 'Edit channel', 'Editar canal'],
-  'ch.health': ['Salud', 'Health', 'Saúde'],
-  'health.token': ['Token de Bitrix24', 'Bitrix24 token', 'Token do Bitrix24'],
-  'health.connector': ['Conector activo', 'Connector active', 'Conector ativo'],
-  'health.webhook': ['Último webhook', 'Last webhook', 'Último webhook'],
-  'health.gupshup': ['Gupshup accesible', 'Gupshup reachable', 'Gupshup acessível'],
-  'health.never': ['nunca', 'never', 'nunca'],
+  'ch.reason': ['Motivo: {code}', 'Reason: {code}', 'Motivo: {code}'],
   'conn.title': ['Conector WhatsApp', 'WhatsApp connector', 'Conector WhatsApp'],
   'conn.line': ['Canal abierto', 'Open channel', 'Canal aberto'],
   'conn.served': ['Atendido por', 'Served by', 'Atendido por'],
@@ -202,7 +202,9 @@ const UI = {
     'Mensagem colocada na fila de novo.',
   ],
   'trace.history': ['Historial', 'History', 'Histórico'],
-  'trace.dead': ['Sin entregar (dead letter)', 'Undelivered (dead letter)', 'Não entregue (dead letter)'],
+  'trace.code': ['Código {code}', 'Code {code}', 'Código {code}'],
+  'trace.httpCode': ['Respuesta HTTP {code}', 'HTTP answer {code}', 'Resposta HTTP {code}'],
+  'trace.gupshupStatus': ['Gupshup: {status}', 'Gupshup: {status}', 'Gupshup: {status}'],
   'set.channel': ['Canal', 'Channel', 'Canal'],
   'set.appName': ['Nombre de la app', 'App name', 'Nome do app'],
   'set.appId': ['ID de la app', 'App ID', 'ID do app'],
@@ -258,10 +260,27 @@ const UI = {
   'error.reference': ['Referencia', 'Reference', 'Referência'],
 } satisfies Record<string, Entry>;
 
-export type UiTextKey = keyof typeof UI;
+type Prefixed<P extends string, T> = { [K in keyof T & string as `${P}.${K}`]: Entry };
+
+function prefixed<P extends string, T extends Record<string, Entry>>(prefix: P, t: T): Prefixed<P, T> {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [`${prefix}.${k}`, v])) as Prefixed<P, T>;
+}
+
+/** The pages' whole dictionary: the texts above, the health strip's, and every code they show. */
+const ALL = {
+  ...UI,
+  ...prefixed('health', HEALTH_TEXTS),
+  ...prefixed('reason', REASON_TEXTS),
+  ...prefixed('msg', MESSAGE_STATUS_TEXTS),
+  ...prefixed('level', LEVEL_TEXTS),
+  ...prefixed('step', STEP_TEXTS),
+  ...prefixed('code', CODE_TEXTS),
+};
+
+export type UiTextKey = keyof typeof ALL;
 export type UiTexts = Record<UiTextKey, string>;
 
-const ENTRIES: Record<string, Entry | undefined> = UI;
+const ENTRIES: Record<string, Entry | undefined> = ALL;
 
 const INDEX: Record<Lang, number> = { es: 0, en: 1, pt: 2 };
 
@@ -271,5 +290,5 @@ export function uiText(lang: Lang, key: string): string {
 
 /** Every UI text in one language, for the page's script. */
 export function uiTexts(lang: Lang): UiTexts {
-  return Object.fromEntries(Object.entries(UI).map(([k, v]) => [k, v[INDEX[lang]] ?? v[1]])) as UiTexts;
+  return Object.fromEntries(Object.entries(ALL).map(([k, v]) => [k, v[INDEX[lang]] ?? v[1]])) as UiTexts;
 }

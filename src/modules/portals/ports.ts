@@ -1,5 +1,6 @@
 import type { OperatorChange, OperatorMessage } from '../../integrations/bitrix24/events.js';
 import type { Log as Logger } from '../../shared/logger.js';
+import type { ChannelStatusReason } from '../channels/status-reasons.js';
 
 /** What the portals module needs from elsewhere; the composition root hands in the real ones. */
 
@@ -25,7 +26,7 @@ export interface OperatorEdits {
 
 /** A line Bitrix24 removed, or where our connector was switched off (channels module). */
 export interface ChannelLines {
-  lineGone(portalId: number, line: number, reason: string): Promise<void>;
+  lineGone(portalId: number, line: number, reason: ChannelStatusReason): Promise<void>;
 }
 
 /** Where the events Bitrix24 sends go, besides the portals module itself. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { DB, JobRow } from '../../shared/db/schema.js';
 import { ProviderError } from '../../shared/errors.js';
 import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
+import type { TraceStep } from '../trace/trace-steps.js';
 import { writeTrace } from '../trace/trace.service.js';
 import type { Crm, OpenLines } from './ports.js';
 import type { CrmEntity, RolesRepository } from './roles.repository.js';
@@ -48,7 +49,7 @@ interface Found {
   responsible: number | null;
 }
 
-type Trace = (step: string, detail: string, level?: 'INFO' | 'WARN', code?: string) => Promise<void>;
+type Trace = (step: TraceStep, detail: string, level?: 'INFO' | 'WARN', code?: string) => Promise<void>;
 
 /** One conversation's assignment as it goes: what is decided so far, and its trace. */
 interface Assignment {

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, TraceLevel } from '../../shared/db/schema.js';
+import type { TraceStep } from './trace-steps.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -9,7 +10,7 @@ export interface TraceRow {
   channelId?: string | null;
   messageId?: number | null;
   direction?: 'in' | 'out' | null;
-  step: string;
+  step: TraceStep;
   level?: TraceLevel;
   code?: string | null;
   detail?: string | null;

@@ -111,6 +111,21 @@ describe('sandbox Bitrix24 portal', () => {
       expect(nobody.status).toBe(400);
     });
 
+    it('the page has its own path that answers HTML to any client (curl included), and links there', async () => {
+      expect(portal.pageUrl).toBe(`${portal.url}/page`);
+      for (const accept of [undefined, '*/*', 'application/json']) {
+        const res = await fetch(portal.pageUrl, accept ? { headers: { accept } } : {});
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        const html = await res.text();
+        expect(html).toMatch(/^<!doctype html>/);
+        expect(html).toContain('<iframe name="app"');
+        const links = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1] ?? '');
+        expect(links.length).toBeGreaterThan(3);
+        for (const l of links) expect(l.startsWith('/page?'), l).toBe(true);
+      }
+    });
+
     it('a browser gets a portal page that POSTs the app its frontend auth into an iframe (§1.2, §4.7)', async () => {
       const json = await fetch(`${portal.url}/`);
       expect(((await json.json()) as { sandbox: string }).sandbox).toBe('bitrix24-portal');
@@ -131,9 +146,7 @@ describe('sandbox Bitrix24 portal', () => {
       expect(html).toContain('<iframe name="app"');
 
       await registerAndActivate(2, 'acme_wa');
-      const conn = await (
-        await fetch(`${portal.url}/?view=connector&line=2`, { headers: { accept: 'text/html' } })
-      ).text();
+      const conn = await (await fetch(`${portal.pageUrl}?view=connector&line=2`)).text();
       expect(conn).toContain(`action="${app.url}/b24/connector?`);
       const rawOpts = /name="PLACEMENT_OPTIONS" value="([^"]*)"/.exec(conn)?.[1] ?? '';
       const opts = JSON.parse(rawOpts.replaceAll('&#34;', '"')) as Record<string, unknown>;

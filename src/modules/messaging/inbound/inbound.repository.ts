@@ -140,7 +140,7 @@ export class InboundRepository {
           channelId: it.channelId,
           messageId: it.id,
           direction: 'in' as const,
-          step: 'delivered_to_bitrix',
+          step: 'delivered_to_bitrix' as const,
           detail: note ?? (it.chatId ? `chat ${it.chatId}` : null),
         })),
       );

@@ -288,7 +288,7 @@ export class InboundService {
         channelId: it.m.channel_id,
         messageId: it.m.id,
         direction: 'in' as const,
-        step: 'bitrix_refused',
+        step: 'bitrix_refused' as const,
         level: 'WARN' as const,
         detail: error,
       })),

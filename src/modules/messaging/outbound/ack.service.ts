@@ -98,7 +98,7 @@ export class AckService {
           channelId: m.channel_id,
           messageId: m.id,
           direction: 'out' as const,
-          step: 'acknowledged_in_bitrix',
+          step: 'acknowledged_in_bitrix' as const,
         })),
       )
       .catch((err: unknown) => log.warn({ err }, 'Could not trace the acknowledgement.'));

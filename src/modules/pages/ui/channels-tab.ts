@@ -6,15 +6,19 @@ import {
   editDialog,
   requestDialog,
 } from './channel-dialogs.js';
+import { reasonText } from './codes.js';
 import { confirmBox } from './dialog.js';
 import { clear, field, h, headRow, notice, select, type Option } from './dom.js';
+import { healthStrip } from './health-strip.js';
 import { boot, fmtDate, T, view } from './page.js';
 import { lineName, loadChannels, loadLines, showError, state } from './state.js';
-import type { ChannelDetails, ChannelHealth, ChannelStatus, NumberRequest } from './types.js';
+import type { ChannelDetails, ChannelStatus, NumberRequest } from './types.js';
 
 /** The Channels tab: the portal's channels and pending number requests, with their health. */
 
 const STATUSES: ChannelStatus[] = ['active', 'interrupted', 'inactive', 'pending'];
+/** The table's columns: five titled ones and the row's buttons. */
+const COLUMNS = 6;
 const filter = { status: '', line: '' };
 const reload = () => void channelsTab();
 
@@ -36,15 +40,7 @@ export async function channelsTab(): Promise<void> {
   const empty = h('p', { class: 'muted center', text: T('ch.empty') });
   const render = () => renderRows(tbody, empty);
   view.appendChild(toolbar(render));
-  const titles = [
-    'ch.name',
-    'ch.number',
-    'ch.line',
-    'ch.status',
-    'ch.paidUntil',
-    'ch.health',
-    'ch.active',
-  ] as const;
+  const titles = ['ch.channel', 'ch.line', 'ch.status', 'ch.paidUntil', 'ch.active'] as const;
   view.appendChild(h('table', { id: 'channels' }, headRow([...titles.map((k) => T(k)), '']), tbody));
   view.appendChild(empty);
   render();
@@ -73,7 +69,7 @@ function toolbar(render: () => void): HTMLDivElement {
     boot.admin ? h('button', { type: 'button', class: cls, id, text, onclick: open }) : null;
   return h(
     'div',
-    { class: 'toolbar' },
+    { class: 'toolbar one-row', id: 'channel-filters' },
     field(T('ch.filterStatus'), stSel),
     field(T('ch.filterLine'), lnSel),
     h('div', { class: 'grow' }),
@@ -88,7 +84,7 @@ function renderRows(tbody: HTMLTableSectionElement, empty: HTMLElement): void {
     (c) =>
       (!filter.status || c.status === filter.status) && (!filter.line || String(c.lineId) === filter.line),
   );
-  for (const c of rows) tbody.appendChild(channelRow(c));
+  for (const c of rows) tbody.append(channelRow(c), healthRow(c));
   if (!filter.status || filter.status === 'pending') {
     for (const r of state.requests) {
       if (filter.line && String(r.lineId) !== filter.line) continue;
@@ -112,28 +108,38 @@ function channelRow(c: ChannelDetails): HTMLTableRowElement {
     else activateDialog(c, reload);
   };
   const reason =
-    c.statusReason && c.status !== 'active' ? h('div', { class: 'muted', text: c.statusReason }) : null;
+    c.statusReason && c.status !== 'active'
+      ? h('div', { class: 'muted reason', 'data-reason': c.statusReason, text: reasonText(c.statusReason) })
+      : null;
   return h(
     'tr',
-    { 'data-channel': c.id },
+    { 'data-channel': c.id, class: 'has-health' },
     h(
       'td',
       {},
       h('div', { text: c.name }),
+      h('div', { class: 'number', text: '+' + c.sourceNumber }),
       c.companyName ? h('div', { class: 'muted', text: c.companyName }) : null,
     ),
-    h('td', { text: '+' + c.sourceNumber }),
     h('td', { text: lineName(c.lineId) }),
     h('td', {}, h('span', { class: 'badge ' + c.status, text: T(`status.${c.status}`) }), reason),
     h(
       'td',
       {},
-      h('div', { text: fmtDate(c.paidUntil) }),
+      h('div', { class: 'nowrap', text: fmtDate(c.paidUntil) }),
       h('span', { class: 'badge ' + c.subscription, text: T(`ch.sub.${c.subscription}`) }),
     ),
-    h('td', {}, healthStrip(state.health[c.id])),
     h('td', {}, h('label', { class: 'switch' }, sw, h('span'))),
-    h('td', {}, ...rowActions(c)),
+    h('td', { class: 'actions' }, ...rowActions(c)),
+  );
+}
+
+/** The channel's health strip, on a row of its own under the channel's. */
+function healthRow(c: ChannelDetails): HTMLTableRowElement {
+  return h(
+    'tr',
+    { class: 'health-row', 'data-health-of': c.id },
+    h('td', { colspan: COLUMNS }, healthStrip(state.health[c.id])),
   );
 }
 
@@ -168,37 +174,10 @@ function requestRow(r: NumberRequest): HTMLTableRowElement {
     'tr',
     { 'data-request': r.id },
     h('td', {}, h('div', { text: r.companyName }), h('div', { class: 'muted', text: r.contactName })),
-    h('td', { text: T('common.none') }),
     h('td', { text: lineName(r.lineId) }),
     h('td', {}, h('span', { class: 'badge requested', text: T('status.requested') })),
     h('td', { text: T('common.none') }),
     h('td'),
-    h('td'),
-    h('td', {}, cancel),
-  );
-}
-
-function healthStrip(hs: ChannelHealth | undefined): HTMLDivElement {
-  if (!hs) return h('div', { class: 'health muted', text: '…' });
-  const yesNo = (v: boolean | null) =>
-    v === true ? T('common.yes') : v === false ? T('common.no') : T('common.none');
-  const dot = (v: boolean | null, label: string) =>
-    h('span', {
-      class: 'dot' + (v === true ? ' g' : v === false ? ' r' : ''),
-      title: label,
-      'aria-label': label + ': ' + yesNo(v),
-    });
-  const webhook = hs.lastWebhookAt ? fmtDate(hs.lastWebhookAt, true) : T('health.never');
-  return h(
-    'div',
-    { class: 'health', 'data-health': true },
-    h(
-      'span',
-      {},
-      dot(hs.tokenOk, T('health.token')),
-      dot(hs.connectorActive, T('health.connector')),
-      dot(hs.gupshupOk, T('health.gupshup')),
-    ),
-    h('span', { title: T('health.webhook') }, T('health.webhook') + ': ' + webhook),
+    h('td', { class: 'actions' }, cancel),
   );
 }

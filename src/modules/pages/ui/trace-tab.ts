@@ -1,4 +1,5 @@
 import { api } from './api.js';
+import { codeText, levelText, messageStatusText, stepText } from './codes.js';
 import { clear, field, h, headRow, notice, select, type Option } from './dom.js';
 import { can, fmtDate, T, view } from './page.js';
 import { loadChannels, state } from './state.js';
@@ -7,6 +8,8 @@ import type { Message, TraceStep } from './types.js';
 /** The Message log tab: messages newest first, each with the steps of its relay; dead ones replayable. */
 
 const STATUSES = ['received', 'queued', 'sent', 'delivered', 'read', 'failed', 'dead'];
+/** The table's columns: seven titled ones and the Replay button. */
+const COLUMNS = 8;
 type FilterName = 'channelId' | 'direction' | 'status' | 'from' | 'to';
 const filter: Record<FilterName, string> = { channelId: '', direction: '', status: '', from: '', to: '' };
 
@@ -18,7 +21,6 @@ interface Parts {
   cursor: number | null;
 }
 
-const statusText = (s: string) => (s === 'dead' ? T('trace.dead') : s);
 const directionText = (d: string) => (d === 'in' ? T('trace.in') : T('trace.out'));
 
 export async function traceTab(): Promise<void> {
@@ -58,7 +60,7 @@ function filters(p: Parts): HTMLDivElement {
       filter.channelId,
     ),
     direction: select('direction', [all, ['in', T('trace.in')], ['out', T('trace.out')]], filter.direction),
-    status: select('status', [all, ...STATUSES.map((s): Option => [s, statusText(s)])], filter.status),
+    status: select('status', [all, ...STATUSES.map((s): Option => [s, messageStatusText(s)])], filter.status),
     from: h('input', { type: 'date', name: 'from', value: filter.from }),
     to: h('input', { type: 'date', name: 'to', value: filter.to }),
   };
@@ -70,7 +72,7 @@ function filters(p: Parts): HTMLDivElement {
   }
   return h(
     'div',
-    { class: 'toolbar' },
+    { class: 'toolbar one-row filters', id: 'trace-filters' },
     field(T('trace.channel'), f.channelId),
     field(T('trace.direction'), f.direction),
     field(T('trace.status'), f.status),
@@ -84,7 +86,7 @@ async function load(p: Parts, reset: boolean): Promise<void> {
   try {
     const r = await api.messages(filter, p.cursor);
     if (reset) clear(p.tbody);
-    for (const m of r.items) p.tbody.appendChild(row(p, m));
+    for (const m of r.items) p.tbody.append(...rows(p, m));
     p.cursor = r.nextCursor;
     p.more.hidden = !p.cursor;
     p.empty.hidden = p.tbody.children.length > 0;
@@ -98,17 +100,30 @@ function channelName(id: string | null): string {
   return c ? c.name : (id ?? '').slice(0, 8);
 }
 
-function stepText(x: TraceStep): string {
-  const code = x.code ? ' [' + x.code + ']' : '';
-  const detail = x.detail ? ' — ' + x.detail : '';
-  return fmtDate(x.at, true) + ' · ' + x.level + ' · ' + x.step + code + detail;
+/** One step of a message's history: when, level, what happened and why, then the raw detail. */
+function historyLine(x: TraceStep): HTMLLIElement {
+  const code = x.code ? ' (' + codeText(x.code) + ')' : '';
+  return h(
+    'li',
+    { 'data-step': x.step },
+    fmtDate(x.at, true) + ' · ' + levelText(x.level) + ' · ' + stepText(x.step) + code,
+    x.detail ? h('span', { class: 'muted', text: ' — ' + x.detail }) : null,
+  );
 }
 
-function row(p: Parts, m: Message): HTMLTableRowElement {
+/** The message's error: the code in words, the provider's own words on hover. */
+function errorCell(m: Message): HTMLTableCellElement {
+  if (!m.error) return h('td');
+  const text = m.error.code ? codeText(m.error.code) : (m.error.detail ?? '');
+  return h('td', { 'data-code': m.error.code, title: m.error.detail, text });
+}
+
+/** The message's row, and under it its history across the whole table (shown on demand). */
+function rows(p: Parts, m: Message): [HTMLTableRowElement, HTMLTableRowElement] {
   const hist = h(
-    'ol',
-    { class: 'hist', hidden: true },
-    m.history.map((x) => h('li', { text: stepText(x) })),
+    'tr',
+    { class: 'hist-row', hidden: true },
+    h('td', { colspan: COLUMNS }, h('ol', { class: 'hist' }, m.history.map(historyLine))),
   );
   const toggle = h('button', {
     type: 'button',
@@ -118,19 +133,19 @@ function row(p: Parts, m: Message): HTMLTableRowElement {
       hist.hidden = !hist.hidden;
     },
   });
-  const error = m.error ? (m.error.code || '') + (m.error.detail ? ' ' + m.error.detail : '') : '';
-  return h(
+  const row = h(
     'tr',
     { 'data-message': m.id },
     h('td', { text: String(m.id) }),
     h('td', { text: fmtDate(m.createdAt, true) }),
     h('td', { text: channelName(m.channelId) }),
     h('td', { text: directionText(m.direction) }),
-    h('td', {}, h('span', { class: 'badge ' + m.status, text: statusText(m.status) })),
-    h('td', { text: error }),
-    h('td', {}, toggle, hist),
+    h('td', {}, h('span', { class: 'badge ' + m.status, text: messageStatusText(m.status) })),
+    errorCell(m),
+    h('td', {}, toggle),
     h('td', {}, m.status === 'dead' && can?.replay ? replayButton(p, m) : null),
   );
+  return [row, hist];
 }
 
 function replayButton(p: Parts, m: Message): HTMLButtonElement {

@@ -76,6 +76,10 @@ export interface ChannelHealth {
   connectorActive: boolean | null;
   lastWebhookAt: string | null;
   gupshupOk: boolean | null;
+  /** Why Gupshup said no, when it did. */
+  gupshupError: 'rejected' | 'unknown_app' | 'unreachable' | null;
+  /** The Gupshup wallet, where Gupshup gives it to an API key. */
+  wallet: { currency: string; balance: number } | null;
 }
 
 export interface ChannelSettings {
