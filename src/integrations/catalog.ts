@@ -19,6 +19,11 @@ export const BITRIX24_METHODS = {
     why: 'install proof (is the installing user an admin?) and the pages’ frontend auth (who is looking, admin or not)',
     cost: 'the viewer’s own token, not the stored one; one per install and at most one per viewer per minute (cached)',
   },
+  'app.info': {
+    scope: 'basic (any app)',
+    why: 'ONAPPUNINSTALL: a genuine uninstall has revoked our token, so a portal that still answers it did not send the event',
+    cost: 'one per uninstall event',
+  },
   'imconnector.register': {
     scope: 'imconnector',
     why: 'install: registers the WhatsApp connector (tile in the Contact Center, settings placement handler)',

@@ -325,3 +325,28 @@ describe('a portal whose install page carries no APPLICATION_TOKEN', () => {
     expect(await probeEvent(s, s.portal, 'chosen-by-the-attacker')).toBe(403);
   });
 });
+
+describe('a forged uninstall', () => {
+  const s = useStack();
+
+  it('is refused while the portal still accepts our token, even with the real application token', async () => {
+    const token = await installAndToken(s);
+    await connectChannel(s, token, 1);
+    // Every user who opens the app's pages receives APPLICATION_TOKEN (reference §1.2).
+    const forged = await s.portal.postEvent({
+      event: 'ONAPPUNINSTALL',
+      data: { LANGUAGE_ID: 'es', CLEAN: '1' },
+      handler: `${s.url}/b24/events`,
+    });
+    expect(forged.map((r) => r.status)).toEqual([403]);
+    expect((await portalRow(s, s.portal.memberId))?.status).toBe('installed');
+    const list = await fetch(`${s.url}/api/v1/channels`, { headers: { authorization: `Bearer ${token}` } });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { items: Array<{ status: string }> }).items[0]?.status).toBe('active');
+
+    // Bitrix24's own uninstall revokes our access first: then it is taken.
+    const genuine = await s.portal.uninstallApp({ clean: true });
+    expect(genuine.map((r) => r.status)).toEqual([200]);
+    expect((await portalRow(s, s.portal.memberId))?.status).toBe('uninstalled');
+  });
+});

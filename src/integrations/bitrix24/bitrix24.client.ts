@@ -166,6 +166,11 @@ export class Bitrix24Client {
     return { clientEndpoint: a.clientEndpoint, accessToken: fresh };
   }
 
+  /** `app.info` with the portal's stored tokens: answers only while the app is installed (§1.8, §6.2). */
+  appInfo(portalId: number): Promise<unknown> {
+    return this.call(portalId, 'app.info');
+  }
+
   /** `profile` (scope basic) of the token's user: ID, ADMIN, NAME, LAST_NAME (reference §6). */
   async profile(clientEndpoint: string, accessToken: string): Promise<Record<string, unknown>> {
     const p = await this.callWithToken<unknown>(clientEndpoint, accessToken, 'profile');

@@ -9,6 +9,7 @@ import type { DB } from '../../shared/db/schema.js';
 import {
   AppError,
   ForbiddenError,
+  NotFoundError,
   isRefusedAddress,
   NOT_PUBLIC_HOST,
   ProviderError,
@@ -167,16 +168,44 @@ export class PortalsService {
 
   /** ONAPPUNINSTALL: secrets deleted, open work cancelled, channels switched off. */
   async uninstall(portal: Portal, log: Logger): Promise<void> {
+    // The application token also reaches every user who opens the app's pages (reference §1.2), so
+    // it alone cannot prove an uninstall. A genuine one has already revoked our access (§1.8): if
+    // the portal still answers our stored token, the event is forged and nothing is deleted.
+    const check = await this.#stillInstalled(portal.id);
+    if (check === 'installed') {
+      log.warn({ portalId: portal.id }, 'ONAPPUNINSTALL refused: the portal still accepts our token.');
+      throw new ForbiddenError('The application is still installed on this portal');
+    }
     await cancelPortalJobs(this.d.db, portal.id, 'app uninstalled');
     await this.d.repo.purgeSecrets(portal.id);
     await writeTrace(this.d.db, {
       portalId: portal.id,
       step: 'portal_uninstalled',
       level: 'WARN',
-      detail: 'secrets deleted, work stopped',
+      detail:
+        check === 'gone'
+          ? 'secrets deleted, work stopped'
+          : 'secrets deleted, work stopped (Bitrix24 did not answer the check that the app is gone)',
     });
     this.d.channels.forgetCallbacks();
     log.info({ portalId: portal.id }, 'Portal uninstalled; its secrets were deleted.');
+  }
+
+  /**
+   * Whether the portal still accepts our stored tokens (`app.info`, refreshing once if expired).
+   * 'unknown' when Bitrix24 did not answer (outage, rate limit): the uninstall is then taken, traced
+   * as unverified, since Bitrix24 does not send the event again and its tokens are likely revoked.
+   */
+  async #stillInstalled(portalId: number): Promise<'installed' | 'gone' | 'unknown'> {
+    try {
+      await this.d.client.appInfo(portalId);
+      return 'installed';
+    } catch (err) {
+      if (err instanceof NotFoundError) return 'gone'; // no tokens stored: nothing to protect
+      if (err instanceof ProviderError && !err.retryable) return 'gone';
+      if (err instanceof ProviderError) return 'unknown';
+      throw err;
+    }
   }
 
   /**
