@@ -99,7 +99,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
   const worker = buildWorker(config, log, db, relay, assign);
   workerRef.current = worker;
-  const tokens = new TokensService(new TokensRepository(db), a.portalsRepo, box, a.bitrix);
+  const tokens = new TokensService(
+    new TokensRepository(db),
+    a.portalsRepo,
+    box,
+    a.bitrix,
+    config.b24.appCode,
+  );
   const channelAdmin = new ChannelAdminService({
     db,
     repo: relay.channelsRepo,

@@ -61,6 +61,13 @@ const envSchema = z.object({
   B24_CLIENT_ID: z.string().min(1).describe('Bitrix24 application client_id'),
   B24_CLIENT_SECRET: z.string().min(1).describe('Bitrix24 application client_secret'),
   B24_OAUTH_URL: z.url().default('https://oauth.bitrix.info').describe('Bitrix24 OAuth server'),
+  B24_APP_CODE: z
+    .string()
+    .trim()
+    .optional()
+    .describe(
+      'The application code app.info reports (marketplace apps: vendor.app); empty → B24_CLIENT_ID, which a local app reports',
+    ),
   B24_CONNECTOR_ID: z
     .string()
     .regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only (no dots)')
@@ -170,6 +177,7 @@ const configSchema = envSchema.transform((e, ctx) => ({
     clientSecret: e.B24_CLIENT_SECRET,
     oauthUrl: trimSlash(e.B24_OAUTH_URL),
     connectorId: e.B24_CONNECTOR_ID,
+    appCode: e.B24_APP_CODE || e.B24_CLIENT_ID,
     allowPrivateHosts: e.B24_ALLOW_PRIVATE_HOSTS,
   },
   gupshup: { apiUrl: trimSlash(e.GUPSHUP_API_URL) },

@@ -21,8 +21,8 @@ export const BITRIX24_METHODS = {
   },
   'app.info': {
     scope: 'basic (any app)',
-    why: 'ONAPPUNINSTALL: a genuine uninstall has revoked our token, so a portal that still answers it did not send the event',
-    cost: 'one per uninstall event',
+    why: 'ONAPPUNINSTALL: a genuine uninstall has revoked our token, so a portal that still answers it did not send the event; the pages’ frontend auth: was this token issued to our app?',
+    cost: 'one per uninstall event; the viewer’s own token, at most one per viewer per minute (cached)',
   },
   'imconnector.register': {
     scope: 'imconnector',

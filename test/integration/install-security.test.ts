@@ -350,3 +350,38 @@ describe('a forged uninstall', () => {
     expect((await portalRow(s, s.portal.memberId))?.status).toBe('uninstalled');
   });
 });
+
+describe('a frontend auth issued to another application', () => {
+  const s = useStack();
+
+  it('does not pass for this app, even for a portal admin', async () => {
+    const token = await installAndToken(s);
+    // Another app installed on the same portal holds the admin's token for itself.
+    const foreign = s.portal.issueTokens({ userId: 1, appCode: 'vendor.otherapp' }).accessToken;
+    const auth = { DOMAIN: s.portal.domain, AUTH_ID: foreign, member_id: s.portal.memberId };
+    const create = await fetch(`${s.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(auth),
+    });
+    expect(create.status).toBe(401);
+    expect(((await create.json()) as { error: { message: string } }).error.message).toContain(
+      'another application',
+    );
+    const page = await fetch(`${s.url}/api/v1/channels`, {
+      headers: { 'x-b24-auth': new URLSearchParams(auth).toString() },
+    });
+    expect(page.status).toBe(401);
+    // The same admin's token for this app passes.
+    const own = await fetch(`${s.url}/api/v1/channels`, {
+      headers: {
+        'x-b24-auth': new URLSearchParams({
+          ...auth,
+          AUTH_ID: s.portal.issueTokens({ userId: 1 }).accessToken,
+        }).toString(),
+      },
+    });
+    expect(own.status).toBe(200);
+    expect(token).toMatch(/^wab24_/);
+  });
+});

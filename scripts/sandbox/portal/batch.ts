@@ -76,7 +76,12 @@ function runCommand(
   if (fault) throw new RestError(fault.status, fault.error, fault.description);
   const fn = methods[method];
   if (!fn) throw new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
-  const r = fn(s, { p: upperTop(subParams), user: c.user, inBatch: true });
+  const r = fn(s, {
+    p: upperTop(subParams),
+    user: c.user,
+    inBatch: true,
+    ...(c.appCode ? { appCode: c.appCode } : {}),
+  });
   out.results.set(key, r.result);
   out.result.push([key, r.result]);
   if (r.total !== undefined) out.totals.push([key, r.total]);

@@ -41,7 +41,7 @@ export const METHODS: Record<string, Method> = {
   'user.current': (_s, c) => ({ result: userRecord(c.user) }),
   'user.get': (s, c) => mUserGet(s, c, false),
   'user.search': (s, c) => mUserGet(s, c, true),
-  'app.info': (s) => mAppInfo(s),
+  'app.info': (s, c) => mAppInfo(s, c),
   'app.option.set': mAppOptionSet,
   'app.option.get': mAppOptionGet,
   batch: (s, c) => mBatch(s, c, METHODS),

@@ -29,6 +29,8 @@ export interface Ctx {
   p: Params;
   user: PortalUser;
   inBatch: boolean;
+  /** The application the call's token was issued to, when not ours (app.info reports it). */
+  appCode?: string;
 }
 
 export interface AccessToken {
@@ -36,6 +38,8 @@ export interface AccessToken {
   expiresAt: number; // ms
   forcedExpired: boolean;
   revoked: boolean;
+  /** Issued to another application installed on the portal (its code); ours when absent. */
+  appCode?: string;
 }
 
 export interface Binding {

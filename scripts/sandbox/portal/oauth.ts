@@ -103,12 +103,14 @@ export function revokeAll(s: PortalState): void {
 
 export function issueTokens(
   s: PortalState,
-  o?: { userId?: number },
+  o?: { userId?: number; appCode?: string },
 ): { accessToken: string; refreshToken: string; expiresIn: number } {
   const userId = o?.userId ?? defaultAdmin(s).ID;
   userById(s, userId);
   if (!s.installed) throw new Error('sandbox portal: the app is not installed');
   const t = newTokens(s, userId);
+  const info = s.accessTokens.get(t.accessToken);
+  if (info && o?.appCode) info.appCode = o.appCode;
   return { accessToken: t.accessToken, refreshToken: t.refreshToken, expiresIn: s.ttlSec };
 }
 

@@ -7,11 +7,11 @@ import { RestError, type Ctx, type Res } from './model.js';
 import type { PortalState } from './state.js';
 import { obj, str } from './util.js';
 
-export function mAppInfo(s: PortalState): Res {
+export function mAppInfo(s: PortalState, c?: Ctx): Res {
   return {
     result: {
       ID: s.appId,
-      CODE: s.opts.clientId,
+      CODE: c?.appCode ?? s.opts.clientId,
       VERSION: 1,
       STATUS: 'L',
       INSTALLED: s.installed && s.finished, // §1.4: false until installFinish

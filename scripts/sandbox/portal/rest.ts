@@ -49,7 +49,9 @@ export function rest(s: PortalState, rawMethod: string, params: Params): { statu
     const user = authenticate(s, params['auth']);
     const fn = method ? METHODS[method] : undefined;
     if (!fn) throw new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
-    const r = fn(s, { p: upperTop(params), user, inBatch: false });
+    const token = typeof params['auth'] === 'string' ? params['auth'] : '';
+    const appCode = s.accessTokens.get(token)?.appCode;
+    const r = fn(s, { p: upperTop(params), user, inBatch: false, ...(appCode ? { appCode } : {}) });
     recordCall(s, method, start, params, 200);
     const body: Record<string, unknown> = { result: r.result };
     if (r.next !== undefined) body['next'] = r.next;

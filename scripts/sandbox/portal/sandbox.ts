@@ -160,7 +160,7 @@ class Portal implements SandboxPortal {
     setRate(this.#s, r);
   }
 
-  issueTokens(o?: { userId?: number }) {
+  issueTokens(o?: { userId?: number; appCode?: string }) {
     return issueTokens(this.#s, o);
   }
 

@@ -170,7 +170,15 @@ export interface SandboxPortal {
 
   // --- Additions beyond the shared contract (optional helpers; nothing above depends on them) ---
   /** Fresh OAuth tokens for a portal user, as an iframe page would receive them (§1.2, §1.7). */
-  issueTokens(o?: { userId?: number }): { accessToken: string; refreshToken: string; expiresIn: number };
+  /**
+   * `appCode`: a token another application installed on this portal holds for that user (its
+   * `app.info` reports that code; every other method answers as for any app's token).
+   */
+  issueTokens(o?: { userId?: number; appCode?: string }): {
+    accessToken: string;
+    refreshToken: string;
+    expiresIn: number;
+  };
   /** The next `count` elements of `imconnector.send.messages` fail inside an HTTP 200 (§3.7). */
   refuseNextElements(o: { count: number; error?: string }): void;
   /**

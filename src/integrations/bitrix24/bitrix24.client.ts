@@ -177,6 +177,13 @@ export class Bitrix24Client {
     return p && typeof p === 'object' ? (p as Record<string, unknown>) : {};
   }
 
+  /** The `CODE` of the application a token was issued to (`app.info`, reference §6.2). */
+  async appCode(clientEndpoint: string, accessToken: string): Promise<string | undefined> {
+    const a = await this.callWithToken<unknown>(clientEndpoint, accessToken, 'app.info');
+    const code = a && typeof a === 'object' ? (a as { CODE?: unknown }).CODE : undefined;
+    return typeof code === 'string' ? code : undefined;
+  }
+
   /** One REST call with an explicit token (install page, frontend auth checks). */
   async callWithToken<T = unknown>(
     clientEndpoint: string,

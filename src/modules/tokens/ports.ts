@@ -10,4 +10,6 @@ export interface PortalLookup {
 /** `profile` of the user whose token this is, at a portal's REST endpoint (Bitrix24 adapter). */
 export interface ProfileReader {
   profile(clientEndpoint: string, accessToken: string): Promise<Record<string, unknown>>;
+  /** `app.info` with the same token: which application it was issued to (its `CODE`). */
+  appCode(clientEndpoint: string, accessToken: string): Promise<string | undefined>;
 }

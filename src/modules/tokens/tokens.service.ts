@@ -42,6 +42,8 @@ export class TokensService {
     private readonly portals: PortalLookup,
     private readonly box: SecretBox,
     private readonly bitrix: ProfileReader,
+    /** What `app.info` reports for our application (B24_APP_CODE, else the client id). */
+    private readonly appCode: string,
   ) {}
 
   /**
@@ -63,7 +65,15 @@ export class TokensService {
     }
     let profile: { ID?: unknown; ADMIN?: unknown; NAME?: unknown; LAST_NAME?: unknown };
     try {
-      profile = await politely(() => this.bitrix.profile(portal.client_endpoint, input.AUTH_ID));
+      // `profile` answers any app's token of this portal; `app.info` says whether it was issued to us.
+      const [p, code] = await Promise.all([
+        politely(() => this.bitrix.profile(portal.client_endpoint, input.AUTH_ID)),
+        politely(() => this.bitrix.appCode(portal.client_endpoint, input.AUTH_ID)),
+      ]);
+      if (code !== this.appCode) {
+        throw new UnauthorizedError('This AUTH_ID was issued to another application');
+      }
+      profile = p;
     } catch (err) {
       if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
       if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
