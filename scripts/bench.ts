@@ -15,6 +15,8 @@
  * 3. Outbound (outbound.ts): operator event received → Gupshup request started, p50/p99 over many
  *    chats, the replies arriving at a steady rate under the channel's Gupshup pace.
  * 4. Peak resident memory of the app processes (VmHWM) and cold start to ready (app-process.ts).
+ * 1b. The machine's ceiling in the same run (ceiling.ts): the same flood against a bare route that
+ *    only inserts one row per request into the same PostgreSQL; the app is quoted as a fraction of it.
  * No assertion here: the figures are reported (report.ts), compared with SPEC.md's targets.
  *
  * Knobs (common.ts): BENCH_REQUESTS, BENCH_CONNECTIONS, BENCH_PACED_RATE, BENCH_RELAY_WINDOW_MS,
@@ -26,6 +28,7 @@ import pg from 'pg';
 import { freePort } from '../src/shared/db/embedded.js';
 import { AppProcesses } from './bench/app-process.js';
 import { inboundBaseline } from './bench/baseline.js';
+import { ingestCeiling } from './bench/ceiling.js';
 import { say } from './bench/common.js';
 import { ingestFlood, ingestKept } from './bench/ingest-flood.js';
 import { outboundLatency } from './bench/outbound.js';
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     say(`App ready in ${apps.coldStartMs} ms (pid ${apps.pid ?? '?'})`);
     const ch = await installChannel(url, portal, gupshup);
     const inbound = await ingestFlood(ch.callbackUrl);
+    const ceiling = await ingestCeiling(db.url);
     const paced = await steadyLatency(ch.callbackUrl);
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     const kept = await ingestKept(pool, inbound, paced);
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
     await writeReport({
       coldStartMs,
       inbound,
+      ceiling,
       kept,
       paced,
       baseline,
