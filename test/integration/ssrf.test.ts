@@ -1,8 +1,8 @@
 import type { LookupAddress } from 'node:dns';
-import { createServer, type Server } from 'node:net';
 import { stringify } from 'qs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Resolve } from '../../src/shared/http/ssrf-guard.js';
+import { useCountingListener } from '../helpers/listener.js';
 import { useStack } from '../helpers/stack.js';
 
 /**
@@ -33,18 +33,7 @@ describe('SSRF guard with private hosts off', () => {
     overrides: { resolve },
   });
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  let listener: Server;
-  let listenerPort = 0;
-  let connections = 0;
-  beforeAll(async () => {
-    listener = createServer((socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    listenerPort = (listener.address() as { port: number }).port;
-  });
-  afterAll(() => new Promise<void>((r) => listener.close(() => r())));
+  const listener = useCountingListener();
 
   const portals = async () =>
     (
@@ -59,11 +48,11 @@ describe('SSRF guard with private hosts off', () => {
     const domains = [
       `vm:${sandboxPort}`, // the reported attack: a single label the server's resolver completes
       `vm.attacker.example:${sandboxPort}`, // passes the name check: only the dispatcher stops it
-      `vm.attacker.example:${listenerPort}`,
-      `dual.attacker.example:${listenerPort}`,
+      `vm.attacker.example:${listener.port}`,
+      `dual.attacker.example:${listener.port}`,
       `localhost.:${sandboxPort}`,
       `2130706433:${sandboxPort}`,
-      `127.1:${listenerPort}`,
+      `127.1:${listener.port}`,
     ];
     asked.length = 0;
     for (const [i, domain] of domains.entries()) {
@@ -82,12 +71,12 @@ describe('SSRF guard with private hosts off', () => {
     // The names that pass the name check went to the guard's resolver; none reached a listener.
     expect(asked).toEqual(['vm.attacker.example', 'vm.attacker.example', 'dual.attacker.example']);
     expect(s.portal.calls()).toEqual([]);
-    expect(connections).toBe(0);
+    expect(listener.connections).toBe(0);
     expect(Number(await portals())).toBe(0);
   });
 
   it('refuses an ONAPPINSTALL pointing at such a host before anything is stored or called', async () => {
-    const domain = `b24.attacker.example:${listenerPort}`;
+    const domain = `b24.attacker.example:${listener.port}`;
     asked.length = 0;
     const res = await fetch(`${s.url}/b24/install`, {
       method: 'POST',
@@ -115,6 +104,6 @@ describe('SSRF guard with private hosts off', () => {
     expect(jobs).toEqual([]);
     expect(Number(await portals())).toBe(0);
     expect(s.portal.calls()).toEqual([]);
-    expect(connections).toBe(0);
+    expect(listener.connections).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { LookupAddress } from 'node:dns';
-import { createServer, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useCountingListener } from '../helpers/listener.js';
 import { Bitrix24Client } from '../../src/integrations/bitrix24/bitrix24.client.js';
 import { GupshupClient } from '../../src/integrations/gupshup/gupshup.client.js';
 import { outcomeOf } from '../../src/jobs/worker.js';
@@ -58,20 +59,9 @@ describe('the guarded dispatcher', () => {
   const agent = createGuardedAgent({ resolve });
   const http = new HttpClient(agent);
   // A listener on loopback: what the refused requests would reach if the guard let them through.
-  let listener: Server;
-  let port = 0;
-  let connections = 0;
-  beforeAll(async () => {
-    listener = createServer((socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    port = (listener.address() as { port: number }).port;
-  });
+  const listener = useCountingListener();
   afterAll(async () => {
     await agent.close();
-    await new Promise<void>((r) => listener.close(() => r()));
   });
 
   const send = (url: string) => http.send({ method: 'POST', url, body: '{}', timeoutMs: 2_000 });
@@ -79,11 +69,11 @@ describe('the guarded dispatcher', () => {
   it('lets the watch see a connection an unguarded client makes (control)', async () => {
     const plain = new HttpClient();
     const attempts = await attemptsDuring(() =>
-      plain.send({ method: 'GET', url: `http://127.0.0.1:${port}/` }),
+      plain.send({ method: 'GET', url: `http://127.0.0.1:${listener.port}/` }),
     );
     expect(attempts).toBe(1);
-    expect(connections).toBe(1);
-    connections = 0;
+    expect(listener.connections).toBe(1);
+    listener.connections = 0;
   });
 
   it.each([
@@ -104,7 +94,7 @@ describe('the guarded dispatcher', () => {
     'http://mixed.attacker.example:PORT/',
     'http://mapped.attacker.example/',
   ])('refuses %s before connecting, as blocked_address', async (raw) => {
-    const url = raw.replace('PORT', String(port));
+    const url = raw.replace('PORT', String(listener.port));
     let err: unknown;
     const attempts = await attemptsDuring(async () => {
       err = await send(url).catch((e: unknown) => e);
@@ -119,13 +109,13 @@ describe('the guarded dispatcher', () => {
     // Names the host, never what an (internal) name resolved to.
     expect(t.message).toContain(new URL(url).host);
     if (!/^https?:\/\/[[\d]/.test(url)) expect(t.message).not.toMatch(/127\.0\.0\.1|::1|10\.0\.0\.1/);
-    expect(connections).toBe(0);
+    expect(listener.connections).toBe(0);
   });
 
   it('asks the resolver once per connection and never for IP literals', async () => {
     asked.length = 0;
-    await send(`http://vm.attacker.example:${port}/`).catch(() => undefined);
-    await send(`http://[::ffff:127.0.0.1]:${port}/`).catch(() => undefined);
+    await send(`http://vm.attacker.example:${listener.port}/`).catch(() => undefined);
+    await send(`http://[::ffff:127.0.0.1]:${listener.port}/`).catch(() => undefined);
     expect(asked).toEqual(['vm.attacker.example']);
   });
 
