@@ -39,3 +39,33 @@ export async function installAndConnect(
   });
   return { token, channel, activateStatus: activated.status };
 }
+
+/**
+ * Customer message number `i` to a channel's callback, as Gupshup posts it (v2): 20 customers in
+ * turn from `phoneBase`. The HTTP status, or null when the app was not there to answer (killed).
+ */
+export function postCustomerText(
+  callbackUrl: string,
+  o: { appName: string; tag: string; phoneBase: number },
+  i: number,
+): Promise<number | null> {
+  return fetch(callbackUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      app: o.appName,
+      timestamp: Date.now(),
+      version: 2,
+      type: 'message',
+      payload: {
+        id: `wamid.${o.tag}.${i}`,
+        type: 'text',
+        payload: { text: `${o.tag[0] ?? 'm'}${i}` },
+        sender: { phone: `549110000${String(o.phoneBase + (i % 20))}` },
+      },
+    }),
+  }).then(
+    (r) => r.status,
+    () => null,
+  );
+}

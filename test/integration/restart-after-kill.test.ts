@@ -13,7 +13,7 @@ import {
   waitFor,
 } from '../../scripts/stack.js';
 import { createDatabase } from '../../src/shared/db/database.js';
-import { installAndConnect } from '../helpers/spawned.js';
+import { installAndConnect, postCustomerText } from '../helpers/spawned.js';
 import {
   embeddedUrl,
   freePort,
@@ -100,25 +100,7 @@ describe('restart on the embedded database after the app process alone is killed
     expect(activateStatus).toBe(200);
 
     const post = (i: number) =>
-      fetch(ch.callbackUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          app: 'OomShop',
-          timestamp: Date.now(),
-          version: 2,
-          type: 'message',
-          payload: {
-            id: `wamid.oom.${i}`,
-            type: 'text',
-            payload: { text: `o${i}` },
-            sender: { phone: `549110000${String(7100 + (i % 20))}` },
-          },
-        }),
-      }).then(
-        (r) => r.status,
-        () => null,
-      );
+      postCustomerText(ch.callbackUrl, { appName: 'OomShop', tag: 'oom', phoneBase: 7100 }, i);
 
     const acked = new Set<number>();
     let orphan: number | undefined;

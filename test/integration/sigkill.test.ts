@@ -12,7 +12,7 @@ import {
 import { createDatabase, type Database } from '../../src/shared/db/database.js';
 import { freePort } from '../../src/shared/db/embedded.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { installAndConnect } from '../helpers/spawned.js';
+import { installAndConnect, postCustomerText } from '../helpers/spawned.js';
 
 /**
  * The app process (as `npm start` runs it) is killed with SIGKILL in the middle of 200 inbound
@@ -62,25 +62,7 @@ describe('SIGKILL in the middle of a burst', () => {
     expect(activateStatus).toBe(200);
 
     const post = (i: number) =>
-      fetch(ch.callbackUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          app: 'KillShop',
-          timestamp: Date.now(),
-          version: 2,
-          type: 'message',
-          payload: {
-            id: `wamid.kill.${i}`,
-            type: 'text',
-            payload: { text: `k${i}` },
-            sender: { phone: `549110000${String(6100 + (i % 20))}` },
-          },
-        }),
-      }).then(
-        (r) => r.status,
-        () => null,
-      );
+      postCustomerText(ch.callbackUrl, { appName: 'KillShop', tag: 'kill', phoneBase: 6100 }, i);
 
     const acked = new Set<number>();
     let killed = false;
