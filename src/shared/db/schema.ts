@@ -115,6 +115,57 @@ export interface MessagesTable {
   updated_at: UpdatedAt;
   /** Which WhatsApp message of a split operator message (0 = the first); 0 for inbound. */
   part: Generated<number>;
+  /** The template an outbound template message used (issue 11). */
+  template_id: string | null;
+  /** Idempotency key of an API or robot send, unique per portal. */
+  client_key: string | null;
+  /** The Bitrix24 user who sent a template from a chat or a CRM card. */
+  sent_by: number | null;
+}
+
+export type TemplateStatus =
+  | 'draft'
+  | 'submitting'
+  | 'pending'
+  | 'approved'
+  | 'rejected'
+  | 'paused'
+  | 'disabled'
+  | 'failed'
+  | 'in_appeal'
+  | 'deleted';
+
+export interface TemplatesTable {
+  id: Generated<string>;
+  portal_id: number;
+  channel_id: string;
+  element_name: string;
+  display_name: string;
+  language: string;
+  category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
+  template_type: 'TEXT' | 'IMAGE' | 'DOCUMENT' | 'VIDEO';
+  header: string | null;
+  body: string;
+  footer: string | null;
+  buttons: ColumnType<unknown, string | undefined, string>;
+  params: ColumnType<unknown, string | undefined, string>;
+  sample_media_id: string | null;
+  status: ColumnType<TemplateStatus, TemplateStatus | undefined, TemplateStatus>;
+  status_reason: string | null;
+  gupshup_id: string | null;
+  source: ColumnType<'app' | 'console', 'app' | 'console' | undefined, 'app' | 'console'>;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_by: number | null;
+  status_at: Timestamp | null;
+  synced_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  deleted_at: Timestamp | null;
+}
+
+export interface TemplateLinesTable {
+  template_id: string;
+  line_id: number;
 }
 
 export interface MediaTable {
@@ -225,9 +276,12 @@ export interface DB {
   channel_roles: ChannelRolesTable;
   channel_crm_settings: ChannelCrmSettingsTable;
   media: MediaTable;
+  templates: TemplatesTable;
+  template_lines: TemplateLinesTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
 export type PortalRow = Selectable<PortalsTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
 export type JobRow = Selectable<JobsTable>;
+export type TemplateRow = Selectable<TemplatesTable>;
