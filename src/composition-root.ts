@@ -94,9 +94,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const a = buildAdapters(config, o, db, box);
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};
-  const nudge = () => {
-    if (workerRef.current?.running) workerRef.current.nudge();
-  };
+  const nudge = (): void => void (workerRef.current?.running && workerRef.current.nudge());
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const relay = buildRelay(config, o, db, box, a, storage, nudge);
   const rolesRepo = new RolesRepository(db);
@@ -104,8 +102,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const lines = new Bitrix24OpenLines(a.bitrix);
   const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
   const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
-  const ledger = new LedgerService(new BillingRepository(db), { nudge });
-  const worker = buildWorker(config, log, db, relay, assign, ledger);
+  const billing = buildBilling(db, nudge);
+  const worker = buildWorker(config, log, db, relay, assign, billing.ledger);
   workerRef.current = worker;
   const tokens = new TokensService(
     new TokensRepository(db),
@@ -139,8 +137,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     frontendAuth: new FrontendAuth(tokens),
     channelAdmin,
     roles,
-    ledger,
-    offer: new OfferService(new OfferRepository(db)),
+    ...billing,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -151,6 +148,14 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
 }
 
 type Adapters = ReturnType<typeof buildAdapters>;
+
+/** The ledger of message units and the vendor's offer (billing). */
+function buildBilling(db: Database, nudge: () => void) {
+  return {
+    ledger: new LedgerService(new BillingRepository(db), { nudge }),
+    offer: new OfferService(new OfferRepository(db)),
+  };
+}
 type Relay = ReturnType<typeof buildRelay>;
 
 /** Outbound HTTP (one SSRF-guarded dispatcher) and the provider adapters on it. */
