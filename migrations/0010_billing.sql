@@ -112,7 +112,7 @@ CREATE TABLE billing_balances (
   reserved   bigint NOT NULL DEFAULT 0 CHECK (reserved >= 0),
   debt       bigint NOT NULL DEFAULT 0 CHECK (debt >= 0),
   updated_at timestamptz NOT NULL DEFAULT now()
-);
+) WITH (fillfactor = 50); -- room on the page: every send updates the row in place (HOT)
 
 -- A credited pack ("lot"): its units, what is left of them (neither reserved, spent, expired nor
 -- taken back), and when it expires. Sends take units from the lot that expires first.
@@ -127,18 +127,22 @@ CREATE TABLE billing_lots (
   order_id       bigint UNIQUE REFERENCES billing_orders (id),
   event_id       bigint REFERENCES billing_provider_events (id),
   created_at     timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX billing_lots_open ON billing_lots (portal_id, expires_at, id) WHERE remaining > 0;
-CREATE INDEX billing_lots_due ON billing_lots (expires_at) WHERE remaining > 0;
+) WITH (fillfactor = 50);
+-- No index on `remaining` (nor a predicate on it): a send's update of a lot stays in place (HOT).
+CREATE INDEX billing_lots_portal ON billing_lots (portal_id, expires_at, id);
+CREATE INDEX billing_lots_due ON billing_lots (expires_at);
 
 -- One per outbound message (`message_ref`, unique per portal, so a retried reserve is a no-op):
 -- units taken from the lots in `allocations` ([{"lot": id, "units": n}]) until settled (spent) or
 -- released (given back).
+-- The ledger's hot tables (reservations, entries) have no foreign keys on portal, channel, lot or
+-- reservation: only the functions write them, from rows they have just read, and each key check
+-- would lock the referenced row (a portal's row by every send at once).
 CREATE TABLE billing_reservations (
   id          bigserial PRIMARY KEY,
-  portal_id   bigint NOT NULL REFERENCES portals (id),
+  portal_id   bigint NOT NULL,
   message_ref text NOT NULL CHECK (length(message_ref) BETWEEN 1 AND 200),
-  channel_id  uuid REFERENCES channels (id),
+  channel_id  uuid,
   units       integer NOT NULL CHECK (units > 0),
   state       text NOT NULL DEFAULT 'reserved' CHECK (state IN ('reserved', 'settled', 'released')),
   allocations jsonb NOT NULL,
@@ -152,14 +156,14 @@ CREATE INDEX billing_reservations_open ON billing_reservations (created_at) WHER
 -- `reserved` and `debt`; a lot's entries sum to its `remaining`. A CHECK ties each kind to its effect.
 CREATE TABLE billing_ledger (
   id              bigserial PRIMARY KEY,
-  portal_id       bigint NOT NULL REFERENCES portals (id),
+  portal_id       bigint NOT NULL,
   kind            text NOT NULL CHECK (kind IN ('credit', 'reserve', 'settle', 'release', 'refund', 'expiry')),
   units           integer NOT NULL CHECK (units > 0),
   delta_available integer NOT NULL,
   delta_reserved  integer NOT NULL,
   delta_debt      integer NOT NULL DEFAULT 0,
-  lot_id          bigint REFERENCES billing_lots (id),
-  reservation_id  bigint REFERENCES billing_reservations (id),
+  lot_id          bigint,
+  reservation_id  bigint,
   order_id        bigint REFERENCES billing_orders (id),
   event_id        bigint REFERENCES billing_provider_events (id),
   channel_id      uuid,
@@ -177,10 +181,11 @@ CREATE TABLE billing_ledger (
                        OR (delta_available = 0 AND delta_debt IN (0, units)))
   END)
 );
+-- Few indexes: every send writes two entries. The ledger page and the chart have theirs; a refund
+-- finds its lot's refund entries; the reconciliation reads everything anyway.
 CREATE INDEX billing_ledger_portal ON billing_ledger (portal_id, id);
-CREATE INDEX billing_ledger_lot ON billing_ledger (lot_id) WHERE lot_id IS NOT NULL;
-CREATE INDEX billing_ledger_reservation ON billing_ledger (reservation_id) WHERE reservation_id IS NOT NULL;
 CREATE INDEX billing_ledger_usage ON billing_ledger (portal_id, created_at) WHERE kind = 'settle';
+CREATE INDEX billing_ledger_refunds ON billing_ledger (lot_id) WHERE kind = 'refund';
 
 CREATE FUNCTION billing_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -455,15 +460,17 @@ END $$;
 
 CREATE FUNCTION billing_settle(p_reservation_id bigint)
 RETURNS TABLE (outcome text, reservation_id bigint, state text)
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT r.outcome, r.reservation_id, r.state FROM _billing_resolve(p_reservation_id, 'settled') r;
-$$;
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN -- PL/pgSQL, not SQL: its plan is kept for the session, a SQL function's is made on every call
+  RETURN QUERY SELECT r.outcome, r.reservation_id, r.state FROM _billing_resolve(p_reservation_id, 'settled') r;
+END $$;
 
 CREATE FUNCTION billing_release(p_reservation_id bigint)
 RETURNS TABLE (outcome text, reservation_id bigint, state text)
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT r.outcome, r.reservation_id, r.state FROM _billing_resolve(p_reservation_id, 'released') r;
-$$;
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN -- PL/pgSQL, not SQL: its plan is kept for the session, a SQL function's is made on every call
+  RETURN QUERY SELECT r.outcome, r.reservation_id, r.state FROM _billing_resolve(p_reservation_id, 'released') r;
+END $$;
 
 -- Expires every lot past its validity at `p_now` (not later than now): one row per portal whose
 -- balance went down, with the units expired. At most `p_limit` portals per call (call again while
