@@ -383,6 +383,25 @@ BEGIN
                  FROM billing_balances b WHERE b.portal_id = p_portal_id;
     RETURN;
   END IF;
+  -- The usual case: the lot that expires first is still valid and covers it all (then no lot is
+  -- expired either, and `available`, the sum of the lots, covers it too).
+  SELECT l.id, l.remaining, l.expires_at INTO r FROM billing_lots l
+  WHERE l.portal_id = p_portal_id AND l.remaining > 0 ORDER BY l.expires_at, l.id LIMIT 1;
+  IF FOUND AND r.expires_at > now() AND r.remaining >= p_units THEN
+    INSERT INTO billing_reservations (portal_id, message_ref, channel_id, units, allocations)
+    VALUES (p_portal_id, p_message_ref, p_channel_id, p_units,
+            jsonb_build_array(jsonb_build_object('lot', r.id, 'units', p_units)))
+    RETURNING id INTO v_id;
+    UPDATE billing_lots SET remaining = remaining - p_units WHERE id = r.id;
+    INSERT INTO billing_ledger (portal_id, kind, units, delta_available, delta_reserved, lot_id, reservation_id,
+                                channel_id)
+    VALUES (p_portal_id, 'reserve', p_units, -p_units, p_units, r.id, v_id, p_channel_id);
+    UPDATE billing_balances b SET available = b.available - p_units, reserved = b.reserved + p_units,
+                                  updated_at = now()
+    WHERE b.portal_id = p_portal_id RETURNING b.available INTO v_avail;
+    RETURN QUERY SELECT 'reserved', v_id, 'reserved'::text, v_avail;
+    RETURN;
+  END IF;
   v_avail := v_avail - _billing_expire_portal(p_portal_id, now());
   IF v_avail < p_units THEN
     RETURN QUERY SELECT 'insufficient', NULL::bigint, NULL::text, v_avail;
@@ -436,8 +455,9 @@ BEGIN
     RETURN QUERY SELECT 'already_' || v_res.state, v_res.id, v_res.state, v_res.portal_id;
     RETURN;
   END IF;
-  PERFORM 1 FROM billing_balances b WHERE b.portal_id = v_res.portal_id FOR UPDATE;
   IF p_to = 'released' THEN
+    -- The balance row before the lots, as everywhere (a settle changes no lot: its UPDATE below locks it).
+    PERFORM 1 FROM billing_balances b WHERE b.portal_id = v_res.portal_id FOR UPDATE;
     UPDATE billing_lots l SET remaining = l.remaining + a.units
     FROM jsonb_to_recordset(v_res.allocations) AS a(lot bigint, units integer) WHERE l.id = a.lot;
   END IF;

@@ -28,6 +28,18 @@ describe('billing ledger: expiry', () => {
       { id: long.lot_id, remaining: 10, expired: 0 },
       { id: short.lot_id, remaining: 7, expired: 0 },
     ]);
+    // More than the first pack holds: the rest from the next one.
+    const split = await t.ledger.reserve(portal, 'e-1b', { units: 9 });
+    const alloc = await t.admin.query('SELECT allocations FROM billing_reservations WHERE id = $1', [
+      split.reservationId,
+    ]);
+    expect(alloc.rows[0]).toEqual({
+      allocations: [
+        { lot: short.lot_id, units: 7 },
+        { lot: long.lot_id, units: 2 },
+      ],
+    });
+    await t.ledger.release(split.reservationId!);
     await age(short.lot_id);
     expect(await t.ledger.expire()).toEqual([{ portalId: portal, units: 7 }]);
     expect(await t.ledger.expire()).toEqual([]);
