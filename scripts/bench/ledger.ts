@@ -49,7 +49,7 @@ export interface LedgerResult {
 }
 
 export async function ledgerPhase(adminUrl: string): Promise<LedgerResult> {
-  const admin = new pg.Pool({ connectionString: adminUrl, max: 2 });
+  const admin = quietPool(adminUrl, 2);
   const appUrl = await appLoginUrl(adminUrl, appLoginPassword(STACK_APP_SECRET));
   const { db } = createDatabase(appUrl, { max: CONNECTIONS });
   const ledger = new LedgerService(new BillingRepository(db));
@@ -105,6 +105,13 @@ export async function ledgerPhase(adminUrl: string): Promise<LedgerResult> {
   }
 }
 
+/** A pool whose idle clients losing their server do not crash the process (as createDatabase's). */
+function quietPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 async function newPortals(admin: pg.Pool, n: number): Promise<number[]> {
   const r = await admin.query<{ id: string }>(
     `INSERT INTO portals (member_id, domain, client_endpoint, status)
@@ -132,7 +139,7 @@ async function pairs(ledger: LedgerService, portals: number[]): Promise<Throughp
 /** The same loops, two autocommit inserts of one row each per pair, in a table of their own. */
 async function ceilingPairs(admin: pg.Pool, adminUrl: string): Promise<ThroughputRun> {
   await admin.query('CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, v int NOT NULL)');
-  const pool = new pg.Pool({ connectionString: adminUrl, max: CONNECTIONS });
+  const pool = quietPool(adminUrl, CONNECTIONS);
   try {
     return await timed(0, async (n) => {
       await pool.query({ name: 'ceiling', text: 'INSERT INTO bench_ceiling (v) VALUES ($1)', values: [n] });
@@ -206,7 +213,7 @@ async function raceNaive(admin: pg.Pool, adminUrl: string): Promise<RaceResult> 
     'INSERT INTO bench_naive_balance VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET available = $1',
     [RACE_UNITS],
   );
-  const pool = new pg.Pool({ connectionString: adminUrl, max: CONNECTIONS });
+  const pool = quietPool(adminUrl, CONNECTIONS);
   let reserved = 0;
   try {
     await Promise.all(
