@@ -35,7 +35,10 @@ export async function startServer(
       log.info({ dataDir: config.dataDir }, 'Embedded PostgreSQL started.');
       await migrated(embedded.url, log);
       // Our own cluster: the app connects as its limited role, not as the cluster's superuser.
-      config = { ...config, databaseUrl: await appLoginUrl(embedded.url, appLoginPassword(config.appSecret)) };
+      config = {
+        ...config,
+        databaseUrl: await appLoginUrl(embedded.url, appLoginPassword(config.appSecret)),
+      };
     } else {
       await assertDatabaseReachable(config.databaseUrl);
       if (config.migrationDatabaseUrl) await assertDatabaseReachable(config.migrationDatabaseUrl);
