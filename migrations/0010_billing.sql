@@ -319,6 +319,9 @@ BEGIN
        SELECT 1 FROM billing_orders o WHERE o.id = p_order_id AND o.portal_id = p_portal_id) THEN
     RAISE EXCEPTION 'order % is not an order of portal %', p_order_id, p_portal_id USING ERRCODE = 'P0002';
   END IF;
+  IF EXISTS (SELECT 1 FROM billing_orders o WHERE o.id = p_order_id AND o.kind <> 'pack') THEN
+    RAISE EXCEPTION 'order % is a subscription: it credits no message units', p_order_id USING ERRCODE = '22023';
+  END IF;
   IF p_event_id IS NOT NULL OR p_provider IS NOT NULL THEN
     v_event := _billing_claim_event(p_provider, p_event_id, 'credit', p_portal_id, p_order_id);
     IF v_event IS NULL THEN
@@ -600,6 +603,12 @@ BEGIN
   END IF;
   IF p_event_id IS NULL OR length(p_event_id) NOT BETWEEN 1 AND 255 THEN
     RAISE EXCEPTION 'event id must be 1 to 255 characters' USING ERRCODE = '22023';
+  END IF;
+  IF p_portal_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM portals WHERE id = p_portal_id) THEN
+    RAISE EXCEPTION 'portal % does not exist', p_portal_id USING ERRCODE = 'P0002';
+  END IF;
+  IF p_order_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM billing_orders WHERE id = p_order_id) THEN
+    RAISE EXCEPTION 'order % does not exist', p_order_id USING ERRCODE = 'P0002';
   END IF;
   INSERT INTO billing_provider_events (provider, event_id, event_type, portal_id, order_id)
   VALUES (p_provider, p_event_id, p_event_type, p_portal_id, p_order_id)

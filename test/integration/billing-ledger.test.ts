@@ -241,6 +241,26 @@ describe('billing ledger: concurrency and idempotency', () => {
     ).rejects.toMatchObject({ httpStatus: 404 });
     await expect(t.ledger.settle(987_654_321)).rejects.toMatchObject({ httpStatus: 404 });
     await expect(t.ledger.refund({ orderId: 987_654_321 })).rejects.toMatchObject({ httpStatus: 404 });
+    await expect(
+      t.ledger.recordEvent({ provider: 'stripe', eventId: 'evt_x', portalId: 987_654_321 }),
+    ).rejects.toMatchObject({ httpStatus: 404 });
+    await expect(t.ledger.recordEvent({ provider: 'Stripe!', eventId: 'evt_x' })).rejects.toMatchObject({
+      httpStatus: 400,
+    });
+    const sub = await t.admin.query<{ id: string }>(
+      `WITH ch AS (
+         INSERT INTO channels (portal_id, name, gupshup_app_name, source_number, callback_nonce)
+         VALUES ($1, 'Shop', 'Shop', '5491100000001', 'nonce') RETURNING id)
+       INSERT INTO billing_orders (portal_id, kind, channel_id, months, amount_minor, currency, provider)
+       SELECT $1, 'subscription', ch.id, 1, 2000, 'USD', 'stripe' FROM ch RETURNING id`,
+      [portal],
+    );
+    await expect(
+      t.ledger.credit({ portalId: portal, units: 5, validityDays: 30, orderId: Number(sub.rows[0]?.id) }),
+    ).rejects.toMatchObject({ httpStatus: 400, message: expect.stringMatching(/subscription/) as unknown });
+    await expect(
+      t.ledger.credit({ portalId: portal, units: 5, validityDays: 30, orderId: 987_654_321 }),
+    ).rejects.toMatchObject({ httpStatus: 404 });
     // A portal that never bought anything has nothing to reserve.
     expect(await t.ledger.reserve(portal, 'y')).toMatchObject({ outcome: 'insufficient', available: 0 });
   });
