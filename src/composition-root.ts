@@ -32,6 +32,10 @@ import { MediaSigner } from './modules/media/signing.js';
 import { S3MediaStorage } from './modules/media/s3-storage.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
+import { BillingRepository } from './modules/billing/billing.repository.js';
+import { LedgerService } from './modules/billing/ledger.service.js';
+import { OfferRepository } from './modules/billing/offer.repository.js';
+import { OfferService } from './modules/billing/offer.service.js';
 import { PortalsService } from './modules/portals/portals.service.js';
 import { SecretBox } from './shared/crypto.js';
 import { createDatabase, type Database } from './shared/db/database.js';
@@ -57,6 +61,9 @@ export interface Deps {
   frontendAuth: FrontendAuth;
   channelAdmin: ChannelAdminService;
   roles: RolesService;
+  /** The prepaid ledger of message units; its `MessageBilling` part is what the send path uses. */
+  ledger: LedgerService;
+  offer: OfferService;
   close(): Promise<void>;
 }
 
@@ -87,9 +94,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const a = buildAdapters(config, o, db, box);
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};
-  const nudge = () => {
-    if (workerRef.current?.running) workerRef.current.nudge();
-  };
+  const nudge = (): void => void (workerRef.current?.running && workerRef.current.nudge());
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const relay = buildRelay(config, o, db, box, a, storage, nudge);
   const rolesRepo = new RolesRepository(db);
@@ -97,7 +102,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const lines = new Bitrix24OpenLines(a.bitrix);
   const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
   const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
-  const worker = buildWorker(config, log, db, relay, assign);
+  const billing = buildBilling(db, nudge);
+  const worker = buildWorker(config, log, db, relay, assign, billing.ledger);
   workerRef.current = worker;
   const tokens = new TokensService(
     new TokensRepository(db),
@@ -131,6 +137,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     frontendAuth: new FrontendAuth(tokens),
     channelAdmin,
     roles,
+    ...billing,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -141,6 +148,14 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
 }
 
 type Adapters = ReturnType<typeof buildAdapters>;
+
+/** The ledger of message units and the vendor's offer (billing). */
+function buildBilling(db: Database, nudge: () => void) {
+  return {
+    ledger: new LedgerService(new BillingRepository(db), { nudge }),
+    offer: new OfferService(new OfferRepository(db)),
+  };
+}
 type Relay = ReturnType<typeof buildRelay>;
 
 /** Outbound HTTP (one SSRF-guarded dispatcher) and the provider adapters on it. */
@@ -229,7 +244,14 @@ function buildRelay(
 }
 
 /** The worker with every job topic's handler. */
-function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign: AssignService): Worker {
+function buildWorker(
+  config: Config,
+  log: Logger,
+  db: Database,
+  r: Relay,
+  assign: AssignService,
+  ledger: LedgerService,
+): Worker {
   return new Worker(
     db,
     {
@@ -243,6 +265,7 @@ function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
       'chat.assign': assign.job(),
+      'billing.expire': ledger.expireJob(),
     },
     config.worker,
     log.child({ component: 'worker' }),

@@ -1,8 +1,20 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type {
+  BillingPacksTable,
+  BillingSubscriptionPricesTable,
+  BillingOrdersTable,
+  BillingPaymentsTable,
+  BillingProviderEventsTable,
+  BillingBalancesTable,
+  BillingLotsTable,
+  BillingReservationsTable,
+  BillingLedgerTable,
+} from './billing-schema.js';
 
 /**
  * The database as Kysely sees it; mirrors migrations/*.sql (test/db-schema.test.ts checks that every
- * column here exists in the migrated database and vice versa).
+ * column here and in the other schema files of this folder exists in the migrated database and vice
+ * versa). Billing's tables are in billing-schema.ts.
  */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -278,6 +290,15 @@ export interface DB {
   media: MediaTable;
   templates: TemplatesTable;
   template_lines: TemplateLinesTable;
+  billing_packs: BillingPacksTable;
+  billing_subscription_prices: BillingSubscriptionPricesTable;
+  billing_orders: BillingOrdersTable;
+  billing_payments: BillingPaymentsTable;
+  billing_provider_events: BillingProviderEventsTable;
+  billing_balances: BillingBalancesTable;
+  billing_lots: BillingLotsTable;
+  billing_reservations: BillingReservationsTable;
+  billing_ledger: BillingLedgerTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -285,3 +306,4 @@ export type PortalRow = Selectable<PortalsTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type TemplateRow = Selectable<TemplatesTable>;
+export type * from './billing-schema.js';
