@@ -24,7 +24,19 @@ import { MessagingService, type MessagingHooks } from './modules/messaging/messa
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
 import { MessagesRepository, queueAgentNote } from './modules/messaging/messages.repository.js';
 import { Bitrix24Files } from './integrations/bitrix24/files.js';
-import { gupshupMessage } from './integrations/gupshup/messages.js';
+import { gupshupMessage, gupshupTemplateHeader } from './integrations/gupshup/messages.js';
+import { Bitrix24ChatRecords } from './integrations/bitrix24/chat-record.js';
+import { Bitrix24CrmCards } from './integrations/bitrix24/crm-cards.js';
+import { Bitrix24Workflows } from './integrations/bitrix24/robot.js';
+import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
+import { CHAT_PICKER_PATH, CRM_PICKER_PATH } from './modules/pages/picker-page.js';
+import { TemplateFollowUps } from './modules/templates/template-followups.js';
+import { TemplateOutbound } from './modules/templates/template-outbound.js';
+import { TemplatePickerService, windowClosedOffer } from './modules/templates/template-picker.service.js';
+import { ROBOT_PATH } from './modules/templates/template-robot.routes.js';
+import { TemplateRobotService } from './modules/templates/template-robot.service.js';
+import { TemplateSendRepository } from './modules/templates/template-send.repository.js';
+import { TemplateSendService } from './modules/templates/template-send.service.js';
 import { MediaRepository } from './modules/media/media.repository.js';
 import { MediaService } from './modules/media/media.service.js';
 import { writeTrace } from './modules/trace/trace.service.js';
@@ -57,6 +69,8 @@ export interface Deps {
   frontendAuth: FrontendAuth;
   channelAdmin: ChannelAdminService;
   roles: RolesService;
+  /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
+  templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
   close(): Promise<void>;
 }
 
@@ -131,6 +145,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     frontendAuth: new FrontendAuth(tokens),
     channelAdmin,
     roles,
+    templateSend: relay.templates.api,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -184,6 +199,11 @@ function buildRelay(
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
+  const widgetUrls = {
+    chatPicker: `${config.publicUrl}${CHAT_PICKER_PATH}`,
+    crmCard: `${config.publicUrl}${CRM_PICKER_PATH}`,
+    robotHandler: `${config.publicUrl}${ROBOT_PATH}`,
+  };
   const portals = new PortalsService({
     db,
     repo: a.portalsRepo,
@@ -195,6 +215,7 @@ function buildRelay(
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
+    extraSetup: (call) => installTemplateWidgets(call, widgetUrls),
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
@@ -211,6 +232,7 @@ function buildRelay(
     dispatcher: a.outbound,
     nudge,
   });
+  const templates = buildTemplateSending(db, a, media, nudge);
   const messaging = new MessagingService({
     db,
     channels,
@@ -222,10 +244,40 @@ function buildRelay(
     limiter: a.limiter,
     gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
+    templates: { composer: templates.composer, offer: templates.offer },
     nudge,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
-  return { channelsRepo, channels, portals, media, messaging, edits };
+  return { channelsRepo, channels, portals, media, messaging, edits, templates };
+}
+
+/** Sending templates (issue 11): the send service and its entry points, the send's part, the follow-ups. */
+function buildTemplateSending(db: Database, a: Adapters, media: MediaService, nudge: () => void) {
+  const repo = new TemplateSendRepository(db);
+  const cards = new Bitrix24CrmCards(a.bitrix);
+  const send = new TemplateSendService({ repo, nudge });
+  const composer = new TemplateOutbound({
+    repo,
+    links: media.signer,
+    header: gupshupTemplateHeader,
+    cards,
+    nudge,
+  });
+  const followUps = new TemplateFollowUps({
+    repo,
+    records: new Bitrix24ChatRecords(a.bitrix),
+    workflows: new Bitrix24Workflows(a.bitrix),
+  });
+  return {
+    composer,
+    followUps,
+    offer: windowClosedOffer(repo),
+    api: {
+      send,
+      picker: new TemplatePickerService({ repo, send, cards }),
+      robot: new TemplateRobotService({ repo, send, nudge }),
+    },
+  };
 }
 
 /** The worker with every job topic's handler. */
@@ -243,6 +295,9 @@ function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
       'chat.assign': assign.job(),
+      'template.check': r.templates.composer.checkJob(),
+      'template.record': r.templates.followUps.recordJob(),
+      'template.robot': r.templates.followUps.robotJob(),
     },
     config.worker,
     log.child({ component: 'worker' }),

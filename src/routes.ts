@@ -10,6 +10,8 @@ import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
 import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes.js';
 import { rolesRoutes } from './modules/roles/roles.routes.js';
+import { templateRobotRoutes } from './modules/templates/template-robot.routes.js';
+import { templateSendRoutes } from './modules/templates/template-send.routes.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
@@ -31,6 +33,10 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
     nudge: () => deps.worker.nudge(),
   });
   await app.register(pagesRoutes, { tokens: deps.tokens });
+  await app.register(templateRobotRoutes, {
+    robot: deps.templateSend.robot,
+    verify: (memberId, token) => deps.portals.verifyEvent(memberId, token),
+  });
   await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
   await app.register(mediaRoutes, { media: deps.media });
   await app.register(
@@ -52,6 +58,10 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
+        await authed.register(templateSendRoutes, {
+          send: deps.templateSend.send,
+          picker: deps.templateSend.picker,
+        });
       });
     },
     { prefix: '/api/v1' },

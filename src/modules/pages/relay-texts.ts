@@ -134,6 +134,26 @@ export const STEP_TEXTS = {
     'O WhatsApp não permite apagá-la',
   ],
   agent_notified: ['Aviso a los agentes en el chat', 'Agents told in the chat', 'Aviso aos agentes no chat'],
+  crm_phone_checked: [
+    'Número confirmado en la ficha del CRM',
+    'Number confirmed on the CRM card',
+    'Número confirmado na ficha do CRM',
+  ],
+  template_recorded: [
+    'Plantilla mostrada en el chat',
+    'Template shown in the chat',
+    'Modelo mostrado no chat',
+  ],
+  robot_answered: [
+    'Respuesta enviada a la automatización',
+    'Answer sent to the automation rule',
+    'Resposta enviada à automação',
+  ],
+  robot_answer_failed: [
+    'La automatización no recibió la respuesta',
+    'The automation rule did not get its answer',
+    'A automação não recebeu a resposta',
+  ],
   retry_scheduled: ['Nuevo intento programado', 'Retry scheduled', 'Nova tentativa agendada'],
   failed: ['Falló', 'Failed', 'Falhou'],
   dead_lettered: [

@@ -38,6 +38,11 @@ export interface PortalsServiceDeps {
   /** The SSRF guard's resolver: an install's claimed host is resolved and checked before anything. */
   resolve?: Resolve;
   channels: ChannelCallbacks;
+  /**
+   * What other modules add to the portal at install (templates: chat and CRM placements, the
+   * automation rule). Returns what Bitrix24 refused for good; the install goes on without it.
+   */
+  extraSetup?: ((call: CallFn) => Promise<string[]>) | undefined;
 }
 
 /** Install, verify and uninstall portals (C2). */
@@ -63,8 +68,9 @@ export class PortalsService {
     const proven = await this.#prove(i, log);
     const call: CallFn = (method, params) =>
       this.d.client.callWithToken(proven.clientEndpoint, proven.tokens.accessToken, method, params);
+    let refused: string[];
     try {
-      await this.#setup(call);
+      refused = await this.#setup(call);
     } catch (err) {
       // The name passed the pre-check but resolves to a non-public address (SSRF guard).
       if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
@@ -93,7 +99,8 @@ export class PortalsService {
     await writeTrace(this.d.db, {
       portalId: portal.id,
       step: 'portal_installed',
-      detail: 'connector registered, events bound',
+      level: refused.length ? 'WARN' : 'INFO',
+      detail: setupDetail(refused),
     });
     log.info({ portalId: portal.id }, 'Portal installed from the install page.');
     return { portal, lang };
@@ -235,9 +242,10 @@ export class PortalsService {
     }
   }
 
-  async #setup(call: CallFn): Promise<void> {
+  async #setup(call: CallFn): Promise<string[]> {
     await this.d.connector.register(call, this.d.appName, this.connectorHandler);
     await this.d.connector.bindEvents(call, this.eventsHandler);
+    return (await this.d.extraSetup?.(call)) ?? [];
   }
 
   /** The `portal.setup` job: registration after an ONAPPINSTALL, with the stored tokens. */
@@ -249,12 +257,13 @@ export class PortalsService {
         const p = await this.d.repo.findById(portalId);
         if (!p || p.status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
         const call: CallFn = (method, params) => this.d.client.call(portalId, method, params);
-        await this.#setup(call);
+        const refused = await this.#setup(call);
         await this.d.repo.markInstalled(portalId);
         await writeTrace(this.d.db, {
           portalId,
           step: 'portal_installed',
-          detail: 'connector registered, events bound',
+          level: refused.length ? 'WARN' : 'INFO',
+          detail: setupDetail(refused),
         });
         return { kind: 'done' };
       },
@@ -287,6 +296,11 @@ export class PortalsService {
     await this.d.repo.setBudget(portalId, PLANS[plan]);
     return this.plan(portalId);
   }
+}
+
+function setupDetail(refused: string[]): string {
+  const base = 'connector registered, events bound';
+  return refused.length ? `${base}; refused by Bitrix24: ${refused.join('; ')}`.slice(0, 500) : base;
 }
 
 /** Bitrix24's REST limits (reference §7): Enterprise drains 5 req/s and blocks above 250, others 2/50. */
