@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { frontendAuth, type Stack } from '../../scripts/stack.js';
 
 /**
- * Templates for the sending tests, put straight into the database as the templates module (tplcore)
- * leaves them once Gupshup approved them: a Gupshup id, a status, the open lines they are assigned to.
+ * Templates for the sending tests: made in the sandbox Gupshup's console (so its template send knows
+ * them, §2.1) and put straight into our database as the templates module leaves them once Gupshup
+ * approved them: Gupshup's id, a status, the open lines they are assigned to.
  */
 export interface TestTemplate {
   id: string;
@@ -27,10 +27,19 @@ export async function addTemplate(
 ): Promise<TestTemplate> {
   const ch = await s.deps.db
     .selectFrom('channels')
-    .select('portal_id')
+    .select(['portal_id', 'gupshup_app_id'])
     .where('id', '=', o.channelId)
     .executeTakeFirstOrThrow();
-  const gupshupId = randomUUID();
+  const body = o.body ?? 'Hola {{1}}, su pedido {{2}} está listo.';
+  const console = s.gupshup.addConsoleTemplate(ch.gupshup_app_id ?? '', {
+    elementName: o.name,
+    languageCode: o.language ?? 'es',
+    content: body,
+    category: 'UTILITY',
+    templateType: o.type ?? 'TEXT',
+    status: (o.status ?? 'approved').toUpperCase() as 'APPROVED',
+  });
+  const gupshupId = console.id;
   const row = await s.deps.db
     .insertInto('templates')
     .values({
@@ -41,7 +50,7 @@ export async function addTemplate(
       language: o.language ?? 'es',
       category: 'UTILITY',
       template_type: o.type ?? 'TEXT',
-      body: o.body ?? 'Hola {{1}}, su pedido {{2}} está listo.',
+      body,
       params: JSON.stringify(
         o.params ?? [
           { name: 'nombre', example: 'Ana' },

@@ -59,6 +59,15 @@ describe('templates from a chat', () => {
     const m = await waitFor(() =>
       s.portal.messages({ author: 'customer' }).find((x) => x.externalChatId === phone && x.text === text),
     );
+    // The app knows the chat once the delivery is recorded, and its assignment is over.
+    await waitFor(async () => {
+      const c = await s.deps.db
+        .selectFrom('conversations')
+        .select(['bitrix_chat_id', 'assigned_at'])
+        .where('customer_phone', '=', phone)
+        .executeTakeFirst();
+      return c?.bitrix_chat_id === m.chatId && c.assigned_at !== null;
+    });
     return m.chatId;
   };
   const sentTo = (phone: string) => s.gupshup.sent({ destination: phone });

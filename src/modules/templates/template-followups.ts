@@ -84,7 +84,7 @@ export class TemplateFollowUps {
     if ('kind' in m) return m;
     const c = (m.content ?? {}) as Content;
     if (c.recordedAt || FAILED.has(m.status)) return { kind: 'done' };
-    if (UNSETTLED.has(m.status)) return later('waiting for the send', ageMs(m) > 60_000 ? 30_000 : 3_000);
+    if (UNSETTLED.has(m.status)) return later('waiting for the send', waitFor(ageMs(m)));
     // No chat yet: the customer's answer will open one, and the record is queued again then.
     if (!m.bitrix_chat_id) return { kind: 'done' };
     const lang = toLang(m.lang);
@@ -139,7 +139,7 @@ export class TemplateFollowUps {
     if (c.robotAnsweredAt || c.origin?.kind !== 'robot') return { kind: 'done' };
     const lang = toLang(m.lang);
     const result = outcome(m, lang);
-    if (!result) return later('waiting for the send’s outcome');
+    if (!result) return later('waiting for the send’s outcome', waitFor(ageMs(m)));
     await this.#answer(m.portal_id, c.origin.eventToken, m, result, lang);
     await this.d.repo.mark(m.id, { robotAnsweredAt: new Date().toISOString() });
     return { kind: 'done' };
@@ -164,6 +164,11 @@ export class TemplateFollowUps {
       detail: r.sent ? 'sent' : `not sent: ${r.error}`.slice(0, 500),
     });
   }
+}
+
+/** Look again soon while the send is young, then less and less often. */
+function waitFor(age: number): number {
+  return age < 10_000 ? 1_000 : age < 60_000 ? 3_000 : 30_000;
 }
 
 function ageMs(m: Loaded): number {

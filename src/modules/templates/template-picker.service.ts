@@ -3,7 +3,7 @@ import type { Lang } from '../../shared/i18n.js';
 import { windowOpen, SERVICE_WINDOW_MS } from '../messaging/outbound/send-rules.js';
 import { sendText } from './send-texts.js';
 import type { CardType, CrmCards } from './send-ports.js';
-import { headerRule, normalisePhone, paramCount } from './template-send-rules.js';
+import { headerRule, normalisePhone, paramSlots } from './template-send-rules.js';
 import type { TemplateForSend, TemplateSendRepository } from './template-send.repository.js';
 import { sendable, type SendAccepted, type TemplateSendService } from './template-send.service.js';
 
@@ -47,12 +47,7 @@ export interface Who {
 }
 
 export function offered(t: TemplateForSend): OfferedTemplate {
-  const s = sendable(t);
-  const count = paramCount(s);
-  const params = Array.from({ length: count }, (_, i) => ({
-    name: s.params[i]?.name ?? String(i + 1),
-    example: s.params[i]?.example ?? '',
-  }));
+  const params = paramSlots(sendable(t)).map((x) => ({ name: x.name, example: x.example }));
   const rule = headerRule(t.template_type);
   return {
     id: t.id,

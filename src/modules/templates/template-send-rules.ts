@@ -3,8 +3,9 @@
  * apply the same ones, and so they can be checked without a database: the customer's number, the
  * parameters, the text the customer gets, and the header media a template type needs.
  *
- * MERGE NOTE (tplcore): `renderText` is a local render of {{n}}; once template-rules.ts exists with
- * `renderTemplate`, the service may use that instead (same result for body text).
+ * MERGE NOTE (tplcore): `renderText` is a local render of {{n}} (tplcore's `renderTemplate` renders
+ * the body alike); the header's parameter is `headerParam` in tplcore's model, which the templates
+ * table does not hold yet: until it does, the header's slot is named "header".
  */
 
 /** A template as the send sees it (a subset of the templates row). */
@@ -14,6 +15,8 @@ export interface SendableTemplate {
   body: string;
   footer: string | null;
   params: Array<{ name: string; example?: string }>;
+  /** The name and example of a text header's variable (tplcore's model). */
+  headerParam?: { name: string; example?: string } | null | undefined;
 }
 
 /** A rule broken by the caller's input: the field and a code (send-texts.ts has the words). */
@@ -57,47 +60,75 @@ function placeholdersOf(text: string | null): number[] {
   return seen;
 }
 
-/** How many values a send must give: {{1}}…{{n}} of the body (Gupshup fills the body's, §2.1). */
-export function paramCount(t: SendableTemplate): number {
-  return Math.max(t.params.length, ...placeholdersOf(t.body), 0);
+/** One value a send must give: the text header's variable first, then the body's {{1}}…{{n}}. */
+export interface ParamSlot {
+  name: string;
+  example: string;
+  part: 'header' | 'body';
 }
 
-/** WhatsApp refuses a parameter with a new line or a tab, or more than four spaces in a row. */
+/**
+ * The values a send gives, in the order Gupshup's `params` takes them (§2.1 "in order of
+ * appearance"): a text header's one variable first, then the body's. The body's count is its highest
+ * placeholder; the names and examples are the template's `params`, the header's its `headerParam`.
+ */
+export function paramSlots(t: SendableTemplate): ParamSlot[] {
+  const slots: ParamSlot[] = [];
+  if (t.templateType === 'TEXT' && placeholdersOf(t.header).length > 0) {
+    slots.push({
+      name: t.headerParam?.name ?? 'header',
+      example: t.headerParam?.example ?? '',
+      part: 'header',
+    });
+  }
+  const body = Math.max(0, ...placeholdersOf(t.body));
+  for (let i = 0; i < body; i++) {
+    const p = t.params[i];
+    slots.push({ name: p?.name || String(i + 1), example: p?.example ?? '', part: 'body' });
+  }
+  return slots;
+}
+
+/** How many values a send must give. */
+export function paramCount(t: SendableTemplate): number {
+  return paramSlots(t).length;
+}
+
+/** WhatsApp refuses a parameter with a new line or a tab, or four spaces in a row (§4.4). */
 const PARAM_MAX = 1024;
 function paramIssue(value: string, field: string): SendIssue | undefined {
   if (!value.trim()) return { field, code: 'param_empty' };
   if (value.length > PARAM_MAX) return { field, code: 'param_too_long', params: { max: PARAM_MAX } };
-  if (/[\n\r\t]/.test(value) || / {5,}/.test(value)) return { field, code: 'param_format' };
+  if (/[\n\r\t]/.test(value) || / {4}/.test(value)) return { field, code: 'param_format' };
   return undefined;
 }
 
 /**
- * The values of {{1}}…{{n}} in order, from a list (by position) or from an object keyed by the
- * template's parameter names (or by "1", "2", …). Every value is required and checked.
+ * The values in Gupshup's order, from a list (by position) or from an object keyed by the slots'
+ * names (or by position, "1", "2", …). Every value is required and checked.
  */
 export function resolveParams(
   t: SendableTemplate,
   input: string[] | Record<string, string> | undefined,
 ): { params: string[] } | { issues: SendIssue[] } {
-  const count = paramCount(t);
+  const slots = paramSlots(t);
   const given = input ?? [];
   const issues: SendIssue[] = [];
   const values: string[] = [];
   if (Array.isArray(given)) {
-    if (given.length !== count) {
-      return { issues: [{ field: 'params', code: 'param_count', params: { expected: count } }] };
+    if (given.length !== slots.length) {
+      return { issues: [{ field: 'params', code: 'param_count', params: { expected: slots.length } }] };
     }
     values.push(...given);
   } else {
-    const names = Array.from({ length: count }, (_, i) => t.params[i]?.name ?? String(i + 1));
-    const known = new Set([...names, ...names.map((_, i) => String(i + 1))]);
+    const known = new Set([...slots.map((x) => x.name), ...slots.map((_, i) => String(i + 1))]);
     for (const key of Object.keys(given)) {
       if (!known.has(key)) issues.push({ field: `params.${key}`, code: 'param_unknown' });
     }
-    names.forEach((name, i) => values.push(given[name] ?? given[String(i + 1)] ?? ''));
+    slots.forEach((slot, i) => values.push(given[slot.name] ?? given[String(i + 1)] ?? ''));
   }
   values.forEach((v, i) => {
-    const issue = paramIssue(v, `params.${t.params[i]?.name ?? String(i + 1)}`);
+    const issue = paramIssue(v, `params.${slots[i]?.name ?? String(i + 1)}`);
     if (issue) issues.push(issue);
   });
   return issues.length ? { issues } : { params: values };
@@ -110,8 +141,11 @@ export function renderText(text: string, params: string[]): string {
 
 /** What the customer reads: the text header, the body and the footer, values filled in. */
 export function renderMessage(t: SendableTemplate, params: string[]): string {
-  const header = t.templateType === 'TEXT' && t.header ? renderText(t.header, params) : '';
-  return [header, renderText(t.body, params), t.footer ?? ''].filter((p) => p.trim()).join('\n');
+  const headerVars = paramSlots(t).filter((x) => x.part === 'header').length;
+  const header =
+    t.templateType === 'TEXT' && t.header ? renderText(t.header, params.slice(0, headerVars)) : '';
+  const body = renderText(t.body, params.slice(headerVars));
+  return [header, body, t.footer ?? ''].filter((p) => p.trim()).join('\n');
 }
 
 /** The header media a template type needs (seed 001): its WhatsApp kind, file types and size. */
