@@ -118,6 +118,7 @@ describe('templates from a chat', () => {
       type: 'template',
       template: { id: aviso.gupshupId, params: ['Lucía', 'B-7'] },
     });
+    expect(out.rendered?.text).toBe('Hola Lucía, su pedido B-7 está listo.');
 
     const record = await waitFor(() =>
       s.portal.chatLines(chatId).find((l) => l.text.startsWith('📤 WhatsApp:')),
