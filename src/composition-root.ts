@@ -290,6 +290,7 @@ function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign
     db,
     {
       'portal.setup': r.portals.setupJob(),
+      'portal.extras': r.portals.extrasJob(),
       'inbound.media': r.media.inboundJob(),
       'inbound.deliver': r.messaging.inboundJob(),
       'outbound.media': r.media.outboundJob(),

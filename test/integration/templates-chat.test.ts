@@ -72,7 +72,8 @@ describe('templates from a chat', () => {
   };
   const sentTo = (phone: string) => s.gupshup.sent({ destination: phone });
 
-  it('registers the chat picker, the CRM tabs and the automation rule at install', () => {
+  it('registers the chat picker, the CRM tabs and the automation rule after the install', async () => {
+    await waitFor(() => s.portal.robots().length > 0);
     const bound = s.portal.placements().map((p) => `${p.placement} ${new URL(p.handler).pathname}`);
     expect(bound).toEqual(
       expect.arrayContaining([
