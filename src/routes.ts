@@ -10,6 +10,7 @@ import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
 import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes.js';
 import { rolesRoutes } from './modules/roles/roles.routes.js';
+import { templatesRoutes } from './modules/templates/templates.routes.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
@@ -31,7 +32,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
     nudge: () => deps.worker.nudge(),
   });
   await app.register(pagesRoutes, { tokens: deps.tokens });
-  await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
+  await app.register(gupshupWebhookRoutes, {
+    channels: deps.channels,
+    messaging: deps.messaging,
+    templates: deps.templates,
+  });
   await app.register(mediaRoutes, { media: deps.media });
   await app.register(
     async (api) => {
@@ -52,6 +57,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
+        await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
       });
     },
     { prefix: '/api/v1' },
