@@ -69,7 +69,14 @@ export class FieldIssuesError extends AppError {
     code: 'validation_error' | 'conflict',
     readonly issues: FieldIssue[],
   ) {
-    super(code, issues.map((i) => i.message).slice(0, 5).join('; ') || code, code === 'conflict' ? 409 : 400);
+    super(
+      code,
+      issues
+        .map((i) => i.message)
+        .slice(0, 5)
+        .join('; ') || code,
+      code === 'conflict' ? 409 : 400,
+    );
   }
 }
 

@@ -72,7 +72,10 @@ export class MediaService {
   }
 
   /** A stored file of the portal, or undefined. */
-  async fileOf(portalId: number, id: string): Promise<{ id: string; mime: string; size: number } | undefined> {
+  async fileOf(
+    portalId: number,
+    id: string,
+  ): Promise<{ id: string; mime: string; size: number } | undefined> {
     if (!UUID.test(id)) return undefined;
     return this.d.repo.fileOfPortal(portalId, id);
   }
