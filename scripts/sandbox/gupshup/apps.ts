@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deliver } from './callbacks.js';
-import { apiKeyOf, respond, TEMPLATE_LIST, WALLET_PATH } from './http.js';
+import { apiKeyOf, respond } from './http.js';
 import type { SandboxState } from './state.js';
 import type { SandboxApp, SandboxGupshup } from './types.js';
 import { errorBody, type Json } from './util.js';
@@ -34,18 +34,10 @@ export function setCallbackUrl(s: SandboxState, appName: string, url: string): v
   void s.track(() => deliver(s, appName, body));
 }
 
-/** §4.1 template list and §5.2 legacy wallet: both only need the app's `apikey`. */
-export function handleAppApi(s: SandboxState, req: IncomingMessage, res: ServerResponse, path: string): void {
+/** §5.2 legacy wallet: only needs the app's `apikey`. (Templates, §4.1: template-api.ts.) */
+export function handleWallet(s: SandboxState, req: IncomingMessage, res: ServerResponse, path: string): void {
   const app = s.appByKey(apiKeyOf(req));
-  if (path === WALLET_PATH) {
-    if (!app) return respond(s, res, path, 401, errorBody('Authentication Failed'));
-    // Sandbox choice: every app has 25.5 credits unless its wallet was emptied.
-    return respond(s, res, path, 200, { balance: app.walletEmpty ? 0 : 25.5, status: 'success' });
-  }
-  const appId = decodeURIComponent(TEMPLATE_LIST.exec(path)?.[1] ?? '');
-  const owner = [...s.apps.values()].find((a) => a.appId === appId);
-  // Sandbox choice for undocumented wording: an unknown app id is a 400, a key of another app a 401.
-  if (!owner) return respond(s, res, path, 400, errorBody('Invalid App Id'));
-  if (!app || app !== owner) return respond(s, res, path, 401, errorBody('Authentication Failed'));
-  return respond(s, res, path, 200, { status: 'success', templates: [] });
+  if (!app) return respond(s, res, path, 401, errorBody('Authentication Failed'));
+  // Sandbox choice: every app has 25.5 credits unless its wallet was emptied.
+  return respond(s, res, path, 200, { balance: app.walletEmpty ? 0 : 25.5, status: 'success' });
 }

@@ -103,9 +103,9 @@ function planEvents(s: SandboxState, app: SandboxApp, msg: SentMessage, outcome:
   const isTemplate = msg.message.type === 'template';
   const c: EventContext = {
     isTemplate,
-    // Sandbox choice (§3.6 / §6.3 PMP): templates bill as `marketing` (the only documented example),
+    // §3.6 / §6.3 PMP: a template bills under its own category (marketing, utility, authentication),
     // session messages as free `service`.
-    category: isTemplate ? 'marketing' : 'service',
+    category: isTemplate ? (msg.rendered?.category.toLowerCase() ?? 'marketing') : 'service',
     gsId: msg.messageId,
     wamid: msg.whatsappMessageId,
     destination: msg.destination,

@@ -8,6 +8,8 @@ export const TEMPLATE_PATH = '/wa/api/v1/template/msg';
 export const MEDIA_PREFIX = '/fm/';
 export const WALLET_PATH = '/sm/api/v2/wallet/balance';
 export const TEMPLATE_LIST = /^\/wa\/app\/([^/]+)\/template$/;
+/** `…/template/{templateId}` (GET) and `…/template/{elementName}` (DELETE). */
+export const TEMPLATE_ONE = /^\/wa\/app\/([^/]+)\/template\/([^/]+)$/;
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Answers and records the answer in `requests()`. */
@@ -39,6 +41,15 @@ export function readBody(req: IncomingMessage): Promise<Buffer | null> {
     req.on('end', () => resolve(tooBig ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** A path segment decoded, or null when its %-escapes are malformed. */
+export function decodeSegment(raw: string | undefined): string | null {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    return null;
+  }
 }
 
 export function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -7,11 +7,16 @@
  * Surfaces (and where they live in this folder):
  *  - POST /wa/api/v1/msg           session messages (§1), form-urlencoded + `apikey` header (send.ts,
  *                                  validate.ts)
- *  - POST /wa/api/v1/template/msg  template messages (§2.1) (send.ts, validate.ts)
+ *  - POST /wa/api/v1/template/msg  template messages (§2.1) of the app's stored templates: unknown,
+ *                                  unapproved, paused, disabled or wrongly filled ones fail with the
+ *                                  §8 codes (send.ts, validate.ts, template-send.ts)
  *  - GET  /fm/<token>              "FileManager" media for inbound customer media (§3.3; links expire)
  *                                  (media.ts)
- *  - GET  /wa/app/{appId}/template self-serve template list with `apikey` (§4.1): how a key is checked
- *                                  (apps.ts)
+ *  - /wa/app/{appId}/template      self-serve template management with `apikey` (§4.1): GET list
+ *                                  (?templateStatus=), GET /{templateId}, POST create (§4.3, §4.4
+ *                                  rules), DELETE /{elementName}; created templates are reviewed after
+ *                                  a delay and every status change is posted as a `template-event`
+ *                                  (§3.7) (template-api.ts, template-rules.ts, templates.ts)
  *  - GET  /sm/api/v2/wallet/balance legacy wallet balance with `apikey` (§5.2) (apps.ts)
  *  - outbound media: a session message with a media URL (§1.1: "Gupshup fetches it") is fetched after
  *    the send is accepted; a link that does not answer 200, or a file over WhatsApp's size limit for
@@ -27,10 +32,16 @@ export { startSandboxGupshup } from './sandbox.js';
 export type {
   CallbackRecord,
   CustomerMessage,
+  ConsoleTemplateFields,
   DeliveryFailureSpec,
+  RenderedTemplate,
   SandboxApp,
   SandboxGupshup,
   SandboxGupshupOptions,
+  SandboxTemplate,
   SentMessage,
   StatusType,
+  TemplateFields,
+  TemplateReview,
+  TemplateStatus,
 } from './types.js';

@@ -6,6 +6,13 @@ import { customerSends } from './inbound.js';
 import { expireMedia } from './media.js';
 import { listen } from './server.js';
 import { SandboxState } from './state.js';
+import {
+  addConsoleTemplate,
+  deleteConsoleTemplate,
+  setTemplateStatus,
+  templatesOf,
+  toApiShape,
+} from './templates.js';
 import type { SandboxGupshup, SandboxGupshupOptions } from './types.js';
 import { isObj } from './util.js';
 
@@ -99,6 +106,26 @@ class GupshupSandbox implements SandboxGupshup {
 
   mediaRequests() {
     return this.s.mediaLog.slice();
+  }
+
+  templates(appId?: string) {
+    return templatesOf(this.s, appId).map(toApiShape);
+  }
+
+  setTemplateReview(opts: Parameters<SandboxGupshup['setTemplateReview']>[0]): void {
+    this.s.templateReview = { ...opts };
+  }
+
+  setTemplateStatus(...a: Parameters<SandboxGupshup['setTemplateStatus']>): void {
+    setTemplateStatus(this.s, ...a);
+  }
+
+  addConsoleTemplate(...a: Parameters<SandboxGupshup['addConsoleTemplate']>) {
+    return addConsoleTemplate(this.s, ...a);
+  }
+
+  deleteConsoleTemplate(appId: string, elementName: string): void {
+    deleteConsoleTemplate(this.s, appId, elementName);
   }
 
   settle(timeoutMs = 30_000): Promise<void> {

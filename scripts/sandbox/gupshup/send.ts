@@ -6,7 +6,8 @@ import { answerFault, takeDeliveryFailure } from './faults.js';
 import { apiKeyOf, headerValue, readBody, respond, TEMPLATE_PATH } from './http.js';
 import { fetchMedia, MEDIA_LIMITS } from './media.js';
 import type { SandboxState } from './state.js';
-import type { SandboxApp, SentMessage } from './types.js';
+import { resolveTemplateSend } from './template-send.js';
+import type { RenderedTemplate, SandboxApp, SentMessage } from './types.js';
 import { errorBody, isNonEmptyString, newWamid } from './util.js';
 import { validateSessionMessage, validateTemplate, type Validation } from './validate.js';
 
@@ -44,7 +45,11 @@ export async function handleSend(
 
   const v = path === TEMPLATE_PATH ? validateTemplate(form) : validateSessionMessage(form.get('message'));
   if (!v.ok) return respond(s, res, path, 400, errorBody(v.error));
-  accept(s, res, path, app, { source, destination, v });
+  if (path !== TEMPLATE_PATH) return accept(s, res, path, app, { source, destination, v });
+  // §2.1/§4: the template id is resolved among the app's stored templates.
+  const tpl = resolveTemplateSend(s, app, v.message);
+  const meta = v.meta ?? tpl.meta;
+  accept(s, res, path, app, { source, destination, v: meta ? { ...v, meta } : v, rendered: tpl.rendered });
 }
 
 type Accepted = Extract<Validation, { ok: true }>;
@@ -70,7 +75,7 @@ function accept(
   res: ServerResponse,
   path: string,
   app: SandboxApp,
-  o: { source: string; destination: string; v: Accepted },
+  o: { source: string; destination: string; v: Accepted; rendered?: RenderedTemplate | undefined },
 ): void {
   const msg: SentMessage = {
     messageId: randomUUID(),
@@ -81,6 +86,7 @@ function accept(
     message: o.v.message,
     at: Date.now(),
   };
+  if (o.rendered) msg.rendered = o.rendered;
   s.sentLog.push(msg);
   const outcome = decideOutcome(s, app, o.destination, o.v);
 

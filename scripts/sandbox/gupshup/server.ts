@@ -2,19 +2,29 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleAppApi } from './apps.js';
-import { MEDIA_PREFIX, MSG_PATH, respond, TEMPLATE_LIST, TEMPLATE_PATH, WALLET_PATH } from './http.js';
+import { handleWallet } from './apps.js';
+import {
+  MEDIA_PREFIX,
+  MSG_PATH,
+  respond,
+  TEMPLATE_LIST,
+  TEMPLATE_ONE,
+  TEMPLATE_PATH,
+  WALLET_PATH,
+} from './http.js';
 import { handleMedia } from './media.js';
 import { handleSend } from './send.js';
 import type { SandboxState } from './state.js';
+import { handleTemplateApi } from './template-api.js';
 import { errorBody } from './util.js';
 
 async function handle(s: SandboxState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
-  if (req.method === 'GET' && (path === WALLET_PATH || TEMPLATE_LIST.test(path))) {
+  if (req.method === 'GET' && path === WALLET_PATH) {
     req.resume();
-    return handleAppApi(s, req, res, path);
+    return handleWallet(s, req, res, path);
   }
+  if (TEMPLATE_LIST.test(path) || TEMPLATE_ONE.test(path)) return handleTemplateApi(s, req, res, path);
   if (path.startsWith(MEDIA_PREFIX) && (req.method === 'GET' || req.method === 'HEAD')) {
     req.resume();
     return handleMedia(s, req, res, path);

@@ -3,7 +3,15 @@
  * work still pending (tracked so that `settle()` and `close()` know when nothing runs any more).
  */
 import { Agent } from 'undici';
-import type { CallbackRecord, SandboxApp, SandboxGupshupOptions, SentMessage, StatusType } from './types.js';
+import { DEFAULT_REVIEW, type StoredTemplate } from './templates.js';
+import type {
+  CallbackRecord,
+  SandboxApp,
+  SandboxGupshupOptions,
+  SentMessage,
+  StatusType,
+  TemplateReview,
+} from './types.js';
 import { prng, type Json } from './util.js';
 
 export interface DeliveryFailure {
@@ -35,6 +43,9 @@ export class SandboxState {
   readonly deliveryFailures: DeliveryFailure[] = [];
   readonly httpFaults: Array<{ status: number; body?: Json }> = [];
   statusFlow: StatusType[] = ['enqueued', 'sent', 'delivered', 'read'];
+  /** Templates by Gupshup template id (§4). */
+  readonly templates = new Map<string, StoredTemplate>();
+  templateReview: TemplateReview;
   /** The sandbox's own base URL, known once it listens (inbound media links point at it). */
   baseUrl = '';
 
@@ -60,6 +71,7 @@ export class SandboxState {
     this.reorder = opts.reorderEvents ?? false;
     this.retry = opts.callbackRetry ?? { attempts: 3, delayMs: 200 };
     this.log = opts.log ?? (() => {});
+    this.templateReview = { ...DEFAULT_REVIEW, ...opts.templateReview };
     this.rand = prng(opts.seed ?? 1);
   }
 
@@ -102,6 +114,10 @@ export class SandboxState {
     const app = this.apps.get(appName);
     if (!app) throw new Error(`sandbox gupshup: unknown app ${appName}`);
     return app;
+  }
+
+  appById(appId: string): SandboxApp | undefined {
+    return [...this.apps.values()].find((a) => a.appId === appId);
   }
 
   appByKey(key: string | undefined): SandboxApp | undefined {

@@ -14,7 +14,106 @@ export interface SandboxGupshupOptions {
   /** Re-POST when the receiver answers non-2xx / times out (10 s); default { attempts: 3, delayMs: 200 }.
    *  `attempts` counts every POST including the first. */
   callbackRetry?: { attempts: number; delayMs: number };
+  /** How templates created through the API are reviewed (§4, §3.7); default { mode: 'approve', delayMs: 300 }. */
+  templateReview?: TemplateReview;
   log?: (line: string) => void;
+}
+
+/** §4.4 statuses seen. */
+export type TemplateStatus =
+  | 'PENDING'
+  | 'APPROVED'
+  | 'REJECTED'
+  | 'FAILED'
+  | 'PAUSED'
+  | 'DISABLED'
+  | 'DELETED'
+  | 'IN_APPEAL'
+  | 'PENDING_DELETION'
+  | 'LIMIT_EXCEEDED';
+
+/**
+ * What happens to a template created through the API: approved or rejected (with `reason`, default
+ * INVALID_FORMAT) `delayMs` after creation (default 300), or left PENDING until `setTemplateStatus`.
+ */
+export interface TemplateReview {
+  mode: 'approve' | 'reject' | 'manual';
+  delayMs?: number;
+  reason?: string;
+}
+
+/** §4.2: one template as the list/get APIs give it; `containerMeta` and `meta` are JSON strings. */
+export interface SandboxTemplate {
+  id: string;
+  appId: string;
+  externalId: string;
+  elementName: string;
+  languageCode: string;
+  languagePolicy: string;
+  category: string;
+  oldCategory?: string;
+  templateType: string;
+  status: TemplateStatus;
+  reason?: string;
+  data: string;
+  containerMeta: string;
+  meta: string;
+  vertical: string;
+  namespace: string;
+  wabaId: string;
+  quality: string;
+  buttonSupported?: string;
+  priority: number;
+  retry: number;
+  stage: string;
+  createdOn: number;
+  modifiedOn: number;
+}
+
+/** §4.3 create fields under their form names; `buttons` may be given as an array here. */
+export interface TemplateFields {
+  elementName: string;
+  languageCode: string;
+  category: string;
+  templateType: string;
+  vertical: string;
+  content: string;
+  header: string;
+  footer: string;
+  buttons: string | Array<Record<string, unknown>>;
+  example: string;
+  exampleHeader: string;
+  enableSample: boolean | string;
+  exampleMedia: string;
+  mediaId: string;
+  mediaUrl: string;
+  allowTemplateCategoryChange: boolean | string;
+  addSecurityRecommendation: boolean | string;
+}
+
+/** A template made in the Gupshup console (`addConsoleTemplate`): APPROVED unless `status` says otherwise. */
+export type ConsoleTemplateFields = Partial<TemplateFields> & {
+  elementName: string;
+  languageCode: string;
+  content: string;
+  category: string;
+  status?: TemplateStatus;
+  reason?: string;
+};
+
+/** What the customer sees of a template send (§2.1): placeholders filled with `params`. */
+export interface RenderedTemplate {
+  id: string;
+  elementName: string;
+  languageCode: string;
+  category: string;
+  templateType: string;
+  header?: string;
+  body: string;
+  footer?: string;
+  buttons: string[];
+  /** header, body and footer joined by newlines. */
+  text: string;
 }
 
 export interface SandboxApp {
@@ -36,6 +135,8 @@ export interface SentMessage {
   at: number;
   /** For media messages by URL: what fetching the URL gave (set once the fetch is done). */
   media?: { url: string; status: number | null; bytes: number; contentType: string | null; error?: string };
+  /** For template sends of a known template of the app: the filled-in template (§2.1). */
+  rendered?: RenderedTemplate;
 }
 
 export interface CallbackRecord {
@@ -95,4 +196,18 @@ export interface SandboxGupshup {
   /** GET/HEAD requests for FileManager links, with the status answered. */
   mediaRequests(): Array<{ path: string; status: number; at: number }>;
   settle(timeoutMs?: number): Promise<void>;
+  /** Stored templates in the list-API shape (§4.2), of one app or of all. */
+  templates(appId?: string): SandboxTemplate[];
+  /** How templates created from now on are reviewed. */
+  setTemplateReview(opts: TemplateReview): void;
+  /** Changes a template's status and posts its `template-event` status-update (§3.7). */
+  setTemplateStatus(
+    templateId: string,
+    status: TemplateStatus,
+    opts?: { reason?: string; description?: string },
+  ): void;
+  /** A template made in the Gupshup console: stored (APPROVED by default), no callback. */
+  addConsoleTemplate(appId: string, fields: ConsoleTemplateFields): SandboxTemplate;
+  /** Deleted in the console: every language of it leaves the list; a `deleted` status-update per language (§3.7). */
+  deleteConsoleTemplate(appId: string, elementName: string): void;
 }

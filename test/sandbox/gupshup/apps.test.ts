@@ -34,7 +34,7 @@ describe('app APIs with an API key (§4.1 template list, §5.2 legacy wallet)', 
     expect((await get(`/wa/app/${mine.appId}/template`)).status).toBe(401);
     expect(await get('/wa/app/no-such-app/template', 'key-third-0003')).toEqual({
       status: 400,
-      json: { status: 'error', message: 'Invalid App Id' },
+      json: { status: 'error', message: 'Invalid App ID' },
     });
   });
 

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   APP,
+  appId,
   DEST,
   sb,
   rx,
@@ -72,13 +73,19 @@ describe('message-events (§3.4) and billing-events (§3.6)', () => {
     expect(sb.callbacks().every((c) => c.status === 200 && c.attempt === 1 && c.url === rx.url)).toBe(true);
   });
 
-  it('template sends bill as marketing (billable) and enqueued says template', async () => {
+  it('template sends bill under the template category (billable) and enqueued says template', async () => {
+    const t = sb.addConsoleTemplate(appId, {
+      elementName: 'promo',
+      languageCode: 'en',
+      content: 'Big sale today.',
+      category: 'MARKETING',
+    });
     const r = await post('/wa/api/v1/template/msg', {
       channel: 'whatsapp',
       source: APP.sourceNumber,
       destination: DEST,
       'src.name': APP.appName,
-      template: JSON.stringify({ id: 'tpl-1', params: [] }),
+      template: JSON.stringify({ id: t.id, params: [] }),
     });
     await sb.settle();
     const evs = eventsFor(r.json!.messageId as string, sb.sent()[0]!.whatsappMessageId);

@@ -57,6 +57,8 @@ export const DEST = '919876543210';
 
 export let sb: SandboxGupshup;
 export let rx: Receiver;
+/** The app id of APP in the running test. */
+export let appId: string;
 
 export async function setup(opts: SandboxGupshupOptions = {}): Promise<void> {
   rx = await startReceiver();
@@ -65,7 +67,7 @@ export async function setup(opts: SandboxGupshupOptions = {}): Promise<void> {
     callbackRetry: { attempts: 3, delayMs: 10 },
     ...opts,
   });
-  sb.addApp({ ...APP, callbackUrl: rx.url });
+  appId = sb.addApp({ ...APP, callbackUrl: rx.url }).appId;
 }
 
 export async function teardown(): Promise<void> {
@@ -127,4 +129,40 @@ export function eventsFor(messageId: string, wamid: string): Json[] {
       if (b.type === 'billing-event') return (p.references as Json).gsId === messageId;
       return b.type === 'message-event' && (p.id === messageId || p.gsId === messageId || p.id === wamid);
     });
+}
+
+/** A call to the app APIs (§4.1) with the app's key unless `key` says otherwise (null: none). */
+export async function call(
+  method: string,
+  path: string,
+  o: { key?: string | null; form?: Record<string, string> } = {},
+): Promise<{ status: number; json: Json }> {
+  const key = o.key === undefined ? APP.apiKey : o.key;
+  const headers: Record<string, string> = key === null ? {} : { apikey: key };
+  const init: RequestInit = { method, headers };
+  if (o.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    init.body = new URLSearchParams(o.form).toString();
+  }
+  const res = await fetch(sb.url + path, init);
+  return { status: res.status, json: (await res.json()) as Json };
+}
+
+/** §4.3 create fields of a valid TEXT template; `over` replaces or adds fields. */
+export function templateForm(over: Record<string, string> = {}): Record<string, string> {
+  return {
+    elementName: 'order_update',
+    languageCode: 'en',
+    category: 'UTILITY',
+    templateType: 'TEXT',
+    vertical: 'orders',
+    content: 'Hi {{1}}, your order {{2}} has shipped.',
+    example: 'Hi Ana, your order 1234 has shipped.',
+    ...over,
+  };
+}
+
+/** The template-event callbacks the receiver got, oldest first. */
+export function templateEvents(): Json[] {
+  return rx.got.map((g) => g.body).filter((b) => b.type === 'template-event');
 }
