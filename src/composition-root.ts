@@ -5,6 +5,7 @@ import { Bitrix24Client } from './integrations/bitrix24/bitrix24.client.js';
 import { Bitrix24Connector } from './integrations/bitrix24/bitrix24.connector.js';
 import { GupshupAppsClient } from './integrations/gupshup/gupshup.apps.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
+import { GupshupTemplatesClient } from './integrations/gupshup/templates.js';
 import { RateLimiter } from './shared/rate-limiter.js';
 import { Worker } from './jobs/worker.js';
 import { FrontendAuth } from './modules/tokens/frontend-auth.js';
@@ -30,6 +31,7 @@ import { Bitrix24CrmCards } from './integrations/bitrix24/crm-cards.js';
 import { Bitrix24Workflows } from './integrations/bitrix24/robot.js';
 import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
 import { CHAT_PICKER_PATH, CRM_PICKER_PATH } from './modules/pages/picker-page.js';
+import { TemplateAccess } from './modules/templates/template-access.js';
 import { TemplateFollowUps } from './modules/templates/template-followups.js';
 import { TemplateOutbound } from './modules/templates/template-outbound.js';
 import { TemplatePickerService, windowClosedOffer } from './modules/templates/template-picker.service.js';
@@ -45,6 +47,9 @@ import { S3MediaStorage } from './modules/media/s3-storage.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
 import { PortalsService } from './modules/portals/portals.service.js';
+import { TemplatesRepository } from './modules/templates/templates.repository.js';
+import { TemplatesService } from './modules/templates/templates.service.js';
+import { toLang, type Lang } from './shared/i18n.js';
 import { SecretBox } from './shared/crypto.js';
 import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
@@ -69,6 +74,9 @@ export interface Deps {
   frontendAuth: FrontendAuth;
   channelAdmin: ChannelAdminService;
   roles: RolesService;
+  templates: TemplatesService;
+  /** The portal's language (answers to API callers that do not say theirs). */
+  portalLang: (portalId: number) => Promise<Lang>;
   /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
   templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
   close(): Promise<void>;
@@ -105,30 +113,12 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     if (workerRef.current?.running) workerRef.current.nudge();
   };
   const storage = o.mediaStorage ?? mediaStorage(config, log);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge);
-  const rolesRepo = new RolesRepository(db);
-  const crm = new Bitrix24Crm(a.bitrix);
-  const lines = new Bitrix24OpenLines(a.bitrix);
-  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
-  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
-  const worker = buildWorker(config, log, db, relay, assign);
+  const { roles, assign } = buildRoles(db, a);
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles);
+  const templates = buildTemplates(config, db, a, relay, roles, nudge);
+  const worker = buildWorker(config, log, db, relay, { assign, templates });
   workerRef.current = worker;
-  const tokens = new TokensService(
-    new TokensRepository(db),
-    a.portalsRepo,
-    box,
-    a.bitrix,
-    config.b24.appCode,
-  );
-  const channelAdmin = new ChannelAdminService({
-    db,
-    repo: relay.channelsRepo,
-    requests: new NumberRequestsRepository(db),
-    box,
-    channels: relay.channels,
-    gupshup: new GupshupAppsClient(a.http, config.gupshup.apiUrl),
-    connector: a.connector,
-  });
+  const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
   return {
     config,
     log,
@@ -145,7 +135,9 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     frontendAuth: new FrontendAuth(tokens),
     channelAdmin,
     roles,
-    templateSend: relay.templates.api,
+    templates,
+    portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
+    templateSend: relay.templateSending.api,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -196,6 +188,7 @@ function buildRelay(
   a: Adapters,
   storage: MediaStorage,
   nudge: () => void,
+  roles: RolesService,
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -227,7 +220,7 @@ function buildRelay(
     dispatcher: a.outbound,
     nudge,
   });
-  const templates = buildTemplateSending(db, a, media, nudge);
+  const templateSending = buildTemplateSending(db, a, media, new TemplateAccess(roles), nudge);
   const messaging = new MessagingService({
     db,
     channels,
@@ -239,11 +232,11 @@ function buildRelay(
     limiter: a.limiter,
     gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
-    templates: { composer: templates.composer, offer: templates.offer },
+    templates: { composer: templateSending.composer, offer: templateSending.offer },
     nudge,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
-  return { channelsRepo, channels, portals, media, messaging, edits, templates };
+  return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
 }
 
 /** Where the template picker, the CRM tab and the automation rule live (bound at install). */
@@ -256,10 +249,16 @@ function templateWidgetUrls(publicUrl: string) {
 }
 
 /** Sending templates (issue 11): the send service and its entry points, the send's part, the follow-ups. */
-function buildTemplateSending(db: Database, a: Adapters, media: MediaService, nudge: () => void) {
+function buildTemplateSending(
+  db: Database,
+  a: Adapters,
+  media: MediaService,
+  access: TemplateAccess,
+  nudge: () => void,
+) {
   const repo = new TemplateSendRepository(db);
   const cards = new Bitrix24CrmCards(a.bitrix);
-  const send = new TemplateSendService({ repo, nudge });
+  const send = new TemplateSendService({ repo, access, nudge });
   const composer = new TemplateOutbound({
     repo,
     links: media.signer,
@@ -284,8 +283,70 @@ function buildTemplateSending(db: Database, a: Adapters, media: MediaService, nu
   };
 }
 
+/** Chat roles and the assignment of new chats (CRM, open lines). */
+function buildRoles(db: Database, a: Adapters) {
+  const rolesRepo = new RolesRepository(db);
+  const crm = new Bitrix24Crm(a.bitrix);
+  const lines = new Bitrix24OpenLines(a.bitrix);
+  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
+  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
+  return { roles, assign };
+}
+
+/** API tokens and the channels' admin side (connect, settings, number requests). */
+function buildAdmin(config: Config, db: Database, box: SecretBox, a: Adapters, r: Relay) {
+  const tokens = new TokensService(
+    new TokensRepository(db),
+    a.portalsRepo,
+    box,
+    a.bitrix,
+    config.b24.appCode,
+  );
+  const channelAdmin = new ChannelAdminService({
+    db,
+    repo: r.channelsRepo,
+    requests: new NumberRequestsRepository(db),
+    box,
+    channels: r.channels,
+    gupshup: new GupshupAppsClient(a.http, config.gupshup.apiUrl),
+    connector: a.connector,
+  });
+  return { tokens, channelAdmin };
+}
+
+/** WhatsApp templates: Gupshup's template API with the channels' keys, header files in media. */
+function buildTemplates(
+  config: Config,
+  db: Database,
+  a: Adapters,
+  r: Relay,
+  roles: RolesService,
+  nudge: () => void,
+): TemplatesService {
+  return new TemplatesService({
+    repo: new TemplatesRepository(db),
+    provider: new GupshupTemplatesClient(a.http, config.gupshup.apiUrl),
+    channels: r.channels,
+    media: {
+      storeUpload: (portalId, file) => r.media.storeUpload(portalId, file),
+      fileOf: (portalId, id) => r.media.fileOf(portalId, id),
+      link: (id) => r.media.signer.url(id),
+    },
+    roles,
+    trace: writeTrace,
+    syncEveryMs: config.templates.syncEveryMs,
+    nudge,
+  });
+}
+
 /** The worker with every job topic's handler. */
-function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign: AssignService): Worker {
+function buildWorker(
+  config: Config,
+  log: Logger,
+  db: Database,
+  r: Relay,
+  s: { assign: AssignService; templates: TemplatesService },
+): Worker {
   return new Worker(
     db,
     {
@@ -299,10 +360,14 @@ function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign
       'outbound.ack': r.messaging.ackJob(),
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
-      'chat.assign': assign.job(),
-      'template.check': r.templates.composer.checkJob(),
-      'template.record': r.templates.followUps.recordJob(),
-      'template.robot': r.templates.followUps.robotJob(),
+      'chat.assign': s.assign.job(),
+      'templates.submit': s.templates.submitJob(),
+      'templates.delete': s.templates.deleteJob(),
+      'templates.sync': s.templates.syncJob(),
+      'templates.schedule': s.templates.scheduleJob(),
+      'template.check': r.templateSending.composer.checkJob(),
+      'template.record': r.templateSending.followUps.recordJob(),
+      'template.robot': r.templateSending.followUps.robotJob(),
     },
     config.worker,
     log.child({ component: 'worker' }),

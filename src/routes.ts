@@ -12,6 +12,7 @@ import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes
 import { rolesRoutes } from './modules/roles/roles.routes.js';
 import { templateRobotRoutes } from './modules/templates/template-robot.routes.js';
 import { templateSendRoutes } from './modules/templates/template-send.routes.js';
+import { templatesRoutes } from './modules/templates/templates.routes.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
@@ -37,7 +38,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
     robot: deps.templateSend.robot,
     verify: (memberId, token) => deps.portals.verifyEvent(memberId, token),
   });
-  await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
+  await app.register(gupshupWebhookRoutes, {
+    channels: deps.channels,
+    messaging: deps.messaging,
+    templates: deps.templates,
+  });
   await app.register(mediaRoutes, { media: deps.media });
   await app.register(
     async (api) => {
@@ -58,6 +63,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
+        await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
         await authed.register(templateSendRoutes, {
           send: deps.templateSend.send,
           picker: deps.templateSend.picker,
