@@ -5,6 +5,7 @@ import { Bitrix24Client } from './integrations/bitrix24/bitrix24.client.js';
 import { Bitrix24Connector } from './integrations/bitrix24/bitrix24.connector.js';
 import { GupshupAppsClient } from './integrations/gupshup/gupshup.apps.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
+import { GupshupTemplatesClient } from './integrations/gupshup/templates.js';
 import { RateLimiter } from './shared/rate-limiter.js';
 import { Worker } from './jobs/worker.js';
 import { FrontendAuth } from './modules/tokens/frontend-auth.js';
@@ -24,7 +25,20 @@ import { MessagingService, type MessagingHooks } from './modules/messaging/messa
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
 import { MessagesRepository, queueAgentNote } from './modules/messaging/messages.repository.js';
 import { Bitrix24Files } from './integrations/bitrix24/files.js';
-import { gupshupMessage } from './integrations/gupshup/messages.js';
+import { gupshupMessage, gupshupTemplateHeader } from './integrations/gupshup/messages.js';
+import { Bitrix24ChatRecords } from './integrations/bitrix24/chat-record.js';
+import { Bitrix24CrmCards } from './integrations/bitrix24/crm-cards.js';
+import { Bitrix24Workflows } from './integrations/bitrix24/robot.js';
+import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
+import { CHAT_PICKER_PATH, CRM_PICKER_PATH } from './modules/pages/picker-page.js';
+import { TemplateAccess } from './modules/templates/template-access.js';
+import { TemplateFollowUps } from './modules/templates/template-followups.js';
+import { TemplateOutbound } from './modules/templates/template-outbound.js';
+import { TemplatePickerService, windowClosedOffer } from './modules/templates/template-picker.service.js';
+import { ROBOT_PATH } from './modules/templates/template-robot.routes.js';
+import { TemplateRobotService } from './modules/templates/template-robot.service.js';
+import { TemplateSendRepository } from './modules/templates/template-send.repository.js';
+import { TemplateSendService } from './modules/templates/template-send.service.js';
 import { MediaRepository } from './modules/media/media.repository.js';
 import { MediaService } from './modules/media/media.service.js';
 import { writeTrace } from './modules/trace/trace.service.js';
@@ -37,6 +51,9 @@ import { LedgerService } from './modules/billing/ledger.service.js';
 import { OfferRepository } from './modules/billing/offer.repository.js';
 import { OfferService } from './modules/billing/offer.service.js';
 import { PortalsService } from './modules/portals/portals.service.js';
+import { TemplatesRepository } from './modules/templates/templates.repository.js';
+import { TemplatesService } from './modules/templates/templates.service.js';
+import { toLang, type Lang } from './shared/i18n.js';
 import { SecretBox } from './shared/crypto.js';
 import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
@@ -64,6 +81,11 @@ export interface Deps {
   /** The prepaid ledger of message units; its `MessageBilling` part is what the send path uses. */
   ledger: LedgerService;
   offer: OfferService;
+  templates: TemplatesService;
+  /** The portal's language (answers to API callers that do not say theirs). */
+  portalLang: (portalId: number) => Promise<Lang>;
+  /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
+  templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
   close(): Promise<void>;
 }
 
@@ -96,31 +118,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const workerRef: { current?: Worker } = {};
   const nudge = (): void => void (workerRef.current?.running && workerRef.current.nudge());
   const storage = o.mediaStorage ?? mediaStorage(config, log);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge);
-  const rolesRepo = new RolesRepository(db);
-  const crm = new Bitrix24Crm(a.bitrix);
-  const lines = new Bitrix24OpenLines(a.bitrix);
-  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
-  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
+  const { roles, assign } = buildRoles(db, a);
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles);
+  const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const billing = buildBilling(db, nudge);
-  const worker = buildWorker(config, log, db, relay, assign, billing.ledger);
+  const worker = buildWorker(config, log, db, relay, { assign, templates, ledger: billing.ledger });
   workerRef.current = worker;
-  const tokens = new TokensService(
-    new TokensRepository(db),
-    a.portalsRepo,
-    box,
-    a.bitrix,
-    config.b24.appCode,
-  );
-  const channelAdmin = new ChannelAdminService({
-    db,
-    repo: relay.channelsRepo,
-    requests: new NumberRequestsRepository(db),
-    box,
-    channels: relay.channels,
-    gupshup: new GupshupAppsClient(a.http, config.gupshup.apiUrl),
-    connector: a.connector,
-  });
+  const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
   return {
     config,
     log,
@@ -138,6 +142,9 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     channelAdmin,
     roles,
     ...billing,
+    templates,
+    portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
+    templateSend: relay.templateSending.api,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -196,6 +203,7 @@ function buildRelay(
   a: Adapters,
   storage: MediaStorage,
   nudge: () => void,
+  roles: RolesService,
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -210,6 +218,7 @@ function buildRelay(
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
+    extraSetup: (call) => installTemplateWidgets(call, templateWidgetUrls(config.publicUrl)),
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
@@ -226,6 +235,7 @@ function buildRelay(
     dispatcher: a.outbound,
     nudge,
   });
+  const templateSending = buildTemplateSending(db, a, media, new TemplateAccess(roles), nudge);
   const messaging = new MessagingService({
     db,
     channels,
@@ -237,10 +247,111 @@ function buildRelay(
     limiter: a.limiter,
     gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
+    templates: { composer: templateSending.composer, offer: templateSending.offer },
     nudge,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
-  return { channelsRepo, channels, portals, media, messaging, edits };
+  return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
+}
+
+/** Where the template picker, the CRM tab and the automation rule live (bound at install). */
+function templateWidgetUrls(publicUrl: string) {
+  return {
+    chatPicker: `${publicUrl}${CHAT_PICKER_PATH}`,
+    crmCard: `${publicUrl}${CRM_PICKER_PATH}`,
+    robotHandler: `${publicUrl}${ROBOT_PATH}`,
+  };
+}
+
+/** Sending templates (issue 11): the send service and its entry points, the send's part, the follow-ups. */
+function buildTemplateSending(
+  db: Database,
+  a: Adapters,
+  media: MediaService,
+  access: TemplateAccess,
+  nudge: () => void,
+) {
+  const repo = new TemplateSendRepository(db);
+  const cards = new Bitrix24CrmCards(a.bitrix);
+  const send = new TemplateSendService({ repo, access, nudge });
+  const composer = new TemplateOutbound({
+    repo,
+    links: media.signer,
+    header: gupshupTemplateHeader,
+    cards,
+    nudge,
+  });
+  const followUps = new TemplateFollowUps({
+    repo,
+    records: new Bitrix24ChatRecords(a.bitrix),
+    workflows: new Bitrix24Workflows(a.bitrix),
+  });
+  return {
+    composer,
+    followUps,
+    offer: windowClosedOffer(repo),
+    api: {
+      send,
+      picker: new TemplatePickerService({ repo, send, cards }),
+      robot: new TemplateRobotService({ repo, send, nudge }),
+    },
+  };
+}
+
+/** Chat roles and the assignment of new chats (CRM, open lines). */
+function buildRoles(db: Database, a: Adapters) {
+  const rolesRepo = new RolesRepository(db);
+  const crm = new Bitrix24Crm(a.bitrix);
+  const lines = new Bitrix24OpenLines(a.bitrix);
+  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
+  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
+  return { roles, assign };
+}
+
+/** API tokens and the channels' admin side (connect, settings, number requests). */
+function buildAdmin(config: Config, db: Database, box: SecretBox, a: Adapters, r: Relay) {
+  const tokens = new TokensService(
+    new TokensRepository(db),
+    a.portalsRepo,
+    box,
+    a.bitrix,
+    config.b24.appCode,
+  );
+  const channelAdmin = new ChannelAdminService({
+    db,
+    repo: r.channelsRepo,
+    requests: new NumberRequestsRepository(db),
+    box,
+    channels: r.channels,
+    gupshup: new GupshupAppsClient(a.http, config.gupshup.apiUrl),
+    connector: a.connector,
+  });
+  return { tokens, channelAdmin };
+}
+
+/** WhatsApp templates: Gupshup's template API with the channels' keys, header files in media. */
+function buildTemplates(
+  config: Config,
+  db: Database,
+  a: Adapters,
+  r: Relay,
+  roles: RolesService,
+  nudge: () => void,
+): TemplatesService {
+  return new TemplatesService({
+    repo: new TemplatesRepository(db),
+    provider: new GupshupTemplatesClient(a.http, config.gupshup.apiUrl),
+    channels: r.channels,
+    media: {
+      storeUpload: (portalId, file) => r.media.storeUpload(portalId, file),
+      fileOf: (portalId, id) => r.media.fileOf(portalId, id),
+      link: (id) => r.media.signer.url(id),
+    },
+    roles,
+    trace: writeTrace,
+    syncEveryMs: config.templates.syncEveryMs,
+    nudge,
+  });
 }
 
 /** The worker with every job topic's handler. */
@@ -249,13 +360,13 @@ function buildWorker(
   log: Logger,
   db: Database,
   r: Relay,
-  assign: AssignService,
-  ledger: LedgerService,
+  s: { assign: AssignService; templates: TemplatesService; ledger: LedgerService },
 ): Worker {
   return new Worker(
     db,
     {
       'portal.setup': r.portals.setupJob(),
+      'portal.extras': r.portals.extrasJob(),
       'inbound.media': r.media.inboundJob(),
       'inbound.deliver': r.messaging.inboundJob(),
       'outbound.media': r.media.outboundJob(),
@@ -264,8 +375,15 @@ function buildWorker(
       'outbound.ack': r.messaging.ackJob(),
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
-      'chat.assign': assign.job(),
-      'billing.expire': ledger.expireJob(),
+      'chat.assign': s.assign.job(),
+      'billing.expire': s.ledger.expireJob(),
+      'templates.submit': s.templates.submitJob(),
+      'templates.delete': s.templates.deleteJob(),
+      'templates.sync': s.templates.syncJob(),
+      'templates.schedule': s.templates.scheduleJob(),
+      'template.check': r.templateSending.composer.checkJob(),
+      'template.record': r.templateSending.followUps.recordJob(),
+      'template.robot': r.templateSending.followUps.robotJob(),
     },
     config.worker,
     log.child({ component: 'worker' }),

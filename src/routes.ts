@@ -11,6 +11,9 @@ import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
 import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes.js';
 import { rolesRoutes } from './modules/roles/roles.routes.js';
+import { templateRobotRoutes } from './modules/templates/template-robot.routes.js';
+import { templateSendRoutes } from './modules/templates/template-send.routes.js';
+import { templatesRoutes } from './modules/templates/templates.routes.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
@@ -32,7 +35,15 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
     nudge: () => deps.worker.nudge(),
   });
   await app.register(pagesRoutes, { tokens: deps.tokens });
-  await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
+  await app.register(templateRobotRoutes, {
+    robot: deps.templateSend.robot,
+    verify: (memberId, token) => deps.portals.verifyEvent(memberId, token),
+  });
+  await app.register(gupshupWebhookRoutes, {
+    channels: deps.channels,
+    messaging: deps.messaging,
+    templates: deps.templates,
+  });
   await app.register(mediaRoutes, { media: deps.media });
   await app.register(
     async (api) => {
@@ -59,6 +70,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
         await authed.register(billingRoutes, { ledger: deps.ledger, offer: deps.offer, roles: deps.roles });
+        await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
+        await authed.register(templateSendRoutes, {
+          send: deps.templateSend.send,
+          picker: deps.templateSend.picker,
+        });
       });
     },
     { prefix: '/api/v1' },

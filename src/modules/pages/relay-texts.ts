@@ -134,6 +134,26 @@ export const STEP_TEXTS = {
     'O WhatsApp não permite apagá-la',
   ],
   agent_notified: ['Aviso a los agentes en el chat', 'Agents told in the chat', 'Aviso aos agentes no chat'],
+  crm_phone_checked: [
+    'Número confirmado en la ficha del CRM',
+    'Number confirmed on the CRM card',
+    'Número confirmado na ficha do CRM',
+  ],
+  template_recorded: [
+    'Plantilla mostrada en el chat',
+    'Template shown in the chat',
+    'Modelo mostrado no chat',
+  ],
+  robot_answered: [
+    'Respuesta enviada a la automatización',
+    'Answer sent to the automation rule',
+    'Resposta enviada à automação',
+  ],
+  robot_answer_failed: [
+    'La automatización no recibió la respuesta',
+    'The automation rule did not get its answer',
+    'A automação não recebeu a resposta',
+  ],
   retry_scheduled: ['Nuevo intento programado', 'Retry scheduled', 'Nova tentativa agendada'],
   failed: ['Falló', 'Failed', 'Falhou'],
   dead_lettered: [
@@ -210,10 +230,50 @@ export const STEP_TEXTS = {
   channel_deleted: ['Canal eliminado', 'Channel deleted', 'Canal excluído'],
   portal_install_event: ['Evento de instalación', 'Install event', 'Evento de instalação'],
   portal_installed: ['Aplicación instalada', 'App installed', 'Aplicativo instalado'],
+  portal_extras: [
+    'Plantillas añadidas al chat, al CRM y a las automatizaciones',
+    'Templates added to the chat, the CRM and automation rules',
+    'Modelos adicionados ao chat, ao CRM e às automações',
+  ],
   portal_setup_failed: [
     'Falló la preparación del portal',
     'Portal setup failed',
     'Falha na preparação do portal',
   ],
   portal_uninstalled: ['Aplicación desinstalada', 'App uninstalled', 'Aplicativo desinstalado'],
+  template_submitted: [
+    'Plantilla enviada a revisión',
+    'Template submitted for review',
+    'Modelo enviado para revisão',
+  ],
+  template_submit_failed: [
+    'Gupshup no aceptó la plantilla',
+    'Gupshup did not accept the template',
+    'O Gupshup não aceitou o modelo',
+  ],
+  template_approved: ['Plantilla aprobada', 'Template approved', 'Modelo aprovado'],
+  template_rejected: ['Plantilla rechazada', 'Template rejected', 'Modelo rejeitado'],
+  template_paused: ['Plantilla en pausa', 'Template paused', 'Modelo pausado'],
+  template_disabled: ['Plantilla deshabilitada', 'Template disabled', 'Modelo desativado'],
+  template_status_changed: [
+    'Estado de la plantilla cambiado',
+    'Template status changed',
+    'Status do modelo alterado',
+  ],
+  template_category_changed: [
+    'Categoría de la plantilla cambiada por WhatsApp',
+    'Template category changed by WhatsApp',
+    'Categoria do modelo alterada pelo WhatsApp',
+  ],
+  template_imported: [
+    'Plantilla importada de Gupshup',
+    'Template imported from Gupshup',
+    'Modelo importado do Gupshup',
+  ],
+  template_deleted: ['Plantilla eliminada', 'Template deleted', 'Modelo excluído'],
+  template_delete_failed: [
+    'Gupshup no eliminó la plantilla',
+    'Gupshup did not delete the template',
+    'O Gupshup não excluiu o modelo',
+  ],
 } satisfies Record<(typeof TRACE_STEPS)[number], Entry>;

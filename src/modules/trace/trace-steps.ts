@@ -34,6 +34,11 @@ export const TRACE_STEPS = [
   'edit_not_possible',
   'delete_not_possible',
   'agent_notified',
+  // Templates (issue 11): the CRM card's number checked, the record in the chat, the workflow's answer
+  'crm_phone_checked',
+  'template_recorded',
+  'robot_answered',
+  'robot_answer_failed',
   // Either direction: retries and their end
   'retry_scheduled',
   'failed',
@@ -65,8 +70,21 @@ export const TRACE_STEPS = [
   'channel_deleted',
   'portal_install_event',
   'portal_installed',
+  'portal_extras',
   'portal_setup_failed',
   'portal_uninstalled',
+  // WhatsApp templates (the detail names the element name and language)
+  'template_submitted',
+  'template_submit_failed',
+  'template_approved',
+  'template_rejected',
+  'template_paused',
+  'template_disabled',
+  'template_status_changed',
+  'template_category_changed',
+  'template_imported',
+  'template_deleted',
+  'template_delete_failed',
 ] as const;
 
 export type TraceStep = (typeof TRACE_STEPS)[number] | `status_${string}`;
