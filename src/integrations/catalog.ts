@@ -69,6 +69,16 @@ export const BITRIX24_METHODS = {
     why: 'a note in the open-line chat for the agent: not sent (24-hour window, not on WhatsApp, file too large), edit not possible',
     cost: 'one per failure note',
   },
+  'im.dialog.messages.get': {
+    scope: 'im',
+    why: 'before an operator message goes to WhatsApp: read it back from its open-line chat (same id, author, chat, text and files), since the event that brought it is authenticated only by the application token every page user receives',
+    cost: 'never called alone: one command per chat inside `batch`',
+  },
+  batch: {
+    scope: 'basic (any app)',
+    why: 'the read-back of operator messages: one im.dialog.messages.get per chat, up to 50 chats per call; built once the call has its rate slot, so messages stored meanwhile join it',
+    cost: 'one per round of read-backs (up to 50 chats, all their pending messages); under load each call covers more messages, not more calls',
+  },
   'imopenlines.config.list.get': {
     scope: 'imopenlines',
     why: 'the portal’s open lines: pickers in the pages, and checking a line id exists before activation',

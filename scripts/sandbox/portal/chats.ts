@@ -59,14 +59,18 @@ export function findChat(
   );
 }
 
-/** Stores a new message in `chat`, numbered next, and returns its id; unset fields are a fresh message's. */
+/**
+ * Stores a new message in `chat`, numbered next, and returns its id; unset fields are a fresh message's.
+ * The author is the chat's connector user for a customer's message unless `authorId` says otherwise.
+ */
 export function addMessage(
   s: PortalState,
   chat: Chat,
   m: Pick<StoredMessage, 'author' | 'text' | 'files'> &
-    Partial<Pick<StoredMessage, 'connectorMid' | 'date' | 'system'>>,
+    Partial<Pick<StoredMessage, 'connectorMid' | 'date' | 'system' | 'authorId'>>,
 ): number {
   s.seq.message += 1;
+  const fileIds = m.files.map(() => (s.seq.file += 1));
   const stored: StoredMessage = {
     id: s.seq.message,
     chatId: chat.id,
@@ -83,6 +87,8 @@ export function addMessage(
     updatedTimes: 0,
     deleted: false,
     system: m.system ?? false,
+    authorId: m.authorId ?? (m.author === 'customer' ? chat.connectorUserId : 0),
+    fileIds,
   };
   s.store.push(stored);
   s.storeById.set(stored.id, stored);
@@ -100,7 +106,7 @@ export function messages(
     .filter((m) => !m.deleted)
     .filter((m) => filter?.line === undefined || m.line === filter.line)
     .filter((m) => filter?.author === undefined || m.author === filter.author)
-    .map(({ deleted: _d, system: _s, ...m }) => ({
+    .map(({ deleted: _d, system: _s, authorId: _a, fileIds: _f, ...m }) => ({
       ...m,
       files: m.files.map((f) => ({ ...f, ...(f.download ? { download: { ...f.download } } : {}) })),
       connectorMid: [...m.connectorMid],

@@ -11,6 +11,7 @@ import {
   mStatusReading,
   mUpdateMessages,
 } from './imconnector.js';
+import { mDialogMessagesGet } from './dialog.js';
 import { mConfigGet, mConfigList, mCrmChatGet, mImMessageAdd, mOperatorTransfer } from './openlines.js';
 import {
   mAppInfo,
@@ -72,4 +73,6 @@ export const METHODS: Record<string, Method> = {
   'imopenlines.config.list.get': mConfigList,
   'imopenlines.config.get': mConfigGet,
   'im.message.add': mImMessageAdd,
+  // Not in reference/bitrix24.md: b24restdocs chats/messages/im-dialog-messages-get.md
+  'im.dialog.messages.get': mDialogMessagesGet,
 };

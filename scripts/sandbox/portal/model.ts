@@ -70,6 +70,10 @@ export interface Chat {
 export interface StoredMessage extends PortalChatMessage {
   deleted: boolean;
   system: boolean;
+  /** Who posted it: the operator's user id, the chat's connector user for the customer, 0 for the system. */
+  authorId: number;
+  /** The disk ids of its files, in order (`params.FILE_ID` in im.dialog.messages.get). */
+  fileIds: number[];
 }
 
 export interface Fault {

@@ -34,6 +34,13 @@ export interface OutboundDeps {
   inFlightGraceMs: number;
   hooks?: MessagingHooks | undefined;
   nudge: () => void;
+  /** The read-back before anything is sent (confirm.ts); without it nothing is checked (unit tests). */
+  confirm?: SendCheck | undefined;
+}
+
+/** Decides whether a part may go: undefined when it may, else what the job does instead. */
+export interface SendCheck {
+  check(m: LoadedMessage, job: JobRow, log: Logger): Promise<JobOutcome | undefined>;
 }
 
 type Ready = { outcome: JobOutcome } | { m: LoadedMessage; ch: ChannelSendSecrets };
@@ -115,6 +122,9 @@ export class OutboundService {
     const { m, ch } = ready;
     const waiting = await this.#awaitConfirmation(job, m);
     if (waiting) return waiting;
+    // The portal must hold the message as the event described it (confirm.ts, docs/security.md).
+    const unconfirmed = await this.d.confirm?.check(m, job, log);
+    if (unconfirmed) return unconfirmed;
     const message = await this.#compose(m);
     if (!message) return { kind: 'done' };
     const paced = await this.#pace(m.channel_id);

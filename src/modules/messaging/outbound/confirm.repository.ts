@@ -1,0 +1,196 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../../shared/db/schema.js';
+import { writeTrace } from '../../trace/trace.service.js';
+import { failedColumns } from '../messages.repository.js';
+import type { Waiting } from './confirm-rules.js';
+
+/** A part as the check reads it. */
+export interface CheckedPart {
+  id: number;
+  portalId: number;
+  channelId: string;
+  status: string;
+  content: unknown;
+  portalConfirmed: string | null;
+  gupshupMessageId: string | null;
+  imMessageId: number | null;
+  imChatId: number | null;
+  /** Its chat is the one the customer's messages were delivered into. */
+  chatIsCustomers: boolean;
+}
+
+/** Parts a verdict can still change: not sent, not settled. */
+const STILL_TO_SEND = ['queued', 'sending'];
+
+/** The outbound read-back's statements (confirm.ts): what waits for it, and its verdicts. */
+export class ConfirmRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  #parts() {
+    return this.db
+      .selectFrom('messages as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .select([
+        'm.id',
+        'm.portal_id as portalId',
+        'm.channel_id as channelId',
+        'm.status',
+        'm.content',
+        'm.portal_confirmed as portalConfirmed',
+        'm.gupshup_message_id as gupshupMessageId',
+        'm.bitrix_message_id as imMessageId',
+        'm.bitrix_chat_id as imChatId',
+        sql<boolean>`coalesce(c.bitrix_chat_id = m.bitrix_chat_id, false)`.as('chatIsCustomers'),
+      ])
+      .where('m.direction', '=', 'out');
+  }
+
+  /** One outbound part, as the send job's check reads it. */
+  one(id: number): Promise<CheckedPart | undefined> {
+    return this.#parts().where('m.id', '=', id).executeTakeFirst();
+  }
+
+  /** Every part of these Bitrix24 messages of the portal, in order. */
+  parts(portalId: number, imMessageIds: number[]): Promise<CheckedPart[]> {
+    if (imMessageIds.length === 0) return Promise.resolve([]);
+    return this.#parts()
+      .where('m.portal_id', '=', portalId)
+      .where('m.bitrix_message_id', 'in', imMessageIds)
+      .orderBy('m.bitrix_message_id')
+      .orderBy('m.part')
+      .execute();
+  }
+
+  /** Up to `limit` Bitrix24 messages of the portal still waiting for the check, oldest first. */
+  async waiting(portalId: number, limit: number): Promise<Waiting[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['bitrix_message_id', 'bitrix_chat_id'])
+      .where('portal_id', '=', portalId)
+      .where('direction', '=', 'out')
+      .where('status', '=', 'queued')
+      .where('portal_confirmed', 'is', null)
+      .where('attempt_started_at', 'is', null)
+      .where('created_at', '>', sql<Date>`now() - interval '2 days'`)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.flatMap((r) =>
+      r.bitrix_message_id !== null && r.bitrix_chat_id !== null
+        ? [{ imMessageId: r.bitrix_message_id, imChatId: r.bitrix_chat_id }]
+        : [],
+    );
+  }
+
+  /** The host of the portal's REST endpoint: its files' links must be on it. */
+  async portalHost(portalId: number): Promise<string | undefined> {
+    const p = await this.db
+      .selectFrom('portals')
+      .select('client_endpoint')
+      .where('id', '=', portalId)
+      .executeTakeFirst();
+    try {
+      return p ? new URL(p.client_endpoint).host : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The portal confirmed these parts' content (`key`, confirm-rules.ts): they may go. Traced. */
+  async confirm(parts: Array<{ id: number; key: string }>, detail: string): Promise<void> {
+    if (parts.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      const done = [];
+      for (const p of parts) {
+        const row = await trx
+          .updateTable('messages')
+          .set({ portal_confirmed: p.key })
+          .where('id', '=', p.id)
+          .where('status', 'in', STILL_TO_SEND)
+          .returning(['id', 'portal_id', 'channel_id'])
+          .executeTakeFirst();
+        if (row) done.push(row);
+      }
+      await writeTrace(
+        trx,
+        ...done.map((r) => ({
+          portalId: r.portal_id,
+          channelId: r.channel_id,
+          messageId: r.id,
+          direction: 'out' as const,
+          step: 'confirmed_by_portal' as const,
+          detail,
+        })),
+      );
+    });
+  }
+
+  /**
+   * The portal does not hold the message as the event described it: its parts still to send fail
+   * with `not_confirmed_by_portal`, traced. Returns the parts it failed.
+   */
+  async refuse(
+    portalId: number,
+    of: { imMessageId: number } | { id: number },
+    why: string,
+  ): Promise<number[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('messages')
+        .set(failedColumns('not_confirmed_by_portal', why))
+        .where('portal_id', '=', portalId)
+        .where('direction', '=', 'out')
+        .where((eb) => ('id' in of ? eb('id', '=', of.id) : eb('bitrix_message_id', '=', of.imMessageId)))
+        .where('status', 'in', STILL_TO_SEND)
+        .where('gupshup_message_id', 'is', null)
+        .returning(['id', 'channel_id'])
+        .execute();
+      await writeTrace(
+        trx,
+        ...rows.map((r) => ({
+          portalId,
+          channelId: r.channel_id,
+          messageId: r.id,
+          direction: 'out' as const,
+          step: 'not_confirmed_by_portal' as const,
+          level: 'ERROR' as const,
+          code: 'not_confirmed_by_portal',
+          detail: why,
+        })),
+      );
+      return rows.map((r) => r.id);
+    });
+  }
+
+  /** Deleted in Bitrix24 before it went: its parts still to send are cancelled, traced. */
+  async deleted(portalId: number, imMessageId: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('messages')
+        .set({ status: 'deleted', updated_at: sql`now()` })
+        .where('portal_id', '=', portalId)
+        .where('direction', '=', 'out')
+        .where('bitrix_message_id', '=', imMessageId)
+        .where('status', 'in', STILL_TO_SEND)
+        .where('gupshup_message_id', 'is', null)
+        .returning(['id', 'channel_id'])
+        .execute();
+      await writeTrace(
+        trx,
+        ...rows.map((r) => ({
+          portalId,
+          channelId: r.channel_id,
+          messageId: r.id,
+          direction: 'out' as const,
+          step: 'cancelled_before_send' as const,
+          detail: `Bitrix24 message ${imMessageId} was deleted in the chat before it was sent`,
+        })),
+      );
+    });
+  }
+
+  /** A trace row for one part (the check was delayed). */
+  trace(e: Parameters<typeof writeTrace>[1]): Promise<void> {
+    return writeTrace(this.db, e);
+  }
+}

@@ -1,0 +1,210 @@
+import type { JobOutcome } from '../../../jobs/worker.js';
+import type { JobRow } from '../../../shared/db/schema.js';
+import { ProviderError } from '../../../shared/errors.js';
+import type { Log as Logger } from '../../../shared/logger.js';
+import {
+  confirmKey,
+  isPending,
+  judge,
+  planReads,
+  type HeldMessage,
+  type MessageToCheck,
+  type Verdict,
+  type Waiting,
+} from './confirm-rules.js';
+import type { CheckedPart, ConfirmRepository } from './confirm.repository.js';
+
+/**
+ * The outbound read-back (docs/security.md, "Operator messages are read back"). OnImConnectorMessageAdd
+ * is authenticated only by the application token, which every user who opens the app's pages
+ * receives; so a part goes to WhatsApp only once the portal, asked with our own token, holds the
+ * message as the event described it (confirm-rules.ts). The check runs in the `outbound.send` job,
+ * never in the webhook, before anything is composed or sent.
+ *
+ * Rate budget: a check is a round that reads every chat with messages waiting for it, up to 50 chats
+ * in one `batch` call, and records a verdict for all of them; the other send jobs then find their
+ * verdict without a call. One round per portal at a time in a process (others wait for it), and the
+ * round decides what it reads once its call has a rate slot, so a backlog makes calls bigger, not more.
+ */
+
+/** A chat read as the portal answered it (integrations/bitrix24/dialog.ts). */
+export type ChatReadAnswer =
+  | { ok: true; messages: HeldMessage[]; complete: boolean; lastId: number }
+  | { ok: false; code: string; description: string };
+
+/** The portal's side of the check (integrations/bitrix24/dialog.ts `Bitrix24Dialog`). */
+export interface PortalReadBack {
+  read(
+    portalId: number,
+    plan: () => Promise<Array<{ chatId: number; afterId: number }>>,
+  ): Promise<{ reads: Array<{ chatId: number; afterId: number }>; answers: Map<number, ChatReadAnswer> }>;
+}
+
+export interface ConfirmDeps {
+  repo: ConfirmRepository;
+  readBack: PortalReadBack;
+  /** Refusals inside an answer that pass (the chat is read again next round). */
+  isPassingRefusal: (code: string) => boolean;
+  /** Most chats one round reads (one `batch` call). */
+  maxChats: number;
+}
+
+/** The part as the send job knows it. */
+interface Sending {
+  id: number;
+  portal_id: number;
+  channel_id: string;
+  created_at: Date;
+}
+
+/** Rounds a send job joins or runs before it gives its turn back to the queue. */
+const ROUNDS_PER_JOB = 4;
+/** Most waiting messages a round looks at when it plans its reads. */
+const WAITING_LIMIT = 500;
+
+export class OutboundConfirm {
+  readonly #rounds = new Map<number, Promise<void>>();
+  constructor(private readonly d: ConfirmDeps) {}
+
+  /** The hook of `outbound.send`: undefined when the part may go, else what the job does instead. */
+  async check(m: Sending, job: JobRow, log: Logger): Promise<JobOutcome | undefined> {
+    for (let i = 0; i < ROUNDS_PER_JOB; i++) {
+      const part = await this.d.repo.one(m.id);
+      if (!part) return { kind: 'done' };
+      if (part.portalConfirmed !== null && part.portalConfirmed === confirmKey(part.content)) {
+        return undefined;
+      }
+      // Refused, deleted or settled by a round meanwhile: nothing (more) to send.
+      if (!isPending(part)) return { kind: 'done' };
+      if (part.imMessageId === null || part.imChatId === null) {
+        await this.#refuse(m.portal_id, part, 'the event named no Bitrix24 message or chat', log);
+        return { kind: 'done' };
+      }
+      try {
+        await this.#round(m.portal_id, { imMessageId: part.imMessageId, imChatId: part.imChatId }, log);
+      } catch (err) {
+        return this.#unavailable(err, m, part, job, log);
+      }
+    }
+    return {
+      kind: 'retry',
+      error: 'portal_check_pending: the read-back has not reached this message yet',
+      delayMs: 250,
+      countAttempt: false,
+    };
+  }
+
+  /** Joins the portal's round under way, or runs one. */
+  #round(portalId: number, trigger: Waiting, log: Logger): Promise<void> {
+    const running = this.#rounds.get(portalId);
+    if (running) return running;
+    const round = this.#run(portalId, trigger, log).finally(() => this.#rounds.delete(portalId));
+    this.#rounds.set(portalId, round);
+    return round;
+  }
+
+  async #run(portalId: number, trigger: Waiting, log: Logger): Promise<void> {
+    const host = await this.d.repo.portalHost(portalId);
+    let messages: Waiting[] = [];
+    const { answers } = await this.d.readBack.read(portalId, async () => {
+      const plan = planReads(trigger, await this.d.repo.waiting(portalId, WAITING_LIMIT), this.d.maxChats);
+      messages = plan.messages;
+      return plan.reads;
+    });
+    const parts = await this.d.repo.parts(
+      portalId,
+      messages.map((w) => w.imMessageId),
+    );
+    for (const w of messages) {
+      const mine = parts.filter((p) => p.imMessageId === w.imMessageId && p.imChatId === w.imChatId);
+      if (mine.length === 0) continue;
+      const verdict = this.#verdict(w, mine, answers.get(w.imChatId), host ?? '');
+      await this.#record(portalId, w, verdict, mine, log);
+    }
+  }
+
+  #verdict(w: Waiting, parts: CheckedPart[], answer: ChatReadAnswer | undefined, host: string): Verdict {
+    if (!answer) return { kind: 'undecided' };
+    if (!answer.ok) {
+      if (this.d.isPassingRefusal(answer.code)) return { kind: 'undecided' };
+      return { kind: 'refused', why: `Bitrix24 did not show chat ${w.imChatId}: ${answer.code}` };
+    }
+    const msg: MessageToCheck = {
+      imMessageId: w.imMessageId,
+      imChatId: w.imChatId,
+      chatIsCustomers: parts.every((p) => p.chatIsCustomers),
+      parts,
+    };
+    const held = answer.messages.find((h) => h.id === w.imMessageId);
+    return judge(msg, held, answer.complete || answer.lastId > w.imMessageId, host);
+  }
+
+  async #record(portalId: number, w: Waiting, v: Verdict, parts: CheckedPart[], log: Logger): Promise<void> {
+    switch (v.kind) {
+      case 'confirmed':
+        await this.d.repo.confirm(v.parts, `Bitrix24 message ${w.imMessageId} in chat ${w.imChatId}`);
+        return;
+      case 'refused':
+        await this.#refuse(portalId, parts[0], v.why, log);
+        return;
+      case 'deleted':
+        await this.d.repo.deleted(portalId, w.imMessageId);
+        return;
+      case 'undecided':
+        return;
+    }
+  }
+
+  /** Not confirmed: the parts still to send fail, and a warning is logged (ids only, never text). */
+  async #refuse(portalId: number, part: CheckedPart | undefined, why: string, log: Logger): Promise<void> {
+    if (!part) return;
+    const of = part.imMessageId === null ? { id: part.id } : { imMessageId: part.imMessageId };
+    const failed = await this.d.repo.refuse(portalId, of, why);
+    log.warn(
+      { portalId, messageIds: failed, bitrixMessageId: part.imMessageId, bitrixChatId: part.imChatId, why },
+      'Operator message not confirmed by Bitrix24: not sent.',
+    );
+  }
+
+  /**
+   * The read-back did not happen. A passing fault (the portal down, its rate limit or ours) delays the
+   * part without spending an attempt: it waits as long as the portal does, never dropped. A refusal of
+   * the read-back itself (scope, rights) means nothing can confirm the message: it fails.
+   */
+  async #unavailable(
+    err: unknown,
+    m: Sending,
+    part: CheckedPart,
+    job: JobRow,
+    log: Logger,
+  ): Promise<JobOutcome> {
+    if (!(err instanceof ProviderError)) throw err;
+    if (!err.retryable) {
+      await this.#refuse(
+        m.portal_id,
+        part,
+        `Bitrix24 refused the read-back: ${err.providerCode ?? err.message}`,
+        log,
+      );
+      return { kind: 'done' };
+    }
+    if (!err.opts.throttled && !job.last_error?.startsWith('portal_unavailable')) {
+      await this.d.repo.trace({
+        portalId: m.portal_id,
+        channelId: m.channel_id,
+        messageId: m.id,
+        direction: 'out',
+        step: 'portal_check_delayed',
+        level: 'WARN',
+        code: err.providerCode ?? null,
+        detail: `${err.provider}: ${err.message}`,
+      });
+    }
+    const waited = Date.now() - m.created_at.getTime();
+    const delayMs =
+      err.opts.throttled && err.opts.retryAfterMs
+        ? err.opts.retryAfterMs
+        : Math.round(Math.min(300_000, Math.max(1_000, waited / 4)) * (0.8 + Math.random() * 0.4));
+    return { kind: 'retry', error: `portal_unavailable: ${err.message}`, delayMs, countAttempt: false };
+  }
+}
