@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../../shared/db/schema.js';
 import { writeTrace } from '../../trace/trace.service.js';
 import { failedColumns } from '../messages.repository.js';
@@ -193,4 +193,50 @@ export class ConfirmRepository {
   trace(e: Parameters<typeof writeTrace>[1]): Promise<void> {
     return writeTrace(this.db, e);
   }
+}
+
+/**
+ * Bitrix24 sends a message the read-back refused for one part: an event forged ahead of a real message
+ * (its id guessed) must not keep the real one from going. The refused part takes this event's content
+ * and is checked again; its finished jobs are removed, so the caller enqueues them anew under the same
+ * keys (the file's download before the send). Returns the part, or undefined when none was refused.
+ */
+export async function reviveRefused(
+  trx: Transaction<DB>,
+  at: { portalId: number; channelId: string; conversationId: number },
+  m: { imMessageId: number; imChatId: number },
+  part: number,
+  v: { type: string; content: string },
+): Promise<{ id: number } | undefined> {
+  const row = await trx
+    .updateTable('messages')
+    .set({
+      channel_id: at.channelId,
+      conversation_id: at.conversationId,
+      bitrix_chat_id: m.imChatId,
+      type: v.type,
+      content: v.content,
+      status: 'queued',
+      error_code: null,
+      error_detail: null,
+      failed_at: null,
+      portal_confirmed: null,
+      updated_at: sql`now()`,
+    })
+    .where('portal_id', '=', at.portalId)
+    .where('direction', '=', 'out')
+    .where('bitrix_message_id', '=', m.imMessageId)
+    .where('part', '=', part)
+    .where('status', '=', 'failed')
+    .where('error_code', '=', 'not_confirmed_by_portal')
+    .where('gupshup_message_id', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  if (!row) return undefined;
+  await trx
+    .deleteFrom('jobs')
+    .where('dedupe_key', 'in', [`out:${row.id}`, `outmedia:${row.id}`])
+    .where('status', 'in', ['done', 'dead', 'cancelled'])
+    .execute();
+  return row;
 }
