@@ -75,7 +75,17 @@ export function isPending(p: PartToCheck): boolean {
 
 /** The operator-name prefix Bitrix24 puts before the text for the connector only (§4.1). */
 const SIGNATURE = /^\[b\][^\n]*?:\[\/b\][ \t]*(?:\[br\])?[ \t]*/i;
-const norm = (s: string) => s.replace(/\r\n?/g, '\n').trim();
+/**
+ * Texts compared as the customer would read them: line ends alike, outer blanks dropped, and text
+ * that is not Unicode (bytes that are not UTF-8 in the form, a lone surrogate in JSON) as one U+FFFD
+ * per run, whichever way each side replaced it.
+ */
+const norm = (s: string) =>
+  s
+    .toWellFormed()
+    .replace(/\uFFFD+/g, '\uFFFD')
+    .replace(/\r\n?/g, '\n')
+    .trim();
 
 /**
  * The event's text is the portal's, as stored or with the name prefix the core adds
