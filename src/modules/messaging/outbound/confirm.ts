@@ -71,13 +71,16 @@ export class OutboundConfirm {
     for (let i = 0; i < ROUNDS_PER_JOB; i++) {
       const part = await this.d.repo.one(m.id);
       if (!part) return { kind: 'done' };
+      // Only what an operator event brought (it names a Bitrix24 message) is read back; messages the
+      // app composes itself (templates) are vouched for where they are made.
+      if (part.imMessageId === null) return undefined;
       if (part.portalConfirmed !== null && part.portalConfirmed === confirmKey(part.content)) {
         return undefined;
       }
       // Refused, deleted or settled by a round meanwhile: nothing (more) to send.
       if (!isPending(part)) return { kind: 'done' };
-      if (part.imMessageId === null || part.imChatId === null) {
-        await this.#refuse(m.portal_id, part, 'the event named no Bitrix24 message or chat', log);
+      if (part.imChatId === null) {
+        await this.#refuse(m.portal_id, part, 'the event named no Bitrix24 chat', log);
         return { kind: 'done' };
       }
       try {
