@@ -62,7 +62,7 @@ export const BITRIX24_METHODS = {
   'imconnector.send.status.delivery': {
     scope: 'imconnector',
     why: 'tells the open line an operator message reached WhatsApp (ticks in the chat)',
-    cost: 'one per batch of acknowledgements',
+    cost: 'one per batch of acknowledgements, from the background half of the budget (under load they wait for the read-backs and grow bigger)',
   },
   'im.message.add': {
     scope: 'im',

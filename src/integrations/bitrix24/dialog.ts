@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from '../../shared/errors.js';
+import type { Bitrix24Method } from '../catalog.js';
 import type { Bitrix24Client } from './bitrix24.client.js';
 
 /**
@@ -127,6 +128,9 @@ export function parseChatAnswer(raw: unknown, afterId: number): ChatAnswer | und
 
 const keyOf = (chatId: number) => `c${chatId}`;
 
+/** The method each command of the batch calls (a catalog entry, so the name is checked). */
+const READ_METHOD: Bitrix24Method = 'im.dialog.messages.get';
+
 const PASSING = new Set(['OPERATION_TIME_LIMIT', 'QUERY_LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR']);
 
 function command(r: ChatRead): string {
@@ -135,7 +139,7 @@ function command(r: ChatRead): string {
     FIRST_ID: String(r.afterId),
     LIMIT: String(READ_LIMIT),
   });
-  return `im.dialog.messages.get?${q.toString()}`;
+  return `${READ_METHOD}?${q.toString()}`;
 }
 
 /** Why a chat got no answer, from the batch's `result_error`; undefined when nothing was said. */
