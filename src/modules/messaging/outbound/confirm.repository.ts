@@ -19,7 +19,7 @@ export interface CheckedPart {
   chatIsCustomers: boolean;
 }
 
-/** Parts a verdict can still change: not sent, not settled. */
+/** Parts a verdict can still change: not sent, not settled (also in `confirm`'s statement). */
 const STILL_TO_SEND = ['queued', 'sending'];
 
 /** The outbound read-back's statements (confirm.ts): what waits for it, and its verdicts. */
@@ -97,29 +97,25 @@ export class ConfirmRepository {
   }
 
   /** The portal confirmed these parts' content (`key`, confirm-rules.ts): they may go. Traced. */
-  async confirm(parts: Array<{ id: number; key: string }>, detail: string): Promise<void> {
+  async confirm(parts: Array<{ id: number; key: string; detail: string }>): Promise<void> {
     if (parts.length === 0) return;
+    const details = new Map(parts.map((p) => [p.id, p.detail]));
+    const values = sql.join(parts.map((p) => sql`(${p.id}::bigint, ${p.key}::text)`));
     await this.db.transaction().execute(async (trx) => {
-      const done = [];
-      for (const p of parts) {
-        const row = await trx
-          .updateTable('messages')
-          .set({ portal_confirmed: p.key })
-          .where('id', '=', p.id)
-          .where('status', 'in', STILL_TO_SEND)
-          .returning(['id', 'portal_id', 'channel_id'])
-          .executeTakeFirst();
-        if (row) done.push(row);
-      }
+      const done = await sql<{ id: number; portal_id: number; channel_id: string }>`
+        UPDATE messages m SET portal_confirmed = v.key
+        FROM (VALUES ${values}) AS v(id, key)
+        WHERE m.id = v.id AND m.status IN ('queued', 'sending')
+        RETURNING m.id, m.portal_id, m.channel_id`.execute(trx);
       await writeTrace(
         trx,
-        ...done.map((r) => ({
+        ...done.rows.map((r) => ({
           portalId: r.portal_id,
           channelId: r.channel_id,
           messageId: r.id,
           direction: 'out' as const,
           step: 'confirmed_by_portal' as const,
-          detail,
+          detail: details.get(r.id) ?? null,
         })),
       );
     });

@@ -118,12 +118,18 @@ export class OutboundConfirm {
       portalId,
       messages.map((w) => w.imMessageId),
     );
+    const confirmed: Array<{ id: number; key: string; detail: string }> = [];
     for (const w of messages) {
       const mine = parts.filter((p) => p.imMessageId === w.imMessageId && p.imChatId === w.imChatId);
       if (mine.length === 0) continue;
-      const verdict = this.#verdict(w, mine, answers.get(w.imChatId), host ?? '');
-      await this.#record(portalId, w, verdict, mine, log);
+      const v = this.#verdict(w, mine, answers.get(w.imChatId), host ?? '');
+      const detail = `Bitrix24 message ${w.imMessageId} in chat ${w.imChatId}`;
+      if (v.kind === 'confirmed') confirmed.push(...v.parts.map((p) => ({ ...p, detail })));
+      else if (v.kind === 'refused') await this.#refuse(portalId, mine[0], v.why, log);
+      else if (v.kind === 'deleted') await this.d.repo.deleted(portalId, w.imMessageId);
     }
+    // Every confirmation of the round in one statement.
+    await this.d.repo.confirm(confirmed);
   }
 
   #verdict(w: Waiting, parts: CheckedPart[], answer: ChatReadAnswer | undefined, host: string): Verdict {
@@ -140,22 +146,6 @@ export class OutboundConfirm {
     };
     const held = answer.messages.find((h) => h.id === w.imMessageId);
     return judge(msg, held, answer.complete || answer.lastId > w.imMessageId, host);
-  }
-
-  async #record(portalId: number, w: Waiting, v: Verdict, parts: CheckedPart[], log: Logger): Promise<void> {
-    switch (v.kind) {
-      case 'confirmed':
-        await this.d.repo.confirm(v.parts, `Bitrix24 message ${w.imMessageId} in chat ${w.imChatId}`);
-        return;
-      case 'refused':
-        await this.#refuse(portalId, parts[0], v.why, log);
-        return;
-      case 'deleted':
-        await this.d.repo.deleted(portalId, w.imMessageId);
-        return;
-      case 'undecided':
-        return;
-    }
   }
 
   /** Not confirmed: the parts still to send fail, and a warning is logged (ids only, never text). */
