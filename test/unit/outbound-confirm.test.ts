@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Bitrix24Dialog, parseChatAnswer, READ_LIMIT } from '../../src/integrations/bitrix24/dialog.js';
+import { OutboundConfirm, type ChatReadAnswer } from '../../src/modules/messaging/outbound/confirm.js';
+import type {
+  CheckedPart,
+  ConfirmRepository,
+} from '../../src/modules/messaging/outbound/confirm.repository.js';
+import type { JobRow } from '../../src/shared/db/schema.js';
+import type { Log as Logger } from '../../src/shared/logger.js';
 import {
   confirmKey,
   judge,
@@ -252,5 +259,116 @@ describe('the portal’s answer (im.dialog.messages.get)', () => {
     expect(answers.has(3)).toBe(false);
     expect(dialog.isPassingRefusal('OPERATION_TIME_LIMIT')).toBe(true);
     expect(dialog.isPassingRefusal('ACCESS_ERROR')).toBe(false);
+  });
+});
+
+describe('the check in the send job (OutboundConfirm, fake portal and database)', () => {
+  type Part = CheckedPart & { part: number };
+  function setup(parts: Part[], answer: (chatId: number, afterId: number) => ChatReadAnswer | undefined) {
+    const reads: Array<{ chatId: number; afterId: number }> = [];
+    const refused: string[] = [];
+    const repo = {
+      one: async (id: number) => parts.find((p) => p.id === id),
+      parts: async (_portal: number, ids: number[]) => parts.filter((p) => ids.includes(p.imMessageId ?? -1)),
+      waiting: async () =>
+        parts
+          .filter((p) => p.status === 'queued' && p.portalConfirmed === null)
+          .map((p) => ({ imMessageId: p.imMessageId ?? 0, imChatId: p.imChatId ?? 0 })),
+      portalHost: async () => HOST,
+      confirm: async (done: Array<{ id: number; key: string }>) => {
+        for (const d of done)
+          Object.assign(parts.find((p) => p.id === d.id) ?? {}, { portalConfirmed: d.key });
+      },
+      refuse: async (_portal: number, of: { imMessageId?: number }, why: string) => {
+        refused.push(why);
+        for (const p of parts) if (p.imMessageId === of.imMessageId) p.status = 'failed';
+        return [];
+      },
+      deleted: async () => undefined,
+      trace: async () => undefined,
+    };
+    const readBack = {
+      read: async (_portal: number, plan: () => Promise<Array<{ chatId: number; afterId: number }>>) => {
+        const planned = await plan();
+        reads.push(...planned);
+        const answers = new Map<number, ChatReadAnswer>();
+        for (const r of planned) {
+          const a = answer(r.chatId, r.afterId);
+          if (a) answers.set(r.chatId, a);
+        }
+        return { reads: planned, answers };
+      },
+    };
+    const confirm = new OutboundConfirm({
+      repo: repo as unknown as ConfirmRepository,
+      readBack,
+      maxChats: 50,
+      isPassingRefusal: (code) => code === 'OPERATION_TIME_LIMIT',
+    });
+    return { confirm, reads, refused };
+  }
+  const part = (id: number, imMessageId: number, content: unknown): Part => ({
+    id,
+    part: 0,
+    portalId: 1,
+    channelId: 'ch',
+    status: 'queued',
+    content,
+    portalConfirmed: null,
+    gupshupMessageId: null,
+    imMessageId,
+    imChatId: 1,
+    chatIsCustomers: true,
+  });
+  const job = { last_error: null } as unknown as JobRow;
+  const log = { warn: () => undefined } as unknown as Logger;
+  const sending = (id: number) => ({ id, portal_id: 1, channel_id: 'ch', created_at: new Date() });
+
+  it('reaches a message far behind an older one still waiting: the next read starts just before it', async () => {
+    const file = { name: 'a.pdf', size: 3, link: `https://${HOST}/~a` };
+    const parts = [part(1, 100, stored({ text: '', file })), part(2, 300, stored({ text: 'Hola' }))];
+    const { confirm, reads } = setup(parts, (_chat, afterId) =>
+      afterId === 99
+        ? {
+            ok: true,
+            complete: false,
+            lastId: 149,
+            messages: Array.from({ length: 50 }, (_, i) =>
+              held({ id: 100 + i, text: '', files: [{ name: 'a.pdf', size: 3 }] }),
+            ),
+          }
+        : { ok: true, complete: true, lastId: 300, messages: [held({ id: 300 })] },
+    );
+    expect(await confirm.check(sending(2), job, log)).toBeUndefined();
+    expect(reads).toEqual([
+      { chatId: 1, afterId: 99 },
+      { chatId: 1, afterId: 299 },
+    ]);
+  });
+
+  it('a method over its time budget: the part waits, without spending an attempt, after one call', async () => {
+    const { confirm, reads, refused } = setup([part(1, 100, stored({ text: 'Hola' }))], () => ({
+      ok: false,
+      code: 'OPERATION_TIME_LIMIT',
+      description: 'blocked',
+    }));
+    expect(await confirm.check(sending(1), job, log)).toEqual({
+      kind: 'retry',
+      error: expect.stringContaining('portal_unavailable'),
+      delayMs: 10_000,
+      countAttempt: false,
+    });
+    expect(reads).toHaveLength(1);
+    expect(refused).toEqual([]);
+  });
+
+  it('a chat the portal will not show fails the part (closed, not open)', async () => {
+    const { confirm, refused } = setup([part(1, 100, stored({ text: 'Hola' }))], () => ({
+      ok: false,
+      code: 'ACCESS_ERROR',
+      description: 'no',
+    }));
+    expect(await confirm.check(sending(1), job, log)).toEqual({ kind: 'done' });
+    expect(refused).toEqual(['Bitrix24 did not show chat 1: ACCESS_ERROR']);
   });
 });

@@ -175,15 +175,19 @@ export interface Waiting {
 
 /**
  * The chats to read in one round, at most `maxChats`, the trigger's first: each from just before its
- * oldest waiting message. Returns the reads and the messages they are for.
+ * oldest waiting message. `fromTrigger`: the trigger's chat from just before the trigger (an earlier
+ * read from its chat's oldest waiting message did not reach that far). Returns the reads and the
+ * messages they are for.
  */
 export function planReads(
   trigger: Waiting,
   waiting: Waiting[],
   maxChats: number,
+  fromTrigger = false,
 ): { reads: Array<{ chatId: number; afterId: number }>; messages: Waiting[] } {
   const byChat = new Map<number, Set<number>>();
   for (const w of [trigger, ...waiting]) {
+    if (fromTrigger && w.imChatId === trigger.imChatId && w.imMessageId < trigger.imMessageId) continue;
     if (!byChat.has(w.imChatId) && byChat.size >= maxChats) continue;
     const ids = byChat.get(w.imChatId) ?? new Set<number>();
     ids.add(w.imMessageId);

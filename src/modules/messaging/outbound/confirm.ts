@@ -84,7 +84,9 @@ export class OutboundConfirm {
         return { kind: 'done' };
       }
       try {
-        await this.#round(m.portal_id, { imMessageId: part.imMessageId, imChatId: part.imChatId }, log);
+        const trigger = { imMessageId: part.imMessageId, imChatId: part.imChatId };
+        // A later round of this job reads its chat from just before it: the answer must reach it.
+        await this.#round(m.portal_id, trigger, i > 0, log);
       } catch (err) {
         return this.#unavailable(err, m, part, job, log);
       }
@@ -98,19 +100,20 @@ export class OutboundConfirm {
   }
 
   /** Joins the portal's round under way, or runs one. */
-  #round(portalId: number, trigger: Waiting, log: Logger): Promise<void> {
+  #round(portalId: number, trigger: Waiting, fromTrigger: boolean, log: Logger): Promise<void> {
     const running = this.#rounds.get(portalId);
     if (running) return running;
-    const round = this.#run(portalId, trigger, log).finally(() => this.#rounds.delete(portalId));
+    const round = this.#run(portalId, trigger, fromTrigger, log).finally(() => this.#rounds.delete(portalId));
     this.#rounds.set(portalId, round);
     return round;
   }
 
-  async #run(portalId: number, trigger: Waiting, log: Logger): Promise<void> {
+  async #run(portalId: number, trigger: Waiting, fromTrigger: boolean, log: Logger): Promise<void> {
     const host = await this.d.repo.portalHost(portalId);
     let messages: Waiting[] = [];
     const { answers } = await this.d.readBack.read(portalId, async () => {
-      const plan = planReads(trigger, await this.d.repo.waiting(portalId, WAITING_LIMIT), this.d.maxChats);
+      const waiting = await this.d.repo.waiting(portalId, WAITING_LIMIT);
+      const plan = planReads(trigger, waiting, this.d.maxChats, fromTrigger);
       messages = plan.messages;
       return plan.reads;
     });
@@ -130,6 +133,7 @@ export class OutboundConfirm {
     }
     // Every confirmation of the round in one statement.
     await this.d.repo.confirm(confirmed);
+    passingFault(answers.get(trigger.imChatId), (code) => this.d.isPassingRefusal(code));
   }
 
   #verdict(w: Waiting, parts: CheckedPart[], answer: ChatReadAnswer | undefined, host: string): Verdict {
@@ -200,4 +204,19 @@ export class OutboundConfirm {
         : Math.round(Math.min(300_000, Math.max(1_000, waited / 4)) * (0.8 + Math.random() * 0.4));
     return { kind: 'retry', error: `portal_unavailable: ${err.message}`, delayMs, countAttempt: false };
   }
+}
+
+/**
+ * The trigger's chat got no answer, or one that passes (a method's time budget, the portal's own
+ * trouble): the round is retried later like a portal that is down, not at once.
+ */
+function passingFault(answer: ChatReadAnswer | undefined, passing: (code: string) => boolean): void {
+  if (answer && (answer.ok || !passing(answer.code))) return;
+  const code = answer && !answer.ok ? answer.code : 'NO_ANSWER';
+  throw new ProviderError('bitrix24', 'im.dialog.messages.get', `im.dialog.messages.get: ${code}`, {
+    providerCode: code,
+    retryable: true,
+    throttled: code === 'OPERATION_TIME_LIMIT' || code === 'QUERY_LIMIT_EXCEEDED',
+    retryAfterMs: code === 'OPERATION_TIME_LIMIT' ? 10_000 : undefined,
+  });
 }
