@@ -276,8 +276,9 @@ describe('the check in the send job (OutboundConfirm, fake portal and database)'
           .map((p) => ({ imMessageId: p.imMessageId ?? 0, imChatId: p.imChatId ?? 0 })),
       portalHost: async () => HOST,
       confirm: async (done: Array<{ id: number; key: string }>) => {
-        for (const d of done)
+        for (const d of done) {
           Object.assign(parts.find((p) => p.id === d.id) ?? {}, { portalConfirmed: d.key });
+        }
       },
       refuse: async (_portal: number, of: { imMessageId?: number }, why: string) => {
         refused.push(why);
@@ -352,12 +353,9 @@ describe('the check in the send job (OutboundConfirm, fake portal and database)'
       code: 'OPERATION_TIME_LIMIT',
       description: 'blocked',
     }));
-    expect(await confirm.check(sending(1), job, log)).toEqual({
-      kind: 'retry',
-      error: expect.stringContaining('portal_unavailable'),
-      delayMs: 10_000,
-      countAttempt: false,
-    });
+    const outcome = await confirm.check(sending(1), job, log);
+    expect(outcome).toMatchObject({ kind: 'retry', delayMs: 10_000, countAttempt: false });
+    expect(outcome?.kind === 'retry' && outcome.error).toMatch(/^portal_unavailable/);
     expect(reads).toHaveLength(1);
     expect(refused).toEqual([]);
   });
