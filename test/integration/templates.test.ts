@@ -157,6 +157,40 @@ describe('WhatsApp templates', () => {
     s.gupshup.setCallbackUrl(ch.appName, ch.callbackUrl);
   });
 
+  it('submits every part Gupshup takes: header variable, footer, links with a variable, phone; and authentication', async () => {
+    s.gupshup.setTemplateReview({ mode: 'approve', delayMs: 50 });
+    const full = await create({
+      elementName: 'full_parts',
+      header: 'Pedido {{1}}',
+      headerParam: { name: 'Número', example: '7' },
+      buttons: [
+        {
+          type: 'URL',
+          text: 'Seguir',
+          url: 'https://shop.example.com/t/{{1}}',
+          example: 'https://shop.example.com/t/A-1',
+        },
+        { type: 'PHONE_NUMBER', text: 'Llamar', phoneNumber: '+5491123456789' },
+      ],
+    });
+    expect(full.status).toBe(201);
+    await waitForTemplate(s, token, full.body.id, (t) => t.status === 'approved');
+    const meta: unknown = JSON.parse(
+      s.gupshup.templates(appId).find((t) => t.elementName === 'full_parts')?.containerMeta ?? '{}',
+    );
+    expect(meta).toMatchObject({ header: 'Pedido {{1}}', sampleHeader: 'Pedido 7' });
+    const auth = await create({
+      elementName: 'login_code',
+      category: 'AUTHENTICATION',
+      footer: null,
+      body: 'Tu código de verificación es {{1}}',
+      params: [{ name: 'Código', example: '123456' }],
+      buttons: [{ type: 'OTP', otpType: 'COPY_CODE', text: 'Copiar código' }],
+    });
+    expect(auth.status).toBe(201);
+    await waitForTemplate(s, token, auth.body.id, (t) => t.status === 'approved');
+  });
+
   it('refuses a second template with the same element name and language (409), nothing written', async () => {
     const again = await create();
     expect(again.status).toBe(409);
