@@ -25,7 +25,20 @@ import { MessagingService, type MessagingHooks } from './modules/messaging/messa
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
 import { MessagesRepository, queueAgentNote } from './modules/messaging/messages.repository.js';
 import { Bitrix24Files } from './integrations/bitrix24/files.js';
-import { gupshupMessage } from './integrations/gupshup/messages.js';
+import { gupshupMessage, gupshupTemplateHeader } from './integrations/gupshup/messages.js';
+import { Bitrix24ChatRecords } from './integrations/bitrix24/chat-record.js';
+import { Bitrix24CrmCards } from './integrations/bitrix24/crm-cards.js';
+import { Bitrix24Workflows } from './integrations/bitrix24/robot.js';
+import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
+import { CHAT_PICKER_PATH, CRM_PICKER_PATH } from './modules/pages/picker-page.js';
+import { TemplateAccess } from './modules/templates/template-access.js';
+import { TemplateFollowUps } from './modules/templates/template-followups.js';
+import { TemplateOutbound } from './modules/templates/template-outbound.js';
+import { TemplatePickerService, windowClosedOffer } from './modules/templates/template-picker.service.js';
+import { ROBOT_PATH } from './modules/templates/template-robot.routes.js';
+import { TemplateRobotService } from './modules/templates/template-robot.service.js';
+import { TemplateSendRepository } from './modules/templates/template-send.repository.js';
+import { TemplateSendService } from './modules/templates/template-send.service.js';
 import { MediaRepository } from './modules/media/media.repository.js';
 import { MediaService } from './modules/media/media.service.js';
 import { writeTrace } from './modules/trace/trace.service.js';
@@ -33,6 +46,10 @@ import { MediaSigner } from './modules/media/signing.js';
 import { S3MediaStorage } from './modules/media/s3-storage.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
+import { BillingRepository } from './modules/billing/billing.repository.js';
+import { LedgerService } from './modules/billing/ledger.service.js';
+import { OfferRepository } from './modules/billing/offer.repository.js';
+import { OfferService } from './modules/billing/offer.service.js';
 import { PortalsService } from './modules/portals/portals.service.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
@@ -61,9 +78,14 @@ export interface Deps {
   frontendAuth: FrontendAuth;
   channelAdmin: ChannelAdminService;
   roles: RolesService;
+  /** The prepaid ledger of message units; its `MessageBilling` part is what the send path uses. */
+  ledger: LedgerService;
+  offer: OfferService;
   templates: TemplatesService;
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
+  /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
+  templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
   close(): Promise<void>;
 }
 
@@ -94,14 +116,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const a = buildAdapters(config, o, db, box);
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};
-  const nudge = () => {
-    if (workerRef.current?.running) workerRef.current.nudge();
-  };
+  const nudge = (): void => void (workerRef.current?.running && workerRef.current.nudge());
   const storage = o.mediaStorage ?? mediaStorage(config, log);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge);
   const { roles, assign } = buildRoles(db, a);
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
-  const worker = buildWorker(config, log, db, relay, { assign, templates });
+  const billing = buildBilling(db, nudge);
+  const worker = buildWorker(config, log, db, relay, { assign, templates, ledger: billing.ledger });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
   return {
@@ -120,8 +141,10 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     frontendAuth: new FrontendAuth(tokens),
     channelAdmin,
     roles,
+    ...billing,
     templates,
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
+    templateSend: relay.templateSending.api,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -132,6 +155,14 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
 }
 
 type Adapters = ReturnType<typeof buildAdapters>;
+
+/** The ledger of message units and the vendor's offer (billing). */
+function buildBilling(db: Database, nudge: () => void) {
+  return {
+    ledger: new LedgerService(new BillingRepository(db), { nudge }),
+    offer: new OfferService(new OfferRepository(db)),
+  };
+}
 type Relay = ReturnType<typeof buildRelay>;
 
 /** Outbound HTTP (one SSRF-guarded dispatcher) and the provider adapters on it. */
@@ -172,6 +203,7 @@ function buildRelay(
   a: Adapters,
   storage: MediaStorage,
   nudge: () => void,
+  roles: RolesService,
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -186,6 +218,7 @@ function buildRelay(
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
+    extraSetup: (call) => installTemplateWidgets(call, templateWidgetUrls(config.publicUrl)),
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
@@ -202,6 +235,7 @@ function buildRelay(
     dispatcher: a.outbound,
     nudge,
   });
+  const templateSending = buildTemplateSending(db, a, media, new TemplateAccess(roles), nudge);
   const messaging = new MessagingService({
     db,
     channels,
@@ -213,10 +247,55 @@ function buildRelay(
     limiter: a.limiter,
     gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
+    templates: { composer: templateSending.composer, offer: templateSending.offer },
     nudge,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
-  return { channelsRepo, channels, portals, media, messaging, edits };
+  return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
+}
+
+/** Where the template picker, the CRM tab and the automation rule live (bound at install). */
+function templateWidgetUrls(publicUrl: string) {
+  return {
+    chatPicker: `${publicUrl}${CHAT_PICKER_PATH}`,
+    crmCard: `${publicUrl}${CRM_PICKER_PATH}`,
+    robotHandler: `${publicUrl}${ROBOT_PATH}`,
+  };
+}
+
+/** Sending templates (issue 11): the send service and its entry points, the send's part, the follow-ups. */
+function buildTemplateSending(
+  db: Database,
+  a: Adapters,
+  media: MediaService,
+  access: TemplateAccess,
+  nudge: () => void,
+) {
+  const repo = new TemplateSendRepository(db);
+  const cards = new Bitrix24CrmCards(a.bitrix);
+  const send = new TemplateSendService({ repo, access, nudge });
+  const composer = new TemplateOutbound({
+    repo,
+    links: media.signer,
+    header: gupshupTemplateHeader,
+    cards,
+    nudge,
+  });
+  const followUps = new TemplateFollowUps({
+    repo,
+    records: new Bitrix24ChatRecords(a.bitrix),
+    workflows: new Bitrix24Workflows(a.bitrix),
+  });
+  return {
+    composer,
+    followUps,
+    offer: windowClosedOffer(repo),
+    api: {
+      send,
+      picker: new TemplatePickerService({ repo, send, cards }),
+      robot: new TemplateRobotService({ repo, send, nudge }),
+    },
+  };
 }
 
 /** Chat roles and the assignment of new chats (CRM, open lines). */
@@ -281,12 +360,13 @@ function buildWorker(
   log: Logger,
   db: Database,
   r: Relay,
-  s: { assign: AssignService; templates: TemplatesService },
+  s: { assign: AssignService; templates: TemplatesService; ledger: LedgerService },
 ): Worker {
   return new Worker(
     db,
     {
       'portal.setup': r.portals.setupJob(),
+      'portal.extras': r.portals.extrasJob(),
       'inbound.media': r.media.inboundJob(),
       'inbound.deliver': r.messaging.inboundJob(),
       'outbound.media': r.media.outboundJob(),
@@ -296,10 +376,14 @@ function buildWorker(
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
       'chat.assign': s.assign.job(),
+      'billing.expire': s.ledger.expireJob(),
       'templates.submit': s.templates.submitJob(),
       'templates.delete': s.templates.deleteJob(),
       'templates.sync': s.templates.syncJob(),
       'templates.schedule': s.templates.scheduleJob(),
+      'template.check': r.templateSending.composer.checkJob(),
+      'template.record': r.templateSending.followUps.recordJob(),
+      'template.robot': r.templateSending.followUps.robotJob(),
     },
     config.worker,
     log.child({ component: 'worker' }),

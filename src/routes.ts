@@ -5,11 +5,14 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { mediaRoutes } from './modules/media/media.routes.js';
 import { messagingRoutes } from './modules/messaging/messaging.routes.js';
 import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
+import { billingOperatorRoutes, billingRoutes } from './modules/billing/billing.routes.js';
 import { channelsRoutes } from './modules/channels/channels.routes.js';
 import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
 import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes.js';
 import { rolesRoutes } from './modules/roles/roles.routes.js';
+import { templateRobotRoutes } from './modules/templates/template-robot.routes.js';
+import { templateSendRoutes } from './modules/templates/template-send.routes.js';
 import { templatesRoutes } from './modules/templates/templates.routes.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
@@ -32,6 +35,10 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
     nudge: () => deps.worker.nudge(),
   });
   await app.register(pagesRoutes, { tokens: deps.tokens });
+  await app.register(templateRobotRoutes, {
+    robot: deps.templateSend.robot,
+    verify: (memberId, token) => deps.portals.verifyEvent(memberId, token),
+  });
   await app.register(gupshupWebhookRoutes, {
     channels: deps.channels,
     messaging: deps.messaging,
@@ -46,6 +53,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
         operatorToken: deps.config.operatorToken,
         prefix: '/operator',
       });
+      await api.register(billingOperatorRoutes, {
+        offer: deps.offer,
+        operatorToken: deps.config.operatorToken,
+        prefix: '/operator/billing',
+      });
       await api.register(async (authed) => {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
@@ -57,7 +69,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
+        await authed.register(billingRoutes, { ledger: deps.ledger, offer: deps.offer, roles: deps.roles });
         await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
+        await authed.register(templateSendRoutes, {
+          send: deps.templateSend.send,
+          picker: deps.templateSend.picker,
+        });
       });
     },
     { prefix: '/api/v1' },

@@ -66,8 +66,38 @@ export const BITRIX24_METHODS = {
   },
   'im.message.add': {
     scope: 'im',
-    why: 'a note in the open-line chat for the agent: not sent (24-hour window, not on WhatsApp, file too large), edit not possible',
-    cost: 'one per failure note',
+    why: 'a note in the open-line chat for the agent: not sent (24-hour window, with the line’s templates offered; not on WhatsApp, file too large), edit not possible; the record of a sent template (system line naming who sent it) when it cannot go as the agent’s own message',
+    cost: 'one per failure note, one per template record',
+  },
+  'imopenlines.crm.message.add': {
+    scope: 'imopenlines',
+    why: 'the record of a template an agent sent, as that agent’s message in the open-line chat (chats bound to a CRM record; else im.message.add)',
+    cost: 'at most one per template sent by an agent',
+  },
+  'placement.bind': {
+    scope: 'placement (+ im for the chat, crm for the cards)',
+    why: 'install: the template picker in open-line chats (IM_TEXTAREA, IM_SIDEBAR) and the WhatsApp tab on contact, lead and deal cards',
+    cost: 'five calls per install',
+  },
+  'bizproc.robot.add': {
+    scope: 'bizproc',
+    why: 'install: the automation rule “Send WhatsApp template” for deal and lead pipelines',
+    cost: 'one per install',
+  },
+  'bizproc.robot.update': {
+    scope: 'bizproc',
+    why: 'install again: the automation rule already exists, its handler and fields are renewed',
+    cost: 'one per re-install',
+  },
+  'bizproc.event.send': {
+    scope: 'bizproc',
+    why: 'answers a workflow waiting on “Send WhatsApp template”: sent, or failed with the reason',
+    cost: 'one per robot run',
+  },
+  'crm.deal.contact.items.get': {
+    scope: 'crm',
+    why: 'the WhatsApp tab of a deal card: the deal’s contacts, whose phones the template can go to',
+    cost: 'one per deal tab open and per template sent from a deal (phone check before sending)',
   },
   'imopenlines.config.list.get': {
     scope: 'imopenlines',
@@ -86,8 +116,8 @@ export const BITRIX24_METHODS = {
   },
   'user.get': {
     scope: 'user_brief',
-    why: 'roles tab: the portal’s users, 50 a page, with search and department filter',
-    cost: 'one per page of users shown',
+    why: 'roles tab: the portal’s users, 50 a page, with search and department filter; the name of the agent who sent a template, for its record in the chat',
+    cost: 'one per page of users shown; one per template record sent by an agent (background)',
   },
   'department.get': {
     scope: 'user_brief (department)',
@@ -111,13 +141,13 @@ export const BITRIX24_METHODS = {
   },
   'crm.contact.get': {
     scope: 'crm',
-    why: 'chat assignment: the responsible of the contact found by phone',
-    cost: 'at most once per new conversation, background half of the budget',
+    why: 'chat assignment: the responsible of the contact found by phone; templates from a CRM card: the card’s (or the deal’s contacts’) phones, and the check that the chosen number is one of them',
+    cost: 'at most once per new conversation, background half of the budget; per card tab open (the viewer’s own token) and per template sent from a card',
   },
   'crm.lead.get': {
     scope: 'crm',
-    why: 'chat assignment: the responsible of the lead found by phone',
-    cost: 'at most once per new conversation, background half of the budget',
+    why: 'chat assignment: the responsible of the lead found by phone; templates from a lead card: its phones',
+    cost: 'at most once per new conversation, background half of the budget; per lead tab open and per template sent from it',
   },
   'crm.contact.add': {
     scope: 'crm',
@@ -157,6 +187,11 @@ export const GUPSHUP_CALLS = {
     scope: 'the channel’s API key (apikey header)',
     why: 'every operator message and file to the customer (outbound relay)',
     cost: 'paced per channel (GUPSHUP_SEND_PER_SEC, 20/s); Gupshup’s 429 and 5xx are retried from the queue',
+  },
+  'POST /wa/api/v1/template/msg': {
+    scope: 'the channel’s API key (apikey header)',
+    why: 'approved templates to a customer (from a chat, a CRM card, an automation rule or the API), also outside the 24-hour window',
+    cost: 'paced with the session messages of the channel (GUPSHUP_SEND_PER_SEC); retried and reconciled like them',
   },
   'GET /wa/app/{appId}/template': {
     scope: 'the channel’s API key',

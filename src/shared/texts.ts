@@ -68,6 +68,26 @@ const TEXTS: Record<string, Record<Lang, string>> = {
     en: 'The message is still on the customer’s WhatsApp: WhatsApp does not allow deleting a message already sent.',
     pt: 'A mensagem continua no WhatsApp do cliente: o WhatsApp não permite apagar uma mensagem já enviada.',
   },
+  'note.template_paused': {
+    es: 'Plantilla no enviada: WhatsApp la puso en pausa por su calidad ({code}). Use otra plantilla o espere a que se reactive.',
+    en: 'Template not sent: WhatsApp paused it for its quality ({code}). Use another template or wait until it is active again.',
+    pt: 'Modelo não enviado: o WhatsApp o pausou pela qualidade ({code}). Use outro modelo ou aguarde até que volte a ficar ativo.',
+  },
+  'note.template_disabled': {
+    es: 'Plantilla no enviada: WhatsApp la desactivó ({code}). Use otra plantilla.',
+    en: 'Template not sent: WhatsApp disabled it ({code}). Use another template.',
+    pt: 'Modelo não enviado: o WhatsApp o desativou ({code}). Use outro modelo.',
+  },
+  'note.template_unusable': {
+    es: 'Plantilla no enviada: ya no está aprobada o no coincide con la aprobada ({code}). Revise la plantilla en la aplicación.',
+    en: 'Template not sent: it is no longer approved or does not match the approved one ({code}). Check the template in the app.',
+    pt: 'Modelo não enviado: não está mais aprovado ou não corresponde ao aprovado ({code}). Revise o modelo no aplicativo.',
+  },
+  'note.template_media': {
+    es: 'Plantilla no enviada: el archivo del encabezado falta o no es del tipo de la plantilla ({code}).',
+    en: 'Template not sent: the header file is missing or not of the template’s type ({code}).',
+    pt: 'Modelo não enviado: o arquivo do cabeçalho falta ou não é do tipo do modelo ({code}).',
+  },
   'media.unavailable': {
     es: 'No se pudo descargar el archivo que envió el cliente ({reason}).',
     en: 'The file the customer sent could not be downloaded ({reason}).',
@@ -82,6 +102,8 @@ export function t(lang: Lang, key: string): string {
 
 /** Marks the notes the app writes into open-line chats, so one that comes back as an event is not sent. */
 export const NOTE_MARK = '⚠️ WhatsApp:';
+/** Marks the record of a sent template in its open-line chat (templates/template-followups.ts), likewise. */
+export const RECORD_MARK = '📤 WhatsApp:';
 
 const NOTE_BY_CODE: Record<string, string> = {
   '1002': 'not_on_whatsapp',
@@ -102,7 +124,28 @@ const NOTE_BY_CODE: Record<string, string> = {
   file_unavailable: 'file_unavailable',
   edit_after_send: 'edit_after_send',
   delete_after_send: 'delete_after_send',
+  // Templates (reference gupshup.md §8): paused or disabled by Meta, or not usable as sent.
+  '4005': 'template_paused',
+  '132015': 'template_paused',
+  template_paused: 'template_paused',
+  '132016': 'template_disabled',
+  template_disabled: 'template_disabled',
+  '4003': 'template_unusable',
+  '132000': 'template_unusable',
+  '132001': 'template_unusable',
+  '132012': 'template_unusable',
+  template_rejected: 'template_unusable',
+  template_deleted: 'template_unusable',
+  template_inactive: 'template_unusable',
+  template_not_approved: 'template_unusable',
+  header_media_missing: 'template_media',
+  header_media_invalid: 'template_media',
 };
+
+/** Whether a failure code means WhatsApp's 24-hour window is closed (its note offers the templates). */
+export function isWindowClosed(code: string): boolean {
+  return NOTE_BY_CODE[code] === 'window_closed';
+}
 
 /** The system note shown to the agent in the chat when a message fails, in the portal's language. */
 export function failureNote(lang: Lang, code: string): string {

@@ -15,7 +15,7 @@ import {
   waitForTemplate,
   type Refusal,
   type TemplateItem,
-} from '../helpers/templates.js';
+} from '../helpers/template-admin.js';
 
 /**
  * C6 templates through real HTTP, a real PostgreSQL and the sandbox Gupshup (which reviews what is

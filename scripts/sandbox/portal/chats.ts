@@ -64,7 +64,7 @@ export function addMessage(
   s: PortalState,
   chat: Chat,
   m: Pick<StoredMessage, 'author' | 'text' | 'files'> &
-    Partial<Pick<StoredMessage, 'connectorMid' | 'date' | 'system'>>,
+    Partial<Pick<StoredMessage, 'connectorMid' | 'date' | 'system' | 'byUserId'>>,
 ): number {
   s.seq.message += 1;
   const stored: StoredMessage = {
@@ -83,6 +83,7 @@ export function addMessage(
     updatedTimes: 0,
     deleted: false,
     system: m.system ?? false,
+    ...(m.byUserId !== undefined ? { byUserId: m.byUserId } : {}),
   };
   s.store.push(stored);
   s.storeById.set(stored.id, stored);
@@ -100,9 +101,31 @@ export function messages(
     .filter((m) => !m.deleted)
     .filter((m) => filter?.line === undefined || m.line === filter.line)
     .filter((m) => filter?.author === undefined || m.author === filter.author)
-    .map(({ deleted: _d, system: _s, ...m }) => ({
+    .map(({ deleted: _d, system: _s, byUserId: _u, ...m }) => ({
       ...m,
       files: m.files.map((f) => ({ ...f, ...(f.download ? { download: { ...f.download } } : {}) })),
       connectorMid: [...m.connectorMid],
+    }));
+}
+
+/** Every line of one chat as the agents see it, system lines and who wrote each included. */
+export function chatLines(
+  s: PortalState,
+  chatId: number,
+): Array<{
+  id: number;
+  author: 'customer' | 'operator';
+  system: boolean;
+  byUserId: number | null;
+  text: string;
+}> {
+  return (s.storeByChat.get(chatId) ?? [])
+    .filter((m) => !m.deleted)
+    .map((m) => ({
+      id: m.id,
+      author: m.author,
+      system: m.system,
+      byUserId: m.byUserId ?? null,
+      text: m.text,
     }));
 }

@@ -223,3 +223,35 @@ export function mCrmGet(s: PortalState, c: Ctx, entity: 'contact' | 'lead'): Res
   if (phones.length) out['PHONE'] = phones; // multifields only when set (the page's note)
   return { result: out };
 }
+
+/** A deal entered by hand, linked to contacts; its id. */
+export function addCrmDeal(s: PortalState, o: { title: string; contactIds: number[] }): number {
+  const id = (s.crm.filter((r) => r.entity === 'deal').at(-1)?.id ?? 900) + 1;
+  s.crm.push({ entity: 'deal', id, fields: { TITLE: o.title, CONTACT_IDS: o.contactIds } });
+  return id;
+}
+
+/**
+ * crm.deal.contact.items.get (b24restdocs crm/deals/contacts/crm-deal-contact-items-get.md): `id` →
+ * `[{CONTACT_ID, SORT, ROLE_ID, IS_PRIMARY}]`, the first contact primary; errors with an empty `error`
+ * as the page lists them.
+ */
+export function mDealContactItems(s: PortalState, c: Ctx): Res {
+  const id = toInt(c.p['ID']);
+  if (id === null || id < 1) {
+    throw new RestError(400, '', 'The parameter ownerEntityID is invalid or not defined.');
+  }
+  const deal = s.crm.find((r) => r.entity === 'deal' && r.id === id);
+  if (!deal) throw new RestError(400, '', 'Not found.');
+  const ids = (listOf(deal.fields['CONTACT_IDS']) ?? [deal.fields['CONTACT_ID']])
+    .map((v) => toInt(v))
+    .filter((v): v is number => v !== null && v > 0);
+  return {
+    result: ids.map((contactId, i) => ({
+      CONTACT_ID: contactId,
+      SORT: (i + 1) * 10,
+      ROLE_ID: 0,
+      IS_PRIMARY: i === 0 ? 'Y' : 'N',
+    })),
+  };
+}

@@ -1,7 +1,16 @@
 /** Every REST method the portal answers (§1.5), by name, each handed to its area. */
 import { mBatch, type Method } from './batch.js';
 import { mActivate, mDataSet, mList, mRegister, mSetError, mStatus, mUnregister } from './connectors.js';
-import { mCategoryList, mContactAdd, mCrmAdd, mCrmGet, mFindByComm, mStatusList } from './crm.js';
+import { mEventSend, mRobotAdd, mRobotDelete, mRobotList, mRobotUpdate } from './bizproc.js';
+import {
+  mCategoryList,
+  mContactAdd,
+  mCrmAdd,
+  mCrmGet,
+  mDealContactItems,
+  mFindByComm,
+  mStatusList,
+} from './crm.js';
 import { KNOWN_EVENTS, mEventBind, mEventGet, mEventUnbind } from './events.js';
 import {
   mChatNameSet,
@@ -11,7 +20,14 @@ import {
   mStatusReading,
   mUpdateMessages,
 } from './imconnector.js';
-import { mConfigGet, mConfigList, mCrmChatGet, mImMessageAdd, mOperatorTransfer } from './openlines.js';
+import {
+  mConfigGet,
+  mConfigList,
+  mCrmChatGet,
+  mCrmMessageAdd,
+  mImMessageAdd,
+  mOperatorTransfer,
+} from './openlines.js';
 import {
   mAppInfo,
   mAppOptionGet,
@@ -35,6 +51,14 @@ export const METHODS: Record<string, Method> = {
   'crm.lead.get': (s, c) => mCrmGet(s, c, 'lead'),
   'imopenlines.operator.transfer': mOperatorTransfer,
   'imopenlines.crm.chat.get': mCrmChatGet,
+  'imopenlines.crm.message.add': mCrmMessageAdd,
+  'crm.deal.contact.items.get': mDealContactItems,
+  // §5.9 automation rules (shapes and errors as b24restdocs bizproc/bizproc-robot/*.md)
+  'bizproc.robot.add': mRobotAdd,
+  'bizproc.robot.update': mRobotUpdate,
+  'bizproc.robot.list': mRobotList,
+  'bizproc.robot.delete': mRobotDelete,
+  'bizproc.event.send': mEventSend,
   // §6 basics
   profile: (_s, c) => mProfile(c),
   'user.admin': (_s, c) => ({ result: c.user.ADMIN }),

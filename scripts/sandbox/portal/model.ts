@@ -70,6 +70,8 @@ export interface Chat {
 export interface StoredMessage extends PortalChatMessage {
   deleted: boolean;
   system: boolean;
+  /** The portal user who wrote it (im.message.add's token user, imopenlines.crm.message.add's USER_ID). */
+  byUserId?: number | undefined;
 }
 
 export interface Fault {

@@ -154,6 +154,38 @@ export function mImMessageAdd(s: PortalState, c: Ctx): Res {
     text,
     files: [],
     system: str(c.p['SYSTEM']).toUpperCase() === 'Y',
+    byUserId: c.user.ID,
+  });
+  return { result: id };
+}
+
+/**
+ * imopenlines.crm.message.add (b24restdocs imopenlines/openlines/messages/imopenlines-crm-message-add.md):
+ * `CRM_ENTITY_TYPE`, `CRM_ENTITY`, `USER_ID` (a participant of the chat: here an operator of its line),
+ * `CHAT_ID` (bound to that record), `MESSAGE` → the new message's id. Echo to the connector is
+ * [unverified] (§12): none, as for im.message.add.
+ */
+export function mCrmMessageAdd(s: PortalState, c: Ctx): Res {
+  for (const arg of ['CRM_ENTITY_TYPE', 'CRM_ENTITY', 'USER_ID', 'MESSAGE']) {
+    if (phpEmpty(c.p[arg])) throw new RestError(400, 'ERROR_ARGUMENT', `Argument '${arg}' is null or empty`);
+  }
+  const type = str(c.p['CRM_ENTITY_TYPE']).toUpperCase() as CrmBindingType;
+  const entityId = toInt(c.p['CRM_ENTITY']);
+  const chat = s.chatsById.get(toInt(c.p['CHAT_ID']) ?? 0);
+  if (!chat || entityId === null || s.chatCrm.get(chat.id)?.[type] !== entityId) {
+    throw new RestError(400, 'CHAT_NOT_IN_CRM', 'Chat does not belong to the CRM object being checked');
+  }
+  const userId = toInt(c.p['USER_ID']) ?? 0;
+  const line = s.lines.find((l) => l.ID === chat.line);
+  const members = line?.QUEUE ?? s.users.map((u) => u.ID);
+  if (!members.includes(userId)) {
+    throw new RestError(400, 'CANCELED', 'You cannot send messages to the specified chat');
+  }
+  const id = addMessage(s, chat, {
+    author: 'operator',
+    text: str(c.p['MESSAGE']),
+    files: [],
+    byUserId: userId,
   });
   return { result: id };
 }

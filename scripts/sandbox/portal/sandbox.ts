@@ -1,10 +1,11 @@
 /** The running portal as tests see it (SandboxPortal): each method hands over to its area. */
 import type http from 'node:http';
 import { connectors, lineStatus } from './connectors.js';
-import { addCrmContact, crmContacts, crmRecords } from './crm.js';
-import { messages } from './chats.js';
+import { addCrmContact, addCrmDeal, crmContacts, crmRecords } from './crm.js';
+import { chatLines, messages } from './chats.js';
 import { deleteLine, disableConnector, operatorChange, operatorSend, postEvent } from './delivery.js';
 import { bindings } from './events.js';
+import { invokeRobot, robotAnswers, robots } from './bizproc.js';
 import { addFile, downloads, fileRequests } from './files.js';
 import { finishInstall, installApp, openPlacement, uninstallApp } from './install.js';
 import { failNext, outage, refuseNextElements, setRate } from './limits.js';
@@ -194,6 +195,30 @@ class Portal implements SandboxPortal {
 
   transfers() {
     return transfers(this.#s);
+  }
+
+  invokeRobot(o: Arg<'invokeRobot'>) {
+    return invokeRobot(this.#s, o);
+  }
+
+  robotAnswers() {
+    return robotAnswers(this.#s);
+  }
+
+  robots() {
+    return robots(this.#s);
+  }
+
+  addCrmDeal(o: Arg<'addCrmDeal'>): number {
+    return addCrmDeal(this.#s, o);
+  }
+
+  chatLines(chatId: number) {
+    return chatLines(this.#s, chatId);
+  }
+
+  placements() {
+    return this.#s.placements.map((p) => ({ ...p }));
   }
 }
 

@@ -17,7 +17,13 @@ import type {
   PortalUser,
   StoredMessage,
 } from './model.js';
-import type { CrmBindingType, FileDownload, PortalTransfer, SandboxPortalOptions } from './types.js';
+import type {
+  CrmBindingType,
+  FileDownload,
+  PortalTransfer,
+  RobotAnswer,
+  SandboxPortalOptions,
+} from './types.js';
 import { hex } from './util.js';
 
 const DEFAULT_USERS: PortalUser[] = [
@@ -101,6 +107,11 @@ export class PortalState {
   readonly lineStates = new Map<string, LineState>(); // key `${connector}|${line}`
   bindingList: Binding[] = [];
   readonly placements: Array<{ placement: string; handler: string; title: string }> = [];
+  /** Automation rules the app registered (bizproc.robot.add), by CODE, with their fields. */
+  readonly robots = new Map<string, Record<string, unknown>>();
+  /** Robot calls the portal made (invokeRobot), by event token: which robot, and whether it waits. */
+  readonly robotCalls = new Map<string, { code: string; waits: boolean }>();
+  readonly robotAnswers: RobotAnswer[] = [];
   readonly appOptions = new Map<string, unknown>();
   readonly chatsByCode = new Map<string, Chat>();
   readonly chatsById = new Map<number, Chat>();

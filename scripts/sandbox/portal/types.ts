@@ -93,6 +93,17 @@ export interface PortalTransfer {
   byUserId: number;
 }
 
+/** An answer the app gave a waiting workflow (bizproc.event.send). */
+export interface RobotAnswer {
+  eventToken: string;
+  /** The robot whose call the token came with. */
+  code: string;
+  returnValues: Record<string, unknown>;
+  logMessage: string;
+  /** Whose token made the call. */
+  byUserId: number;
+}
+
 /** The CRM records an open-line chat can be bound to (imopenlines.crm.chat.get's `CRM_ENTITY_TYPE`). */
 export type CrmBindingType = 'LEAD' | 'DEAL' | 'CONTACT' | 'COMPANY';
 
@@ -209,4 +220,33 @@ export interface SandboxPortal {
    * per type; REST has no method for it). imopenlines.crm.chat.get then lists the chat.
    */
   bindChatToCrm(o: { chatId: number; entity: CrmBindingType; id: number }): void;
+  /**
+   * A workflow reaches the app's robot `code` (bizproc.robot.add): the portal posts the call to the
+   * robot's HANDLER with these property values (CRM fields already filled in) on `document`
+   * (default `['crm','CCrmDocumentDeal','DEAL_1']`). `auth` overrides values of the auth block (a
+   * forged call); `eventToken` repeats an earlier call's (a replay).
+   */
+  invokeRobot(o: {
+    code: string;
+    properties: Record<string, unknown>;
+    document?: [string, string, string];
+    auth?: Record<string, string>;
+    eventToken?: string;
+  }): Promise<{ status: number; body: string; eventToken: string }>;
+  /** The answers the app gave waiting workflows (bizproc.event.send), in order. */
+  robotAnswers(): RobotAnswer[];
+  /** The app's automation rules (bizproc.robot.add / update), with their fields. */
+  robots(): Array<{ code: string; fields: Record<string, unknown> }>;
+  /** A deal (as if entered by hand) linked to contacts (crm.deal.contact.items.get lists them). Its id. */
+  addCrmDeal(o: { title: string; contactIds: number[] }): number;
+  /** Every line of one open-line chat, system lines included, with who wrote it. */
+  chatLines(chatId: number): Array<{
+    id: number;
+    author: 'customer' | 'operator';
+    system: boolean;
+    byUserId: number | null;
+    text: string;
+  }>;
+  /** Placements the app bound (placement.bind), in order. */
+  placements(): Array<{ placement: string; handler: string; title: string }>;
 }

@@ -26,3 +26,21 @@ export function gupshupMessage(m: OutgoingMessage): Record<string, unknown> {
       return { type: 'file', url: m.url, filename: m.filename, ...caption };
   }
 }
+
+/** What a template's media header shows: an image, a video or a PDF document behind a public link. */
+export interface TemplateHeaderMedia {
+  kind: 'image' | 'video' | 'document';
+  url: string;
+  filename?: string;
+}
+
+/**
+ * The `message` field of a template send (reference/gupshup.md §2.1) for a media header:
+ * `{"type":"image","image":{"link":…}}`, the same for video, and a document with its file name.
+ */
+export function gupshupTemplateHeader(h: TemplateHeaderMedia): Record<string, unknown> {
+  if (h.kind === 'document') {
+    return { type: 'document', document: { link: h.url, filename: h.filename ?? 'document.pdf' } };
+  }
+  return { type: h.kind, [h.kind]: { link: h.url } };
+}

@@ -120,7 +120,8 @@ export class OutboundMedia extends MediaJob {
       mime,
       size: fetched.size,
     };
-    await this.record(m, file, { media: { ...file, kind } }, kind);
+    // A template's header keeps the message a template (templates/template-outbound.ts reads media).
+    await this.record(m, file, { media: { ...file, kind } }, m.type === 'template' ? null : kind);
     return { kind: 'done' };
   }
 

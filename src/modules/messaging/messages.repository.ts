@@ -53,6 +53,7 @@ function selectLoaded(db: Kysely<DB>, ids: number[]) {
       'messages.portal_id',
       'messages.channel_id',
       'messages.direction',
+      'messages.type',
       'messages.status',
       'messages.content',
       'messages.wa_message_id',
@@ -187,9 +188,11 @@ export class MessagesRepository {
         })
         .where('id', '=', id)
         .where('gupshup_message_id', 'is', null)
+        .returning('bitrix_message_id')
         .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) return false;
-      await this.enqueueAck(id, portalId, channelId, trx);
+      if (!r) return false;
+      // Only a message that came from Bitrix24 has a Bitrix24 message to acknowledge (not a template).
+      if (r.bitrix_message_id !== null) await this.enqueueAck(id, portalId, channelId, trx);
       await writeTrace(trx, {
         portalId,
         channelId,

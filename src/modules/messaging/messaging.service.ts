@@ -18,6 +18,8 @@ import type {
   RelayChannels,
   RelayMedia,
   SendPacer,
+  TemplateComposer,
+  TemplateOffer,
   WhatsAppSender,
 } from './ports.js';
 import { StatusesRepository } from './statuses/statuses.repository.js';
@@ -38,6 +40,8 @@ export interface MessagingDeps {
   limiter: SendPacer;
   gupshupPerSec: number;
   hooks?: MessagingHooks;
+  /** Template messages: their send (outbound.send) and the offer in window-closed notes. */
+  templates?: { composer: TemplateComposer; offer: TemplateOffer } | undefined;
   nudge: () => void;
 }
 
@@ -82,6 +86,7 @@ export class MessagingService {
       gupshupPerSec: d.gupshupPerSec,
       inFlightGraceMs,
       hooks,
+      templates: d.templates?.composer,
       nudge,
     });
     this.#statuses = new StatusesService({
@@ -96,7 +101,7 @@ export class MessagingService {
       connector: d.connector,
       batchSize: d.inboundBatchSize,
     });
-    this.#notes = new AgentNotesService({ messages, connector: d.connector });
+    this.#notes = new AgentNotesService({ messages, connector: d.connector, offer: d.templates?.offer });
   }
 
   // ---------------------------------------------------------------- webhooks (store and answer)

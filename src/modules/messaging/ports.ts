@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ElementResult, InboundForBitrix } from '../../integrations/bitrix24/bitrix24.connector.js';
-import type { SendMessageInput } from '../../integrations/gupshup/gupshup.client.js';
+import type { SendMessageInput, SendTemplateInput } from '../../integrations/gupshup/gupshup.client.js';
 import type { TemplateEvent } from '../../integrations/gupshup/gupshup.webhook.js';
 import type { DB } from '../../shared/db/schema.js';
 import type { Lang } from '../../shared/i18n.js';
@@ -37,7 +37,30 @@ export interface OpenLineConnector {
 /** Gupshup's send (integrations/gupshup/gupshup.client.ts); it throws `GupshupSendError`. */
 export interface WhatsAppSender {
   sendMessage(input: SendMessageInput): Promise<{ messageId: string }>;
+  sendTemplate(input: SendTemplateInput): Promise<{ messageId: string }>;
 }
+
+/**
+ * The templates module's part of `outbound.send` (templates/template-outbound.ts): what Gupshup's
+ * template send gets for a message of type 'template', or why it must not go (the message then fails
+ * with that code). It throws while the message's header file is not ready yet (the job retries).
+ */
+export interface TemplateComposer {
+  compose(m: {
+    id: number;
+    portal_id: number;
+    content: unknown;
+  }): Promise<
+    | { template: { id: string; params: string[] }; message?: Record<string, unknown> }
+    | { refuse: { code: string; detail: string } }
+  >;
+}
+
+/** The templates a window-closed note offers (templates module): one line of text, or null. */
+export type TemplateOffer = (
+  m: { channel_id: string; channel_line: number | null },
+  lang: Lang,
+) => Promise<string | null>;
 
 /** The media module: signed links for Bitrix24, the WhatsApp message for a stored file. */
 export interface RelayMedia {

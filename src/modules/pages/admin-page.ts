@@ -56,6 +56,7 @@ export function adminBoot(p: {
   auth: Record<string, string>;
   who: { admin: boolean; userId: number | null; name: string };
   connector: AdminBoot['connector'];
+  picker?: AdminBoot['picker'];
 }): AdminBoot {
   return {
     page: p.page,
@@ -66,6 +67,7 @@ export function adminBoot(p: {
     userId: p.who.userId,
     userName: p.who.name,
     connector: p.connector,
+    ...(p.picker ? { picker: p.picker } : {}),
     defaults: { companyName: portalCompany(p.query.DOMAIN), contactName: p.who.name },
     frame: frameParams(p.query),
   };

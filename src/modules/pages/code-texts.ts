@@ -37,6 +37,42 @@ export const CODE_TEXTS = {
     'O chat do Bitrix24 não indica um cliente',
   ],
   window_closed: WINDOW_CLOSED,
+  // Templates (issue 11)
+  template_paused: TEMPLATE_PAUSED,
+  template_disabled: ['Plantilla desactivada', 'Template disabled', 'Modelo desativado'],
+  template_rejected: ['Plantilla rechazada', 'Template rejected', 'Modelo rejeitado'],
+  template_deleted: [
+    'La plantilla ya no existe',
+    'The template no longer exists',
+    'O modelo não existe mais',
+  ],
+  template_inactive: [
+    'Plantilla desactivada en la app',
+    'Template switched off in the app',
+    'Modelo desativado no app',
+  ],
+  template_not_approved: ['Plantilla no aprobada', 'Template not approved', 'Modelo não aprovado'],
+  template_unsupported: ['Plantillas no disponibles', 'Templates not available', 'Modelos indisponíveis'],
+  header_media_missing: [
+    'Falta el archivo del encabezado',
+    'The header file is missing',
+    'Falta o arquivo do cabeçalho',
+  ],
+  header_media_invalid: [
+    'El archivo del encabezado no es del tipo de la plantilla',
+    'The header file is not of the template’s type',
+    'O arquivo do cabeçalho não é do tipo do modelo',
+  ],
+  phone_not_on_card: [
+    'El número no es de la ficha del CRM',
+    'The number is not on the CRM card',
+    'O número não é da ficha do CRM',
+  ],
+  crm_check_failed: [
+    'No se pudo comprobar el número en el CRM',
+    'Could not check the number in the CRM',
+    'Não foi possível verificar o número no CRM',
+  ],
   retries_exhausted: ['Reintentos agotados', 'Out of retries', 'Tentativas esgotadas'],
   channel_inactive: ['El canal está desactivado', 'The channel is switched off', 'O canal está desativado'],
   awaiting_confirmation: [

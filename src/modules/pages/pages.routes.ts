@@ -7,6 +7,7 @@ import { adminBoot, connectorPlacement, pageBody } from './admin-page.js';
 import { bootJson } from './boot.js';
 import { pageCsp } from './csp.js';
 import { renderError } from './error-page.js';
+import { CHAT_PICKER_PATH, CRM_PICKER_PATH, pickerContext } from './picker-page.js';
 import { pagesScript, SCRIPT_PATH, type PagesScript } from './script.js';
 import { uiText } from './texts.js';
 
@@ -44,7 +45,12 @@ export const pagesRoutes: FastifyPluginAsync<{ tokens: Pick<TokensService, 'veri
   const script = await pagesScript();
   scriptRoute(app, script);
 
-  const render = async (req: FastifyRequest, reply: FastifyReply, page: 'app' | 'connector') => {
+  const render = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    page: 'app' | 'connector' | 'picker',
+    pickerKind?: 'chat' | 'crm',
+  ) => {
     const q = iframeQuery.safeParse(req.query ?? {});
     const lang = toLang(q.success ? q.data.LANG : undefined);
     reply.header('content-security-policy', pageCsp(q.success ? q.data.DOMAIN : undefined, q.data?.PROTOCOL));
@@ -55,10 +61,13 @@ export const pagesRoutes: FastifyPluginAsync<{ tokens: Pick<TokensService, 'veri
       const auth = { DOMAIN: q.data.DOMAIN, AUTH_ID: b.data.AUTH_ID, member_id: b.data.member_id };
       const who = await tokens.verifyFrontendAuth(auth);
       const connector = page === 'connector' ? connectorPlacement(b.data.PLACEMENT_OPTIONS) : null;
+      const picker = pickerKind
+        ? pickerContext(pickerKind, b.data.PLACEMENT, b.data.PLACEMENT_OPTIONS)
+        : null;
       return reply.type('text/html').view(`${page}.eta`, {
         lang,
         t: (k: string) => uiText(lang, k),
-        boot: bootJson(adminBoot({ page, lang, query: q.data, auth, who, connector })),
+        boot: bootJson(adminBoot({ page, lang, query: q.data, auth, who, connector, picker })),
         script: script.url,
         admin: who.admin,
       });
@@ -69,4 +78,7 @@ export const pagesRoutes: FastifyPluginAsync<{ tokens: Pick<TokensService, 'veri
 
   app.post('/b24/app', hidden, async (req, reply) => render(req, reply, 'app'));
   app.post('/b24/connector', hidden, async (req, reply) => render(req, reply, 'connector'));
+  // The template picker (issue 11): open-line chats (IM_TEXTAREA, IM_SIDEBAR) and CRM card tabs.
+  app.post(CHAT_PICKER_PATH, hidden, async (req, reply) => render(req, reply, 'picker', 'chat'));
+  app.post(CRM_PICKER_PATH, hidden, async (req, reply) => render(req, reply, 'picker', 'crm'));
 };

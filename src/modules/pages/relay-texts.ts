@@ -134,6 +134,26 @@ export const STEP_TEXTS = {
     'O WhatsApp não permite apagá-la',
   ],
   agent_notified: ['Aviso a los agentes en el chat', 'Agents told in the chat', 'Aviso aos agentes no chat'],
+  crm_phone_checked: [
+    'Número confirmado en la ficha del CRM',
+    'Number confirmed on the CRM card',
+    'Número confirmado na ficha do CRM',
+  ],
+  template_recorded: [
+    'Plantilla mostrada en el chat',
+    'Template shown in the chat',
+    'Modelo mostrado no chat',
+  ],
+  robot_answered: [
+    'Respuesta enviada a la automatización',
+    'Answer sent to the automation rule',
+    'Resposta enviada à automação',
+  ],
+  robot_answer_failed: [
+    'La automatización no recibió la respuesta',
+    'The automation rule did not get its answer',
+    'A automação não recebeu a resposta',
+  ],
   retry_scheduled: ['Nuevo intento programado', 'Retry scheduled', 'Nova tentativa agendada'],
   failed: ['Falló', 'Failed', 'Falhou'],
   dead_lettered: [
@@ -210,6 +230,11 @@ export const STEP_TEXTS = {
   channel_deleted: ['Canal eliminado', 'Channel deleted', 'Canal excluído'],
   portal_install_event: ['Evento de instalación', 'Install event', 'Evento de instalação'],
   portal_installed: ['Aplicación instalada', 'App installed', 'Aplicativo instalado'],
+  portal_extras: [
+    'Plantillas añadidas al chat, al CRM y a las automatizaciones',
+    'Templates added to the chat, the CRM and automation rules',
+    'Modelos adicionados ao chat, ao CRM e às automações',
+  ],
   portal_setup_failed: [
     'Falló la preparación del portal',
     'Portal setup failed',

@@ -1,6 +1,7 @@
 import type { Lang } from '../../shared/i18n.js';
 import { CODE_TEXTS } from './code-texts.js';
 import { HEALTH_TEXTS } from './health-texts.js';
+import { PICKER_TEXTS } from './picker-texts.js';
 import { LEVEL_TEXTS, MESSAGE_STATUS_TEXTS, REASON_TEXTS, STEP_TEXTS } from './relay-texts.js';
 
 /**
@@ -275,6 +276,7 @@ const ALL = {
   ...prefixed('level', LEVEL_TEXTS),
   ...prefixed('step', STEP_TEXTS),
   ...prefixed('code', CODE_TEXTS),
+  ...prefixed('picker', PICKER_TEXTS),
 };
 
 export type UiTextKey = keyof typeof ALL;

@@ -38,6 +38,12 @@ export interface PortalsServiceDeps {
   /** The SSRF guard's resolver: an install's claimed host is resolved and checked before anything. */
   resolve?: Resolve;
   channels: ChannelCallbacks;
+  /**
+   * What other modules add to the portal once it is installed (templates: chat and CRM placements,
+   * the automation rule), run by the `portal.extras` job with the stored tokens, paced like all
+   * background calls. Returns what Bitrix24 refused for good; the connector works without it.
+   */
+  extraSetup?: ((call: CallFn) => Promise<string[]>) | undefined;
 }
 
 /** Install, verify and uninstall portals (C2). */
@@ -95,6 +101,7 @@ export class PortalsService {
       step: 'portal_installed',
       detail: 'connector registered, events bound',
     });
+    await this.#queueExtras(portal.id);
     log.info({ portalId: portal.id }, 'Portal installed from the install page.');
     return { portal, lang };
   }
@@ -256,6 +263,7 @@ export class PortalsService {
           step: 'portal_installed',
           detail: 'connector registered, events bound',
         });
+        await this.#queueExtras(portalId);
         return { kind: 'done' };
       },
       onDead: async (job, error) => {
@@ -267,6 +275,40 @@ export class PortalsService {
           level: 'ERROR',
           detail: error,
         });
+      },
+    };
+  }
+
+  /** Queues `portal.extras` (once per install: a re-install binds again, which Bitrix24 accepts). */
+  async #queueExtras(portalId: number): Promise<void> {
+    if (!this.d.extraSetup) return;
+    await enqueueJob(this.d.db, {
+      topic: 'portal.extras',
+      portalId,
+      payload: {},
+      dedupeKey: `extras:${portalId}:${Date.now()}`,
+    });
+  }
+
+  /** `portal.extras`: what other modules add once the portal is installed (see `extraSetup`). */
+  extrasJob(): JobHandler {
+    return {
+      run: async (job) => {
+        const portalId = job.portal_id;
+        if (portalId === null || !this.d.extraSetup) return { kind: 'dead', error: 'nothing to set up' };
+        const p = await this.d.repo.findById(portalId);
+        if (!p || p.status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
+        const call: CallFn = (method, params) => this.d.client.call(portalId, method, params);
+        const refused = await this.d.extraSetup(call);
+        await writeTrace(this.d.db, {
+          portalId,
+          step: 'portal_extras',
+          level: refused.length ? 'WARN' : 'INFO',
+          detail: refused.length
+            ? `refused by Bitrix24: ${refused.join('; ')}`.slice(0, 500)
+            : 'template picker, CRM tabs and automation rule added',
+        });
+        return { kind: 'done' };
       },
     };
   }

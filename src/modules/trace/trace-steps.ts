@@ -34,6 +34,11 @@ export const TRACE_STEPS = [
   'edit_not_possible',
   'delete_not_possible',
   'agent_notified',
+  // Templates (issue 11): the CRM card's number checked, the record in the chat, the workflow's answer
+  'crm_phone_checked',
+  'template_recorded',
+  'robot_answered',
+  'robot_answer_failed',
   // Either direction: retries and their end
   'retry_scheduled',
   'failed',
@@ -65,6 +70,7 @@ export const TRACE_STEPS = [
   'channel_deleted',
   'portal_install_event',
   'portal_installed',
+  'portal_extras',
   'portal_setup_failed',
   'portal_uninstalled',
   // WhatsApp templates (the detail names the element name and language)

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { enqueueJob } from '../../../jobs/jobs.repository.js';
 import type { DB } from '../../../shared/db/schema.js';
 import { executePrepared } from '../../../shared/db/database.js';
+import { queuePendingRecords } from '../../templates/template-send.repository.js';
 import { writeTrace } from '../../trace/trace.service.js';
 
 export interface InboundRow {
@@ -118,6 +119,8 @@ export class InboundRepository {
             payload: { conversationId: conv, channelId: before.channel_id, chatId },
             dedupeKey: `assign:${conv}`,
           });
+          // Templates sent before the customer's chat existed are shown in it now.
+          await queuePendingRecords(trx, conv);
         }
       }
       for (const it of items) {

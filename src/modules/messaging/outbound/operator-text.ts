@@ -1,4 +1,4 @@
-import { NOTE_MARK } from '../../../shared/texts.js';
+import { NOTE_MARK, RECORD_MARK } from '../../../shared/texts.js';
 import { bbcodeToWhatsApp } from './bbcode.js';
 
 /**
@@ -22,9 +22,11 @@ export function operatorText(bbcode: string): OperatorText {
 }
 
 /**
- * The app's own notes in the open-line chat (`chat.notify`, starting with NOTE_MARK): should Bitrix24
- * hand one to the connector as an operator message, it is never sent to the customer.
+ * The app's own lines in the open-line chat (`chat.notify` notes, starting with NOTE_MARK; records of
+ * sent templates, starting with RECORD_MARK): should Bitrix24 hand one to the connector as an
+ * operator message, it is never sent to the customer.
  */
 export function isAgentNote(bbcode: string): boolean {
-  return operatorText(bbcode).words.startsWith(NOTE_MARK);
+  const words = operatorText(bbcode).words;
+  return words.startsWith(NOTE_MARK) || words.startsWith(RECORD_MARK);
 }

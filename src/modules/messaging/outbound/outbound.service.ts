@@ -15,6 +15,7 @@ import type {
   RelayChannels,
   RelayMedia,
   SendPacer,
+  TemplateComposer,
   WhatsAppSender,
 } from '../ports.js';
 import { isAgentNote, operatorText } from './operator-text.js';
@@ -33,8 +34,15 @@ export interface OutboundDeps {
   gupshupPerSec: number;
   inFlightGraceMs: number;
   hooks?: MessagingHooks | undefined;
+  /** Messages of type 'template' (sent by the templates module, not typed in Bitrix24). */
+  templates?: TemplateComposer | undefined;
   nudge: () => void;
 }
+
+/** What one send hands Gupshup: a session message, or a template (allowed outside the window). */
+type Outgoing =
+  | { kind: 'session'; message: Record<string, unknown> }
+  | { kind: 'template'; template: { id: string; params: string[] }; message?: Record<string, unknown> };
 
 type Ready = { outcome: JobOutcome } | { m: LoadedMessage; ch: ChannelSendSecrets };
 
@@ -115,7 +123,7 @@ export class OutboundService {
     const { m, ch } = ready;
     const waiting = await this.#awaitConfirmation(job, m);
     if (waiting) return waiting;
-    const message = await this.#compose(m);
+    const message = m.type === 'template' ? await this.#composeTemplate(m) : await this.#compose(m);
     if (!message) return { kind: 'done' };
     const paced = await this.#pace(m.channel_id);
     if (paced) return paced;
@@ -132,7 +140,7 @@ export class OutboundService {
       return { outcome: { kind: 'cancel', reason: 'portal uninstalled' } };
     }
     if (m.gupshup_message_id) {
-      await this.d.messages.enqueueAck(m.id, m.portal_id, m.channel_id);
+      if (m.bitrix_message_id !== null) await this.d.messages.enqueueAck(m.id, m.portal_id, m.channel_id);
       return { outcome: { kind: 'done' } };
     }
     if (m.status === 'failed' || m.status === 'dead') return { outcome: { kind: 'done' } };
@@ -174,8 +182,26 @@ export class OutboundService {
     };
   }
 
+  /** A template message (templates module): its send, or null when it must not go (then failed). */
+  async #composeTemplate(m: LoadedMessage): Promise<Outgoing | null> {
+    const r = this.d.templates
+      ? await this.d.templates.compose(m)
+      : { refuse: { code: 'template_unsupported', detail: 'no templates module' } };
+    if ('template' in r) return { kind: 'template', ...r };
+    const at = { portalId: m.portal_id, channelId: m.channel_id, messageId: m.id, direction: 'out' as const };
+    await this.d.messages.trace({
+      ...at,
+      step: 'failed',
+      level: 'ERROR',
+      code: r.refuse.code,
+      detail: r.refuse.detail,
+    });
+    await this.#fail(m.id, r.refuse.code, r.refuse.detail);
+    return null;
+  }
+
   /** The WhatsApp message to send, or null when it was settled without sending (empty, window closed). */
-  async #compose(m: LoadedMessage): Promise<Record<string, unknown> | null> {
+  async #compose(m: LoadedMessage): Promise<Outgoing | null> {
     const content = m.content as { text?: string };
     const message = this.d.media.whatsappMessage(m.content, operatorText(content.text ?? '').whatsapp);
     const at = { portalId: m.portal_id, channelId: m.channel_id, messageId: m.id, direction: 'out' as const };
@@ -195,7 +221,7 @@ export class OutboundService {
       await this.#fail(m.id, 'window_closed', 'WhatsApp 24-hour window closed');
       return null;
     }
-    return message;
+    return { kind: 'session', message };
   }
 
   /** A slot of the channel's Gupshup budget; waiting for one does not spend an attempt. */
@@ -210,27 +236,25 @@ export class OutboundService {
     }
   }
 
-  async #deliver(
-    m: LoadedMessage,
-    ch: ChannelSendSecrets,
-    message: Record<string, unknown>,
-    log: Logger,
-  ): Promise<JobOutcome> {
+  async #deliver(m: LoadedMessage, ch: ChannelSendSecrets, out: Outgoing, log: Logger): Promise<JobOutcome> {
     let messageId: string;
+    const to = {
+      apiKey: ch.apiKey,
+      appName: ch.appName,
+      source: ch.sourceNumber,
+      destination: m.customer_phone,
+    };
     try {
-      ({ messageId } = await this.d.gupshup.sendMessage({
-        apiKey: ch.apiKey,
-        appName: ch.appName,
-        source: ch.sourceNumber,
-        destination: m.customer_phone,
-        message,
-      }));
+      ({ messageId } =
+        out.kind === 'template'
+          ? await this.d.gupshup.sendTemplate({ ...to, template: out.template, message: out.message })
+          : await this.d.gupshup.sendMessage({ ...to, message: out.message }));
     } catch (err) {
       if (!(err instanceof GupshupSendError)) throw err;
       return this.#sendFailed(m, err);
     }
     await this.d.hooks?.afterUpstreamCall?.('gupshup.send', m.id);
-    log.info({ messageId: m.id }, 'Operator message accepted by Gupshup.');
+    log.info({ messageId: m.id, kind: out.kind }, 'Outbound message accepted by Gupshup.');
     if (await this.d.messages.recordSubmitted(m.id, m.portal_id, m.channel_id, messageId, 'sent_upstream')) {
       this.d.nudge();
     }

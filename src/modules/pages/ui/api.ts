@@ -1,10 +1,12 @@
 import { boot, T } from './page.js';
 import type {
   ApiToken,
+  CardTemplates,
   Channel,
   ChannelDetails,
   ChannelHealth,
   ChannelSettings,
+  ChatTemplates,
   CrmLists,
   CrmSetting,
   Department,
@@ -18,6 +20,7 @@ import type {
   PortalPlan,
   Roles,
   Role,
+  TemplateSent,
   UsersPage,
 } from './types.js';
 
@@ -105,6 +108,25 @@ export const api = {
   messages: (filter: Record<string, string>, cursor: number | null) =>
     call<MessagesPage>('GET', '/messages' + query({ ...filter, cursor, limit: 50 })),
   replay: (id: number) => call<unknown>('POST', `/messages/${id}/replay`, {}),
+
+  // Templates (issue 11): the picker in a chat and on a CRM card.
+  chatTemplates: (chatId: number) => call<ChatTemplates>('GET', `/chats/${chatId}/templates`),
+  sendFromChat: (chatId: number, body: Body) =>
+    call<TemplateSent>('POST', `/chats/${chatId}/templates/send`, body),
+  cardTemplates: (type: string, id: number) => call<CardTemplates>('GET', `/crm/${type}/${id}/templates`),
+  sendFromCard: (type: string, id: number, body: Body) =>
+    call<TemplateSent>('POST', `/crm/${type}/${id}/templates/send`, body),
+  /** A header file for a template send (POST /templates/media, raw body): its media id. */
+  uploadMedia: async (file: File): Promise<{ mediaId: string }> => {
+    const res = await fetch('/api/v1/templates/media' + query({ name: file.name }), {
+      method: 'POST',
+      headers: { 'x-b24-auth': boot.auth, 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+    });
+    const data = (await res.json().catch(() => null)) as { mediaId?: string } | null;
+    if (!res.ok || !data?.mediaId) throw new ApiError(refusal(res.status, data), res.status);
+    return { mediaId: data.mediaId };
+  },
 
   tokens: () => call<Items<ApiToken>>('GET', '/tokens'),
   createToken: (body: Record<string, string>) => call<NewToken>('POST', '/tokens', body),

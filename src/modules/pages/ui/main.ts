@@ -3,6 +3,7 @@ import { channelsTab } from './channels-tab.js';
 import { connectorPage } from './connector-page.js';
 import { PortalFrame } from './frame.js';
 import { readBoot, setCan, startPage } from './page.js';
+import { pickerPage } from './picker-page.js';
 import { rolesTab } from './roles-tab.js';
 import { settingsTab } from './settings-tab.js';
 import { traceTab } from './trace-tab.js';
@@ -29,6 +30,11 @@ function adminPages(b: AdminBoot): void {
   void PortalFrame.connect(b.frame).then((frame) => frame?.fitHeight());
   if (b.page === 'connector') {
     void connectorPage().then(() => document.body.setAttribute('data-ready', 'connector'));
+    return;
+  }
+  if (b.page === 'picker') {
+    const ctx = b.picker ?? { kind: 'chat' as const, chatId: null };
+    void pickerPage(ctx).then(() => document.body.setAttribute('data-ready', 'picker'));
     return;
   }
   const nav = document.getElementById('tabs');

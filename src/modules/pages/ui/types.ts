@@ -17,9 +17,14 @@ export interface FrameParams {
   lang: string;
 }
 
-/** The main page and the SETTING_CONNECTOR placement. */
+/** Where the template picker was opened: an open-line chat, or a CRM card (issue 11). */
+export type PickerContext =
+  | { kind: 'chat'; chatId: number | null }
+  | { kind: 'crm'; entityType: 'contact' | 'lead' | 'deal'; entityId: number };
+
+/** The main page, the SETTING_CONNECTOR placement and the template picker (chat and CRM placements). */
 export interface AdminBoot {
-  page: 'app' | 'connector';
+  page: 'app' | 'connector' | 'picker';
   lang: Lang;
   texts: UiTexts;
   /** The frontend auth the page was opened with, sent back as X-B24-Auth. */
@@ -28,6 +33,8 @@ export interface AdminBoot {
   userId: number | null;
   userName: string;
   connector: { line: number; active: boolean } | null;
+  /** The picker's chat or card (page 'picker' only). */
+  picker?: PickerContext | null;
   defaults: { companyName: string; contactName: string };
   frame: FrameParams | null;
 }
@@ -201,4 +208,54 @@ export interface ApiToken {
 export interface NewToken {
   id: number;
   token: string;
+}
+
+// ------------------------------------------------------------------ templates (issue 11)
+
+/** A template the picker offers (GET /chats/:chatId/templates, GET /crm/:type/:id/templates). */
+export interface OfferedTemplate {
+  id: string;
+  elementName: string;
+  displayName: string;
+  language: string;
+  category: string;
+  type: string;
+  header: string | null;
+  body: string;
+  footer: string | null;
+  buttons: unknown;
+  params: Array<{ name: string; example: string }>;
+  media: { kind: string; mimes: readonly string[]; maxBytes: number } | null;
+}
+
+export interface ChatTemplates {
+  chat: {
+    chatId: number;
+    channelId: string;
+    lineId: number | null;
+    windowOpen: boolean;
+    windowClosesAt: string | null;
+  };
+  templates: OfferedTemplate[];
+}
+
+export interface CardTemplates {
+  phones: Array<{
+    phone: string;
+    display: string;
+    type: string;
+    owner: { type: 'contact' | 'lead'; id: number; name: string };
+  }>;
+  channels: Array<{
+    id: string;
+    name: string;
+    sourceNumber: string;
+    lineId: number | null;
+    templates: OfferedTemplate[];
+  }>;
+}
+
+export interface TemplateSent {
+  messageId: number;
+  status: string;
 }
