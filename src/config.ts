@@ -223,10 +223,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
   operatorToken: e.OPERATOR_TOKEN,
   /** Bearer token of GET /metrics; undefined → the route answers 404. */
   metricsToken: e.METRICS_TOKEN,
-  templates: {
-    /** How often each channel's templates are read from Gupshup (template-sync.ts). */
-    syncEveryMs: e.TEMPLATE_SYNC_MINUTES * 60_000,
-  },
+  /** How often each channel's templates are read from Gupshup (template-sync.ts). */
+  templates: { syncEveryMs: e.TEMPLATE_SYNC_MINUTES * 60_000 },
   media: {
     dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
     maxBytes: e.MEDIA_MAX_BYTES,
