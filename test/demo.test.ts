@@ -22,12 +22,17 @@ describe('npm run demo', () => {
         child.on('close', (c) => resolve({ code: c, out }));
       });
       expect(out).toContain('Every message reached its final state');
-      expect(out).toMatch(/6 delivered to Bitrix24/);
+      expect(out).toMatch(/8 delivered to Bitrix24/);
+      // The template scene: refused free text, then the approved template reopens the conversation.
+      expect(out).toMatch(/window_closed \[window_closed\]/);
+      expect(out).toMatch(/received {2}template pedido_listo \(es\) via chat/);
+      expect(out).toMatch(/Agent → customer: 7 messages, 5 read, 2 failed/);
       expect(out).toMatch(/downloaded by Bitrix24 \(1\/1\).*fetched by Gupshup \(1\/1\)/);
       expect(out).toMatch(/0 lost, 0 delivered twice/);
       expect(out).toMatch(/status_failed \[1002\]/);
       // No message text in the trace section.
       expect(out.slice(out.indexOf('Trace'))).not.toContain('zapatilla');
+      expect(out.slice(out.indexOf('Trace'))).not.toContain('R-40');
       expect(code).toBe(0);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
