@@ -195,8 +195,23 @@ export const GUPSHUP_CALLS = {
   },
   'GET /wa/app/{appId}/template': {
     scope: 'the channel’s API key',
-    why: 'connecting an app: proves the API key belongs to that App ID before the channel is saved',
-    cost: 'one per connect or key change',
+    why: 'connecting an app: proves the API key belongs to that App ID before the channel is saved; templates.sync: statuses, console-made templates, deleted ones; templates.submit/delete after an unknown outcome: was it created?',
+    cost: 'one per connect or key change; one per channel every TEMPLATE_SYNC_MINUTES (30) and per sync asked for',
+  },
+  'POST /wa/app/{appId}/template': {
+    scope: 'the channel’s API key',
+    why: 'templates.submit: a template made in the app goes to WhatsApp’s review (form fields of reference §4.3, sample file as a signed /media link)',
+    cost: 'one per template; no idempotency key, so a retry after an unknown outcome looks the template up in the list first',
+  },
+  'GET /wa/app/{appId}/template/{templateId}': {
+    scope: 'the channel’s API key',
+    why: 'one template’s status and rejection reason by Gupshup’s id',
+    cost: 'rare: the list answers the periodic sync',
+  },
+  'DELETE /wa/app/{appId}/template/{elementName}': {
+    scope: 'the channel’s API key',
+    why: 'templates.delete: an admin deletes a template (every language of its element name, irreversible)',
+    cost: 'one per deletion',
   },
   'GET /sm/api/v2/wallet/balance': {
     scope: 'the channel’s API key',

@@ -118,7 +118,27 @@ export interface OtherEvent {
   subtype: string | undefined;
 }
 
-export type GupshupCallback = InboundMessage | StatusEvent | OtherEvent;
+/**
+ * A template's review moved on (§3.7 `template-event`): `status-update` (approved, rejected with
+ * `rejectedReason`, paused with a description, disabled, deleted, in_appeal) or `category-update`
+ * (Meta re-categorises: an alert `{current, correct}`, the change itself `{old, new}`).
+ */
+export interface TemplateEvent {
+  kind: 'template';
+  app: string | undefined;
+  event: 'status-update' | 'category-update';
+  templateId: string | undefined;
+  elementName: string | undefined;
+  language: string | undefined;
+  /** Lower case. */
+  status: string | undefined;
+  reason: string | undefined;
+  description: string | undefined;
+  /** `alert`: Meta announces the change ({current, correct}); otherwise it was made ({old, new}). */
+  category: { from: string | undefined; to: string | undefined; alert: boolean } | undefined;
+}
+
+export type GupshupCallback = InboundMessage | StatusEvent | TemplateEvent | OtherEvent;
 
 export function parseGupshupCallback(body: unknown): GupshupCallback {
   if (body && typeof body === 'object' && ('entry' in body || 'object' in body) && !('type' in body)) {
@@ -170,9 +190,61 @@ export function parseGupshupCallback(body: unknown): GupshupCallback {
       timestampMs: s.data.payload?.ts ? plausibleMs(s.data.payload.ts) : ts,
     };
   }
+  if (e.type === 'template-event' && (innerType === 'status-update' || innerType === 'category-update')) {
+    return templateEvent(e.app, innerType, e.payload);
+  }
   const inner =
     e.payload && typeof e.payload === 'object' ? (e.payload as { type?: unknown }).type : undefined;
   return { kind: 'other', app: e.app, type: e.type, subtype: typeof inner === 'string' ? inner : undefined };
+}
+
+const short = z.string().max(1000).optional().catch(undefined);
+const templatePayload = z
+  .object({
+    id: z.string().min(1).max(256).optional(),
+    elementName: z.string().min(1).max(512).optional(),
+    languageCode: z.string().min(1).max(32).optional(),
+    status: short,
+    rejectedReason: short,
+    reason: short,
+    description: short,
+    category: z
+      .object({ current: short, correct: short, old: short, new: short })
+      .loose()
+      .optional()
+      .catch(undefined),
+  })
+  .loose()
+  .refine((p) => p.id !== undefined || p.elementName !== undefined, {
+    message: 'a template event names its template (id or elementName)',
+  });
+
+function templateEvent(
+  app: string | undefined,
+  event: 'status-update' | 'category-update',
+  payload: unknown,
+): TemplateEvent {
+  const t = templatePayload.safeParse(payload);
+  if (!t.success) {
+    throw new ValidationError(`Invalid template-event payload: ${describeIssues(t.error.issues)}`);
+  }
+  const c = t.data.category;
+  const alert = c !== undefined && (c.current !== undefined || c.correct !== undefined);
+  return {
+    kind: 'template',
+    app,
+    event,
+    templateId: t.data.id,
+    elementName: t.data.elementName,
+    language: t.data.languageCode,
+    status: t.data.status?.toLowerCase(),
+    reason: t.data.rejectedReason ?? t.data.reason,
+    description: t.data.description,
+    category:
+      event === 'category-update' && c
+        ? { from: alert ? c.current : c.old, to: alert ? c.correct : c.new, alert }
+        : undefined,
+  };
 }
 
 /**
