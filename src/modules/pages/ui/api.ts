@@ -51,7 +51,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Body = Record<string, unknown>;
 
 async function call<T>(method: Method, path: string, body?: Body): Promise<T> {
-  const headers: Record<string, string> = { 'x-b24-auth': boot.auth };
+  // The page's language, not the browser's: refusals come back in the words the page shows.
+  const headers: Record<string, string> = { 'x-b24-auth': boot.auth, 'accept-language': boot.lang };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch('/api/v1' + path, {
     method,
@@ -150,7 +151,11 @@ export const api = {
   uploadMedia: async (file: File): Promise<{ mediaId: string }> => {
     const res = await fetch('/api/v1/templates/media' + query({ name: file.name }), {
       method: 'POST',
-      headers: { 'x-b24-auth': boot.auth, 'content-type': file.type || 'application/octet-stream' },
+      headers: {
+        'x-b24-auth': boot.auth,
+        'accept-language': boot.lang,
+        'content-type': file.type || 'application/octet-stream',
+      },
       body: file,
     });
     const data = (await res.json().catch(() => null)) as { mediaId?: string } | null;

@@ -109,9 +109,12 @@ function missing(f: Form): FieldIssue[] {
 
 /** Follows the message until it is sent or failed, and says so. */
 async function follow(sent: TemplateSent, out: HTMLElement): Promise<void> {
+  const seq = out.getAttribute('data-seq');
+  const current = () => out.isConnected && out.getAttribute('data-seq') === seq;
   let status = sent.status;
   for (let i = 0; i < POLL_TRIES && !FINAL.has(status); i++) {
     await new Promise((r) => setTimeout(r, POLL_MS));
+    if (!current()) return;
     try {
       const m = await api.sentMessage(sent.messageId);
       status = m.status;
@@ -125,7 +128,7 @@ async function follow(sent: TemplateSent, out: HTMLElement): Promise<void> {
       return;
     }
   }
-  if (!FINAL.has(status)) return;
+  if (!FINAL.has(status) || !current()) return;
   clear(out).appendChild(notice('ok', T('picker.done').replace('{status}', messageStatusText(status))));
   out.setAttribute('data-result', 'sent');
 }
@@ -142,8 +145,15 @@ function pickerForm(list: OfferedTemplate[], s: Sender, extra: HTMLElement[] = [
   const general = h('div', { class: 'notice error', role: 'alert', hidden: true });
   const result = h('div', { id: 'picker-result', role: 'status' });
   const about = h('p', { class: 'muted', id: 'template-about' });
-  const redraw = () => clear(side).appendChild(preview(f));
+  let attempted = false;
+  const redraw = () => {
+    clear(side).appendChild(preview(f));
+    // Once a send was tried, each field's problem goes away as it is filled in.
+    if (attempted) show(missing(f), false);
+  };
   const choose = (id: string) => {
+    attempted = false;
+    show([], false);
     f.template = list.find((t) => t.id === id);
     f.key = newKey();
     about.textContent = f.template
@@ -172,14 +182,16 @@ function pickerForm(list: OfferedTemplate[], s: Sender, extra: HTMLElement[] = [
     h('div', { class: 'actions' }, btn),
     result,
   );
-  const show = (issues: FieldIssue[]) => {
+  const show = (issues: FieldIssue[], focus = true) => {
     const first = showIssues(form, issues, general);
     general.hidden = !general.textContent;
-    (first ?? general).focus();
+    if (focus && issues.length) (first ?? general).focus();
   };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    attempted = true;
     clear(result).removeAttribute('data-result');
+    result.setAttribute('data-seq', f.key);
     const problems = missing(f);
     if (problems.length) return show(problems);
     show([]);

@@ -1,6 +1,6 @@
 import type { TemplateButton } from '../../templates/template-model.js';
 import { h } from './dom.js';
-import { T } from './page.js';
+import { boot, T } from './page.js';
 
 /**
  * The WhatsApp-style preview of a template (issue 11), shared by the request form and the picker: the
@@ -127,7 +127,7 @@ function buttonRow(buttons: readonly TemplateButton[]): HTMLElement | null {
 
 /** The time in the bubble: now, as the phone would show it. */
 function clock(): string {
-  return new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return new Date().toLocaleTimeString(boot.lang, { hour: '2-digit', minute: '2-digit' });
 }
 
 /** The preview, ready to be put in the page (`aria-label` names it for screen readers). */
