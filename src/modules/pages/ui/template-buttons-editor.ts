@@ -149,7 +149,10 @@ export function buttonsEditor(s: FormState, change: () => void): HTMLElement {
       change();
       return;
     }
-    if (s.buttons.some((b) => b.type === 'OTP')) s.buttons = [];
+    if (s.buttons.some((b) => b.type === 'OTP')) {
+      s.buttons = [];
+      s.buttonKind = 'none';
+    }
     const kinds: Option[] = [
       ['none', T('tpl.btn.none')],
       ['quick', T('tpl.btn.quick')],

@@ -18,8 +18,10 @@ export interface ChosenMedia {
 
 const isMediaType = (t: string): t is MediaTemplateType => t === 'IMAGE' || t === 'DOCUMENT' || t === 'VIDEO';
 
+/** Megabytes with one decimal, rounded up: a file just over the limit never reads as the limit. */
 function megabytes(bytes: number): string {
-  return (bytes / (1024 * 1024)).toLocaleString(boot.lang, { maximumFractionDigits: 1 });
+  const mb = Math.ceil((bytes / (1024 * 1024)) * 10) / 10;
+  return mb.toLocaleString(boot.lang, { maximumFractionDigits: 1 });
 }
 
 /** What is wrong with `file` as the header of a template of `type`, in words; null when it fits. */
