@@ -137,87 +137,89 @@ interface Sender {
   send: (f: Form) => Promise<TemplateSent>;
 }
 
+/** The picker's elements and its state. */
+interface Picker {
+  f: Form;
+  form: HTMLFormElement;
+  btn: HTMLButtonElement;
+  general: HTMLElement;
+  result: HTMLElement;
+  /** A send was tried: problems are shown, and go away as fields are filled in. */
+  attempted: boolean;
+}
+
+function show(p: Picker, issues: FieldIssue[], focus = true): void {
+  const first = showIssues(p.form, issues, p.general);
+  p.general.hidden = !p.general.textContent;
+  if (focus && issues.length) (first ?? p.general).focus();
+}
+
+/** Checks what the page can, sends, then follows the message; refusals go next to their fields. */
+function submit(p: Picker, s: Sender): void {
+  p.attempted = true;
+  clear(p.result).removeAttribute('data-result');
+  p.result.setAttribute('data-seq', p.f.key);
+  const problems = missing(p.f);
+  if (problems.length) return show(p, problems);
+  show(p, []);
+  p.btn.disabled = true;
+  s.send(p.f).then(
+    (sent) => {
+      p.btn.disabled = false;
+      p.f.key = newKey();
+      p.result.appendChild(notice('info', T('picker.sent')));
+      p.result.setAttribute('data-result', 'queued');
+      void follow(sent, p.result);
+    },
+    (err: unknown) => {
+      p.btn.disabled = false;
+      if (err instanceof ApiError && err.issues.length) return show(p, err.issues);
+      p.result.appendChild(notice('error', err instanceof Error ? err.message : String(err)));
+    },
+  );
+}
+
+const about = (t: OfferedTemplate | undefined) =>
+  t ? `${t.elementName} · ${t.language} · ${T(`tpl.cat.${t.category as 'UTILITY'}`)}` : '';
+
 /** The form: template select, its fields, the preview beside them, send and its result. */
 function pickerForm(list: OfferedTemplate[], s: Sender, extra: HTMLElement[] = []): HTMLElement {
-  const f: Form = { template: list[0], values: [], media: undefined, key: newKey() };
   const side = h('div', { class: 'preview-slot' });
   const fields = h('div');
-  const general = h('div', { class: 'notice error', role: 'alert', hidden: true });
-  const result = h('div', { id: 'picker-result', role: 'status' });
-  const about = h('p', { class: 'muted', id: 'template-about' });
-  let attempted = false;
+  const info = h('p', { class: 'muted', id: 'template-about' });
+  const options = list.map((t): Option => [t.id, `${t.displayName} (${t.language})`]);
+  const pick = select('template', options, list[0]?.id);
+  const p: Picker = {
+    f: { template: list[0], values: [], media: undefined, key: newKey() },
+    form: h('form', { id: 'picker-form', novalidate: true }),
+    btn: h('button', { type: 'submit', class: 'btn primary', id: 'picker-send', text: T('picker.send') }),
+    general: h('div', { class: 'notice error', role: 'alert', hidden: true }),
+    result: h('div', { id: 'picker-result', role: 'status' }),
+    attempted: false,
+  };
   const redraw = () => {
-    clear(side).appendChild(preview(f));
-    // Once a send was tried, each field's problem goes away as it is filled in.
-    if (attempted) show(missing(f), false);
+    clear(side).appendChild(preview(p.f));
+    if (p.attempted) show(p, missing(p.f), false);
   };
   const choose = (id: string) => {
-    attempted = false;
-    show([], false);
-    f.template = list.find((t) => t.id === id);
-    f.key = newKey();
-    about.textContent = f.template
-      ? `${f.template.elementName} · ${f.template.language} · ${T(`tpl.cat.${f.template.category as 'UTILITY'}`)}`
-      : '';
-    clear(fields).appendChild(templateFields(f, redraw));
+    p.attempted = false;
+    show(p, [], false);
+    p.f.template = list.find((t) => t.id === id);
+    p.f.key = newKey();
+    info.textContent = about(p.f.template);
+    clear(fields).appendChild(templateFields(p.f, redraw));
     redraw();
   };
-  const options = list.map((t): Option => [t.id, `${t.displayName} (${t.language})`]);
-  const pick = select('template', options, f.template?.id);
   pick.addEventListener('change', () => choose(pick.value));
-  const btn = h('button', {
-    type: 'submit',
-    class: 'btn primary',
-    id: 'picker-send',
-    text: T('picker.send'),
-  });
-  const form = h(
-    'form',
-    { id: 'picker-form', novalidate: true },
-    ...extra,
-    fieldBox(T('picker.template'), pick, 'templateId'),
-    about,
-    fields,
-    general,
-    h('div', { class: 'actions' }, btn),
-    result,
-  );
-  const show = (issues: FieldIssue[], focus = true) => {
-    const first = showIssues(form, issues, general);
-    general.hidden = !general.textContent;
-    if (focus && issues.length) (first ?? general).focus();
-  };
-  form.addEventListener('submit', (e) => {
+  p.form.append(...extra, fieldBox(T('picker.template'), pick, 'templateId'), info, fields, p.general);
+  p.form.append(h('div', { class: 'actions' }, p.btn), p.result);
+  p.form.addEventListener('submit', (e) => {
     e.preventDefault();
-    attempted = true;
-    clear(result).removeAttribute('data-result');
-    result.setAttribute('data-seq', f.key);
-    const problems = missing(f);
-    if (problems.length) return show(problems);
-    show([]);
-    btn.disabled = true;
-    s.send(f).then(
-      (sent) => {
-        btn.disabled = false;
-        f.key = newKey();
-        result.appendChild(notice('info', T('picker.sent')));
-        result.setAttribute('data-result', 'queued');
-        void follow(sent, result);
-      },
-      (err: unknown) => {
-        btn.disabled = false;
-        if (err instanceof ApiError && err.issues.length) return show(err.issues);
-        result.appendChild(notice('error', err instanceof Error ? err.message : String(err)));
-      },
-    );
+    submit(p, s);
   });
   choose(pick.value);
-  return h(
-    'div',
-    { class: 'picker' },
-    form,
-    h('aside', { class: 'tpl-side' }, h('h3', { text: T('picker.preview') }), side),
-  );
+  const aside = h('aside', { class: 'tpl-side' }, h('h3', { text: T('picker.preview') }), side);
+  return h('div', { class: 'picker' }, p.form, aside);
 }
 
 const body = (f: Form) => ({
