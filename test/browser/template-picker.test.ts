@@ -8,7 +8,7 @@ import {
   type DemoChannel,
 } from '../../scripts/stack.js';
 import { PICKER_TEXTS } from '../../src/modules/pages/picker-texts.js';
-import { launchBrowser, shot } from '../helpers/browser.js';
+import { launchBrowser, shot, VIEWPORT } from '../helpers/browser.js';
 import { useStack } from '../helpers/stack.js';
 import { addTemplate, type TestTemplate } from '../helpers/templates.js';
 
@@ -138,6 +138,36 @@ describe('template picker in Chromium', () => {
     await expect(app.locator('#picker-result').textContent()).resolves.toBe(
       'Not sent: Template paused (4005)',
     );
+  });
+
+  it('fits the chat panel’s narrow frame (~360 px): one column, nothing wider than the frame', async () => {
+    const phone = '5491100007004';
+    const chatId = await customerWrote(phone, 60_000);
+    // The portal page's menu takes the same room at any width: a 360 px frame.
+    await page.setViewportSize({ width: 360 + (VIEWPORT.width - 850), height: 900 });
+    try {
+      const app = await open(`?view=IM_TEXTAREA&dialog=chat${chatId}&user=2&lang=es`);
+      await expect(app.locator('#window-state').textContent()).resolves.toBe(PICKER_TEXTS.windowOpen[0]);
+      await app.locator('input[name=param-1]').fill('Lucía');
+      const frame = page.frames().find((f) => f.name() === 'app');
+      const fit = await frame?.evaluate<{ width: number; scroll: number; stacked: boolean }>(
+        `(() => {
+          const form = document.getElementById('picker-form').getBoundingClientRect();
+          const preview = document.querySelector('[data-preview]').getBoundingClientRect();
+          return {
+            width: document.documentElement.clientWidth,
+            scroll: document.documentElement.scrollWidth,
+            stacked: preview.top >= form.bottom,
+          };
+        })()`,
+      );
+      expect(fit?.width).toBeLessThanOrEqual(380);
+      expect(fit?.scroll).toBe(fit?.width);
+      expect(fit?.stacked).toBe(true);
+      await shot(page, 'picker-narrow.es');
+    } finally {
+      await page.setViewportSize(VIEWPORT);
+    }
   });
 
   it('a chat that is not a WhatsApp conversation says so', async () => {
