@@ -199,11 +199,6 @@ function buildRelay(
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
-  const widgetUrls = {
-    chatPicker: `${config.publicUrl}${CHAT_PICKER_PATH}`,
-    crmCard: `${config.publicUrl}${CRM_PICKER_PATH}`,
-    robotHandler: `${config.publicUrl}${ROBOT_PATH}`,
-  };
   const portals = new PortalsService({
     db,
     repo: a.portalsRepo,
@@ -215,7 +210,7 @@ function buildRelay(
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
-    extraSetup: (call) => installTemplateWidgets(call, widgetUrls),
+    extraSetup: (call) => installTemplateWidgets(call, templateWidgetUrls(config.publicUrl)),
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
@@ -249,6 +244,15 @@ function buildRelay(
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templates };
+}
+
+/** Where the template picker, the CRM tab and the automation rule live (bound at install). */
+function templateWidgetUrls(publicUrl: string) {
+  return {
+    chatPicker: `${publicUrl}${CHAT_PICKER_PATH}`,
+    crmCard: `${publicUrl}${CRM_PICKER_PATH}`,
+    robotHandler: `${publicUrl}${ROBOT_PATH}`,
+  };
 }
 
 /** Sending templates (issue 11): the send service and its entry points, the send's part, the follow-ups. */
@@ -286,6 +290,7 @@ function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign
     db,
     {
       'portal.setup': r.portals.setupJob(),
+      'portal.extras': r.portals.extrasJob(),
       'inbound.media': r.media.inboundJob(),
       'inbound.deliver': r.messaging.inboundJob(),
       'outbound.media': r.media.outboundJob(),

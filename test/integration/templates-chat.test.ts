@@ -72,7 +72,8 @@ describe('templates from a chat', () => {
   };
   const sentTo = (phone: string) => s.gupshup.sent({ destination: phone });
 
-  it('registers the chat picker, the CRM tabs and the automation rule at install', () => {
+  it('registers the chat picker, the CRM tabs and the automation rule after the install', async () => {
+    await waitFor(() => s.portal.robots().length > 0);
     const bound = s.portal.placements().map((p) => `${p.placement} ${new URL(p.handler).pathname}`);
     expect(bound).toEqual(
       expect.arrayContaining([
@@ -88,6 +89,31 @@ describe('templates from a chat', () => {
       USE_SUBSCRIPTION: 'Y',
       HANDLER: `${s.url}/b24/robot/send-template`,
     });
+  });
+
+  it('opens the picker page from a chat and from a CRM card, with its chat or record in the boot data', async () => {
+    const phone = '5491100003000';
+    const chatId = await customerWrote(phone, 0);
+    const chat = await s.portal.openPlacement({
+      placement: 'IM_TEXTAREA',
+      url: `${s.url}/b24/chat-templates`,
+      options: { dialogId: `chat${chatId}` },
+      userId: 2,
+    });
+    expect(chat.status).toBe(200);
+    expect(chat.body).toContain(`"picker":{"kind":"chat","chatId":${chatId}}`);
+    const card = await s.portal.openPlacement({
+      placement: 'CRM_DEAL_DETAIL_TAB',
+      url: `${s.url}/b24/crm-templates`,
+      options: { ID: '901' },
+    });
+    expect(card.body).toContain('"picker":{"kind":"crm","entityType":"deal","entityId":901}');
+    const bad = await s.portal.openPlacement({
+      placement: 'CRM_DEAL_DETAIL_TAB',
+      url: `${s.url}/b24/crm-templates`,
+      options: {},
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('closed window: the note offers the line’s templates; the agent sends one; the answer reopens free text', async () => {

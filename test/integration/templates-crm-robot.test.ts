@@ -30,6 +30,8 @@ describe('templates from a CRM card, a robot, and quick replies', () => {
   beforeAll(async () => {
     token = await installAndToken(s);
     ch = await connectChannel(s, token, 1);
+    // The automation rule is registered by the install's follow-up job.
+    await waitFor(() => s.portal.robots().length > 0);
     aviso = await addTemplate(s, {
       channelId: ch.id,
       name: 'aviso_pedido',

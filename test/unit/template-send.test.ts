@@ -4,7 +4,9 @@ import { parseRobotCall } from '../../src/integrations/bitrix24/robot.js';
 import { robotFields } from '../../src/integrations/bitrix24/template-widgets.js';
 import { GupshupClient, GupshupSendError } from '../../src/integrations/gupshup/gupshup.client.js';
 import { gupshupTemplateHeader } from '../../src/integrations/gupshup/messages.js';
+import { isAgentNote } from '../../src/modules/messaging/outbound/operator-text.js';
 import { ValidationError } from '../../src/shared/errors.js';
+import { RECORD_MARK } from '../../src/shared/texts.js';
 import type { HttpClient, HttpRequest } from '../../src/shared/http/http-client.js';
 import { issueText, sendText, SEND_TEXT_KEYS } from '../../src/modules/templates/send-texts.js';
 import { TemplateOutbound } from '../../src/modules/templates/template-outbound.js';
@@ -183,6 +185,14 @@ describe('a template message at send time', () => {
     await expect(c.compose(m({ file: { name: 'a.png', link: 'https://x/a.png' } }))).rejects.toThrow(
       /media_not_ready/,
     );
+  });
+});
+
+describe('the record of a sent template in the chat', () => {
+  it('is never sent to the customer should Bitrix24 hand it to the connector, signed or not', () => {
+    expect(isAgentNote(`${RECORD_MARK} plantilla «Aviso»[br]Hola Ana`)).toBe(true);
+    expect(isAgentNote(`[b]Bruno Agente:[/b][br] ${RECORD_MARK} plantilla «Aviso»[br]Hola Ana`)).toBe(true);
+    expect(isAgentNote('Hola Ana, 📤 WhatsApp: no es una marca aquí')).toBe(false);
   });
 });
 

@@ -106,6 +106,7 @@ export async function uninstallApp(s: PortalState, o?: { clean?: boolean }): Pro
   for (const id of [...s.connectorsById.keys()]) dropConnector(s, id);
   s.bindingList = [];
   s.placements.length = 0;
+  s.robots.clear(); // the app's automation rules go with it
   s.installed = false;
   s.finished = false;
   s.log(`uninstall (clean=${o?.clean ? 1 : 0})`);

@@ -230,6 +230,11 @@ export const STEP_TEXTS = {
   channel_deleted: ['Canal eliminado', 'Channel deleted', 'Canal excluído'],
   portal_install_event: ['Evento de instalación', 'Install event', 'Evento de instalação'],
   portal_installed: ['Aplicación instalada', 'App installed', 'Aplicativo instalado'],
+  portal_extras: [
+    'Plantillas añadidas al chat, al CRM y a las automatizaciones',
+    'Templates added to the chat, the CRM and automation rules',
+    'Modelos adicionados ao chat, ao CRM e às automações',
+  ],
   portal_setup_failed: [
     'Falló la preparación del portal',
     'Portal setup failed',

@@ -39,8 +39,9 @@ export interface PortalsServiceDeps {
   resolve?: Resolve;
   channels: ChannelCallbacks;
   /**
-   * What other modules add to the portal at install (templates: chat and CRM placements, the
-   * automation rule). Returns what Bitrix24 refused for good; the install goes on without it.
+   * What other modules add to the portal once it is installed (templates: chat and CRM placements,
+   * the automation rule), run by the `portal.extras` job with the stored tokens, paced like all
+   * background calls. Returns what Bitrix24 refused for good; the connector works without it.
    */
   extraSetup?: ((call: CallFn) => Promise<string[]>) | undefined;
 }
@@ -68,9 +69,8 @@ export class PortalsService {
     const proven = await this.#prove(i, log);
     const call: CallFn = (method, params) =>
       this.d.client.callWithToken(proven.clientEndpoint, proven.tokens.accessToken, method, params);
-    let refused: string[];
     try {
-      refused = await this.#setup(call);
+      await this.#setup(call);
     } catch (err) {
       // The name passed the pre-check but resolves to a non-public address (SSRF guard).
       if (isRefusedAddress(err)) throw new ValidationError(NOT_PUBLIC_HOST);
@@ -99,9 +99,9 @@ export class PortalsService {
     await writeTrace(this.d.db, {
       portalId: portal.id,
       step: 'portal_installed',
-      level: refused.length ? 'WARN' : 'INFO',
-      detail: setupDetail(refused),
+      detail: 'connector registered, events bound',
     });
+    await this.#queueExtras(portal.id);
     log.info({ portalId: portal.id }, 'Portal installed from the install page.');
     return { portal, lang };
   }
@@ -242,10 +242,9 @@ export class PortalsService {
     }
   }
 
-  async #setup(call: CallFn): Promise<string[]> {
+  async #setup(call: CallFn): Promise<void> {
     await this.d.connector.register(call, this.d.appName, this.connectorHandler);
     await this.d.connector.bindEvents(call, this.eventsHandler);
-    return (await this.d.extraSetup?.(call)) ?? [];
   }
 
   /** The `portal.setup` job: registration after an ONAPPINSTALL, with the stored tokens. */
@@ -257,14 +256,14 @@ export class PortalsService {
         const p = await this.d.repo.findById(portalId);
         if (!p || p.status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
         const call: CallFn = (method, params) => this.d.client.call(portalId, method, params);
-        const refused = await this.#setup(call);
+        await this.#setup(call);
         await this.d.repo.markInstalled(portalId);
         await writeTrace(this.d.db, {
           portalId,
           step: 'portal_installed',
-          level: refused.length ? 'WARN' : 'INFO',
-          detail: setupDetail(refused),
+          detail: 'connector registered, events bound',
         });
+        await this.#queueExtras(portalId);
         return { kind: 'done' };
       },
       onDead: async (job, error) => {
@@ -276,6 +275,40 @@ export class PortalsService {
           level: 'ERROR',
           detail: error,
         });
+      },
+    };
+  }
+
+  /** Queues `portal.extras` (once per install: a re-install binds again, which Bitrix24 accepts). */
+  async #queueExtras(portalId: number): Promise<void> {
+    if (!this.d.extraSetup) return;
+    await enqueueJob(this.d.db, {
+      topic: 'portal.extras',
+      portalId,
+      payload: {},
+      dedupeKey: `extras:${portalId}:${Date.now()}`,
+    });
+  }
+
+  /** `portal.extras`: what other modules add once the portal is installed (see `extraSetup`). */
+  extrasJob(): JobHandler {
+    return {
+      run: async (job) => {
+        const portalId = job.portal_id;
+        if (portalId === null || !this.d.extraSetup) return { kind: 'dead', error: 'nothing to set up' };
+        const p = await this.d.repo.findById(portalId);
+        if (!p || p.status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
+        const call: CallFn = (method, params) => this.d.client.call(portalId, method, params);
+        const refused = await this.d.extraSetup(call);
+        await writeTrace(this.d.db, {
+          portalId,
+          step: 'portal_extras',
+          level: refused.length ? 'WARN' : 'INFO',
+          detail: refused.length
+            ? `refused by Bitrix24: ${refused.join('; ')}`.slice(0, 500)
+            : 'template picker, CRM tabs and automation rule added',
+        });
+        return { kind: 'done' };
       },
     };
   }
@@ -296,11 +329,6 @@ export class PortalsService {
     await this.d.repo.setBudget(portalId, PLANS[plan]);
     return this.plan(portalId);
   }
-}
-
-function setupDetail(refused: string[]): string {
-  const base = 'connector registered, events bound';
-  return refused.length ? `${base}; refused by Bitrix24: ${refused.join('; ')}`.slice(0, 500) : base;
 }
 
 /** Bitrix24's REST limits (reference §7): Enterprise drains 5 req/s and blocks above 250, others 2/50. */

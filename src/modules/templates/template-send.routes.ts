@@ -92,28 +92,7 @@ export const templateSendRoutes: FastifyPluginAsyncZod<{
         headers: z.object({ 'idempotency-key': clientKey }).loose(),
       },
     },
-    async (req, reply) => {
-      const who = whoOf(req);
-      const header = req.headers['idempotency-key'];
-      const fromHeader = typeof header === 'string' ? header.trim() : undefined;
-      if (fromHeader && req.body.clientKey && fromHeader !== req.body.clientKey) {
-        const err = refuse(who.lang, [{ field: 'clientKey', code: 'key_mismatch' }]);
-        return reply
-          .status(400)
-          .send({ error: { code: err.code, message: err.message, issues: err.issues, requestId: req.id } });
-      }
-      const key = req.body.clientKey ?? fromHeader;
-      return answer(reply, req, async () => {
-        await o.send.assertMayWrite(who.portalId, req.body.channelId, who.userId, who.lang);
-        return o.send.send({
-          ...req.body,
-          portalId: who.portalId,
-          clientKey: key ? `api:${key}` : null,
-          sentBy: who.userId,
-          lang: who.lang,
-        });
-      });
-    },
+    async (req, reply) => apiSend(o.send, req, reply, req.body),
   );
 
   app.get(
@@ -142,6 +121,11 @@ export const templateSendRoutes: FastifyPluginAsyncZod<{
       answer(reply, req, () => o.picker.sendFromChat(whoOf(req), req.params.chatId, req.body)),
   );
 
+  await app.register(templateCardRoutes, { picker: o.picker });
+};
+
+/** The WhatsApp tab of a CRM card: its phones and templates, and sending to one of its numbers. */
+const templateCardRoutes: FastifyPluginAsyncZod<{ picker: TemplatePickerService }> = async (app, o) => {
   app.get(
     '/crm/:entityType/:entityId/templates',
     {
@@ -170,3 +154,32 @@ export const templateSendRoutes: FastifyPluginAsyncZod<{
       ),
   );
 };
+
+/** POST /messages/template: the key from the body or the header (both given, they must agree). */
+async function apiSend(
+  send: TemplateSendService,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  body: z.infer<typeof apiBody>,
+) {
+  const who = whoOf(req);
+  const header = req.headers['idempotency-key'];
+  const fromHeader = typeof header === 'string' ? header.trim() : undefined;
+  if (fromHeader && body.clientKey && fromHeader !== body.clientKey) {
+    const err = refuse(who.lang, [{ field: 'clientKey', code: 'key_mismatch' }]);
+    return reply.status(400).send({
+      error: { code: err.code, message: err.message, issues: err.issues, requestId: req.id },
+    });
+  }
+  const key = body.clientKey ?? fromHeader;
+  return answer(reply, req, async () => {
+    await send.assertMayWrite(who.portalId, body.channelId, who.userId, who.lang);
+    return send.send({
+      ...body,
+      portalId: who.portalId,
+      clientKey: key ? `api:${key}` : null,
+      sentBy: who.userId,
+      lang: who.lang,
+    });
+  });
+}

@@ -70,6 +70,7 @@ export const TRACE_STEPS = [
   'channel_deleted',
   'portal_install_event',
   'portal_installed',
+  'portal_extras',
   'portal_setup_failed',
   'portal_uninstalled',
 ] as const;
