@@ -264,6 +264,17 @@ describe('templates tab in Chromium', () => {
       .execute();
     expect(lines.map((l) => l.line_id)).toEqual([1, 2]);
 
+    // The name opens the template as the customer gets it; Escape closes it, focus goes back.
+    await welcome.locator('[data-act=view]').click();
+    await expect(app.locator('form.dialog [data-preview] .wa-body').textContent()).resolves.toBe(
+      'Hola Ana, su pedido A-1 está listo.',
+    );
+    await page.keyboard.press('Escape');
+    await app.locator('form.dialog').waitFor({ state: 'detached' });
+    await expect(
+      welcome.locator('[data-act=view]').evaluate((el) => el === document.activeElement),
+    ).resolves.toBe(true);
+
     await rejected.locator('[data-act=delete]').click();
     await expect(app.locator('form.dialog').textContent()).resolves.toContain('Promo verano');
     await app.locator('form.dialog button[type=submit]').click();
