@@ -5,6 +5,7 @@ import { Bitrix24Client } from './integrations/bitrix24/bitrix24.client.js';
 import { Bitrix24Connector } from './integrations/bitrix24/bitrix24.connector.js';
 import { GupshupAppsClient } from './integrations/gupshup/gupshup.apps.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
+import { GupshupTemplatesClient } from './integrations/gupshup/templates.js';
 import { RateLimiter } from './shared/rate-limiter.js';
 import { Worker } from './jobs/worker.js';
 import { FrontendAuth } from './modules/tokens/frontend-auth.js';
@@ -45,6 +46,9 @@ import { S3MediaStorage } from './modules/media/s3-storage.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
 import { PortalsService } from './modules/portals/portals.service.js';
+import { TemplatesRepository } from './modules/templates/templates.repository.js';
+import { TemplatesService } from './modules/templates/templates.service.js';
+import { toLang, type Lang } from './shared/i18n.js';
 import { SecretBox } from './shared/crypto.js';
 import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
@@ -71,6 +75,9 @@ export interface Deps {
   roles: RolesService;
   /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
   templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
+  templates: TemplatesService;
+  /** The portal's language (answers to API callers that do not say theirs). */
+  portalLang: (portalId: number) => Promise<Lang>;
   close(): Promise<void>;
 }
 
@@ -106,29 +113,11 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   };
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const relay = buildRelay(config, o, db, box, a, storage, nudge);
-  const rolesRepo = new RolesRepository(db);
-  const crm = new Bitrix24Crm(a.bitrix);
-  const lines = new Bitrix24OpenLines(a.bitrix);
-  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
-  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
-  const worker = buildWorker(config, log, db, relay, assign);
+  const { roles, assign } = buildRoles(db, a);
+  const templates = buildTemplates(config, db, a, relay, roles, nudge);
+  const worker = buildWorker(config, log, db, relay, { assign, templates });
   workerRef.current = worker;
-  const tokens = new TokensService(
-    new TokensRepository(db),
-    a.portalsRepo,
-    box,
-    a.bitrix,
-    config.b24.appCode,
-  );
-  const channelAdmin = new ChannelAdminService({
-    db,
-    repo: relay.channelsRepo,
-    requests: new NumberRequestsRepository(db),
-    box,
-    channels: relay.channels,
-    gupshup: new GupshupAppsClient(a.http, config.gupshup.apiUrl),
-    connector: a.connector,
-  });
+  const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
   return {
     config,
     log,
@@ -146,6 +135,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     channelAdmin,
     roles,
     templateSend: relay.templates.api,
+    templates,
+    portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -284,8 +275,70 @@ function buildTemplateSending(db: Database, a: Adapters, media: MediaService, nu
   };
 }
 
+/** Chat roles and the assignment of new chats (CRM, open lines). */
+function buildRoles(db: Database, a: Adapters) {
+  const rolesRepo = new RolesRepository(db);
+  const crm = new Bitrix24Crm(a.bitrix);
+  const lines = new Bitrix24OpenLines(a.bitrix);
+  const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
+  const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
+  return { roles, assign };
+}
+
+/** API tokens and the channels' admin side (connect, settings, number requests). */
+function buildAdmin(config: Config, db: Database, box: SecretBox, a: Adapters, r: Relay) {
+  const tokens = new TokensService(
+    new TokensRepository(db),
+    a.portalsRepo,
+    box,
+    a.bitrix,
+    config.b24.appCode,
+  );
+  const channelAdmin = new ChannelAdminService({
+    db,
+    repo: r.channelsRepo,
+    requests: new NumberRequestsRepository(db),
+    box,
+    channels: r.channels,
+    gupshup: new GupshupAppsClient(a.http, config.gupshup.apiUrl),
+    connector: a.connector,
+  });
+  return { tokens, channelAdmin };
+}
+
+/** WhatsApp templates: Gupshup's template API with the channels' keys, header files in media. */
+function buildTemplates(
+  config: Config,
+  db: Database,
+  a: Adapters,
+  r: Relay,
+  roles: RolesService,
+  nudge: () => void,
+): TemplatesService {
+  return new TemplatesService({
+    repo: new TemplatesRepository(db),
+    provider: new GupshupTemplatesClient(a.http, config.gupshup.apiUrl),
+    channels: r.channels,
+    media: {
+      storeUpload: (portalId, file) => r.media.storeUpload(portalId, file),
+      fileOf: (portalId, id) => r.media.fileOf(portalId, id),
+      link: (id) => r.media.signer.url(id),
+    },
+    roles,
+    trace: writeTrace,
+    syncEveryMs: config.templates.syncEveryMs,
+    nudge,
+  });
+}
+
 /** The worker with every job topic's handler. */
-function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign: AssignService): Worker {
+function buildWorker(
+  config: Config,
+  log: Logger,
+  db: Database,
+  r: Relay,
+  s: { assign: AssignService; templates: TemplatesService },
+): Worker {
   return new Worker(
     db,
     {
@@ -299,10 +352,14 @@ function buildWorker(config: Config, log: Logger, db: Database, r: Relay, assign
       'outbound.ack': r.messaging.ackJob(),
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
-      'chat.assign': assign.job(),
+      'chat.assign': s.assign.job(),
       'template.check': r.templates.composer.checkJob(),
       'template.record': r.templates.followUps.recordJob(),
       'template.robot': r.templates.followUps.robotJob(),
+      'templates.submit': s.templates.submitJob(),
+      'templates.delete': s.templates.deleteJob(),
+      'templates.sync': s.templates.syncJob(),
+      'templates.schedule': s.templates.scheduleJob(),
     },
     config.worker,
     log.child({ component: 'worker' }),

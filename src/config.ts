@@ -151,6 +151,15 @@ const envSchema = z.object({
     .max(3650)
     .default(30)
     .describe('Days a re-hosted media file is kept before it is deleted'),
+  TEMPLATE_SYNC_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1440)
+    .default(30)
+    .describe(
+      'Minutes between two reads of each channel’s WhatsApp templates from Gupshup (statuses, console-made templates, deletions)',
+    ),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -209,6 +218,10 @@ const configSchema = envSchema.transform((e, ctx) => ({
   operatorToken: e.OPERATOR_TOKEN,
   /** Bearer token of GET /metrics; undefined → the route answers 404. */
   metricsToken: e.METRICS_TOKEN,
+  templates: {
+    /** How often each channel's templates are read from Gupshup (template-sync.ts). */
+    syncEveryMs: e.TEMPLATE_SYNC_MINUTES * 60_000,
+  },
   media: {
     dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
     maxBytes: e.MEDIA_MAX_BYTES,

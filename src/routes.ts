@@ -14,6 +14,7 @@ import { templateRobotRoutes } from './modules/templates/template-robot.routes.j
 import { templateSendRoutes } from './modules/templates/template-send.routes.js';
 import { TemplateSentRepository } from './modules/templates/template-sent.repository.js';
 import { templateSentRoutes } from './modules/templates/template-sent.routes.js';
+import { templatesRoutes } from './modules/templates/templates.routes.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
@@ -39,7 +40,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
     robot: deps.templateSend.robot,
     verify: (memberId, token) => deps.portals.verifyEvent(memberId, token),
   });
-  await app.register(gupshupWebhookRoutes, { channels: deps.channels, messaging: deps.messaging });
+  await app.register(gupshupWebhookRoutes, {
+    channels: deps.channels,
+    messaging: deps.messaging,
+    templates: deps.templates,
+  });
   await app.register(mediaRoutes, { media: deps.media });
   await app.register(
     async (api) => {
@@ -65,6 +70,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           picker: deps.templateSend.picker,
         });
         await authed.register(templateSentRoutes, { repo: new TemplateSentRepository(deps.db) });
+        await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
       });
     },
     { prefix: '/api/v1' },

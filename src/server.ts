@@ -40,7 +40,11 @@ export async function startServer(
     const deps = createDeps(config, { log });
     app = await buildApp(deps);
     const url = await app.listen({ port: config.port, host: config.host });
-    if (config.worker.enabled) deps.worker.start();
+    if (config.worker.enabled) {
+      deps.worker.start();
+      // The periodic template sync's chain (one schedule job per period, whichever instance starts it).
+      await deps.templates.schedulePeriodicSync();
+    }
     log.info({ url, publicUrl: config.publicUrl }, 'WhatsAppB24 is ready.');
     const running = app;
     const stop = async () => {

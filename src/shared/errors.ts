@@ -53,6 +53,33 @@ export class ConflictError extends AppError {
     super('conflict', message, 409);
   }
 }
+/** One field a caller got wrong, with a stable code and words in the caller's language. */
+export interface FieldIssue {
+  field: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * A refusal that names every field at fault (templates): answered as the usual error body plus
+ * `issues: [{ field, code, message }]`, so a page can put each message next to its field.
+ */
+export class FieldIssuesError extends AppError {
+  constructor(
+    code: 'validation_error' | 'conflict',
+    readonly issues: FieldIssue[],
+  ) {
+    super(
+      code,
+      issues
+        .map((i) => i.message)
+        .slice(0, 5)
+        .join('; ') || code,
+      code === 'conflict' ? 409 : 400,
+    );
+  }
+}
+
 /** A `Range` no part of the file satisfies; `size` goes into `Content-Range: bytes *\/size`. */
 export class RangeNotSatisfiableError extends AppError {
   constructor(readonly size: number) {

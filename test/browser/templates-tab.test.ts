@@ -53,7 +53,7 @@ describe('templates tab in Chromium', () => {
     return app;
   };
   const issue = (app: FrameLocator, field: string) => app.locator(`[data-issue-for="${field}"]`);
-  const rule = (code: keyof typeof RULE_TEXTS, at = 0) => RULE_TEXTS[code][at];
+  const rule = (code: keyof typeof RULE_TEXTS, at = 0): string => RULE_TEXTS[code][at] ?? code;
   const next = async (app: FrameLocator, step: string) => {
     await app.locator('#tpl-next').click();
     await app.locator(`body[data-step=${step}]`).waitFor();
@@ -272,7 +272,7 @@ describe('templates tab in Chromium', () => {
     await page.keyboard.press('Escape');
     await app.locator('form.dialog').waitFor({ state: 'detached' });
     await expect(
-      welcome.locator('[data-act=view]').evaluate((el) => el === document.activeElement),
+      welcome.locator('[data-act=view]').evaluate((el) => el === el.ownerDocument.activeElement),
     ).resolves.toBe(true);
 
     await rejected.locator('[data-act=delete]').click();

@@ -160,7 +160,16 @@ export class ChannelsRepository {
   sendingRow(id: string) {
     return this.db
       .selectFrom('channels')
-      .select(['id', 'portal_id', 'gupshup_app_name', 'source_number', 'api_key_enc', 'line_id', 'status'])
+      .select([
+        'id',
+        'portal_id',
+        'gupshup_app_name',
+        'gupshup_app_id',
+        'source_number',
+        'api_key_enc',
+        'line_id',
+        'status',
+      ])
       .where('id', '=', id)
       .executeTakeFirst();
   }

@@ -58,6 +58,8 @@ export interface ChannelSecrets {
   id: string;
   portalId: number;
   appName: string;
+  /** The Gupshup App ID (template management needs it); null when the channel was saved without. */
+  appId: string | null;
   sourceNumber: string;
   apiKey: string;
   lineId: number | null;
@@ -266,6 +268,7 @@ export class ChannelsService {
       id: row.id,
       portalId: row.portal_id,
       appName: row.gupshup_app_name,
+      appId: row.gupshup_app_id,
       sourceNumber: row.source_number,
       apiKey: this.box.decrypt(row.api_key_enc),
       lineId: row.line_id,

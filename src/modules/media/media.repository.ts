@@ -94,12 +94,52 @@ export class MediaRepository {
       .executeTakeFirst();
   }
 
-  /** Ids of up to `limit` files older than `days`, oldest first. */
+  /** A file uploaded by a caller (a template's header sample or a header to send), with no message. */
+  async insertUpload(file: { id: string; portalId: number; name: string; mime: string; size: number }) {
+    await this.db
+      .insertInto('media')
+      .values({
+        id: file.id,
+        portal_id: file.portalId,
+        message_id: null,
+        direction: 'out',
+        name: file.name,
+        mime: file.mime,
+        size: file.size,
+      })
+      .execute();
+  }
+
+  /** A stored file of the portal. */
+  fileOfPortal(portalId: number, id: string) {
+    return this.db
+      .selectFrom('media')
+      .select(['id', 'name', 'mime', 'size'])
+      .where('portal_id', '=', portalId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  /**
+   * Ids of up to `limit` files older than `days`, oldest first. A template's header sample is kept
+   * while its template is: it is the template's, not a message's.
+   */
   async olderThan(days: number, limit: number): Promise<string[]> {
     const rows = await this.db
       .selectFrom('media')
       .select('id')
       .where('created_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('templates')
+              .select('templates.id')
+              .whereRef('templates.sample_media_id', '=', 'media.id')
+              .where('templates.status', '<>', 'deleted'),
+          ),
+        ),
+      )
       .orderBy('created_at')
       .limit(limit)
       .execute();

@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { JobHandler } from '../../jobs/worker.js';
 import type { Lang } from '../../shared/i18n.js';
 import { inboundForBitrix, InboundMedia } from './inbound.js';
@@ -8,7 +9,7 @@ import { outgoingMessage, OutboundMedia } from './outbound.js';
 import type { OutgoingMessage } from './ports.js';
 import { requestedRange } from './ranges.js';
 import type { MediaSigner } from './signing.js';
-import { sweepJob } from './sweep.js';
+import { scheduleSweep, sweepJob } from './sweep.js';
 
 export { mediaKey, type MediaDeps, type StoredFile } from './media-files.js';
 
@@ -56,6 +57,27 @@ export class MediaService {
     headers['content-length'] = String(span.end - span.start + 1);
     headers['content-range'] = `bytes ${span.start}-${span.end}/${file.size}`;
     return { status: 206, body: file.body, headers };
+  }
+
+  /**
+   * Stores a file a caller uploaded (already checked for type and size) and returns its id; the
+   * hourly sweep deletes it after the retention period unless a template keeps it as its sample.
+   */
+  async storeUpload(portalId: number, file: { bytes: Buffer; name: string; mime: string }): Promise<string> {
+    const id = randomUUID();
+    const { size } = await this.d.storage.put(id, Readable.from([file.bytes]));
+    await this.d.repo.insertUpload({ id, portalId, name: file.name, mime: file.mime, size });
+    await scheduleSweep(this.d.repo.db, 0);
+    return id;
+  }
+
+  /** A stored file of the portal, or undefined. */
+  async fileOf(
+    portalId: number,
+    id: string,
+  ): Promise<{ id: string; mime: string; size: number } | undefined> {
+    if (!UUID.test(id)) return undefined;
+    return this.d.repo.fileOfPortal(portalId, id);
   }
 
   /** What `inbound.deliver` hands to `imconnector.send.messages` (see inbound.ts). */

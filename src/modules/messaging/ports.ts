@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ElementResult, InboundForBitrix } from '../../integrations/bitrix24/bitrix24.connector.js';
 import type { SendMessageInput, SendTemplateInput } from '../../integrations/gupshup/gupshup.client.js';
+import type { TemplateEvent } from '../../integrations/gupshup/gupshup.webhook.js';
 import type { DB } from '../../shared/db/schema.js';
 import type { Lang } from '../../shared/i18n.js';
 import type { Budget } from '../../shared/rate-limiter.js';
@@ -88,6 +89,11 @@ export interface CallbackAuth {
     channelId: string,
     secret: string,
   ): Promise<{ id: string; portalId: number; appName: string }>;
+}
+
+/** Where Gupshup's template events go (the templates module). */
+export interface TemplateEvents {
+  acceptEvent(channel: { id: string; portalId: number }, e: TemplateEvent): Promise<void>;
 }
 
 /** Paces sends per channel to Gupshup's throughput across instances; throws `RateLimitedError`. */

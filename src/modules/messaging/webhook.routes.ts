@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { parseGupshupCallback } from '../../integrations/gupshup/gupshup.webhook.js';
 import { AppError } from '../../shared/errors.js';
 import type { MessagingService } from './messaging.service.js';
-import type { CallbackAuth } from './ports.js';
+import type { CallbackAuth, TemplateEvents } from './ports.js';
 
 /** The channel id is checked by `authenticateCallback`: one that is not a UUID is an unknown channel (404). */
 const callbackParams = z.object({ channelId: z.string(), secret: z.string() });
@@ -30,6 +30,7 @@ function jsonBody(body: unknown): object {
 export const gupshupWebhookRoutes: FastifyPluginAsyncZod<{
   channels: CallbackAuth;
   messaging: MessagingService;
+  templates: TemplateEvents;
 }> = async (app, o) => {
   app.post(
     '/webhooks/gupshup/:channelId/:secret',
@@ -41,7 +42,10 @@ export const gupshupWebhookRoutes: FastifyPluginAsyncZod<{
         req.log.warn({ channelId: channel.id }, 'Gupshup callback for another app refused.');
         throw new AppError('forbidden', 'This callback belongs to another Gupshup app', 403);
       }
-      await o.messaging.acceptCallback({ id: channel.id, portalId: channel.portalId }, cb, req.log);
+      const ref = { id: channel.id, portalId: channel.portalId };
+      // A template's review moved on: the templates module records it (database only).
+      if (cb.kind === 'template') await o.templates.acceptEvent(ref, cb);
+      else await o.messaging.acceptCallback(ref, cb, req.log);
       return reply.status(200).send('');
     },
   );

@@ -241,4 +241,39 @@ export const STEP_TEXTS = {
     'Falha na preparação do portal',
   ],
   portal_uninstalled: ['Aplicación desinstalada', 'App uninstalled', 'Aplicativo desinstalado'],
+  template_submitted: [
+    'Plantilla enviada a revisión',
+    'Template submitted for review',
+    'Modelo enviado para revisão',
+  ],
+  template_submit_failed: [
+    'Gupshup no aceptó la plantilla',
+    'Gupshup did not accept the template',
+    'O Gupshup não aceitou o modelo',
+  ],
+  template_approved: ['Plantilla aprobada', 'Template approved', 'Modelo aprovado'],
+  template_rejected: ['Plantilla rechazada', 'Template rejected', 'Modelo rejeitado'],
+  template_paused: ['Plantilla en pausa', 'Template paused', 'Modelo pausado'],
+  template_disabled: ['Plantilla deshabilitada', 'Template disabled', 'Modelo desativado'],
+  template_status_changed: [
+    'Estado de la plantilla cambiado',
+    'Template status changed',
+    'Status do modelo alterado',
+  ],
+  template_category_changed: [
+    'Categoría de la plantilla cambiada por WhatsApp',
+    'Template category changed by WhatsApp',
+    'Categoria do modelo alterada pelo WhatsApp',
+  ],
+  template_imported: [
+    'Plantilla importada de Gupshup',
+    'Template imported from Gupshup',
+    'Modelo importado do Gupshup',
+  ],
+  template_deleted: ['Plantilla eliminada', 'Template deleted', 'Modelo excluído'],
+  template_delete_failed: [
+    'Gupshup no eliminó la plantilla',
+    'Gupshup did not delete the template',
+    'O Gupshup não excluiu o modelo',
+  ],
 } satisfies Record<(typeof TRACE_STEPS)[number], Entry>;

@@ -107,6 +107,23 @@ export class RolesRepository {
       .execute();
   }
 
+  /** The user's roles on each live channel of the portal. */
+  channelRolesOf(portalId: number, userId: number) {
+    return this.db
+      .selectFrom('channel_roles')
+      .innerJoin('channels', 'channels.id', 'channel_roles.channel_id')
+      .select([
+        'channel_roles.channel_id',
+        'channel_roles.quality_control',
+        'channel_roles.sales_rep',
+        'channel_roles.boss',
+      ])
+      .where('channel_roles.portal_id', '=', portalId)
+      .where('channel_roles.user_id', '=', userId)
+      .where('channels.status', '<>', 'deleted')
+      .execute();
+  }
+
   /** Whether the user holds any of these roles on any channel of the portal. */
   async hasAnyRole(portalId: number, userId: number, roles: RoleColumn[]): Promise<boolean> {
     const row = await this.db

@@ -50,6 +50,14 @@ export const usersQuery = z.object({
   start: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 
+/** A user's roles on one channel. */
+export interface ChannelRoleSet {
+  channelId: string;
+  qualityControl: boolean;
+  salesRep: boolean;
+  boss: boolean;
+}
+
 /** App actions that roles open (admins may do everything). */
 export type AppAction = 'view_channels' | 'view_trace' | 'replay';
 const ACTION_ROLES: Record<AppAction, RoleColumn[]> = {
@@ -174,6 +182,21 @@ export class RolesService {
     if (p.admin) return true;
     if (p.userId === null) return false;
     return this.repo.hasAnyRole(p.portalId, p.userId, ACTION_ROLES[action]);
+  }
+
+  /**
+   * The caller's roles channel by channel, for rules that depend on the channel (templates). Bearer
+   * tokens and page users without a user id hold none; admins need none.
+   */
+  async channelRoles(p: ApiPrincipal): Promise<ChannelRoleSet[]> {
+    if (p.userId === null) return [];
+    const rows = await this.repo.channelRolesOf(p.portalId, p.userId);
+    return rows.map((r) => ({
+      channelId: r.channel_id,
+      qualityControl: r.quality_control,
+      salesRep: r.sales_rep,
+      boss: r.boss,
+    }));
   }
 
   async require(p: ApiPrincipal, action: AppAction): Promise<void> {

@@ -197,5 +197,6 @@ export const RULE_CODES = [
   'sample_media_not_found',
   'sample_media_wrong_type',
   'line_unknown',
+  'channel_no_app_id',
 ] as const;
 export type RuleCode = (typeof RULE_CODES)[number];

@@ -327,6 +327,11 @@ export const RULE_TEXTS = {
     'The portal has no open line {line}',
     'O portal não tem o canal aberto {line}',
   ],
+  channel_no_app_id: [
+    'El canal no tiene el App ID de Gupshup: edite el canal y añádalo para gestionar plantillas',
+    'The channel has no Gupshup App ID: edit the channel and add it to manage templates',
+    'O canal não tem o App ID do Gupshup: edite o canal e adicione-o para gerenciar modelos',
+  ],
 } satisfies Record<RuleCode, Entry>;
 
 const INDEX: Record<Lang, 0 | 1 | 2> = { es: 0, en: 1, pt: 2 };

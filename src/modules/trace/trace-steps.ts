@@ -73,6 +73,18 @@ export const TRACE_STEPS = [
   'portal_extras',
   'portal_setup_failed',
   'portal_uninstalled',
+  // WhatsApp templates (the detail names the element name and language)
+  'template_submitted',
+  'template_submit_failed',
+  'template_approved',
+  'template_rejected',
+  'template_paused',
+  'template_disabled',
+  'template_status_changed',
+  'template_category_changed',
+  'template_imported',
+  'template_deleted',
+  'template_delete_failed',
 ] as const;
 
 export type TraceStep = (typeof TRACE_STEPS)[number] | `status_${string}`;

@@ -149,6 +149,8 @@ export interface TemplatesTable {
   footer: string | null;
   buttons: ColumnType<unknown, string | undefined, string>;
   params: ColumnType<unknown, string | undefined, string>;
+  /** 0011: the text header's {{1}} as {name, example}; null when the header has no variable. */
+  header_param: ColumnType<unknown, string | null | undefined, string | null>;
   sample_media_id: string | null;
   status: ColumnType<TemplateStatus, TemplateStatus | undefined, TemplateStatus>;
   status_reason: string | null;

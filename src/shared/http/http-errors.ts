@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError } from '../errors.js';
+import { AppError, FieldIssuesError } from '../errors.js';
 import { describeValidation } from './openapi.js';
 import { baseHeaders } from './security-headers.js';
 
@@ -66,9 +66,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
     if (err instanceof AppError) {
       req.log[err.httpStatus >= 500 ? 'error' : 'info']({ code: err.code }, err.message);
+      const issues = err instanceof FieldIssuesError ? { issues: err.issues } : {};
       return reply
         .status(err.httpStatus)
-        .send({ error: { code: err.code, message: err.message, requestId: req.id } });
+        .send({ error: { code: err.code, message: err.message, requestId: req.id, ...issues } });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const message = describeValidation(err);

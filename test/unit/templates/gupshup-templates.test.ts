@@ -124,12 +124,10 @@ describe('the Gupshup template adapter', () => {
   });
 
   it('reports a refusal with Gupshup’s words, not retried', async () => {
-    pool()
-      .intercept({ path: '/wa/app/app-1/template', method: 'POST' })
-      .reply(400, {
-        status: 'error',
-        message: 'Template Already exists with same namespace and elementName and languageCode',
-      });
+    pool().intercept({ path: '/wa/app/app-1/template', method: 'POST' }).reply(400, {
+      status: 'error',
+      message: 'Template Already exists with same namespace and elementName and languageCode',
+    });
     const err = await client.create(app, submission).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GupshupTemplateError);
     expect(err).toMatchObject({ retryable: false, outcomeUnknown: false });
