@@ -8,9 +8,11 @@ import {
   type DemoChannel,
 } from '../../scripts/stack.js';
 import { PICKER_TEXTS } from '../../src/modules/pages/picker-texts.js';
+import { TEMPLATE_TEXTS } from '../../src/modules/pages/templates-texts.js';
 import { launchBrowser, shot, VIEWPORT } from '../helpers/browser.js';
+import { samplePng } from '../helpers/png.js';
 import { useStack } from '../helpers/stack.js';
-import { addTemplate, type TestTemplate } from '../helpers/templates.js';
+import { addTemplate, asUser, type TestTemplate } from '../helpers/templates.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -168,6 +170,57 @@ describe('template picker in Chromium', () => {
     } finally {
       await page.setViewportSize(VIEWPORT);
     }
+  });
+
+  it('attaches the header image: checked in the browser before the upload, shown in the preview, sent', async () => {
+    const promo = await addTemplate(s, {
+      channelId: ch.id,
+      name: 'promo_foto',
+      displayName: 'Promo con foto',
+      type: 'IMAGE',
+      body: 'Oferta para {{1}} esta semana.',
+      params: [{ name: 'nombre', example: 'Ana' }],
+    });
+    // Uploading a header file is for the channel's sales representatives and bosses (C7).
+    const role = {
+      channelId: ch.id,
+      userId: 2,
+      qualityControl: false,
+      salesRep: true,
+      receivesNew: false,
+      boss: false,
+    };
+    expect((await asUser(s, 1, 'PUT', '/roles', { changes: [role] })).status).toBe(200);
+    const phone = '5491100007005';
+    const chatId = await customerWrote(phone, DAY_MS + 60_000);
+    const app = await open(`?view=IM_TEXTAREA&dialog=chat${chatId}&user=2&lang=es`);
+    await app.locator('select[name=template]').selectOption(promo.id);
+    await expect(app.locator('[data-preview] [data-media=IMAGE]').textContent()).resolves.toBe('Imagen');
+    await app.locator('input[name=param-1]').fill('Ana');
+    // Sending without the file: it is asked for next to its field.
+    await app.locator('#picker-send').click();
+    await expect(app.locator('[data-issue-for=mediaId]').textContent()).resolves.toBe(PICKER_TEXTS.attach[0]);
+    const file = app.locator('input[type=file][name=media]');
+    await file.setInputFiles({
+      name: 'promo.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4'),
+    });
+    await expect(app.locator('[data-issue-for=mediaId]').textContent()).resolves.toBe(
+      TEMPLATE_TEXTS['media.wrongType.IMAGE'][0],
+    );
+    expect(await s.deps.db.selectFrom('media').select('id').execute()).toHaveLength(0);
+    await file.setInputFiles({ name: 'promo.png', mimeType: 'image/png', buffer: samplePng() });
+    await app.locator('[data-preview] .wa-media img').waitFor();
+    await shot(page, 'picker-image.es');
+    await app.locator('#picker-send').click();
+    const out = await waitFor(() => sentTo(phone)[0], 30_000, 'the image template at the sandbox Gupshup');
+    expect(out.message).toMatchObject({
+      type: 'template',
+      template: { id: promo.gupshupId, params: ['Ana'] },
+    });
+    expect(JSON.stringify(out.message)).toContain('image');
+    await app.locator('#picker-result[data-result=sent]').waitFor({ timeout: 30_000 });
   });
 
   it('a chat that is not a WhatsApp conversation says so', async () => {

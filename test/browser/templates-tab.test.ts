@@ -10,6 +10,7 @@ import {
 import { TEMPLATE_TEXTS } from '../../src/modules/pages/templates-texts.js';
 import { RULE_TEXTS } from '../../src/modules/templates/template-texts.js';
 import { launchBrowser, shot } from '../helpers/browser.js';
+import { samplePng } from '../helpers/png.js';
 import { useStack } from '../helpers/stack.js';
 import { addTemplate } from '../helpers/templates.js';
 
@@ -186,7 +187,7 @@ describe('templates tab in Chromium', () => {
     const uploads = await s.deps.db.selectFrom('media').select('id').execute();
     expect(uploads).toHaveLength(0);
     // A real PNG goes up and shows in the bubble.
-    await file.setInputFiles({ name: 'promo.png', mimeType: 'image/png', buffer: PNG });
+    await file.setInputFiles({ name: 'promo.png', mimeType: 'image/png', buffer: samplePng() });
     await app.locator('[data-preview] .wa-media img').waitFor();
     await expect(issue(app, 'sampleMediaId').textContent()).resolves.toBe('');
     await app.locator('[data-field=body]').fill('Only this week: {{1}} off.');
@@ -237,6 +238,7 @@ describe('templates tab in Chromium', () => {
     // The active switch: off in the app at once, and the inactive filter finds it.
     const welcome = app.locator('#templates tr[data-element=bienvenida]');
     await welcome.locator('.switch span').click();
+    await welcome.locator('input[data-act=active]:not(:checked):not(:disabled)').waitFor();
     await waitFor(async () => {
       const t = await s.deps.db
         .selectFrom('templates')
@@ -254,7 +256,8 @@ describe('templates tab in Chromium', () => {
     await welcome.locator('[data-act=lines]').click();
     await app.locator('form.dialog input[name=line][value="2"]').check();
     await app.locator('form.dialog button[type=submit]').click();
-    await expect(welcome.locator('.lines-cell').textContent()).resolves.toContain('#2');
+    await app.locator('form.dialog').waitFor({ state: 'detached' });
+    await welcome.locator('.lines-cell', { hasText: '#2' }).waitFor();
     const lines = await s.deps.db
       .selectFrom('template_lines')
       .innerJoin('templates', 'templates.id', 'template_lines.template_id')
@@ -281,7 +284,7 @@ describe('templates tab in Chromium', () => {
     await rejected.locator('.badge.deleted').waitFor({ timeout: 30_000 });
 
     await app.locator('#templates-sync').click();
-    await expect(app.locator('#templates-msg').textContent()).resolves.toBe(TEMPLATE_TEXTS.syncAsked[0]);
+    await app.locator('#templates-msg .notice.ok', { hasText: TEMPLATE_TEXTS.syncAsked[0] }).waitFor();
   });
 
   it('follows LANG: the English tab', async () => {
@@ -293,9 +296,3 @@ describe('templates tab in Chromium', () => {
     await shot(page, 'app-templates.en');
   });
 });
-
-/** A 1×1 PNG. */
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);

@@ -3,7 +3,7 @@ import { codeText, messageStatusText } from './codes.js';
 import { clear, h, notice, select, type Option } from './dom.js';
 import { T, view } from './page.js';
 import { fieldBox, showIssues } from './template-draft.js';
-import { mediaHint, mediaInput, type ChosenMedia } from './template-media.js';
+import { fileControl, mediaHint, mediaInput, type ChosenMedia } from './template-media.js';
 import { waPreview } from './template-preview.js';
 import type { FieldIssue } from './template-types.js';
 import type { CardTemplates, OfferedTemplate, PickerContext, TemplateSent } from './types.js';
@@ -86,6 +86,7 @@ function templateFields(f: Form, redraw: () => void): HTMLElement {
       },
     );
     const field = fieldBox(T('picker.media'), file, 'mediaId', { hint: mediaHint(t.type) });
+    fileControl(file);
     slot = field.querySelector('.issue');
     box.appendChild(field);
   }

@@ -77,9 +77,11 @@ export function mediaInput(
   onChange: (m: ChosenMedia | undefined) => void,
   say: (kind: 'error' | 'busy' | 'clear', text?: string) => void,
 ): HTMLInputElement {
-  const input = h('input', { type: 'file', name, accept: acceptOf(type) });
+  const input = h('input', { type: 'file', name, accept: acceptOf(type), class: 'file-input' });
   input.addEventListener('change', () => {
     const file = input.files?.[0];
+    const shown = input.parentElement?.querySelector('.file-name');
+    if (shown) shown.textContent = file?.name ?? T('tpl.media.none');
     onChange(undefined);
     if (!file) return say('clear');
     say('busy', T('tpl.media.uploading'));
@@ -95,4 +97,17 @@ export function mediaInput(
     );
   });
   return input;
+}
+
+/**
+ * The file field's visible part, in the page's language (the browser's own button speaks the
+ * browser's): a button-like label for the input, which stays focusable, and the chosen file's name.
+ * Call after fieldBox gave the input its id.
+ */
+export function fileControl(input: HTMLInputElement): void {
+  const pick = h('label', { for: input.id, class: 'btn small file-pick', text: T('tpl.media.choose') });
+  const name = h('span', { class: 'muted file-name', text: T('tpl.media.none') });
+  const row = h('div', { class: 'file-row' });
+  input.replaceWith(row);
+  row.append(input, pick, name);
 }

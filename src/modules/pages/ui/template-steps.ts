@@ -9,7 +9,7 @@ import { h, notice, select, type Option } from './dom.js';
 import { boot, T } from './page.js';
 import { buttonsEditor } from './template-buttons-editor.js';
 import { bodyOf, fieldBox, headerOf, isAuth, paramCount, touch, type FormState } from './template-draft.js';
-import { mediaHint, mediaInput } from './template-media.js';
+import { fileControl, mediaHint, mediaInput } from './template-media.js';
 import type { Line } from './types.js';
 
 /**
@@ -240,8 +240,10 @@ function headerField(s: FormState, ctx: StepCtx): HTMLElement | null {
   );
   const hint = `${T('tpl.f.sampleHint')} ${mediaHint(s.type)}`;
   const box = fieldBox(T(`tpl.f.sample.${s.type as 'IMAGE'}`), file, 'sampleMediaId', { hint, wide: true });
+  fileControl(file);
   slot = box.querySelector('.issue');
-  if (s.media) box.appendChild(h('div', { class: 'muted', 'data-chosen': true, text: s.media.name }));
+  const chosen = box.querySelector('.file-name');
+  if (s.media && chosen) chosen.textContent = s.media.name;
   return box;
 }
 

@@ -27,6 +27,14 @@ const STATUSES = [
   'deleted',
 ] as const;
 const WAITING: ReadonlySet<TemplateStatus> = new Set(['draft', 'submitting', 'pending', 'in_appeal']);
+/** The statuses whose reason is shown (an old rejection's reason says nothing about a deletion). */
+const WITH_REASON: ReadonlySet<TemplateStatus> = new Set([
+  'rejected',
+  'failed',
+  'paused',
+  'disabled',
+  'in_appeal',
+]);
 const POLL_MS = 4_000;
 const SYNC_WATCH_MS = 30_000;
 
@@ -242,7 +250,7 @@ function statusCell(t: TemplateView): HTMLElement {
   const badge = t.deleting
     ? h('span', { class: 'badge deleted', text: T('tpl.status.deleting') })
     : h('span', { class: 'badge ' + t.status, 'data-status': t.status, text: T(`tpl.status.${t.status}`) });
-  const why = t.statusReason && !['approved', 'pending'].includes(t.status) ? t.statusReason : '';
+  const why = t.statusReason && WITH_REASON.has(t.status) ? t.statusReason : '';
   return h(
     'td',
     {},
