@@ -238,7 +238,9 @@ describe('templates tab in Chromium', () => {
     // The active switch: off in the app at once, and the inactive filter finds it.
     const welcome = app.locator('#templates tr[data-element=bienvenida]');
     await welcome.locator('.switch span').click();
-    await welcome.locator('input[data-act=active]:not(:checked):not(:disabled)').waitFor();
+    await welcome
+      .locator('input[data-act=active]:not(:checked):not(:disabled)')
+      .waitFor({ state: 'attached' });
     await waitFor(async () => {
       const t = await s.deps.db
         .selectFrom('templates')
