@@ -200,7 +200,11 @@ const FORM = {
   'btn.none': ['Sin botones', 'No buttons', 'Sem botões'],
   'btn.quick': ['Respuestas rápidas', 'Quick replies', 'Respostas rápidas'],
   'btn.cta': ['Llamada a la acción', 'Call to action', 'Chamada para ação'],
-  'btn.hint.none': ['', '', ''],
+  'btn.hint.none': [
+    'El mensaje va sin botones; el cliente puede responder escribiendo.',
+    'The message has no buttons; the customer can answer by writing.',
+    'A mensagem vai sem botões; o cliente pode responder escrevendo.',
+  ],
   'btn.hint.quick': [
     'El cliente responde con un toque; su respuesta abre una conversación en el canal abierto.',
     'The customer answers with a tap; the answer opens a conversation on the open channel.',
