@@ -31,6 +31,7 @@ import { Bitrix24CrmCards } from './integrations/bitrix24/crm-cards.js';
 import { Bitrix24Workflows } from './integrations/bitrix24/robot.js';
 import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
 import { CHAT_PICKER_PATH, CRM_PICKER_PATH } from './modules/pages/picker-page.js';
+import { TemplateAccess } from './modules/templates/template-access.js';
 import { TemplateFollowUps } from './modules/templates/template-followups.js';
 import { TemplateOutbound } from './modules/templates/template-outbound.js';
 import { TemplatePickerService, windowClosedOffer } from './modules/templates/template-picker.service.js';
@@ -73,11 +74,11 @@ export interface Deps {
   frontendAuth: FrontendAuth;
   channelAdmin: ChannelAdminService;
   roles: RolesService;
-  /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
-  templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
   templates: TemplatesService;
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
+  /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
+  templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
   close(): Promise<void>;
 }
 
@@ -112,8 +113,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     if (workerRef.current?.running) workerRef.current.nudge();
   };
   const storage = o.mediaStorage ?? mediaStorage(config, log);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge);
   const { roles, assign } = buildRoles(db, a);
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const worker = buildWorker(config, log, db, relay, { assign, templates });
   workerRef.current = worker;
@@ -134,9 +135,9 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     frontendAuth: new FrontendAuth(tokens),
     channelAdmin,
     roles,
-    templateSend: relay.templates.api,
     templates,
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
+    templateSend: relay.templateSending.api,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -187,6 +188,7 @@ function buildRelay(
   a: Adapters,
   storage: MediaStorage,
   nudge: () => void,
+  roles: RolesService,
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -218,7 +220,7 @@ function buildRelay(
     dispatcher: a.outbound,
     nudge,
   });
-  const templates = buildTemplateSending(db, a, media, nudge);
+  const templateSending = buildTemplateSending(db, a, media, new TemplateAccess(roles), nudge);
   const messaging = new MessagingService({
     db,
     channels,
@@ -230,11 +232,11 @@ function buildRelay(
     limiter: a.limiter,
     gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
-    templates: { composer: templates.composer, offer: templates.offer },
+    templates: { composer: templateSending.composer, offer: templateSending.offer },
     nudge,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
-  return { channelsRepo, channels, portals, media, messaging, edits, templates };
+  return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
 }
 
 /** Where the template picker, the CRM tab and the automation rule live (bound at install). */
@@ -247,10 +249,16 @@ function templateWidgetUrls(publicUrl: string) {
 }
 
 /** Sending templates (issue 11): the send service and its entry points, the send's part, the follow-ups. */
-function buildTemplateSending(db: Database, a: Adapters, media: MediaService, nudge: () => void) {
+function buildTemplateSending(
+  db: Database,
+  a: Adapters,
+  media: MediaService,
+  access: TemplateAccess,
+  nudge: () => void,
+) {
   const repo = new TemplateSendRepository(db);
   const cards = new Bitrix24CrmCards(a.bitrix);
-  const send = new TemplateSendService({ repo, nudge });
+  const send = new TemplateSendService({ repo, access, nudge });
   const composer = new TemplateOutbound({
     repo,
     links: media.signer,
@@ -353,13 +361,13 @@ function buildWorker(
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
       'chat.assign': s.assign.job(),
-      'template.check': r.templates.composer.checkJob(),
-      'template.record': r.templates.followUps.recordJob(),
-      'template.robot': r.templates.followUps.robotJob(),
       'templates.submit': s.templates.submitJob(),
       'templates.delete': s.templates.deleteJob(),
       'templates.sync': s.templates.syncJob(),
       'templates.schedule': s.templates.scheduleJob(),
+      'template.check': r.templateSending.composer.checkJob(),
+      'template.record': r.templateSending.followUps.recordJob(),
+      'template.robot': r.templateSending.followUps.robotJob(),
     },
     config.worker,
     log.child({ component: 'worker' }),

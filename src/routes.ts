@@ -65,12 +65,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
+        await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
         await authed.register(templateSendRoutes, {
           send: deps.templateSend.send,
           picker: deps.templateSend.picker,
         });
         await authed.register(templateSentRoutes, { repo: new TemplateSentRepository(deps.db) });
-        await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
       });
     },
     { prefix: '/api/v1' },

@@ -218,3 +218,16 @@ export async function withToken<T = unknown>(
   const text = await r.text();
   return { status: r.status, body: (text ? JSON.parse(text) : null) as T };
 }
+
+/** Makes a portal user a sales representative of the channel (who may send its templates). */
+export async function makeSalesRep(s: Stack, channelId: string, userId: number): Promise<void> {
+  const ch = await s.deps.db
+    .selectFrom('channels')
+    .select('portal_id')
+    .where('id', '=', channelId)
+    .executeTakeFirstOrThrow();
+  await s.deps.db
+    .insertInto('channel_roles')
+    .values({ portal_id: ch.portal_id, channel_id: channelId, user_id: userId, sales_rep: true })
+    .execute();
+}

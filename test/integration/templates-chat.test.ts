@@ -7,7 +7,7 @@ import {
   type DemoChannel,
 } from '../../scripts/stack.js';
 import { useStack } from '../helpers/stack.js';
-import { addTemplate, asUser, withToken, type TestTemplate } from '../helpers/templates.js';
+import { addTemplate, asUser, makeSalesRep, withToken, type TestTemplate } from '../helpers/templates.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -36,6 +36,8 @@ describe('templates from a chat', () => {
   beforeAll(async () => {
     token = await installAndToken(s);
     ch = await connectChannel(s, token, 1);
+    // Agents who send templates are the channel's sales representatives (template-access.ts).
+    await makeSalesRep(s, ch.id, 2);
     aviso = await addTemplate(s, { channelId: ch.id, name: 'aviso_pedido', displayName: 'Aviso pedido' });
     otherLine = await addTemplate(s, {
       channelId: ch.id,

@@ -8,7 +8,7 @@ import {
   type DemoChannel,
 } from '../../scripts/stack.js';
 import { useStack } from '../helpers/stack.js';
-import { addTemplate, asUser, withToken, type TestTemplate } from '../helpers/templates.js';
+import { addTemplate, asUser, makeSalesRep, withToken, type TestTemplate } from '../helpers/templates.js';
 
 interface CardOptions {
   phones: Array<{ phone: string; display: string; owner: { type: string; id: number; name: string } }>;
@@ -32,6 +32,8 @@ describe('templates from a CRM card, a robot, and quick replies', () => {
     ch = await connectChannel(s, token, 1);
     // The automation rule is registered by the install's follow-up job.
     await waitFor(() => s.portal.robots().length > 0);
+    // Agents who send templates are the channel's sales representatives (template-access.ts).
+    await makeSalesRep(s, ch.id, 2);
     aviso = await addTemplate(s, {
       channelId: ch.id,
       name: 'aviso_pedido',

@@ -128,6 +128,7 @@ const template = (o: Partial<TemplateForSend> = {}): TemplateForSend => ({
   footer: null,
   buttons: [],
   params: [{ name: 'nombre', example: 'Ana' }],
+  header_param: null,
   status: 'approved',
   status_reason: null,
   gupshup_id: 'gs-1',

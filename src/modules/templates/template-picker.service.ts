@@ -1,7 +1,9 @@
 import { AppError, NotFoundError, ProviderError } from '../../shared/errors.js';
 import type { Lang } from '../../shared/i18n.js';
 import { windowOpen, SERVICE_WINDOW_MS } from '../messaging/outbound/send-rules.js';
+import type { ApiPrincipal } from '../tokens/tokens.service.js';
 import { sendText } from './send-texts.js';
+import { TemplateAccess } from './template-access.js';
 import type { CardType, CrmCards } from './send-ports.js';
 import { headerRule, normalisePhone, paramSlots } from './template-send-rules.js';
 import type { TemplateForSend, TemplateSendRepository } from './template-send.repository.js';
@@ -39,6 +41,7 @@ export interface PickerSendBody {
 }
 
 export interface Who {
+  principal: ApiPrincipal;
   portalId: number;
   userId: number | null;
   lang: Lang;
@@ -77,8 +80,9 @@ export class TemplatePickerService {
   }
 
   /** GET /chats/:chatId/templates: the chat, its 24-hour window, and the line's templates. */
-  async forChat(portalId: number, chatId: number) {
-    const conv = await this.#chat(portalId, chatId);
+  async forChat(who: Who, chatId: number) {
+    const conv = await this.#chat(who.portalId, chatId);
+    await this.d.send.access.require(who.principal, 'read', conv.channel_id);
     const templates = conv.line_id === null ? [] : await this.d.repo.usable(conv.channel_id, conv.line_id);
     const last = conv.last_inbound_at;
     return {
@@ -96,7 +100,7 @@ export class TemplatePickerService {
   /** POST /chats/:chatId/templates/send: to the chat's customer, by the agent. */
   async sendFromChat(who: Who, chatId: number, body: PickerSendBody): Promise<SendAccepted> {
     const conv = await this.#chat(who.portalId, chatId);
-    await this.d.send.assertMayWrite(who.portalId, conv.channel_id, who.userId, who.lang);
+    await this.d.send.assertMayUse(who.principal, conv.channel_id);
     return this.d.send.send({
       portalId: who.portalId,
       channelId: conv.channel_id,
@@ -118,7 +122,11 @@ export class TemplatePickerService {
       const phone = normalisePhone(p.value);
       return phone ? [{ phone, display: p.value, type: p.valueType, owner: p.owner }] : [];
     });
-    const channels = await this.d.repo.channels(who.portalId);
+    // The channels the viewer may send on (template-access.ts): all for admins.
+    const scope = await this.d.send.access.scope(who.principal, 'use');
+    const channels = (await this.d.repo.channels(who.portalId)).filter((c) =>
+      TemplateAccess.includes(scope, c.id),
+    );
     const out = [];
     for (const ch of channels) {
       const templates = ch.line_id === null ? [] : await this.d.repo.usable(ch.id, ch.line_id);
@@ -140,7 +148,7 @@ export class TemplatePickerService {
     id: number,
     body: PickerSendBody & { channelId: string; phone: string },
   ): Promise<SendAccepted> {
-    await this.d.send.assertMayWrite(who.portalId, body.channelId, who.userId, who.lang);
+    await this.d.send.assertMayUse(who.principal, body.channelId);
     return this.d.send.send({
       portalId: who.portalId,
       channelId: body.channelId,

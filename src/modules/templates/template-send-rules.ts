@@ -3,9 +3,8 @@
  * apply the same ones, and so they can be checked without a database: the customer's number, the
  * parameters, the text the customer gets, and the header media a template type needs.
  *
- * MERGE NOTE (tplcore): `renderText` is a local render of {{n}} (tplcore's `renderTemplate` renders
- * the body alike); the header's parameter is `headerParam` in tplcore's model, which the templates
- * table does not hold yet: until it does, the header's slot is named "header".
+ * `renderText` renders {{n}} as tplcore's `renderTemplate` renders the body, for the header too; the
+ * header's parameter is the template's `header_param` (0011), named "header" when it has none.
  */
 
 /** A template as the send sees it (a subset of the templates row). */

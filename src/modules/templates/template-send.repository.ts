@@ -27,6 +27,8 @@ export interface TemplateForSend {
   footer: string | null;
   buttons: unknown;
   params: unknown;
+  /** 0011 (tplcore): the text header's {{1}} as {name, example}, or null. */
+  header_param: unknown;
   status: TemplateStatus;
   status_reason: string | null;
   gupshup_id: string | null;
@@ -51,6 +53,7 @@ function templateColumns(db: Executor) {
       't.footer',
       't.buttons',
       't.params',
+      't.header_param',
       't.status',
       't.status_reason',
       't.gupshup_id',
@@ -198,18 +201,6 @@ export class TemplateSendRepository {
       .where('portal_id', '=', portalId)
       .where('id', '=', mediaId)
       .executeTakeFirst();
-  }
-
-  /** Whether the user's only role on the channel is quality control (reads every chat, writes none). */
-  async readOnly(portalId: number, channelId: string, userId: number): Promise<boolean> {
-    const r = await this.db
-      .selectFrom('channel_roles')
-      .select(['quality_control', 'sales_rep', 'boss'])
-      .where('portal_id', '=', portalId)
-      .where('channel_id', '=', channelId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return !!r && r.quality_control && !r.sales_rep && !r.boss;
   }
 
   /** The message stored under an idempotency key, with what it was sent with. */

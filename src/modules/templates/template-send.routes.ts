@@ -62,7 +62,7 @@ function whoOf(req: FastifyRequest): Who {
     p.via === 'frontend' && typeof header === 'string'
       ? (new URLSearchParams(header).get('AUTH_ID') ?? undefined)
       : undefined;
-  return { portalId: p.portalId, userId: p.userId, lang: langOf(req), viewerToken };
+  return { principal: p, portalId: p.portalId, userId: p.userId, lang: langOf(req), viewerToken };
 }
 
 /** 202 with the message, or a 400 naming each field at fault (`issues`) in the caller's language. */
@@ -104,7 +104,7 @@ export const templateSendRoutes: FastifyPluginAsyncZod<{
         params: chatParams,
       },
     },
-    async (req) => o.picker.forChat(principal(req).portalId, req.params.chatId),
+    async (req) => o.picker.forChat(whoOf(req), req.params.chatId),
   );
 
   app.post(
@@ -173,7 +173,7 @@ async function apiSend(
   }
   const key = body.clientKey ?? fromHeader;
   return answer(reply, req, async () => {
-    await send.assertMayWrite(who.portalId, body.channelId, who.userId, who.lang);
+    await send.assertMayUse(who.principal, body.channelId);
     return send.send({
       ...body,
       portalId: who.portalId,

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { AppError, ConflictError, NotFoundError } from '../../shared/errors.js';
 import type { Lang } from '../../shared/i18n.js';
+import type { ApiPrincipal } from '../tokens/tokens.service.js';
 import { issueText } from './send-texts.js';
+import type { TemplateAccess } from './template-access.js';
 import type { SendOrigin } from './send-ports.js';
 import {
   headerMediaIssue,
@@ -74,6 +76,8 @@ export function refuse(lang: Lang, issues: SendIssue[], status = 400): SendRefus
 
 export interface TemplateSendDeps {
   repo: TemplateSendRepository;
+  /** Who may read and use a channel's templates (template-access.ts). */
+  access: Pick<TemplateAccess, 'require' | 'scope'>;
   nudge: () => void;
 }
 
@@ -86,6 +90,10 @@ type Checked = {
 
 export class TemplateSendService {
   constructor(private readonly d: TemplateSendDeps) {}
+
+  get access(): TemplateSendDeps['access'] {
+    return this.d.access;
+  }
 
   async send(input: TemplateSendInput): Promise<SendAccepted> {
     const lang = input.lang ?? 'en';
@@ -186,17 +194,13 @@ export class TemplateSendService {
     return { mediaId: file.id, name: file.name, mime: file.mime, size: file.size };
   }
 
-  /** An agent who only has the quality-control role on the channel reads chats but writes none. */
-  async assertMayWrite(
-    portalId: number,
-    channelId: string,
-    userId: number | null,
-    lang: Lang,
-  ): Promise<void> {
-    if (userId === null) return;
-    if (await this.d.repo.readOnly(portalId, channelId, userId)) {
-      throw new ForbiddenError(issueText(lang, { code: 'read_only_role' }));
-    }
+  /**
+   * Whether the caller may send on the channel: tplcore's rule (template-access.ts): portal admins and
+   * bearer tokens always, otherwise a sales representative or boss of the channel (quality control
+   * reads, never writes).
+   */
+  async assertMayUse(p: ApiPrincipal, channelId: string): Promise<void> {
+    await this.d.access.require(p, 'use', channelId);
   }
 }
 
@@ -207,7 +211,12 @@ export function sendable(t: TemplateForSend): SendableTemplate {
     body: t.body,
     footer: t.footer,
     params: Array.isArray(t.params) ? (t.params as SendableTemplate['params']) : [],
+    headerParam: isParam(t.header_param) ? t.header_param : null,
   };
+}
+
+function isParam(v: unknown): v is { name: string; example?: string } {
+  return !!v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string';
 }
 
 /** Approved, active, and assigned to the line when an agent sends (seed 001: else never offered). */
