@@ -149,7 +149,7 @@ export interface TemplatesTable {
   footer: string | null;
   buttons: ColumnType<unknown, string | undefined, string>;
   params: ColumnType<unknown, string | undefined, string>;
-  /** 0011: the text header's own variable as name and example (JSON); null when it has none. */
+  /** 0011: the name and example of the text header's own variable; null when it has none. */
   header_param: ColumnType<unknown, string | null | undefined, string | null>;
   sample_media_id: string | null;
   status: ColumnType<TemplateStatus, TemplateStatus | undefined, TemplateStatus>;
