@@ -9,12 +9,14 @@ import {
 } from '../../scripts/stack.js';
 import { PICKER_TEXTS } from '../../src/modules/pages/picker-texts.js';
 import { TEMPLATE_TEXTS } from '../../src/modules/pages/templates-texts.js';
+import { uiText } from '../../src/modules/pages/texts.js';
 import { launchBrowser, shot, VIEWPORT } from '../helpers/browser.js';
 import { samplePng } from '../helpers/png.js';
 import { useStack } from '../helpers/stack.js';
-import { addTemplate, asUser, type TestTemplate } from '../helpers/templates.js';
+import { addTemplate, makeSalesRep, type TestTemplate } from '../helpers/templates.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const UI_FORBIDDEN = uiText('es', 'common.forbidden');
 
 /**
  * The template picker in a real browser (issue 11): the sandbox portal frames the app's page for the
@@ -50,6 +52,8 @@ describe('template picker in Chromium', () => {
       .where('id', '=', aviso.id)
       .execute();
     await addTemplate(s, { channelId: ch.id, name: 'soporte', displayName: 'Soporte', lines: [2] });
+    // Bruno sends templates and their header files as the channel's sales representative (C7).
+    await makeSalesRep(s, ch.id, 2);
   });
   afterAll(async () => browser?.close());
 
@@ -181,16 +185,6 @@ describe('template picker in Chromium', () => {
       body: 'Oferta para {{1}} esta semana.',
       params: [{ name: 'nombre', example: 'Ana' }],
     });
-    // Uploading a header file is for the channel's sales representatives and bosses (C7).
-    const role = {
-      channelId: ch.id,
-      userId: 2,
-      qualityControl: false,
-      salesRep: true,
-      receivesNew: false,
-      boss: false,
-    };
-    expect((await asUser(s, 1, 'PUT', '/roles', { changes: [role] })).status).toBe(200);
     const phone = '5491100007005';
     const chatId = await customerWrote(phone, DAY_MS + 60_000);
     const app = await open(`?view=IM_TEXTAREA&dialog=chat${chatId}&user=2&lang=es`);
@@ -223,9 +217,13 @@ describe('template picker in Chromium', () => {
     await app.locator('#picker-result[data-result=sent]').waitFor({ timeout: 30_000 });
   });
 
-  it('a chat that is not a WhatsApp conversation says so', async () => {
-    const app = await open('?view=IM_TEXTAREA&dialog=42&user=2&lang=es');
+  it('a chat that is not a WhatsApp conversation says so; a user without a role on the channel is told why', async () => {
+    let app = await open('?view=IM_TEXTAREA&dialog=42&user=2&lang=es');
     await expect(app.locator('#view').textContent()).resolves.toContain(PICKER_TEXTS.notWhatsApp[0]);
+    const chatId = await customerWrote('5491100007006', DAY_MS + 60_000);
+    app = await open(`?view=IM_TEXTAREA&dialog=chat${chatId}&user=4&lang=es`);
+    await expect(app.locator('#view .notice.error').textContent()).resolves.toBe(UI_FORBIDDEN);
+    await expect(app.locator('#picker-form').count()).resolves.toBe(0);
   });
 
   it('from a contact card: chooses the phone and the channel, sends', async () => {

@@ -1,4 +1,4 @@
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
 import { confirmBox } from './dialog.js';
 import { clear, field, h, headRow, notice, select, type Option } from './dom.js';
 import { T, view } from './page.js';
@@ -194,6 +194,11 @@ async function load(p: Parts): Promise<void> {
     tpl.list = r.templates;
     if (changed || !p.tbody.children.length) renderRows(p);
   } catch (e) {
+    // A viewer without a role on the channel sees why, not an empty table.
+    if (e instanceof ApiError && e.status === 403 && !tpl.list.length) {
+      clear(view).appendChild(notice('error', e.message));
+      return;
+    }
     clear(p.msg).appendChild(notice('error', (e as Error).message));
   }
   schedule(p);
