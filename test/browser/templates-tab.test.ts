@@ -131,6 +131,7 @@ describe('templates tab in Chromium', () => {
     await expect(preview.locator('.wa-body').textContent()).resolves.toBe(
       'Hola Ana, su pedido A-123 está listo.',
     );
+    await shot(page, 'template-form-params.es');
     await next(app, 'confirm');
     await expect(app.locator('input[name=line][value="1"]').isChecked()).resolves.toBe(true);
     await shot(page, 'template-form-confirm.es');
@@ -276,9 +277,13 @@ describe('templates tab in Chromium', () => {
     );
     await page.keyboard.press('Escape');
     await app.locator('form.dialog').waitFor({ state: 'detached' });
-    await expect(
-      welcome.locator('[data-act=view]').evaluate((el) => el === el.ownerDocument.activeElement),
-    ).resolves.toBe(true);
+    const focused = await page
+      .frames()
+      .find((f) => f.name() === 'app')
+      ?.evaluate<string>(
+        "(() => { const a = document.activeElement; return a.closest('tr').getAttribute('data-element') + ' ' + a.getAttribute('data-act'); })()",
+      );
+    expect(focused).toBe('bienvenida view');
 
     await rejected.locator('[data-act=delete]').click();
     await expect(app.locator('form.dialog').textContent()).resolves.toContain('Promo verano');
