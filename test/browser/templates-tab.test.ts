@@ -8,6 +8,7 @@ import {
   type DemoChannel,
 } from '../../scripts/stack.js';
 import { TEMPLATE_TEXTS } from '../../src/modules/pages/templates-texts.js';
+import { AUTH_BODIES } from '../../src/modules/templates/template-model.js';
 import { RULE_TEXTS } from '../../src/modules/templates/template-texts.js';
 import { launchBrowser, shot } from '../helpers/browser.js';
 import { samplePng } from '../helpers/png.js';
@@ -165,6 +166,32 @@ describe('templates tab in Chromium', () => {
     // Changing the field takes the server's word away.
     await app.locator('[data-field=elementName]').fill('pedido_listo_2');
     await expect(issue(app, 'elementName').textContent()).resolves.toBe('');
+  });
+
+  it('Authentication: text only, the fixed text of its language, one copy-code button', async () => {
+    const app = await open('es');
+    await app.locator('#template-request').click();
+    await app.locator('[data-field=elementName]').fill('codigo_acceso');
+    await app.locator('[data-field=displayName]').fill('Código de acceso');
+    await next(app, 'setup');
+    await app.locator('input[name=category][value=AUTHENTICATION]').check();
+    await expect(app.locator('select[name=type]').isDisabled()).resolves.toBe(true);
+    await expect(app.locator('select[name=buttonKind]').count()).resolves.toBe(0);
+    await next(app, 'content');
+    await expect(app.locator('[data-field=body]').inputValue()).resolves.toBe(AUTH_BODIES.es);
+    await expect(app.locator('[data-field=body]').getAttribute('readonly')).resolves.toBe('');
+    await expect(app.locator('[data-field=header]').count()).resolves.toBe(0);
+    const preview = app.locator('[data-preview]');
+    await expect(preview.locator('.wa-btn').allTextContents()).resolves.toEqual(['Copiar código']);
+    await next(app, 'params');
+    await app.locator('[data-field="params.0.name"]').fill('Código');
+    await app.locator('[data-field="params.0.example"]').fill('482915');
+    await expect(preview.locator('.wa-body').textContent()).resolves.toBe(
+      'Tu código de verificación es 482915',
+    );
+    await next(app, 'confirm');
+    await app.locator('#tpl-cancel').click();
+    await app.locator('body[data-ready=templates]').waitFor();
   });
 
   it('checks a header file’s type and size in the browser before uploading it', async () => {
