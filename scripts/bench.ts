@@ -17,10 +17,13 @@
  * 4. Peak resident memory of the app processes (VmHWM) and cold start to ready (app-process.ts).
  * 1b. The machine's ceiling in the same run (ceiling.ts): the same flood against a bare route that
  *    only inserts one row per request into the same PostgreSQL; the app is quoted as a fraction of it.
+ * 5. The ledger (ledger.ts): reserve + settle pairs per second through LedgerService as the app's
+ *    role, spread over portals and on one portal; then a race on a small balance against a naive
+ *    read-then-write ledger, which overspends. `BENCH_ONLY=ledger npm run bench` runs only this one.
  * No assertion here: the figures are reported (report.ts), compared with SPEC.md's targets.
  *
  * Knobs (common.ts): BENCH_REQUESTS, BENCH_CONNECTIONS, BENCH_PACED_RATE, BENCH_RELAY_WINDOW_MS,
- * BENCH_OUTBOUND, BENCH_OUTBOUND_RATE. A smoke run of a few seconds, not a measure:
+ * BENCH_OUTBOUND, BENCH_OUTBOUND_RATE; ledger.ts: BENCH_LEDGER_CONNECTIONS, BENCH_LEDGER_WINDOW_MS. A smoke run of a few seconds, not a measure:
  *   BENCH_REQUESTS=200 BENCH_CONNECTIONS=4 BENCH_PACED_RATE=20 BENCH_RELAY_WINDOW_MS=1000 \
  *   BENCH_OUTBOUND=5 npm run bench
  */
@@ -31,9 +34,10 @@ import { inboundBaseline } from './bench/baseline.js';
 import { ingestCeiling } from './bench/ceiling.js';
 import { say } from './bench/common.js';
 import { ingestFlood, ingestKept } from './bench/ingest-flood.js';
+import { ledgerPhase } from './bench/ledger.js';
 import { outboundLatency } from './bench/outbound.js';
 import { relayUnderRateLimit } from './bench/relay.js';
-import { writeReport } from './bench/report.js';
+import { writeLedgerReport, writeReport } from './bench/report.js';
 import { benchDatabase, installChannel } from './bench/setup.js';
 import { steadyLatency } from './bench/steady-latency.js';
 import { startSandboxGupshup } from './sandbox/gupshup/index.js';
@@ -42,6 +46,14 @@ import { appProcessEnv, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js'
 
 async function main(): Promise<void> {
   const db = await benchDatabase();
+  if (process.env.BENCH_ONLY === 'ledger') {
+    try {
+      await writeLedgerReport(await ledgerPhase(db.url));
+    } finally {
+      await db.embedded?.stop();
+    }
+    return;
+  }
   const portal = await startSandboxPortal({
     clientId: STACK_CLIENT_ID,
     clientSecret: STACK_CLIENT_SECRET,
@@ -64,6 +76,7 @@ async function main(): Promise<void> {
     const relay = await relayUnderRateLimit(pool, portal, apps, env);
     const outbound = await outboundLatency(pool, portal, gupshup);
     await pool.end();
+    const ledger = await ledgerPhase(db.url);
     const peakRssMb = apps.peakRssMb();
     const { coldStartMs, rssByProcessMb } = apps;
     await writeReport({
@@ -75,6 +88,7 @@ async function main(): Promise<void> {
       baseline,
       relay,
       outbound,
+      ledger,
       peakRssMb,
       rssByProcessMb,
     });

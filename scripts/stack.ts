@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { createDeps, type Deps, type DepsOverrides } from '../src/composition-root.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { appLoginPassword, appLoginUrl } from '../src/shared/db/app-role.js';
 import { freePort } from '../src/shared/db/embedded.js';
 import { buildServer } from './build.js';
 import {
@@ -86,6 +87,12 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Reuse sandboxes from another stack (a second app instance on the same database). */
   shareWith?: Stack;
+  /**
+   * Who the app connects as: `app` (default) its own limited role, as the embedded server does
+   * (shared/db/app-role.ts; `databaseUrl` must then be a superuser's, as the tests' and the demo's
+   * are); `owner` the URL as given.
+   */
+  databaseRole?: 'app' | 'owner';
 }
 
 export interface Stack {
@@ -106,12 +113,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const url = `http://127.0.0.1:${port}`;
   // Re-hosted media of this stack: a folder of its own, removed on close.
   const mediaDir = path.join(tmpdir(), `wab24-media-${port}-${process.pid}`);
+  const databaseUrl =
+    o.databaseRole === 'owner'
+      ? o.databaseUrl
+      : await appLoginUrl(o.databaseUrl, appLoginPassword(STACK_APP_SECRET));
   const config = loadConfig(
     {
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_URL: url,
-      DATABASE_URL: o.databaseUrl,
+      DATABASE_URL: databaseUrl,
       APP_SECRET: STACK_APP_SECRET,
       B24_CLIENT_ID: STACK_CLIENT_ID,
       B24_CLIENT_SECRET: STACK_CLIENT_SECRET,

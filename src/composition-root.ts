@@ -46,6 +46,10 @@ import { MediaSigner } from './modules/media/signing.js';
 import { S3MediaStorage } from './modules/media/s3-storage.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
+import { BillingRepository } from './modules/billing/billing.repository.js';
+import { LedgerService } from './modules/billing/ledger.service.js';
+import { OfferRepository } from './modules/billing/offer.repository.js';
+import { OfferService } from './modules/billing/offer.service.js';
 import { PortalsService } from './modules/portals/portals.service.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
@@ -74,6 +78,9 @@ export interface Deps {
   frontendAuth: FrontendAuth;
   channelAdmin: ChannelAdminService;
   roles: RolesService;
+  /** The prepaid ledger of message units; its `MessageBilling` part is what the send path uses. */
+  ledger: LedgerService;
+  offer: OfferService;
   templates: TemplatesService;
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
@@ -109,14 +116,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const a = buildAdapters(config, o, db, box);
   // The services nudge the worker when they store work; the worker needs the services' handlers.
   const workerRef: { current?: Worker } = {};
-  const nudge = () => {
-    if (workerRef.current?.running) workerRef.current.nudge();
-  };
+  const nudge = (): void => void (workerRef.current?.running && workerRef.current.nudge());
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const { roles, assign } = buildRoles(db, a);
   const relay = buildRelay(config, o, db, box, a, storage, nudge, roles);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
-  const worker = buildWorker(config, log, db, relay, { assign, templates });
+  const billing = buildBilling(db, nudge);
+  const worker = buildWorker(config, log, db, relay, { assign, templates, ledger: billing.ledger });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
   return {
@@ -135,6 +141,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     frontendAuth: new FrontendAuth(tokens),
     channelAdmin,
     roles,
+    ...billing,
     templates,
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
@@ -148,6 +155,14 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
 }
 
 type Adapters = ReturnType<typeof buildAdapters>;
+
+/** The ledger of message units and the vendor's offer (billing). */
+function buildBilling(db: Database, nudge: () => void) {
+  return {
+    ledger: new LedgerService(new BillingRepository(db), { nudge }),
+    offer: new OfferService(new OfferRepository(db)),
+  };
+}
 type Relay = ReturnType<typeof buildRelay>;
 
 /** Outbound HTTP (one SSRF-guarded dispatcher) and the provider adapters on it. */
@@ -345,7 +360,7 @@ function buildWorker(
   log: Logger,
   db: Database,
   r: Relay,
-  s: { assign: AssignService; templates: TemplatesService },
+  s: { assign: AssignService; templates: TemplatesService; ledger: LedgerService },
 ): Worker {
   return new Worker(
     db,
@@ -361,6 +376,7 @@ function buildWorker(
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
       'chat.assign': s.assign.job(),
+      'billing.expire': s.ledger.expireJob(),
       'templates.submit': s.templates.submitJob(),
       'templates.delete': s.templates.deleteJob(),
       'templates.sync': s.templates.syncJob(),

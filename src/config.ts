@@ -53,6 +53,9 @@ const envSchema = z.object({
     })
     .describe('Public base URL: how Bitrix24 and Gupshup reach this app'),
   DATABASE_URL: databaseUrl.describe('PostgreSQL URL; empty → embedded PostgreSQL in DATA_DIR'),
+  DATABASE_MIGRATION_URL: databaseUrl.describe(
+    "PostgreSQL URL the migrations run with (the tables' owner) when DATABASE_URL is the app's own limited role (docs/billing.md); empty → DATABASE_URL",
+  ),
   DATA_DIR: z.string().default('./.data').describe('Folder for the embedded database and local files'),
   APP_SECRET: z
     .string()
@@ -179,6 +182,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
   host: e.HOST,
   publicUrl: trimSlash(e.PUBLIC_URL),
   databaseUrl: e.DATABASE_URL,
+  /** Owner URL for the migrations; undefined → databaseUrl (ignored with the embedded PostgreSQL). */
+  migrationDatabaseUrl: e.DATABASE_MIGRATION_URL,
   dataDir: e.DATA_DIR,
   appSecret: e.APP_SECRET,
   b24: {
@@ -218,10 +223,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
   operatorToken: e.OPERATOR_TOKEN,
   /** Bearer token of GET /metrics; undefined → the route answers 404. */
   metricsToken: e.METRICS_TOKEN,
-  templates: {
-    /** How often each channel's templates are read from Gupshup (template-sync.ts). */
-    syncEveryMs: e.TEMPLATE_SYNC_MINUTES * 60_000,
-  },
+  /** How often each channel's templates are read from Gupshup (template-sync.ts). */
+  templates: { syncEveryMs: e.TEMPLATE_SYNC_MINUTES * 60_000 },
   media: {
     dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
     maxBytes: e.MEDIA_MAX_BYTES,

@@ -5,6 +5,7 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { mediaRoutes } from './modules/media/media.routes.js';
 import { messagingRoutes } from './modules/messaging/messaging.routes.js';
 import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
+import { billingOperatorRoutes, billingRoutes } from './modules/billing/billing.routes.js';
 import { channelsRoutes } from './modules/channels/channels.routes.js';
 import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
@@ -54,6 +55,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
         operatorToken: deps.config.operatorToken,
         prefix: '/operator',
       });
+      await api.register(billingOperatorRoutes, {
+        offer: deps.offer,
+        operatorToken: deps.config.operatorToken,
+        prefix: '/operator/billing',
+      });
       await api.register(async (authed) => {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
@@ -65,6 +71,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
+        await authed.register(billingRoutes, { ledger: deps.ledger, offer: deps.offer, roles: deps.roles });
         await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
         await authed.register(templateSendRoutes, {
           send: deps.templateSend.send,

@@ -6,12 +6,14 @@ import { buildApp } from './app.js';
 import { createDeps } from './composition-root.js';
 import { ConfigError, configWarnings, loadConfig, type Config } from './config.js';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from './shared/db/embedded.js';
+import { appLoginPassword, appLoginUrl, isSuperuser } from './shared/db/app-role.js';
 import { migrate } from './shared/db/migrate.js';
 import { assertDatabaseReachable, DatabaseUnreachableError } from './shared/db/reachable.js';
 import { createLogger } from './shared/logger.js';
 
 /**
- * Process entry: config → database (embedded when DATABASE_URL is empty) → migrations → app → worker.
+ * Process entry: config → database (embedded when DATABASE_URL is empty) → migrations (as the owner,
+ * DATABASE_MIGRATION_URL when set) → app (as its own role on the embedded database) → worker.
  * SIGINT/SIGTERM close the HTTP server, let jobs in hand finish, stop the embedded database.
  * A start-up that fails stops what it had started (the embedded database above all: left running,
  * it would hold its folder) and throws; run as the process entry, that is one line on stderr and exit 1.
@@ -30,13 +32,23 @@ export async function startServer(
         log: (l) => log.debug({ component: 'postgres' }, l),
         warn: (l) => log.warn({ component: 'postgres' }, l),
       });
-      config = { ...config, databaseUrl: embedded.url };
       log.info({ dataDir: config.dataDir }, 'Embedded PostgreSQL started.');
+      await migrated(embedded.url, log);
+      // Our own cluster: the app connects as its limited role, not as the cluster's superuser.
+      config = {
+        ...config,
+        databaseUrl: await appLoginUrl(embedded.url, appLoginPassword(config.appSecret)),
+      };
     } else {
       await assertDatabaseReachable(config.databaseUrl);
+      if (config.migrationDatabaseUrl) await assertDatabaseReachable(config.migrationDatabaseUrl);
+      await migrated(config.migrationDatabaseUrl ?? config.databaseUrl, log);
+      if (await isSuperuser(config.databaseUrl)) {
+        log.warn(
+          'DATABASE_URL connects as a superuser, which no ledger rule binds: give the app its own role (docs/billing.md).',
+        );
+      }
     }
-    const applied = await migrate(config.databaseUrl as string);
-    if (applied.length) log.info({ applied }, 'Migrations applied.');
     const deps = createDeps(config, { log });
     app = await buildApp(deps);
     const url = await app.listen({ port: config.port, host: config.host });
@@ -57,6 +69,11 @@ export async function startServer(
     await embedded?.stop().catch(() => undefined);
     throw err;
   }
+}
+
+async function migrated(url: string, log: ReturnType<typeof createLogger>): Promise<void> {
+  const applied = await migrate(url);
+  if (applied.length) log.info({ applied }, 'Migrations applied.');
 }
 
 /** The one line a failed start-up prints: what went wrong and, where it helps, what to do. */

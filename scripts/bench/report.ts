@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import type { BaselineResult } from './baseline.js';
 import { CONNECTIONS, N, OUTBOUND, OUTBOUND_RATE, PACED_RATE, RELAY_WINDOW_MS, say } from './common.js';
 import type { FloodResult } from './ingest-flood.js';
+import type { LedgerResult } from './ledger.js';
 import type { RelayWindow } from './relay.js';
 
 export interface BenchFigures {
@@ -15,6 +16,7 @@ export interface BenchFigures {
   baseline: BaselineResult;
   relay: { batched: RelayWindow; oneCallPerMessage: RelayWindow };
   outbound: { p50: number; p99: number; sentTwice: number };
+  ledger: LedgerResult;
   peakRssMb: number;
   rssByProcessMb: number[];
 }
@@ -39,6 +41,7 @@ function benchResult(f: BenchFigures) {
       ratio: +(f.relay.batched.perSec / Math.max(0.1, f.relay.oneCallPerMessage.perSec)).toFixed(1),
     },
     outbound: { messages: OUTBOUND, perSec: OUTBOUND_RATE, ...f.outbound },
+    ledger: f.ledger,
     peakRssMb: f.peakRssMb,
     // Flood + batched relay, one-call-per-message relay, outbound: one app process each.
     rssByProcessMb: f.rssByProcessMb,
@@ -49,6 +52,7 @@ function benchResult(f: BenchFigures) {
       outboundP50Ms: 20,
       rssMb: 200,
       coldStartMs: 5000,
+      ledgerPairsPerSec: 2000,
     },
   };
 }
@@ -82,6 +86,45 @@ function printTable(r: ReturnType<typeof benchResult>): void {
   say(`| outbound event → Gupshup p50 / p99 | ${outbound.p50} / ${outbound.p99} ms | | | p50 ≤ 20 ms |`);
   say(`| peak RSS of the app | ${r.peakRssMb} MB | | | ≤ 200 MB |`);
   say(`| cold start to ready | ${r.coldStartMs} ms | | | ≤ 5000 ms |`);
+  ledgerRows(r.ledger);
+}
+
+/** The ledger phase's rows of the table (ledger.ts). */
+function ledgerRows(l: LedgerResult): void {
+  const { ours, naive } = l.race;
+  say(
+    `| ledger reserve + settle pairs/s, ${l.spread.portals} portals | ${l.spread.perSec} (p99 ${l.spread.p99Ms} ms) | | | ≥ 2000 |`,
+  );
+  say(
+    `| ledger pairs/s, one portal (one balance row) | ${l.onePortal.perSec} (p99 ${l.onePortal.p99Ms} ms) | | | |`,
+  );
+  say(
+    `| machine ceiling: two bare one-row commits per pair, same loops | ${l.ceiling.perSec}/s (p99 ${l.ceiling.p99Ms} ms) | | ledger = ${(l.spread.perSec / Math.max(1, l.ceiling.perSec)).toFixed(2)} of it | |`,
+  );
+  say(
+    `| reserved of ${ours.credited} credited, ${l.connections} racing | ${ours.reserved} (balance ${ours.finalBalance}) | ${naive.reserved} (balance ${naive.finalBalance}) naive read-then-write | | = credited, ≥ 0 |`,
+  );
+  say(
+    `| negative balances / reconciliation rows | ${l.negativeBalances} / ${l.reconciliationRows} | | | 0 / 0 |`,
+  );
+}
+
+/** `BENCH_ONLY=ledger`: the ledger phase alone, as JSON and as its rows of the table. */
+export async function writeLedgerReport(ledger: LedgerResult): Promise<void> {
+  const at = new Date().toISOString();
+  await mkdir('bench/results', { recursive: true });
+  const file = `bench/results/${at.replace(/[:.]/g, '-')}-ledger.json`;
+  const result = {
+    at,
+    machine: { cpus: cpus().length, node: process.version },
+    ledger,
+    targets: { ledgerPairsPerSec: 2000 },
+  };
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  say('\n| measure | result | baseline | ratio | target |');
+  say('|---|---|---|---|---|');
+  ledgerRows(ledger);
+  say(`\nWritten to ${file}`);
 }
 
 export async function writeReport(f: BenchFigures): Promise<void> {

@@ -5,7 +5,7 @@ import { migrate } from '../../src/shared/db/migrate.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 /**
- * The hand-written Kysely types (src/shared/db/schema.ts) must match what the migrations build:
+ * The hand-written Kysely types (src/shared/db/schema.ts, billing-schema.ts) must match what the migrations build:
  * every table and column on both sides, and nullability.
  */
 describe('typed schema vs migrated database', () => {
@@ -19,7 +19,10 @@ describe('typed schema vs migrated database', () => {
   afterAll(async () => drop?.());
 
   it('has the same tables, columns and nullability', async () => {
-    const src = readFileSync('src/shared/db/schema.ts', 'utf8');
+    // schema.ts holds the DB interface; a capability's tables may sit in a file of their own beside it.
+    const src = ['schema.ts', 'billing-schema.ts']
+      .map((f) => readFileSync(`src/shared/db/${f}`, 'utf8'))
+      .join('\n');
     const dbInterface = /export interface DB \{([^}]*)\}/.exec(src)?.[1] ?? '';
     const tables = [...dbInterface.matchAll(/(\w+): (\w+);/g)].map((m) => ({
       table: m[1] ?? '',

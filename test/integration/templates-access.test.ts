@@ -16,7 +16,7 @@ import {
   upload,
   type Refusal,
   type TemplateItem,
-} from '../helpers/templates.js';
+} from '../helpers/template-admin.js';
 
 const ADMIN = 1;
 const BRUNO = 2; // no role

@@ -8,7 +8,7 @@ import { TemplatesService } from '../../src/modules/templates/templates.service.
 import { writeTrace } from '../../src/modules/trace/trace.service.js';
 import type { ApiPrincipal } from '../../src/modules/tokens/tokens.service.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { draft } from '../helpers/templates.js';
+import { draft } from '../helpers/template-admin.js';
 
 /**
  * The template jobs against a real PostgreSQL and a scripted Gupshup (fake port): exactly one create

@@ -15,7 +15,7 @@ import {
   waitForTemplate,
   type Refusal,
   type TemplateItem,
-} from '../helpers/templates.js';
+} from '../helpers/template-admin.js';
 
 /**
  * C6 templates through real HTTP, a real PostgreSQL and the sandbox Gupshup (which reviews what is
@@ -155,6 +155,40 @@ describe('WhatsApp templates', () => {
     expect((await api(s, token, 'POST', `/templates/sync?channelId=${ch.id}`)).status).toBe(202);
     await waitForTemplate(s, token, imported.id, (t) => t.status === 'deleted');
     s.gupshup.setCallbackUrl(ch.appName, ch.callbackUrl);
+  });
+
+  it('submits every part Gupshup takes: header variable, footer, links with a variable, phone; and authentication', async () => {
+    s.gupshup.setTemplateReview({ mode: 'approve', delayMs: 50 });
+    const full = await create({
+      elementName: 'full_parts',
+      header: 'Pedido {{1}}',
+      headerParam: { name: 'Número', example: '7' },
+      buttons: [
+        {
+          type: 'URL',
+          text: 'Seguir',
+          url: 'https://shop.example.com/t/{{1}}',
+          example: 'https://shop.example.com/t/A-1',
+        },
+        { type: 'PHONE_NUMBER', text: 'Llamar', phoneNumber: '+5491123456789' },
+      ],
+    });
+    expect(full.status).toBe(201);
+    await waitForTemplate(s, token, full.body.id, (t) => t.status === 'approved');
+    const meta: unknown = JSON.parse(
+      s.gupshup.templates(appId).find((t) => t.elementName === 'full_parts')?.containerMeta ?? '{}',
+    );
+    expect(meta).toMatchObject({ header: 'Pedido {{1}}', sampleHeader: 'Pedido 7' });
+    const auth = await create({
+      elementName: 'login_code',
+      category: 'AUTHENTICATION',
+      footer: null,
+      body: 'Tu código de verificación es {{1}}',
+      params: [{ name: 'Código', example: '123456' }],
+      buttons: [{ type: 'OTP', otpType: 'COPY_CODE', text: 'Copiar código' }],
+    });
+    expect(auth.status).toBe(201);
+    await waitForTemplate(s, token, auth.body.id, (t) => t.status === 'approved');
   });
 
   it('refuses a second template with the same element name and language (409), nothing written', async () => {

@@ -59,11 +59,13 @@ export interface ChannelRoleSet {
 }
 
 /** App actions that roles open (admins may do everything). */
-export type AppAction = 'view_channels' | 'view_trace' | 'replay';
+export type AppAction = 'view_channels' | 'view_trace' | 'replay' | 'view_billing';
 const ACTION_ROLES: Record<AppAction, RoleColumn[]> = {
   view_channels: ['quality_control', 'sales_rep', 'boss'],
   view_trace: ['quality_control', 'boss'],
   replay: ['boss'],
+  /** Balance, ledger, offer and consumption (billing): admins, and a channel's boss. */
+  view_billing: ['boss'],
 };
 
 /** A Bitrix24 call a person waits on: its faults become our 502/503 answers (channels.service.ts). */
@@ -205,12 +207,13 @@ export class RolesService {
 
   /** What the caller's roles open, for the pages to show only what works. */
   async abilities(p: ApiPrincipal) {
-    const [viewChannels, viewTrace, replay] = await Promise.all([
+    const [viewChannels, viewTrace, replay, viewBilling] = await Promise.all([
       this.can(p, 'view_channels'),
       this.can(p, 'view_trace'),
       this.can(p, 'replay'),
+      this.can(p, 'view_billing'),
     ]);
-    return { viewChannels, viewTrace, replay };
+    return { viewChannels, viewTrace, replay, viewBilling };
   }
 
   /**

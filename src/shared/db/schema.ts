@@ -1,8 +1,20 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type {
+  BillingPacksTable,
+  BillingSubscriptionPricesTable,
+  BillingOrdersTable,
+  BillingPaymentsTable,
+  BillingProviderEventsTable,
+  BillingBalancesTable,
+  BillingLotsTable,
+  BillingReservationsTable,
+  BillingLedgerTable,
+} from './billing-schema.js';
 
 /**
  * The database as Kysely sees it; mirrors migrations/*.sql (test/db-schema.test.ts checks that every
- * column here exists in the migrated database and vice versa).
+ * column here and in the other schema files of this folder exists in the migrated database and vice
+ * versa). Billing's tables are in billing-schema.ts.
  */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -149,7 +161,7 @@ export interface TemplatesTable {
   footer: string | null;
   buttons: ColumnType<unknown, string | undefined, string>;
   params: ColumnType<unknown, string | undefined, string>;
-  /** 0011: the name and example of the text header's own variable; null when it has none. */
+  /** 0011: the text header's own variable as name and example (JSON); null when it has none. */
   header_param: ColumnType<unknown, string | null | undefined, string | null>;
   sample_media_id: string | null;
   status: ColumnType<TemplateStatus, TemplateStatus | undefined, TemplateStatus>;
@@ -280,6 +292,15 @@ export interface DB {
   media: MediaTable;
   templates: TemplatesTable;
   template_lines: TemplateLinesTable;
+  billing_packs: BillingPacksTable;
+  billing_subscription_prices: BillingSubscriptionPricesTable;
+  billing_orders: BillingOrdersTable;
+  billing_payments: BillingPaymentsTable;
+  billing_provider_events: BillingProviderEventsTable;
+  billing_balances: BillingBalancesTable;
+  billing_lots: BillingLotsTable;
+  billing_reservations: BillingReservationsTable;
+  billing_ledger: BillingLedgerTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -287,3 +308,4 @@ export type PortalRow = Selectable<PortalsTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type TemplateRow = Selectable<TemplatesTable>;
+export type * from './billing-schema.js';
