@@ -19,6 +19,7 @@ import { RolesService } from './modules/roles/roles.service.js';
 import { AssignService } from './modules/roles/assign.service.js';
 import { RolesRepository } from './modules/roles/roles.repository.js';
 import { Bitrix24Crm } from './integrations/bitrix24/crm.js';
+import { Bitrix24Dialog } from './integrations/bitrix24/dialog.js';
 import { Bitrix24OpenLines } from './integrations/bitrix24/openlines.js';
 import { Bitrix24Users } from './integrations/bitrix24/users.js';
 import { MessagingService, type MessagingHooks } from './modules/messaging/messaging.service.js';
@@ -249,6 +250,7 @@ function buildRelay(
     ...(o.hooks ? { hooks: o.hooks } : {}),
     templates: { composer: templateSending.composer, offer: templateSending.offer },
     nudge,
+    readBack: new Bitrix24Dialog(a.bitrix),
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };

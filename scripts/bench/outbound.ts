@@ -32,13 +32,20 @@ export async function outboundLatency(pool: pg.Pool, portal: SandboxPortal, gups
   );
   await waitUntil(async () => phones.every((p) => gupshup.sent({ destination: p }).length > 0), 60_000);
   const lat = phones.map((p) => (gupshup.sent({ destination: p })[0]?.at ?? NaN) - (startedAt.get(p) ?? NaN));
+  // What the read-back cost in the portal's budget: its batch calls in this phase (acks counted apart).
+  const calls = portal.calls().filter((c) => c.at >= begin);
   const outbound = {
     p50: pct(lat, 50),
     p99: pct(lat, 99),
     sentTwice: phones.filter((p) => gupshup.sent({ destination: p }).length > 1).length,
+    readBackCalls: calls.filter((c) => c.method === 'batch').length,
+    ackCalls: calls.filter((c) => c.method === 'imconnector.send.status.delivery').length,
   };
   say(
     `   event → Gupshup request p50 ${outbound.p50} ms, p99 ${outbound.p99} ms, sent twice ${outbound.sentTwice}`,
+  );
+  say(
+    `   read back in ${outbound.readBackCalls} calls, acknowledged in ${outbound.ackCalls} calls (so far) for ${OUTBOUND} messages`,
   );
   return outbound;
 }

@@ -15,7 +15,7 @@ export interface BenchFigures {
   paced: FloodResult;
   baseline: BaselineResult;
   relay: { batched: RelayWindow; oneCallPerMessage: RelayWindow };
-  outbound: { p50: number; p99: number; sentTwice: number };
+  outbound: { p50: number; p99: number; sentTwice: number; readBackCalls: number; ackCalls: number };
   ledger: LedgerResult;
   peakRssMb: number;
   rssByProcessMb: number[];
@@ -84,6 +84,7 @@ function printTable(r: ReturnType<typeof benchResult>): void {
     `| Bitrix24 refusals (QUERY_LIMIT_EXCEEDED) | ${relay.refusedByBitrix24} | ${relayBaseline.refusedByBitrix24} | | 0 |`,
   );
   say(`| outbound event → Gupshup p50 / p99 | ${outbound.p50} / ${outbound.p99} ms | | | p50 ≤ 20 ms |`);
+  say(`| outbound read-back calls for ${outbound.messages} messages | ${outbound.readBackCalls} | | | |`);
   say(`| peak RSS of the app | ${r.peakRssMb} MB | | | ≤ 200 MB |`);
   say(`| cold start to ready | ${r.coldStartMs} ms | | | ≤ 5000 ms |`);
   ledgerRows(r.ledger);

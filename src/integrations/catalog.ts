@@ -62,7 +62,7 @@ export const BITRIX24_METHODS = {
   'imconnector.send.status.delivery': {
     scope: 'imconnector',
     why: 'tells the open line an operator message reached WhatsApp (ticks in the chat)',
-    cost: 'one per batch of acknowledgements',
+    cost: 'one per batch of acknowledgements, from the background half of the budget (under load they wait for the read-backs and grow bigger)',
   },
   'im.message.add': {
     scope: 'im',
@@ -98,6 +98,16 @@ export const BITRIX24_METHODS = {
     scope: 'crm',
     why: 'the WhatsApp tab of a deal card: the deal’s contacts, whose phones the template can go to',
     cost: 'one per deal tab open and per template sent from a deal (phone check before sending)',
+  },
+  'im.dialog.messages.get': {
+    scope: 'im',
+    why: 'before an operator message goes to WhatsApp: read it back from its open-line chat (same id, author, chat, text and files), since the event that brought it is authenticated only by the application token every page user receives',
+    cost: 'never called alone: one command per chat inside `batch`',
+  },
+  batch: {
+    scope: 'basic (any app)',
+    why: 'the read-back of operator messages: one im.dialog.messages.get per chat, up to 50 chats per call; built once the call has its rate slot, so messages stored meanwhile join it',
+    cost: 'one per round of read-backs (up to 50 chats, all their pending messages); under load each call covers more messages, not more calls',
   },
   'imopenlines.config.list.get': {
     scope: 'imopenlines',

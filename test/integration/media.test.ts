@@ -401,6 +401,8 @@ describe('operator changes before sending', () => {
     const phone = '5491100003001';
     await opened(phone);
     const sent = await s.portal.operatorSend({ line: 1, externalChatId: phone, text: 'Hola, cuesta 100' });
+    // The operator edits it in the portal, which tells the connector (early: before the delivery ack).
+    await s.portal.operatorEdit({ messageId: sent.messageId, text: 'Hola, cuesta 120' });
     const r = await change(
       'ONIMCONNECTORMESSAGEUPDATE',
       sent.messageId,

@@ -26,6 +26,7 @@ const PROVIDER_CODES = [
 const OWN_CODES = [
   'failed', 'rejected', 'empty_message', 'bad_chat_id', 'window_closed', 'retries_exhausted',
   'channel_inactive', 'awaiting_confirmation', 'edit_after_send', 'delete_after_send', 'unreachable',
+  'not_confirmed_by_portal', 'portal_unavailable',
   'media', 'media_not_ready', 'file_too_large', 'file_unsupported', 'file_unavailable', 'no_url',
   'expired', 'too_large', 'too_many_redirects', 'network', 'bad_url', 'not_found', 'forbidden',
   'blocked_host', 'blocked_address',

@@ -59,14 +59,18 @@ export function findChat(
   );
 }
 
-/** Stores a new message in `chat`, numbered next, and returns its id; unset fields are a fresh message's. */
+/**
+ * Stores a new message in `chat`, numbered next, and returns its id; unset fields are a fresh message's.
+ * The author is the chat's connector user for a customer's message unless `authorId` says otherwise.
+ */
 export function addMessage(
   s: PortalState,
   chat: Chat,
   m: Pick<StoredMessage, 'author' | 'text' | 'files'> &
-    Partial<Pick<StoredMessage, 'connectorMid' | 'date' | 'system' | 'byUserId'>>,
+    Partial<Pick<StoredMessage, 'connectorMid' | 'date' | 'system' | 'byUserId' | 'authorId'>>,
 ): number {
   s.seq.message += 1;
+  const fileIds = m.files.map(() => (s.seq.file += 1));
   const stored: StoredMessage = {
     id: s.seq.message,
     chatId: chat.id,
@@ -84,6 +88,8 @@ export function addMessage(
     deleted: false,
     system: m.system ?? false,
     ...(m.byUserId !== undefined ? { byUserId: m.byUserId } : {}),
+    authorId: m.authorId ?? (m.author === 'customer' ? chat.connectorUserId : 0),
+    fileIds,
   };
   s.store.push(stored);
   s.storeById.set(stored.id, stored);
@@ -101,7 +107,7 @@ export function messages(
     .filter((m) => !m.deleted)
     .filter((m) => filter?.line === undefined || m.line === filter.line)
     .filter((m) => filter?.author === undefined || m.author === filter.author)
-    .map(({ deleted: _d, system: _s, byUserId: _u, ...m }) => ({
+    .map(({ deleted: _d, system: _s, byUserId: _u, authorId: _a, fileIds: _f, ...m }) => ({
       ...m,
       files: m.files.map((f) => ({ ...f, ...(f.download ? { download: { ...f.download } } : {}) })),
       connectorMid: [...m.connectorMid],

@@ -130,7 +130,8 @@ export async function operatorSend(
     ...(f.downloadLink ? { downloadLink: f.downloadLink } : {}),
     ...(f.mime ? { mime: f.mime } : {}),
   }));
-  const messageId = addMessage(s, chat, { author: 'operator', text: o.text, files });
+  // The portal keeps the message as the operator wrote it, without the name prefix the connector gets.
+  const messageId = addMessage(s, chat, { author: 'operator', authorId: operator.ID, text: o.text, files });
   // only the app that registered the connector gets it, only when the line is up (§4)
   if (!canDeliver(s) || !lineUp(s, chat.connector, chat.line)) {
     s.log(

@@ -96,9 +96,11 @@ function sendOne(
   if (!chat.name && str(chatIn['name'])) chat.name = str(chatIn['name']);
   const mid = message['id'];
   const date = toInt(message['date']);
+  const manager = toInt(message['user_id']);
   addMessage(s, chat, {
     // §3.7 message.user_id: posted on behalf of a manager (no echo event: [unverified] → none)
     author: phpEmpty(message['user_id']) ? 'customer' : 'operator',
+    ...(manager !== null && manager > 0 ? { authorId: manager } : {}),
     text,
     files, // recorded by url+name, with what downloading each url gave
     connectorMid: mid === undefined || mid === '' ? [] : (listOf(mid) ?? [mid]).map(str),

@@ -20,6 +20,7 @@ import {
   mStatusReading,
   mUpdateMessages,
 } from './imconnector.js';
+import { mDialogMessagesGet } from './dialog.js';
 import {
   mConfigGet,
   mConfigList,
@@ -96,4 +97,6 @@ export const METHODS: Record<string, Method> = {
   'imopenlines.config.list.get': mConfigList,
   'imopenlines.config.get': mConfigGet,
   'im.message.add': mImMessageAdd,
+  // Not in reference/bitrix24.md: b24restdocs chats/messages/im-dialog-messages-get.md
+  'im.dialog.messages.get': mDialogMessagesGet,
 };

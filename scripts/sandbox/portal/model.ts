@@ -72,6 +72,10 @@ export interface StoredMessage extends PortalChatMessage {
   system: boolean;
   /** The portal user who wrote it (im.message.add's token user, imopenlines.crm.message.add's USER_ID). */
   byUserId?: number | undefined;
+  /** Who posted it: the operator's user id, the chat's connector user for the customer, 0 for the system. */
+  authorId: number;
+  /** The disk ids of its files, in order (`params.FILE_ID` in im.dialog.messages.get). */
+  fileIds: number[];
 }
 
 export interface Fault {

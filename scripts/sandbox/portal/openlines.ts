@@ -151,6 +151,7 @@ export function mImMessageAdd(s: PortalState, c: Ctx): Res {
   if (!chat) throw new RestError(400, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
   const id = addMessage(s, chat, {
     author: 'operator',
+    authorId: c.user.ID,
     text,
     files: [],
     system: str(c.p['SYSTEM']).toUpperCase() === 'Y',

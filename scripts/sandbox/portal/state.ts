@@ -122,7 +122,7 @@ export class PortalState {
   readonly disk = new Map<string, DiskFile>();
   readonly downloadLog: FileDownload[] = [];
   readonly fileRequestLog: Array<{ path: string; status: number; withAuth: boolean }> = [];
-  readonly seq = { chat: 1800, session: 320, message: 86_000, connectorUser: 580, binding: 550 };
+  readonly seq = { chat: 1800, session: 320, message: 86_000, connectorUser: 580, binding: 550, file: 540 };
 
   constructor(readonly opts: SandboxPortalOptions) {
     this.memberId = opts.memberId ?? hex(16);

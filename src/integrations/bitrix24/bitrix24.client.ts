@@ -81,6 +81,12 @@ export interface CallOptions {
   background?: boolean;
 }
 
+/**
+ * A call's parameters, or a function that builds them once the call has its slot in the rate budget:
+ * work gathered while waiting for the slot goes out in the same call (the outbound read-back).
+ */
+export type CallParams = Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+
 export interface Bitrix24ClientOptions {
   oauthUrl: string;
   clientId: string;
@@ -103,7 +109,7 @@ export class Bitrix24Client {
   async call<T = unknown>(
     portalId: number,
     method: Bitrix24Method,
-    params: Record<string, unknown> = {},
+    params: CallParams = {},
     opts: CallOptions = {},
   ): Promise<T> {
     const { clientEndpoint, accessToken, budget: full } = await this.tokens.getAccess(portalId);
@@ -128,10 +134,11 @@ export class Bitrix24Client {
     clientEndpoint: string,
     accessToken: string,
     method: Bitrix24Method,
-    params: Record<string, unknown>,
+    params: CallParams,
   ): Promise<T> {
     const limiter = this.opts.limiter;
-    if (!limiter) return this.callWithToken<T>(clientEndpoint, accessToken, method, params);
+    const built = () => (typeof params === 'function' ? params() : Promise.resolve(params));
+    if (!limiter) return this.callWithToken<T>(clientEndpoint, accessToken, method, await built());
     const key = `b24:${portalId}`;
     try {
       await limiter.acquire(key, localBudget(budget), this.opts.maxRateWaitMs ?? 2_000);
@@ -145,7 +152,7 @@ export class Bitrix24Client {
       });
     }
     try {
-      return await this.callWithToken<T>(clientEndpoint, accessToken, method, params);
+      return await this.callWithToken<T>(clientEndpoint, accessToken, method, await built());
     } catch (err) {
       // The portal's bucket is fuller than ours thought (other callers share it): every instance waits.
       if (err instanceof ProviderError && err.providerCode === 'QUERY_LIMIT_EXCEEDED') {

@@ -253,15 +253,22 @@ export class Bitrix24Connector {
       date: number;
     }>,
   ): Promise<void> {
-    await this.client.call(portalId, 'imconnector.send.status.delivery', {
-      CONNECTOR: this.connectorId,
-      LINE: line,
-      MESSAGES: messages.map((m) => ({
-        im: { chat_id: m.imChatId, message_id: m.imMessageId },
-        message: { id: m.externalIds, date: m.date },
-        chat: { id: m.externalChatId },
-      })),
-    });
+    // Background half of the budget: under load the read-back of what customers wait for goes first
+    // (messaging/outbound/confirm.ts), and the ticks follow in bigger batches.
+    await this.client.call(
+      portalId,
+      'imconnector.send.status.delivery',
+      {
+        CONNECTOR: this.connectorId,
+        LINE: line,
+        MESSAGES: messages.map((m) => ({
+          im: { chat_id: m.imChatId, message_id: m.imMessageId },
+          message: { id: m.externalIds, date: m.date },
+          chat: { id: m.externalChatId },
+        })),
+      },
+      { background: true },
+    );
   }
 }
 

@@ -10,6 +10,8 @@ import { listMessages, replayMessage } from './message-log.js';
 import { MessagesRepository, type MessagesFilter } from './messages.repository.js';
 import { AgentNotesService } from './notes.service.js';
 import { AckService } from './outbound/ack.service.js';
+import { OutboundConfirm, type PortalReadBack } from './outbound/confirm.js';
+import { ConfirmRepository } from './outbound/confirm.repository.js';
 import { OutboundRepository } from './outbound/outbound.repository.js';
 import { OutboundService } from './outbound/outbound.service.js';
 import type {
@@ -43,6 +45,8 @@ export interface MessagingDeps {
   /** Template messages: their send (outbound.send) and the offer in window-closed notes. */
   templates?: { composer: TemplateComposer; offer: TemplateOffer } | undefined;
   nudge: () => void;
+  /** Reads operator messages back from the portal before they are sent (outbound/confirm.ts). */
+  readBack: PortalReadBack & { maxChats: number; isPassingRefusal(code: string): boolean };
 }
 
 type ChannelRef = { id: string; portalId: number };
@@ -88,6 +92,12 @@ export class MessagingService {
       hooks,
       templates: d.templates?.composer,
       nudge,
+      confirm: new OutboundConfirm({
+        repo: new ConfirmRepository(d.db),
+        readBack: d.readBack,
+        maxChats: d.readBack.maxChats,
+        isPassingRefusal: (code) => d.readBack.isPassingRefusal(code),
+      }),
     });
     this.#statuses = new StatusesService({
       messages,

@@ -91,6 +91,16 @@ export const CODE_TEXTS = {
     'Já enviada: o WhatsApp não permite apagá-la',
   ],
   unreachable: ['Gupshup no responde', 'Gupshup does not answer', 'O Gupshup não responde'],
+  not_confirmed_by_portal: [
+    'El mensaje no está así en Bitrix24 (evento no confirmado)',
+    'The message is not in Bitrix24 as the event said (not confirmed)',
+    'A mensagem não está assim no Bitrix24 (evento não confirmado)',
+  ],
+  portal_unavailable: [
+    'Bitrix24 no respondió a la comprobación',
+    'Bitrix24 did not answer the check',
+    'O Bitrix24 não respondeu à verificação',
+  ],
   // Files
   media: ['Error con el archivo', 'File error', 'Erro no arquivo'],
   media_not_ready: [

@@ -84,6 +84,21 @@ export const STEP_TEXTS = {
     'No channel serves this open channel',
     'Nenhum canal atende este canal aberto',
   ],
+  confirmed_by_portal: [
+    'Bitrix24 confirmó el mensaje',
+    'Bitrix24 confirmed the message',
+    'O Bitrix24 confirmou a mensagem',
+  ],
+  not_confirmed_by_portal: [
+    'Bitrix24 no tiene este mensaje: no se envió',
+    'Bitrix24 does not hold this message: not sent',
+    'O Bitrix24 não tem esta mensagem: não enviada',
+  ],
+  portal_check_delayed: [
+    'Bitrix24 no responde: se comprobará más tarde',
+    'Bitrix24 does not answer: checked again later',
+    'O Bitrix24 não responde: será verificado depois',
+  ],
   rejected: ['Rechazado', 'Rejected', 'Recusado'],
   skipped: ['Omitido (nada que enviar)', 'Skipped (nothing to send)', 'Ignorado (nada a enviar)'],
   window_closed: ['Ventana de 24 horas cerrada', '24-hour window closed', 'Janela de 24 horas fechada'],

@@ -16,6 +16,9 @@ export const TRACE_STEPS = [
   'media_failed',
   // Outbound: Bitrix24 → Gupshup
   'no_channel_for_line',
+  'confirmed_by_portal',
+  'not_confirmed_by_portal',
+  'portal_check_delayed',
   'rejected',
   'skipped',
   'window_closed',

@@ -133,6 +133,8 @@ export interface MessagesTable {
   client_key: string | null;
   /** The Bitrix24 user who sent a template from a chat or a CRM card. */
   sent_by: number | null;
+  /** 0012: digest of the operator content the portal confirmed (outbound/confirm-rules.ts). */
+  portal_confirmed: string | null;
 }
 
 export type TemplateStatus =

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { enqueueJob } from '../../../jobs/jobs.repository.js';
 import type { DB } from '../../../shared/db/schema.js';
 import { writeTrace } from '../../trace/trace.service.js';
+import { reviveRefused } from './confirm.repository.js';
 import type { PlannedPart } from './parts.js';
 
 type Trx = Transaction<DB>;
@@ -79,7 +80,12 @@ export class OutboundRepository {
     { part, of }: { part: number; of: number },
   ): Promise<boolean> {
     const { portalId, channelId } = at;
-    const row = await trx
+    const content = JSON.stringify({
+      text: p.text,
+      ...(p.file ? { file: p.file } : {}),
+      operatorId: m.userId,
+    });
+    const inserted = await trx
       .insertInto('messages')
       .values({
         portal_id: portalId,
@@ -88,7 +94,7 @@ export class OutboundRepository {
         direction: 'out',
         type: p.type,
         status: 'queued',
-        content: JSON.stringify({ text: p.text, ...(p.file ? { file: p.file } : {}), operatorId: m.userId }),
+        content,
         bitrix_message_id: m.imMessageId,
         bitrix_chat_id: m.imChatId,
         part,
@@ -98,6 +104,8 @@ export class OutboundRepository {
       )
       .returning('id')
       .executeTakeFirst();
+    // A part the portal did not confirm (a forged event that came first) yields to this event.
+    const row = inserted ?? (await reviveRefused(trx, at, m, part, { type: p.type, content }));
     if (!row) return false;
     const payload = { messageId: row.id, channelId };
     const chatKey = `out:${at.conversationId}`;

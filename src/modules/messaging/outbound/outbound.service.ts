@@ -37,6 +37,13 @@ export interface OutboundDeps {
   /** Messages of type 'template' (sent by the templates module, not typed in Bitrix24). */
   templates?: TemplateComposer | undefined;
   nudge: () => void;
+  /** The read-back before anything is sent (confirm.ts); without it nothing is checked (unit tests). */
+  confirm?: SendCheck | undefined;
+}
+
+/** Decides whether a part may go: undefined when it may, else what the job does instead. */
+export interface SendCheck {
+  check(m: LoadedMessage, job: JobRow, log: Logger): Promise<JobOutcome | undefined>;
 }
 
 /** What one send hands Gupshup: a session message, or a template (allowed outside the window). */
@@ -123,6 +130,10 @@ export class OutboundService {
     const { m, ch } = ready;
     const waiting = await this.#awaitConfirmation(job, m);
     if (waiting) return waiting;
+    // The portal must hold the message as the event described it (confirm.ts, docs/security.md);
+    // a template is composed by the app itself, with no operator event to confirm.
+    const unconfirmed = m.type === 'template' ? undefined : await this.d.confirm?.check(m, job, log);
+    if (unconfirmed) return unconfirmed;
     const message = m.type === 'template' ? await this.#composeTemplate(m) : await this.#compose(m);
     if (!message) return { kind: 'done' };
     const paced = await this.#pace(m.channel_id);
