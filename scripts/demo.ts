@@ -24,6 +24,7 @@ import {
   waitFor,
   type Stack,
 } from './stack.js';
+import { templateScene } from './demo/templates.js';
 
 const keep = process.argv.includes('--keep');
 const tty = process.stdout.isTTY;
@@ -97,6 +98,7 @@ async function main(): Promise<number> {
     );
     say();
     await conversation(s, ch.appName);
+    await templateScene(s, token, ch, { say, dim, agent: (t) => c(35, t), customer: (t) => c(36, t) });
     const ok = await report(s, token, started);
     if (keep) await keepRunning(s, token);
     return ok ? 0 : 1;
@@ -224,12 +226,19 @@ async function filesBothWays(s: Stack, appName: string, a: Actors): Promise<void
 }
 
 const EXPECTED_FINAL: Record<'in' | 'out', string[]> = { in: ['delivered'], out: ['read'] };
-const CUSTOMER_MESSAGES = 6;
-const AGENT_MESSAGES = 4;
+// The template scene (demo/templates.ts) adds 2 customer messages and 3 agent messages: one
+// refused before any send because the 24-hour window was closed, then the template and free text.
+const CUSTOMER_MESSAGES = 8;
+const AGENT_MESSAGES = 6;
+const REFUSED_BEFORE_SEND = 1;
+/** Failures the script provokes on purpose, each with its reason shown. */
+const EXPECTED_FAILURES = new Set(['1002', 'window_closed']);
 
 const settled = (items: Item[]) =>
   items.every((m) =>
-    m.error?.code === '1002' ? m.status === 'failed' : EXPECTED_FINAL[m.direction].includes(m.status),
+    EXPECTED_FAILURES.has(m.error?.code ?? '')
+      ? m.status === 'failed'
+      : EXPECTED_FINAL[m.direction].includes(m.status),
   );
 
 async function report(s: Stack, token: string, started: number): Promise<boolean> {
@@ -293,7 +302,7 @@ function tally(s: Stack, items: Item[]) {
   const ok =
     settled(items) &&
     inbound.length === CUSTOMER_MESSAGES &&
-    outbound.length === AGENT_MESSAGES &&
+    outbound.length === AGENT_MESSAGES + REFUSED_BEFORE_SEND &&
     lost === 0 &&
     twice === 0 &&
     portalGot === 1 &&
