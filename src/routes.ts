@@ -13,6 +13,8 @@ import { portalApiRoutes, portalsRoutes } from './modules/portals/portals.routes
 import { rolesRoutes } from './modules/roles/roles.routes.js';
 import { templateRobotRoutes } from './modules/templates/template-robot.routes.js';
 import { templateSendRoutes } from './modules/templates/template-send.routes.js';
+import { TemplateSentRepository } from './modules/templates/template-sent.repository.js';
+import { templateSentRoutes } from './modules/templates/template-sent.routes.js';
 import { templatesRoutes } from './modules/templates/templates.routes.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
@@ -75,6 +77,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           send: deps.templateSend.send,
           picker: deps.templateSend.picker,
         });
+        await authed.register(templateSentRoutes, { repo: new TemplateSentRepository(deps.db) });
       });
     },
     { prefix: '/api/v1' },

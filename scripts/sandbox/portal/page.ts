@@ -29,28 +29,52 @@ header a{color:#fff;opacity:.8}header a.on{opacity:1;font-weight:700;text-decora
 .note{background:#fff;border-radius:12px;padding:20px}
 </style>`;
 
-/** What the page shows: in which language, to whom, which view (`app`, `connector`, `install`), which line. */
+/**
+ * What the page shows: in which language, to whom, which view (`app`, `connector`, `install`, or a
+ * placement the app bound: `IM_TEXTAREA`, `CRM_DEAL_DETAIL_TAB`…), which line, and the placement's
+ * options (`dialog` for a chat placement, `id` for a CRM card tab).
+ */
 interface View {
   lang: string;
   user: PortalUser;
   name: string;
   line: number;
+  dialog: string;
+  id: number;
   link: (o: Record<string, string | number>) => string;
 }
+
+const FIXED_VIEWS = new Set(['connector', 'install']);
 
 function viewOf(s: PortalState, q: URLSearchParams): View {
   const lang = /^[a-z]{2}$/.test(q.get('lang') ?? '') ? (q.get('lang') as string) : s.lang;
   const userId = toInt(q.get('user')) ?? defaultAdmin(s).ID;
   const user = s.users.find((u) => u.ID === userId) ?? defaultAdmin(s);
-  const name =
-    q.get('view') === 'connector' || q.get('view') === 'install' ? (q.get('view') as string) : 'app';
+  const asked = q.get('view') ?? '';
+  const placement = /^(IM|CRM)_[A-Z_]+$/.test(asked) ? asked : '';
+  const name = FIXED_VIEWS.has(asked) ? asked : placement || 'app';
   const line = toInt(q.get('line')) ?? s.lines[0]?.ID ?? 1;
+  const dialog = /^[a-z0-9]{1,40}$/i.test(q.get('dialog') ?? '') ? (q.get('dialog') as string) : 'chat1';
+  const id = toInt(q.get('id')) ?? 1;
   const link = (o: Record<string, string | number>) => {
     const p = new URLSearchParams({ lang, user: String(user.ID), view: name, line: String(line) });
+    if (placement.startsWith('IM_')) p.set('dialog', dialog);
+    if (placement.startsWith('CRM_')) p.set('id', String(id));
     for (const [k, v] of Object.entries(o)) p.set(k, String(v));
     return `${PORTAL_PAGE_PATH}?${p.toString()}`;
   };
-  return { lang, user, name, line, link };
+  return { lang, user, name, line, dialog, id, link };
+}
+
+/**
+ * A placement the app bound with placement.bind, opened as Bitrix24 opens it: a chat placement with
+ * `{"dialogId": …}`, a CRM detail tab with `{"ID": …}` (b24restdocs widgets/im, widgets/crm).
+ */
+function boundPlacement(s: PortalState, v: View): PlacementTarget {
+  const bound = s.placements.find((x) => x.placement === v.name);
+  if (!bound) throw new Error(`The app has not bound the placement ${v.name}.`);
+  const options = v.name.startsWith('IM_') ? { dialogId: v.dialog } : { ID: String(v.id) };
+  return { url: bound.handler, placement: v.name, options };
 }
 
 /** The framed app of the view, or a note saying why there is none. */
@@ -60,6 +84,7 @@ function frameOf(s: PortalState, v: View): string {
   try {
     if (v.name === 'connector') target = placementTarget(s, { placement: 'SETTING_CONNECTOR', line: v.line });
     else if (v.name === 'install') target = { url: s.installUrl, placement: 'DEFAULT', options: {} };
+    else if (v.name !== 'app') target = boundPlacement(s, v);
     else target = placementTarget(s, { placement: 'DEFAULT' });
   } catch (e) {
     return `<p class="note">${esc(e instanceof Error ? e.message : e)}</p>`;
@@ -71,7 +96,8 @@ function frameOf(s: PortalState, v: View): string {
  * A page that looks like a portal and frames the app the way Bitrix24 does (§1.2): an auto-submitted
  * POST form into an <iframe>, with a fresh AUTH_ID of the chosen user, DOMAIN/PROTOCOL/LANG/APP_SID
  * in the query and PLACEMENT/PLACEMENT_OPTIONS in the body. `?view=connector&line=N` opens the
- * SETTING_CONNECTOR placement (§4.7), `?view=install` the install page again (§1.4); `?lang=` and
+ * SETTING_CONNECTOR placement (§4.7), `?view=install` the install page again (§1.4),
+ * `?view=IM_TEXTAREA&dialog=chat12` or `?view=CRM_DEAL_DETAIL_TAB&id=7` a placement the app bound; `?lang=` and
  * `?user=` switch the viewer. The page answers the frame's messages as Bitrix24's does
  * (frame.ts). Unlike Bitrix24, which names the frame "DOMAIN|PROTOCOL|APP_SID", it names it
  * `app`: the same values are in the query of the frame's URL.

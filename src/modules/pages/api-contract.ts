@@ -4,7 +4,11 @@ import type { RolesService } from '../roles/roles.service.js';
 import type { TokensService } from '../tokens/tokens.service.js';
 import type { PortalsService } from '../portals/portals.service.js';
 import type { listMessages } from '../messaging/message-log.js';
+import type { TemplatePickerService } from '../templates/template-picker.service.js';
+import type { TemplatesService } from '../templates/templates.service.js';
+import type { SentTemplate } from '../templates/template-sent.routes.js';
 import type * as Ui from './ui/types.js';
+import type * as UiTemplates from './ui/template-types.js';
 
 /**
  * Compile time only: what the services behind the pages' API routes return fits the types the pages'
@@ -34,4 +38,14 @@ export type PagesApiContract = [
   Fits<Out<TokensService['list']>, Ui.ApiToken[]>,
   Fits<Out<TokensService['create']>, Ui.NewToken>,
   Fits<Out<typeof listMessages>, Ui.MessagesPage>,
+  Fits<Out<TemplatePickerService['forChat']>, Ui.ChatTemplates>,
+  Fits<Out<TemplatePickerService['forCard']>, Ui.CardTemplates>,
+  Fits<SentTemplate, UiTemplates.SentTemplate>,
+  Fits<Out<TemplatesService['list']>, UiTemplates.TemplateView[]>,
+  Fits<Out<TemplatesService['create']>, UiTemplates.TemplateView>,
+  Fits<Out<TemplatesService['update']>, UiTemplates.TemplateView>,
+  Fits<Out<TemplatesService['setLines']>, UiTemplates.TemplateView>,
+  Fits<Out<TemplatesService['uploadMedia']>, { mediaId: string }>,
+  // What the form sends is what the API takes.
+  Fits<UiTemplates.TemplateDraft, Parameters<TemplatesService['create']>[1]>,
 ];

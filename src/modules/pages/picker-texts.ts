@@ -42,4 +42,9 @@ export const PICKER_TEXTS = {
     'Template queued. It shows in the chat once WhatsApp accepts it.',
     'Modelo na fila. Aparece no chat quando o WhatsApp o aceitar.',
   ],
+  fill: ['Complete este parámetro', 'Fill in this parameter', 'Preencha este parâmetro'],
+  attach: ['Adjunte el archivo del encabezado', 'Attach the header file', 'Anexe o arquivo do cabeçalho'],
+  done: ['Plantilla enviada ({status}).', 'Template sent ({status}).', 'Modelo enviado ({status}).'],
+  failed: ['No se envió: {reason}', 'Not sent: {reason}', 'Não enviado: {reason}'],
+  noReason: ['sin motivo informado', 'no reason given', 'sem motivo informado'],
 } satisfies Record<string, Entry>;

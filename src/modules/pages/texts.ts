@@ -2,6 +2,7 @@ import type { Lang } from '../../shared/i18n.js';
 import { CODE_TEXTS } from './code-texts.js';
 import { HEALTH_TEXTS } from './health-texts.js';
 import { PICKER_TEXTS } from './picker-texts.js';
+import { TEMPLATE_TEXTS } from './templates-texts.js';
 import { LEVEL_TEXTS, MESSAGE_STATUS_TEXTS, REASON_TEXTS, STEP_TEXTS } from './relay-texts.js';
 
 /**
@@ -17,6 +18,7 @@ const UI = {
   'app.title': ['WhatsApp para Bitrix24', 'WhatsApp for Bitrix24', 'WhatsApp para Bitrix24'],
   'tab.channels': ['Canales', 'Channels', 'Canais'],
   'tab.roles': ['Roles', 'Roles', 'Funções'],
+  'tab.templates': ['Plantillas', 'Templates', 'Modelos'],
   'tab.trace': ['Registro', 'Message log', 'Registro'],
   'tab.settings': ['Ajustes', 'Settings', 'Configurações'],
   'common.loading': ['Cargando…', 'Loading…', 'Carregando…'],
@@ -277,6 +279,7 @@ const ALL = {
   ...prefixed('step', STEP_TEXTS),
   ...prefixed('code', CODE_TEXTS),
   ...prefixed('picker', PICKER_TEXTS),
+  ...prefixed('tpl', TEMPLATE_TEXTS),
 };
 
 export type UiTextKey = keyof typeof ALL;

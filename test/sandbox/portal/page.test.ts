@@ -153,5 +153,32 @@ describe('sandbox Bitrix24 portal', () => {
       expect(opts).toMatchObject({ CONNECTOR: 'acme_wa', LINE: '2', ACTIVE_STATUS: true });
       expect(/name="PLACEMENT" value="([^"]*)"/.exec(conn)?.[1]).toBe('SETTING_CONNECTOR');
     });
+
+    it('opens a placement the app bound: a chat one with its dialogId, a CRM tab with the record ID', async () => {
+      const field = (html: string, n: string) =>
+        (new RegExp(`name="${n}" value="([^"]*)"`).exec(html)?.[1] ?? '').replaceAll('&#34;', '"');
+      const unbound = await (await fetch(`${portal.pageUrl}?view=IM_TEXTAREA&dialog=chat12`)).text();
+      expect(unbound).toContain('has not bound the placement IM_TEXTAREA');
+      for (const [placement, path] of [
+        ['IM_TEXTAREA', '/b24/chat-templates'],
+        ['CRM_DEAL_DETAIL_TAB', '/b24/crm-templates'],
+      ] as const) {
+        const bound = await rest(portal, 'placement.bind', {
+          auth: token,
+          PLACEMENT: placement,
+          HANDLER: `${app.url}${path}`,
+          TITLE: 'WhatsApp',
+        });
+        expect(bound.body).toMatchObject({ result: true });
+      }
+      const chat = await (await fetch(`${portal.pageUrl}?view=IM_TEXTAREA&dialog=chat12&user=2`)).text();
+      expect(chat).toContain(`action="${app.url}/b24/chat-templates?`);
+      expect(field(chat, 'PLACEMENT')).toBe('IM_TEXTAREA');
+      expect(JSON.parse(field(chat, 'PLACEMENT_OPTIONS'))).toEqual({ dialogId: 'chat12' });
+      const deal = await (await fetch(`${portal.pageUrl}?view=CRM_DEAL_DETAIL_TAB&id=7`)).text();
+      expect(deal).toContain(`action="${app.url}/b24/crm-templates?`);
+      expect(field(deal, 'PLACEMENT')).toBe('CRM_DEAL_DETAIL_TAB');
+      expect(JSON.parse(field(deal, 'PLACEMENT_OPTIONS'))).toEqual({ ID: '7' });
+    });
   });
 });

@@ -23,6 +23,13 @@ import type {
   TemplateSent,
   UsersPage,
 } from './types.js';
+import type {
+  FieldIssue,
+  SentTemplate,
+  TemplateDraft,
+  TemplateList,
+  TemplateView,
+} from './template-types.js';
 
 /**
  * The JSON API as the pages call it: with the Bitrix24 frontend auth the page was opened with
@@ -33,6 +40,8 @@ export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** The fields the server named (templates): each with its words in the page's language. */
+    readonly issues: FieldIssue[] = [],
   ) {
     super(message);
   }
@@ -42,7 +51,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Body = Record<string, unknown>;
 
 async function call<T>(method: Method, path: string, body?: Body): Promise<T> {
-  const headers: Record<string, string> = { 'x-b24-auth': boot.auth };
+  // The page's language, not the browser's: refusals come back in the words the page shows.
+  const headers: Record<string, string> = { 'x-b24-auth': boot.auth, 'accept-language': boot.lang };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch('/api/v1' + path, {
     method,
@@ -56,8 +66,17 @@ async function call<T>(method: Method, path: string, body?: Body): Promise<T> {
   } catch {
     data = null;
   }
-  if (!res.ok) throw new ApiError(refusal(res.status, data), res.status);
+  if (!res.ok) throw new ApiError(refusal(res.status, data), res.status, issuesOf(data));
   return data as T;
+}
+
+function issuesOf(data: unknown): FieldIssue[] {
+  const issues = (data as { error?: { issues?: unknown } } | null)?.error?.issues;
+  if (!Array.isArray(issues)) return [];
+  return issues.filter(
+    (i): i is FieldIssue =>
+      typeof (i as FieldIssue | null)?.field === 'string' && typeof (i as FieldIssue).message === 'string',
+  );
 }
 
 function refusal(status: number, data: unknown): string {
@@ -109,10 +128,22 @@ export const api = {
     call<MessagesPage>('GET', '/messages' + query({ ...filter, cursor, limit: 50 })),
   replay: (id: number) => call<unknown>('POST', `/messages/${id}/replay`, {}),
 
+  // Templates (issue 11): the Templates tab and its request form.
+  templates: (channelId: string) => call<TemplateList>('GET', '/templates' + query({ channelId })),
+  createTemplate: (draft: TemplateDraft) => call<TemplateView>('POST', '/templates', { ...draft }),
+  patchTemplate: (id: string, patch: { displayName?: string; active?: boolean }) =>
+    call<TemplateView>('PATCH', `/templates/${id}`, patch),
+  setTemplateLines: (id: string, lineIds: number[]) =>
+    call<TemplateView>('PUT', `/templates/${id}/lines`, { lineIds }),
+  deleteTemplate: (id: string) => call<unknown>('DELETE', `/templates/${id}`),
+  syncTemplates: (channelId: string) => call<unknown>('POST', '/templates/sync' + query({ channelId }), {}),
+
   // Templates (issue 11): the picker in a chat and on a CRM card.
   chatTemplates: (chatId: number) => call<ChatTemplates>('GET', `/chats/${chatId}/templates`),
   sendFromChat: (chatId: number, body: Body) =>
     call<TemplateSent>('POST', `/chats/${chatId}/templates/send`, body),
+  /** What became of a template message the viewer sent. */
+  sentMessage: (messageId: number) => call<SentTemplate>('GET', `/templates/sent/${messageId}`),
   cardTemplates: (type: string, id: number) => call<CardTemplates>('GET', `/crm/${type}/${id}/templates`),
   sendFromCard: (type: string, id: number, body: Body) =>
     call<TemplateSent>('POST', `/crm/${type}/${id}/templates/send`, body),
@@ -120,7 +151,11 @@ export const api = {
   uploadMedia: async (file: File): Promise<{ mediaId: string }> => {
     const res = await fetch('/api/v1/templates/media' + query({ name: file.name }), {
       method: 'POST',
-      headers: { 'x-b24-auth': boot.auth, 'content-type': file.type || 'application/octet-stream' },
+      headers: {
+        'x-b24-auth': boot.auth,
+        'accept-language': boot.lang,
+        'content-type': file.type || 'application/octet-stream',
+      },
       body: file,
     });
     const data = (await res.json().catch(() => null)) as { mediaId?: string } | null;

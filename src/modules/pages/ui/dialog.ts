@@ -23,7 +23,15 @@ export function dialog(spec: DialogSpec): Dialog {
   const overlay = h('div', { class: 'overlay' });
   const msg = h('div');
   const body = h('div');
-  const close = () => overlay.remove();
+  // Focus goes back where it was when the dialog closes (keyboard users keep their place).
+  const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  const close = () => {
+    overlay.remove();
+    if (opener?.isConnected) opener.focus();
+  };
+  overlay.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') close();
+  });
   const ok = h('button', {
     type: 'submit',
     class: 'btn ' + (spec.okClass ?? 'success'),
@@ -37,7 +45,7 @@ export function dialog(spec: DialogSpec): Dialog {
   });
   const form = h(
     'form',
-    { class: 'dialog', role: 'dialog', 'aria-label': spec.title },
+    { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': spec.title },
     h('h2', { text: spec.title }),
     msg,
     body,

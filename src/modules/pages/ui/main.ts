@@ -6,6 +6,7 @@ import { readBoot, setCan, startPage } from './page.js';
 import { pickerPage } from './picker-page.js';
 import { rolesTab } from './roles-tab.js';
 import { settingsTab } from './settings-tab.js';
+import { templatesTab } from './templates-tab.js';
 import { traceTab } from './trace-tab.js';
 import type { AdminBoot, InstallBoot } from './types.js';
 
@@ -16,7 +17,13 @@ import type { AdminBoot, InstallBoot } from './types.js';
  * around it through the Bitrix24 SDK (frame.ts).
  */
 
-const TABS = { channels: channelsTab, roles: rolesTab, trace: traceTab, settings: settingsTab };
+const TABS = {
+  channels: channelsTab,
+  templates: () => templatesTab(),
+  roles: rolesTab,
+  trace: traceTab,
+  settings: settingsTab,
+};
 type TabName = keyof typeof TABS;
 const isTab = (name: string | null | undefined): name is TabName => !!name && Object.hasOwn(TABS, name);
 
