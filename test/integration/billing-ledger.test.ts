@@ -207,14 +207,11 @@ describe('billing ledger: concurrency and idempotency', () => {
       'SELECT DISTINCT kind FROM billing_ledger WHERE portal_id = ANY($1) ORDER BY kind',
       [portals],
     );
-    expect(kinds.rows.map((k) => k.kind)).toEqual([
-      'credit',
-      'expiry',
-      'refund',
-      'release',
-      'reserve',
-      'settle',
-    ]);
+    // Which kinds occur depends on the interleaving (a settle that runs before its reserve finds
+    // nothing to settle); the mix always credits and reserves, and never writes another kind.
+    const seen = kinds.rows.map((k) => k.kind);
+    expect(seen).toEqual(expect.arrayContaining(['credit', 'reserve']));
+    for (const k of seen) expect(['credit', 'expiry', 'refund', 'release', 'reserve', 'settle']).toContain(k);
     expect(await reconcile(t.admin)).toEqual([]);
     const neg = await t.admin.query(
       'SELECT count(*)::int AS n FROM billing_balances WHERE available < 0 OR reserved < 0 OR debt < 0',
