@@ -1,11 +1,11 @@
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectChannel, installAndToken, SAMPLE_PORTAL, waitFor } from '../../scripts/stack.js';
+import { SAMPLE_PORTAL, waitFor } from '../../scripts/stack.js';
 import { CODE_TEXTS } from '../../src/modules/pages/code-texts.js';
 import { HEALTH_TEXTS } from '../../src/modules/pages/health-texts.js';
 import { MESSAGE_STATUS_TEXTS, STEP_TEXTS } from '../../src/modules/pages/relay-texts.js';
 import { launchBrowser, shot, VIEWPORT } from '../helpers/browser.js';
-import { useStack } from '../helpers/stack.js';
+import { installedEnterprise, useStack } from '../helpers/stack.js';
 
 /**
  * Issue 4 in a real browser: Debian's Chromium opens the sandbox portal's page (its own origin), which
@@ -83,13 +83,7 @@ describe('admin pages in Chromium', () => {
   };
 
   it('renders the main page inside the portal page of another origin, in the portal language', async () => {
-    const token = await installAndToken(s);
-    // An Enterprise portal (5 req/s, burst 250, reference §7): a person clicking through every page
-    // in a few seconds is what these tests do, and they are about the pages, not the REST budget
-    // (batching.test.ts and two-instances.test.ts hold that).
-    s.portal.setRate({ drainPerSec: 5, burst: 250 });
-    await s.deps.db.updateTable('portals').set({ rate_drain_per_sec: 5, rate_burst: 250 }).execute();
-    const ch = await connectChannel(s, token, 1);
+    const { ch } = await installedEnterprise(s);
     await s.gupshup.customerSends({
       appName: ch.appName,
       from: '5491155550001',

@@ -1,18 +1,12 @@
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectChannel,
-  installAndToken,
-  SAMPLE_PORTAL,
-  waitFor,
-  type DemoChannel,
-} from '../../scripts/stack.js';
+import { SAMPLE_PORTAL, waitFor, type DemoChannel } from '../../scripts/stack.js';
 import { PICKER_TEXTS } from '../../src/modules/pages/picker-texts.js';
 import { TEMPLATE_TEXTS } from '../../src/modules/pages/templates-texts.js';
 import { uiText } from '../../src/modules/pages/texts.js';
 import { launchBrowser, shot, VIEWPORT } from '../helpers/browser.js';
 import { samplePng } from '../helpers/png.js';
-import { useStack } from '../helpers/stack.js';
+import { installedEnterprise, useStack } from '../helpers/stack.js';
 import { addTemplate, makeSalesRep, type TestTemplate } from '../helpers/templates.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,10 +28,7 @@ describe('template picker in Chromium', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     page = await browser.browser.newPage();
-    const token = await installAndToken(s);
-    s.portal.setRate({ drainPerSec: 5, burst: 250 });
-    await s.deps.db.updateTable('portals').set({ rate_drain_per_sec: 5, rate_burst: 250 }).execute();
-    ch = await connectChannel(s, token, 1);
+    ({ ch } = await installedEnterprise(s));
     aviso = await addTemplate(s, { channelId: ch.id, name: 'aviso_pedido', displayName: 'Aviso de pedido' });
     // What the preview shows besides the body: a footer and the quick replies under the bubble.
     await s.deps.db

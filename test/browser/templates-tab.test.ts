@@ -1,18 +1,12 @@
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectChannel,
-  installAndToken,
-  SAMPLE_PORTAL,
-  waitFor,
-  type DemoChannel,
-} from '../../scripts/stack.js';
+import { SAMPLE_PORTAL, waitFor, type DemoChannel } from '../../scripts/stack.js';
 import { TEMPLATE_TEXTS } from '../../src/modules/pages/templates-texts.js';
 import { AUTH_BODIES } from '../../src/modules/templates/template-model.js';
 import { RULE_TEXTS } from '../../src/modules/templates/template-texts.js';
 import { launchBrowser, shot } from '../helpers/browser.js';
 import { samplePng } from '../helpers/png.js';
-import { useStack } from '../helpers/stack.js';
+import { installedEnterprise, useStack } from '../helpers/stack.js';
 import { addTemplate } from '../helpers/templates.js';
 
 /**
@@ -31,10 +25,7 @@ describe('templates tab in Chromium', () => {
   beforeAll(async () => {
     browser = await launchBrowser();
     page = await browser.browser.newPage();
-    const token = await installAndToken(s);
-    s.portal.setRate({ drainPerSec: 5, burst: 250 });
-    await s.deps.db.updateTable('portals').set({ rate_drain_per_sec: 5, rate_burst: 250 }).execute();
-    ch = await connectChannel(s, token, 1);
+    ({ ch } = await installedEnterprise(s));
     const row = await s.deps.db
       .selectFrom('channels')
       .select('gupshup_app_id')

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startStack, type Stack, type StackOptions } from '../../scripts/stack.js';
+import {
+  connectChannel,
+  installAndToken,
+  startStack,
+  type DemoChannel,
+  type Stack,
+  type StackOptions,
+} from '../../scripts/stack.js';
 import { createTestDatabase } from './db.js';
 
 /**
@@ -24,4 +31,16 @@ export function useStack(opts: Omit<StackOptions, 'databaseUrl'> = {}): Stack {
       return Reflect.get(current, prop) as unknown;
     },
   });
+}
+
+/**
+ * Installs the app into the sandbox portal as an Enterprise portal (5 req/s, burst 250, reference
+ * §7) and connects a channel on open line 1. The page tests click through many pages in a few
+ * seconds; they are about the pages, not the REST budget (batching and two-instances tests hold that).
+ */
+export async function installedEnterprise(s: Stack): Promise<{ token: string; ch: DemoChannel }> {
+  const token = await installAndToken(s);
+  s.portal.setRate({ drainPerSec: 5, burst: 250 });
+  await s.deps.db.updateTable('portals').set({ rate_drain_per_sec: 5, rate_burst: 250 }).execute();
+  return { token, ch: await connectChannel(s, token, 1) };
 }
