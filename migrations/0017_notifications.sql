@@ -63,3 +63,41 @@ CREATE TABLE notification_group_companies (
   title      text NOT NULL DEFAULT '' CHECK (length(title) <= 255),
   PRIMARY KEY (group_id, company_id)
 );
+
+-- Reports: a CRM condition and the approved template that tells it (the seed's "SIRAS
+-- Aprobaciones"). `kind` picks the condition: a deal reaching stage `stage_id` (of pipeline
+-- `category_id`), a deal's field `field` changing, a new lead from source `source_id`. `params` maps
+-- the template's {{1}}, {{2}}… to what the digest fills in: count, titles, company, link.
+CREATE TABLE notification_reports (
+  id          bigserial PRIMARY KEY,
+  portal_id   bigint NOT NULL REFERENCES portals (id) ON DELETE CASCADE,
+  name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+  kind        text NOT NULL CHECK (kind IN ('deal_stage', 'deal_field_changed', 'new_lead')),
+  category_id integer CHECK (category_id >= 0),
+  stage_id    text CHECK (length(stage_id) <= 100),
+  field       text CHECK (length(field) <= 100),
+  source_id   text CHECK (length(source_id) <= 100),
+  template_id uuid REFERENCES templates (id) ON DELETE SET NULL,
+  params      jsonb NOT NULL DEFAULT '[]',
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  CHECK (kind <> 'deal_stage' OR stage_id IS NOT NULL),
+  CHECK (kind <> 'deal_field_changed' OR field IS NOT NULL),
+  CHECK (kind <> 'new_lead' OR source_id IS NOT NULL)
+);
+CREATE UNIQUE INDEX notification_reports_name ON notification_reports (portal_id, lower(name));
+
+-- Which reports a group receives, and when: a preset or custom weekdays and hours (the seed's
+-- "LU,MA,MI,JU,VI,SA 7-23"), evaluated in the portal's time zone (schedule.ts).
+CREATE TABLE notification_group_reports (
+  group_id    bigint NOT NULL REFERENCES notification_groups (id) ON DELETE CASCADE,
+  report_id   bigint NOT NULL REFERENCES notification_reports (id) ON DELETE CASCADE,
+  enabled     boolean NOT NULL DEFAULT true,
+  preset      text NOT NULL DEFAULT 'working' CHECK (preset IN ('working', 'extended', 'full_time', 'custom')),
+  days        smallint[] NOT NULL DEFAULT '{1,2,3,4,5}',
+  from_minute smallint NOT NULL DEFAULT 540 CHECK (from_minute BETWEEN 0 AND 1439),
+  to_minute   smallint NOT NULL DEFAULT 1080 CHECK (to_minute BETWEEN 1 AND 1440),
+  holidays    text NOT NULL DEFAULT 'skip' CHECK (holidays IN ('skip', 'allow')),
+  PRIMARY KEY (group_id, report_id)
+);
+CREATE INDEX notification_group_reports_report ON notification_group_reports (report_id);

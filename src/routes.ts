@@ -22,6 +22,9 @@ import {
   notificationsRoutes,
 } from './modules/notifications/notifications.routes.js';
 import { NotificationsService } from './modules/notifications/notifications.service.js';
+import { ReportsRepository } from './modules/notifications/reports.repository.js';
+import { ReportsService } from './modules/notifications/reports.service.js';
+import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
@@ -31,7 +34,13 @@ import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes
  * operator's routes sits inside one auth scope (tokens/api-auth.ts).
  */
 export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
-  const notifications = new NotificationsService(new NotificationsRepository(deps.db));
+  const groupsRepo = new NotificationsRepository(deps.db);
+  const reports = new ReportsService(
+    new ReportsRepository(deps.db),
+    groupsRepo,
+    new TemplatesRepository(deps.db),
+  );
+  const notifications = new NotificationsService(groupsRepo, { reportsOf: (p, g) => reports.ofGroup(p, g) });
   await app.register(healthRoutes, {
     repo: new HealthRepository(deps.db),
     worker: deps.worker,
@@ -90,7 +99,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           picker: deps.templateSend.picker,
         });
         await authed.register(templateSentRoutes, { repo: new TemplateSentRepository(deps.db) });
-        await authed.register(notificationsRoutes, { notifications, roles: deps.roles });
+        await authed.register(notificationsRoutes, { notifications, reports, roles: deps.roles });
       });
     },
     { prefix: '/api/v1' },

@@ -16,8 +16,12 @@ import {
   recipientInput,
   recipientPatch,
   settingsPatch,
+  reportInput,
+  groupReportInput,
+  groupReportParams,
 } from './notifications.schemas.js';
 import type { NotificationsService } from './notifications.service.js';
+import type { ReportsService } from './reports.service.js';
 
 const tags = ['notifications'];
 
@@ -29,6 +33,7 @@ const tags = ['notifications'];
  */
 export const notificationsRoutes: FastifyPluginAsyncZod<{
   notifications: NotificationsService;
+  reports: ReportsService;
   roles: Pick<RolesService, 'require'>;
 }> = async (app, o) => {
   const portal = (req: FastifyRequest) => allowedPortal(o, req, 'manage_notifications');
@@ -158,6 +163,58 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
       await s.deleteRecipient(await checked(req, idParam), req.params.id);
       return reply.status(204).send();
     },
+  );
+  const r = o.reports;
+  app.get(
+    '/notification-reports',
+    { schema: { tags, summary: 'The reports and their templates' } },
+    async (req) => r.list(await portal(req)),
+  );
+  app.post(
+    '/notification-reports',
+    {
+      schema: {
+        tags,
+        summary: 'A report: a CRM condition and the approved template that tells it',
+        body: reportInput,
+      },
+      attachValidation: true,
+    },
+    async (req, reply) =>
+      reply.status(201).send(await r.create(await checked(req, idParam.partial()), req.body)),
+  );
+  app.put(
+    '/notification-reports/:id',
+    {
+      schema: { tags, summary: 'Replace a report', params: idParam, body: reportInput },
+      attachValidation: true,
+    },
+    async (req) => r.replace(await checked(req, idParam), req.params.id, req.body),
+  );
+  app.delete(
+    '/notification-reports/:id',
+    {
+      schema: { tags, summary: 'Delete a report (every group stops receiving it)', params: idParam },
+      attachValidation: true,
+    },
+    async (req, reply) => {
+      await r.delete(await checked(req, idParam), req.params.id);
+      return reply.status(204).send();
+    },
+  );
+  app.put(
+    '/notification-groups/:id/reports/:reportId',
+    {
+      schema: {
+        tags,
+        summary: 'Whether the group receives a report, on which weekdays and in which hours',
+        params: groupReportParams,
+        body: groupReportInput,
+      },
+      attachValidation: true,
+    },
+    async (req) =>
+      r.setForGroup(await checked(req, groupReportParams), req.params.id, req.params.reportId, req.body),
   );
   app.patch(
     '/notification-settings',

@@ -81,3 +81,58 @@ export type OperatorPatch = z.infer<typeof operatorPatch>;
 export const portalParam = z.object({
   portalId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });
+
+/** What a digest fills each template parameter with, in order: {{1}}, {{2}}… */
+export const reportParam = z.enum(['count', 'titles', 'company', 'link', 'group']);
+const reportCommon = {
+  name: name(80),
+  /** An approved template of the portal with as many parameters as `params`; null until chosen. */
+  templateId: z.uuid().nullable().default(null),
+  params: z.array(reportParam).max(10).default([]),
+};
+const crmId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[\w:.-]+$/u, 'a CRM identifier, such as C2:WON');
+export const reportInput = z.discriminatedUnion('kind', [
+  /** Deals that reached stage `stageId` of pipeline `categoryId` (the seed's "approvals"). */
+  z.strictObject({
+    kind: z.literal('deal_stage'),
+    categoryId: z.number().int().min(0).max(1_000_000).default(0),
+    stageId: crmId,
+    ...reportCommon,
+  }),
+  /** Deals whose field changed (the seed's "deadline changed"): a system field or a UF_CRM_ one. */
+  z.strictObject({
+    kind: z.literal('deal_field_changed'),
+    field: z
+      .string()
+      .regex(/^(UF_CRM_[A-Z0-9_]{1,90}|[A-Z][A-Z_]{1,49})$/, 'a deal field name, such as CLOSEDATE'),
+    ...reportCommon,
+  }),
+  /** New leads from a source (crm.status SOURCE). */
+  z.strictObject({ kind: z.literal('new_lead'), sourceId: crmId, ...reportCommon }),
+]);
+export type ReportInput = z.infer<typeof reportInput>;
+
+const clock = z.string().max(5);
+export const groupReportInput = z.strictObject({
+  enabled: z.boolean(),
+  schedule: z.discriminatedUnion('preset', [
+    z.strictObject({ preset: z.enum(['working', 'extended', 'full_time']) }),
+    z.strictObject({
+      preset: z.literal('custom'),
+      /** The seed's "LU,MA,MI,JU,VI,SA"; en and pt codes are accepted too. */
+      days: z.string().max(60),
+      from: clock,
+      to: clock,
+      holidays: z.enum(['skip', 'allow']).default('skip'),
+    }),
+  ]),
+});
+export type GroupReportInput = z.infer<typeof groupReportInput>;
+export const groupReportParams = idParam.extend({
+  reportId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});

@@ -28,10 +28,19 @@ const PHONE_WORDS: Record<Exclude<PhoneResult, { ok: true }>['code'], string> = 
  * portal's settings row, so two tabs adding the tenth number at once cannot both succeed.
  */
 export class NotificationsService {
+  private readonly clock: () => Date;
   constructor(
     private readonly repo: NotificationsRepository,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    o: {
+      clock?: () => Date;
+      /** The group's reports grid (reports.service.ts), shown with the group. */
+      reportsOf?: (portalId: number, groupId: number) => Promise<unknown[]>;
+    } = {},
+  ) {
+    this.clock = o.clock ?? (() => new Date());
+    this.reportsOf = o.reportsOf ?? (() => Promise.resolve([]));
+  }
+  private readonly reportsOf: (portalId: number, groupId: number) => Promise<unknown[]>;
 
   /** Settings, limits, usage and the trial, as the pages' counters show them ("Destinatarios (2/10)"). */
   async overview(portalId: number) {
@@ -55,9 +64,10 @@ export class NotificationsService {
     const overview = await this.overview(portalId);
     const g = await this.repo.group(portalId, id);
     if (!g) throw new NotFoundError('Group not found');
-    const [recipients, companies] = await Promise.all([
+    const [recipients, companies, reports] = await Promise.all([
       this.repo.groupRecipients(portalId, id),
       this.repo.groupCompanies(id),
+      this.reportsOf(portalId, id),
     ]);
     return {
       ...overview,
@@ -68,6 +78,7 @@ export class NotificationsService {
         allCompanies: g.all_companies,
         companies: companies.map((c) => ({ id: c.company_id, title: c.title })),
         recipients: recipients.map((r) => ({ ...recipient(r), enabled: Boolean(r.enabled) })),
+        reports,
       },
     };
   }

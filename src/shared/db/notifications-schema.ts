@@ -50,3 +50,32 @@ export interface NotificationGroupCompaniesTable {
   company_id: number;
   title: Generated<string>;
 }
+
+export type NotificationReportKind = 'deal_stage' | 'deal_field_changed' | 'new_lead';
+export type NotificationParam = 'count' | 'titles' | 'company' | 'link' | 'group';
+
+export interface NotificationReportsTable {
+  id: Generated<number>;
+  portal_id: number;
+  name: string;
+  kind: NotificationReportKind;
+  category_id: number | null;
+  stage_id: string | null;
+  field: string | null;
+  source_id: string | null;
+  template_id: string | null;
+  params: ColumnType<NotificationParam[], string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface NotificationGroupReportsTable {
+  group_id: number;
+  report_id: number;
+  enabled: Generated<boolean>;
+  preset: Generated<'working' | 'extended' | 'full_time' | 'custom'>;
+  days: Generated<number[]>;
+  from_minute: Generated<number>;
+  to_minute: Generated<number>;
+  holidays: Generated<'skip' | 'allow'>;
+}

@@ -16,6 +16,8 @@ import type {
   NotificationRecipientsTable,
   NotificationGroupRecipientsTable,
   NotificationGroupCompaniesTable,
+  NotificationReportsTable,
+  NotificationGroupReportsTable,
 } from './notifications-schema.js';
 
 /**
@@ -315,6 +317,8 @@ export interface DB {
   notification_recipients: NotificationRecipientsTable;
   notification_group_recipients: NotificationGroupRecipientsTable;
   notification_group_companies: NotificationGroupCompaniesTable;
+  notification_reports: NotificationReportsTable;
+  notification_group_reports: NotificationGroupReportsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
