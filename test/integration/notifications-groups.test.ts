@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   api,
   connectChannel,
-  frontendAuth,
   installAndToken,
   SAMPLE_PORTAL,
   STACK_OPERATOR_TOKEN,
   type Stack,
 } from '../../scripts/stack.js';
 import { useStack } from '../helpers/stack.js';
+import { asUser } from '../helpers/templates.js';
 
 /**
  * Issue 13, the groups of scheduled notifications through the real app: the seed's limits (10
@@ -42,16 +42,6 @@ async function operator(s: Stack, portalId: number | string, body: unknown, toke
     body: JSON.stringify(body),
   });
   return { status: r.status, body: (await r.json()) as Overview & Refusal };
-}
-
-async function asUser(s: Stack, userId: number, method: string, path: string, body?: unknown) {
-  const auth = new URLSearchParams(await frontendAuth(s, userId)).toString();
-  const r = await fetch(`${s.url}/api/v1${path}`, {
-    method,
-    headers: { 'x-b24-auth': auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return r.status;
 }
 
 const jose = { firstName: 'José', lastName: 'Pérez', phone: '+54 9 11 3012-1163' };
@@ -244,10 +234,10 @@ describe('notification groups', () => {
   it('users whose chat roles do not allow it get 403 before any validation; a channel boss may manage', async () => {
     const BRUNO = 2;
     const FABIO = 6;
-    expect(await asUser(s, BRUNO, 'GET', '/notification-groups')).toBe(403);
-    expect(await asUser(s, BRUNO, 'POST', '/notification-groups', { bad: true })).toBe(403);
-    expect(await asUser(s, BRUNO, 'GET', '/notification-groups/abc')).toBe(403);
-    expect(await asUser(s, BRUNO, 'PATCH', '/notification-settings', { timeZone: 'UTC' })).toBe(403);
+    expect((await asUser(s, BRUNO, 'GET', '/notification-groups')).status).toBe(403);
+    expect((await asUser(s, BRUNO, 'POST', '/notification-groups', { bad: true })).status).toBe(403);
+    expect((await asUser(s, BRUNO, 'GET', '/notification-groups/abc')).status).toBe(403);
+    expect((await asUser(s, BRUNO, 'PATCH', '/notification-settings', { timeZone: 'UTC' })).status).toBe(403);
     const { id: channelId } = await connectChannel(s, token);
     const roles = await api(s, token, 'PUT', '/roles', {
       changes: [
@@ -255,8 +245,8 @@ describe('notification groups', () => {
       ],
     });
     expect(roles.status).toBe(200);
-    expect(await asUser(s, FABIO, 'GET', '/notification-groups')).toBe(200);
+    expect((await asUser(s, FABIO, 'GET', '/notification-groups')).status).toBe(200);
     // The portal's settings stay with its admins.
-    expect(await asUser(s, FABIO, 'PATCH', '/notification-settings', { timeZone: 'UTC' })).toBe(403);
+    expect((await asUser(s, FABIO, 'PATCH', '/notification-settings', { timeZone: 'UTC' })).status).toBe(403);
   });
 });
