@@ -1,11 +1,11 @@
 // The machine's ceiling for durable webhook acceptance, run by scripts/bench/ceiling.ts as its own
 // process like the app: a bare Fastify route that parses the JSON body and durably inserts one row
 // with a unique key per request (ON CONFLICT DO NOTHING) into the same PostgreSQL, with the same
-// pool size as the app, then answers. Nothing else: no auth, no validation, no job, no trace.
+// pool size as the app (DB_POOL_MAX), then answers. Nothing else: no auth, no validation, no job, no trace.
 import Fastify from 'fastify';
 import pg from 'pg';
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 10) });
 await pool.query(
   'CREATE TABLE IF NOT EXISTS bench_ceiling (key text PRIMARY KEY, body jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now())',
 );
