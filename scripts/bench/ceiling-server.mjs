@@ -5,7 +5,10 @@
 import Fastify from 'fastify';
 import pg from 'pg';
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 10) });
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DB_POOL_MAX ?? 10),
+});
 await pool.query(
   'CREATE TABLE IF NOT EXISTS bench_ceiling (key text PRIMARY KEY, body jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now())',
 );

@@ -15,8 +15,6 @@ export function pacedRate(appMaxRps: number): number {
 
 export async function steadyLatency(url: string, rate: number, tag: string): Promise<PacedResult> {
   const paced = await floodInbound(url, rate * 5, { tag, rate });
-  say(
-    `   ${tag} at a steady ${rate}/s: p50 ${paced.p50} ms, p99 ${paced.p99} ms, non-2xx ${paced.non2xx}`,
-  );
+  say(`   ${tag} at a steady ${rate}/s: p50 ${paced.p50} ms, p99 ${paced.p99} ms, non-2xx ${paced.non2xx}`);
   return { perSec: rate, ...paced };
 }

@@ -118,7 +118,12 @@ export class InboundService {
     const run = async (jobs: JobRow[]): Promise<JobOutcome[]> => {
       const workerId = jobs[0]?.locked_by ?? '';
       const done = new Set(
-        await retryOnConflict(() => this.d.ingest.materialize(jobs.map((j) => j.id), workerId)),
+        await retryOnConflict(() =>
+          this.d.ingest.materialize(
+            jobs.map((j) => j.id),
+            workerId,
+          ),
+        ),
       );
       if (done.size) this.d.nudge();
       // A job not done here is no longer this worker's (its lease ran out): its holder does it.
