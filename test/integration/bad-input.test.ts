@@ -825,6 +825,8 @@ describe('bad input', () => {
         )
       ).status,
     ).toBe(200);
+    // The webhook stored the raw events; the worker writes the message rows from them.
+    await s.deps.worker.drain();
     const stored = await s.deps.db
       .selectFrom('messages')
       .select(['wa_message_id', 'customer_ts'])
