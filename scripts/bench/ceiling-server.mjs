@@ -10,14 +10,14 @@ const pool = new pg.Pool({
   max: Number(process.env.DB_POOL_MAX ?? 10),
 });
 await pool.query(
-  'CREATE TABLE IF NOT EXISTS bench_ceiling (key text PRIMARY KEY, body jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now())',
+  'CREATE TABLE IF NOT EXISTS bench_ingest_ceiling (key text PRIMARY KEY, body jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now())',
 );
 const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
 app.post('/ceiling', async (req, reply) => {
   const body = req.body;
   await pool.query({
     name: 'ceiling_insert',
-    text: 'INSERT INTO bench_ceiling (key, body) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+    text: 'INSERT INTO bench_ingest_ceiling (key, body) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
     values: [String(body?.payload?.id ?? ''), JSON.stringify(body)],
   });
   return reply.status(200).send('');
