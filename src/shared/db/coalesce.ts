@@ -25,6 +25,7 @@ export class Coalescer<T, R> {
   #queue: Array<Pending<T, R>> = [];
   #inFlight = 0;
   #scheduled = false;
+  #quiet: Array<() => void> = [];
   /** Statements run and items written by them, for the tests and /metrics. */
   readonly stats = { statements: 0, items: 0, failedBatches: 0 };
 
@@ -34,6 +35,24 @@ export class Coalescer<T, R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       this.#schedule();
+    });
+  }
+
+  /**
+   * Resolves once no statement is running or waiting, or after `maxMs`: background work on the same
+   * database (the worker) gives way to the requests that wait for an answer, but never for long.
+   */
+  whenQuiet(maxMs: number): Promise<void> {
+    if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#quiet = this.#quiet.filter((r) => r !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      timer.unref();
+      this.#quiet.push(done);
     });
   }
 
@@ -54,6 +73,7 @@ export class Coalescer<T, R> {
       void this.#run(batch).finally(() => {
         this.#inFlight--;
         this.#schedule();
+        if (this.#inFlight === 0 && this.#queue.length === 0) for (const r of [...this.#quiet]) r();
       });
     }
   }

@@ -59,6 +59,8 @@ const INGEST_MAX_BATCH = 256;
 const ACCEPT_BATCH = 200;
 /** The worker is woken this long after a webhook stored work, once for all of them meanwhile. */
 const NUDGE_AFTER_MS = 25;
+/** Longest a batch of `inbound.accept` jobs waits for this process's webhook inserts to pause. */
+const YIELD_MAX_MS = 200;
 
 /** How often a channel's "last heard from" is written, at most. */
 const HEARD_EVERY_MS = 10_000;
@@ -133,6 +135,8 @@ export class InboundService {
   acceptJob(): JobHandler {
     const run = async (jobs: JobRow[]): Promise<JobOutcome[]> => {
       const workerId = jobs[0]?.locked_by ?? '';
+      // Webhooks waiting for their answer go first; the rows behind them are backlog.
+      await this.#ingest.whenQuiet(YIELD_MAX_MS);
       const done = new Set(
         await retryOnConflict(() =>
           this.d.ingest.materialize(
