@@ -38,12 +38,18 @@ export class Coalescer<T, R> {
     });
   }
 
+  /** No item waits for a free statement slot. */
+  #unsaturated(): boolean {
+    return this.#queue.length === 0 && this.#inFlight < this.o.maxInFlight;
+  }
+
   /**
-   * Resolves once no statement is running or waiting, or after `maxMs`: background work on the same
-   * database (the worker) gives way to the requests that wait for an answer, but never for long.
+   * Resolves once no item waits for a statement slot, or after `maxMs`: background work on the same
+   * database (the worker) gives way while requests queue for their answer, but never for long. A
+   * trickle of requests (slots free) holds nothing up.
    */
   whenQuiet(maxMs: number): Promise<void> {
-    if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
+    if (this.#unsaturated()) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -73,7 +79,7 @@ export class Coalescer<T, R> {
       void this.#run(batch).finally(() => {
         this.#inFlight--;
         this.#schedule();
-        if (this.#inFlight === 0 && this.#queue.length === 0) for (const r of [...this.#quiet]) r();
+        if (this.#unsaturated()) for (const r of [...this.#quiet]) r();
       });
     }
   }
