@@ -19,8 +19,9 @@ export function parseCsv(text: string): string[][] {
       } else if (c === '"') {
         quoted = false;
         i += 1;
-        if (i < src.length && src[i] !== ',' && src[i] !== '\r')
+        if (i < src.length && src[i] !== ',' && src[i] !== '\r') {
           throw new Error(`text after a closing quote at ${i}`);
+        }
       } else {
         cell += c;
         i += 1;
