@@ -23,16 +23,16 @@ export async function billingTab(): Promise<void> {
   const parts = {
     balance: section('bill-balance', T('bill.balance')),
     packs: section('bill-packs', T('bill.packs')),
-    threshold: section('bill-threshold', T('bill.threshold')),
     orders: section('bill-orders', T('bill.orders')),
     usage: section('bill-usage', T('bill.usage')),
+    threshold: section('bill-threshold', T('bill.threshold')),
   };
   await Promise.all([
     balanceSection(parts.balance),
     packsSection(parts.packs),
-    thresholdSection(parts.threshold),
     ordersSection(parts.orders),
     usageSection(parts.usage),
+    thresholdSection(parts.threshold),
   ]);
   clear(view);
   Object.values(parts).forEach((p) => view.appendChild(p));
