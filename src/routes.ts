@@ -18,6 +18,15 @@ import { templateSendRoutes } from './modules/templates/template-send.routes.js'
 import { TemplateSentRepository } from './modules/templates/template-sent.repository.js';
 import { templateSentRoutes } from './modules/templates/template-sent.routes.js';
 import { templatesRoutes } from './modules/templates/templates.routes.js';
+import { NotificationsRepository } from './modules/notifications/notifications.repository.js';
+import {
+  notificationsOperatorRoutes,
+  notificationsRoutes,
+} from './modules/notifications/notifications.routes.js';
+import { NotificationsService } from './modules/notifications/notifications.service.js';
+import { ReportsRepository } from './modules/notifications/reports.repository.js';
+import { ReportsService } from './modules/notifications/reports.service.js';
+import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
@@ -27,6 +36,13 @@ import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes
  * operator's routes sits inside one auth scope (tokens/api-auth.ts).
  */
 export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  const groupsRepo = new NotificationsRepository(deps.db);
+  const reports = new ReportsService(
+    new ReportsRepository(deps.db),
+    groupsRepo,
+    new TemplatesRepository(deps.db),
+  );
+  const notifications = new NotificationsService(groupsRepo, { reportsOf: (p, g) => reports.ofGroup(p, g) });
   await app.register(healthRoutes, {
     repo: new HealthRepository(deps.db),
     worker: deps.worker,
@@ -62,6 +78,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
         operatorToken: deps.config.operatorToken,
         prefix: '/operator/billing',
       });
+      await api.register(notificationsOperatorRoutes, {
+        notifications,
+        operatorToken: deps.config.operatorToken,
+        prefix: '/operator/notifications',
+      });
       await api.register(async (authed) => {
         authed.addHook('onRequest', apiAuthHook(deps.tokens, deps.frontendAuth));
         await authed.register(tokensRoutes, { tokens: deps.tokens });
@@ -85,6 +106,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           picker: deps.templateSend.picker,
         });
         await authed.register(templateSentRoutes, { repo: new TemplateSentRepository(deps.db) });
+        await authed.register(notificationsRoutes, { notifications, reports, roles: deps.roles });
       });
     },
     { prefix: '/api/v1' },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/shared/db/migrate.js';
@@ -20,7 +20,8 @@ describe('typed schema vs migrated database', () => {
 
   it('has the same tables, columns and nullability', async () => {
     // schema.ts holds the DB interface; a capability's tables may sit in a file of their own beside it.
-    const src = ['schema.ts', 'billing-schema.ts']
+    const src = readdirSync('src/shared/db')
+      .filter((f) => f === 'schema.ts' || f.endsWith('-schema.ts'))
       .map((f) => readFileSync(`src/shared/db/${f}`, 'utf8'))
       .join('\n');
     const dbInterface = /export interface DB \{([^}]*)\}/.exec(src)?.[1] ?? '';

@@ -59,13 +59,15 @@ export interface ChannelRoleSet {
 }
 
 /** App actions that roles open (admins may do everything). */
-export type AppAction = 'view_channels' | 'view_trace' | 'replay' | 'view_billing';
+export type AppAction = 'view_channels' | 'view_trace' | 'replay' | 'view_billing' | 'manage_notifications';
 const ACTION_ROLES: Record<AppAction, RoleColumn[]> = {
   view_channels: ['quality_control', 'sales_rep', 'boss'],
   view_trace: ['quality_control', 'boss'],
   replay: ['boss'],
   /** Balance, ledger, offer and consumption (billing): admins, and a channel's boss. */
   view_billing: ['boss'],
+  /** Scheduled notifications' groups, recipients and settings: admins, and a channel's boss. */
+  manage_notifications: ['boss'],
 };
 
 /** A Bitrix24 call a person waits on: its faults become our 502/503 answers (channels.service.ts). */

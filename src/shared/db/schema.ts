@@ -10,6 +10,15 @@ import type {
   BillingReservationsTable,
   BillingLedgerTable,
 } from './billing-schema.js';
+import type {
+  NotificationSettingsTable,
+  NotificationGroupsTable,
+  NotificationRecipientsTable,
+  NotificationGroupRecipientsTable,
+  NotificationGroupCompaniesTable,
+  NotificationReportsTable,
+  NotificationGroupReportsTable,
+} from './notifications-schema.js';
 
 /**
  * The database as Kysely sees it; mirrors migrations/*.sql (test/db-schema.test.ts checks that every
@@ -303,6 +312,13 @@ export interface DB {
   billing_lots: BillingLotsTable;
   billing_reservations: BillingReservationsTable;
   billing_ledger: BillingLedgerTable;
+  notification_settings: NotificationSettingsTable;
+  notification_groups: NotificationGroupsTable;
+  notification_recipients: NotificationRecipientsTable;
+  notification_group_recipients: NotificationGroupRecipientsTable;
+  notification_group_companies: NotificationGroupCompaniesTable;
+  notification_reports: NotificationReportsTable;
+  notification_group_reports: NotificationGroupReportsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -311,3 +327,4 @@ export type ChannelRow = Selectable<ChannelsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type TemplateRow = Selectable<TemplatesTable>;
 export type * from './billing-schema.js';
+export type * from './notifications-schema.js';

@@ -1,0 +1,42 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/**
+ * A recipient's number as an admin types it ("011 15-3012-1163", "+54 9 11 3012-1163"), checked
+ * with the full metadata (reference/payments-and-sms.md §5) and normalised to E.164. WhatsApp
+ * needs a mobile: an Argentine number without the 9 after 54 is a landline to the library, and the
+ * admin is told so rather than the digest silently failing later. Only the calling codes the
+ * operator enabled for the portal are accepted (+54 unless told otherwise, as in the seed).
+ */
+export type PhoneResult =
+  | { ok: true; e164: string; country: string | null; callingCode: string }
+  | {
+      ok: false;
+      code: 'not_a_number' | 'invalid' | 'not_mobile' | 'country_not_allowed';
+      callingCode?: string;
+    };
+
+const MOBILE_TYPES = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+
+export function normalizeRecipientPhone(
+  text: string,
+  o: { defaultCountry: string; allowedCallingCodes: readonly string[] },
+): PhoneResult {
+  const cleaned = text.normalize('NFKC').trim().slice(0, 40);
+  const parsed = /\d/.test(cleaned)
+    ? parsePhoneNumberFromString(cleaned, o.defaultCountry as CountryCode)
+    : undefined;
+  if (!parsed) return { ok: false, code: 'not_a_number' };
+  const callingCode = parsed.countryCallingCode;
+  if (!o.allowedCallingCodes.includes(callingCode)) {
+    return { ok: false, code: 'country_not_allowed', callingCode };
+  }
+  if (!parsed.isValid()) return { ok: false, code: 'invalid', callingCode };
+  const type = parsed.getType();
+  if (type && !MOBILE_TYPES.has(type)) return { ok: false, code: 'not_mobile', callingCode };
+  return { ok: true, e164: parsed.number, country: parsed.country ?? null, callingCode };
+}
+
+/** For logs and lists: never the full number. */
+export function maskPhone(e164: string): string {
+  return e164.length <= 6 ? '***' : `${e164.slice(0, 4)}…${e164.slice(-2)}`;
+}

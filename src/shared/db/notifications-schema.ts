@@ -1,0 +1,81 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+/** Scheduled notifications (0017): settings, groups, recipients and the companies a group hears about. */
+export interface NotificationSettingsTable {
+  portal_id: number;
+  country: Generated<string>;
+  time_zone: Generated<string>;
+  allowed_calling_codes: Generated<string[]>;
+  max_recipients: Generated<number>;
+  max_groups: Generated<number>;
+  digest_interval_minutes: Generated<number>;
+  full_service: Generated<boolean>;
+  trial_started_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface NotificationGroupsTable {
+  id: Generated<number>;
+  portal_id: number;
+  name: string;
+  all_companies: Generated<boolean>;
+  is_default: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface NotificationRecipientsTable {
+  id: Generated<number>;
+  portal_id: number;
+  first_name: string;
+  last_name: string;
+  phone_e164: string;
+  reference: Generated<string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface NotificationGroupRecipientsTable {
+  group_id: number;
+  recipient_id: number;
+  enabled: Generated<boolean>;
+}
+
+export interface NotificationGroupCompaniesTable {
+  group_id: number;
+  company_id: number;
+  title: Generated<string>;
+}
+
+export type NotificationReportKind = 'deal_stage' | 'deal_field_changed' | 'new_lead';
+export type NotificationParam = 'count' | 'titles' | 'company' | 'link' | 'group';
+
+export interface NotificationReportsTable {
+  id: Generated<number>;
+  portal_id: number;
+  name: string;
+  kind: NotificationReportKind;
+  category_id: number | null;
+  stage_id: string | null;
+  field: string | null;
+  source_id: string | null;
+  template_id: string | null;
+  params: ColumnType<NotificationParam[], string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface NotificationGroupReportsTable {
+  group_id: number;
+  report_id: number;
+  enabled: Generated<boolean>;
+  preset: Generated<'working' | 'extended' | 'full_time' | 'custom'>;
+  days: Generated<number[]>;
+  from_minute: Generated<number>;
+  to_minute: Generated<number>;
+  holidays: Generated<'skip' | 'allow'>;
+}
