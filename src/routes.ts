@@ -5,7 +5,9 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { mediaRoutes } from './modules/media/media.routes.js';
 import { messagingRoutes } from './modules/messaging/messaging.routes.js';
 import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
+import { BillingRepository } from './modules/billing/billing.repository.js';
 import { billingOperatorRoutes, billingRoutes } from './modules/billing/billing.routes.js';
+import { BillingExport } from './modules/billing/export.service.js';
 import { channelsRoutes } from './modules/channels/channels.routes.js';
 import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
@@ -92,7 +94,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
-        await authed.register(billingRoutes, { ledger: deps.ledger, offer: deps.offer, roles: deps.roles });
+        await authed.register(billingRoutes, {
+          ledger: deps.ledger,
+          offer: deps.offer,
+          exports: new BillingExport(new BillingRepository(deps.db)),
+          roles: deps.roles,
+        });
         await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
         await authed.register(templateSendRoutes, {
           send: deps.templateSend.send,

@@ -226,14 +226,56 @@ export class BillingRepository {
       .execute();
   }
 
-  /** Units spent (settled) per day (UTC) and channel since `since`. */
-  async consumption(portalId: number, since: Date) {
-    const r = await sql<{ day: string; channel_id: string | null; units: number }>`
-      SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, channel_id, sum(units)::int8 AS units
-      FROM billing_ledger
-      WHERE portal_id = ${portalId} AND kind = 'settle' AND created_at >= ${since}
+  /**
+   * Units spent (settled) per day (UTC) and channel from `since` up to `until` (excluded), with the
+   * channel's name (a deleted channel keeps its name; entries without a channel have none).
+   */
+  async consumption(portalId: number, since: Date, until?: Date) {
+    const r = await sql<{
+      day: string;
+      channel_id: string | null;
+      channel_name: string | null;
+      units: number;
+    }>`
+      SELECT to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, e.channel_id,
+        min(c.name) AS channel_name, sum(e.units)::int8 AS units
+      FROM billing_ledger e LEFT JOIN channels c ON c.id = e.channel_id
+      WHERE e.portal_id = ${portalId} AND e.kind = 'settle' AND e.created_at >= ${since}
+        AND (${until ?? null}::timestamptz IS NULL OR e.created_at < ${until ?? null}::timestamptz)
       GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.db);
     return r.rows;
+  }
+
+  /**
+   * A portal's entries made in [since, until), oldest first, after entry `afterId`: the CSV export
+   * reads the range in pages of `limit`, so a long range is never held in memory at once.
+   */
+  ledgerRange(portalId: number, since: Date, until: Date, afterId: number, limit: number) {
+    return this.db
+      .selectFrom('billing_ledger as e')
+      .leftJoin('billing_reservations as r', 'r.id', 'e.reservation_id')
+      .leftJoin('channels as c', 'c.id', 'e.channel_id')
+      .select([
+        'e.id',
+        'e.created_at',
+        'e.kind',
+        'e.units',
+        'e.delta_available',
+        'e.delta_reserved',
+        'e.delta_debt',
+        'e.channel_id',
+        'c.name as channel_name',
+        'r.message_ref',
+        'e.order_id',
+        'e.note',
+      ])
+      .where('e.portal_id', '=', portalId)
+      .where('e.created_at', '>=', since)
+      .where('e.created_at', '<', until)
+      .where('e.id', '>', afterId)
+      .orderBy('e.id')
+      .limit(limit)
+      .execute();
   }
 }
 

@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import contentDisposition from 'content-disposition';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { staticBearer } from '../../shared/bearer.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -5,16 +8,28 @@ import { allowedPortal } from '../roles/access.js';
 import type { RolesService } from '../roles/roles.service.js';
 import {
   consumptionQuery,
+  exportQuery,
   ledgerQuery,
   packIdParam,
   packInput,
   packPatch,
   subscriptionPricesInput,
 } from './billing.schemas.js';
+import type { BillingExport, CsvExport } from './export.service.js';
 import type { LedgerService } from './ledger.service.js';
 import type { OfferService } from './offer.service.js';
 
 const tags = ['billing'];
+
+/** A CSV download: streamed, named, never cached (it is a portal's own figures). */
+function sendCsv(reply: FastifyReply, csv: CsvExport) {
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', contentDisposition(csv.filename))
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .send(Readable.from(csv.body));
+}
 
 /**
  * What a portal's billing admins read, inside the `/api/v1` auth scope: portal admins, and users
@@ -24,6 +39,7 @@ const tags = ['billing'];
 export const billingRoutes: FastifyPluginAsyncZod<{
   ledger: LedgerService;
   offer: OfferService;
+  exports: BillingExport;
   roles: Pick<RolesService, 'require'>;
 }> = async (app, o) => {
   app.get(
@@ -57,6 +73,24 @@ export const billingRoutes: FastifyPluginAsyncZod<{
       return o.ledger.consumption(portalId, req.query);
     },
   );
+  for (const what of ['ledger', 'consumption'] as const) {
+    app.get(
+      `/billing/${what}.csv`,
+      {
+        schema: {
+          tags,
+          summary: `The ${what} as CSV, a range of UTC days (from, to: YYYY-MM-DD; by default the last 30)`,
+          querystring: exportQuery,
+        },
+        attachValidation: true,
+      },
+      async (req, reply) => {
+        const portalId = await allowedPortal(o, req, 'view_billing');
+        if (req.validationError) throw req.validationError;
+        return sendCsv(reply, o.exports[what](portalId, req.query));
+      },
+    );
+  }
   app.get(
     '/billing/offer',
     { schema: { tags, summary: 'The message packs on sale and the channel subscription prices' } },

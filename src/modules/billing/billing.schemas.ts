@@ -93,3 +93,26 @@ export const consumptionQuery = z.strictObject({
   days: z.coerce.number().int().min(1).max(90).default(30),
 });
 export type ConsumptionQuery = z.infer<typeof consumptionQuery>;
+
+/** A calendar day, `YYYY-MM-DD`, that exists (2026-02-30 does not). */
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(d)) && new Date(d).toISOString().startsWith(d), 'not a date');
+
+/** The longest range one export covers (a year and a day, so a leap year fits). */
+export const EXPORT_MAX_DAYS = 366;
+
+/** CSV exports: a range of UTC days, both included; by default the last 30 days up to today. */
+export const exportQuery = z
+  .strictObject({ from: isoDay.optional(), to: isoDay.optional() })
+  .superRefine((q, ctx) => {
+    if (q.from && q.to && q.from > q.to) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: '`from` is after `to`' });
+    }
+    const span = q.from && q.to ? (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 + 1 : 0;
+    if (span > EXPORT_MAX_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${EXPORT_MAX_DAYS} days at once` });
+    }
+  });
+export type ExportQuery = z.infer<typeof exportQuery>;

@@ -147,22 +147,23 @@ export class LedgerService implements MessageBilling {
   }
 
   /**
-   * Units spent per day (UTC) and channel over the last `days` days, every day present (0 when
-   * nothing was sent), for the Billing tab's chart.
+   * Units spent per day (UTC) and channel (with its name) over the last `days` days, every day
+   * present (0 when nothing was sent), for the Billing tab's chart.
    */
   async consumption(portalId: number, q: ConsumptionQuery, now = new Date()) {
     const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
     const since = new Date(today - (q.days - 1) * DAY_MS);
     const rows = await this.repo.consumption(portalId, since);
-    const channels = [...new Set(rows.map((r) => r.channel_id))];
+    const channels = new Map(rows.map((r) => [r.channel_id, r.channel_name]));
     const days = Array.from({ length: q.days }, (_, i) =>
       new Date(since.getTime() + i * DAY_MS).toISOString().slice(0, 10),
     );
     const units = new Map(rows.map((r) => [`${r.day}|${r.channel_id ?? ''}`, r.units]));
     return {
       days,
-      series: channels.map((c) => ({
+      series: [...channels].map(([c, name]) => ({
         channelId: c,
+        name,
         units: days.map((d) => units.get(`${d}|${c ?? ''}`) ?? 0),
       })),
       total: rows.reduce((n, r) => n + r.units, 0),

@@ -7,6 +7,9 @@ import type { listMessages } from '../messaging/message-log.js';
 import type { TemplatePickerService } from '../templates/template-picker.service.js';
 import type { TemplatesService } from '../templates/templates.service.js';
 import type { SentTemplate } from '../templates/template-sent.routes.js';
+import type { LedgerService } from '../billing/ledger.service.js';
+import type { OfferService } from '../billing/offer.service.js';
+import type * as UiBilling from './ui/billing-types.js';
 import type * as Ui from './ui/types.js';
 import type * as UiTemplates from './ui/template-types.js';
 
@@ -17,6 +20,14 @@ import type * as UiTemplates from './ui/template-types.js';
  */
 
 type Out<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+/** What JSON makes of a value: a Date arrives as its ISO string. */
+type Wire<T> = T extends Date
+  ? string
+  : T extends Array<infer I>
+    ? Array<Wire<I>>
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
 /** Compiles only when A can be used where B is expected. */
 type Fits<A extends B, B> = A;
 
@@ -46,6 +57,12 @@ export type PagesApiContract = [
   Fits<Out<TemplatesService['update']>, UiTemplates.TemplateView>,
   Fits<Out<TemplatesService['setLines']>, UiTemplates.TemplateView>,
   Fits<Out<TemplatesService['uploadMedia']>, { mediaId: string }>,
+  Fits<Out<RolesService['abilities']>, Ui.Me['can']>,
+  Fits<Wire<Out<LedgerService['balance']>>, UiBilling.Balance>,
+  Fits<Wire<Out<OfferService['offer']>>, UiBilling.Offer>,
+  Fits<Wire<Out<LedgerService['consumption']>>, UiBilling.Consumption>,
+  Fits<Wire<Out<OfferService['allPacks']>>, UiBilling.OperatorPack[]>,
+  Fits<Wire<Out<OfferService['subscriptionPrices']>>, UiBilling.SubscriptionPrice[]>,
   // What the form sends is what the API takes.
   Fits<UiTemplates.TemplateDraft, Parameters<TemplatesService['create']>[1]>,
 ];

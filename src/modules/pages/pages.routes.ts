@@ -9,7 +9,10 @@ import { pageCsp } from './csp.js';
 import { renderError } from './error-page.js';
 import { CHAT_PICKER_PATH, CRM_PICKER_PATH, pickerContext } from './picker-page.js';
 import { pagesScript, SCRIPT_PATH, type PagesScript } from './script.js';
-import { uiText } from './texts.js';
+import { uiText, uiTexts } from './texts.js';
+
+/** The vendor's operator page: the offer (packs, subscription prices) behind OPERATOR_TOKEN. */
+export const OPERATOR_PAGE_PATH = '/operator';
 
 /**
  * The admin pages Bitrix24 opens in its iframe (POST, reference §1.2): the main page and the
@@ -75,6 +78,19 @@ export const pagesRoutes: FastifyPluginAsync<{ tokens: Pick<TokensService, 'veri
       return renderError(reply, req, lang, err);
     }
   };
+
+  // The vendor's operator page (issue 12): no portal, never framed; the token is typed in the page.
+  app.get<{ Querystring: { lang?: string } }>(OPERATOR_PAGE_PATH, hidden, async (req, reply) => {
+    const lang = toLang(typeof req.query.lang === 'string' ? req.query.lang : 'en');
+    reply.header('content-security-policy', pageCsp(undefined, undefined));
+    reply.header('referrer-policy', 'no-referrer');
+    return reply.type('text/html').view('operator.eta', {
+      lang,
+      t: (k: string) => uiText(lang, k),
+      boot: bootJson({ page: 'operator', lang, texts: uiTexts(lang) }),
+      script: script.url,
+    });
+  });
 
   app.post('/b24/app', hidden, async (req, reply) => render(req, reply, 'app'));
   app.post('/b24/connector', hidden, async (req, reply) => render(req, reply, 'connector'));

@@ -1,4 +1,5 @@
 import type { Lang } from '../../shared/i18n.js';
+import { BILLING_TEXTS, OPERATOR_TEXTS } from './billing-texts.js';
 import { CODE_TEXTS } from './code-texts.js';
 import { HEALTH_TEXTS } from './health-texts.js';
 import { PICKER_TEXTS } from './picker-texts.js';
@@ -21,6 +22,7 @@ const UI = {
   'tab.templates': ['Plantillas', 'Templates', 'Modelos'],
   'tab.trace': ['Registro', 'Message log', 'Registro'],
   'tab.settings': ['Ajustes', 'Settings', 'Configurações'],
+  'tab.billing': ['Facturación', 'Billing', 'Faturamento'],
   'common.loading': ['Cargando…', 'Loading…', 'Carregando…'],
   'common.save': ['Guardar', 'Save', 'Salvar'],
   'common.cancel': ['Cancelar', 'Cancel', 'Cancelar'],
@@ -280,6 +282,8 @@ const ALL = {
   ...prefixed('code', CODE_TEXTS),
   ...prefixed('picker', PICKER_TEXTS),
   ...prefixed('tpl', TEMPLATE_TEXTS),
+  ...prefixed('bill', BILLING_TEXTS),
+  ...prefixed('op', OPERATOR_TEXTS),
 };
 
 export type UiTextKey = keyof typeof ALL;

@@ -24,6 +24,15 @@ import type {
   UsersPage,
 } from './types.js';
 import type {
+  Balance,
+  BillingSettings,
+  CheckoutStarted,
+  Consumption,
+  Offer,
+  Order,
+  Provider,
+} from './billing-types.js';
+import type {
   FieldIssue,
   SentTemplate,
   TemplateDraft,
@@ -161,6 +170,28 @@ export const api = {
     const data = (await res.json().catch(() => null)) as { mediaId?: string } | null;
     if (!res.ok || !data?.mediaId) throw new ApiError(refusal(res.status, data), res.status);
     return { mediaId: data.mediaId };
+  },
+
+  // Billing (issue 12).
+  balance: () => call<Balance>('GET', '/balance'),
+  offer: () => call<Offer>('GET', '/billing/offer'),
+  consumption: () => call<Consumption>('GET', '/billing/consumption?days=30'),
+  checkout: (packId: number, provider: Provider) =>
+    call<CheckoutStarted>('POST', '/checkout', { kind: 'pack', packId, provider }),
+  orders: () => call<{ orders: Order[] }>('GET', '/orders'),
+  billingSettings: () => call<BillingSettings>('GET', '/billing/settings'),
+  setBillingSettings: (s: BillingSettings) => call<BillingSettings>('PUT', '/billing/settings', { ...s }),
+  /** A CSV export (GET, the page's auth header): its text and the file name the server gave. */
+  csv: async (path: string, range: { from: string; to: string }) => {
+    const res = await fetch('/api/v1' + path + query(range), {
+      headers: { 'x-b24-auth': boot.auth, 'accept-language': boot.lang },
+    });
+    if (!res.ok) {
+      const data: unknown = await res.json().catch(() => null);
+      throw new ApiError(refusal(res.status, data), res.status);
+    }
+    const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+    return { blob: await res.blob(), name: name ?? 'export.csv' };
   },
 
   tokens: () => call<Items<ApiToken>>('GET', '/tokens'),

@@ -7,11 +7,16 @@ import { boot, T } from './page.js';
  * are an open set, so an unknown one is still framed in the page's language ("Código 131999").
  */
 
-function known(key: string): string | undefined {
+export function known(key: string): string | undefined {
   return (boot.texts as Partial<Record<string, string>>)[key];
 }
 
 const fill = (text: string, name: string, value: string) => text.replace(`{${name}}`, value);
+
+/** A billing order's status. */
+export function orderStatusText(status: string): string {
+  return known(`bill.status_${status}`) ?? status;
+}
 
 /** Why a channel is Interrupted or Inactive. */
 export function reasonText(reason: string): string {

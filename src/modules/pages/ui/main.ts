@@ -1,8 +1,10 @@
 import { api } from './api.js';
+import { billingTab } from './billing-tab.js';
 import { channelsTab } from './channels-tab.js';
 import { connectorPage } from './connector-page.js';
 import { PortalFrame } from './frame.js';
-import { readBoot, setCan, startPage } from './page.js';
+import { operatorPage } from './operator-page.js';
+import { can, readBoot, setCan, startOperatorPage, startPage } from './page.js';
 import { pickerPage } from './picker-page.js';
 import { rolesTab } from './roles-tab.js';
 import { settingsTab } from './settings-tab.js';
@@ -23,6 +25,7 @@ const TABS = {
   roles: rolesTab,
   trace: traceTab,
   settings: settingsTab,
+  billing: billingTab,
 };
 type TabName = keyof typeof TABS;
 const isTab = (name: string | null | undefined): name is TabName => !!name && Object.hasOwn(TABS, name);
@@ -62,9 +65,18 @@ function adminPages(b: AdminBoot): void {
     .me()
     .then((me) => setCan(me.can))
     .catch(() => setCan(null))
-    .then(() => show(isTab(hash) ? hash : 'channels'));
+    .then(() => {
+      // Billing is for portal admins and the users whose roles allow it (the API refuses the others).
+      const billing = nav?.querySelector<HTMLButtonElement>('[data-tab=billing]');
+      if (billing) billing.hidden = !can?.viewBilling;
+      const first = isTab(hash) && (hash !== 'billing' || can?.viewBilling) ? hash : 'channels';
+      return show(first);
+    });
 }
 
 const boot = readBoot();
 if (boot.page === 'install') void install(boot);
-else adminPages(boot);
+else if (boot.page === 'operator') {
+  startOperatorPage(boot);
+  operatorPage();
+} else adminPages(boot);

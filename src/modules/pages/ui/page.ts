@@ -1,5 +1,5 @@
 import type { UiTextKey } from '../texts.js';
-import type { AdminBoot, Boot, Me } from './types.js';
+import type { AdminBoot, Boot, Me, OperatorBoot } from './types.js';
 
 /**
  * The admin page this script runs in: its boot data (set once by main.ts), its texts and the element
@@ -20,6 +20,21 @@ export function startPage(b: AdminBoot): void {
   const el = document.getElementById('view');
   if (!el) throw new Error('the page has no #view');
   view = el;
+}
+
+/** The operator page: no portal, no frame, no auth to send; only its language and texts. */
+export function startOperatorPage(b: OperatorBoot): void {
+  startPage({
+    ...b,
+    page: 'app',
+    auth: '',
+    admin: false,
+    userId: null,
+    userName: '',
+    connector: null,
+    defaults: { companyName: '', contactName: '' },
+    frame: null,
+  });
 }
 
 export function setCan(c: Me['can'] | null): void {

@@ -45,7 +45,14 @@ export interface InstallBoot {
   frame: FrameParams | null;
 }
 
-export type Boot = AdminBoot | InstallBoot;
+/** The vendor's operator page (no portal): its language and texts; the token is typed in the page. */
+export interface OperatorBoot {
+  page: 'operator';
+  lang: Lang;
+  texts: UiTexts;
+}
+
+export type Boot = AdminBoot | InstallBoot | OperatorBoot;
 
 // ------------------------------------------------------------------ API answers
 
@@ -120,7 +127,7 @@ export interface LineStatus {
 }
 
 export interface Me {
-  can: { viewChannels: boolean; viewTrace: boolean; replay: boolean };
+  can: { viewChannels: boolean; viewTrace: boolean; replay: boolean; viewBilling: boolean };
 }
 
 export interface PortalPlan {
