@@ -6,6 +6,7 @@ import { mediaRoutes } from './modules/media/media.routes.js';
 import { messagingRoutes } from './modules/messaging/messaging.routes.js';
 import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
 import { billingOperatorRoutes, billingRoutes } from './modules/billing/billing.routes.js';
+import { billingSettingsRoutes } from './modules/billing/billing-settings.routes.js';
 import { channelsRoutes } from './modules/channels/channels.routes.js';
 import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
@@ -72,6 +73,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
         await authed.register(billingRoutes, { ledger: deps.ledger, offer: deps.offer, roles: deps.roles });
+        await authed.register(billingSettingsRoutes, { lowBalance: deps.lowBalance, roles: deps.roles });
         await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
         await authed.register(templateSendRoutes, {
           send: deps.templateSend.send,

@@ -93,3 +93,9 @@ export const consumptionQuery = z.strictObject({
   days: z.coerce.number().int().min(1).max(90).default(30),
 });
 export type ConsumptionQuery = z.infer<typeof consumptionQuery>;
+
+/** GET/PUT /api/v1/billing/settings: below this many available units the admins are warned (null: never). */
+export const billingSettings = z.strictObject({
+  lowBalanceThreshold: z.number().int('a whole number of messages').min(0).max(100_000_000).nullable(),
+});
+export type BillingSettings = z.infer<typeof billingSettings>;

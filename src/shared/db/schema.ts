@@ -9,6 +9,7 @@ import type {
   BillingLotsTable,
   BillingReservationsTable,
   BillingLedgerTable,
+  BillingSettingsTable,
 } from './billing-schema.js';
 
 /**
@@ -135,6 +136,10 @@ export interface MessagesTable {
   sent_by: number | null;
   /** 0012: digest of the operator content the portal confirmed (outbound/confirm-rules.ts). */
   portal_confirmed: string | null;
+  /** 0013: the message ref of the reservation that pays for its send (docs/billing.md). */
+  billing_ref: Generated<string | null>;
+  /** 0013: when the message was first held for lack of message units. */
+  held_at: Generated<Date | null>;
 }
 
 export type TemplateStatus =
@@ -303,6 +308,7 @@ export interface DB {
   billing_lots: BillingLotsTable;
   billing_reservations: BillingReservationsTable;
   billing_ledger: BillingLedgerTable;
+  billing_settings: BillingSettingsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
