@@ -51,7 +51,7 @@ export interface MessagingDeps {
   /** Reads operator messages back from the portal before they are sent (outbound/confirm.ts). */
   readBack: PortalReadBack & { maxChats: number; isPassingRefusal(code: string): boolean };
   /** Charging the send path (billing module's `MessageBilling` and BILLING_* settings). */
-  billing?: Omit<ChargeDeps, 'repo' | 'messages' | 'channels'> | undefined;
+  billing?: Omit<ChargeDeps, 'repo' | 'messages' | 'channels' | 'hooks'> | undefined;
 }
 
 type ChannelRef = { id: string; portalId: number };
@@ -79,7 +79,7 @@ export class MessagingService {
     this.#repo = messages;
     const chargeRepo = new ChargeRepository(d.db);
     const charge = d.billing
-      ? new SendCharge({ ...d.billing, repo: chargeRepo, messages, channels: d.channels })
+      ? new SendCharge({ ...d.billing, repo: chargeRepo, messages, channels: d.channels, hooks })
       : undefined;
     this.#charge = charge;
     this.#billingEvents = charge ? new BillingEvents({ charge, repo: chargeRepo, nudge }) : undefined;

@@ -2,7 +2,7 @@ import type { JobHandler, JobOutcome } from '../../../jobs/worker.js';
 import type { JobRow } from '../../../shared/db/schema.js';
 import type { MessageBilling, ReserveResult } from '../../billing/ports.js';
 import type { LoadedMessage, MessagesRepository } from '../messages.repository.js';
-import type { RelayChannels } from '../ports.js';
+import type { MessagingHooks, RelayChannels } from '../ports.js';
 import type { ChargedMessage, ChargeRepository } from './charge.repository.js';
 
 export interface ChargeDeps {
@@ -18,6 +18,7 @@ export interface ChargeDeps {
   settleAfterMs: number;
   /** What a portal never credited gets at its first send. */
   trial: { units: number; validityDays: number };
+  hooks?: MessagingHooks | undefined;
 }
 
 /** A held message looks again at least this often (a credit also wakes it at once: 0013's trigger). */
@@ -68,6 +69,7 @@ export class SendCharge {
       if (await this.d.billing.startTrial(m.portal_id, units, validityDays)) r = await this.#reserve(m, ref);
     }
     if (r.outcome === 'insufficient') return this.#hold(m);
+    await this.d.hooks?.afterReserve?.(m.id);
     if (m.held_at) {
       await this.d.messages.trace({
         ...at(m),
