@@ -86,11 +86,17 @@ describe('billing across a worker killed around the send', () => {
     await waitFor(() => frozen.length === 1, 10_000, 'the worker to freeze after the reserve');
     const id = frozen[0] ?? 0;
     const probe = billingProbe(a);
-    expect((await probe.charges(id)).reservations).toMatchObject([{ message_ref: `out:${id}`, state: 'reserved' }]);
+    expect((await probe.charges(id)).reservations).toMatchObject([
+      { message_ref: `out:${id}`, state: 'reserved' },
+    ]);
     expect(a.gupshup.sent({ destination: phone })).toHaveLength(0);
     const s2 = await takeOver();
     const p2 = billingProbe(s2);
-    await waitFor(async () => (await p2.charges(id)).reservations[0]?.state === 'settled', 20_000, 'the settle');
+    await waitFor(
+      async () => (await p2.charges(id)).reservations[0]?.state === 'settled',
+      20_000,
+      'the settle',
+    );
     expect(a.gupshup.sent({ destination: phone })).toHaveLength(1);
     expect((await p2.charges(id)).kinds).toEqual(['reserve', 'settle']);
     const portalId = await p2.portalId();
@@ -110,7 +116,11 @@ describe('billing across a worker killed around the send', () => {
     await a.deps.worker.stop(0);
     s2.deps.worker.start();
     const p2 = billingProbe(s2);
-    await waitFor(async () => (await p2.charges(id)).reservations[0]?.state === 'settled', 20_000, 'the settle');
+    await waitFor(
+      async () => (await p2.charges(id)).reservations[0]?.state === 'settled',
+      20_000,
+      'the settle',
+    );
     await waitFor(async () => (await p2.message(id)).gupshup_message_id, 20_000, 'B to adopt the send');
     expect(a.gupshup.sent({ destination: phone })).toHaveLength(1);
     expect((await p2.charges(id)).kinds).toEqual(['reserve', 'settle']);

@@ -77,7 +77,13 @@ describe('Gupshup callbacks', () => {
 
   it('reads both shapes of a billing-event (§3.6) and refuses one that names no message', () => {
     const pmp = {
-      deductions: { type: 'regular', model: 'PMP', source: 'whatsapp', billable: true, category: 'marketing' },
+      deductions: {
+        type: 'regular',
+        model: 'PMP',
+        source: 'whatsapp',
+        billable: true,
+        category: 'marketing',
+      },
       references: { id: 'wamid.1', gsId: 'gs-1', destination: '5491155550101' },
     };
     expect(parseGupshupCallback(env('billing-event', pmp))).toEqual({
