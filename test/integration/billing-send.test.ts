@@ -248,12 +248,16 @@ describe('billing on the send path', () => {
       .execute();
     await waitFor(async () => (await probe.message(m.id)).status === 'dead', 20_000, 'the dead letter');
     expect((await probe.message(m.id)).error_detail).toMatch(/^hold_expired: held 72 h/);
-    const trace = await s.deps.db
-      .selectFrom('trace')
-      .select(['step', 'code'])
-      .where('message_id', '=', m.id)
-      .where('step', '=', 'dead_lettered')
-      .execute();
+    // The dead letter's trace row is written right after the message is marked dead.
+    const trace = await waitFor(async () => {
+      const rows = await s.deps.db
+        .selectFrom('trace')
+        .select(['step', 'code'])
+        .where('message_id', '=', m.id)
+        .where('step', '=', 'dead_lettered')
+        .execute();
+      return rows.length ? rows : undefined;
+    });
     expect(trace).toEqual([{ step: 'dead_lettered', code: 'hold_expired' }]);
     await waitFor(() =>
       s.portal

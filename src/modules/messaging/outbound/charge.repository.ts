@@ -87,13 +87,7 @@ export class ChargeRepository {
    * the sweep settles them.
    */
   deliveredUnbilled(deliveredBefore: Date, limit: number): Promise<ChargedMessage[]> {
-    return this.db
-      .selectFrom('billing_reservations as r')
-      .innerJoin('messages as m', (j) =>
-        j.onRef('m.portal_id', '=', 'r.portal_id').onRef('m.billing_ref', '=', 'r.message_ref'),
-      )
-      .select(['m.id', 'm.portal_id', 'm.channel_id', 'm.billing_ref'])
-      .where('r.state', '=', 'reserved')
+    return this.#openCharges()
       .where('m.status', 'in', ['delivered', 'read'])
       .where(sql<boolean>`coalesce(m.delivered_at, m.read_at) < ${deliveredBefore}`)
       .orderBy('r.created_at')
@@ -107,13 +101,7 @@ export class ChargeRepository {
    * The sweep releases them, so no unit stays reserved for a message that cannot go.
    */
   abandoned(before: Date, limit: number): Promise<ChargedMessage[]> {
-    return this.db
-      .selectFrom('billing_reservations as r')
-      .innerJoin('messages as m', (j) =>
-        j.onRef('m.portal_id', '=', 'r.portal_id').onRef('m.billing_ref', '=', 'r.message_ref'),
-      )
-      .select(['m.id', 'm.portal_id', 'm.channel_id', 'm.billing_ref'])
-      .where('r.state', '=', 'reserved')
+    return this.#openCharges()
       .where('r.created_at', '<', before)
       .where((eb) =>
         eb.or([
@@ -137,6 +125,17 @@ export class ChargeRepository {
       .orderBy('r.created_at')
       .limit(limit)
       .execute();
+  }
+
+  /** Open reservations (`r`) with the message they pay for (`m`). */
+  #openCharges() {
+    return this.db
+      .selectFrom('billing_reservations as r')
+      .innerJoin('messages as m', (j) =>
+        j.onRef('m.portal_id', '=', 'r.portal_id').onRef('m.billing_ref', '=', 'r.message_ref'),
+      )
+      .select(['m.id', 'm.portal_id', 'm.channel_id', 'm.billing_ref'])
+      .where('r.state', '=', 'reserved');
   }
 
   /** Whether any reservation of a message is still open (the sweep comes back while there is). */
