@@ -84,7 +84,8 @@ export class SendCharge {
   #reserve(m: LoadedMessage, ref: string): Promise<ReserveResult> {
     return this.d.repo.transaction(async (tx) => {
       const r = await this.d.billing.reserve(m.portal_id, ref, { channelId: m.channel_id, tx });
-      if (r.outcome === 'insufficient') return r;
+      // Nothing to record: no unit, or one this job had given back (the caller takes a new ref).
+      if (r.outcome === 'insufficient' || r.state === 'released') return r;
       // A replay's new reservation replaces the old one: an old one still open is given back.
       if (m.billing_ref && m.billing_ref !== ref) {
         await this.d.billing.releaseMessage(m.portal_id, m.billing_ref, tx);
