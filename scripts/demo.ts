@@ -25,6 +25,7 @@ import {
   type Stack,
 } from './stack.js';
 import { templateScene } from './demo/templates.js';
+import { billingUsage, BILLING_DEMO_ENV } from './demo/billing-usage.js';
 
 const keep = process.argv.includes('--keep');
 const tty = process.stdout.isTTY;
@@ -78,6 +79,7 @@ async function main(): Promise<number> {
     ...(port ? { port } : {}),
     gupshup: { eventDelayMs: [150, 600], duplicateEvents: 0.25, reorderEvents: true, seed: 42 },
     portal: SAMPLE_PORTAL,
+    env: BILLING_DEMO_ENV,
   });
   const shutdown = async () => {
     await s.close();
@@ -96,10 +98,10 @@ async function main(): Promise<number> {
     say(
       `${green('✔')} Channel "Tienda 1" (+${ch.sourceNumber}) active on open line 1; Gupshup calls ${dim(ch.callbackUrl.replace(/[^/]+$/, '…'))}`,
     );
-    say();
+    const billing = await billingUsage(s, { say, dim });
     await conversation(s, ch.appName);
     await templateScene(s, token, ch, { say, dim, agent: (t) => c(35, t), customer: (t) => c(36, t) });
-    const ok = await report(s, token, started);
+    const ok = (await report(s, token, started)) && (await billing.report());
     if (keep) await keepRunning(s, token);
     return ok ? 0 : 1;
   } finally {

@@ -133,6 +133,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       WORKER_POLL_MS: '50',
       OPERATOR_TOKEN: STACK_OPERATOR_TOKEN,
       METRICS_TOKEN: STACK_METRICS_TOKEN,
+      // Billing is off unless a test or the demo turns it on (env: { BILLING_ENFORCED: 'true' }).
+      BILLING_ENFORCED: 'false',
       ...o.env,
       MEDIA_DIR: mediaDir,
     },
@@ -290,6 +292,8 @@ export function appProcessEnv(o: {
   gupshup: SandboxGupshup;
   logLevel?: string;
   pollMs?: number;
+  /** Charge the send path (BILLING_ENFORCED); off by default, as in the test stack. */
+  billing?: boolean;
 }): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -305,6 +309,7 @@ export function appProcessEnv(o: {
     GUPSHUP_API_URL: o.gupshup.url,
     LOG_LEVEL: o.logLevel ?? 'silent',
     WORKER_POLL_MS: String(o.pollMs ?? 50),
+    BILLING_ENFORCED: o.billing ? 'true' : 'false',
   };
 }
 

@@ -47,10 +47,10 @@ import { MediaSigner } from './modules/media/signing.js';
 import { S3MediaStorage } from './modules/media/s3-storage.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
-import { BillingRepository } from './modules/billing/billing.repository.js';
-import { LedgerService } from './modules/billing/ledger.service.js';
-import { OfferRepository } from './modules/billing/offer.repository.js';
-import { OfferService } from './modules/billing/offer.service.js';
+import type { LedgerService } from './modules/billing/ledger.service.js';
+import type { LowBalanceService } from './modules/billing/low-balance.js';
+import type { OfferService } from './modules/billing/offer.service.js';
+import { billingJobs, buildBilling, type Billing } from './modules/billing/wiring.js';
 import { PortalsService } from './modules/portals/portals.service.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
@@ -82,6 +82,8 @@ export interface Deps {
   /** The prepaid ledger of message units; its `MessageBilling` part is what the send path uses. */
   ledger: LedgerService;
   offer: OfferService;
+  /** The billing admin's low-balance threshold and its warning. */
+  lowBalance: LowBalanceService;
   templates: TemplatesService;
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
@@ -120,10 +122,14 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const nudge = (): void => void (workerRef.current?.running && workerRef.current.nudge());
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const { roles, assign } = buildRoles(db, a);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles);
+  const { send: sendBilling, ...billing } = buildBilling(db, nudge, config, a.bitrix);
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
-  const billing = buildBilling(db, nudge);
-  const worker = buildWorker(config, log, db, relay, { assign, templates, ledger: billing.ledger });
+  const worker = buildWorker(config, log, db, relay, {
+    assign,
+    templates,
+    billing: { ...billing, send: sendBilling },
+  });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
   return {
@@ -157,13 +163,6 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
 
 type Adapters = ReturnType<typeof buildAdapters>;
 
-/** The ledger of message units and the vendor's offer (billing). */
-function buildBilling(db: Database, nudge: () => void) {
-  return {
-    ledger: new LedgerService(new BillingRepository(db), { nudge }),
-    offer: new OfferService(new OfferRepository(db)),
-  };
-}
 type Relay = ReturnType<typeof buildRelay>;
 
 /** Outbound HTTP (one SSRF-guarded dispatcher) and the provider adapters on it. */
@@ -205,6 +204,7 @@ function buildRelay(
   storage: MediaStorage,
   nudge: () => void,
   roles: RolesService,
+  billing: Billing['send'],
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -253,6 +253,7 @@ function buildRelay(
     templates: { composer: templateSending.composer, offer: templateSending.offer },
     nudge,
     readBack: new Bitrix24Dialog(a.bitrix),
+    billing,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
@@ -364,7 +365,7 @@ function buildWorker(
   log: Logger,
   db: Database,
   r: Relay,
-  s: { assign: AssignService; templates: TemplatesService; ledger: LedgerService },
+  s: { assign: AssignService; templates: TemplatesService; billing: Billing },
 ): Worker {
   return new Worker(
     db,
@@ -381,7 +382,7 @@ function buildWorker(
       'status.apply': r.messaging.statusJob(),
       'chat.notify': r.messaging.notifyJob(),
       'chat.assign': s.assign.job(),
-      'billing.expire': s.ledger.expireJob(),
+      ...billingJobs(s.billing, r.messaging),
       'templates.submit': s.templates.submitJob(),
       'templates.delete': s.templates.deleteJob(),
       'templates.sync': s.templates.syncJob(),

@@ -170,6 +170,29 @@ const envSchema = z.object({
     .describe(
       'Minutes between two reads of each channel’s WhatsApp templates from Gupshup (statuses, console-made templates, deletions)',
     ),
+  BILLING_ENFORCED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe(
+      'Charge one message unit per outbound WhatsApp message and hold messages at zero balance; a portal never credited gets a trial of 50 units for 14 days at its first send',
+    ),
+  BILLING_SETTLE_AFTER_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_080)
+    .default(60)
+    .describe(
+      'Minutes after delivery with no Gupshup billing event before the sweep settles a message’s unit',
+    ),
+  BILLING_HOLD_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(720)
+    .default(72)
+    .describe('Hours a message is held for lack of message units before it is dead-lettered'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -233,6 +256,14 @@ const configSchema = envSchema.transform((e, ctx) => ({
   metricsToken: e.METRICS_TOKEN,
   /** How often each channel's templates are read from Gupshup (template-sync.ts). */
   templates: { syncEveryMs: e.TEMPLATE_SYNC_MINUTES * 60_000 },
+  /** Charging the send path (docs/billing.md, "The send path"). */
+  billing: {
+    enforced: e.BILLING_ENFORCED,
+    settleAfterMs: e.BILLING_SETTLE_AFTER_MINUTES * 60_000,
+    holdMs: e.BILLING_HOLD_HOURS * 3_600_000,
+    /** What a portal never credited gets at its first send. */
+    trial: { units: 50, validityDays: 14 },
+  },
   media: {
     dir: e.MEDIA_DIR || `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
     maxBytes: e.MEDIA_MAX_BYTES,

@@ -8,6 +8,7 @@ import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
 import { BillingRepository } from './modules/billing/billing.repository.js';
 import { billingOperatorRoutes, billingRoutes } from './modules/billing/billing.routes.js';
 import { BillingExport } from './modules/billing/export.service.js';
+import { billingSettingsRoutes } from './modules/billing/billing-settings.routes.js';
 import { channelsRoutes } from './modules/channels/channels.routes.js';
 import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
@@ -100,6 +101,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           exports: new BillingExport(new BillingRepository(deps.db)),
           roles: deps.roles,
         });
+        await authed.register(billingSettingsRoutes, { lowBalance: deps.lowBalance, roles: deps.roles });
         await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
         await authed.register(templateSendRoutes, {
           send: deps.templateSend.send,

@@ -99,6 +99,11 @@ export const BITRIX24_METHODS = {
     why: 'the WhatsApp tab of a deal card: the deal’s contacts, whose phones the template can go to',
     cost: 'one per deal tab open and per template sent from a deal (phone check before sending)',
   },
+  'im.notify.system.add': {
+    scope: 'im',
+    why: 'billing: the admins are told when the portal’s message balance falls below the threshold its billing admin set',
+    cost: 'one per admin per crossing of the threshold (background half of the budget)',
+  },
   'im.dialog.messages.get': {
     scope: 'im',
     why: 'before an operator message goes to WhatsApp: read it back from its open-line chat (same id, author, chat, text and files), since the event that brought it is authenticated only by the application token every page user receives',

@@ -58,6 +58,21 @@ const TEXTS: Record<string, Record<Lang, string>> = {
     en: 'File not sent: it could not be downloaded from Bitrix24 ({code}). Attach it again.',
     pt: 'Arquivo não enviado: não foi possível baixá-lo do Bitrix24 ({code}). Anexe-o novamente.',
   },
+  'billing.low_balance': {
+    es: 'WhatsApp: quedan {available} mensajes, menos que el umbral de {threshold}. Compre un paquete en la pestaña Facturación de la aplicación.',
+    en: 'WhatsApp: {available} messages left, below the threshold of {threshold}. Buy a pack in the app’s Billing tab.',
+    pt: 'WhatsApp: restam {available} mensagens, menos que o limite de {threshold}. Compre um pacote na aba Cobrança do aplicativo.',
+  },
+  'note.no_message_units': {
+    es: 'No quedan mensajes: este mensaje queda retenido y se enviará cuando haya saldo. Pida al administrador de facturación que compre un paquete.',
+    en: 'No messages left: this message is held and will be sent when there is balance again. Ask your billing admin to buy a pack.',
+    pt: 'Não restam mensagens: esta mensagem fica retida e será enviada quando houver saldo. Peça ao administrador de cobrança que compre um pacote.',
+  },
+  'note.hold_expired': {
+    es: 'No enviado: no quedaban mensajes y no llegó saldo a tiempo ({code}). Tras la compra de un paquete puede reenviarlo desde el registro de mensajes.',
+    en: 'Not sent: no messages were left and none were credited in time ({code}). Once a pack is bought it can be resent from the message log.',
+    pt: 'Não enviada: não restavam mensagens e nenhum saldo chegou a tempo ({code}). Após a compra de um pacote ela pode ser reenviada pelo registro de mensagens.',
+  },
   'note.edit_after_send': {
     es: 'El cliente conserva la versión original: WhatsApp no permite editar un mensaje ya enviado. Si hace falta, envíe una corrección.',
     en: 'The customer keeps the original: WhatsApp does not allow editing a message already sent. Send a correction if needed.',
@@ -122,6 +137,8 @@ const NOTE_BY_CODE: Record<string, string> = {
   file_too_large: 'file_too_large',
   file_unsupported: 'file_unsupported',
   file_unavailable: 'file_unavailable',
+  no_message_units: 'no_message_units',
+  hold_expired: 'hold_expired',
   edit_after_send: 'edit_after_send',
   delete_after_send: 'delete_after_send',
   // Templates (reference gupshup.md §8): paused or disabled by Meta, or not usable as sent.

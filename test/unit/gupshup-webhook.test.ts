@@ -73,9 +73,44 @@ describe('Gupshup callbacks', () => {
     expect(
       parseGupshupCallback(env('user-event', { phone: 'callbackSetPhone', type: 'sandbox-start' })),
     ).toMatchObject({ kind: 'other', type: 'user-event', subtype: 'sandbox-start' });
-    expect(parseGupshupCallback(env('billing-event', { deductions: {}, references: {} }))).toMatchObject({
-      kind: 'other',
+  });
+
+  it('reads both shapes of a billing-event (§3.6) and refuses one that names no message', () => {
+    const pmp = {
+      deductions: {
+        type: 'regular',
+        model: 'PMP',
+        source: 'whatsapp',
+        billable: true,
+        category: 'marketing',
+      },
+      references: { id: 'wamid.1', gsId: 'gs-1', destination: '5491155550101' },
+    };
+    expect(parseGupshupCallback(env('billing-event', pmp))).toEqual({
+      kind: 'billing',
+      app: 'DemoApp',
+      gupshupId: 'gs-1',
+      whatsappId: 'wamid.1',
+      billable: true,
+      model: 'PMP',
+      category: 'marketing',
     });
+    const cbp = {
+      deductions: { type: 'service', model: 'CBP', conversationType: 'service', billable: false },
+      references: { id: 'wamid.2', gsId: 'gs-2', conversationId: 'c-1', destination: '91' },
+    };
+    expect(parseGupshupCallback(env('billing-event', cbp))).toMatchObject({
+      kind: 'billing',
+      gupshupId: 'gs-2',
+      billable: false,
+      category: 'service',
+    });
+    expect(() => parseGupshupCallback(env('billing-event', { deductions: {}, references: {} }))).toThrow(
+      /billing-event.*names its message/,
+    );
+    expect(() => parseGupshupCallback(env('billing-event', { references: { gsId: 'x' } }))).toThrow(
+      ValidationError,
+    );
   });
 
   it('refuses v3 bodies and non-callbacks by name', () => {

@@ -114,7 +114,7 @@ function planEvents(s: SandboxState, app: SandboxApp, msg: SentMessage, outcome:
   const envelopes =
     outcome.kind === 'failed' && outcome.failure
       ? failedEnvelopes(s, c, outcome.failure, flow)
-      : deliveredEnvelopes(c, flow);
+      : deliveredEnvelopes(c, flow).filter((e) => s.billingEvents || e.type !== 'billing-event');
   // Logical (generation) times strictly increase (§3.2 `timestamp`, ms) even if delivery is reordered.
   let t = Date.now();
   return envelopes.map((e): Json => {

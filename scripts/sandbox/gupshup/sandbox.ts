@@ -92,6 +92,10 @@ class GupshupSandbox implements SandboxGupshup {
     this.s.statusFlow = flow.slice();
   }
 
+  setBillingEvents(on: boolean): void {
+    this.s.billingEvents = on;
+  }
+
   failNext(o: Parameters<SandboxGupshup['failNext']>[0]): void {
     failNext(this.s, o);
   }

@@ -43,6 +43,8 @@ export class SandboxState {
   readonly deliveryFailures: DeliveryFailure[] = [];
   readonly httpFaults: Array<{ status: number; body?: Json }> = [];
   statusFlow: StatusType[] = ['enqueued', 'sent', 'delivered', 'read'];
+  /** Whether the subscription carries billing-events (§3.9 mode `BILLING`). */
+  billingEvents = true;
   /** Templates by Gupshup template id (§4). */
   readonly templates = new Map<string, StoredTemplate>();
   templateReview: TemplateReview;

@@ -189,6 +189,11 @@ export interface SandboxGupshup {
   customerSends(o: CustomerMessage): Promise<{ id: string; statuses: Array<number | null> }>;
   failNextDelivery(o: DeliveryFailureSpec): void;
   setStatusFlow(flow: StatusType[]): void;
+  /**
+   * Whether the callback subscription includes billing-events (mode `BILLING`, §3.9: selected
+   * explicitly on subscriptions made after Feb 2025); default on.
+   */
+  setBillingEvents(on: boolean): void;
   failNext(o: { times: number; status: number; body?: Record<string, unknown> }): void;
   setWalletEmpty(appName: string, empty: boolean): void;
   /** Makes a FileManager link (an inbound media `url`) answer 404 from now on, as an expired one does. */

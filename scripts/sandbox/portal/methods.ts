@@ -22,6 +22,7 @@ import {
   mUpdateMessages,
 } from './imconnector.js';
 import { mDialogMessagesGet } from './dialog.js';
+import { mNotifySystemAdd } from './notify.js';
 import {
   mConfigGet,
   mConfigList,
@@ -102,6 +103,8 @@ export const METHODS: Record<string, Method> = {
   'imopenlines.config.list.get': mConfigList,
   'imopenlines.config.get': mConfigGet,
   'im.message.add': mImMessageAdd,
+  // Not in reference/bitrix24.md: system notifications (notify.ts)
+  'im.notify.system.add': mNotifySystemAdd,
   // Not in reference/bitrix24.md: b24restdocs chats/messages/im-dialog-messages-get.md
   'im.dialog.messages.get': mDialogMessagesGet,
 };

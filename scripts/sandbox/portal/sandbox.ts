@@ -7,6 +7,7 @@ import { chatLines, messages } from './chats.js';
 import { deleteLine, disableConnector, operatorChange, operatorSend, postEvent } from './delivery.js';
 import { bindings } from './events.js';
 import { invokeRobot, robotAnswers, robots } from './bizproc.js';
+import { notifications } from './notify.js';
 import { addFile, downloads, fileRequests } from './files.js';
 import { finishInstall, installApp, openPlacement, uninstallApp } from './install.js';
 import { failNext, outage, refuseNextElements, setRate } from './limits.js';
@@ -208,6 +209,10 @@ class Portal implements SandboxPortal {
 
   robots() {
     return robots(this.#s);
+  }
+
+  notifications() {
+    return notifications(this.#s);
   }
 
   addCrmDeal(o: Arg<'addCrmDeal'>): number {

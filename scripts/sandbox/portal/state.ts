@@ -25,6 +25,7 @@ import type {
   SandboxPortalOptions,
 } from './types.js';
 import { hex } from './util.js';
+import type { PortalNotification } from './notify.js';
 
 const DEFAULT_USERS: PortalUser[] = [
   {
@@ -121,6 +122,9 @@ export class PortalState {
   /** Robot calls the portal made (invokeRobot), by event token: which robot, and whether it waits. */
   readonly robotCalls = new Map<string, { code: string; waits: boolean }>();
   readonly robotAnswers: RobotAnswer[] = [];
+  /** System notifications the app sent (im.notify.system.add, notify.ts). */
+  readonly notifications: PortalNotification[] = [];
+  notificationSeq = 0;
   readonly appOptions = new Map<string, unknown>();
   readonly chatsByCode = new Map<string, Chat>();
   readonly chatsById = new Map<number, Chat>();

@@ -237,6 +237,8 @@ export interface SandboxPortal {
   robotAnswers(): RobotAnswer[];
   /** The app's automation rules (bizproc.robot.add / update), with their fields. */
   robots(): Array<{ code: string; fields: Record<string, unknown> }>;
+  /** System notifications the app sent (im.notify.system.add), one per user and tag. */
+  notifications(): Array<{ id: number; userId: number; message: string; tag: string | null }>;
   /** A deal (as if entered by hand) linked to contacts (crm.deal.contact.items.get lists them). Its id. */
   addCrmDeal(o: { title: string; contactIds: number[] }): number;
   /**

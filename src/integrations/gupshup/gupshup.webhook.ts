@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { describeIssues, ValidationError } from '../../shared/errors.js';
+import { parseBillingEvent, type BillingEvent } from './billing-event.js';
+
+export type { BillingEvent } from './billing-event.js';
 
 /**
  * Parses what Gupshup POSTs to a channel's callback URL (reference/gupshup.md §3) into our own union.
@@ -138,7 +141,7 @@ export interface TemplateEvent {
   category: { from: string | undefined; to: string | undefined; alert: boolean } | undefined;
 }
 
-export type GupshupCallback = InboundMessage | StatusEvent | TemplateEvent | OtherEvent;
+export type GupshupCallback = InboundMessage | StatusEvent | TemplateEvent | BillingEvent | OtherEvent;
 
 export function parseGupshupCallback(body: unknown): GupshupCallback {
   if (body && typeof body === 'object' && ('entry' in body || 'object' in body) && !('type' in body)) {
@@ -190,6 +193,7 @@ export function parseGupshupCallback(body: unknown): GupshupCallback {
       timestampMs: s.data.payload?.ts ? plausibleMs(s.data.payload.ts) : ts,
     };
   }
+  if (e.type === 'billing-event') return parseBillingEvent(e.app, e.payload);
   if (e.type === 'template-event' && (innerType === 'status-update' || innerType === 'category-update')) {
     return templateEvent(e.app, innerType, e.payload);
   }

@@ -168,6 +168,17 @@ export class BillingRepository {
       .execute();
   }
 
+  /** Whether the portal ever had a pack (or a trial) credited. */
+  async everCredited(portalId: number): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('billing_lots')
+      .select('id')
+      .where('portal_id', '=', portalId)
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
   balance(portalId: number) {
     return this.db
       .selectFrom('billing_balances')

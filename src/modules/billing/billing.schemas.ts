@@ -116,3 +116,8 @@ export const exportQuery = z
     }
   });
 export type ExportQuery = z.infer<typeof exportQuery>;
+/** GET/PUT /api/v1/billing/settings: below this many available units the admins are warned (null: never). */
+export const billingSettings = z.strictObject({
+  lowBalanceThreshold: z.number().int('a whole number of messages').min(0).max(100_000_000).nullable(),
+});
+export type BillingSettings = z.infer<typeof billingSettings>;

@@ -72,6 +72,18 @@ export class LedgerService implements MessageBilling {
     return r ? this.release(r.id, tx) : null;
   }
 
+  async startTrial(portalId: number, units: number, validityDays: number): Promise<boolean> {
+    if (await this.repo.everCredited(portalId)) return false;
+    const r = await this.credit({
+      portalId,
+      units,
+      validityDays,
+      provider: 'trial',
+      eventId: `trial:${portalId}`,
+    });
+    return r.outcome === 'credited';
+  }
+
   /** Reservations still open after `olderThanMs` (for settle-on-timeout by the send path). */
   openReservations(olderThanMs: number, limit = 500) {
     return this.repo.openReservations(new Date(Date.now() - olderThanMs), limit);

@@ -22,6 +22,11 @@ export interface MessageBilling {
   /** By message ref: null when the message never had a reservation. */
   settleMessage(portalId: number, messageRef: string, tx?: Transaction<DB>): Promise<ResolveResult | null>;
   releaseMessage(portalId: number, messageRef: string, tx?: Transaction<DB>): Promise<ResolveResult | null>;
+  /**
+   * A portal that was never credited gets a trial lot (once ever: the credit's provider event is
+   * `trial` / `trial:<portalId>`), so a fresh install can send. True when it was granted by this call.
+   */
+  startTrial(portalId: number, units: number, validityDays: number): Promise<boolean>;
 }
 
 /**

@@ -16,6 +16,8 @@ export const CHANNEL_STATUS_REASONS = [
   'line_deleted',
   /** Someone switched the connector off on the open line in Bitrix24. */
   'connector_disabled_in_bitrix24',
+  /** The portal has no message units left: outbound messages are held (billing, Interrupted). */
+  'no_message_units',
 ] as const;
 
 export type ChannelStatusReason = (typeof CHANNEL_STATUS_REASONS)[number];

@@ -63,6 +63,8 @@ function selectLoaded(db: Kysely<DB>, ids: number[]) {
       'messages.attempt_started_at',
       'messages.customer_ts',
       'messages.created_at',
+      'messages.billing_ref',
+      'messages.held_at',
       'conversations.id as conversation_id',
       'conversations.customer_phone',
       'conversations.customer_name',

@@ -15,6 +15,9 @@ import { OutboundConfirm, type PortalReadBack } from './outbound/confirm.js';
 import { ConfirmRepository } from './outbound/confirm.repository.js';
 import { OutboundRepository } from './outbound/outbound.repository.js';
 import { OutboundService } from './outbound/outbound.service.js';
+import { SendCharge, type ChargeDeps } from './outbound/charge.js';
+import { ChargeRepository } from './outbound/charge.repository.js';
+import { BillingEvents } from './statuses/billing-events.js';
 import type {
   MessagingHooks,
   OpenLineConnector,
@@ -50,6 +53,8 @@ export interface MessagingDeps {
   nudge: () => void;
   /** Reads operator messages back from the portal before they are sent (outbound/confirm.ts). */
   readBack: PortalReadBack & { maxChats: number; isPassingRefusal(code: string): boolean };
+  /** Charging the send path (billing module's `MessageBilling` and BILLING_* settings). */
+  billing?: Omit<ChargeDeps, 'repo' | 'messages' | 'channels' | 'hooks'> | undefined;
 }
 
 type ChannelRef = { id: string; portalId: number };
@@ -68,12 +73,20 @@ export class MessagingService {
   readonly #statuses: StatusesService;
   readonly #acks: AckService;
   readonly #notes: AgentNotesService;
+  readonly #charge: SendCharge | undefined;
+  readonly #billingEvents: BillingEvents | undefined;
 
   constructor(private readonly d: MessagingDeps) {
     const messages = new MessagesRepository(d.db);
     const outbound = new OutboundRepository(d.db);
     const { hooks, nudge, inFlightGraceMs } = d;
     this.#repo = messages;
+    const chargeRepo = new ChargeRepository(d.db);
+    const charge = d.billing
+      ? new SendCharge({ ...d.billing, repo: chargeRepo, messages, channels: d.channels, hooks })
+      : undefined;
+    this.#charge = charge;
+    this.#billingEvents = charge ? new BillingEvents({ charge, repo: chargeRepo, nudge }) : undefined;
     this.#inbound = new InboundService({
       messages,
       inbound: new InboundRepository(d.db),
@@ -104,12 +117,14 @@ export class MessagingService {
         maxChats: d.readBack.maxChats,
         isPassingRefusal: (code) => d.readBack.isPassingRefusal(code),
       }),
+      charge,
     });
     this.#statuses = new StatusesService({
       messages,
       statuses: new StatusesRepository(d.db),
       channels: d.channels,
       nudge,
+      charge,
     });
     this.#acks = new AckService({
       messages,
@@ -130,6 +145,9 @@ export class MessagingService {
         break;
       case 'status':
         await this.#statuses.accept(channel, cb);
+        break;
+      case 'billing':
+        await this.#billingEvents?.accept(channel, cb);
         break;
       case 'other':
         await this.#inbound.acceptOther(channel, cb);
@@ -180,5 +198,16 @@ export class MessagingService {
 
   notifyJob(): JobHandler {
     return this.#notes.job();
+  }
+
+  /** billing.event and billing.sweep (outbound/charge.ts); none when billing is not wired. */
+  billingJobs(): Record<string, JobHandler> {
+    if (!this.#charge || !this.#billingEvents) return {};
+    return { 'billing.event': this.#billingEvents.job(), 'billing.sweep': this.#charge.sweepJob() };
+  }
+
+  /** The send path's billing sweep, run now (tests, operators). */
+  sweepBilling(now?: number) {
+    return this.#charge?.sweep(now) ?? Promise.resolve({ settled: 0, released: 0 });
   }
 }

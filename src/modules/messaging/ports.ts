@@ -104,4 +104,6 @@ export interface SendPacer {
 export interface MessagingHooks {
   /** Test seam: runs right after the upstream call returned, before its result is recorded. */
   afterUpstreamCall?: (kind: 'gupshup.send' | 'bitrix.send', messageId: number) => Promise<void>;
+  /** Test seam: runs right after a send's unit was reserved (committed), before Gupshup is called. */
+  afterReserve?: (messageId: number) => Promise<void>;
 }

@@ -90,6 +90,16 @@ export const CODE_TEXTS = {
     'Already sent: WhatsApp does not allow deleting it',
     'Já enviada: o WhatsApp não permite apagá-la',
   ],
+  no_message_units: [
+    'Retenido: no quedan mensajes en el saldo',
+    'Held: no messages left in the balance',
+    'Retida: não restam mensagens no saldo',
+  ],
+  hold_expired: [
+    'No enviado: no llegaron mensajes al saldo a tiempo',
+    'Not sent: no messages were credited in time',
+    'Não enviada: nenhuma mensagem foi creditada a tempo',
+  ],
   unreachable: ['Gupshup no responde', 'Gupshup does not answer', 'O Gupshup não responde'],
   not_confirmed_by_portal: [
     'El mensaje no está así en Bitrix24 (evento no confirmado)',

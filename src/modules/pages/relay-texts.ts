@@ -42,6 +42,11 @@ export const REASON_TEXTS = {
     'The connector was switched off in Bitrix24 (Contact Center)',
     'O conector foi desativado no Bitrix24 (Contact Center)',
   ],
+  no_message_units: [
+    'No quedan mensajes: pida al administrador de facturación que compre un paquete',
+    'No messages left: ask your billing admin to buy a pack',
+    'Não restam mensagens: peça ao administrador de cobrança que compre um pacote',
+  ],
 } satisfies Record<ChannelStatusReason, Entry>;
 
 export const MESSAGE_STATUS_TEXTS = {
@@ -290,5 +295,17 @@ export const STEP_TEXTS = {
     'Gupshup no eliminó la plantilla',
     'Gupshup did not delete the template',
     'O Gupshup não excluiu o modelo',
+  ],
+  held_no_units: ['Retenido: no quedan mensajes', 'Held: no messages left', 'Retida: não restam mensagens'],
+  hold_released: [
+    'Liberado: hay mensajes de nuevo',
+    'Released: messages available again',
+    'Liberada: há mensagens de novo',
+  ],
+  unit_settled: ['Mensaje cobrado del saldo', 'Message charged to the balance', 'Mensagem cobrada do saldo'],
+  unit_released: [
+    'Mensaje devuelto al saldo',
+    'Message given back to the balance',
+    'Mensagem devolvida ao saldo',
   ],
 } satisfies Record<(typeof TRACE_STEPS)[number], Entry>;

@@ -47,6 +47,11 @@ export const TRACE_STEPS = [
   'failed',
   'dead_lettered',
   'replayed',
+  // Billing on the send path (docs/billing.md): held for lack of units, and the message's unit
+  'held_no_units',
+  'hold_released',
+  'unit_settled',
+  'unit_released',
   // Assignment and CRM
   'assign_decided',
   'assign_skipped',

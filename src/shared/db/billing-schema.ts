@@ -139,3 +139,12 @@ export interface BillingLedgerTable {
   note: string | null;
   created_at: CreatedAt;
 }
+
+/** 0013: a portal's billing settings (the low-balance threshold and its warning's state). */
+export interface BillingSettingsTable {
+  portal_id: number;
+  low_balance_threshold: number | null;
+  low_balance_warned: Generated<boolean>;
+  updated_by_user_id: number | null;
+  updated_at: UpdatedAt;
+}

@@ -9,6 +9,7 @@ import type {
   BillingLotsTable,
   BillingReservationsTable,
   BillingLedgerTable,
+  BillingSettingsTable,
 } from './billing-schema.js';
 import type {
   NotificationSettingsTable,
@@ -144,6 +145,10 @@ export interface MessagesTable {
   sent_by: number | null;
   /** 0012: digest of the operator content the portal confirmed (outbound/confirm-rules.ts). */
   portal_confirmed: string | null;
+  /** 0013: the message ref of the reservation that pays for its send (docs/billing.md). */
+  billing_ref: Generated<string | null>;
+  /** 0013: when the message was first held for lack of message units. */
+  held_at: Generated<Date | null>;
 }
 
 export type TemplateStatus =
@@ -319,6 +324,7 @@ export interface DB {
   notification_group_companies: NotificationGroupCompaniesTable;
   notification_reports: NotificationReportsTable;
   notification_group_reports: NotificationGroupReportsTable;
+  billing_settings: BillingSettingsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

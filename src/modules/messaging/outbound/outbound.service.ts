@@ -19,6 +19,7 @@ import type {
   WhatsAppSender,
 } from '../ports.js';
 import { isAgentNote, operatorText } from './operator-text.js';
+import type { SendCharge } from './charge.js';
 import type { OutboundRepository } from './outbound.repository.js';
 import { operatorFiles, planParts } from './parts.js';
 import { inFlightSend, windowOpen } from './send-rules.js';
@@ -39,6 +40,8 @@ export interface OutboundDeps {
   nudge: () => void;
   /** The read-back before anything is sent (confirm.ts); without it nothing is checked (unit tests). */
   confirm?: SendCheck | undefined;
+  /** Charging each WhatsApp message one unit (charge.ts); without it nothing is charged (unit tests). */
+  charge?: SendCharge | undefined;
 }
 
 /** Decides whether a part may go: undefined when it may, else what the job does instead. */
@@ -120,7 +123,11 @@ export class OutboundService {
   job(): JobHandler {
     return {
       run: (job, log) => this.#send(job, log),
-      onDead: (job, error) => deadLetter(this.d.messages, job, error),
+      onDead: async (job, error) => {
+        await deadLetter(this.d.messages, job, error);
+        const id = messageIdOf(job);
+        if (id !== undefined) await this.d.charge?.release(id);
+      },
     };
   }
 
@@ -136,6 +143,9 @@ export class OutboundService {
     if (unconfirmed) return unconfirmed;
     const message = m.type === 'template' ? await this.#composeTemplate(m) : await this.#compose(m);
     if (!message) return { kind: 'done' };
+    // One unit reserved before the send (or the message is held for lack of units).
+    const held = await this.d.charge?.before(m, job);
+    if (held) return held;
     const paced = await this.#pace(m.channel_id);
     if (paced) return paced;
     if (!(await this.d.outbound.claimSend(m.id))) return { kind: 'done' };
@@ -302,5 +312,6 @@ export class OutboundService {
   async #fail(id: number, code: string, detail: string): Promise<void> {
     await this.d.messages.queueNoteFor(id, code);
     await this.d.messages.fail(id, code, detail);
+    await this.d.charge?.release(id);
   }
 }

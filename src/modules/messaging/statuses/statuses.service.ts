@@ -4,6 +4,7 @@ import type { Transaction } from 'kysely';
 import type { DB, JobRow } from '../../../shared/db/schema.js';
 import { writeTrace } from '../../trace/trace.service.js';
 import type { MessagesRepository } from '../messages.repository.js';
+import type { SendCharge } from '../outbound/charge.js';
 import type { RelayChannels } from '../ports.js';
 import { adoptionWindow, mayAdopt, statusChange, type StatusChange } from './status-rules.js';
 import type { StatusesRepository, StatusTarget } from './statuses.repository.js';
@@ -13,6 +14,8 @@ export interface StatusesDeps {
   statuses: StatusesRepository;
   channels: Pick<RelayChannels, 'interrupt'>;
   nudge: () => void;
+  /** A failed message's unit is given back (outbound/charge.ts). */
+  charge?: Pick<SendCharge, 'release'> | undefined;
 }
 
 /**
@@ -59,6 +62,7 @@ export class StatusesService {
     const target = m;
     const change = statusChange(target.status, s.status);
     await this.d.messages.transaction((trx) => this.#record(trx, channelId, target, s, change));
+    if (change.advances && change.isFailure) await this.d.charge?.release(target.id);
     return { kind: 'done' };
   }
 
