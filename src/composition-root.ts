@@ -51,6 +51,7 @@ import { BillingRepository } from './modules/billing/billing.repository.js';
 import { LedgerService } from './modules/billing/ledger.service.js';
 import { OfferRepository } from './modules/billing/offer.repository.js';
 import { OfferService } from './modules/billing/offer.service.js';
+import { buildPayments, type Payments } from './modules/billing/payments-wiring.js';
 import { PortalsService } from './modules/portals/portals.service.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
@@ -82,6 +83,7 @@ export interface Deps {
   /** The prepaid ledger of message units; its `MessageBilling` part is what the send path uses. */
   ledger: LedgerService;
   offer: OfferService;
+  payments: Payments;
   templates: TemplatesService;
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
@@ -122,8 +124,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const { roles, assign } = buildRoles(db, a);
   const relay = buildRelay(config, o, db, box, a, storage, nudge, roles);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
-  const billing = buildBilling(db, nudge);
-  const worker = buildWorker(config, log, db, relay, { assign, templates, ledger: billing.ledger });
+  const billing = { ...buildBilling(db, nudge), payments: buildPayments(config, db, a.http, nudge) };
+  const worker = buildWorker(config, log, db, relay, { assign, templates, ...billing });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
   return {
@@ -362,7 +364,7 @@ function buildWorker(
   log: Logger,
   db: Database,
   r: Relay,
-  s: { assign: AssignService; templates: TemplatesService; ledger: LedgerService },
+  s: { assign: AssignService; templates: TemplatesService; ledger: LedgerService; payments: Payments },
 ): Worker {
   return new Worker(
     db,
@@ -386,6 +388,7 @@ function buildWorker(
       'template.check': r.templateSending.composer.checkJob(),
       'template.record': r.templateSending.followUps.recordJob(),
       'template.robot': r.templateSending.followUps.robotJob(),
+      ...s.payments.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

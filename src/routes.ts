@@ -6,6 +6,7 @@ import { mediaRoutes } from './modules/media/media.routes.js';
 import { messagingRoutes } from './modules/messaging/messaging.routes.js';
 import { gupshupWebhookRoutes } from './modules/messaging/webhook.routes.js';
 import { billingOperatorRoutes, billingRoutes } from './modules/billing/billing.routes.js';
+import { checkoutRoutes, paymentWebhookRoutes, returnPageRoutes } from './modules/billing/payments.routes.js';
 import { channelsRoutes } from './modules/channels/channels.routes.js';
 import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
@@ -47,6 +48,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
     templates: deps.templates,
   });
   await app.register(mediaRoutes, { media: deps.media });
+  await app.register(paymentWebhookRoutes, {
+    repo: deps.payments.repo,
+    readers: deps.payments.readers,
+    nudge: () => deps.worker.nudge(),
+  });
+  await app.register(returnPageRoutes, { checkout: deps.payments.checkout });
   await app.register(
     async (api) => {
       await api.register(tokensPublicRoutes, { tokens: deps.tokens });
@@ -72,6 +79,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
         });
         await authed.register(messagingRoutes, { messaging: deps.messaging, roles: deps.roles });
         await authed.register(billingRoutes, { ledger: deps.ledger, offer: deps.offer, roles: deps.roles });
+        await authed.register(checkoutRoutes, {
+          checkout: deps.payments.checkout,
+          roles: deps.roles,
+          portalLang: deps.portalLang,
+        });
         await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
         await authed.register(templateSendRoutes, {
           send: deps.templateSend.send,

@@ -16,6 +16,13 @@ export const CHANNEL_STATUS_REASONS = [
   'line_deleted',
   /** Someone switched the connector off on the open line in Bitrix24. */
   'connector_disabled_in_bitrix24',
+  /** The channel's subscription was not paid (Stripe: invoice failed, past due, unpaid) (Interrupted). */
+  'subscription_unpaid',
+  /** The channel's subscription was cancelled (Interrupted). */
+  'subscription_cancelled',
 ] as const;
+
+/** The reasons payments set and clear (a paid subscription brings the channel back). */
+export const SUBSCRIPTION_REASONS = ['subscription_unpaid', 'subscription_cancelled'] as const;
 
 export type ChannelStatusReason = (typeof CHANNEL_STATUS_REASONS)[number];

@@ -9,6 +9,8 @@ import type {
   BillingLotsTable,
   BillingReservationsTable,
   BillingLedgerTable,
+  PaymentWebhooksTable,
+  BillingPaymentRefundsTable,
 } from './billing-schema.js';
 
 /**
@@ -303,6 +305,8 @@ export interface DB {
   billing_lots: BillingLotsTable;
   billing_reservations: BillingReservationsTable;
   billing_ledger: BillingLedgerTable;
+  payment_webhooks: PaymentWebhooksTable;
+  billing_payment_refunds: BillingPaymentRefundsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
