@@ -25,6 +25,7 @@ import {
   type Stack,
 } from './stack.js';
 import { templateScene } from './demo/templates.js';
+import { paymentsScene } from './demo/payments.js';
 
 const keep = process.argv.includes('--keep');
 const tty = process.stdout.isTTY;
@@ -99,6 +100,7 @@ async function main(): Promise<number> {
     say();
     await conversation(s, ch.appName);
     await templateScene(s, token, ch, { say, dim, agent: (t) => c(35, t), customer: (t) => c(36, t) });
+    await paymentsScene(s, token, { say, dim });
     const ok = await report(s, token, started);
     if (keep) await keepRunning(s, token);
     return ok ? 0 : 1;
