@@ -26,6 +26,7 @@ import {
 } from './stack.js';
 import { templateScene } from './demo/templates.js';
 import { billingUsage, BILLING_DEMO_ENV } from './demo/billing-usage.js';
+import { paymentsScene } from './demo/payments.js';
 
 const keep = process.argv.includes('--keep');
 const tty = process.stdout.isTTY;
@@ -98,6 +99,7 @@ async function main(): Promise<number> {
     say(
       `${green('✔')} Channel "Tienda 1" (+${ch.sourceNumber}) active on open line 1; Gupshup calls ${dim(ch.callbackUrl.replace(/[^/]+$/, '…'))}`,
     );
+    await paymentsScene(s, token, { say, dim });
     const billing = await billingUsage(s, { say, dim });
     await conversation(s, ch.appName);
     await templateScene(s, token, ch, { say, dim, agent: (t) => c(35, t), customer: (t) => c(36, t) });

@@ -7,6 +7,7 @@ import {
   BITRIX24_METHODS,
   BITRIX24_OTHER_CALLS,
   GUPSHUP_CALLS,
+  PAYMENT_CALLS,
   type CallInfo,
 } from '../src/integrations/catalog.js';
 
@@ -43,7 +44,11 @@ ${table('call', BITRIX24_OTHER_CALLS)}
 
 ${table('call', GUPSHUP_CALLS)}
 
-Stripe, PayPal and SMSAPI join this page with the capabilities that use them (billing, SMS).
+## Stripe and PayPal
+
+${table('call', PAYMENT_CALLS)}
+
+SMSAPI joins this page with the SMS capability.
 `;
 }
 

@@ -15,6 +15,7 @@ import {
   type SandboxGupshupOptions,
 } from './sandbox/gupshup/index.js';
 import { startSandboxPortal, type SandboxPortal, type SandboxPortalOptions } from './sandbox/portal/index.js';
+import { startPaymentSandboxes, type PaymentSandboxes } from './sandbox/payments.js';
 
 /**
  * The app and both sandboxes on loopback, wired together: used by `npm run demo`, the integration
@@ -101,6 +102,8 @@ export interface Stack {
   deps: Deps;
   portal: SandboxPortal;
   gupshup: SandboxGupshup;
+  /** Sandbox Stripe and PayPal (`stripe`, `paypal`), wired to the app's webhooks. */
+  pay: PaymentSandboxes;
   close(): Promise<void>;
 }
 
@@ -109,6 +112,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     o.shareWith?.portal ??
     (await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET, ...o.portal }));
   const gupshup = o.shareWith?.gupshup ?? (await startSandboxGupshup(o.gupshup ?? {}));
+  const pay = o.shareWith?.pay ?? (await startPaymentSandboxes());
   const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // Re-hosted media of this stack: a folder of its own, removed on close.
@@ -135,12 +139,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       METRICS_TOKEN: STACK_METRICS_TOKEN,
       // Billing is off unless a test or the demo turns it on (env: { BILLING_ENFORCED: 'true' }).
       BILLING_ENFORCED: 'false',
+      ...pay.env,
       ...o.env,
       MEDIA_DIR: mediaDir,
     },
     { backoffBaseMs: 200, backoffMaxMs: 3_000, leaseMs: 30_000, ...o.workerConfig },
   );
   if (!o.shareWith) portal.setAppUrl(`${url}/b24/app`);
+  if (!o.shareWith) pay.setAppUrl(url);
   const deps = createDeps(config, o.overrides);
   const app = await buildApp(deps);
   await app.listen({ port, host: '127.0.0.1' });
@@ -151,10 +157,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     deps,
     portal,
     gupshup,
+    pay,
     close: async () => {
       await app.close();
       await rm(mediaDir, { recursive: true, force: true });
       if (!o.shareWith) {
+        await pay.close();
         await gupshup.close();
         await portal.close();
       }

@@ -47,9 +47,7 @@ import { MediaSigner } from './modules/media/signing.js';
 import { S3MediaStorage } from './modules/media/s3-storage.js';
 import { LocalMediaStorage, type MediaStorage } from './modules/media/storage.js';
 import { PortalsRepository } from './modules/portals/portals.repository.js';
-import type { LedgerService } from './modules/billing/ledger.service.js';
-import type { LowBalanceService } from './modules/billing/low-balance.js';
-import type { OfferService } from './modules/billing/offer.service.js';
+import { buildPayments, type Payments } from './modules/billing/payments-wiring.js';
 import { billingJobs, buildBilling, type Billing } from './modules/billing/wiring.js';
 import { PortalsService } from './modules/portals/portals.service.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
@@ -63,7 +61,8 @@ import { createLogger } from './shared/logger.js';
 
 export const APP_NAME = 'WhatsApp (WhatsAppB24)';
 
-export interface Deps {
+/** Billing's part (`ledger`, `offer`, `lowBalance`: billing/wiring.ts) comes from `Billing`. */
+export interface Deps extends Omit<Billing, 'send'> {
   config: Config;
   log: Logger;
   db: Database;
@@ -79,11 +78,7 @@ export interface Deps {
   frontendAuth: FrontendAuth;
   channelAdmin: ChannelAdminService;
   roles: RolesService;
-  /** The prepaid ledger of message units; its `MessageBilling` part is what the send path uses. */
-  ledger: LedgerService;
-  offer: OfferService;
-  /** The billing admin's low-balance threshold and its warning. */
-  lowBalance: LowBalanceService;
+  payments: Payments;
   templates: TemplatesService;
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
@@ -125,10 +120,12 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const { send: sendBilling, ...billing } = buildBilling(db, nudge, config, a.bitrix);
   const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
+  const payments = buildPayments(config, db, a.http, nudge);
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,
     billing: { ...billing, send: sendBilling },
+    payments,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -149,6 +146,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     channelAdmin,
     roles,
     ...billing,
+    payments,
     templates,
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
@@ -365,7 +363,7 @@ function buildWorker(
   log: Logger,
   db: Database,
   r: Relay,
-  s: { assign: AssignService; templates: TemplatesService; billing: Billing },
+  s: { assign: AssignService; templates: TemplatesService; billing: Billing; payments: Payments },
 ): Worker {
   return new Worker(
     db,
@@ -390,6 +388,7 @@ function buildWorker(
       'template.check': r.templateSending.composer.checkJob(),
       'template.record': r.templateSending.followUps.recordJob(),
       'template.robot': r.templateSending.followUps.robotJob(),
+      ...s.payments.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

@@ -89,11 +89,19 @@ const envSchema = z.object({
     .transform((v) => v === 'true')
     .describe('Turn off the SSRF guard of all outbound calls (only for local sandboxes on 127.0.0.1)'),
   GUPSHUP_API_URL: z.url().default('https://api.gupshup.io').describe('Gupshup API base URL'),
-  STRIPE_SECRET_KEY: z.string().optional().describe('Stripe secret key (billing)'),
-  STRIPE_WEBHOOK_SECRET: z.string().optional().describe('Stripe webhook signing secret'),
-  PAYPAL_CLIENT_ID: z.string().optional().describe('PayPal client id'),
-  PAYPAL_CLIENT_SECRET: z.string().optional().describe('PayPal client secret'),
-  PAYPAL_API_URL: optionalUrl.describe('PayPal API base URL'),
+  STRIPE_SECRET_KEY: optionalText.describe('Stripe secret key (sk_…); empty → card payments off'),
+  STRIPE_WEBHOOK_SECRET: optionalText.describe(
+    'Signing secret of the /webhooks/stripe endpoint (whsec_…); empty → Stripe webhooks refused',
+  ),
+  STRIPE_API_URL: optionalUrl.describe('Stripe API base URL; empty → the real Stripe (api.stripe.com)'),
+  PAYPAL_CLIENT_ID: optionalText.describe('PayPal REST app client id; empty → PayPal payments off'),
+  PAYPAL_CLIENT_SECRET: optionalText.describe('PayPal REST app secret'),
+  PAYPAL_API_URL: optionalUrl.describe(
+    'PayPal API base URL; empty → https://api-m.paypal.com (sandbox: https://api-m.sandbox.paypal.com)',
+  ),
+  PAYPAL_WEBHOOK_ID: optionalText.describe(
+    'Id of the /webhooks/paypal subscription (verify-webhook-signature needs it); empty → PayPal webhooks refused',
+  ),
   SMSAPI_URL: optionalUrl.describe('SMSAPI base URL'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -251,6 +259,21 @@ const configSchema = envSchema.transform((e, ctx) => ({
     gupshupPerSec: e.GUPSHUP_SEND_PER_SEC,
   },
   bodyLimit: e.BODY_LIMIT_BYTES,
+  /** Payment providers (modules/billing/payments-wiring.ts); a provider without its keys is off. */
+  payments: {
+    stripe: e.STRIPE_SECRET_KEY
+      ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL }
+      : undefined,
+    paypal:
+      e.PAYPAL_CLIENT_ID && e.PAYPAL_CLIENT_SECRET
+        ? {
+            clientId: e.PAYPAL_CLIENT_ID,
+            clientSecret: e.PAYPAL_CLIENT_SECRET,
+            apiUrl: trimSlash(e.PAYPAL_API_URL ?? 'https://api-m.paypal.com'),
+            webhookId: e.PAYPAL_WEBHOOK_ID,
+          }
+        : undefined,
+  },
   operatorToken: e.OPERATOR_TOKEN,
   /** Bearer token of GET /metrics; undefined → the route answers 404. */
   metricsToken: e.METRICS_TOKEN,

@@ -9,6 +9,7 @@ import { BillingRepository } from './modules/billing/billing.repository.js';
 import { billingOperatorRoutes, billingRoutes } from './modules/billing/billing.routes.js';
 import { BillingExport } from './modules/billing/export.service.js';
 import { billingSettingsRoutes } from './modules/billing/billing-settings.routes.js';
+import { checkoutRoutes, paymentWebhookRoutes, returnPageRoutes } from './modules/billing/payments.routes.js';
 import { channelsRoutes } from './modules/channels/channels.routes.js';
 import { operatorRoutes } from './modules/channels/number-requests.routes.js';
 import { pagesRoutes } from './modules/pages/pages.routes.js';
@@ -66,6 +67,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
     templates: deps.templates,
   });
   await app.register(mediaRoutes, { media: deps.media });
+  await app.register(paymentWebhookRoutes, {
+    repo: deps.payments.repo,
+    readers: deps.payments.readers,
+    nudge: () => deps.worker.nudge(),
+  });
+  await app.register(returnPageRoutes, { checkout: deps.payments.checkout });
   await app.register(
     async (api) => {
       await api.register(tokensPublicRoutes, { tokens: deps.tokens });
@@ -102,6 +109,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(billingSettingsRoutes, { lowBalance: deps.lowBalance, roles: deps.roles });
+        await authed.register(checkoutRoutes, {
+          checkout: deps.payments.checkout,
+          roles: deps.roles,
+          portalLang: deps.portalLang,
+        });
         await authed.register(templatesRoutes, { templates: deps.templates, portalLang: deps.portalLang });
         await authed.register(templateSendRoutes, {
           send: deps.templateSend.send,

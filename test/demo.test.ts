@@ -30,6 +30,8 @@ describe('npm run demo', () => {
       expect(out).toMatch(/downloaded by Bitrix24 \(1\/1\).*fetched by Gupshup \(1\/1\)/);
       expect(out).toMatch(/0 lost, 0 delivered twice/);
       expect(out).toMatch(/status_failed \[1002\]/);
+      // The payments scene: a pack bought with Stripe and one with PayPal, each credited once.
+      expect(out).toMatch(/Balance: 2000 messages available, 0 reserved, 0 owed/);
       // No message text in the trace section.
       expect(out.slice(out.indexOf('Trace'))).not.toContain('zapatilla');
       expect(out.slice(out.indexOf('Trace'))).not.toContain('R-40');

@@ -19,15 +19,19 @@ interface Say {
 
 export async function billingUsage(s: Stack, p: Say): Promise<{ report(): Promise<boolean> }> {
   const { id: portalId } = await s.deps.db.selectFrom('portals').select('id').executeTakeFirstOrThrow();
-  await s.deps.ledger.credit({
-    portalId,
-    units: PACK,
-    validityDays: 90,
-    provider: 'operator',
-    eventId: 'demo-pack',
-  });
+  // The packs bought in the payments scene pay for the conversation; without them, an operator credit.
+  if ((await s.deps.ledger.balance(portalId)).available === 0) {
+    await s.deps.ledger.credit({
+      portalId,
+      units: PACK,
+      validityDays: 90,
+      provider: 'operator',
+      eventId: 'demo-pack',
+    });
+    p.say(`💳 Billing admin: a pack of ${PACK} WhatsApp messages is credited`);
+  }
   const before = (await s.deps.ledger.balance(portalId)).available;
-  p.say(`💳 Billing admin: a pack of ${PACK} WhatsApp messages is credited → balance ${before} units`);
+  p.say(`💳 Balance before the conversation: ${before} units; each WhatsApp message sent takes one`);
   p.say();
   return {
     async report() {

@@ -239,3 +239,37 @@ export const GUPSHUP_CALLS = {
     cost: 'one download per file',
   },
 } as const satisfies Record<string, CallInfo>;
+
+/** Stripe (the official SDK) and PayPal (Orders v2 over HttpClient): payments (docs/billing.md). */
+export const PAYMENT_CALLS = {
+  'Stripe POST /v1/checkout/sessions': {
+    scope: 'STRIPE_SECRET_KEY',
+    why: 'checkout of a pack (mode payment) or a channel subscription (mode subscription); Idempotency-Key checkout:<order>',
+    cost: 'one per order (a repeated checkout replays the same key)',
+  },
+  'Stripe POST /v1/billing_portal/sessions': {
+    scope: 'STRIPE_SECRET_KEY',
+    why: 'the customer portal link for a subscription (cards, cancellation)',
+    cost: 'one per click',
+  },
+  'PayPal POST /v1/oauth2/token': {
+    scope: 'PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET (Basic)',
+    why: 'the bearer token of the calls below',
+    cost: 'cached until 5 minutes before it expires (about 9 h)',
+  },
+  'PayPal POST /v2/checkout/orders': {
+    scope: 'bearer token',
+    why: 'checkout of a pack; PayPal-Request-Id pp-create:<order>',
+    cost: 'one per order',
+  },
+  'PayPal POST /v2/checkout/orders/{id}/capture': {
+    scope: 'bearer token',
+    why: 'payments.capture after the payer approved (return page or CHECKOUT.ORDER.APPROVED); PayPal-Request-Id pp-capture:<PayPal order>',
+    cost: 'one per approval cause; ORDER_ALREADY_CAPTURED is read back with GET /v2/checkout/orders/{id}',
+  },
+  'PayPal POST /v1/notifications/verify-webhook-signature': {
+    scope: 'bearer token, PAYPAL_WEBHOOK_ID',
+    why: 'payments.webhook: every stored PayPal delivery is verified before it is applied',
+    cost: 'one per delivery',
+  },
+} as const satisfies Record<string, CallInfo>;

@@ -93,7 +93,7 @@ export class RangeNotSatisfiableError extends AppError {
  */
 export class ProviderError extends Error {
   constructor(
-    readonly provider: 'bitrix24' | 'gupshup',
+    readonly provider: 'bitrix24' | 'gupshup' | 'stripe' | 'paypal',
     readonly operation: string,
     message: string,
     readonly opts: {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ChannelRow, ChannelStatus, DB } from '../../shared/db/schema.js';
-import type { ChannelStatusReason } from './status-reasons.js';
+import { SUBSCRIPTION_REASONS, type ChannelStatusReason } from './status-reasons.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -193,6 +193,10 @@ export class ChannelsRepository {
       .set({ status: 'active', status_reason: null, updated_at: sql`now()` })
       .where('id', '=', id)
       .where('status', '=', 'interrupted')
+      // An unpaid subscription is lifted by its payment (billing), not by a send Gupshup accepted.
+      .where((eb) =>
+        eb.or([eb('status_reason', 'is', null), eb('status_reason', 'not in', [...SUBSCRIPTION_REASONS])]),
+      )
       .returning('portal_id')
       .executeTakeFirst();
     return row?.portal_id;

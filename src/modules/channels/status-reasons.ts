@@ -18,6 +18,13 @@ export const CHANNEL_STATUS_REASONS = [
   'connector_disabled_in_bitrix24',
   /** The portal has no message units left: outbound messages are held (billing, Interrupted). */
   'no_message_units',
+  /** The channel's subscription was not paid (Stripe: invoice failed, past due, unpaid) (Interrupted). */
+  'subscription_unpaid',
+  /** The channel's subscription was cancelled (Interrupted). */
+  'subscription_cancelled',
 ] as const;
+
+/** The reasons payments set and clear (a paid subscription brings the channel back). */
+export const SUBSCRIPTION_REASONS = ['subscription_unpaid', 'subscription_cancelled'] as const;
 
 export type ChannelStatusReason = (typeof CHANNEL_STATUS_REASONS)[number];

@@ -47,6 +47,16 @@ export const REASON_TEXTS = {
     'No messages left: ask your billing admin to buy a pack',
     'Não restam mensagens: peça ao administrador de cobrança que compre um pacote',
   ],
+  subscription_unpaid: [
+    'La suscripción del canal no se pagó: actualice la tarjeta en la pestaña Facturación',
+    "The channel's subscription was not paid: update the card on the Billing tab",
+    'A assinatura do canal não foi paga: atualize o cartão na aba Faturamento',
+  ],
+  subscription_cancelled: [
+    'La suscripción del canal se canceló: contrátela de nuevo en la pestaña Facturación',
+    "The channel's subscription was cancelled: subscribe again on the Billing tab",
+    'A assinatura do canal foi cancelada: assine de novo na aba Faturamento',
+  ],
 } satisfies Record<ChannelStatusReason, Entry>;
 
 export const MESSAGE_STATUS_TEXTS = {

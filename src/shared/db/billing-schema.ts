@@ -48,6 +48,14 @@ export interface BillingOrdersTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   paid_at: Timestamp | null;
+  /** 0014: checkout (the provider's page, the caller's key, the return page). */
+  checkout_url: string | null;
+  client_key: string | null;
+  return_token: string | null;
+  return_path: string | null;
+  provider_customer_id: string | null;
+  provider_subscription_id: string | null;
+  description: string | null;
 }
 
 export interface BillingPaymentsTable {
@@ -147,4 +155,28 @@ export interface BillingSettingsTable {
   low_balance_warned: Generated<boolean>;
   updated_by_user_id: number | null;
   updated_at: UpdatedAt;
+}
+
+/** Webhook deliveries, stored before they are answered (0014). */
+export interface PaymentWebhooksTable {
+  id: Generated<number>;
+  provider: 'stripe' | 'paypal';
+  event_id: string;
+  event_type: string;
+  body_sha256: string;
+  body: string;
+  headers: ColumnType<Record<string, string>, string, string>;
+  state: Generated<'received' | 'applied' | 'ignored' | 'rejected'>;
+  note: string | null;
+  received_at: CreatedAt;
+  done_at: Timestamp | null;
+}
+
+/** Each refund a provider reported on its own (PayPal), summed into the payment's total. */
+export interface BillingPaymentRefundsTable {
+  provider: 'stripe' | 'paypal';
+  refund_id: string;
+  payment_id: number;
+  amount_minor: number;
+  created_at: CreatedAt;
 }

@@ -10,6 +10,8 @@ import type {
   BillingReservationsTable,
   BillingLedgerTable,
   BillingSettingsTable,
+  PaymentWebhooksTable,
+  BillingPaymentRefundsTable,
 } from './billing-schema.js';
 import type {
   NotificationSettingsTable,
@@ -325,6 +327,8 @@ export interface DB {
   notification_reports: NotificationReportsTable;
   notification_group_reports: NotificationGroupReportsTable;
   billing_settings: BillingSettingsTable;
+  payment_webhooks: PaymentWebhooksTable;
+  billing_payment_refunds: BillingPaymentRefundsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -1,0 +1,1 @@
+export { startSandboxPayPal, type SandboxPayPal, type SandboxPayPalOptions } from './server.js';

@@ -1,0 +1,140 @@
+import Stripe from 'stripe';
+import { ProviderError } from '../../shared/errors.js';
+import type { CardProvider, CheckoutPage, CheckoutRequest } from '../../modules/billing/payment-ports.js';
+
+/**
+ * Stripe through its official SDK (reference §1): Checkout Sessions (`payment` for a pack,
+ * `subscription` for a channel), the billing portal. Every create carries our key per order
+ * (`Idempotency-Key`, §1.3), so a retried checkout gets the same session. `apiUrl` points the SDK
+ * elsewhere (the local stand-in) through its host/port/protocol options; empty → api.stripe.com.
+ */
+export interface StripeSettings {
+  secretKey: string;
+  webhookSecret?: string | undefined;
+  apiUrl?: string | undefined;
+}
+
+/** Tolerance of the signature's timestamp (seconds), Stripe's default (§1.5). */
+export const SIGNATURE_TOLERANCE_SEC = 300;
+
+export function stripeSdk(s: StripeSettings): Stripe {
+  const base = s.apiUrl ? new URL(s.apiUrl) : undefined;
+  return new Stripe(s.secretKey, {
+    maxNetworkRetries: 1,
+    timeout: 20_000,
+    telemetry: false,
+    ...(base
+      ? {
+          host: base.hostname,
+          port: base.port ? Number(base.port) : base.protocol === 'http:' ? 80 : 443,
+          protocol: base.protocol === 'http:' ? 'http' : 'https',
+        }
+      : {}),
+  });
+}
+
+const LOCALES = { es: 'es-419', en: 'en', pt: 'pt-BR' } as const;
+
+export class StripeCheckout implements CardProvider {
+  constructor(private readonly stripe: Stripe) {}
+
+  async packCheckout(r: CheckoutRequest): Promise<CheckoutPage> {
+    const meta = { order_id: String(r.orderId), portal_id: String(r.portalId) };
+    const session = await call('checkout.sessions.create', () =>
+      this.stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [
+            {
+              quantity: 1,
+              price_data: {
+                currency: r.currency.toLowerCase(),
+                unit_amount: r.amountMinor,
+                product_data: { name: r.description.slice(0, 250) },
+              },
+            },
+          ],
+          client_reference_id: String(r.orderId),
+          metadata: meta,
+          payment_intent_data: { metadata: meta },
+          success_url: r.successUrl,
+          cancel_url: r.cancelUrl,
+          locale: LOCALES[r.locale],
+        },
+        { idempotencyKey: r.idempotencyKey },
+      ),
+    );
+    return page(session);
+  }
+
+  async subscriptionCheckout(
+    r: CheckoutRequest & { channelId: string; months: number },
+  ): Promise<CheckoutPage> {
+    const meta = { order_id: String(r.orderId), portal_id: String(r.portalId), channel_id: r.channelId };
+    const session = await call('checkout.sessions.create', () =>
+      this.stripe.checkout.sessions.create(
+        {
+          mode: 'subscription',
+          line_items: [
+            {
+              quantity: 1,
+              price_data: {
+                currency: r.currency.toLowerCase(),
+                unit_amount: r.amountMinor,
+                recurring: { interval: 'month', interval_count: r.months },
+                product_data: { name: r.description.slice(0, 250) },
+              },
+            },
+          ],
+          client_reference_id: String(r.orderId),
+          metadata: meta,
+          subscription_data: { metadata: meta },
+          success_url: r.successUrl,
+          cancel_url: r.cancelUrl,
+          locale: LOCALES[r.locale],
+        },
+        { idempotencyKey: r.idempotencyKey },
+      ),
+    );
+    return page(session);
+  }
+
+  async customerPortal(customerId: string, returnUrl: string, locale: 'es' | 'en' | 'pt'): Promise<string> {
+    const s = await call('billingPortal.sessions.create', () =>
+      this.stripe.billingPortal.sessions.create({
+        customer: customerId,
+        return_url: returnUrl,
+        locale: locale === 'pt' ? 'pt-BR' : locale === 'es' ? 'es-419' : 'en',
+      }),
+    );
+    return s.url;
+  }
+}
+
+function page(s: Stripe.Checkout.Session): CheckoutPage {
+  if (!s.url) throw new ProviderError('stripe', 'checkout.sessions.create', 'no url', { retryable: false });
+  const customer = typeof s.customer === 'string' ? s.customer : (s.customer?.id ?? null);
+  return { providerOrderId: s.id, redirectUrl: s.url, customerId: customer };
+}
+
+/** The SDK's errors as ours: connection problems and 5xx/429 may be retried, a 4xx may not. */
+async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeError) {
+      const status = err.statusCode;
+      const retryable =
+        err instanceof Stripe.errors.StripeConnectionError ||
+        status === undefined ||
+        status >= 500 ||
+        status === 429;
+      throw new ProviderError('stripe', operation, err.message, {
+        status,
+        providerCode: err.code ?? err.type,
+        retryable,
+      });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  connectChannel,
+  installAndToken,
+  SAMPLE_PORTAL,
+  STACK_OPERATOR_TOKEN,
+} from '../../scripts/stack.js';
+import { useStack } from '../helpers/stack.js';
+import { balance, checkout, operatorPack, payOnPage, untilOrder, webhooksDone } from '../helpers/payments.js';
+
+/** PayPal packs (create → approve → capture → webhook, verification failure) and channel subscriptions. */
+describe('payments: PayPal and subscriptions', () => {
+  const s = useStack({ portal: SAMPLE_PORTAL });
+  let token = '';
+  let packId = 0;
+
+  it('PayPal: create with PayPal-Request-Id, approve, capture on return, credited once', async () => {
+    token = await installAndToken(s);
+    packId = await operatorPack(s, { messages: 500, priceMinor: 900 });
+    const c = await checkout(s, token, { kind: 'pack', packId, provider: 'paypal' });
+    expect(c.status).toBe(200);
+    expect(c.body.redirectUrl).toMatch(new RegExp(`^${s.pay.paypal.url}/checkoutnow\\?token=`));
+    const create = s.pay.paypal.requests().find((r) => r.path === '/v2/checkout/orders');
+    expect(create?.requestId).toBe(`pp-create:${c.body.orderId}`);
+    const back = await payOnPage(c.body.redirectUrl);
+    expect(back.status).toBe(200);
+    await untilOrder(s, c.body.orderId, 'paid');
+    await webhooksDone(s);
+    expect((await balance(s, token)).available).toBe(500);
+    // Every PayPal event again: nothing more.
+    for (const e of s.pay.paypal.events()) await s.pay.paypal.redeliver(e.id);
+    await webhooksDone(s);
+    expect((await balance(s, token)).available).toBe(500);
+    const w = await s.deps.db
+      .selectFrom('payment_webhooks')
+      .select(['event_type', 'state'])
+      .where('provider', '=', 'paypal')
+      .execute();
+    expect(w.map((x) => x.state)).not.toContain('rejected');
+  });
+
+  it('PayPal: a forged or tampered event fails verification and changes nothing; a refund reverses', async () => {
+    const before = (await balance(s, token)).available;
+    const real = s.pay.paypal.events().find((e) => e.event_type === 'PAYMENT.CAPTURE.COMPLETED');
+    const forged = real!.body
+      .replace(/"id":"WH-[A-F0-9]+"/, '"id":"WH-FORGED"')
+      .replace('"value":"9.00"', '"value":"9.00" ');
+    // Headers of the real delivery on another body: PayPal answers FAILURE.
+    const headers = s.pay.paypal.model.sign(real!.body, s.pay.paypal.webhookId);
+    expect(await s.pay.paypal.deliverRaw(forged, headers)).toBe(200);
+    // Missing transmission headers: refused at the door.
+    expect(await s.pay.paypal.deliverRaw(real!.body, { 'x-nothing': '1' })).toBe(400);
+    await webhooksDone(s);
+    const rejected = await s.deps.db
+      .selectFrom('payment_webhooks')
+      .select('state')
+      .where('event_id', '=', 'WH-FORGED')
+      .execute();
+    expect(rejected).toEqual([{ state: 'rejected' }]);
+    expect((await balance(s, token)).available).toBe(before);
+    const cap = [...s.pay.paypal.model.captures.keys()][0]!;
+    s.pay.paypal.model.refund(cap, { amount: { currency_code: 'USD', value: '4.50' } });
+    await webhooksDone(s);
+    expect((await balance(s, token)).available).toBe(before - 250);
+    s.pay.paypal.model.refund(cap, {});
+    await webhooksDone(s);
+    expect((await balance(s, token)).available).toBe(before - 500);
+    expect(await s.deps.ledger.reconcile()).toEqual([]);
+  });
+
+  it('subscription: paid → channel paid until the period end; unpaid → Interrupted (reason in the admin language) → paid → back', async () => {
+    await fetch(`${s.url}/api/v1/operator/billing/subscription-prices`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${STACK_OPERATOR_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        prices: [
+          { currency: 'USD', months: 1, priceMinor: 2000 },
+          { currency: 'USD', months: 3, priceMinor: 5400 },
+        ],
+      }),
+    });
+    const ch = await connectChannel(s, token, 1);
+    const c = await checkout(s, token, {
+      kind: 'subscription',
+      channelId: ch.id,
+      months: 3,
+      provider: 'stripe',
+    });
+    expect(c.status).toBe(200);
+    await payOnPage(c.body.redirectUrl);
+    await untilOrder(s, c.body.orderId, 'paid');
+    await webhooksDone(s);
+    const channel = () =>
+      s.deps.db
+        .selectFrom('channels')
+        .select(['status', 'status_reason', 'paid_until'])
+        .where('id', '=', ch.id)
+        .executeTakeFirstOrThrow();
+    expect((await channel()).status).toBe('active');
+    expect((await channel()).paid_until!.getTime()).toBeGreaterThan(Date.now() + 80 * 86_400_000);
+    const sub = [...s.pay.stripe.model.subscriptions.keys()][0]!;
+    s.pay.stripe.model.renew(sub, false);
+    await webhooksDone(s);
+    expect(await channel()).toMatchObject({ status: 'interrupted', status_reason: 'subscription_unpaid' });
+    const shown = await api<Array<{ id: string; status: string; statusReason?: string | null }>>(
+      s,
+      token,
+      'GET',
+      '/channels',
+    );
+    expect(JSON.stringify(shown.body)).toContain('subscription_unpaid');
+    s.pay.stripe.model.renew(sub, true);
+    await webhooksDone(s);
+    expect(await channel()).toMatchObject({ status: 'active', status_reason: null });
+    s.pay.stripe.model.cancel(sub);
+    await webhooksDone(s);
+    expect(await channel()).toMatchObject({ status: 'interrupted', status_reason: 'subscription_cancelled' });
+    // The customer portal link for cards and cancellation.
+    const portal = await api<{ url: string }>(s, token, 'POST', '/billing/customer-portal', {
+      channelId: ch.id,
+    });
+    expect(portal.status).toBe(200);
+    expect(portal.body.url).toMatch(new RegExp(`^${s.pay.stripe.url}/portal/bps_test_`));
+  });
+});
