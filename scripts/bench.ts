@@ -16,13 +16,15 @@
  *    chats, the replies arriving at a steady rate under the channel's Gupshup pace.
  * 4. Peak resident memory of the app processes (VmHWM) and cold start to ready (app-process.ts).
  * 1b. The machine's ceiling in the same run (ceiling.ts): the same flood against a bare route that
- *    only inserts one row per request into the same PostgreSQL; the app is quoted as a fraction of it.
+ *    only inserts one row per request into the same PostgreSQL with the same pool size; the app is
+ *    quoted as a fraction of it. Both get the steady phase at half the app's maximum rate.
  * 5. The ledger (ledger.ts): reserve + settle pairs per second through LedgerService as the app's
  *    role, spread over portals and on one portal; then a race on a small balance against a naive
  *    read-then-write ledger, which overspends. `BENCH_ONLY=ledger npm run bench` runs only this one.
  * No assertion here: the figures are reported (report.ts), compared with SPEC.md's targets.
  *
- * Knobs (common.ts): BENCH_REQUESTS, BENCH_CONNECTIONS, BENCH_PACED_RATE, BENCH_RELAY_WINDOW_MS,
+ * `BENCH_ONLY=ingest` runs phase 1 and 1b only (prints, writes nothing).
+ * Knobs (common.ts): BENCH_REQUESTS, BENCH_CONNECTIONS, BENCH_PACED_RATE, BENCH_POOL_MAX, BENCH_RELAY_WINDOW_MS,
  * BENCH_OUTBOUND, BENCH_OUTBOUND_RATE; ledger.ts: BENCH_LEDGER_CONNECTIONS, BENCH_LEDGER_WINDOW_MS. A smoke run of a few seconds, not a measure:
  *   BENCH_REQUESTS=200 BENCH_CONNECTIONS=4 BENCH_PACED_RATE=20 BENCH_RELAY_WINDOW_MS=1000 \
  *   BENCH_OUTBOUND=5 npm run bench
@@ -31,15 +33,15 @@ import pg from 'pg';
 import { freePort } from '../src/shared/db/embedded.js';
 import { AppProcesses } from './bench/app-process.js';
 import { inboundBaseline } from './bench/baseline.js';
-import { ingestCeiling } from './bench/ceiling.js';
-import { say } from './bench/common.js';
+import { CeilingRoute } from './bench/ceiling.js';
+import { POOL_MAX, say } from './bench/common.js';
 import { ingestFlood, ingestKept } from './bench/ingest-flood.js';
 import { ledgerPhase } from './bench/ledger.js';
 import { outboundLatency } from './bench/outbound.js';
 import { relayUnderRateLimit } from './bench/relay.js';
 import { writeLedgerReport, writeReport } from './bench/report.js';
 import { benchDatabase, installChannel } from './bench/setup.js';
-import { steadyLatency } from './bench/steady-latency.js';
+import { pacedRate, steadyLatency } from './bench/steady-latency.js';
 import { startSandboxGupshup } from './sandbox/gupshup/index.js';
 import { startSandboxPortal } from './sandbox/portal/index.js';
 import { appProcessEnv, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js';
@@ -62,16 +64,28 @@ async function main(): Promise<void> {
   const gupshup = await startSandboxGupshup({ eventDelayMs: [50, 200] });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = appProcessEnv({ port, databaseUrl: db.url, portal, gupshup, logLevel: 'error', pollMs: 100 });
+  const env = {
+    ...appProcessEnv({ port, databaseUrl: db.url, portal, gupshup, logLevel: 'error', pollMs: 100 }),
+    DB_POOL_MAX: String(POOL_MAX),
+  };
   const apps = await AppProcesses.coldStart(env);
+  const ceilingRoute = await CeilingRoute.start(db.url, POOL_MAX);
   try {
     say(`App ready in ${apps.coldStartMs} ms (pid ${apps.pid ?? '?'})`);
     const ch = await installChannel(url, portal, gupshup);
     const inbound = await ingestFlood(ch.callbackUrl);
-    const ceiling = await ingestCeiling(db.url);
-    const paced = await steadyLatency(ch.callbackUrl);
+    const ceiling = await ceilingRoute.flood();
+    const rate = pacedRate(inbound.rps);
+    const paced = await steadyLatency(ch.callbackUrl, rate, 'paced');
+    const ceilingPaced = await steadyLatency(ceilingRoute.url, rate, 'ceiling-paced');
+    await ceilingRoute.stop();
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     const kept = await ingestKept(pool, inbound, paced);
+    if (process.env.BENCH_ONLY === 'ingest') {
+      await pool.end();
+      say(`peak RSS of the app so far: ${apps.peakRssMb()} MB`);
+      return;
+    }
     const baseline = await inboundBaseline(portal);
     const relay = await relayUnderRateLimit(pool, portal, apps, env);
     const outbound = await outboundLatency(pool, portal, gupshup);
@@ -85,6 +99,7 @@ async function main(): Promise<void> {
       ceiling,
       kept,
       paced,
+      ceilingPaced,
       baseline,
       relay,
       outbound,
@@ -93,6 +108,7 @@ async function main(): Promise<void> {
       rssByProcessMb,
     });
   } finally {
+    await ceilingRoute.stop();
     await apps.stop();
     await gupshup.close();
     await portal.close();

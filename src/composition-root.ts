@@ -112,7 +112,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   if (!config.databaseUrl) {
     throw new Error('createDeps needs a database URL (server.ts starts the embedded one)');
   }
-  const { db } = createDatabase(config.databaseUrl, { max: o.dbPoolMax ?? 20 });
+  const { db } = createDatabase(config.databaseUrl, { max: o.dbPoolMax ?? config.dbPoolMax });
   const box = new SecretBox(config.appSecret);
   const a = buildAdapters(config, o, db, box);
   // The services nudge the worker when they store work; the worker needs the services' handlers.
@@ -245,6 +245,8 @@ function buildRelay(
     media,
     inFlightGraceMs: config.worker.inFlightGraceMs,
     inboundBatchSize: config.relay.batchSize,
+    // Half the pool for webhook inserts at once: the worker and the other routes keep the rest.
+    ingestInFlight: Math.max(1, Math.floor((o.dbPoolMax ?? config.dbPoolMax) / 2)),
     limiter: a.limiter,
     gupshupPerSec: config.relay.gupshupPerSec,
     ...(o.hooks ? { hooks: o.hooks } : {}),
@@ -370,6 +372,7 @@ function buildWorker(
       'portal.setup': r.portals.setupJob(),
       'portal.extras': r.portals.extrasJob(),
       'inbound.media': r.media.inboundJob(),
+      'inbound.accept': r.messaging.acceptJob(),
       'inbound.deliver': r.messaging.inboundJob(),
       'outbound.media': r.media.outboundJob(),
       'media.sweep': r.media.sweepJob(),

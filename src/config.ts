@@ -56,6 +56,13 @@ const envSchema = z.object({
   DATABASE_MIGRATION_URL: databaseUrl.describe(
     "PostgreSQL URL the migrations run with (the tables' owner) when DATABASE_URL is the app's own limited role (docs/billing.md); empty → DATABASE_URL",
   ),
+  DB_POOL_MAX: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(500)
+    .default(20)
+    .describe('Most PostgreSQL connections this process opens'),
   DATA_DIR: z.string().default('./.data').describe('Folder for the embedded database and local files'),
   APP_SECRET: z
     .string()
@@ -182,6 +189,7 @@ const configSchema = envSchema.transform((e, ctx) => ({
   host: e.HOST,
   publicUrl: trimSlash(e.PUBLIC_URL),
   databaseUrl: e.DATABASE_URL,
+  dbPoolMax: e.DB_POOL_MAX,
   /** Owner URL for the migrations; undefined → databaseUrl (ignored with the embedded PostgreSQL). */
   migrationDatabaseUrl: e.DATABASE_MIGRATION_URL,
   dataDir: e.DATA_DIR,

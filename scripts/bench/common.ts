@@ -4,7 +4,10 @@ import type pg from 'pg';
 
 export const N = Number(process.env.BENCH_REQUESTS ?? 20_000);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-export const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 1000);
+/** The steady rate of the latency phase; unset: half the app's own maximum, measured in the same run. */
+export const PACED_RATE = process.env.BENCH_PACED_RATE ? Number(process.env.BENCH_PACED_RATE) : undefined;
+/** DB_POOL_MAX of the app process and the ceiling route's pool. */
+export const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 20);
 export const OUTBOUND = Number(process.env.BENCH_OUTBOUND ?? 300);
 export const OUTBOUND_RATE = Number(process.env.BENCH_OUTBOUND_RATE ?? 15);
 export const RELAY_WINDOW_MS = Number(process.env.BENCH_RELAY_WINDOW_MS ?? 20_000);

@@ -5,7 +5,7 @@
  */
 import autocannon from 'autocannon';
 import type pg from 'pg';
-import { CONNECTIONS, count, N, perSecond, say } from './common.js';
+import { CONNECTIONS, count, N, perSecond, say, waitUntil } from './common.js';
 import { BENCH_APP } from './setup.js';
 
 export type FloodResult = Awaited<ReturnType<typeof floodInbound>>;
@@ -67,6 +67,17 @@ export async function ingestFlood(callbackUrl: string): Promise<FloodResult> {
 
 /** Counted once both floods (this phase's and the steady one) are over: each acknowledged message stored once. */
 export async function ingestKept(pool: pg.Pool, inbound: FloodResult, paced: FloodResult) {
+  // The webhook stores the raw event and its job; the worker writes the message row from it.
+  const t0 = Date.now();
+  await waitUntil(
+    async () =>
+      (await count(
+        pool,
+        `SELECT count(*) n FROM jobs WHERE topic = 'inbound.accept' AND status IN ('pending', 'running')`,
+      )) === 0,
+    300_000,
+  );
+  say(`   the worker wrote the last message row ${Date.now() - t0} ms after the floods`);
   const stored = await count(pool, `SELECT count(*) n FROM messages WHERE direction = 'in'`);
   const dupRows = await count(
     pool,

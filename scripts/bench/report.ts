@@ -2,17 +2,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import type { BaselineResult } from './baseline.js';
-import { CONNECTIONS, N, OUTBOUND, OUTBOUND_RATE, PACED_RATE, RELAY_WINDOW_MS, say } from './common.js';
+import { CONNECTIONS, N, OUTBOUND, OUTBOUND_RATE, POOL_MAX, RELAY_WINDOW_MS, say } from './common.js';
 import type { FloodResult } from './ingest-flood.js';
 import type { LedgerResult } from './ledger.js';
 import type { RelayWindow } from './relay.js';
+import type { PacedResult } from './steady-latency.js';
 
 export interface BenchFigures {
   coldStartMs: number;
   inbound: FloodResult;
   ceiling: FloodResult;
   kept: { stored: number; lost: number; dupRows: number };
-  paced: FloodResult;
+  paced: PacedResult;
+  ceilingPaced: PacedResult;
   baseline: BaselineResult;
   relay: { batched: RelayWindow; oneCallPerMessage: RelayWindow };
   outbound: { p50: number; p99: number; sentTwice: number; readBackCalls: number; ackCalls: number };
@@ -31,7 +33,10 @@ function benchResult(f: BenchFigures) {
     // The machine's own ceiling in this run: the same flood against a bare insert-one-row route.
     inboundCeiling: f.ceiling,
     inboundOfCeiling: +(f.inbound.rps / f.ceiling.rps).toFixed(2),
-    inboundPaced: { perSec: PACED_RATE, ...f.paced },
+    dbPoolMax: POOL_MAX,
+    // Both at half the app's own maximum rate: the app's p99, and what the bare route gets on this disk.
+    inboundPaced: f.paced,
+    inboundCeilingPaced: f.ceilingPaced,
     inboundBaseline: f.baseline,
     inboundRatio: +(f.inbound.rps / f.baseline.rps).toFixed(1),
     relay: {
@@ -72,7 +77,7 @@ function printTable(r: ReturnType<typeof benchResult>): void {
     `| inbound p50 / p99 latency | ${inbound.p50} / ${inbound.p99} ms | ${baseline.p50} / ${baseline.p99} ms | | p99 ≤ 25 ms |`,
   );
   say(
-    `| inbound p50 / p99 at a steady ${paced.perSec}/s | ${paced.p50} / ${paced.p99} ms | | | p99 ≤ 25 ms |`,
+    `| inbound p50 / p99 at a steady ${paced.perSec}/s (half the app's max) | ${paced.p50} / ${paced.p99} ms | ceiling route: ${r.inboundCeilingPaced.p50} / ${r.inboundCeilingPaced.p99} ms | | p99 ≤ 25 ms |`,
   );
   say(
     `| inbound lost / duplicated | ${inbound.lost} / ${inbound.duplicatedRows} | ${baseline.refused} undelivered | | 0 / 0 |`,

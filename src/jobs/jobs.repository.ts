@@ -46,6 +46,8 @@ export async function claimJobs(
     busyKeys?: string[];
     /** Only jobs that can join this batch: same topic, portal and `payload.channelId`. */
     batchOf?: { topic: string; portalId: number | null; channelId: string };
+    /** Only these topics (the ones this worker has handlers for). */
+    topics?: string[];
   } = {},
 ): Promise<JobRow[]> {
   const busy = o.busyKeys ?? [];
@@ -55,6 +57,7 @@ export async function claimJobs(
   const only = o.batchOf
     ? sql`AND j.topic = ${o.batchOf.topic} AND j.portal_id = ${o.batchOf.portalId} AND j.payload->>'channelId' = ${o.batchOf.channelId}`
     : sql``;
+  const topics = o.topics ? sql`AND j.topic = ANY(${o.topics}::text[])` : sql``;
   const res = await sql<JobRow>`
     WITH due AS (
       SELECT j.id FROM jobs j
@@ -62,6 +65,7 @@ export async function claimJobs(
           OR (j.status = 'running' AND j.locked_until < now()))
         ${notBusy}
         ${only}
+        ${topics}
         AND (j.chat_key IS NULL OR NOT EXISTS (
               SELECT 1 FROM jobs p
               WHERE p.chat_key = j.chat_key AND p.id < j.id AND p.status IN ('pending', 'running')))

@@ -12,7 +12,8 @@ import { claimJobs, completeJob, extendLease, killJob, retryJob } from './jobs.r
  * any other throw retries (a bug or a database hiccup must not lose work) until the attempts run out.
  */
 export type JobOutcome =
-  | { kind: 'done' }
+  /** `recorded`: the handler completed the job itself, in the statement that did its work. */
+  | { kind: 'done'; recorded?: boolean }
   | { kind: 'retry'; error: string; delayMs?: number; countAttempt?: boolean }
   | { kind: 'dead'; error: string }
   | { kind: 'cancel'; reason: string };
@@ -68,6 +69,7 @@ export class Worker {
   #stopping: Promise<void> | undefined;
   readonly #heartbeats = new Set<NodeJS.Timeout>();
   readonly #busyBatches = new Map<string, number>();
+  readonly #topics: string[];
   lastTickAt: Date | undefined;
 
   constructor(
@@ -75,7 +77,11 @@ export class Worker {
     private readonly handlers: Readonly<Record<string, JobHandler>>,
     private readonly opts: WorkerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // Only topics this version handles are claimed: during a rolling upgrade an older instance leaves
+    // a newer topic to the instances that know it instead of dead-lettering it.
+    this.#topics = Object.keys(handlers);
+  }
 
   get running(): boolean {
     return this.#running;
@@ -149,6 +155,7 @@ export class Worker {
     // between batches that then wait for the same rate budget, making every call smaller.
     const jobs = await claimJobs(this.db, this.id, room, this.opts.leaseMs, {
       busyKeys: [...this.#busyBatches.keys()],
+      topics: this.#topics,
     });
     const units = new Map<string, JobRow[]>();
     for (const job of jobs) {
@@ -260,7 +267,7 @@ export class Worker {
   ): Promise<void> {
     switch (outcome.kind) {
       case 'done':
-        await completeJob(this.db, job.id, this.id);
+        if (!outcome.recorded) await completeJob(this.db, job.id, this.id);
         return;
       case 'cancel':
         await killJob(this.db, job.id, this.id, 'cancelled', outcome.reason);

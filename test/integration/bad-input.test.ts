@@ -9,6 +9,7 @@ import {
   installAndToken,
   STACK_CLIENT_ID,
   STACK_CLIENT_SECRET,
+  waitFor,
   type DemoChannel,
 } from '../../scripts/stack.js';
 import { useStack } from '../helpers/stack.js';
@@ -825,11 +826,15 @@ describe('bad input', () => {
         )
       ).status,
     ).toBe(200);
-    const stored = await s.deps.db
-      .selectFrom('messages')
-      .select(['wa_message_id', 'customer_ts'])
-      .where('wa_message_id', 'in', ['wamid.NUL1', 'wamid.TS1'])
-      .execute();
+    // The webhook stored the raw events; the worker writes the message rows from them.
+    const stored = await waitFor(async () => {
+      const rows = await s.deps.db
+        .selectFrom('messages')
+        .select(['wa_message_id', 'customer_ts'])
+        .where('wa_message_id', 'in', ['wamid.NUL1', 'wamid.TS1'])
+        .execute();
+      return rows.length === 2 ? rows : null;
+    });
     expect(stored).toHaveLength(2);
     expect(
       stored.every((m) => m.customer_ts !== null && Math.abs(m.customer_ts.getTime() - Date.now()) < 60_000),

@@ -104,6 +104,16 @@ describe('batched delivery to Bitrix24', () => {
     const portal = await s.deps.db.selectFrom('portals').select(['id']).executeTakeFirstOrThrow();
     const from = '5491100006100';
     await s.gupshup.customerSends({ appName: ch.appName, from, text: 'espera' });
+    // The webhook stored the raw event; one tick turns it into the message and its delivery job.
+    await s.deps.worker.tick();
+    await waitFor(() =>
+      s.deps.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('topic', '=', 'inbound.deliver')
+        .where('status', '=', 'pending')
+        .executeTakeFirst(),
+    );
     // A bucket that is full and drains slowly: the next slot is further away than a call may wait.
     await s.deps.db
       .updateTable('portals')

@@ -3,6 +3,7 @@
  * deal pipelines and reference lists, contacts, leads and deals added, contacts found by phone and
  * read back.
  */
+import { touchCrm } from './crm-deals.js';
 import { RestError, type Ctx, type Res } from './model.js';
 import type { PortalState } from './state.js';
 import { isObj, listOf, obj, str, toInt } from './util.js';
@@ -117,6 +118,7 @@ export function mCrmAdd(s: PortalState, c: Ctx, entity: 'lead' | 'deal'): Res {
   const upper = recordFields(s, fields);
   const id = (s.crm.filter((r) => r.entity === entity).at(-1)?.id ?? (entity === 'lead' ? 300 : 900)) + 1;
   s.crm.push({ entity, id, fields: upper });
+  touchCrm(s, entity, id);
   return { result: id };
 }
 
@@ -228,6 +230,7 @@ export function mCrmGet(s: PortalState, c: Ctx, entity: 'contact' | 'lead'): Res
 export function addCrmDeal(s: PortalState, o: { title: string; contactIds: number[] }): number {
   const id = (s.crm.filter((r) => r.entity === 'deal').at(-1)?.id ?? 900) + 1;
   s.crm.push({ entity: 'deal', id, fields: { TITLE: o.title, CONTACT_IDS: o.contactIds } });
+  touchCrm(s, 'deal', id);
   return id;
 }
 

@@ -79,7 +79,7 @@ function deliver(
 }
 
 /** Delivers `event` to every online handler bound to it, in order, with `operator`'s auth unless bound for another. */
-async function deliverToBound(
+export async function deliverToBound(
   s: PortalState,
   event: string,
   data: unknown,

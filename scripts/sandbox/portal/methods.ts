@@ -11,6 +11,7 @@ import {
   mFindByComm,
   mStatusList,
 } from './crm.js';
+import { mCompanyList, mDealGet, mDealList, mDealUpdate } from './crm-deals.js';
 import { KNOWN_EVENTS, mEventBind, mEventGet, mEventUnbind } from './events.js';
 import {
   mChatNameSet,
@@ -54,6 +55,10 @@ export const METHODS: Record<string, Method> = {
   'imopenlines.crm.chat.get': mCrmChatGet,
   'imopenlines.crm.message.add': mCrmMessageAdd,
   'crm.deal.contact.items.get': mDealContactItems,
+  'crm.deal.get': mDealGet,
+  'crm.deal.list': mDealList,
+  'crm.deal.update': mDealUpdate,
+  'crm.company.list': mCompanyList,
   // §5.9 automation rules (shapes and errors as b24restdocs bizproc/bizproc-robot/*.md)
   'bizproc.robot.add': mRobotAdd,
   'bizproc.robot.update': mRobotUpdate,

@@ -2,6 +2,7 @@
 import type http from 'node:http';
 import { connectors, lineStatus } from './connectors.js';
 import { addCrmContact, addCrmDeal, crmContacts, crmRecords } from './crm.js';
+import { updateDeal } from './crm-deals.js';
 import { chatLines, messages } from './chats.js';
 import { deleteLine, disableConnector, operatorChange, operatorSend, postEvent } from './delivery.js';
 import { bindings } from './events.js';
@@ -211,6 +212,10 @@ class Portal implements SandboxPortal {
 
   addCrmDeal(o: Arg<'addCrmDeal'>): number {
     return addCrmDeal(this.#s, o);
+  }
+
+  updateDeal(id: number, fields: Record<string, unknown>, o: { silent?: boolean } = {}): void {
+    updateDeal(this.#s, id, fields, o);
   }
 
   chatLines(chatId: number) {

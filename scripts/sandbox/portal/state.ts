@@ -68,6 +68,15 @@ export class PortalState {
   appUrl = '';
   readonly crm: Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }> = [];
   readonly contacts: Array<{ id: number; fields: Record<string, unknown> }> = [];
+  /** When each CRM record (`deal:12`) was created and last changed (DATE_CREATE, DATE_MODIFY). */
+  readonly crmTimes = new Map<string, { created: Date; modified: Date }>();
+  readonly startedAt = new Date();
+  /** Sandbox choice: three CRM companies, one with a name outside ASCII. */
+  readonly companies: Array<{ ID: number; TITLE: string }> = [
+    { ID: 7, TITLE: 'Empresa 1' },
+    { ID: 8, TITLE: 'Empresa 2' },
+    { ID: 9, TITLE: 'Ñandú S.A.' },
+  ];
   readonly transferLog: PortalTransfer[] = [];
   /** Open-line chats' CRM bindings by chat id, one record per type, like the chat's `entity_data_2`. */
   readonly chatCrm = new Map<number, Partial<Record<CrmBindingType, number>>>();

@@ -239,6 +239,11 @@ export interface SandboxPortal {
   robots(): Array<{ code: string; fields: Record<string, unknown> }>;
   /** A deal (as if entered by hand) linked to contacts (crm.deal.contact.items.get lists them). Its id. */
   addCrmDeal(o: { title: string; contactIds: number[] }): number;
+  /**
+   * Changes a deal as a user would (DATE_MODIFY moves) and fires ONCRMDEALUPDATE `{FIELDS: {ID}}` to the
+   * bound handlers; `silent` loses that event on the way, for the app's reconciliation.
+   */
+  updateDeal(id: number, fields: Record<string, unknown>, o?: { silent?: boolean }): void;
   /** Every line of one open-line chat, system lines included, with who wrote it. */
   chatLines(chatId: number): Array<{
     id: number;

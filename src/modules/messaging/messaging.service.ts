@@ -6,6 +6,7 @@ import type { DB } from '../../shared/db/schema.js';
 import type { Log as Logger } from '../../shared/logger.js';
 import { InboundRepository } from './inbound/inbound.repository.js';
 import { InboundService } from './inbound/inbound.service.js';
+import { IngestRepository } from './inbound/ingest.repository.js';
 import { listMessages, replayMessage } from './message-log.js';
 import { MessagesRepository, type MessagesFilter } from './messages.repository.js';
 import { AgentNotesService } from './notes.service.js';
@@ -38,6 +39,8 @@ export interface MessagingDeps {
   inFlightGraceMs: number;
   /** Most customer messages per `imconnector.send.messages` call. */
   inboundBatchSize: number;
+  /** Webhook insert statements running at once; webhooks arriving meanwhile share the next one. */
+  ingestInFlight: number;
   /** Paces sends per channel to Gupshup's throughput, across instances. */
   limiter: SendPacer;
   gupshupPerSec: number;
@@ -52,9 +55,10 @@ export interface MessagingDeps {
 type ChannelRef = { id: string; portalId: number };
 
 /**
- * The relay (C4, C5), one entry point for the routes and the worker. Webhooks only store: the message,
- * its trace and a job in one transaction. Jobs do the upstream calls: `inbound/` (customer → open
- * line), `outbound/` (operator → customer, and the delivery acks), `statuses/` (Gupshup's events).
+ * The relay (C4, C5), one entry point for the routes and the worker. Webhooks only store: a customer's
+ * message as its raw event and job (inbound/ingest.repository.ts), a status with its job. Jobs do the
+ * rest and the upstream calls: `inbound/` (customer → open line), `outbound/` (operator → customer,
+ * and the delivery acks), `statuses/` (Gupshup's events).
  * Exactly once across crashes: docs/architecture.md.
  */
 export class MessagingService {
@@ -73,6 +77,8 @@ export class MessagingService {
     this.#inbound = new InboundService({
       messages,
       inbound: new InboundRepository(d.db),
+      ingest: new IngestRepository(d.db),
+      ingestInFlight: d.ingestInFlight,
       connector: d.connector,
       media: d.media,
       inFlightGraceMs,
@@ -151,6 +157,10 @@ export class MessagingService {
   }
 
   // ---------------------------------------------------------------- jobs
+
+  acceptJob(): JobHandler {
+    return this.#inbound.acceptJob();
+  }
 
   inboundJob(): JobHandler {
     return this.#inbound.job();

@@ -12,10 +12,13 @@ import type { MessagingHooks, OpenLineConnector, RelayMedia } from '../ports.js'
 import { elementVerdict, requestMayHaveArrived, sendOneByOne, triageInbound } from './batch-rules.js';
 import { inboundText } from './inbound-text.js';
 import type { InboundRepository } from './inbound.repository.js';
+import type { IngestRepository, RawInbound } from './ingest.repository.js';
+import { Coalescer } from '../../../shared/db/coalesce.js';
 
 export interface InboundDeps {
   messages: MessagesRepository;
   inbound: InboundRepository;
+  ingest: IngestRepository;
   connector: Pick<OpenLineConnector, 'sendMessages' | 'updateMessages'>;
   media: Pick<RelayMedia, 'forBitrix'>;
   inFlightGraceMs: number;
@@ -23,6 +26,8 @@ export interface InboundDeps {
   batchSize: number;
   hooks?: MessagingHooks | undefined;
   nudge: () => void;
+  /** Webhook insert statements running at once (each holds a pool connection). */
+  ingestInFlight: number;
 }
 
 interface InboundItem {
@@ -49,6 +54,14 @@ interface Refused {
 /** Inbound types whose file is downloaded before delivery (reference/gupshup.md §3.3). */
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'voice', 'file', 'document', 'sticker']);
 
+/** Most webhooks per insert statement, and most `inbound.accept` jobs per worker statement. */
+const INGEST_MAX_BATCH = 256;
+const ACCEPT_BATCH = 200;
+/** The worker is woken this long after a webhook stored work, once for all of them meanwhile. */
+const NUDGE_AFTER_MS = 25;
+/** Longest a batch of `inbound.accept` jobs waits for this process's webhook inserts to pause. */
+const YIELD_MAX_MS = 200;
+
 /** How often a channel's "last heard from" is written, at most. */
 const HEARD_EVERY_MS = 10_000;
 
@@ -60,46 +73,90 @@ const HEARD_EVERY_MS = 10_000;
  */
 export class InboundService {
   readonly #heardAt = new Map<string, number>();
+  readonly #ingest: Coalescer<RawInbound, boolean>;
+  #nudgeTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly d: InboundDeps) {}
+  constructor(private readonly d: InboundDeps) {
+    this.#ingest = new Coalescer({
+      write: (events) => d.ingest.insertAccepted(events),
+      maxBatch: INGEST_MAX_BATCH,
+      maxInFlight: d.ingestInFlight,
+    });
+  }
 
-  /** A customer's message from Gupshup. Duplicates (Gupshup retries) are recognised by WhatsApp id. */
+  /**
+   * A customer's message from Gupshup: its raw event and job, written with the other webhooks of the
+   * same moment in one statement (resolves once committed); the worker writes its rows (`acceptJob`).
+   * Duplicates (Gupshup retries) are recognised by WhatsApp id and traced on the message.
+   */
   async accept(
     channel: { id: string; portalId: number },
     m: InboundMessage,
   ): Promise<'stored' | 'duplicate'> {
-    const id = await retryOnConflict(() =>
-      this.d.inbound.store({
-        portalId: channel.portalId,
-        channelId: channel.id,
-        phone: m.phone,
-        name: m.name ?? null,
-        at: new Date(m.timestampMs),
-        type: m.type,
-        content: JSON.stringify({
-          text: inboundText(m.type, m.content),
-          payload: m.content,
-          name: m.name ?? null,
-        }),
-        waMessageId: m.waMessageId,
-        receivedDetail: `${m.type} from ${maskPhone(m.phone)}`,
-        hasMedia: MEDIA_TYPES.has(m.type),
-      }),
-    );
-    if (id !== null) {
-      this.d.nudge();
-      return 'stored';
-    }
-    const original = await this.d.inbound.findByWhatsAppId(channel.id, m.waMessageId);
-    await this.d.messages.trace({
+    const stored = await this.#ingest.submit({
       portalId: channel.portalId,
       channelId: channel.id,
-      messageId: original ?? null,
-      direction: 'in',
-      step: 'duplicate_ignored',
-      detail: 'Gupshup posted it again',
+      phone: m.phone,
+      name: m.name ?? null,
+      atMs: m.timestampMs,
+      type: m.type,
+      content: { text: inboundText(m.type, m.content), payload: m.content, name: m.name ?? null },
+      waMessageId: m.waMessageId,
+      receivedDetail: `${m.type} from ${maskPhone(m.phone)}`,
+      hasMedia: MEDIA_TYPES.has(m.type),
     });
+    if (stored) {
+      this.#nudgeSoon();
+      return 'stored';
+    }
+    if (!(await this.d.ingest.countDuplicate(channel.id, m.waMessageId))) {
+      await this.d.ingest.traceDuplicate(channel.portalId, channel.id, m.waMessageId);
+    }
     return 'duplicate';
+  }
+
+  /**
+   * Wakes the worker once for the webhooks of the next few milliseconds rather than once per webhook:
+   * under a flood each wake-up is a claim query, and fewer, larger batches cost the request path less.
+   */
+  #nudgeSoon(): void {
+    if (this.#nudgeTimer) return;
+    this.#nudgeTimer = setTimeout(() => {
+      this.#nudgeTimer = undefined;
+      this.d.nudge();
+    }, NUDGE_AFTER_MS);
+    this.#nudgeTimer.unref();
+  }
+
+  /**
+   * inbound.accept: a batch of stored webhooks (one per chat, each chat's in order) becomes their
+   * conversations, messages, delivery jobs and trace in one statement, which also completes the jobs.
+   */
+  acceptJob(): JobHandler {
+    const run = async (jobs: JobRow[]): Promise<JobOutcome[]> => {
+      const workerId = jobs[0]?.locked_by ?? '';
+      // Webhooks waiting for their answer go first; the rows behind them are backlog.
+      await this.#ingest.whenQuiet(YIELD_MAX_MS);
+      const done = new Set(
+        await retryOnConflict(() =>
+          this.d.ingest.materialize(
+            jobs.map((j) => j.id),
+            workerId,
+          ),
+        ),
+      );
+      if (done.size) this.d.nudge();
+      // A job not done here is no longer this worker's (its lease ran out): its holder does it.
+      return jobs.map((j) =>
+        done.has(j.id)
+          ? { kind: 'done', recorded: true }
+          : { kind: 'retry', error: 'lease lost', countAttempt: false },
+      );
+    };
+    return {
+      run: async (job) => (await run([job]))[0] ?? { kind: 'retry', error: 'no outcome' },
+      batch: { size: ACCEPT_BATCH, run },
+    };
   }
 
   /** A callback Gupshup sent that is neither a message nor a status: traced, nothing else. */

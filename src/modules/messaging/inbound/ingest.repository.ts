@@ -1,0 +1,154 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../../shared/db/schema.js';
+import { executePrepared } from '../../../shared/db/database.js';
+
+/** The job a webhook stores for one customer message: the raw event, keyed by its WhatsApp id. */
+export const ACCEPT_TOPIC = 'inbound.accept';
+
+/** What the webhook keeps of a customer's message: everything the worker needs to write its rows. */
+export interface RawInbound {
+  portalId: number;
+  channelId: string;
+  phone: string;
+  name: string | null;
+  /** Gupshup's time, in ms. */
+  atMs: number;
+  type: string;
+  /** The message's `content` column, as it will be stored. */
+  content: { text: string; payload: Record<string, unknown>; name: string | null };
+  waMessageId: string;
+  receivedDetail: string;
+  /** Media to download first: an `inbound.media` job runs before the delivery (same chat key). */
+  hasMedia: boolean;
+}
+
+/** The job's dedupe key: one per channel and WhatsApp message, whatever instance took the webhook. */
+export const acceptKey = (channelId: string, waMessageId: string) => `inacc:${channelId}:${waMessageId}`;
+
+/**
+ * The ingest path's statements. The webhook writes only `inbound.accept` jobs (the raw event, its
+ * dedupe key and its job are one row, written for many webhooks at once); the worker turns each into
+ * the conversation, the message, its delivery job and its trace (`materialize`).
+ */
+export class IngestRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /**
+   * One statement for many webhooks: each event's job unless its key is already there (Gupshup's
+   * retry). Returns, per event in order, whether it was stored now. A key twice in the same call is
+   * stored once (the later one is a duplicate). The chat key keeps each customer's messages in order.
+   */
+  async insertAccepted(events: RawInbound[]): Promise<boolean[]> {
+    const keys = events.map((e) => acceptKey(e.channelId, e.waMessageId));
+    const rows = await executePrepared(
+      this.db,
+      'ingest_accept_v1',
+      sql<{ dedupe_key: string }>`
+      INSERT INTO jobs (topic, portal_id, payload, dedupe_key, chat_key)
+      SELECT ${ACCEPT_TOPIC}, e.portal_id, e.payload, e.dedupe_key, e.chat_key
+      FROM unnest(${events.map((e) => e.portalId)}::bigint[], ${events.map((e) => JSON.stringify(e))}::jsonb[],
+                  ${keys}::text[], ${events.map((e) => `inacc:${e.channelId}:${e.phone}`)}::text[])
+           WITH ORDINALITY AS e(portal_id, payload, dedupe_key, chat_key, ord)
+      ORDER BY e.ord
+      ON CONFLICT (dedupe_key) DO NOTHING
+      RETURNING dedupe_key`,
+    );
+    const stored = new Set(rows.map((r) => r.dedupe_key));
+    return keys.map((k) => stored.delete(k));
+  }
+
+  /**
+   * Gupshup posted an event again. While its job is still open the count rides on the job, and the
+   * worker traces it with the message (the job row's lock orders this against `materialize`). Returns
+   * false when the job was already done (or is gone): then `traceDuplicate`.
+   */
+  async countDuplicate(channelId: string, waMessageId: string): Promise<boolean> {
+    const r = await sql`
+      UPDATE jobs SET payload = jsonb_set(payload, '{duplicates}',
+        to_jsonb(coalesce((payload->>'duplicates')::int, 0) + 1))
+      WHERE dedupe_key = ${acceptKey(channelId, waMessageId)} AND status IN ('pending', 'running')`.execute(
+      this.db,
+    );
+    return Number(r.numAffectedRows ?? 0) > 0;
+  }
+
+  /** A duplicate of a message already written: traced on it (a statement after the job's commit sees it). */
+  async traceDuplicate(portalId: number, channelId: string, waMessageId: string): Promise<void> {
+    await sql`
+      INSERT INTO trace (portal_id, channel_id, message_id, direction, step, level, detail)
+      SELECT ${portalId}, ${channelId}::uuid,
+        (SELECT id FROM messages WHERE channel_id = ${channelId}::uuid AND direction = 'in' AND wa_message_id = ${waMessageId}),
+        'in', 'duplicate_ignored', 'INFO', 'Gupshup posted it again'`.execute(this.db);
+  }
+
+  /**
+   * The worker's half, one statement for a batch of `inbound.accept` jobs (at most one per chat: the
+   * claim's chat keys): each job this worker still holds is marked done, and its event becomes the
+   * conversation (upserted), the message (unless Gupshup's id is already stored), its delivery job
+   * (after an `inbound.media` job when there is a file: same chat key, lower id) and its trace rows,
+   * with the duplicates counted on the job meanwhile. An event whose message is already stored (an
+   * older instance took it, or its job was gone when Gupshup retried) is traced as a duplicate. All or
+   * nothing (every part of a WITH runs to completion); returns the jobs it did.
+   */
+  async materialize(jobIds: number[], workerId: string): Promise<number[]> {
+    const rows = await executePrepared(
+      this.db,
+      'ingest_materialize_v1',
+      sql<{ job_id: number }>`
+      WITH done AS (
+        UPDATE jobs SET status = 'done', finished_at = now(), updated_at = now(), locked_until = NULL, last_error = NULL
+        WHERE id = ANY(${jobIds}::bigint[]) AND locked_by = ${workerId} AND status = 'running' AND topic = ${ACCEPT_TOPIC}
+        RETURNING id, portal_id, payload
+      ), ev AS (
+        SELECT id AS job_id, portal_id, (payload->>'channelId')::uuid AS channel_id, payload->>'phone' AS phone,
+               payload->>'name' AS name, to_timestamp((payload->>'atMs')::double precision / 1000) AS at,
+               payload->>'type' AS type, payload->'content' AS content, payload->>'waMessageId' AS wa_id,
+               coalesce((payload->>'hasMedia')::boolean, false) AS has_media, payload->>'receivedDetail' AS detail,
+               coalesce((payload->>'duplicates')::int, 0) AS dups
+        FROM done
+      ), conv AS (
+        INSERT INTO conversations (portal_id, channel_id, customer_phone, customer_name, last_inbound_at)
+        SELECT portal_id, channel_id, phone, name, at FROM ev ORDER BY job_id
+        ON CONFLICT (channel_id, customer_phone) DO UPDATE SET
+          customer_name = coalesce(excluded.customer_name, conversations.customer_name),
+          last_inbound_at = greatest(excluded.last_inbound_at, conversations.last_inbound_at)
+        RETURNING id, channel_id, customer_phone
+      ), msg AS (
+        INSERT INTO messages (portal_id, channel_id, conversation_id, direction, type, status, content, wa_message_id, customer_ts)
+        SELECT ev.portal_id, ev.channel_id, conv.id, 'in', ev.type, 'received', ev.content, ev.wa_id, ev.at
+        FROM ev JOIN conv ON conv.channel_id = ev.channel_id AND conv.customer_phone = ev.phone
+        ORDER BY ev.job_id
+        ON CONFLICT (channel_id, wa_message_id) WHERE direction = 'in' DO NOTHING
+        RETURNING id, conversation_id, channel_id, wa_message_id
+      ), new_jobs AS (
+        INSERT INTO jobs (topic, portal_id, payload, dedupe_key, chat_key)
+        SELECT j.topic, ev.portal_id, jsonb_build_object('messageId', msg.id, 'channelId', ev.channel_id::text),
+               j.prefix || msg.id, 'in:' || msg.conversation_id
+        FROM msg JOIN ev ON ev.channel_id = msg.channel_id AND ev.wa_id = msg.wa_message_id
+        CROSS JOIN (VALUES (1, 'inbound.media', 'inmedia:'), (2, 'inbound.deliver', 'in:')) AS j(ord, topic, prefix)
+        WHERE j.ord = 2 OR ev.has_media
+        ORDER BY msg.id, j.ord
+        RETURNING id
+      ), steps AS (
+        SELECT ev.portal_id, ev.channel_id, msg.id AS message_id, s.ord, s.step, s.detail, ev.job_id
+        FROM msg JOIN ev ON ev.channel_id = msg.channel_id AND ev.wa_id = msg.wa_message_id
+        CROSS JOIN LATERAL (VALUES (1, 'received', ev.detail), (2, 'queued', NULL)) AS s(ord, step, detail)
+        UNION ALL
+        SELECT ev.portal_id, ev.channel_id, m.id, 3, 'duplicate_ignored', 'Gupshup posted it again', ev.job_id
+        FROM ev LEFT JOIN messages m ON m.channel_id = ev.channel_id AND m.direction = 'in' AND m.wa_message_id = ev.wa_id
+        CROSS JOIN LATERAL generate_series(1, ev.dups + 1)
+        WHERE NOT EXISTS (SELECT 1 FROM msg WHERE msg.channel_id = ev.channel_id AND msg.wa_message_id = ev.wa_id)
+        UNION ALL
+        SELECT ev.portal_id, ev.channel_id, msg.id, 3, 'duplicate_ignored', 'Gupshup posted it again', ev.job_id
+        FROM msg JOIN ev ON ev.channel_id = msg.channel_id AND ev.wa_id = msg.wa_message_id
+        CROSS JOIN LATERAL generate_series(1, ev.dups)
+      ), tr AS (
+        INSERT INTO trace (portal_id, channel_id, message_id, direction, step, level, detail)
+        SELECT portal_id, channel_id, message_id, 'in', step, 'INFO', detail FROM steps ORDER BY job_id, ord
+        RETURNING id
+      )
+      SELECT job_id FROM ev`,
+    );
+    return rows.map((r) => r.job_id);
+  }
+}

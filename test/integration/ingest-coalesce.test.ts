@@ -1,0 +1,198 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectChannel, installAndToken, type DemoChannel } from '../../scripts/stack.js';
+import {
+  ACCEPT_TOPIC,
+  IngestRepository,
+  type RawInbound,
+} from '../../src/modules/messaging/inbound/ingest.repository.js';
+import { Coalescer } from '../../src/shared/db/coalesce.js';
+import { useStack } from '../helpers/stack.js';
+
+/**
+ * The webhook's group commit (shared/db/coalesce.ts, inbound/ingest.repository.ts): concurrent
+ * customer messages share one insert statement, each answered only once that statement committed. A
+ * statement that fails mid-batch must neither acknowledge an event it did not store nor fail the
+ * others, and nothing may be stored twice. The failure is PostgreSQL's own: a trigger that refuses
+ * the rows whose text starts with "poison".
+ */
+describe('coalesced webhook inserts', () => {
+  // A pool of two: one webhook statement at a time, so the burst's webhooks queue and share statements.
+  const s = useStack({ worker: false, overrides: { dbPoolMax: 2 } });
+  let ch: DemoChannel;
+  let portalId: number;
+  /** The database's owner: the app's own role may not create triggers. */
+  let owner: pg.Client;
+  beforeAll(async () => {
+    const admin = new URL(inject('pgAdminUrl'));
+    admin.pathname = `/${(await s.deps.db.selectNoFrom(sql<string>`current_database()`.as('d')).executeTakeFirstOrThrow()).d}`;
+    owner = new pg.Client({ connectionString: admin.toString() });
+    await owner.connect();
+    const token = await installAndToken(s);
+    ch = await connectChannel(s, token, 1);
+    await s.deps.worker.drain();
+    const row = await s.deps.db
+      .selectFrom('channels')
+      .select('portal_id')
+      .where('id', '=', ch.id)
+      .executeTakeFirstOrThrow();
+    portalId = row.portal_id;
+  });
+
+  afterAll(() => owner.end());
+
+  const poison = async (on: boolean) => {
+    await owner.query('DROP TRIGGER IF EXISTS poison_accept ON jobs');
+    if (!on) return;
+    await owner.query(`CREATE OR REPLACE FUNCTION poison_accept() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.payload->'content'->>'text' LIKE 'poison%' THEN RAISE EXCEPTION 'poisoned row'; END IF;
+        RETURN NEW;
+      END $$`);
+    await owner.query(
+      'CREATE TRIGGER poison_accept BEFORE INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION poison_accept()',
+    );
+  };
+  afterEach(() => poison(false));
+
+  const event = (waMessageId: string, text: string, phone = '5491100009001'): RawInbound => ({
+    portalId,
+    channelId: ch.id,
+    phone,
+    name: null,
+    atMs: Date.now(),
+    type: 'text',
+    content: { text, payload: { text }, name: null },
+    waMessageId,
+    receivedDetail: 'text',
+    hasMedia: false,
+  });
+
+  /** How often each event's job is stored, by WhatsApp id. */
+  const storedJobs = async (prefix: string) => {
+    const rows = await s.deps.db
+      .selectFrom('jobs')
+      .select(sql<string>`payload->>'waMessageId'`.as('wa'))
+      .where('topic', '=', ACCEPT_TOPIC)
+      .where(sql<boolean>`payload->>'waMessageId' LIKE ${`${prefix}%`}`)
+      .execute();
+    const n = new Map<string, number>();
+    for (const r of rows) n.set(r.wa, (n.get(r.wa) ?? 0) + 1);
+    return n;
+  };
+
+  const settle = <T>(ps: Array<Promise<T>>) => Promise.allSettled(ps);
+
+  it('answers each event of a failed batch by its own outcome: stored ones true, refused ones rejected, none twice', async () => {
+    const repo = new IngestRepository(s.deps.db);
+    const c = new Coalescer({
+      write: (e: RawInbound[]) => repo.insertAccepted(e),
+      maxBatch: 100,
+      maxInFlight: 1,
+    });
+    await poison(true);
+    const events = Array.from({ length: 30 }, (_, i) =>
+      event(
+        `wamid.co1.${i}`,
+        i % 10 === 3 ? 'poison' : `hola ${i}`,
+        `54911000090${String(i).padStart(2, '0')}`,
+      ),
+    );
+    // Submitted in one turn: one batch, whose statement fails on the three poisoned rows.
+    const first = await settle(events.map((e) => c.submit(e)));
+    expect(c.stats.failedBatches).toBe(1);
+    let stored = await storedJobs('wamid.co1.');
+    for (const [i, r] of first.entries()) {
+      const wa = `wamid.co1.${i}`;
+      if (i % 10 === 3) {
+        expect(r.status).toBe('rejected');
+        expect(stored.get(wa)).toBeUndefined();
+      } else {
+        expect(r).toEqual({ status: 'fulfilled', value: true });
+        expect(stored.get(wa)).toBe(1);
+      }
+    }
+    // Gupshup retries every event (the acknowledged ones too, as it may): each is stored exactly once.
+    await poison(false);
+    const again = await settle(events.map((e) => c.submit(e)));
+    expect(again.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual(
+      events.map((_, i) => i % 10 === 3),
+    );
+    stored = await storedJobs('wamid.co1.');
+    expect(stored.size).toBe(30);
+    expect([...stored.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('stores an event posted twice within one batch once, and says which of the two was stored', async () => {
+    const repo = new IngestRepository(s.deps.db);
+    const c = new Coalescer({
+      write: (e: RawInbound[]) => repo.insertAccepted(e),
+      maxBatch: 100,
+      maxInFlight: 1,
+    });
+    const results = await Promise.all([
+      c.submit(event('wamid.co2.a', 'uno')),
+      c.submit(event('wamid.co2.b', 'dos', '5491100009101')),
+      c.submit(event('wamid.co2.a', 'uno')),
+    ]);
+    expect(c.stats.statements).toBe(1);
+    expect(results).toEqual([true, true, false]);
+    expect(Object.fromEntries(await storedJobs('wamid.co2.'))).toEqual({
+      'wamid.co2.a': 1,
+      'wamid.co2.b': 1,
+    });
+  });
+
+  const post = (id: string, text: string, phone: string) =>
+    fetch(ch.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        app: ch.appName,
+        timestamp: Date.now(),
+        version: 2,
+        type: 'message',
+        payload: { id, source: phone, type: 'text', payload: { text }, sender: { phone, name: 'Cliente' } },
+      }),
+    }).then((r) => r.status);
+
+  it('over HTTP: a burst with refused rows acknowledges only what it stored; the retries deliver every message once', async () => {
+    await poison(true);
+    const burst = Array.from({ length: 40 }, (_, i) => ({
+      id: `wamid.co3.${i}`,
+      text: i % 8 === 5 ? 'poison' : `mensaje ${i}`,
+      phone: `54911000092${String(i % 20).padStart(2, '0')}`,
+    }));
+    const statuses = await Promise.all(burst.map((b) => post(b.id, b.text, b.phone)));
+    const stored = await storedJobs('wamid.co3.');
+    for (const [i, st] of statuses.entries()) {
+      const b = burst[i];
+      if (!b) continue;
+      // Acknowledged ⇔ stored: a 2xx for an event not stored would lose it (Gupshup does not retry).
+      expect({ id: b.id, acked: st === 200, stored: stored.get(b.id) ?? 0 }).toEqual({
+        id: b.id,
+        acked: b.text !== 'poison',
+        stored: b.text === 'poison' ? 0 : 1,
+      });
+      if (b.text === 'poison') expect(st).toBeGreaterThanOrEqual(500);
+    }
+    await poison(false);
+    const retried = await Promise.all(burst.map((b) => post(b.id, b.text, b.phone)));
+    expect(retried.every((st) => st === 200)).toBe(true);
+    await s.deps.worker.drain();
+    const inBitrix = s.portal
+      .messages({ author: 'customer' })
+      .filter((m) => m.externalChatId.startsWith('54911000092'));
+    expect(inBitrix.map((m) => m.text).sort()).toEqual(burst.map((b) => b.text).sort());
+    const rows = await s.deps.db
+      .selectFrom('messages')
+      .select(['wa_message_id', 'status'])
+      .where('direction', '=', 'in')
+      .where('wa_message_id', 'like', 'wamid.co3.%')
+      .execute();
+    expect(rows).toHaveLength(40);
+    expect(new Set(rows.map((r) => r.wa_message_id)).size).toBe(40);
+    expect(rows.every((r) => r.status === 'delivered')).toBe(true);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The sandbox portal's deals and companies (beyond the reference: b24restdocs crm/deals, crm/companies
+ * and the list-method rules): read back, listed with filters and pages, changed with the
+ * ONCRMDEALUPDATE event carrying only the deal's id; nothing from src/ is used.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { app, boot, formOf, portal, rest, setup, teardown, token } from './harness.js';
+
+type Deal = Record<string, string | null>;
+
+describe('sandbox Bitrix24 portal: deals and companies', () => {
+  beforeEach(async () => {
+    await setup();
+    await boot();
+  });
+  afterEach(teardown);
+
+  const add = async (fields: Record<string, unknown>) =>
+    (await rest<{ result: number }>(portal, 'crm.deal.add', { auth: token, fields })).body.result;
+
+  it('crm.deal.get: strings, the default stage of its pipeline, dates with an offset; errors', async () => {
+    const id = await add({ TITLE: 'SIRA 1', CATEGORY_ID: 1, COMPANY_ID: 7, UF_CRM_1700000000: '2026-12-01' });
+    const got = await rest<{ result: Deal }>(portal, 'crm.deal.get', { auth: token, id });
+    expect(got.body.result).toMatchObject({
+      ID: String(id),
+      TITLE: 'SIRA 1',
+      CATEGORY_ID: '1',
+      STAGE_ID: 'C1:NEW',
+      COMPANY_ID: '7',
+      UF_CRM_1700000000: '2026-12-01',
+    });
+    expect(got.body.result['DATE_MODIFY']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+    const missing = await rest(portal, 'crm.deal.get', { auth: token, id: 99999 });
+    expect([missing.status, (missing.body as { error_description?: string }).error_description]).toEqual([
+      400,
+      'Not found',
+    ]);
+    expect((await rest(portal, 'crm.deal.get', { auth: token, id: 'abc' })).status).toBe(400);
+  });
+
+  it('crm.deal.update moves DATE_MODIFY and fires ONCRMDEALUPDATE with only the id; silent changes do not', async () => {
+    const handler = `${app.url}/b24/events`;
+    await rest(portal, 'event.bind', { auth: token, event: 'ONCRMDEALUPDATE', handler });
+    const id = await add({ TITLE: 'SIRA 2' });
+    const before = (await rest<{ result: Deal }>(portal, 'crm.deal.get', { auth: token, id })).body.result;
+    const r = await rest(portal, 'crm.deal.update', { auth: token, id, fields: { STAGE_ID: 'WON' } });
+    expect(r.body).toMatchObject({ result: true });
+    const events = () => app.hits.map(formOf).filter((f) => f['event'] === 'ONCRMDEALUPDATE');
+    await vi.waitFor(() => expect(events()).toHaveLength(1));
+    const form = events()[0] ?? {};
+    expect(form).toMatchObject({ event: 'ONCRMDEALUPDATE', data: { FIELDS: { ID: String(id) } } });
+    expect(JSON.stringify(form['data'])).not.toContain('WON');
+    const after = (await rest<{ result: Deal }>(portal, 'crm.deal.get', { auth: token, id })).body.result;
+    expect(after['STAGE_ID']).toBe('WON');
+    expect(Date.parse(after['DATE_MODIFY'] ?? '')).toBeGreaterThan(Date.parse(before['DATE_MODIFY'] ?? ''));
+
+    portal.updateDeal(id, { STAGE_ID: 'PREPARATION' }, { silent: true });
+    const listed = await rest<{ result: Deal[] }>(portal, 'crm.deal.list', {
+      auth: token,
+      filter: { '>DATE_MODIFY': after['DATE_MODIFY'] },
+      select: ['ID', 'STAGE_ID'],
+    });
+    expect(listed.body.result).toEqual([{ ID: String(id), STAGE_ID: 'PREPARATION' }]);
+    expect(events()).toHaveLength(1);
+    expect(
+      (await rest(portal, 'crm.deal.update', { auth: token, id: 99999, fields: { TITLE: 'x' } })).status,
+    ).toBe(400);
+    expect((await rest(portal, 'crm.deal.update', { auth: token, id, fields: 'x' })).status).toBe(400);
+  });
+
+  it('crm.deal.list: filters with operators and lists, order, 50 a page with next and total', async () => {
+    // Straight into the portal: 53 REST calls in a row would meet its rate limit.
+    for (let i = 0; i < 53; i++) {
+      const id = portal.addCrmDeal({ title: `D${i}`, contactIds: [] });
+      portal.updateDeal(id, { STAGE_ID: i % 2 ? 'WON' : 'NEW' }, { silent: true });
+    }
+    const page1 = await rest<{ result: Deal[]; next?: number; total: number }>(portal, 'crm.deal.list', {
+      auth: token,
+      order: { ID: 'ASC' },
+    });
+    expect([page1.body.result.length, page1.body.next, page1.body.total]).toEqual([50, 50, 53]);
+    const page2 = await rest<{ result: Deal[]; next?: number }>(portal, 'crm.deal.list', {
+      auth: token,
+      start: 50,
+    });
+    expect([page2.body.result.length, page2.body.next]).toEqual([3, undefined]);
+    const won = await rest<{ result: Deal[]; total: number }>(portal, 'crm.deal.list', {
+      auth: token,
+      filter: { '=STAGE_ID': ['WON'] },
+      order: { ID: 'DESC' },
+      select: ['ID', 'TITLE'],
+    });
+    expect(won.body.total).toBe(26);
+    expect(won.body.result[0]?.['TITLE']).toBe('D51');
+    expect(Object.keys(won.body.result[0] ?? {})).toEqual(['ID', 'TITLE']);
+    const notWon = await rest<{ total: number }>(portal, 'crm.deal.list', {
+      auth: token,
+      filter: { '!STAGE_ID': 'WON' },
+    });
+    expect(notWon.body.total).toBe(27);
+  });
+
+  it('crm.company.list: every company, or those whose title contains a text', async () => {
+    const all = await rest<{ result: Deal[]; total: number }>(portal, 'crm.company.list', { auth: token });
+    expect(all.body.total).toBe(3);
+    const some = await rest<{ result: Deal[] }>(portal, 'crm.company.list', {
+      auth: token,
+      filter: { '%TITLE': 'ñandú' },
+    });
+    expect(some.body.result).toEqual([{ ID: '9', TITLE: 'Ñandú S.A.' }]);
+  });
+});
