@@ -202,12 +202,12 @@ describe('billing API', () => {
 
     const use = await api<{
       days: string[];
-      series: Array<{ channelId: string; units: number[] }>;
+      series: Array<{ channelId: string; name: string; units: number[] }>;
       total: number;
     }>(s, token, 'GET', '/billing/consumption?days=7');
     expect(use.body.days).toHaveLength(7);
     expect(use.body.days.at(-1)).toBe(new Date().toISOString().slice(0, 10));
-    expect(use.body.series).toEqual([{ channelId: ch.id, units: [0, 0, 0, 0, 0, 0, 1] }]);
+    expect(use.body.series).toEqual([{ channelId: ch.id, name: 'Tienda 1', units: [0, 0, 0, 0, 0, 0, 1] }]);
     expect(use.body.total).toBe(1);
   });
 

@@ -209,11 +209,12 @@ export class BillingRepository {
     return r?.at ?? null;
   }
 
-  /** Entries newest first; `cursor` = the last id of the previous page. One extra row tells "more". */
-  ledgerPage(portalId: number, f: LedgerFilter) {
+  /** A portal's entries with their message and channel: what the ledger page and the export show. */
+  #entries(portalId: number) {
     return this.db
       .selectFrom('billing_ledger as e')
       .leftJoin('billing_reservations as r', 'r.id', 'e.reservation_id')
+      .leftJoin('channels as c', 'c.id', 'e.channel_id')
       .select([
         'e.id',
         'e.kind',
@@ -226,10 +227,16 @@ export class BillingRepository {
         'r.message_ref',
         'e.order_id',
         'e.channel_id',
+        'c.name as channel_name',
         'e.note',
         'e.created_at',
       ])
-      .where('e.portal_id', '=', portalId)
+      .where('e.portal_id', '=', portalId);
+  }
+
+  /** Entries newest first; `cursor` = the last id of the previous page. One extra row tells "more". */
+  ledgerPage(portalId: number, f: LedgerFilter) {
+    return this.#entries(portalId)
       .$if(f.cursor !== undefined, (q) => q.where('e.id', '<', f.cursor ?? 0))
       .$if(f.kind !== undefined, (q) => q.where('e.kind', '=', f.kind as LedgerKind))
       .orderBy('e.id', 'desc')
@@ -262,25 +269,7 @@ export class BillingRepository {
    * reads the range in pages of `limit`, so a long range is never held in memory at once.
    */
   ledgerRange(portalId: number, since: Date, until: Date, afterId: number, limit: number) {
-    return this.db
-      .selectFrom('billing_ledger as e')
-      .leftJoin('billing_reservations as r', 'r.id', 'e.reservation_id')
-      .leftJoin('channels as c', 'c.id', 'e.channel_id')
-      .select([
-        'e.id',
-        'e.created_at',
-        'e.kind',
-        'e.units',
-        'e.delta_available',
-        'e.delta_reserved',
-        'e.delta_debt',
-        'e.channel_id',
-        'c.name as channel_name',
-        'r.message_ref',
-        'e.order_id',
-        'e.note',
-      ])
-      .where('e.portal_id', '=', portalId)
+    return this.#entries(portalId)
       .where('e.created_at', '>=', since)
       .where('e.created_at', '<', until)
       .where('e.id', '>', afterId)
