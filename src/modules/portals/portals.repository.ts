@@ -104,8 +104,13 @@ export class PortalsRepository implements TokenStore {
       .execute();
   }
 
-  /** Uninstall: the portal's secrets go; its history stays for the admin's records. */
-  async purgeSecrets(id: number): Promise<void> {
+  /**
+   * Uninstall: the portal's secrets go and its open work is cancelled; its history stays for the
+   * admin's records. The portal row is updated first: a worker turning an accepted webhook into jobs
+   * holds that row (FOR SHARE, ingest.repository.ts), so either it finishes first and its new jobs are
+   * cancelled here, or it waits and then sees the portal uninstalled and makes none.
+   */
+  async purgeSecrets(id: number, cancelWork: (trx: Transaction<DB>) => Promise<void>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('portals')
@@ -137,6 +142,7 @@ export class PortalsRepository implements TokenStore {
         .where('portal_id', '=', id)
         .where('revoked_at', 'is', null)
         .execute();
+      await cancelWork(trx);
     });
   }
 

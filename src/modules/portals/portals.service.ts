@@ -183,8 +183,7 @@ export class PortalsService {
       log.warn({ portalId: portal.id }, 'ONAPPUNINSTALL refused: the portal still accepts our token.');
       throw new ForbiddenError('The application is still installed on this portal');
     }
-    await cancelPortalJobs(this.d.db, portal.id, 'app uninstalled');
-    await this.d.repo.purgeSecrets(portal.id);
+    await this.d.repo.purgeSecrets(portal.id, (trx) => cancelPortalJobs(trx, portal.id, 'app uninstalled'));
     await writeTrace(this.d.db, {
       portalId: portal.id,
       step: 'portal_uninstalled',

@@ -93,11 +93,17 @@ export class IngestRepository {
   async materialize(jobIds: number[], workerId: string): Promise<number[]> {
     const rows = await executePrepared(
       this.db,
-      'ingest_materialize_v1',
+      'ingest_materialize_v2',
       sql<{ job_id: number }>`
-      WITH done AS (
+      WITH live AS (
+        -- The portals still installed, held until commit: an uninstall waits, then cancels what we made.
+        SELECT p.id FROM portals p
+        WHERE p.id IN (SELECT portal_id FROM jobs WHERE id = ANY(${jobIds}::bigint[])) AND p.status <> 'uninstalled'
+        FOR SHARE
+      ), done AS (
         UPDATE jobs SET status = 'done', finished_at = now(), updated_at = now(), locked_until = NULL, last_error = NULL
         WHERE id = ANY(${jobIds}::bigint[]) AND locked_by = ${workerId} AND status = 'running' AND topic = ${ACCEPT_TOPIC}
+          AND portal_id IN (SELECT id FROM live)
         RETURNING id, portal_id, payload
       ), ev AS (
         SELECT id AS job_id, portal_id, (payload->>'channelId')::uuid AS channel_id, payload->>'phone' AS phone,
