@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_PORTAL, STACK_OPERATOR_TOKEN, type DemoChannel } from '../../scripts/stack.js';
+import { api, SAMPLE_PORTAL, STACK_OPERATOR_TOKEN, waitFor, type DemoChannel } from '../../scripts/stack.js';
 import { BILLING_TEXTS, OPERATOR_TEXTS } from '../../src/modules/pages/billing-texts.js';
 import { launchBrowser, shot } from '../helpers/browser.js';
 import { csvRecords } from '../helpers/csv.js';
@@ -11,19 +11,22 @@ import { installedEnterprise, useStack } from '../helpers/stack.js';
  * The Billing tab and the operator page in a real browser (issue 12): the tab is there for a portal
  * admin and neither the tab nor the API for a user whose roles do not allow billing; the balance with
  * what expires soon, the packs on sale, the use chart with its table, and the ledger downloaded as CSV
- * and read back. The operator page signs in with OPERATOR_TOKEN and changes the offer.
+ * and read back; Buy with Stripe through the sandbox's hosted page until the webhook credits the pack
+ * and its paid order shows with a receipt; the low-balance threshold saved, kept, and a negative one
+ * refused in the page. The operator page signs in with OPERATOR_TOKEN and changes the offer.
  */
 describe('billing tab in Chromium', () => {
   const s = useStack({ portal: SAMPLE_PORTAL });
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   let ch: DemoChannel;
+  let token: string;
   const BRUNO = 2;
 
   beforeAll(async () => {
     browser = await launchBrowser();
     page = await browser.browser.newPage();
-    ({ ch } = await installedEnterprise(s));
+    ({ ch, token } = await installedEnterprise(s));
     const portal = await s.deps.db
       .selectFrom('portals')
       .select('id')
@@ -129,7 +132,6 @@ describe('billing tab in Chromium', () => {
     expect(kinds.filter((k) => k === 'reserve')).toHaveLength(8);
     expect(rows.find((r) => r.kind === 'settle')?.channel_id).toBe(ch.id);
     await expect(app.locator('#bill-export-msg').textContent()).resolves.toBe('');
-    await tallShot('app-billing.en');
     // A range the server refuses says why next to the buttons.
     await app.locator('#bill-usage input[name=from]').fill('2026-03-02');
     await app.locator('#bill-usage input[name=to]').fill('2026-03-01');
@@ -138,6 +140,83 @@ describe('billing tab in Chromium', () => {
     await expect(app.locator('#bill-export-msg').textContent()).resolves.toContain(
       BILLING_TEXTS.exportFailed[1].replace('{error}', ''),
     );
+  });
+
+  it('Buy with Stripe: the checkout opens in the top window, the sandbox pays, the pack and its paid order show', async () => {
+    let app = await billing('en');
+    const pack = (await s.deps.offer.allPacks()).find((p) => p.name === 'Pack 1000');
+    if (!pack) throw new Error('no Pack 1000');
+    await app.locator('input[name=provider][value=stripe]').check();
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/checkout'),
+      page.waitForURL((u) => u.pathname.startsWith('/pay/')),
+      app.locator(`[data-buy="${pack.id}"]`).click(),
+    ]);
+    expect(request.postDataJSON()).toEqual({ kind: 'pack', packId: pack.id, provider: 'stripe' });
+    await expect(request.response().then((r) => r?.status())).resolves.toBe(200);
+    // The portal's window (not the app's frame) is on the sandbox Stripe page of the order it started.
+    const order = await s.deps.db
+      .selectFrom('billing_orders')
+      .select(['id', 'checkout_url', 'status'])
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    const started = { orderId: order.id };
+    expect(order.status).toBe('pending');
+    expect(page.url()).toBe(order.checkout_url);
+    expect(new URL(page.url()).origin).toBe(new URL(s.pay.stripe.url).origin);
+    // The payer presses Pay on the hosted page; the signed webhook credits the pack.
+    await page.locator('#pay').click();
+    await waitFor(
+      async () => {
+        const o = await api<{ orders: Array<{ id: number; status: string; receiptUrl: string | null }> }>(
+          s,
+          token,
+          'GET',
+          '/orders',
+        );
+        const mine = o.body.orders.find((x) => x.id === started.orderId);
+        return mine?.status === 'paid' && mine.receiptUrl !== null;
+      },
+      20_000,
+      `order ${started.orderId} credited, with its receipt`,
+    );
+
+    app = await billing('en');
+    // 112 before, 1000 more from the pack.
+    await expect(app.locator('[data-figure=available] strong').textContent()).resolves.toBe('1,112');
+    const row = app.locator(`#bill-orders-table tr[data-order="${started.orderId}"]`);
+    await expect(row.locator('.badge').textContent()).resolves.toBe(BILLING_TEXTS.status_paid[1]);
+    await expect(row.locator('.badge').getAttribute('class')).resolves.toBe('badge paid');
+    await expect(row.locator('td').nth(4).textContent()).resolves.toBe('$15.00');
+    await expect(row.locator('td').nth(5).textContent()).resolves.toBe('1,000');
+    const receipt = await row.locator('a').getAttribute('href');
+    expect(receipt).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/receipts\//);
+    await tallShot('app-billing.en');
+  });
+
+  it('saves the low-balance threshold, keeps it on reload, and refuses a negative one in the field', async () => {
+    let app = await billing('en');
+    const input = app.locator('#bill-threshold input[name=lowBalanceThreshold]');
+    await input.fill('250');
+    await app.locator('#bill-threshold-save').click();
+    await app.locator('#bill-threshold-msg .notice.ok').waitFor();
+    app = await billing('en');
+    await expect(app.locator('#bill-threshold input[name=lowBalanceThreshold]').inputValue()).resolves.toBe(
+      '250',
+    );
+    const got = await api<{ lowBalanceThreshold: number | null }>(s, token, 'GET', '/billing/settings');
+    expect(got.body).toEqual({ lowBalanceThreshold: 250 });
+
+    await app.locator('#bill-threshold input[name=lowBalanceThreshold]').fill('-5');
+    await app.locator('#bill-threshold-save').click();
+    await app.locator('#bill-threshold-msg .notice.error').waitFor();
+    await expect(app.locator('#bill-threshold-msg').textContent()).resolves.toBe(
+      BILLING_TEXTS.thresholdBad[1],
+    );
+    // The page still works and the kept value did not move.
+    await expect(app.locator('body').getAttribute('data-ready')).resolves.toBe('billing');
+    const after = await api<{ lowBalanceThreshold: number | null }>(s, token, 'GET', '/billing/settings');
+    expect(after.body).toEqual({ lowBalanceThreshold: 250 });
   });
 
   it('hides the tab from a user whose roles do not allow billing, and the API refuses him', async () => {
