@@ -274,12 +274,12 @@ export class PaymentEventsService {
     if (!(await tx.claimEvent(provider, eventId, type, order.portal_id, order.id))) return 'duplicate event';
     await tx.setSubscription(order.id, e.subscriptionId, null);
     if (e.kind === 'subscription_paid') {
-      await tx.extendChannel(order.channel_id, e.periodEnd);
+      await tx.channels.extendChannel(order.channel_id, e.periodEnd);
       await this.#resume(tx, order.channel_id);
       return `channel ${order.channel_id} paid until ${e.periodEnd.toISOString()}`;
     }
     const reason = e.kind === 'subscription_unpaid' ? 'subscription_unpaid' : 'subscription_cancelled';
-    const portalId = await tx.interruptChannel(order.channel_id, reason);
+    const portalId = await tx.channels.interruptChannel(order.channel_id, reason);
     if (portalId !== undefined) {
       await writeTrace(tx.db, {
         portalId,
@@ -293,7 +293,7 @@ export class PaymentEventsService {
   }
 
   async #resume(tx: PaymentsRepository, channelId: string) {
-    const portalId = await tx.resumeChannel(channelId);
+    const portalId = await tx.channels.resumeChannel(channelId);
     if (portalId !== undefined) await writeTrace(tx.db, { portalId, channelId, step: 'channel_recovered' });
   }
 }

@@ -2,8 +2,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { DB } from '../../shared/db/schema.js';
 import type { OrderStatus } from '../../shared/db/billing-schema.js';
-import { SUBSCRIPTION_REASONS, type ChannelStatusReason } from '../channels/status-reasons.js';
 import type { PaymentProviderName } from './payment-ports.js';
+import { SubscriptionChannelsRepository } from './subscription-channels.repository.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -42,6 +42,11 @@ const ORDER_COLUMNS = [
  */
 export class PaymentsRepository {
   constructor(readonly db: Executor) {}
+
+  /** The subscription's channel: paid until, interrupted, resumed (subscription-channels.repository.ts). */
+  get channels(): SubscriptionChannelsRepository {
+    return new SubscriptionChannelsRepository(this.db);
+  }
 
   transaction<T>(fn: (tx: PaymentsRepository) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => fn(new PaymentsRepository(trx)));
@@ -404,48 +409,5 @@ export class PaymentsRepository {
       })
       .where('id', '=', paymentId)
       .execute();
-  }
-
-  // ------------------------------------------------------------------ the channel of a subscription
-
-  async extendChannel(channelId: string, paidUntil: Date) {
-    await this.db
-      .updateTable('channels')
-      .set({
-        paid_until: sql`greatest(coalesce(paid_until, ${paidUntil}), ${paidUntil})`,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', channelId)
-      .execute();
-  }
-
-  /** Active → Interrupted for a subscription reason; the portal when it changed. */
-  async interruptChannel(channelId: string, reason: ChannelStatusReason) {
-    const r = await this.db
-      .updateTable('channels')
-      .set({ status: 'interrupted', status_reason: reason, updated_at: sql`now()` })
-      .where('id', '=', channelId)
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'active'),
-          eb.and([eb('status', '=', 'interrupted'), eb('status_reason', 'in', [...SUBSCRIPTION_REASONS])]),
-        ]),
-      )
-      .returning('portal_id')
-      .executeTakeFirst();
-    return r?.portal_id;
-  }
-
-  /** Interrupted for a subscription reason → Active (other reasons stay: they are not ours to clear). */
-  async resumeChannel(channelId: string) {
-    const r = await this.db
-      .updateTable('channels')
-      .set({ status: 'active', status_reason: null, updated_at: sql`now()` })
-      .where('id', '=', channelId)
-      .where('status', '=', 'interrupted')
-      .where('status_reason', 'in', [...SUBSCRIPTION_REASONS])
-      .returning('portal_id')
-      .executeTakeFirst();
-    return r?.portal_id;
   }
 }
