@@ -79,3 +79,17 @@ export interface NotificationGroupReportsTable {
   to_minute: Generated<number>;
   holidays: Generated<'skip' | 'allow'>;
 }
+
+/** The CRM changes reports matched (0018); digests read them. */
+export interface NotificationEventsTable {
+  id: Generated<number>;
+  portal_id: number;
+  report_id: number;
+  entity_type: 'deal' | 'lead';
+  entity_id: number;
+  company_id: number | null;
+  title: Generated<string>;
+  dedupe_key: string;
+  occurred_at: ColumnType<Date, Date | string, never>;
+  recorded_at: CreatedAt;
+}

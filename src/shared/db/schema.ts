@@ -21,6 +21,7 @@ import type {
   NotificationGroupCompaniesTable,
   NotificationReportsTable,
   NotificationGroupReportsTable,
+  NotificationEventsTable,
 } from './notifications-schema.js';
 
 /**
@@ -326,6 +327,7 @@ export interface DB {
   notification_group_companies: NotificationGroupCompaniesTable;
   notification_reports: NotificationReportsTable;
   notification_group_reports: NotificationGroupReportsTable;
+  notification_events: NotificationEventsTable;
   billing_settings: BillingSettingsTable;
   payment_webhooks: PaymentWebhooksTable;
   billing_payment_refunds: BillingPaymentRefundsTable;
