@@ -7,7 +7,7 @@ import { GupshupAppsClient } from './integrations/gupshup/gupshup.apps.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
 import { GupshupTemplatesClient } from './integrations/gupshup/templates.js';
 import { RateLimiter } from './shared/rate-limiter.js';
-import { Worker } from './jobs/worker.js';
+import { Worker, type JobHandler } from './jobs/worker.js';
 import { FrontendAuth } from './modules/tokens/frontend-auth.js';
 import { TokensRepository } from './modules/tokens/tokens.repository.js';
 import { TokensService } from './modules/tokens/tokens.service.js';
@@ -50,6 +50,7 @@ import { PortalsRepository } from './modules/portals/portals.repository.js';
 import { buildPayments, type Payments } from './modules/billing/payments-wiring.js';
 import { billingJobs, buildBilling, type Billing } from './modules/billing/wiring.js';
 import { PortalsService } from './modules/portals/portals.service.js';
+import { buildDigests, type Digests } from './modules/notifications/wiring.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { toLang, type Lang } from './shared/i18n.js';
@@ -84,6 +85,8 @@ export interface Deps extends Omit<Billing, 'send'> {
   portalLang: (portalId: number) => Promise<Lang>;
   /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
   templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
+  /** Scheduled notifications' digests (issue 13): the service, the tick chain. */
+  digests: Omit<Digests, 'jobs'>;
   close(): Promise<void>;
 }
 
@@ -121,11 +124,17 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
+  const { jobs: digestJobs, ...digests } = buildDigests(db, {
+    sender: relay.templateSending.api.send,
+    nudge,
+    tickEveryMs: config.notifications.tickEveryMs,
+  });
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,
     billing: { ...billing, send: sendBilling },
     payments,
+    digestJobs,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -150,6 +159,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     templates,
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
+    digests,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -363,7 +373,13 @@ function buildWorker(
   log: Logger,
   db: Database,
   r: Relay,
-  s: { assign: AssignService; templates: TemplatesService; billing: Billing; payments: Payments },
+  s: {
+    assign: AssignService;
+    templates: TemplatesService;
+    billing: Billing;
+    payments: Payments;
+    digestJobs: Record<string, JobHandler>;
+  },
 ): Worker {
   return new Worker(
     db,
@@ -389,6 +405,7 @@ function buildWorker(
       'template.record': r.templateSending.followUps.recordJob(),
       'template.robot': r.templateSending.followUps.robotJob(),
       ...s.payments.jobs,
+      ...s.digestJobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

@@ -169,6 +169,13 @@ const envSchema = z.object({
     .max(3650)
     .default(30)
     .describe('Days a re-hosted media file is kept before it is deleted'),
+  NOTIFICATIONS_TICK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe('Seconds between two looks for scheduled-notification digests that are due'),
   TEMPLATE_SYNC_MINUTES: z.coerce
     .number()
     .int()
@@ -279,6 +286,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
   metricsToken: e.METRICS_TOKEN,
   /** How often each channel's templates are read from Gupshup (template-sync.ts). */
   templates: { syncEveryMs: e.TEMPLATE_SYNC_MINUTES * 60_000 },
+  /** How often the digests due are looked for (notifications/digest-jobs.ts). */
+  notifications: { tickEveryMs: e.NOTIFICATIONS_TICK_SECONDS * 1000 },
   /** Charging the send path (docs/billing.md, "The send path"). */
   billing: {
     enforced: e.BILLING_ENFORCED,

@@ -26,6 +26,7 @@ import {
   notificationsRoutes,
 } from './modules/notifications/notifications.routes.js';
 import { NotificationsService } from './modules/notifications/notifications.service.js';
+import { digestsRoutes } from './modules/notifications/digests.routes.js';
 import { ReportsRepository } from './modules/notifications/reports.repository.js';
 import { ReportsService } from './modules/notifications/reports.service.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
@@ -121,6 +122,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
         });
         await authed.register(templateSentRoutes, { repo: new TemplateSentRepository(deps.db) });
         await authed.register(notificationsRoutes, { notifications, reports, roles: deps.roles });
+        await authed.register(digestsRoutes, { digests: deps.digests.service, roles: deps.roles });
       });
     },
     { prefix: '/api/v1' },

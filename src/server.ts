@@ -56,6 +56,8 @@ export async function startServer(
       deps.worker.start();
       // The periodic template sync's chain (one schedule job per period, whichever instance starts it).
       await deps.templates.schedulePeriodicSync();
+      // The digests' tick chain (scheduled notifications), likewise one tick job per slot.
+      await deps.digests.scheduleTicks();
     }
     log.info({ url, publicUrl: config.publicUrl }, 'WhatsAppB24 is ready.');
     const running = app;

@@ -218,7 +218,7 @@ export class NotificationsService {
       fullService: s.full_service,
       trial: inTrial ? { endsAt: trialEndsAt, ended: this.clock() >= trialEndsAt } : null,
       /** Whether digests go out at all: full service, or a trial that has not ended. */
-      active: s.full_service || this.clock() < trialEndsAt,
+      active: serviceActive(s, this.clock()),
       limits: inTrial
         ? { recipients: Math.min(TRIAL_LIMITS.recipients, s.max_recipients), groups: TRIAL_LIMITS.groups }
         : { recipients: s.max_recipients, groups: s.max_groups },
@@ -235,6 +235,14 @@ export class NotificationsService {
       { field: 'phone', code: r.code, message: PHONE_WORDS[r.code] },
     ]);
   }
+}
+
+/** Whether a portal's digests go out at `now`: full service, or a trial that has not ended. */
+export function serviceActive(
+  s: { full_service: boolean; trial_started_at: Date },
+  now: Date,
+): boolean {
+  return s.full_service || now.getTime() < s.trial_started_at.getTime() + TRIAL_DAYS * 86_400_000;
 }
 
 async function settingsOf(

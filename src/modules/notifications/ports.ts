@@ -5,3 +5,20 @@ export interface NotificationTemplates {
     id: string,
   ): Promise<{ display_name: string; status: string; params: unknown } | undefined>;
 }
+
+/**
+ * The templates send service (templates/template-send.service.ts) as a digest uses it: a refusal the
+ * caller could fix is an AppError with a 4xx status and, for a 400, `issues` with codes.
+ */
+export interface DigestSender {
+  send(input: {
+    portalId: number;
+    channelId: string;
+    to: string;
+    templateId: string;
+    params: string[];
+    clientKey: string;
+    origin: { kind: 'notification'; digestId: number };
+    lang: 'es' | 'en' | 'pt';
+  }): Promise<{ messageId: number }>;
+}

@@ -306,6 +306,12 @@ export const STEP_TEXTS = {
     'Gupshup did not delete the template',
     'O Gupshup não excluiu o modelo',
   ],
+  digest_created: ['Resumen de notificaciones creado', 'Notification digest created', 'Resumo de notificações criado'],
+  digest_send_failed: [
+    'No se pudo enviar el resumen a un destinatario',
+    'The digest could not be sent to a recipient',
+    'Não foi possível enviar o resumo a um destinatário',
+  ],
   held_no_units: ['Retenido: no quedan mensajes', 'Held: no messages left', 'Retida: não restam mensagens'],
   hold_released: [
     'Liberado: hay mensajes de nuevo',

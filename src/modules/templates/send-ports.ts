@@ -37,4 +37,6 @@ export type SendOrigin =
   | { kind: 'api' }
   | { kind: 'chat'; chatId: number }
   | { kind: 'crm'; entityType: CardType; entityId: number }
-  | { kind: 'robot'; eventToken: string; workflowId?: string | undefined; document?: string | undefined };
+  | { kind: 'robot'; eventToken: string; workflowId?: string | undefined; document?: string | undefined }
+  /** A digest of the scheduled notifications (notifications/digest-jobs.ts), one per recipient. */
+  | { kind: 'notification'; digestId: number };

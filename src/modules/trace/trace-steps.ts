@@ -93,6 +93,9 @@ export const TRACE_STEPS = [
   'template_imported',
   'template_deleted',
   'template_delete_failed',
+  // Scheduled notifications (issue 13): a digest created, a recipient's send refused
+  'digest_created',
+  'digest_send_failed',
 ] as const;
 
 export type TraceStep = (typeof TRACE_STEPS)[number] | `status_${string}`;

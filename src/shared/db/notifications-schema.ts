@@ -93,3 +93,35 @@ export interface NotificationEventsTable {
   occurred_at: ColumnType<Date, Date | string, never>;
   recorded_at: CreatedAt;
 }
+
+/** Digests (0020): one per group, report and run, with one send per enabled recipient. */
+export interface NotificationDigestsTable {
+  id: Generated<number>;
+  portal_id: number;
+  group_id: number;
+  report_id: number;
+  kind: 'scheduled' | 'test';
+  after_event_id: Generated<number>;
+  last_event_id: number | null;
+  events: number;
+  template_id: string | null;
+  params: ColumnType<string[], string | undefined, string>;
+  status: Generated<'sending' | 'sent' | 'partial' | 'failed'>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: UpdatedAt;
+}
+
+export interface NotificationDigestSendsTable {
+  id: Generated<number>;
+  digest_id: number;
+  recipient_id: number | null;
+  name: string;
+  phone_e164: string;
+  client_key: string;
+  status: Generated<'pending' | 'queued' | 'failed'>;
+  message_id: number | null;
+  error_code: string | null;
+  error_detail: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
