@@ -263,13 +263,17 @@ function recipientView(s: SendRow) {
   };
 }
 
+/** Accepted by Gupshup (`submitted`, `enqueued`) counts as sent; queued and sending are pending. */
 const MESSAGE_STATUS: Record<string, RecipientStatus> = {
+  submitted: 'sent',
+  enqueued: 'sent',
   sent: 'sent',
   delivered: 'delivered',
   read: 'read',
   failed: 'failed',
   dead: 'failed',
   cancelled: 'failed',
+  skipped: 'failed',
   deleted: 'failed',
 };
 
