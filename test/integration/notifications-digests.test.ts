@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  api,
-  connectChannel,
-  installAndToken,
-  SAMPLE_PORTAL,
-  STACK_OPERATOR_TOKEN,
-  waitFor,
-} from '../../scripts/stack.js';
+import { api, SAMPLE_PORTAL, STACK_OPERATOR_TOKEN, waitFor } from '../../scripts/stack.js';
 import { TokensRepository } from '../../src/modules/tokens/tokens.repository.js';
-import { addEvent } from '../helpers/notification-events.js';
+import { addEvent, digestPortal } from '../helpers/notification-events.js';
 import { useStack } from '../helpers/stack.js';
-import { addTemplate, asUser } from '../helpers/templates.js';
+import { asUser } from '../helpers/templates.js';
 
 /**
  * Issue 13, digests through the real app and the sandbox Gupshup: the tick (`runDue`, given the
@@ -53,45 +46,7 @@ describe('notification digests', () => {
       .digests;
 
   it('nothing when nothing happened', async () => {
-    token = await installAndToken(s);
-    const ch = await connectChannel(s, token);
-    portalId = (await s.deps.db.selectFrom('portals').select('id').executeTakeFirstOrThrow()).id;
-    templateId = (
-      await addTemplate(s, {
-        channelId: ch.id,
-        name: 'novedades',
-        body: 'Hay {{1}} novedades: {{2}}',
-        params: [
-          { name: 'cantidad', example: '3' },
-          { name: 'titulos', example: 'Pedido A, Pedido B' },
-        ],
-      })
-    ).id;
-    const op = await fetch(`${s.url}/api/v1/operator/notifications/${portalId}`, {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${STACK_OPERATOR_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ fullService: true }),
-    });
-    expect(op.status).toBe(200);
-    const groups = await api<{ groups: { id: number }[] }>(s, token, 'GET', '/notification-groups');
-    main = groups.body.groups[0]?.id ?? 0;
-    for (const r of [ANA, LUIS]) {
-      expect((await api(s, token, 'POST', `/notification-groups/${main}/recipients`, r)).status).toBe(201);
-    }
-    const created = await api<{ id: number }>(s, token, 'POST', '/notification-reports', {
-      kind: 'deal_stage',
-      name: 'Aprobaciones',
-      stageId: 'C0:WON',
-      templateId,
-      params: ['count', 'titles'],
-    });
-    report = created.body.id;
-    const enabled = await api(s, token, 'PUT', `/notification-groups/${main}/reports/${report}`, {
-      enabled: true,
-      schedule: { preset: 'working' },
-    });
-    expect(enabled.status).toBe(200);
-
+    ({ token, portalId, group: main, report, templateId } = await digestPortal(s, { recipients: [ANA, LUIS] }));
     expect(await runDue(T0)).toEqual([]);
     expect(await history(main)).toEqual([]);
   });

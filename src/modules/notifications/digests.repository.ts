@@ -264,6 +264,8 @@ export class DigestsRepository {
     o: { messageId: number } | { code: string; detail: string },
   ): Promise<boolean> {
     return this.transaction(async (trx) => {
+      // The digest first: two sends settling at once would each count the other as pending.
+      await trx.selectFrom('notification_digests').select('id').where('id', '=', digestId).forUpdate().execute();
       const r = await trx
         .updateTable('notification_digest_sends')
         .set(
