@@ -7,6 +7,7 @@ import {
   type Stack,
   type StackOptions,
 } from '../../scripts/stack.js';
+import { TokensRepository } from '../../src/modules/tokens/tokens.repository.js';
 import { createTestDatabase } from './db.js';
 
 /**
@@ -43,4 +44,27 @@ export async function installedEnterprise(s: Stack): Promise<{ token: string; ch
   s.portal.setRate({ drainPerSec: 5, burst: 250 });
   await s.deps.db.updateTable('portals').set({ rate_drain_per_sec: 5, rate_burst: 250 }).execute();
   return { token, ch: await connectChannel(s, token, 1) };
+}
+
+/** Another installed portal with an API token of its own, to check that portals stay apart. */
+export async function anotherPortal(s: Stack, tag: string): Promise<{ portalId: number; token: string }> {
+  const p = await s.deps.db
+    .insertInto('portals')
+    .values({
+      member_id: `${tag}-member`,
+      domain: `${tag}.example.com`,
+      client_endpoint: `https://${tag}.example.com/rest/`,
+      status: 'installed',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const token = `wab24_${tag}token_0123456789abcdef`.slice(0, 40);
+  await new TokensRepository(s.deps.db).insert({
+    portalId: p.id,
+    tokenMac: s.deps.box.mac(token),
+    prefix: token.slice(0, 10),
+    label: null,
+    createdByUserId: null,
+  });
+  return { portalId: p.id, token };
 }

@@ -1,20 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup/index.js';
-import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal/index.js';
-import {
-  appProcessEnv,
-  spawnApp,
-  STACK_CLIENT_ID,
-  STACK_CLIENT_SECRET,
-  waitFor,
-  type Stack,
-} from '../../scripts/stack.js';
-import { createDatabase, type Database } from '../../src/shared/db/database.js';
-import { freePort } from '../../src/shared/db/embedded.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor, type Stack } from '../../scripts/stack.js';
 import { addEvent } from '../helpers/notification-events.js';
-import { installAndConnect } from '../helpers/spawned.js';
+import { installAndConnect, useSpawnedApp } from '../helpers/spawned.js';
 import { addTemplate } from '../helpers/templates.js';
 
 /**
@@ -24,41 +11,15 @@ import { addTemplate } from '../helpers/templates.js';
  * digest is not created twice.
  */
 describe('SIGKILL in the middle of a digest', () => {
-  let portal: SandboxPortal;
-  let gupshup: SandboxGupshup;
-  let drop: () => Promise<void>;
-  let db: Database;
-  let app: ChildProcess | undefined;
-  let env: NodeJS.ProcessEnv;
-  let url: string;
-
-  beforeAll(async () => {
-    const testDb = await createTestDatabase();
-    drop = testDb.drop;
-    db = createDatabase(testDb.url, { max: 2 }).db;
-    portal = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET });
-    portal.setRate(null);
+  const x = useSpawnedApp({
+    env: { NOTIFICATIONS_TICK_SECONDS: '1', GUPSHUP_SEND_PER_SEC: '2' },
     // Gupshup retries its callbacks on failure, how often is not documented (reference §3.1): here
     // for 20 s, so the `enqueued` event of a send cut short by the kill reaches the restarted app.
-    gupshup = await startSandboxGupshup({ callbackRetry: { attempts: 40, delayMs: 500 } });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    env = {
-      ...appProcessEnv({ port, databaseUrl: testDb.url, portal, gupshup }),
-      NOTIFICATIONS_TICK_SECONDS: '1',
-      GUPSHUP_SEND_PER_SEC: '2',
-    };
-    app = await spawnApp(env);
-  });
-  afterAll(async () => {
-    app?.kill('SIGKILL');
-    await gupshup?.close();
-    await portal?.close();
-    await db?.destroy();
-    await drop?.();
+    gupshup: { callbackRetry: { attempts: 40, delayMs: 500 } },
   });
 
   it('each recipient gets the digest exactly once across the kill and restart', async () => {
+    const { url, gupshup, portal, db } = x;
     const shop = { appName: 'DigestShop', sourceNumber: '5491100007000', apiKey: 'digest-key-abcdefgh' };
     const { appId } = gupshup.addApp(shop);
     const { token, channel } = await installAndConnect(url, portal, { name: 'D', ...shop });
@@ -108,12 +69,9 @@ describe('SIGKILL in the middle of a digest', () => {
 
     const sent = () => gupshup.sent({ appName: 'DigestShop' });
     await waitFor(() => sent().length >= 1, 30_000, 'the first recipient’s message');
-    const exited = new Promise((r) => app?.once('exit', r));
-    app?.kill('SIGKILL');
-    await exited;
-    const atKill = sent().length;
-    expect(atKill).toBeLessThan(phones.length);
-    app = await spawnApp(env);
+    await x.kill();
+    expect(sent().length).toBeLessThan(phones.length);
+    await x.start();
 
     await waitFor(() => sent().length >= phones.length, 150_000, 'every recipient’s message');
     // Once no send job is open, nothing more can go out.

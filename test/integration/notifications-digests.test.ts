@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { api, SAMPLE_PORTAL, STACK_OPERATOR_TOKEN, waitFor } from '../../scripts/stack.js';
-import { TokensRepository } from '../../src/modules/tokens/tokens.repository.js';
 import { addEvent, digestPortal } from '../helpers/notification-events.js';
-import { useStack } from '../helpers/stack.js';
+import { anotherPortal, useStack } from '../helpers/stack.js';
 import { asUser } from '../helpers/templates.js';
 
 /**
@@ -192,31 +191,15 @@ describe('notification digests', () => {
     expect(limited.body.digests).toHaveLength(2);
 
     // Another portal with a group of its own: this portal's token does not reach it, nor it ours.
-    const other = await s.deps.db
-      .insertInto('portals')
-      .values({
-        member_id: 'digest-other',
-        domain: 'other.example.com',
-        client_endpoint: 'https://other.example.com/rest/',
-        status: 'installed',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const other = await anotherPortal(s, 'digestother');
     const theirs = await s.deps.db
       .insertInto('notification_groups')
-      .values({ portal_id: other.id, name: 'Ajeno' })
+      .values({ portal_id: other.portalId, name: 'Ajeno' })
       .returning('id')
       .executeTakeFirstOrThrow();
     expect((await api(s, token, 'GET', `/notification-groups/${theirs.id}/digests`)).status).toBe(404);
     expect((await post(`/notification-groups/${theirs.id}/test-digest`, { reportId: report })).status).toBe(404);
-    const otherToken = 'wab24_digestothertoken_0123456789ab';
-    await new TokensRepository(s.deps.db).insert({
-      portalId: other.id,
-      tokenMac: s.deps.box.mac(otherToken),
-      prefix: otherToken.slice(0, 10),
-      label: null,
-      createdByUserId: null,
-    });
+    const otherToken = other.token;
     expect((await api(s, otherToken, 'GET', `/notification-groups/${main}/digests`)).status).toBe(404);
     expect(
       (await api(s, otherToken, 'POST', `/notification-groups/${theirs.id}/test-digest`, { reportId: report }))

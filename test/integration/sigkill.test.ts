@@ -1,18 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxGupshup, type SandboxGupshup } from '../../scripts/sandbox/gupshup/index.js';
-import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal/index.js';
-import {
-  appProcessEnv,
-  spawnApp,
-  STACK_CLIENT_ID,
-  STACK_CLIENT_SECRET,
-  waitFor,
-} from '../../scripts/stack.js';
-import { createDatabase, type Database } from '../../src/shared/db/database.js';
-import { freePort } from '../../src/shared/db/embedded.js';
-import { createTestDatabase } from '../helpers/db.js';
-import { installAndConnect, postCustomerText } from '../helpers/spawned.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../scripts/stack.js';
+import { installAndConnect, postCustomerText, useSpawnedApp } from '../helpers/spawned.js';
 
 /**
  * The app process (as `npm start` runs it) is killed with SIGKILL in the middle of 200 inbound
@@ -20,39 +8,10 @@ import { installAndConnect, postCustomerText } from '../helpers/spawned.js';
  * the ones it never answered are retried by Gupshup and delivered too.
  */
 describe('SIGKILL in the middle of a burst', () => {
-  let portal: SandboxPortal;
-  let gupshup: SandboxGupshup;
-  let drop: () => Promise<void>;
-  let db: Database;
-  let app: ChildProcess | undefined;
-  let env: NodeJS.ProcessEnv;
-  let url: string;
-
-  const start = async () => {
-    app = await spawnApp(env);
-  };
-
-  beforeAll(async () => {
-    const testDb = await createTestDatabase();
-    drop = testDb.drop;
-    db = createDatabase(testDb.url, { max: 1 }).db;
-    portal = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET });
-    portal.setRate(null);
-    gupshup = await startSandboxGupshup();
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    env = appProcessEnv({ port, databaseUrl: testDb.url, portal, gupshup });
-    await start();
-  });
-  afterAll(async () => {
-    app?.kill('SIGKILL');
-    await gupshup?.close();
-    await portal?.close();
-    await db?.destroy();
-    await drop?.();
-  });
+  const x = useSpawnedApp();
 
   it('delivers every acknowledged message exactly once after a restart', async () => {
+    const { url, portal, db } = x;
     const { channel: ch, activateStatus } = await installAndConnect(url, portal, {
       name: 'K',
       appName: 'KillShop',
@@ -72,12 +31,11 @@ describe('SIGKILL in the middle of a burst', () => {
         // Kill while these requests are in flight.
         const inFlight = batch.map((n) => post(n).then((s) => s === 200 && acked.add(n)));
         await new Promise((r) => setTimeout(r, 3));
-        const exited = new Promise((r) => app?.once('exit', r));
-        app?.kill('SIGKILL');
+        const exited = x.kill();
         killed = true;
         await Promise.all(inFlight);
         await exited;
-        await start();
+        await x.start();
         continue;
       }
       const statuses = await Promise.all(batch.map(post));

@@ -79,15 +79,15 @@ export class DigestsRepository {
     return r.rows.map((c) => ({ ...c, group_id: Number(c.group_id), portal_id: Number(c.portal_id) }));
   }
 
-  /** The group, locked until the transaction ends: one digest decision per group at a time. */
-  lockGroup(trx: Trx, portalId: number, groupId: number) {
-    return trx
+  /** The group with its portal's domain; `lock`: held until the transaction ends (one digest decision at a time). */
+  group(exec: Executor, portalId: number, groupId: number, lock = false) {
+    return exec
       .selectFrom('notification_groups as g')
       .innerJoin('portals as p', 'p.id', 'g.portal_id')
       .select(['g.id', 'g.name', 'g.all_companies', 'p.domain'])
       .where('g.portal_id', '=', portalId)
       .where('g.id', '=', groupId)
-      .forUpdate('g')
+      .$if(lock, (q) => q.forUpdate('g'))
       .executeTakeFirst();
   }
 
@@ -176,16 +176,6 @@ export class DigestsRepository {
         }
       | undefined
     >;
-  }
-
-  group(portalId: number, groupId: number) {
-    return this.db
-      .selectFrom('notification_groups as g')
-      .innerJoin('portals as p', 'p.id', 'g.portal_id')
-      .select(['g.id', 'g.name', 'g.all_companies', 'p.domain'])
-      .where('g.portal_id', '=', portalId)
-      .where('g.id', '=', groupId)
-      .executeTakeFirst();
   }
 
   /** The digest, a send per recipient and a job per send, in the caller's transaction. */

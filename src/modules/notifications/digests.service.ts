@@ -97,7 +97,7 @@ export class DigestsService {
   /** The digest of `c` in one transaction holding the group, checked again there; null if not due. */
   async #create(c: DigestCandidate, now: Date): Promise<number | null> {
     return this.d.repo.transaction(async (trx) => {
-      const group = await this.d.repo.lockGroup(trx, c.portal_id, c.group_id);
+      const group = await this.d.repo.group(trx, c.portal_id, c.group_id, true);
       if (!group) return null;
       const last = await this.d.repo.lastScheduledAt(trx, c.group_id);
       const interval = Math.max(15, c.digest_interval_minutes) * 60_000;
@@ -181,7 +181,7 @@ export class DigestsService {
    * hours, without moving the cursor.
    */
   async test(portalId: number, groupId: number, reportId: number, now = new Date()): Promise<number> {
-    const group = await this.d.repo.group(portalId, groupId);
+    const group = await this.d.repo.group(this.d.repo.db, portalId, groupId);
     if (!group) throw new NotFoundError('Group not found');
     const report = await this.d.repo.report(this.d.repo.db, portalId, reportId);
     if (!report) throw new NotFoundError('Report not found');
@@ -216,7 +216,7 @@ export class DigestsService {
 
   /** The group's digests, newest first, with each recipient's status. */
   async list(portalId: number, groupId: number, limit: number) {
-    if (!(await this.d.repo.group(portalId, groupId))) throw new NotFoundError('Group not found');
+    if (!(await this.d.repo.group(this.d.repo.db, portalId, groupId))) throw new NotFoundError('Group not found');
     const digests = await this.d.repo.digests(portalId, groupId, limit);
     const sends = await this.d.repo.sends(digests.map((d) => Number(d.id)));
     return {
