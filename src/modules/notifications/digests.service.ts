@@ -103,29 +103,49 @@ export class DigestsService {
       const interval = Math.max(15, c.digest_interval_minutes) * 60_000;
       if (last && last.getTime() + interval > now.getTime()) return null; // another run was first
       const cursor = await this.d.repo.cursor(trx, c.group_id, c.report_id);
-      const settled: Array<DigestEvent & { id: number }> = [];
-      for (const e of await this.d.repo.events(trx, c.report_id, {
-        afterId: cursor,
-        limit: EVENTS_PER_DIGEST,
-      })) {
-        if (e.recorded_at.getTime() > now.getTime() - SETTLE_MS) break;
-        settled.push(e);
-      }
       const companies = await this.d.repo.companies(trx, c.group_id);
-      const events = settled.filter((e) => group.all_companies || companiesHave(companies, e));
-      const lastEvent = settled.at(-1);
-      if (!lastEvent || events.length === 0) return null;
+      const mine = (e: { company_id: number | null }) => group.all_companies || companiesHave(companies, e);
+      const range = await this.#settledRange(trx, c.report_id, cursor, now, mine);
+      if (!range) return null;
+      const { events, lastEventId } = range;
       return this.#insert(trx, {
         portalId: c.portal_id,
         group: { ...group, companies },
         reportId: c.report_id,
         kind: 'scheduled',
         afterEventId: cursor,
-        lastEventId: lastEvent.id,
+        lastEventId,
         events,
         now,
       });
     });
+  }
+
+  /**
+   * The events after the cursor up to the first one not yet settled, read a page at a time until
+   * `EVENTS_PER_DIGEST` of them are the group's (so a long run of other companies' events cannot keep
+   * the group's from ever being read); null when none of them is the group's.
+   */
+  async #settledRange(
+    trx: Trx,
+    reportId: number,
+    cursor: number,
+    now: Date,
+    mine: (e: { company_id: number | null }) => boolean,
+  ): Promise<{ events: DigestEvent[]; lastEventId: number } | null> {
+    const events: DigestEvent[] = [];
+    let lastEventId = cursor;
+    for (;;) {
+      const page = await this.d.repo.events(trx, reportId, { afterId: lastEventId, limit: EVENTS_PER_DIGEST });
+      for (const e of page) {
+        if (e.recorded_at.getTime() > now.getTime() - SETTLE_MS || events.length >= EVENTS_PER_DIGEST) {
+          return events.length ? { events, lastEventId } : null;
+        }
+        lastEventId = e.id;
+        if (mine(e)) events.push(e);
+      }
+      if (page.length < EVENTS_PER_DIGEST) return events.length ? { events, lastEventId } : null;
+    }
   }
 
   async #insert(
