@@ -8,7 +8,7 @@ import type { DigestCandidate, DigestsRepository } from './digests.repository.js
 import { holidayCalendar, type HolidayCalendar } from './holidays.js';
 import { serviceActive } from './notifications.service.js';
 import { maskPhone } from './phone.js';
-import { nextDigestAt, type Weekday } from './schedule.js';
+import { DIGEST_INTERVAL, nextDigestAt, type Weekday } from './schedule.js';
 
 /**
  * Digests (issue 13): per group, at most one every `digest_interval_minutes` (of any of its reports),
@@ -100,7 +100,7 @@ export class DigestsService {
       const group = await this.d.repo.group(trx, c.portal_id, c.group_id, true);
       if (!group) return null;
       const last = await this.d.repo.lastScheduledAt(trx, c.group_id);
-      const interval = Math.max(15, c.digest_interval_minutes) * 60_000;
+      const interval = Math.max(DIGEST_INTERVAL.min, c.digest_interval_minutes) * 60_000;
       if (last && last.getTime() + interval > now.getTime()) return null; // another run was first
       const cursor = await this.d.repo.cursor(trx, c.group_id, c.report_id);
       const companies = await this.d.repo.companies(trx, c.group_id);
