@@ -74,7 +74,9 @@ describe('notification digests', () => {
     await event('Pedido 103', minutes(T0, 5));
     expect(await runDue(minutes(T0, 30))).toEqual([]);
     expect(await runDue(minutes(T0, 119))).toEqual([]);
-    expect(await runDue(minutes(T0, 121))).toHaveLength(1);
+    // Two ticks at once (two instances): the group's row is held while one decides; one digest.
+    const [a, b] = await Promise.all([runDue(minutes(T0, 121)), runDue(minutes(T0, 121))]);
+    expect([...a, ...b]).toHaveLength(1);
     await waitFor(() => sentTo(LUIS.phone).length === 2);
     expect(sentTo(LUIS.phone)[1]?.rendered?.body).toBe('Hay 1 novedades: Pedido 103');
   });
