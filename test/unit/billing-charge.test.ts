@@ -108,13 +108,24 @@ describe('charging a send', () => {
     expect(h.calls).toEqual([
       'reserve out:7',
       'trial',
+      'reserve out:7',
       'trace held_no_units',
       'note no_message_units',
       'interrupt no_message_units',
     ]);
     const again = harness({ available: 0, heldAgoMs: HOUR });
     await again.charge.before(message(), job());
-    expect(again.calls).toEqual(['reserve out:7', 'trial']);
+    expect(again.calls).toEqual(['reserve out:7', 'trial', 'reserve out:7']);
+  });
+
+  it('sends when another send started the trial between its reserve and its own trial (a digest’s recipients)', async () => {
+    const h = harness({ available: 0, credited: false });
+    const first = h.charge.before(message(), job());
+    // The other message's reserve found nothing, then the first one's trial came in.
+    const other = h.charge.before(message({ id: 8 }), job({ id: 80, dedupe_key: 'out:8' }));
+    expect(await first).toBeUndefined();
+    expect(await other).toBeUndefined();
+    expect(h.calls.filter((c) => c.startsWith('charged'))).toEqual(['charged out:7', 'charged out:8']);
   });
 
   it('dead-letters a message held longer than the hold', async () => {

@@ -66,7 +66,10 @@ export class SendCharge {
     }
     if (r.outcome === 'insufficient') {
       const { units, validityDays } = this.d.trial;
-      if (await this.d.billing.startTrial(m.portal_id, units, validityDays)) r = await this.#reserve(m, ref);
+      // Reserve again whether this send started the trial or not: another send of the portal (a
+      // digest's other recipients) may have started it between this reserve and now.
+      await this.d.billing.startTrial(m.portal_id, units, validityDays);
+      r = await this.#reserve(m, ref);
     }
     if (r.outcome === 'insufficient') return this.#hold(m);
     await this.d.hooks?.afterReserve?.(m.id);
