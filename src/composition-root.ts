@@ -50,6 +50,7 @@ import { PortalsRepository } from './modules/portals/portals.repository.js';
 import { buildPayments, type Payments } from './modules/billing/payments-wiring.js';
 import { billingJobs, buildBilling, type Billing } from './modules/billing/wiring.js';
 import { PortalsService } from './modules/portals/portals.service.js';
+import { buildCrmEvents, type CrmEvents } from './modules/notifications/crm-wiring.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { toLang, type Lang } from './shared/i18n.js';
@@ -80,6 +81,8 @@ export interface Deps extends Omit<Billing, 'send'> {
   roles: RolesService;
   payments: Payments;
   templates: TemplatesService;
+  /** CRM events → notification_events, and their periodic reconciliation (issue 13). */
+  crmEvents: CrmEvents;
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
   /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
@@ -121,11 +124,20 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
+  const crmEvents = buildCrmEvents({
+    db,
+    bitrix: a.bitrix,
+    connector: a.connector,
+    eventsHandler: relay.portals.eventsHandler,
+    everyMs: config.notifications.reconcileEveryMs,
+    nudge,
+  });
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,
     billing: { ...billing, send: sendBilling },
     payments,
+    crmEvents,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -148,6 +160,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     ...billing,
     payments,
     templates,
+    crmEvents,
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
     close: async () => {
@@ -363,7 +376,13 @@ function buildWorker(
   log: Logger,
   db: Database,
   r: Relay,
-  s: { assign: AssignService; templates: TemplatesService; billing: Billing; payments: Payments },
+  s: {
+    assign: AssignService;
+    templates: TemplatesService;
+    billing: Billing;
+    payments: Payments;
+    crmEvents: CrmEvents;
+  },
 ): Worker {
   return new Worker(
     db,
@@ -389,6 +408,7 @@ function buildWorker(
       'template.record': r.templateSending.followUps.recordJob(),
       'template.robot': r.templateSending.followUps.robotJob(),
       ...s.payments.jobs,
+      ...s.crmEvents.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

@@ -52,7 +52,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   });
   await app.register(portalsRoutes, {
     portals: deps.portals,
-    events: { messaging: deps.messaging, edits: deps.edits, channels: deps.channels },
+    events: {
+      messaging: deps.messaging,
+      edits: deps.edits,
+      channels: deps.channels,
+      crm: deps.crmEvents.service,
+    },
     connectorId: deps.config.b24.connectorId,
     nudge: () => deps.worker.nudge(),
   });

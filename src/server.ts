@@ -56,6 +56,8 @@ export async function startServer(
       deps.worker.start();
       // The periodic template sync's chain (one schedule job per period, whichever instance starts it).
       await deps.templates.schedulePeriodicSync();
+      // The CRM events' reconciliation chain (and the re-bind of older portals' events), likewise.
+      await deps.crmEvents.schedule();
     }
     log.info({ url, publicUrl: config.publicUrl }, 'WhatsAppB24 is ready.');
     const running = app;

@@ -22,6 +22,8 @@ import type {
   NotificationReportsTable,
   NotificationGroupReportsTable,
   NotificationEventsTable,
+  NotificationCrmSnapshotsTable,
+  NotificationCrmSyncTable,
 } from './notifications-schema.js';
 
 /**
@@ -328,6 +330,8 @@ export interface DB {
   notification_reports: NotificationReportsTable;
   notification_group_reports: NotificationGroupReportsTable;
   notification_events: NotificationEventsTable;
+  notification_crm_snapshots: NotificationCrmSnapshotsTable;
+  notification_crm_sync: NotificationCrmSyncTable;
   billing_settings: BillingSettingsTable;
   payment_webhooks: PaymentWebhooksTable;
   billing_payment_refunds: BillingPaymentRefundsTable;
