@@ -150,6 +150,6 @@ export class Bitrix24CrmRecords implements CrmRecords {
       { filter: { '>=DATE_MODIFY': since }, order: { DATE_MODIFY: 'ASC' }, select, start },
       BACKGROUND,
     );
-    return Array.isArray(rows) ? rows : [];
+    return Array.isArray(rows) ? (rows as unknown[]) : [];
   }
 }

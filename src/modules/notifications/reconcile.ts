@@ -2,7 +2,7 @@ import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import type { Log as Logger } from '../../shared/logger.js';
 import { CLOCK_SLACK_MS, watchedFields } from './crm-changes.js';
-import type { ActiveReport, CrmEntity, CrmEventsRepository } from './crm-events.repository.js';
+import type { CrmEntity, CrmEventsRepository } from './crm-events.repository.js';
 import type { CrmEventsService } from './crm-events.service.js';
 import type { CrmPage, CrmRecords } from './ports.js';
 
