@@ -77,24 +77,20 @@ describe('notifications: CRM events and reconciliation', () => {
         .where('status', '=', 'done')
         .execute()
     ).length;
-  /** One reconciliation run of a portal, as the periodic schedule queues it. */
-  const reconcile = async (portal = portalId) => {
-    const key = `test.reconcile:${++runs}`;
-    await enqueueJob(s.deps.db, {
-      topic: 'notifications.reconcile',
-      portalId: portal,
-      payload: {},
-      dedupeKey: key,
-    });
+  /** One run of a job, queued as the periodic schedule queues it; waits until it is done. */
+  const runJob = async (topic: string, portal: number | null) => {
+    const key = `test.${topic}:${++runs}`;
+    await enqueueJob(s.deps.db, { topic, portalId: portal, payload: {}, dedupeKey: key });
     s.deps.worker.nudge();
     await waitFor(
       async () =>
         (await s.deps.db.selectFrom('jobs').select('status').where('dedupe_key', '=', key).executeTakeFirst())
           ?.status === 'done',
       20_000,
-      'reconciliation',
+      topic,
     );
   };
+  const reconcile = (portal = portalId) => runJob('notifications.reconcile', portal);
   const event = (name: string, id: unknown, auth: Record<string, unknown> = {}, portal = s.portal) =>
     fetch(`${s.url}/b24/events`, {
       method: 'POST',
@@ -231,6 +227,21 @@ describe('notifications: CRM events and reconciliation', () => {
     expect(leads.some((r) => r.entity_id === call)).toBe(false);
   });
 
+  it('the reconciliation reads past one page, through many changes in the same second, each once', async () => {
+    const ids: number[] = [];
+    // Straight into the portal, events lost: 120 deals reach the stage, most within the same second.
+    for (let i = 0; i < 120; i++) {
+      const id = s.portal.addDeal({ TITLE: `Lote ${i}` }, { silent: true });
+      s.portal.updateDeal(id, { STAGE_ID: 'WON' }, { silent: true });
+      ids.push(id);
+    }
+    await reconcile();
+    const recorded = (await rows({ report: report.stage })).filter((r) => ids.includes(r.entity_id));
+    expect(recorded.map((r) => r.entity_id).sort((a, b) => a - b)).toEqual(ids);
+    await reconcile();
+    expect((await rows({ report: report.stage })).filter((r) => ids.includes(r.entity_id))).toHaveLength(120);
+  });
+
   it('forged or malformed CRM events are 4xx and write nothing', async () => {
     const before = [await count('notification_events'), await count('jobs')];
     const cases: Array<[string, unknown, Record<string, unknown>, number]> = [
@@ -334,13 +345,7 @@ describe('notifications: CRM events and reconciliation', () => {
     }
     const crmBound = () => s.portal.bindings().filter((b) => b.event.startsWith('ONCRM')).length;
     expect(crmBound()).toBe(0);
-    await enqueueJob(s.deps.db, {
-      topic: 'notifications.crm.schedule',
-      portalId: null,
-      payload: {},
-      dedupeKey: 'test.schedule:1',
-    });
-    s.deps.worker.nudge();
+    await runJob('notifications.crm.schedule', null);
     const bindJobs = () =>
       s.deps.db
         .selectFrom('jobs')
@@ -365,25 +370,7 @@ describe('notifications: CRM events and reconciliation', () => {
     expect(sync.events_version).toBeGreaterThanOrEqual(2);
     // The next slot queues no second bind: the version is recorded.
     const before = (await bindJobs()).length;
-    await enqueueJob(s.deps.db, {
-      topic: 'notifications.crm.schedule',
-      portalId: null,
-      payload: {},
-      dedupeKey: 'test.schedule:2',
-    });
-    s.deps.worker.nudge();
-    await waitFor(
-      async () =>
-        (
-          await s.deps.db
-            .selectFrom('jobs')
-            .select('status')
-            .where('dedupe_key', '=', 'test.schedule:2')
-            .executeTakeFirst()
-        )?.status === 'done',
-      20_000,
-      'second schedule',
-    );
+    await runJob('notifications.crm.schedule', null);
     expect((await bindJobs()).length).toBe(before);
   });
 });

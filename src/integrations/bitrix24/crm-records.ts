@@ -8,7 +8,8 @@ import type { Bitrix24Client } from './bitrix24.client.js';
  * crm-deal-list.md, crm/leads/crm-lead-get.md, crm-lead-list.md, crm-deal-fields.md): every value
  * arrives as a string, dates as ISO 8601 with the portal's offset, `COMPANY_ID` '0' or null when none.
  * Lists answer 50 records a page (`start` a multiple of 50), filtered with `>=DATE_MODIFY` and ordered
- * by it. Background work: it gives way to message delivery in the portal's REST budget.
+ * by it, then by ID (a stable order within one second). Background work: it gives way to message
+ * delivery in the portal's REST budget.
  */
 
 const BACKGROUND = { background: true } as const;
@@ -147,7 +148,7 @@ export class Bitrix24CrmRecords implements CrmRecords {
     const rows = await this.client.call<unknown>(
       portalId,
       method,
-      { filter: { '>=DATE_MODIFY': since }, order: { DATE_MODIFY: 'ASC' }, select, start },
+      { filter: { '>=DATE_MODIFY': since }, order: { DATE_MODIFY: 'ASC', ID: 'ASC' }, select, start },
       BACKGROUND,
     );
     return Array.isArray(rows) ? (rows as unknown[]) : [];

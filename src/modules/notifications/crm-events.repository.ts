@@ -171,19 +171,13 @@ export class CrmEventsRepository {
   /** Installed portals with at least one report a group has enabled: the ones to reconcile. */
   async portalsToReconcile(): Promise<number[]> {
     const rows = await this.db
-      .selectFrom('portals as p')
+      .selectFrom('notification_group_reports as gr')
+      .innerJoin('notification_groups as g', 'g.id', 'gr.group_id')
+      .innerJoin('portals as p', 'p.id', 'g.portal_id')
       .select('p.id')
+      .distinct()
+      .where('gr.enabled', '=', true)
       .where('p.status', '=', 'installed')
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('notification_group_reports as gr')
-            .innerJoin('notification_groups as g', 'g.id', 'gr.group_id')
-            .select(sql`1`.as('one'))
-            .whereRef('g.portal_id', '=', 'p.id')
-            .where('gr.enabled', '=', true),
-        ),
-      )
       .orderBy('p.id')
       .execute();
     return rows.map((r) => r.id);
