@@ -368,6 +368,13 @@ describe('notifications: CRM events and reconciliation', () => {
       .where('portal_id', '=', portalId)
       .executeTakeFirstOrThrow();
     expect(sync.events_version).toBeGreaterThanOrEqual(2);
+    const traced = await s.deps.db
+      .selectFrom('trace')
+      .select(['step', 'level'])
+      .where('portal_id', '=', portalId)
+      .where('step', '=', 'portal_events_bound')
+      .execute();
+    expect(traced).toEqual([{ step: 'portal_events_bound', level: 'INFO' }]);
     // The next slot queues no second bind: the version is recorded.
     const before = (await bindJobs()).length;
     await runJob('notifications.crm.schedule', null);

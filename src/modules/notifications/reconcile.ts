@@ -1,6 +1,7 @@
 import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import type { Log as Logger } from '../../shared/logger.js';
+import { writeTrace } from '../trace/trace.service.js';
 import { CLOCK_SLACK_MS, watchedFields } from './crm-changes.js';
 import type { CrmEntity, CrmEventsRepository } from './crm-events.repository.js';
 import type { CrmEventsService } from './crm-events.service.js';
@@ -85,15 +86,35 @@ async function enqueueReconcile(repo: CrmEventsRepository, portalId: number, key
   });
 }
 
-/** `notifications.crm.bind`: the app's event bindings on a portal installed before some existed. */
+/**
+ * `notifications.crm.bind`: the app's event bindings on a portal installed before some existed,
+ * traced; a refusal for good (no crm scope, app gone) is traced as an error on the portal.
+ */
 export function bindJob(d: ReconcileDeps): JobHandler {
   return {
     run: async (job, log) => {
-      if (job.portal_id === null) return { kind: 'dead', error: 'bind job without portal' };
-      await d.bind(job.portal_id);
-      await d.repo.setEventsVersion(job.portal_id, d.eventsVersion);
-      log.info({ portalId: job.portal_id, version: d.eventsVersion }, 'Event bindings renewed.');
+      const portalId = job.portal_id;
+      if (portalId === null) return { kind: 'dead', error: 'bind job without portal' };
+      await d.bind(portalId);
+      await d.repo.transaction(async (trx) => {
+        await trx.setEventsVersion(portalId, d.eventsVersion);
+        await writeTrace(trx.db, {
+          portalId,
+          step: 'portal_events_bound',
+          detail: `event bindings renewed (version ${d.eventsVersion})`,
+        });
+      });
+      log.info({ portalId, version: d.eventsVersion }, 'Event bindings renewed.');
       return { kind: 'done' };
+    },
+    onDead: async (job, error) => {
+      if (job.portal_id === null) return;
+      await writeTrace(d.repo.db, {
+        portalId: job.portal_id,
+        step: 'portal_events_bind_failed',
+        level: 'ERROR',
+        detail: error,
+      });
     },
   };
 }
