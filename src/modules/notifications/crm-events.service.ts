@@ -27,7 +27,14 @@ export class CrmEventsService {
    */
   async accept(portalId: number, entity: CrmEntity, id: number): Promise<{ queued: boolean }> {
     if ((await this.d.repo.activeReports(portalId, entity)).length === 0) return { queued: false };
-    await enqueueJob(this.d.repo.db, { topic: 'notifications.crm', portalId, payload: { entity, id } });
+    // One record's read-backs run one after the other (chat key): each reads a state no older than
+    // the previous one's.
+    await enqueueJob(this.d.repo.db, {
+      topic: 'notifications.crm',
+      portalId,
+      payload: { entity, id },
+      chatKey: `crm:${portalId}:${entity}:${id}`,
+    });
     this.d.nudge();
     return { queued: true };
   }
