@@ -124,14 +124,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
-  const crmEvents = buildCrmEvents({
-    db,
-    bitrix: a.bitrix,
-    connector: a.connector,
-    eventsHandler: relay.portals.eventsHandler,
-    everyMs: config.notifications.reconcileEveryMs,
-    nudge,
-  });
+  const crmEvents = buildCrmEvents(db, a, relay.portals.eventsHandler, config.notifications, nudge);
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,

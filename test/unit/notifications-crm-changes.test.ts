@@ -87,6 +87,12 @@ describe('dealChanges', () => {
       ['1 deal:901:stage:1:C1:WON@2026-11-30T10:30:00.000Z'],
     ],
     [
+      'moved into the stage before the report existed, seen only now: nothing',
+      snap(),
+      deal({ stageId: 'C1:WON', movedAt: '2026-11-30T09:00:00+00:00' }),
+      [],
+    ],
+    [
       'the same stage name in another pipeline: nothing',
       snap({ category_id: 2, stage_id: 'C2:NEW' }),
       deal({ categoryId: 2, stageId: 'C2:WON' }),

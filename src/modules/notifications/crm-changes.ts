@@ -7,8 +7,8 @@ import type { CrmDeal, CrmLead } from './ports.js';
  * the service locks the snapshot, calls these and stores the result in one transaction).
  *
  * - `deal_stage`: the deal is in the report's stage of its pipeline and was not at the last sight,
- *   or it left and came back since (its MOVED_TIME moved). First sight: only when it entered the stage
- *   after the report existed (MOVED_TIME, else DATE_MODIFY).
+ *   or it left and came back since (its MOVED_TIME moved), and it entered the stage after the report
+ *   existed (MOVED_TIME, else DATE_MODIFY): a first sight of a deal long in the stage is no event.
  * - `deal_field_changed`: the watched field's value differs from the last sight's; the first sight of
  *   a deal (or of a field a new report watches) only stores the value.
  * - `new_lead`: the lead's SOURCE_ID is the report's, created after the report existed.
@@ -54,12 +54,13 @@ export function dealChanges(prev: Snapshot | undefined, d: CrmDeal, reports: Act
   for (const r of reports) {
     if (r.kind === 'deal_stage' && inStage(r, d)) {
       const entered = moved ?? modified;
-      const isNew = prev
-        ? prev.stage_id !== d.stageId ||
-          prev.category_id !== d.categoryId ||
-          (moved !== null && prev.moved_at !== null && moved.getTime() !== prev.moved_at.getTime())
-        : after(entered, r);
-      if (isNew) {
+      const changed =
+        !prev ||
+        prev.stage_id !== d.stageId ||
+        prev.category_id !== d.categoryId ||
+        (moved !== null && prev.moved_at !== null && moved.getTime() !== prev.moved_at.getTime());
+      // Entered before the report existed (first sight, or a snapshot kept from before): not its event.
+      if (changed && after(entered, r)) {
         events.push({
           ...base,
           report_id: r.id,

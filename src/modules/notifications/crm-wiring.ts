@@ -19,34 +19,35 @@ export interface CrmEvents {
   jobs: Record<string, JobHandler>;
 }
 
-export function buildCrmEvents(o: {
-  db: Kysely<DB>;
-  bitrix: Bitrix24Client;
-  connector: Bitrix24Connector;
-  eventsHandler: string;
-  everyMs: number;
-  nudge: () => void;
-}): CrmEvents {
-  const repo = new CrmEventsRepository(o.db);
-  const crm = new Bitrix24CrmRecords(o.bitrix);
-  const service = new CrmEventsService({ repo, crm, nudge: o.nudge });
+/** `eventsHandler`: where the app's events are bound (/b24/events). */
+export function buildCrmEvents(
+  db: Kysely<DB>,
+  b24: { bitrix: Bitrix24Client; connector: Bitrix24Connector },
+  eventsHandler: string,
+  config: { reconcileEveryMs: number },
+  nudge: () => void,
+): CrmEvents {
+  const everyMs = config.reconcileEveryMs;
+  const repo = new CrmEventsRepository(db);
+  const crm = new Bitrix24CrmRecords(b24.bitrix);
+  const service = new CrmEventsService({ repo, crm, nudge });
   const d: ReconcileDeps = {
     repo,
     crm,
     events: service,
     bind: (portalId) =>
-      o.connector.bindEvents(
-        (method, params) => o.bitrix.call(portalId, method, params, { background: true }),
-        o.eventsHandler,
+      b24.connector.bindEvents(
+        (method, params) => b24.bitrix.call(portalId, method, params, { background: true }),
+        eventsHandler,
       ),
     eventsVersion: BOUND_EVENTS_VERSION,
-    everyMs: o.everyMs,
+    everyMs,
   };
   return {
     service,
     schedule: async () => {
-      await scheduleReconcile(o.db, o.everyMs);
-      o.nudge();
+      await scheduleReconcile(db, everyMs);
+      nudge();
     },
     jobs: {
       'notifications.crm': service.job(),
