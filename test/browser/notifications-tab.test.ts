@@ -171,13 +171,15 @@ describe('notifications tab in Chromium', () => {
   it('searches the CRM companies and keeps the one chosen', async () => {
     const app = await tab('es');
     await openGroup(app, groupId);
+    const titles = () => app.locator('#ntf-companies-table tbody td:nth-child(2)').allTextContents();
+    // Choosing companies shows the CRM's first ones at once; typing narrows them.
     await app.locator('#ntf-companies-chosen').check();
+    await waitFor(async () => (await titles()).length === 3, 10_000, 'the first companies');
+    expect((await titles()).sort()).toEqual(['Empresa 1', 'Empresa 2', 'Ñandú S.A.']);
     await app.locator('#ntf-company-search').fill('empresa');
     await app.locator('#ntf-company-search-btn').click();
-    await app.locator('#ntf-companies-table tr[data-company="8"]').waitFor();
-    await expect(
-      app.locator('#ntf-companies-table tbody td:nth-child(2)').allTextContents(),
-    ).resolves.toEqual(['Empresa 1', 'Empresa 2']);
+    await waitFor(async () => (await titles()).length === 2, 10_000, 'the companies found');
+    expect(await titles()).toEqual(['Empresa 1', 'Empresa 2']);
     await app.locator('#ntf-companies-table input[data-company="8"]').check();
     await app.locator('#ntf-companies-save').click();
     await app.locator('#ntf-companies-msg .notice.ok').waitFor();
@@ -210,6 +212,8 @@ describe('notifications tab in Chromium', () => {
     const again = app.locator('#ntf-group-reports-table tr[data-report]').first();
     await expect(again.locator('select[name=preset]').inputValue()).resolves.toBe('custom');
     await expect(again.locator('input[name=day]:checked').count()).resolves.toBe(3);
+    await app.locator('#ntf-history-empty').waitFor();
+    await tallShot('notifications-group.es');
 
     for (const day of ['LU', 'MI', 'VI']) await again.locator(`input[name=day][value=${day}]`).uncheck();
     await again.locator('button[data-save]').click();
@@ -219,9 +223,7 @@ describe('notifications tab in Chromium', () => {
     );
     expect((await group()).reports[0]?.schedule.days).toBe('LU,MI,VI');
     // Until the digests' routes exist the history is empty, not an error.
-    await app.locator('#ntf-history-empty').waitFor();
     await expect(app.locator('#ntf-history-empty').textContent()).resolves.toBe(es('historyEmpty'));
-    await tallShot('notifications-group.es');
   });
 
   it('saves the settings, refusing an interval outside 15–1440 in the page', async () => {

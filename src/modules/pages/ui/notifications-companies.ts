@@ -87,16 +87,26 @@ export function companiesPart(p: ReturnType<typeof part>, g: NtfGroup): void {
     chooser.hidden = trial || allBox.checked;
   };
   allBox.onchange = draw;
-  chosenBox.onchange = draw;
+  chosenBox.onchange = () => {
+    draw();
+    // The first companies of the CRM at once, so there is something to tick before typing.
+    if (!found.length) void find();
+  };
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Searches in flight; only the latest one's answer is shown. */
+  let asked = 0;
   const find = async () => {
     clearTimeout(timer);
     clear(p.msg);
+    const mine = ++asked;
     status.textContent = T('common.loading');
     try {
-      found = (await api.ntfCompanies(search.value.trim())).companies;
+      const got = (await api.ntfCompanies(search.value.trim())).companies;
+      if (mine !== asked) return;
+      found = got;
       status.textContent = found.length ? '' : N('companyNone');
     } catch (e) {
+      if (mine !== asked) return;
       status.textContent = '';
       say(p.msg, 'error', refusalText(e, g));
     }

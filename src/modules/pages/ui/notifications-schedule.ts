@@ -96,11 +96,12 @@ function reportRow(
     h('input', { type: 'checkbox', name: 'holidays', checked: s.holidays === 'allow' }),
     ' ' + N('holidays'),
   );
+  const dash = h('span', { text: ' – ', 'aria-hidden': 'true' });
   const hoursText = h('span', { class: 'nowrap', text: `${s.from}–${s.to}` });
   const custom = () => preset.value === 'custom';
   const showCustom = () => {
     days.hidden = !custom();
-    from.hidden = to.hidden = holidays.hidden = !custom();
+    from.hidden = to.hidden = dash.hidden = holidays.hidden = !custom();
     hoursText.hidden = custom();
   };
   preset.onchange = showCustom;
@@ -161,9 +162,9 @@ function reportRow(
     { 'data-report': r.id },
     h('td', {}, enabled),
     h('td', { text: r.name }),
-    h('td', {}, preset, days),
-    h('td', { class: 'ntf-hours' }, hoursText, from, to, holidays),
-    h('td', { class: 'actions' }, save, ' ', test),
+    h('td', { class: 'ntf-freq' }, preset, days),
+    h('td', { class: 'ntf-hours' }, hoursText, from, dash, to, holidays),
+    h('td', { class: 'actions' }, h('div', { class: 'ntf-stack' }, save, test)),
   );
 }
 
