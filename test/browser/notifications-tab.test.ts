@@ -69,7 +69,7 @@ describe('notifications tab in Chromium', () => {
     return app;
   };
   const openGroup = async (app: FrameLocator, id: number) => {
-    await app.locator(`#ntf-groups-table button[data-open="${id}"]`).click();
+    await app.locator(`#ntf-groups-table button[data-edit="${id}"]`).click();
     await app.locator('body[data-ready=notifications-group]').waitFor();
   };
   const group = async () => (await api<Group>(s, token, 'GET', `/notification-groups/${groupId}`)).body.group;

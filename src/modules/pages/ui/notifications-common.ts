@@ -3,6 +3,7 @@ import type { UiTextKey } from '../texts.js';
 import { ApiError } from './api.js';
 import { fill } from './billing-format.js';
 import { clear, h, notice } from './dom.js';
+import { confirmBox } from './dialog.js';
 import { boot, T } from './page.js';
 import type { NtfOverview } from './notifications-types.js';
 
@@ -118,3 +119,33 @@ export function say(msg: HTMLElement, kind: 'ok' | 'error' | 'info', text: strin
 }
 
 export const numberText = (n: number) => n.toLocaleString(boot.lang);
+
+/**
+ * A row's Edit and Delete buttons (`data-edit` / `data-delete` = the row's id); Delete asks first
+ * with `confirm` (its title and text). Either may be left out.
+ */
+export function rowActions(
+  id: number,
+  onEdit: (() => void) | null,
+  del: { title: string; text: string; action: () => Promise<unknown> } | null,
+): HTMLTableCellElement {
+  const edit = onEdit
+    ? h('button', {
+        type: 'button',
+        class: 'btn small',
+        'data-edit': id,
+        text: T('common.edit'),
+        onclick: onEdit,
+      })
+    : null;
+  const remove = del
+    ? h('button', {
+        type: 'button',
+        class: 'btn small danger',
+        'data-delete': id,
+        text: T('common.delete'),
+        onclick: () => confirmBox(del.title, del.text, T('common.delete'), del.action),
+      })
+    : null;
+  return h('td', { class: 'actions' }, edit, edit && remove ? ' ' : null, remove);
+}

@@ -1,8 +1,17 @@
 import { api } from './api.js';
-import { confirmBox, dialog } from './dialog.js';
+import { dialog } from './dialog.js';
 import { clear, field, h, headRow } from './dom.js';
 import { companiesPart } from './notifications-companies.js';
-import { banner, failedNotice, N, part, refusalText, say, showFieldIssues } from './notifications-common.js';
+import {
+  banner,
+  failedNotice,
+  N,
+  part,
+  refusalText,
+  rowActions,
+  say,
+  showFieldIssues,
+} from './notifications-common.js';
 import { groupReportsPart, historyPart } from './notifications-schedule.js';
 import { showList } from './notifications-tab.js';
 import type { NtfGroup, NtfRecipient } from './notifications-types.js';
@@ -101,29 +110,6 @@ function renderRecipients(p: Part, g: NtfGroup): void {
       'aria-label': N('enableFor', { name: who }),
     });
     box.onchange = () => void act(() => api.ntfEnable(g.group.id, r.id, box.checked));
-    const edit = h('button', {
-      type: 'button',
-      class: 'btn small',
-      'data-edit': r.id,
-      text: T('common.edit'),
-    });
-    edit.onclick = () => recipientDialog(g, r, redraw);
-    const del = h('button', {
-      type: 'button',
-      class: 'btn small danger',
-      'data-delete': r.id,
-      text: T('common.delete'),
-    });
-    del.onclick = () =>
-      confirmBox(
-        N('deleteRecipient'),
-        N('deleteRecipientText', { name: who }),
-        T('common.delete'),
-        async () => {
-          await api.ntfDeleteRecipient(r.id);
-          redraw(await api.ntfGroup(g.group.id));
-        },
-      );
     return h(
       'tr',
       { 'data-recipient': r.id, class: r.enabled ? 'on' : 'off' },
@@ -132,7 +118,14 @@ function renderRecipients(p: Part, g: NtfGroup): void {
       h('td', { text: r.lastName }),
       h('td', { class: 'number', text: r.phone }),
       h('td', { text: r.reference }),
-      h('td', { class: 'actions' }, edit, ' ', del),
+      rowActions(r.id, () => recipientDialog(g, r, redraw), {
+        title: N('deleteRecipient'),
+        text: N('deleteRecipientText', { name: who }),
+        action: async () => {
+          await api.ntfDeleteRecipient(r.id);
+          redraw(await api.ntfGroup(g.group.id));
+        },
+      }),
     );
   };
   clear(p.body).append(

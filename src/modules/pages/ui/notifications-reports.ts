@@ -1,16 +1,16 @@
 import { api } from './api.js';
-import { confirmBox, dialog } from './dialog.js';
+import { dialog } from './dialog.js';
 import { clear, field, h, headRow, select, type Option } from './dom.js';
 import {
   failedNotice,
   N,
   refusalText,
+  rowActions,
   showFieldIssues,
   type NtfKey,
   type part,
 } from './notifications-common.js';
 import type { NtfOverview, NtfParam, NtfReport, NtfReportKind } from './notifications-types.js';
-import { T } from './page.js';
 import type { TemplateView } from './template-types.js';
 import type { CrmLists } from './types.js';
 
@@ -50,31 +50,20 @@ export async function reportsPart(p: Part, o: NtfOverview): Promise<void> {
         ? `${r.sourceId ?? ''}`
         : `${r.field ?? ''}`);
   const row = (r: NtfReport) => {
-    const edit = h('button', {
-      type: 'button',
-      class: 'btn small',
-      'data-edit': r.id,
-      text: T('common.edit'),
-    });
-    edit.onclick = () => void reportDialog(o, r, reload);
-    const del = h('button', {
-      type: 'button',
-      class: 'btn small danger',
-      'data-delete': r.id,
-      text: T('common.delete'),
-    });
-    del.onclick = () =>
-      confirmBox(N('deleteReport'), N('deleteReportText', { name: r.name }), T('common.delete'), async () => {
-        await api.ntfDeleteReport(r.id);
-        reload();
-      });
     return h(
       'tr',
       { 'data-report': r.id },
       h('td', { text: r.name }),
       h('td', { text: condition(r) }),
       h('td', { text: r.template ? r.template.name : N('noTemplate') }),
-      h('td', { class: 'actions' }, edit, ' ', del),
+      rowActions(r.id, () => void reportDialog(o, r, reload), {
+        title: N('deleteReport'),
+        text: N('deleteReportText', { name: r.name }),
+        action: async () => {
+          await api.ntfDeleteReport(r.id);
+          reload();
+        },
+      }),
     );
   };
   clear(p.body).append(

@@ -1,8 +1,8 @@
 import { api, ApiError } from './api.js';
-import { confirmBox, dialog } from './dialog.js';
+import { dialog } from './dialog.js';
 import { clear, field, h, headRow, notice } from './dom.js';
 import { groupPage } from './notifications-group.js';
-import { banner, failedNotice, N, part, refusalText, say } from './notifications-common.js';
+import { banner, failedNotice, N, part, refusalText, rowActions, say } from './notifications-common.js';
 import { reportsPart } from './notifications-reports.js';
 import { settingsPart } from './notifications-settings.js';
 import type { NtfGroupRow, NtfGroups } from './notifications-types.js';
@@ -50,7 +50,7 @@ function renderList(data: NtfGroups): void {
   view.appendChild(banner(data));
   const groups = part('ntf-groups', N('groups', { used: data.usage.groups, max: data.limits.groups }));
   const add = h('button', { type: 'button', class: 'btn primary', id: 'ntf-new-group', text: N('newGroup') });
-  add.onclick = () => newGroup(data, groups.msg);
+  add.onclick = () => newGroup(data);
   groups.body.appendChild(h('div', { class: 'toolbar' }, add));
   groups.body.appendChild(groupsTable(data));
   view.appendChild(groups.el);
@@ -66,22 +66,6 @@ function renderList(data: NtfGroups): void {
 
 function groupsTable(data: NtfGroups): HTMLTableElement {
   const row = (g: NtfGroupRow, i: number) => {
-    const open = h('button', {
-      type: 'button',
-      class: 'btn small',
-      'data-open': g.id,
-      text: T('common.edit'),
-    });
-    open.onclick = () => void groupPage(g.id);
-    const del = g.isDefault
-      ? null
-      : h('button', {
-          type: 'button',
-          class: 'btn small danger',
-          'data-delete': g.id,
-          text: T('common.delete'),
-        });
-    if (del) del.onclick = () => deleteGroup(data, g);
     const name = h('button', { type: 'button', class: 'link', 'data-name': g.id, text: g.name });
     name.onclick = () => void groupPage(g.id);
     return h(
@@ -91,7 +75,17 @@ function groupsTable(data: NtfGroups): HTMLTableElement {
       h('td', {}, name, g.isDefault ? [' ', h('span', { class: 'badge', text: N('main') })] : null),
       h('td', { class: 'nowrap', text: `${g.recipients}/${data.usage.recipients}` }),
       h('td', { text: g.companies === 'all' ? N('allCompanies') : String(g.companies) }),
-      h('td', { class: 'actions' }, open, ' ', del),
+      rowActions(
+        g.id,
+        () => void groupPage(g.id),
+        g.isDefault
+          ? null
+          : {
+              title: N('deleteGroup'),
+              text: N('deleteGroupText', { name: g.name }),
+              action: () => deleteGroup(data, g),
+            },
+      ),
     );
   };
   return h(
@@ -102,8 +96,7 @@ function groupsTable(data: NtfGroups): HTMLTableElement {
   );
 }
 
-function newGroup(data: NtfGroups, msg: HTMLElement): void {
-  clear(msg);
+function newGroup(data: NtfGroups): void {
   const name = h('input', { type: 'text', name: 'name', maxlength: 80, required: true, autocomplete: 'off' });
   dialog({
     title: N('newGroup'),
@@ -119,15 +112,14 @@ function newGroup(data: NtfGroups, msg: HTMLElement): void {
   });
 }
 
-function deleteGroup(data: NtfGroups, g: NtfGroupRow): void {
-  confirmBox(N('deleteGroup'), N('deleteGroupText', { name: g.name }), T('common.delete'), async () => {
-    try {
-      await api.ntfDeleteGroup(g.id);
-    } catch (e) {
-      throw new Error(refusalText(e, data));
-    }
-    await showList();
-    const again = document.getElementById('ntf-groups-msg');
-    if (again) say(again, 'ok', T('common.saved'));
-  });
+/** After the dialog asked: deletes the group and shows the list as it is now. */
+async function deleteGroup(data: NtfGroups, g: NtfGroupRow): Promise<void> {
+  try {
+    await api.ntfDeleteGroup(g.id);
+  } catch (e) {
+    throw new Error(refusalText(e, data));
+  }
+  await showList();
+  const msg = document.getElementById('ntf-groups-msg');
+  if (msg) say(msg, 'ok', T('common.saved'));
 }
