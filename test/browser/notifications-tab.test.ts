@@ -275,9 +275,73 @@ describe('notifications tab in Chromium', () => {
     await tallShot('notifications-group.en');
   });
 
-  it('tells a user the API does not let manage notifications why, instead of a broken tab', async () => {
-    const app = await tab('es', BRUNO);
+  it('renames the group, edits and deletes a number, then deletes the group', async () => {
+    const app = await tab('es');
+    await openGroup(app, groupId);
+    await app.locator('#ntf-rename').click();
+    await app.locator('.dialog input[name=name]').fill('Cliente Dos');
+    await app.locator('.dialog button[type=submit]').click();
+    await waitFor(
+      async () => (await app.locator('#ntf-group-name').textContent()) === 'Cliente Dos',
+      10_000,
+      'renamed',
+    );
+
+    const juan = app.locator('#ntf-recipients-table tr[data-recipient]', { hasText: 'Juan' });
+    await juan.locator('button[data-edit]').click();
+    await expect(app.locator('.dialog input[name=phone]').inputValue()).resolves.toBe('+5491130121664');
+    await app.locator('.dialog input[name=reference]').fill('Oficina');
+    await app.locator('.dialog button[type=submit]').click();
+    await app.locator('#ntf-recipients-table td', { hasText: 'Oficina' }).waitFor();
+
+    await app
+      .locator('#ntf-recipients-table tr[data-recipient]', { hasText: 'Juan' })
+      .locator('button[data-delete]')
+      .click();
+    await app.locator('.dialog button[type=submit]').click();
+    await waitFor(
+      async () => (await app.locator('#ntf-recipients-table tr[data-recipient]').count()) === 1,
+      10_000,
+      'one number left',
+    );
+    await expect(app.locator('#ntf-recipients-title').textContent()).resolves.toBe('1- Destinatarios (1/10)');
+    expect((await group()).recipients.map((r) => r.phone)).toEqual(['+5491130121163']);
+
+    await app.locator('#ntf-back').click();
+    await app.locator('body[data-ready=notifications]').waitFor();
+    await app.locator(`#ntf-groups-table tr[data-group="${groupId}"] button[data-delete]`).click();
+    await app.locator('.dialog button[type=submit]').click();
+    await app.locator('#ntf-groups-msg .notice.ok').waitFor();
+    await expect(app.locator('#ntf-groups-table tbody tr').count()).resolves.toBe(1);
+    // The main group has no Delete.
+    await expect(app.locator('#ntf-groups-table button[data-delete]').count()).resolves.toBe(0);
+    expect((await api(s, token, 'GET', `/notification-groups/${groupId}`)).status).toBe(404);
+  });
+
+  it('tells a user the API does not let manage notifications why; a channel boss manages, without the settings', async () => {
+    let app = await tab('es', BRUNO);
     await expect(app.locator('#ntf-forbidden').textContent()).resolves.toBe(es('forbidden'));
     await expect(app.locator('#ntf-groups-table').count()).resolves.toBe(0);
+
+    const FABIO = 6;
+    const { body } = await api<{ items: { id: string }[] }>(s, token, 'GET', '/channels/details');
+    const roles = await api(s, token, 'PUT', '/roles', {
+      changes: [
+        {
+          channelId: body.items[0]?.id,
+          userId: FABIO,
+          qualityControl: false,
+          salesRep: false,
+          receivesNew: false,
+          boss: true,
+        },
+      ],
+    });
+    expect(roles.status).toBe(200);
+    app = await tab('es', FABIO);
+    await expect(app.locator('#ntf-groups-table tbody tr').count()).resolves.toBe(1);
+    await app.locator('#ntf-reports-table').waitFor();
+    await expect(app.locator('#ntf-settings').count()).resolves.toBe(0);
+    await expect(app.locator('#ntf-forbidden').count()).resolves.toBe(0);
   });
 });
