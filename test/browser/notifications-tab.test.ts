@@ -212,6 +212,14 @@ describe('notifications tab in Chromium', () => {
     const again = app.locator('#ntf-group-reports-table tr[data-report]').first();
     await expect(again.locator('select[name=preset]').inputValue()).resolves.toBe('custom');
     await expect(again.locator('input[name=day]:checked').count()).resolves.toBe(3);
+    // Every table of the group's page fits in the card at the iframe's usual width.
+    const frame = page.frames().find((f) => f.name() === 'app');
+    const overflow = await frame?.evaluate<number[]>(`(() => {
+      const view = document.getElementById('view');
+      const inner = view.getBoundingClientRect().right - parseFloat(getComputedStyle(view).paddingRight);
+      return [...view.querySelectorAll('table')].map((t) => Math.max(0, Math.round(t.getBoundingClientRect().right - inner)));
+    })()`);
+    expect(overflow).toEqual([0, 0, 0]);
     await app.locator('#ntf-history-empty').waitFor();
     await tallShot('notifications-group.es');
 

@@ -179,7 +179,12 @@ export const NOTIFICATION_TEXTS = {
     'The hours cannot start and end at the same time.',
     'O horário não pode começar e terminar na mesma hora.',
   ],
-  testDigest: ['Enviar prueba ahora', 'Send a test now', 'Enviar teste agora'],
+  testDigest: ['Probar ahora', 'Test now', 'Testar agora'],
+  testDigestLong: [
+    'Enviar ahora un resumen de prueba de «{name}» a los destinatarios habilitados',
+    'Send a test digest of “{name}” to the enabled recipients now',
+    'Enviar agora um resumo de teste de «{name}» aos destinatários habilitados',
+  ],
   testSent: [
     'Resumen de prueba en cola: aparecerá en el historial.',
     'Test digest queued: it will show in the history.',

@@ -111,7 +111,14 @@ function reportRow(
     'data-save': r.id,
     text: T('common.save'),
   });
-  const test = h('button', { type: 'button', class: 'btn small', 'data-test': r.id, text: N('testDigest') });
+  const test = h('button', {
+    type: 'button',
+    class: 'btn small',
+    'data-test': r.id,
+    text: N('testDigest'),
+    title: N('testDigestLong', { name: r.name }),
+    'aria-label': N('testDigestLong', { name: r.name }),
+  });
   const schedule = (): Partial<NtfSchedule> & { preset: NtfPreset } => {
     if (!custom()) return { preset: preset.value as NtfPreset };
     const chosen = [...days.querySelectorAll<HTMLInputElement>('input[name=day]:checked')].map(
