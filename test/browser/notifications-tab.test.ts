@@ -256,6 +256,12 @@ describe('notifications tab in Chromium', () => {
 
   it('creates a report with its template and parameters (en)', async () => {
     const app = await tab('en');
+    // A deal stage by its pipeline's and stage's names in the CRM (the sandbox's "General: Ganado").
+    const first = app.locator('#ntf-reports-table tr[data-report]').first();
+    await first.waitFor();
+    await expect(first.locator('td').nth(1).textContent()).resolves.toBe(
+      `${en('kind_deal_stage')}: General: Ganado`,
+    );
     await app.locator('#ntf-new-report').click();
     await app.locator('.dialog input[name=name]').fill('Deadline changed');
     await app.locator('.dialog select[name=kind]').selectOption('deal_field_changed');

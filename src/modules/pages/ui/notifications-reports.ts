@@ -27,8 +27,13 @@ const PARAMS: NtfParam[] = ['count', 'titles', 'company', 'link', 'group'];
 
 export async function reportsPart(p: Part, o: NtfOverview): Promise<void> {
   let reports: NtfReport[];
+  let crm: CrmLists | null;
   try {
-    reports = (await api.ntfReports()).reports;
+    [reports, crm] = await Promise.all([
+      api.ntfReports().then((r) => r.reports),
+      // Pipelines and stages by name: portal admins may read them; others see the ids.
+      api.crmLists().catch((): CrmLists | null => null),
+    ]);
   } catch (e) {
     clear(p.body).appendChild(failedNotice(e));
     return;
@@ -40,12 +45,12 @@ export async function reportsPart(p: Part, o: NtfOverview): Promise<void> {
     id: 'ntf-new-report',
     text: N('newReport'),
   });
-  add.onclick = () => void reportDialog(o, null, reload);
+  add.onclick = () => void reportDialog(o, crm, null, reload);
   const condition = (r: NtfReport) =>
     N(('kind_' + r.kind) as NtfKey) +
     ': ' +
     (r.kind === 'deal_stage'
-      ? `${r.stageId ?? ''}`
+      ? stageName(crm, r.categoryId, r.stageId)
       : r.kind === 'new_lead'
         ? `${r.sourceId ?? ''}`
         : `${r.field ?? ''}`);
@@ -56,7 +61,7 @@ export async function reportsPart(p: Part, o: NtfOverview): Promise<void> {
       h('td', { text: r.name }),
       h('td', { text: condition(r) }),
       h('td', { text: r.template ? r.template.name : N('noTemplate') }),
-      rowActions(r.id, () => void reportDialog(o, r, reload), {
+      rowActions(r.id, () => void reportDialog(o, crm, r, reload), {
         title: N('deleteReport'),
         text: N('deleteReportText', { name: r.name }),
         action: async () => {
@@ -80,14 +85,23 @@ export async function reportsPart(p: Part, o: NtfOverview): Promise<void> {
   );
 }
 
-async function reportDialog(o: NtfOverview, r: NtfReport | null, done: () => void): Promise<void> {
-  const [templates, crm] = await Promise.all([
-    api
-      .approvedTemplates()
-      .then((t) => t.templates.filter((x) => x.status === 'approved'))
-      .catch((): TemplateView[] => []),
-    api.crmLists().catch((): CrmLists | null => null),
-  ]);
+/** "Pipeline: Stage" when the CRM's lists could be read, else the stage's id. */
+function stageName(crm: CrmLists | null, categoryId: number | null, stageId: string | null): string {
+  const pipeline = crm?.pipelines.find((x) => x.id === (categoryId ?? 0));
+  const stage = pipeline?.stages.find((x) => x.id === stageId);
+  return pipeline && stage ? `${pipeline.name}: ${stage.name}` : (stageId ?? '');
+}
+
+async function reportDialog(
+  o: NtfOverview,
+  crm: CrmLists | null,
+  r: NtfReport | null,
+  done: () => void,
+): Promise<void> {
+  const templates = await api
+    .approvedTemplates()
+    .then((t) => t.templates.filter((x) => x.status === 'approved'))
+    .catch((): TemplateView[] => []);
   const name = h('input', {
     type: 'text',
     name: 'name',
