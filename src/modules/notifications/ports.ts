@@ -5,3 +5,8 @@ export interface NotificationTemplates {
     id: string,
   ): Promise<{ display_name: string; status: string; params: unknown } | undefined>;
 }
+
+/** The portal's CRM companies a group may hear about, found by part of their title (50 at most). */
+export interface NotificationCompanies {
+  search(portalId: number, title: string): Promise<Array<{ id: number; title: string }>>;
+}
