@@ -28,6 +28,8 @@ import {
 import { NotificationsService } from './modules/notifications/notifications.service.js';
 import { ReportsRepository } from './modules/notifications/reports.repository.js';
 import { ReportsService } from './modules/notifications/reports.service.js';
+import { CompaniesService } from './modules/notifications/companies.service.js';
+import { Bitrix24Companies } from './integrations/bitrix24/crm-companies.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
@@ -125,7 +127,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           picker: deps.templateSend.picker,
         });
         await authed.register(templateSentRoutes, { repo: new TemplateSentRepository(deps.db) });
-        await authed.register(notificationsRoutes, { notifications, reports, roles: deps.roles });
+        await authed.register(notificationsRoutes, {
+          notifications,
+          reports,
+          companies: new CompaniesService(new Bitrix24Companies(deps.bitrix)),
+          roles: deps.roles,
+        });
       });
     },
     { prefix: '/api/v1' },

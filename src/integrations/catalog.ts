@@ -149,6 +149,11 @@ export const BITRIX24_METHODS = {
     why: 'channel CRM settings: the stages of the chosen pipeline (or lead statuses)',
     cost: 'one per settings dialog',
   },
+  'crm.company.list': {
+    scope: 'crm',
+    why: 'notifications tab: the CRM companies a group hears about, searched by part of their title',
+    cost: 'one per search typed in a group’s companies (50 a page, the first page only)',
+  },
   'crm.duplicate.findbycomm': {
     scope: 'crm',
     why: 'chat assignment: is this phone number a known customer, and whose?',

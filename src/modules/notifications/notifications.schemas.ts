@@ -48,6 +48,9 @@ export const recipientPatch = recipientInput
   .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' });
 export type RecipientPatch = z.infer<typeof recipientPatch>;
 
+/** `?search=` of the CRM companies a group may hear about: part of a title, or nothing for the first 50. */
+export const companiesQuery = z.object({ search: z.string().trim().max(100).default('') });
+
 export const enabledInput = z.strictObject({ enabled: z.boolean() });
 
 export const settingsPatch = z

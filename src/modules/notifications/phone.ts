@@ -1,4 +1,16 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type { CountryCode } from 'libphonenumber-js/max';
+
+type MaxMetadata = typeof import('libphonenumber-js/max');
+/** The full metadata (types of number) is a few MB resident: loaded on the first number checked. */
+const loadModule = createRequire(import.meta.url);
+let maxMetadata: MaxMetadata | undefined;
+function parsePhoneNumberFromString(
+  ...args: Parameters<MaxMetadata['parsePhoneNumberFromString']>
+): ReturnType<MaxMetadata['parsePhoneNumberFromString']> {
+  maxMetadata ??= loadModule('libphonenumber-js/max') as MaxMetadata;
+  return maxMetadata.parsePhoneNumberFromString(...args);
+}
 
 /**
  * A recipient's number as an admin types it ("011 15-3012-1163", "+54 9 11 3012-1163"), checked

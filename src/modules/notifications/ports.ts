@@ -44,3 +44,8 @@ export interface CrmRecords {
   deals(portalId: number, since: string, start: number, fields: string[]): Promise<CrmPage<CrmDeal>>;
   leads(portalId: number, since: string, start: number): Promise<CrmPage<CrmLead>>;
 }
+
+/** The portal's CRM companies a group may hear about, found by part of their title (50 at most). */
+export interface NotificationCompanies {
+  search(portalId: number, title: string): Promise<Array<{ id: number; title: string }>>;
+}
