@@ -127,15 +127,18 @@ export class CrmEventsRepository {
       .executeTakeFirst();
   }
 
-  /** Starts the cursors where the reports start (nothing older can be an event); kept if set. */
-  async startCursors(portalId: number, from: Date): Promise<void> {
+  /**
+   * Keeps the cursors no earlier than the oldest enabled report (nothing older can be one of its
+   * events): set there on the first run, moved up when the older reports are gone.
+   */
+  async raiseCursors(portalId: number, from: Date): Promise<void> {
     await this.db
       .insertInto('notification_crm_sync')
       .values({ portal_id: portalId, deals_after: from, leads_after: from })
       .onConflict((oc) =>
         oc.column('portal_id').doUpdateSet({
-          deals_after: sql`coalesce(notification_crm_sync.deals_after, excluded.deals_after)`,
-          leads_after: sql`coalesce(notification_crm_sync.leads_after, excluded.leads_after)`,
+          deals_after: sql`greatest(notification_crm_sync.deals_after, excluded.deals_after)`,
+          leads_after: sql`greatest(notification_crm_sync.leads_after, excluded.leads_after)`,
         }),
       )
       .execute();

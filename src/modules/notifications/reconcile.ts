@@ -129,7 +129,7 @@ export function reconcileJob(d: ReconcileDeps): JobHandler {
       if (reports.length === 0) return { kind: 'done' };
       // Nothing modified before the oldest report can be one of its events.
       const oldest = Math.min(...reports.map((r) => r.created_at.getTime()));
-      await d.repo.startCursors(portalId, new Date(oldest - CLOCK_SLACK_MS));
+      await d.repo.raiseCursors(portalId, new Date(oldest - CLOCK_SLACK_MS));
       const sync = await d.repo.sync(portalId);
       const deals = reports.filter((r) => r.kind !== 'new_lead');
       const leads = reports.filter((r) => r.kind === 'new_lead');
