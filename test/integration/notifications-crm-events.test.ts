@@ -161,6 +161,10 @@ describe('notifications: CRM events and reconciliation', () => {
     expect(await again.json()).toEqual({ ok: true, queued: true });
     await settled(3);
     expect(await rows({ entity: deal })).toHaveLength(1);
+    const burst = await Promise.all([1, 2, 3, 4, 5].map(() => event('ONCRMDEALUPDATE', String(deal))));
+    expect(burst.map((b) => b.status)).toEqual([200, 200, 200, 200, 200]);
+    await settled(8);
+    expect(await rows({ entity: deal })).toHaveLength(1);
   });
 
   it('the watched field changing records one event; other changes record none', async () => {
@@ -284,7 +288,23 @@ describe('notifications: CRM events and reconciliation', () => {
           .where('member_id', '=', other.memberId)
           .executeTakeFirstOrThrow()
       ).id;
-      // Its own group and stage report (set up directly: its API token is not the point here).
+    });
+    afterAll(async () => {
+      await other?.close();
+    });
+
+    it('a portal with no enabled report: its CRM events are acknowledged, nothing queued or read', async () => {
+      const queued = () =>
+        s.deps.db
+          .selectFrom('jobs')
+          .select('id')
+          .where('portal_id', '=', otherId)
+          .where('topic', '=', 'notifications.crm')
+          .execute();
+      const r = await event('ONCRMDEALUPDATE', String(deal), {}, other);
+      expect([r.status, await r.json()]).toEqual([200, { ok: true, queued: false }]);
+      expect(await queued()).toEqual([]);
+      // For the next test, its own group and stage report (set up directly: its API token is not the point).
       const g = await s.deps.db
         .insertInto('notification_groups')
         .values({ portal_id: otherId, name: 'Principal', is_default: true })
@@ -306,9 +326,6 @@ describe('notifications: CRM events and reconciliation', () => {
         .insertInto('notification_group_reports')
         .values({ group_id: g.id, report_id: rep.id, enabled: true })
         .execute();
-    });
-    afterAll(async () => {
-      await other?.close();
     });
 
     it('a deal id of this portal named by the other portal reads the other portal’s CRM only', async () => {
