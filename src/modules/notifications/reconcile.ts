@@ -35,6 +35,8 @@ export interface ReconcileDeps {
   /** The version of the app's event bindings (BOUND_EVENTS_VERSION). */
   eventsVersion: number;
   everyMs: number;
+  /** Pages one run reads per list (RECONCILE_MAX_PAGES unless a test says otherwise). */
+  maxPages?: number;
 }
 
 /** The schedule job of the slot `afterMs` from now lies in (now: the current slot, run at once). */
@@ -77,11 +79,16 @@ export function scheduleJob(d: ReconcileDeps): JobHandler {
   };
 }
 
-async function enqueueReconcile(repo: CrmEventsRepository, portalId: number, key: string): Promise<void> {
+async function enqueueReconcile(
+  repo: CrmEventsRepository,
+  portalId: number,
+  key: string,
+  payload: { resume?: Resume } = {},
+): Promise<void> {
   await enqueueJob(repo.db, {
     topic: 'notifications.reconcile',
     portalId,
-    payload: {},
+    payload,
     dedupeKey: `notifications.reconcile:${portalId}:${key}`,
   });
 }
@@ -119,7 +126,13 @@ export function bindJob(d: ReconcileDeps): JobHandler {
   };
 }
 
-/** `notifications.reconcile`: one portal's lists read since their cursors. */
+/** Where a run that reached its page limit stopped, per list: the next run goes on from there. */
+type Resume = Partial<Record<CrmEntity, { from: string; start: number }>>;
+
+/**
+ * `notifications.reconcile`: one portal's lists read since their cursors, or from where the run
+ * before stopped (`payload.resume`: a backlog longer than one run, even one within a single second).
+ */
 export function reconcileJob(d: ReconcileDeps): JobHandler {
   return {
     run: async (job, log) => {
@@ -131,9 +144,15 @@ export function reconcileJob(d: ReconcileDeps): JobHandler {
       const oldest = Math.min(...reports.map((r) => r.created_at.getTime()));
       await d.repo.raiseCursors(portalId, new Date(oldest - CLOCK_SLACK_MS));
       const sync = await d.repo.sync(portalId);
+      const resume = ((job.payload as { resume?: Resume }).resume ?? {});
+      const startOf = (entity: CrmEntity, cursor: Date) => {
+        const r = resume[entity];
+        const from = r ? new Date(r.from) : new Date(cursor.getTime() - RECONCILE_OVERLAP_MS);
+        return { from: Number.isNaN(from.getTime()) ? cursor : from, start: r?.start ?? 0 };
+      };
       const deals = reports.filter((r) => r.kind !== 'new_lead');
       const leads = reports.filter((r) => r.kind === 'new_lead');
-      let more = false;
+      const next: Resume = {};
       let recorded = 0;
       if (deals.length && sync?.deals_after) {
         const fields = watchedFields(deals);
@@ -141,11 +160,11 @@ export function reconcileJob(d: ReconcileDeps): JobHandler {
           d,
           portalId,
           'deal',
-          sync.deals_after,
+          startOf('deal', sync.deals_after),
           (since, start) => d.crm.deals(portalId, since, start, fields),
           (deal) => d.events.recordDeal(portalId, deal, deals),
         );
-        more ||= r.more;
+        if (r.stopped) next.deal = r.stopped;
         recorded += r.recorded;
       }
       if (leads.length && sync?.leads_after) {
@@ -153,15 +172,16 @@ export function reconcileJob(d: ReconcileDeps): JobHandler {
           d,
           portalId,
           'lead',
-          sync.leads_after,
+          startOf('lead', sync.leads_after),
           (since, start) => d.crm.leads(portalId, since, start),
           (lead) => d.events.recordLead(portalId, lead, leads),
         );
-        more ||= r.more;
+        if (r.stopped) next.lead = r.stopped;
         recorded += r.recorded;
       }
+      const more = Object.keys(next).length > 0;
       // A backlog longer than one run's pages goes on at once, not a period later.
-      if (more) await enqueueReconcile(d.repo, portalId, `more:${job.id}`);
+      if (more) await enqueueReconcile(d.repo, portalId, `more:${job.id}`, { resume: next });
       logRun(log, portalId, recorded, more);
       return { kind: 'done' };
     },
@@ -179,15 +199,14 @@ async function scan<T extends { id: number; modifiedAt: string }>(
   d: ReconcileDeps,
   portalId: number,
   entity: CrmEntity,
-  cursor: Date,
+  at: { from: Date; start: number },
   page: (since: string, start: number) => Promise<CrmPage<T>>,
   record: (item: T) => Promise<number>,
-): Promise<{ recorded: number; more: boolean }> {
-  let from = new Date(cursor.getTime() - RECONCILE_OVERLAP_MS);
-  let start = 0;
+): Promise<{ recorded: number; stopped: { from: string; start: number } | null }> {
+  let { from, start } = at;
   let recorded = 0;
   const seen = new Set<string>();
-  for (let n = 0; n < RECONCILE_MAX_PAGES; n++) {
+  for (let n = 0; n < (d.maxPages ?? RECONCILE_MAX_PAGES); n++) {
     const { items, full } = await page(crmTime(from), start);
     for (const item of items) {
       // The same state read again on the next page (keyset pages overlap at their boundary).
@@ -200,7 +219,7 @@ async function scan<T extends { id: number; modifiedAt: string }>(
     const lastAt = last ? new Date(last.modifiedAt) : from;
     if (!full) {
       if (last) await d.repo.advance(portalId, entity, lastAt);
-      return { recorded, more: false };
+      return { recorded, stopped: null };
     }
     if (lastAt.getTime() <= from.getTime()) {
       // A whole page changed within the same second: page through that second by offset.
@@ -211,5 +230,5 @@ async function scan<T extends { id: number; modifiedAt: string }>(
       await d.repo.advance(portalId, entity, lastAt);
     }
   }
-  return { recorded, more: true };
+  return { recorded, stopped: { from: from.toISOString(), start } };
 }
