@@ -122,7 +122,7 @@ describe('operator notifications section in Chromium', () => {
     await dlg.getByRole('button', { name: 'Save' }).click();
     await dlg.locator('.notice.error').waitFor();
     await expect(dlg.locator('.notice.error').textContent()).resolves.toContain(
-      'no country has this calling code',
+      'no country has the calling code 999',
     );
     await shot(page, 'operator-notifications-dialog.en');
     const before = await api<Overview>(s, token, 'GET', '/notification-groups');

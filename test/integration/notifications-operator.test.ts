@@ -141,7 +141,7 @@ describe('operator: notifications of every portal', () => {
       expect(r.status, codes.join()).toBe(400);
     }
     const unknown = await operator(s, 'PATCH', `/${portalId}`, { allowedCallingCodes: ['54', '999'] });
-    expect(unknown.body.error.message).toContain('no country has this calling code');
+    expect(unknown.body.error.message).toContain('no country has the calling code 999');
     const mine = async () => (await operator<List>(s, 'GET', '?limit=1')).body.items[0];
     expect(await mine()).toMatchObject({ maxRecipients: 10, allowedCallingCodes: ['54'] });
 

@@ -78,7 +78,7 @@ export const operatorPatch = z
         z
           .string()
           .regex(/^[1-9]\d{0,2}$/, 'a country calling code without +, such as 54')
-          .refine(isKnownCallingCode, 'no country has this calling code'),
+          .refine(isKnownCallingCode, { error: (i) => `no country has the calling code ${String(i.input)}` }),
       )
       .min(1)
       .max(250)
