@@ -58,7 +58,11 @@ describe('operator notifications section in Chromium', () => {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await operatorPatch(other.id, { fullService: true, maxRecipients: 40, allowedCallingCodes: ['54', '598'] });
+    await operatorPatch(other.id, {
+      fullService: true,
+      maxRecipients: 40,
+      allowedCallingCodes: ['54', '598'],
+    });
     // And one whose trial ended 5 days ago.
     const ended = await s.deps.db
       .insertInto('portals')
@@ -96,9 +100,9 @@ describe('operator notifications section in Chromium', () => {
     await expect(row.locator('[data-col=groups]').textContent()).resolves.toBe('1 / 1');
     await expect(row.locator('[data-col=codes]').textContent()).resolves.toBe('+54');
     await expect(page.locator('#op-ntf tr[data-portal]').count()).resolves.toBe(3);
-    await expect(page.locator('#op-ntf tr[data-portal]').last().locator('.badge').textContent()).resolves.toBe(
-      en('trialEnded'),
-    );
+    await expect(
+      page.locator('#op-ntf tr[data-portal]').last().locator('.badge').textContent(),
+    ).resolves.toBe(en('trialEnded'));
 
     await page.getByRole('button', { name: en('changeLabel', { domain: s.portal.domain }) }).click();
     const dlg = page.getByRole('dialog', { name: en('dialogTitle', { domain: s.portal.domain }) });
@@ -157,7 +161,13 @@ describe('operator notifications section in Chromium', () => {
       name: 'Clientes',
     });
     expect(clientes.status).toBe(201);
-    const added = await api(s, token, 'POST', `/notification-groups/${clientes.body.group.id}/recipients`, mexican);
+    const added = await api(
+      s,
+      token,
+      'POST',
+      `/notification-groups/${clientes.body.group.id}/recipients`,
+      mexican,
+    );
     expect(added.status).toBe(201);
   });
 

@@ -220,7 +220,9 @@ export class NotificationsService {
     return {
       items: page.map((r) => {
         const d = this.describe(r);
-        const daysLeft = d.trial ? Math.max(0, Math.ceil((d.trial.endsAt.getTime() - now) / 86_400_000)) : null;
+        const daysLeft = d.trial
+          ? Math.max(0, Math.ceil((d.trial.endsAt.getTime() - now) / 86_400_000))
+          : null;
         return {
           portalId: r.portal_id,
           domain: r.domain,

@@ -34,7 +34,13 @@ export function notificationsSection(): HTMLElement {
   const msg = h('div', { id: 'opn-msg' });
   const tbody = h('tbody');
   const search = h('input', { type: 'search', name: 'search', id: 'opn-search', maxlength: 100 });
-  const more = h('button', { type: 'button', class: 'btn', id: 'opn-more', text: T('opn.more'), hidden: true });
+  const more = h('button', {
+    type: 'button',
+    class: 'btn',
+    id: 'opn-more',
+    text: T('opn.more'),
+    hidden: true,
+  });
   const find = h('form', { class: 'toolbar', role: 'search', id: 'opn-find' });
   find.append(
     field(T('opn.search'), search),
@@ -115,12 +121,7 @@ function portalRow(p: OperatorPortal, edit: (p: OperatorPortal) => void): HTMLTa
   return h(
     'tr',
     { 'data-portal': p.portalId },
-    h(
-      'td',
-      {},
-      p.domain,
-      !p.installed && h('span', { class: 'muted', text: ` (${T('opn.uninstalled')})` }),
-    ),
+    h('td', {}, p.domain, !p.installed && h('span', { class: 'muted', text: ` (${T('opn.uninstalled')})` })),
     h('td', {}, service),
     h('td', { 'data-col': 'numbers', text: `${p.usage.recipients} / ${p.limits.recipients}` }),
     h('td', { 'data-col': 'groups', text: `${p.usage.groups} / ${p.limits.groups}` }),
@@ -156,7 +157,9 @@ function editDialog(p: OperatorPortal, saved: () => Promise<void>): void {
         codes.splice(codes.indexOf(c), 1);
         showCodes();
       };
-      list.appendChild(h('li', { 'data-code': c }, h('span', { class: 'badge', text: '+' + c }), ' ', remove));
+      list.appendChild(
+        h('li', { 'data-code': c }, h('span', { class: 'badge', text: '+' + c }), ' ', remove),
+      );
     }
   };
   const add = h('button', { type: 'button', class: 'btn small', id: 'opn-add-code', text: T('opn.add') });
