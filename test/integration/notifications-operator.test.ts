@@ -130,6 +130,8 @@ describe('operator: notifications of every portal', () => {
       '?cursor=1.5',
       `?search=${'a'.repeat(101)}`,
       '?page=2',
+      '?search=a%00b',
+      '?search=a%0Ab',
     ]) {
       const r = await operator(s, 'GET', q);
       expect(r.status, q).toBe(400);

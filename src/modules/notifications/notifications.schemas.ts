@@ -92,7 +92,12 @@ export const operatorListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   /** Part of the portal's domain, such as `acme` for acme.bitrix24.es. */
-  search: z.string().trim().max(100).default(''),
+  search: z
+    .string()
+    .trim()
+    .max(100)
+    .refine((s) => !/\p{Cc}/u.test(s), 'no control characters')
+    .default(''),
 });
 export type OperatorListQuery = z.infer<typeof operatorListQuery>;
 export const portalParam = z.object({
