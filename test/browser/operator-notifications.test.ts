@@ -12,6 +12,7 @@ import { useStack } from '../helpers/stack.js';
  * no country has refused by the server (its message in the dialog, nothing saved); then the limits
  * raised, +52 added and the full service switched on. The portal's admin then sees, through the API,
  * the limits moved: a second group and a Mexican number are accepted where the trial refused them.
+ * The domain search, and 20 portals a page with the rest under "More portals".
  */
 type Overview = {
   fullService: boolean;
@@ -180,5 +181,34 @@ describe('operator notifications section in Chromium', () => {
     await expect(other.locator('td').first().textContent()).resolves.toBe('otra-empresa.bitrix24.es');
     await expect(other.locator('[data-col=numbers]').textContent()).resolves.toBe('0 / 40');
     await expect(other.locator('[data-col=codes]').textContent()).resolves.toBe('+54, +598');
+  });
+
+  it('shows 20 portals a page and the rest under More portals', async () => {
+    for (let i = 1; i <= 20; i++) {
+      const p = await s.deps.db
+        .insertInto('portals')
+        .values({
+          member_id: `member-op-page-${i}`,
+          domain: `pagina${i}.bitrix24.es`,
+          client_endpoint: `https://pagina${i}.bitrix24.es/rest/`,
+          status: 'installed',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await operatorPatch(p.id, { maxGroups: 4 });
+    }
+    const rows = page.locator('#op-ntf tr[data-portal]');
+    const more = page.getByRole('button', { name: en('more') });
+    await page.getByLabel(en('search')).fill('');
+    await page.getByRole('button', { name: en('find'), exact: true }).click();
+    await page.locator('#op-ntf[data-state=ready]').waitFor();
+    await expect(rows.count()).resolves.toBe(20);
+    await expect(more.isVisible()).resolves.toBe(true);
+    await more.click();
+    await page.locator('#op-ntf[data-state=ready]').waitFor();
+    await expect(rows.count()).resolves.toBe(23);
+    await expect(more.isVisible()).resolves.toBe(false);
+    const domains = await rows.locator('td:first-child').allTextContents();
+    expect(new Set(domains).size).toBe(23);
   });
 });
