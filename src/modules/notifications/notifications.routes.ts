@@ -13,6 +13,7 @@ import {
   groupPatch,
   groupRecipientParams,
   idParam,
+  operatorListQuery,
   operatorPatch,
   portalParam,
   recipientInput,
@@ -258,6 +259,22 @@ export const notificationsOperatorRoutes: FastifyPluginAsyncZod<{
   operatorToken: string | undefined;
 }> = async (app, o) => {
   app.addHook('onRequest', staticBearer(o.operatorToken, 'Operator token'));
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['operator'],
+        summary:
+          'The portals that use notifications: trial or full service, usage, limits, calling codes (OPERATOR_TOKEN, paged by portal id)',
+        querystring: operatorListQuery,
+      },
+      attachValidation: true,
+    },
+    async (req) => {
+      if (req.validationError) throw req.validationError;
+      return o.notifications.operatorList(req.query);
+    },
+  );
   app.patch(
     '/:portalId',
     {

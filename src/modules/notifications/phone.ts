@@ -52,3 +52,13 @@ export function normalizeRecipientPhone(
 export function maskPhone(e164: string): string {
   return e164.length <= 6 ? '***' : `${e164.slice(0, 4)}…${e164.slice(-2)}`;
 }
+
+let callingCodes: Set<string> | undefined;
+/** Whether a country has this calling code ("54", "1", "351"), from the library's small metadata. */
+export function isKnownCallingCode(code: string): boolean {
+  if (!callingCodes) {
+    const min = loadModule('libphonenumber-js/min') as typeof import('libphonenumber-js/min');
+    callingCodes = new Set(min.getCountries().map((c) => min.getCountryCallingCode(c)));
+  }
+  return callingCodes.has(code);
+}
