@@ -7,7 +7,7 @@ import { GupshupAppsClient } from './integrations/gupshup/gupshup.apps.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
 import { GupshupTemplatesClient } from './integrations/gupshup/templates.js';
 import { RateLimiter } from './shared/rate-limiter.js';
-import { Worker, type JobHandler } from './jobs/worker.js';
+import { Worker } from './jobs/worker.js';
 import { FrontendAuth } from './modules/tokens/frontend-auth.js';
 import { TokensRepository } from './modules/tokens/tokens.repository.js';
 import { TokensService } from './modules/tokens/tokens.service.js';
@@ -51,6 +51,7 @@ import { buildPayments, type Payments } from './modules/billing/payments-wiring.
 import { billingJobs, buildBilling, type Billing } from './modules/billing/wiring.js';
 import { PortalsService } from './modules/portals/portals.service.js';
 import { buildDigests, type Digests } from './modules/notifications/wiring.js';
+import { buildCrmEvents, type CrmEvents } from './modules/notifications/crm-wiring.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { toLang, type Lang } from './shared/i18n.js';
@@ -81,12 +82,14 @@ export interface Deps extends Omit<Billing, 'send'> {
   roles: RolesService;
   payments: Payments;
   templates: TemplatesService;
+  /** CRM events → notification_events, and their periodic reconciliation (issue 13). */
+  crmEvents: CrmEvents;
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
   /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
   templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
   /** Scheduled notifications' digests (issue 13): the service, the tick chain. */
-  digests: Omit<Digests, 'jobs'>;
+  digests: Digests;
   close(): Promise<void>;
 }
 
@@ -124,17 +127,15 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
-  const { jobs: digestJobs, ...digests } = buildDigests(db, {
-    sender: relay.templateSending.api.send,
-    nudge,
-    tickEveryMs: config.notifications.tickEveryMs,
-  });
+  const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
+  const crmEvents = buildCrmEvents(db, a, relay.portals.eventsHandler, config.notifications, nudge);
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,
     billing: { ...billing, send: sendBilling },
     payments,
-    digestJobs,
+    digests,
+    crmEvents,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -157,6 +158,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     ...billing,
     payments,
     templates,
+    crmEvents,
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
     digests,
@@ -378,7 +380,8 @@ function buildWorker(
     templates: TemplatesService;
     billing: Billing;
     payments: Payments;
-    digestJobs: Record<string, JobHandler>;
+    digests: Digests;
+    crmEvents: CrmEvents;
   },
 ): Worker {
   return new Worker(
@@ -405,7 +408,8 @@ function buildWorker(
       'template.record': r.templateSending.followUps.recordJob(),
       'template.robot': r.templateSending.followUps.robotJob(),
       ...s.payments.jobs,
-      ...s.digestJobs,
+      ...s.digests.jobs,
+      ...s.crmEvents.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

@@ -185,6 +185,15 @@ const envSchema = z.object({
     .describe(
       'Minutes between two reads of each channel’s WhatsApp templates from Gupshup (statuses, console-made templates, deletions)',
     ),
+  NOTIFICATIONS_RECONCILE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1440)
+    .default(10)
+    .describe(
+      'Minutes between two reconciliations of each portal’s CRM changes for the scheduled notifications (crm.deal.list / crm.lead.list since the last one), so a lost CRM event is still counted',
+    ),
   BILLING_ENFORCED: z
     .enum(['true', 'false'])
     .default('true')
@@ -286,8 +295,14 @@ const configSchema = envSchema.transform((e, ctx) => ({
   metricsToken: e.METRICS_TOKEN,
   /** How often each channel's templates are read from Gupshup (template-sync.ts). */
   templates: { syncEveryMs: e.TEMPLATE_SYNC_MINUTES * 60_000 },
-  /** How often the digests due are looked for (notifications/digest-jobs.ts). */
-  notifications: { tickEveryMs: e.NOTIFICATIONS_TICK_SECONDS * 1000 },
+  /**
+   * Scheduled notifications: how often the digests due are looked for (notifications/digest-jobs.ts),
+   * how often each portal's CRM changes are reconciled (notifications/reconcile.ts).
+   */
+  notifications: {
+    tickEveryMs: e.NOTIFICATIONS_TICK_SECONDS * 1000,
+    reconcileEveryMs: e.NOTIFICATIONS_RECONCILE_MINUTES * 60_000,
+  },
   /** Charging the send path (docs/billing.md, "The send path"). */
   billing: {
     enforced: e.BILLING_ENFORCED,

@@ -29,6 +29,8 @@ import { NotificationsService } from './modules/notifications/notifications.serv
 import { digestsRoutes } from './modules/notifications/digests.routes.js';
 import { ReportsRepository } from './modules/notifications/reports.repository.js';
 import { ReportsService } from './modules/notifications/reports.service.js';
+import { CompaniesService } from './modules/notifications/companies.service.js';
+import { Bitrix24Companies } from './integrations/bitrix24/crm-companies.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
@@ -53,7 +55,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   });
   await app.register(portalsRoutes, {
     portals: deps.portals,
-    events: { messaging: deps.messaging, edits: deps.edits, channels: deps.channels },
+    events: {
+      messaging: deps.messaging,
+      edits: deps.edits,
+      channels: deps.channels,
+      crm: deps.crmEvents.service,
+    },
     connectorId: deps.config.b24.connectorId,
     nudge: () => deps.worker.nudge(),
   });
@@ -121,7 +128,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           picker: deps.templateSend.picker,
         });
         await authed.register(templateSentRoutes, { repo: new TemplateSentRepository(deps.db) });
-        await authed.register(notificationsRoutes, { notifications, reports, roles: deps.roles });
+        await authed.register(notificationsRoutes, {
+          notifications,
+          reports,
+          companies: new CompaniesService(new Bitrix24Companies(deps.bitrix)),
+          roles: deps.roles,
+        });
         await authed.register(digestsRoutes, { digests: deps.digests.service, roles: deps.roles });
       });
     },

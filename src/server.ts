@@ -58,6 +58,8 @@ export async function startServer(
       await deps.templates.schedulePeriodicSync();
       // The digests' tick chain (scheduled notifications), likewise one tick job per slot.
       await deps.digests.scheduleTicks();
+      // The CRM events' reconciliation chain (and the re-bind of older portals' events), likewise.
+      await deps.crmEvents.schedule();
     }
     log.info({ url, publicUrl: config.publicUrl }, 'WhatsAppB24 is ready.');
     const running = app;

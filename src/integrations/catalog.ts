@@ -31,8 +31,8 @@ export const BITRIX24_METHODS = {
   },
   'event.bind': {
     scope: 'basic (any app)',
-    why: 'install: binds the operator message, edit, delete, line and connector removal and uninstall events to /b24/events',
-    cost: 'six calls per install',
+    why: 'install: binds the operator message, edit, delete, line and connector removal and uninstall events, and for scheduled notifications the deal added/updated and lead added events (crm scope), to /b24/events; portals installed before a binding was added get it from the notifications’ re-bind job',
+    cost: 'nine calls per install; nine once more per portal when the list of bound events grows',
   },
   'imconnector.activate': {
     scope: 'imconnector',
@@ -149,6 +149,11 @@ export const BITRIX24_METHODS = {
     why: 'channel CRM settings: the stages of the chosen pipeline (or lead statuses)',
     cost: 'one per settings dialog',
   },
+  'crm.company.list': {
+    scope: 'crm',
+    why: 'notifications tab: the CRM companies a group hears about, searched by part of their title',
+    cost: 'one per search typed in a group’s companies (50 a page, the first page only)',
+  },
   'crm.duplicate.findbycomm': {
     scope: 'crm',
     why: 'chat assignment: is this phone number a known customer, and whose?',
@@ -161,8 +166,23 @@ export const BITRIX24_METHODS = {
   },
   'crm.lead.get': {
     scope: 'crm',
-    why: 'chat assignment: the responsible of the lead found by phone; templates from a lead card: its phones',
-    cost: 'at most once per new conversation, background half of the budget; per lead tab open and per template sent from it',
+    why: 'chat assignment: the responsible of the lead found by phone; templates from a lead card: its phones; scheduled notifications: a lead named by ONCRMLEADADD, read back (source, company, title)',
+    cost: 'at most once per new conversation, background half of the budget; per lead tab open and per template sent from it; one per lead added while the portal has an active new-lead report',
+  },
+  'crm.deal.get': {
+    scope: 'crm',
+    why: 'scheduled notifications: a deal named by ONCRMDEALADD / ONCRMDEALUPDATE (which carry only its id), read back to compare its stage and watched fields with the last state seen',
+    cost: 'one per deal event while the portal has an active deal report, background half of the budget',
+  },
+  'crm.deal.list': {
+    scope: 'crm',
+    why: 'scheduled notifications: the periodic reconciliation reads the deals modified since its cursor (`>=DATE_MODIFY`, oldest first), so a change whose event was lost is still counted once',
+    cost: 'one per 50 modified deals per portal with active deal reports, every NOTIFICATIONS_RECONCILE_MINUTES (at most 20 pages a run), background half of the budget',
+  },
+  'crm.lead.list': {
+    scope: 'crm',
+    why: 'scheduled notifications: the periodic reconciliation reads the leads modified since its cursor, so a new lead whose event was lost is still counted once',
+    cost: 'one per 50 modified leads per portal with active new-lead reports, every NOTIFICATIONS_RECONCILE_MINUTES (at most 20 pages a run), background half of the budget',
   },
   'crm.contact.add': {
     scope: 'crm',

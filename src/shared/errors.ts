@@ -14,7 +14,11 @@ export type ErrorCode =
   | 'range_not_satisfiable'
   | 'upstream_unavailable'
   | 'upstream_rejected'
-  | 'internal_error';
+  | 'internal_error'
+  // A test digest that cannot go (409, notifications/digests.service.ts): the tab shows the code.
+  | 'template_not_approved'
+  | 'no_recipients'
+  | 'service_inactive';
 
 export class AppError extends Error {
   constructor(

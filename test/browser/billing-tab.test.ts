@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, SAMPLE_PORTAL, STACK_OPERATOR_TOKEN, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import { RETURN_PATH } from '../../src/modules/billing/checkout.service.js';
+import { returnText } from '../../src/modules/billing/return-page.js';
 import { BILLING_TEXTS, OPERATOR_TEXTS } from '../../src/modules/pages/billing-texts.js';
 import { launchBrowser, shot } from '../helpers/browser.js';
 import { csvRecords } from '../helpers/csv.js';
@@ -22,6 +24,9 @@ describe('billing tab in Chromium', () => {
   let ch: DemoChannel;
   let token: string;
   const BRUNO = 2;
+  let portalId: number;
+  const inEveryLanguage = (k: Parameters<typeof returnText>[1]) =>
+    (['es', 'en', 'pt'] as const).map((l) => returnText(l, k));
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -32,6 +37,7 @@ describe('billing tab in Chromium', () => {
       .select('id')
       .where('member_id', '=', s.portal.memberId)
       .executeTakeFirstOrThrow();
+    portalId = portal.id;
     await s.deps.offer.createPack({
       name: 'Pack 1000',
       messages: 1000,
@@ -192,6 +198,64 @@ describe('billing tab in Chromium', () => {
     const receipt = await row.locator('a').getAttribute('href');
     expect(receipt).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/receipts\//);
     await tallShot('app-billing.en');
+  });
+
+  it('Buy with PayPal: the payer approves on PayPal, comes back to our page, which waits for the capture and credits', async () => {
+    const before = (await s.deps.ledger.balance(portalId)).available;
+    let app = await billing('en');
+    const pack = (await s.deps.offer.allPacks()).find((p) => p.name === 'Pack 1000');
+    if (!pack) throw new Error('no Pack 1000');
+    await app.locator('input[name=provider][value=paypal]').check();
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/checkout'),
+      page.waitForURL((u) => u.pathname === '/checkoutnow'),
+      app.locator(`[data-buy="${pack.id}"]`).click(),
+    ]);
+    expect(request.postDataJSON()).toEqual({ kind: 'pack', packId: pack.id, provider: 'paypal' });
+    // The portal's window is on sandbox PayPal's approval page of the order we created.
+    expect(new URL(page.url()).origin).toBe(new URL(s.pay.paypal.url).origin);
+    const order = await s.deps.db
+      .selectFrom('billing_orders')
+      .select(['id', 'provider', 'status'])
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(order).toMatchObject({ provider: 'paypal', status: 'pending' });
+    // Approved: PayPal sends the payer back to our return page before anything is captured; the
+    // page polls until the capture job has credited the pack.
+    await Promise.all([page.waitForURL((u) => u.pathname === RETURN_PATH), page.locator('#approve').click()]);
+    await page.locator('#status[data-status=paid]').waitFor({ timeout: 20_000 });
+    expect(inEveryLanguage('paid')).toContain(await page.locator('#status').textContent());
+    expect((await s.deps.ledger.balance(portalId)).available).toBe(before + 1000);
+
+    app = await billing('en');
+    const row = app.locator(`#bill-orders-table tr[data-order="${order.id}"]`);
+    await expect(row.locator('.badge').textContent()).resolves.toBe(BILLING_TEXTS.status_paid[1]);
+  });
+
+  it('PayPal cancelled on its page: back on our cancel page, nothing charged, the order not paid', async () => {
+    const before = (await s.deps.ledger.balance(portalId)).available;
+    const app = await billing('es');
+    const pack = (await s.deps.offer.allPacks()).find((p) => p.name === 'Pack 1000');
+    if (!pack) throw new Error('no Pack 1000');
+    await app.locator('input[name=provider][value=paypal]').check();
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/checkoutnow'),
+      app.locator(`[data-buy="${pack.id}"]`).click(),
+    ]);
+    const order = await s.deps.db
+      .selectFrom('billing_orders')
+      .select(['id'])
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    await Promise.all([page.waitForURL((u) => u.origin === new URL(s.url).origin), page.locator('#cancel').click()]);
+    expect(inEveryLanguage('cancelPage')).toContain(await page.locator('#status').textContent());
+    const after = await s.deps.db
+      .selectFrom('billing_orders')
+      .select('status')
+      .where('id', '=', order.id)
+      .executeTakeFirstOrThrow();
+    expect(after.status).not.toBe('paid');
+    expect((await s.deps.ledger.balance(portalId)).available).toBe(before);
   });
 
   it('saves the low-balance threshold, keeps it on reload, and refuses a negative one in the field', async () => {

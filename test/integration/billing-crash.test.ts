@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectChannel,
-  installAndToken,
-  startStack,
-  waitFor,
-  type DemoChannel,
-  type Stack,
-} from '../../scripts/stack.js';
+import { waitFor, type DemoChannel, type Stack } from '../../scripts/stack.js';
 import { billingProbe } from '../helpers/billing-send.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { frozenWorkerPair, type FrozenWorkerPair } from '../helpers/frozen-worker.js';
 
 /**
  * A worker that dies between reserving a message's unit and sending it, and one that dies after
@@ -17,58 +10,22 @@ import { createTestDatabase } from '../helpers/db.js';
  * A's lease runs out. The message is sent once and charged once in both cases.
  */
 describe('billing across a worker killed around the send', () => {
+  let pair: FrozenWorkerPair;
   let a: Stack;
-  let b: Stack | undefined;
-  let drop: () => Promise<void>;
   let ch: DemoChannel;
-  let dbUrl: string;
-  let freezeNext: 'reserve' | 'gupshup.send' | null = null;
-  const frozen: number[] = [];
-  const never = () => new Promise<void>(() => undefined); // the process "died" here
+  let frozen: number[];
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    dbUrl = db.url;
-    a = await startStack({
-      databaseUrl: db.url,
-      env: { BILLING_ENFORCED: 'true' },
-      workerConfig: { leaseMs: 800, inFlightGraceMs: 4_000 },
-      overrides: {
-        hooks: {
-          afterReserve: async (messageId) => {
-            if (freezeNext !== 'reserve') return;
-            freezeNext = null;
-            frozen.push(messageId);
-            await never();
-          },
-          afterUpstreamCall: async (kind, messageId) => {
-            if (freezeNext !== kind) return;
-            freezeNext = null;
-            frozen.push(messageId);
-            await never();
-          },
-        },
-      },
-    });
-    const token = await installAndToken(a);
-    ch = await connectChannel(a, token, 1);
+    pair = await frozenWorkerPair({ BILLING_ENFORCED: 'true' });
+    ({ a, ch, frozen } = pair);
   });
   afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await drop?.();
+    await pair?.close();
   });
 
   /** B runs the jobs from now on (A's frozen job keeps its lease until it runs out). */
   async function takeOver(): Promise<Stack> {
-    await a.deps.worker.stop(0);
-    b ??= await startStack({
-      databaseUrl: dbUrl,
-      shareWith: a,
-      env: { BILLING_ENFORCED: 'true' },
-      workerConfig: { leaseMs: 800, inFlightGraceMs: 4_000 },
-    });
+    const b = await pair.takeOver();
     b.deps.worker.start();
     return b;
   }
@@ -81,7 +38,7 @@ describe('billing across a worker killed around the send', () => {
   it('killed after the reserve, before the send: B sends it once, on the same reservation', async () => {
     const phone = '5491100008001';
     await customerWrote(phone);
-    freezeNext = 'reserve';
+    pair.freezeAt('reserve');
     await a.portal.operatorSend({ line: 1, externalChatId: phone, text: 'reservado y caído' });
     await waitFor(() => frozen.length === 1, 10_000, 'the worker to freeze after the reserve');
     const id = frozen[0] ?? 0;
@@ -104,12 +61,12 @@ describe('billing across a worker killed around the send', () => {
   });
 
   it('killed after Gupshup took it, before recording: not sent again, charged once', async () => {
-    const s2 = b ?? (await takeOver());
+    const s2 = await takeOver();
     await s2.deps.worker.stop(0);
     a.deps.worker.start();
     const phone = '5491100008002';
     await customerWrote(phone);
-    freezeNext = 'gupshup.send';
+    pair.freezeAt('gupshup.send');
     await a.portal.operatorSend({ line: 1, externalChatId: phone, text: 'enviado y caído' });
     await waitFor(() => frozen.length === 2, 10_000, 'the worker to freeze after the send');
     const id = frozen[1] ?? 0;

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import {
-  connectChannel,
-  installAndToken,
-  startStack,
-  waitFor,
-  type DemoChannel,
-  type Stack,
-} from '../../scripts/stack.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { waitFor, type DemoChannel, type Stack } from '../../scripts/stack.js';
+import { frozenWorkerPair, type FrozenWorkerPair } from '../helpers/frozen-worker.js';
 
 /**
  * A worker that dies between the upstream call and recording its result (docs/architecture.md,
@@ -17,39 +10,17 @@ import { createTestDatabase } from '../helpers/db.js';
  * send the message a second time.
  */
 describe('a worker killed between the upstream call and recording it', () => {
+  let pair: FrozenWorkerPair;
   let a: Stack;
-  let b: Stack | undefined;
-  let drop: () => Promise<void>;
   let ch: DemoChannel;
-  let dbUrl: string;
-  let freezeNext: 'gupshup.send' | 'bitrix.send' | null = null;
-  const frozen: number[] = [];
+  let frozen: number[];
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    dbUrl = db.url;
-    a = await startStack({
-      databaseUrl: db.url,
-      workerConfig: { leaseMs: 800, inFlightGraceMs: 4_000 },
-      overrides: {
-        hooks: {
-          afterUpstreamCall: async (kind, messageId) => {
-            if (freezeNext !== kind) return;
-            freezeNext = null;
-            frozen.push(messageId);
-            await new Promise(() => undefined); // never returns: the process "died" here
-          },
-        },
-      },
-    });
-    const token = await installAndToken(a);
-    ch = await connectChannel(a, token, 1);
+    pair = await frozenWorkerPair();
+    ({ a, ch, frozen } = pair);
   });
   afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await drop?.();
+    await pair?.close();
   });
 
   /** The message's outbound.send job has finished: nothing sends the message again. */
@@ -62,22 +33,14 @@ describe('a worker killed between the upstream call and recording it', () => {
     return job?.status === 'done';
   }
 
-  async function takeOver(): Promise<Stack> {
-    await a.deps.worker.stop(0); // A's worker claims nothing more; its frozen job keeps its lease until it runs out
-    b ??= await startStack({
-      databaseUrl: dbUrl,
-      shareWith: a,
-      workerConfig: { leaseMs: 800, inFlightGraceMs: 4_000 },
-    });
-    return b;
-  }
+  const takeOver = () => pair.takeOver();
 
   it('outbound: Gupshup got the message, the result was never recorded → not sent again', async () => {
     const phone = '5491100003001';
     await a.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
     await waitFor(() => a.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));
 
-    freezeNext = 'gupshup.send';
+    pair.freezeAt('gupshup.send');
     const op = await a.portal.operatorSend({ line: 1, externalChatId: phone, text: 'una sola vez' });
     await waitFor(() => a.gupshup.sent({ destination: phone }).length === 1, 10_000, 'the send');
     await waitFor(() => frozen.length === 1, 10_000, 'the worker to freeze');
@@ -110,13 +73,13 @@ describe('a worker killed between the upstream call and recording it', () => {
   });
 
   it('inbound: Bitrix24 got the message, the result was never recorded → not delivered again', async () => {
-    const s2 = b ?? (await takeOver());
+    const s2 = await takeOver();
     // B's worker is the live one now; freeze it the same way by pausing it and running A-style:
     // restart A's worker with the freeze armed, stop B's so A takes the job.
     await s2.deps.worker.stop(0);
     a.deps.worker.start();
     const phone = '5491100003002';
-    freezeNext = 'bitrix.send';
+    pair.freezeAt('bitrix.send');
     await a.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'solo una vez' });
     await waitFor(() => frozen.length === 2, 10_000, 'the worker to freeze');
     expect(a.portal.messages({ author: 'customer' }).filter((m) => m.externalChatId === phone)).toHaveLength(
@@ -148,7 +111,7 @@ describe('a worker killed between the upstream call and recording it', () => {
   });
 
   it('outbound: a send that never reached Gupshup is sent after the grace period, once', async () => {
-    const s2 = b ?? (await takeOver());
+    const s2 = await takeOver();
     const phone = '5491100003003';
     await a.gupshup.customerSends({ appName: ch.appName, from: phone, text: 'hola' });
     await waitFor(() => a.portal.messages({ author: 'customer' }).some((m) => m.externalChatId === phone));

@@ -32,6 +32,9 @@ describe('portal lifecycle', () => {
     expect(bound).toEqual(
       [
         'ONAPPUNINSTALL',
+        'ONCRMDEALADD',
+        'ONCRMDEALUPDATE',
+        'ONCRMLEADADD',
         'ONIMCONNECTORLINEDELETE',
         'ONIMCONNECTORMESSAGEADD',
         'ONIMCONNECTORMESSAGEDELETE',
@@ -206,7 +209,7 @@ describe('install by callback (ONAPPINSTALL)', () => {
     const token = await installAndToken(s, 'callback');
     expect(token).toMatch(/^wab24_/);
     expect(s.portal.connectors()).toHaveLength(1);
-    expect(s.portal.bindings()).toHaveLength(6);
+    expect(s.portal.bindings()).toHaveLength(9);
     const ch = await connectChannel(s, token, 2);
     await s.gupshup.customerSends({ appName: ch.appName, from: '5491100000301', text: 'hola' });
     await waitFor(() => s.portal.messages({ line: 2, author: 'customer' }).length === 1);

@@ -157,4 +157,25 @@ describe('ONAPPINSTALL', () => {
       /^ONAPPINSTALL without usable auth: /,
     );
   });
+
+  it('reads the CRM events: only data[FIELDS][ID], plain digits (b24restdocs crm/*/events)', () => {
+    expect(event('ONCRMDEALUPDATE', { FIELDS: { ID: '759' } })).toEqual({
+      event: 'ONCRMDEALUPDATE',
+      data: { id: 759 },
+    });
+    expect(event('onCrmDealAdd', { FIELDS: { ID: '6641' } })).toEqual({
+      event: 'ONCRMDEALADD',
+      data: { id: 6641 },
+    });
+    expect(event('ONCRMLEADADD', { FIELDS: { ID: '1000983' } })).toEqual({
+      event: 'ONCRMLEADADD',
+      data: { id: 1000983 },
+    });
+    for (const id of ['abc', '', '0', '-1', '1e3', ' 12', '１２', '12\u0000', '99999999999999999']) {
+      expect(refusal(() => event('ONCRMDEALUPDATE', { FIELDS: { ID: id } }))).toMatch(
+        /^Invalid CRM event: FIELDS\.ID: /,
+      );
+    }
+    expect(refusal(() => event('ONCRMLEADADD', {}))).toMatch(/^Invalid CRM event: FIELDS: /);
+  });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { maskPhone, normalizeRecipientPhone } from '../../src/modules/notifications/phone.js';
+import {
+  isKnownCallingCode,
+  maskPhone,
+  normalizeRecipientPhone,
+} from '../../src/modules/notifications/phone.js';
 
 const ar = { defaultCountry: 'AR', allowedCallingCodes: ['54'] };
 const wide = { defaultCountry: 'AR', allowedCallingCodes: ['54', '52', '55', '48'] };
@@ -33,5 +37,19 @@ describe('recipient numbers', () => {
   it('masks numbers for logs and lists', () => {
     expect(maskPhone('+5491130121163')).toBe('+549…63');
     expect(maskPhone('+5491130121163')).not.toContain('3012');
+  });
+
+  it.each([
+    ['54', true],
+    ['1', true], // the US, Canada and the Caribbean share it
+    ['7', true],
+    ['351', true],
+    ['598', true],
+    ['999', false],
+    ['0', false],
+    ['54 ', false],
+    ['', false],
+  ])('calling code %j is one a country has: %s', (code, known) => {
+    expect(isKnownCallingCode(code)).toBe(known);
   });
 });

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { escapeHtml, header, readBody, redirect as redirectTo, sendAs } from '../payment-http.js';
 import { PayPalError, PayPalModel, publicOrder } from './model.js';
+
+const send = sendAs(() => ({ 'paypal-debug-id': randomBytes(6).toString('hex') }));
+const redirect = (res: ServerResponse, to: string): void => redirectTo(res, to, 302);
 
 /**
  * Sandbox PayPal — a local stand-in for PayPal's REST API, written from the reference (§2):
@@ -214,7 +218,7 @@ export async function startSandboxPayPal(o: SandboxPayPalOptions = {}): Promise<
       res,
       200,
       `<!doctype html><html><head><meta charset="utf-8"><title>Sandbox PayPal</title></head><body>
-<h1>Sandbox PayPal</h1><p id="amount">${esc(`${a.value ?? ''} ${a.currency_code ?? ''}`)}</p>
+<h1>Sandbox PayPal</h1><p id="amount">${escapeHtml(`${a.value ?? ''} ${a.currency_code ?? ''}`)}</p>
 <form method="post"><button name="action" value="approve" id="approve">Pay Now</button>
 <button name="action" value="cancel" id="cancel">Cancel and return</button></form></body></html>`,
       'text/html',
@@ -260,30 +264,3 @@ export async function startSandboxPayPal(o: SandboxPayPalOptions = {}): Promise<
     },
   };
 }
-
-function header(req: IncomingMessage, name: string): string | null {
-  const v = req.headers[name];
-  return (Array.isArray(v) ? v[0] : v) ?? null;
-}
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(text),
-    'paypal-debug-id': randomBytes(6).toString('hex'),
-  });
-  res.end(text);
-}
-function redirect(res: ServerResponse, to: string): void {
-  res.writeHead(302, { location: to, 'content-length': 0 });
-  res.end();
-}
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

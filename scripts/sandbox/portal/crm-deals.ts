@@ -1,9 +1,11 @@
 /**
- * Deals read, listed and changed, and the CRM companies (not in reference/bitrix24.md: shapes as
- * Bitrix24's REST docs give them, b24restdocs crm/deals and crm/companies, and the list-method rules
- * shared by every `*.list`). What the scheduled notifications need: a deal reaching a stage or a
- * field changing fires ONCRMDEALUPDATE with only `{FIELDS: {ID}}` (the app reads the deal back), and
- * `crm.deal.list` filtered on DATE_MODIFY finds the changes whose event never came.
+ * Deals and leads read, listed and changed, and the CRM companies (not in reference/bitrix24.md:
+ * shapes as Bitrix24's REST docs give them, b24restdocs crm/deals, crm/leads and crm/companies, and
+ * the list-method rules shared by every `*.list`). What the scheduled notifications need: a deal
+ * added, a deal reaching a stage or a field changing, a lead added fire ONCRMDEALADD /
+ * ONCRMDEALUPDATE / ONCRMLEADADD with only `{FIELDS: {ID}}` (the app reads the record back), and
+ * `crm.deal.list` / `crm.lead.list` filtered on DATE_MODIFY find the changes whose event never came.
+ * A deal's MOVED_TIME (crm.deal.fields) is when it last entered its stage.
  */
 import { deliverToBound } from './delivery.js';
 import { RestError, type Ctx, type Res } from './model.js';
@@ -22,10 +24,18 @@ function deals(s: PortalState): Deal[] {
   return s.crm.filter((r) => r.entity === 'deal');
 }
 
+function leads(s: PortalState): Deal[] {
+  return s.crm.filter((r) => r.entity === 'lead');
+}
+
+function timesOf(s: PortalState, entity: 'deal' | 'lead', id: number) {
+  return s.crmTimes.get(`${entity}:${id}`) ?? { created: s.startedAt, modified: s.startedAt };
+}
+
 /** A deal as crm.deal.get answers it: every value a string, dates with their offset. */
 function dealRecord(s: PortalState, d: Deal): Record<string, unknown> {
   const f = d.fields;
-  const times = s.crmTimes.get(`deal:${d.id}`) ?? { created: s.startedAt, modified: s.startedAt };
+  const times = timesOf(s, 'deal', d.id);
   const category = toInt(f['CATEGORY_ID']) ?? 0;
   const out: Record<string, unknown> = {
     ID: String(d.id),
@@ -38,6 +48,29 @@ function dealRecord(s: PortalState, d: Deal): Record<string, unknown> {
     OPPORTUNITY: str(f['OPPORTUNITY']) || '0.00',
     CURRENCY_ID: str(f['CURRENCY_ID']) || 'USD',
     CLOSEDATE: str(f['CLOSEDATE']) || null,
+    DATE_CREATE: iso(times.created),
+    DATE_MODIFY: iso(times.modified),
+    MOVED_TIME: iso(times.moved ?? times.created),
+  };
+  for (const [k, v] of Object.entries(f)) if (k.startsWith('UF_CRM_')) out[k] = v;
+  return out;
+}
+
+/**
+ * A lead as crm.lead.get / crm.lead.list give it (b24restdocs crm/leads/crm-lead-get.md): strings,
+ * `SOURCE_ID` one of crm.status SOURCE (CALL, WEB, …), `COMPANY_ID` null when none.
+ */
+export function leadRecord(s: PortalState, l: Deal): Record<string, unknown> {
+  const f = l.fields;
+  const times = timesOf(s, 'lead', l.id);
+  const out: Record<string, unknown> = {
+    ID: String(l.id),
+    TITLE: str(f['TITLE']),
+    NAME: str(f['NAME']),
+    STATUS_ID: str(f['STATUS_ID']) || 'NEW',
+    SOURCE_ID: str(f['SOURCE_ID']) || null,
+    COMPANY_ID: str(f['COMPANY_ID']) || null,
+    ASSIGNED_BY_ID: str(f['ASSIGNED_BY_ID']) || '1',
     DATE_CREATE: iso(times.created),
     DATE_MODIFY: iso(times.modified),
   };
@@ -88,13 +121,27 @@ function matcher(key: string, want: unknown): (rec: Record<string, unknown>) => 
  * field names; ID is always there), `order` (one field, ASC/DESC), `start` (a multiple of 50).
  */
 export function mDealList(s: PortalState, c: Ctx): Res {
+  return listRecords(
+    deals(s).map((d) => dealRecord(s, d)),
+    c,
+  );
+}
+
+/** crm.lead.list: as crm.deal.list (b24restdocs crm/leads/crm-lead-list.md). */
+export function mLeadList(s: PortalState, c: Ctx): Res {
+  return listRecords(
+    leads(s).map((l) => leadRecord(s, l)),
+    c,
+  );
+}
+
+function listRecords(records: Array<Record<string, unknown>>, c: Ctx): Res {
   const filter = obj(c.p['FILTER']);
   const tests = Object.entries(filter).map(([k, v]) => matcher(k, v));
   const [orderKey, orderDir] = Object.entries(obj(c.p['ORDER']))[0] ?? ['ID', 'ASC'];
   const desc = str(orderDir).toUpperCase() === 'DESC';
   const field = orderKey.toUpperCase();
-  const rows = deals(s)
-    .map((d) => dealRecord(s, d))
+  const rows = records
     .filter((r) => tests.every((t) => t(r)))
     .sort((a, b) => {
       const x = str(a[field]);
@@ -149,18 +196,51 @@ export function updateDeal(
 ): void {
   const d = deals(s).find((r) => r.id === id);
   if (!d) throw new Error(`sandbox portal: no deal ${id}`);
+  const stage = str(dealRecord(s, d)['STAGE_ID']);
   for (const [k, v] of Object.entries(fields)) d.fields[k.toUpperCase()] = v;
-  touchCrm(s, 'deal', id);
-  if (o.silent || !(s.installed && s.finished)) return;
-  const data = { FIELDS: { ID: String(id) } };
-  setImmediate(() => void deliverToBound(s, 'ONCRMDEALUPDATE', data, defaultAdmin(s)).catch(() => undefined));
+  touchCrm(s, 'deal', id, str(dealRecord(s, d)['STAGE_ID']) !== stage);
+  if (!o.silent) announce(s, 'ONCRMDEALUPDATE', id);
 }
 
-/** Records when a CRM record was created (first call) and last changed. */
-export function touchCrm(s: PortalState, entity: 'lead' | 'deal', id: number): void {
+/**
+ * The record's event to the bound handlers, after the answer (Bitrix24 queues its events), with only
+ * `{FIELDS: {ID}}`; nothing before the app's installation is finished.
+ */
+export function announce(s: PortalState, event: string, id: number): void {
+  if (!(s.installed && s.finished)) return;
+  const data = { FIELDS: { ID: String(id) } };
+  setImmediate(() => void deliverToBound(s, event, data, defaultAdmin(s)).catch(() => undefined));
+}
+
+/**
+ * Records when a CRM record was created (first call), last changed and, when `moved`, entered its
+ * stage. The portal writes whole seconds: each change is at least a second after the last one, so
+ * every state has its own DATE_MODIFY.
+ */
+export function touchCrm(s: PortalState, entity: 'lead' | 'deal', id: number, moved = false): void {
   const key = `${entity}:${id}`;
-  const now = new Date(Math.max(Date.now(), (s.crmTimes.get(key)?.modified.getTime() ?? 0) + 1000));
-  s.crmTimes.set(key, { created: s.crmTimes.get(key)?.created ?? now, modified: now });
+  const was = s.crmTimes.get(key);
+  const now = new Date(Math.max(Date.now(), (was?.modified.getTime() ?? 0) + 1000));
+  s.crmTimes.set(key, {
+    created: was?.created ?? now,
+    modified: now,
+    ...(moved ? { moved: now } : was?.moved ? { moved: was.moved } : {}),
+  });
+}
+
+/** A deal or lead entered in the portal by a user; `silent` loses its ADD event on the way. */
+export function addRecord(
+  s: PortalState,
+  entity: 'lead' | 'deal',
+  fields: Record<string, unknown>,
+  o: { silent?: boolean } = {},
+): number {
+  const upper = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.toUpperCase(), v]));
+  const id = (s.crm.filter((r) => r.entity === entity).at(-1)?.id ?? (entity === 'lead' ? 300 : 900)) + 1;
+  s.crm.push({ entity, id, fields: upper });
+  touchCrm(s, entity, id);
+  if (!o.silent) announce(s, entity === 'deal' ? 'ONCRMDEALADD' : 'ONCRMLEADADD', id);
+  return id;
 }
 
 /** crm.company.list: the portal's companies, `filter` on ID/TITLE (`%TITLE` contains), 50 a page. */

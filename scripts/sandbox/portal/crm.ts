@@ -3,7 +3,7 @@
  * deal pipelines and reference lists, contacts, leads and deals added, contacts found by phone and
  * read back.
  */
-import { touchCrm } from './crm-deals.js';
+import { addRecord, leadRecord, touchCrm } from './crm-deals.js';
 import { RestError, type Ctx, type Res } from './model.js';
 import type { PortalState } from './state.js';
 import { isObj, listOf, obj, str, toInt } from './util.js';
@@ -115,11 +115,8 @@ export function mCrmAdd(s: PortalState, c: Ctx, entity: 'lead' | 'deal'): Res {
   if (Object.keys(fields).length === 0) {
     throw new RestError(400, 'ERROR_ARGUMENT', "Argument 'fields' is null or empty");
   }
-  const upper = recordFields(s, fields);
-  const id = (s.crm.filter((r) => r.entity === entity).at(-1)?.id ?? (entity === 'lead' ? 300 : 900)) + 1;
-  s.crm.push({ entity, id, fields: upper });
-  touchCrm(s, entity, id);
-  return { result: id };
+  // ONCRMLEADADD / ONCRMDEALADD follow the answer, with only the new id.
+  return { result: addRecord(s, entity, recordFields(s, fields)) };
 }
 
 export function crmRecords(
@@ -218,7 +215,7 @@ export function mCrmGet(s: PortalState, c: Ctx, entity: 'contact' | 'lead'): Res
   const out: Record<string, unknown> = {
     ID: String(id),
     NAME: str(f['NAME']),
-    ...(entity === 'lead' ? { TITLE: str(f['TITLE']), STATUS_ID: str(f['STATUS_ID']) || 'NEW' } : {}),
+    ...(entity === 'lead' ? leadRecord(s, { entity: 'lead', id, fields: f }) : {}),
     ASSIGNED_BY_ID: str(f['ASSIGNED_BY_ID']) || '1',
     HAS_PHONE: phones.length ? 'Y' : 'N',
   };

@@ -11,7 +11,7 @@ import {
   mFindByComm,
   mStatusList,
 } from './crm.js';
-import { mCompanyList, mDealGet, mDealList, mDealUpdate } from './crm-deals.js';
+import { mCompanyList, mDealGet, mDealList, mDealUpdate, mLeadList } from './crm-deals.js';
 import { KNOWN_EVENTS, mEventBind, mEventGet, mEventUnbind } from './events.js';
 import {
   mChatNameSet,
@@ -52,6 +52,7 @@ export const METHODS: Record<string, Method> = {
   'crm.duplicate.findbycomm': mFindByComm,
   'crm.contact.get': (s, c) => mCrmGet(s, c, 'contact'),
   'crm.lead.get': (s, c) => mCrmGet(s, c, 'lead'),
+  'crm.lead.list': mLeadList,
   'imopenlines.operator.transfer': mOperatorTransfer,
   'imopenlines.crm.chat.get': mCrmChatGet,
   'imopenlines.crm.message.add': mCrmMessageAdd,

@@ -2,7 +2,7 @@
 import type http from 'node:http';
 import { connectors, lineStatus } from './connectors.js';
 import { addCrmContact, addCrmDeal, crmContacts, crmRecords } from './crm.js';
-import { updateDeal } from './crm-deals.js';
+import { addRecord, updateDeal } from './crm-deals.js';
 import { chatLines, messages } from './chats.js';
 import { deleteLine, disableConnector, operatorChange, operatorSend, postEvent } from './delivery.js';
 import { bindings } from './events.js';
@@ -221,6 +221,14 @@ class Portal implements SandboxPortal {
 
   updateDeal(id: number, fields: Record<string, unknown>, o: { silent?: boolean } = {}): void {
     updateDeal(this.#s, id, fields, o);
+  }
+
+  addDeal(fields: Record<string, unknown>, o: { silent?: boolean } = {}): number {
+    return addRecord(this.#s, 'deal', fields, o);
+  }
+
+  addLead(fields: Record<string, unknown>, o: { silent?: boolean } = {}): number {
+    return addRecord(this.#s, 'lead', fields, o);
   }
 
   chatLines(chatId: number) {

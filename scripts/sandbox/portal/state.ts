@@ -69,8 +69,11 @@ export class PortalState {
   appUrl = '';
   readonly crm: Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }> = [];
   readonly contacts: Array<{ id: number; fields: Record<string, unknown> }> = [];
-  /** When each CRM record (`deal:12`) was created and last changed (DATE_CREATE, DATE_MODIFY). */
-  readonly crmTimes = new Map<string, { created: Date; modified: Date }>();
+  /**
+   * When each CRM record (`deal:12`) was created, last changed and (deals) last moved to another stage
+   * (DATE_CREATE, DATE_MODIFY, MOVED_TIME).
+   */
+  readonly crmTimes = new Map<string, { created: Date; modified: Date; moved?: Date }>();
   readonly startedAt = new Date();
   /** Sandbox choice: three CRM companies, one with a name outside ASCII. */
   readonly companies: Array<{ ID: number; TITLE: string }> = [

@@ -246,6 +246,12 @@ export interface SandboxPortal {
    * bound handlers; `silent` loses that event on the way, for the app's reconciliation.
    */
   updateDeal(id: number, fields: Record<string, unknown>, o?: { silent?: boolean }): void;
+  /**
+   * A deal or lead entered by a user (as crm.deal.add / crm.lead.add would store it), firing
+   * ONCRMDEALADD / ONCRMLEADADD `{FIELDS: {ID}}`; `silent` loses that event on the way. Its id.
+   */
+  addDeal(fields: Record<string, unknown>, o?: { silent?: boolean }): number;
+  addLead(fields: Record<string, unknown>, o?: { silent?: boolean }): number;
   /** Every line of one open-line chat, system lines included, with who wrote it. */
   chatLines(chatId: number): Array<{
     id: number;

@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { escapeHtml, header, readBody, redirect as redirectTo, sendAs } from '../payment-http.js';
 import { parseStripeForm } from './form.js';
 import { StripeError, StripeModel } from './model.js';
 import { WebhookSender, type Delivery, type StripeEvent } from './webhooks.js';
+
+const send = sendAs(() => ({ 'request-id': `req_${Date.now()}` }));
+const redirect = (res: ServerResponse, to: string): void => redirectTo(res, to, 303);
 
 /**
  * Sandbox Stripe — a local stand-in for the Stripe API calls the app makes with the official SDK
@@ -200,37 +204,4 @@ export async function startSandboxStripe(o: SandboxStripeOptions = {}): Promise<
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
-}
-
-function header(req: IncomingMessage, name: string): string | null {
-  const v = req.headers[name];
-  return (Array.isArray(v) ? v[0] : v) ?? null;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(text),
-    'request-id': `req_${Date.now()}`,
-  });
-  res.end(text);
-}
-
-function redirect(res: ServerResponse, to: string): void {
-  res.writeHead(303, { location: to, 'content-length': 0 });
-  res.end();
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -26,7 +26,17 @@ export const BOUND_EVENTS = [
   'OnImConnectorLineDelete',
   'OnImConnectorStatusDelete',
   'OnAppUninstall',
+  // Scheduled notifications: CRM changes the reports count (read back by id, reconciled by list).
+  'OnCrmDealAdd',
+  'OnCrmDealUpdate',
+  'OnCrmLeadAdd',
 ] as const;
+
+/**
+ * Raised whenever BOUND_EVENTS grows: portals installed with fewer bindings get the rest from the
+ * notifications' re-bind job (event.bind again; an existing binding counts as done).
+ */
+export const BOUND_EVENTS_VERSION = 2;
 
 export interface InboundForBitrix {
   externalMessageId: string;

@@ -233,6 +233,25 @@ const statusDelete = z
     return { line, connector: d.connector ?? d.CONNECTOR };
   });
 
+/**
+ * ONCRMDEALADD / ONCRMDEALUPDATE / ONCRMLEADADD (b24restdocs crm/deals/events, crm/leads/events):
+ * `data[FIELDS][ID]` and nothing else; the app reads the record back. The id must be plain digits,
+ * as Bitrix24 writes it: anything else is not from Bitrix24.
+ */
+const crmRecordId = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, 'must be a record id')
+  .transform(Number)
+  .refine((n) => Number.isSafeInteger(n), 'must be a record id');
+const crmRecord = z
+  .object({
+    FIELDS: z
+      .object({ ID: z.union([crmRecordId, z.number().int().positive().max(Number.MAX_SAFE_INTEGER)]) })
+      .loose(),
+  })
+  .loose()
+  .transform((d) => ({ id: d.FIELDS.ID }));
+
 const knownEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('ONIMCONNECTORMESSAGEADD'), data: messageAdd }),
   z.object({ event: z.literal('ONIMCONNECTORMESSAGEUPDATE'), data: messageChange }),
@@ -240,6 +259,9 @@ const knownEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('ONIMCONNECTORLINEDELETE'), data: lineId }),
   z.object({ event: z.literal('ONIMCONNECTORSTATUSDELETE'), data: statusDelete }),
   z.object({ event: z.literal('ONAPPUNINSTALL') }),
+  z.object({ event: z.literal('ONCRMDEALADD'), data: crmRecord }),
+  z.object({ event: z.literal('ONCRMDEALUPDATE'), data: crmRecord }),
+  z.object({ event: z.literal('ONCRMLEADADD'), data: crmRecord }),
 ]);
 type KnownEvent = z.output<typeof knownEvent>;
 
@@ -258,6 +280,9 @@ const refusal: Record<KnownEvent['event'], (why: string) => string> = {
   ONIMCONNECTORLINEDELETE: () => 'data must be the deleted line id',
   ONIMCONNECTORSTATUSDELETE: () => 'data.line is required',
   ONAPPUNINSTALL: (why) => why,
+  ONCRMDEALADD: (why) => `Invalid CRM event: ${why}`,
+  ONCRMDEALUPDATE: (why) => `Invalid CRM event: ${why}`,
+  ONCRMLEADADD: (why) => `Invalid CRM event: ${why}`,
 };
 const isKnown = (name: string): name is KnownEvent['event'] => Object.hasOwn(refusal, name);
 

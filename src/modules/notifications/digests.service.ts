@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../shared/db/schema.js';
-import { FieldIssuesError, NotFoundError } from '../../shared/errors.js';
+import { FieldIssuesError, NotFoundError, type ErrorCode } from '../../shared/errors.js';
 import type { Log } from '../../shared/logger.js';
 import { writeTrace } from '../trace/trace.service.js';
 import { digestParams, type DigestEvent } from './digest-params.js';
@@ -314,6 +314,17 @@ function digestStatus(stored: string, recipients: Array<{ status: RecipientStatu
   return 'sent';
 }
 
-function conflict(code: string, message: string, field = 'group') {
-  return new FieldIssuesError('conflict', [{ field, code, message }]);
+type Refusal = 'template_not_approved' | 'no_recipients' | 'service_inactive';
+
+/** A 409 whose `error.code` is the reason itself (the Notifications tab shows it), also as the issue. */
+class DigestRefused extends FieldIssuesError {
+  override readonly code: ErrorCode;
+  constructor(code: Refusal, message: string, field: string) {
+    super('conflict', [{ field, code, message }]);
+    this.code = code;
+  }
+}
+
+function conflict(code: Refusal, message: string, field = 'group') {
+  return new DigestRefused(code, message, field);
 }

@@ -1,5 +1,17 @@
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
+import type Holidays from 'date-holidays';
 import { DateTime } from 'luxon';
+
+/**
+ * date-holidays carries every country's calendar, about 10 MB resident once loaded: it is loaded on
+ * the first schedule that needs holidays, not at start-up, so an app without notifications does not
+ * pay for it (the bench's peak RSS target is 200 MB).
+ */
+const loadModule = createRequire(import.meta.url);
+let holidaysClass: typeof Holidays | undefined;
+function holidaysLib(): typeof Holidays {
+  return (holidaysClass ??= loadModule('date-holidays') as typeof Holidays);
+}
 
 /**
  * National holidays for a portal's country, as instants. A holiday is an interval, not a date: in
@@ -84,7 +96,7 @@ export function holidayCalendar(o: CalendarOptions): HolidayCalendar {
 
 function loadCountry(country: string, timeZone: string): Holidays | null {
   if (!/^[A-Z]{2}$/.test(country)) return null;
-  const lib = new Holidays();
+  const lib = new (holidaysLib())();
   if (!(country in lib.getCountries())) return null;
   lib.init(country, { timezone: timeZone, languages: ['es', 'en', 'pt'] });
   return lib;

@@ -90,6 +90,37 @@ export class NotificationsRepository {
     return { recipients: Number(r.recipients), groups: Number(r.groups) };
   }
 
+  /**
+   * The operator's list: portals that use notifications (they have settings), by id after `cursor`,
+   * whose domain contains `search`; one row more than `limit` tells that another page follows.
+   */
+  operatorPortals(q: { limit: number; cursor?: number | undefined; search: string }) {
+    const like = `%${q.search.replace(/[\\%_]/g, '\\$&')}%`;
+    return this.db
+      .selectFrom('notification_settings as s')
+      .innerJoin('portals as p', 'p.id', 's.portal_id')
+      .select(SETTINGS_COLUMNS.map((c) => `s.${c}` as const))
+      .select((eb) => [
+        'p.domain',
+        'p.status',
+        eb
+          .selectFrom('notification_recipients as r')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('r.portal_id', '=', 's.portal_id')
+          .as('recipients'),
+        eb
+          .selectFrom('notification_groups as g')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('g.portal_id', '=', 's.portal_id')
+          .as('groups'),
+      ])
+      .$if(q.cursor !== undefined, (w) => w.where('s.portal_id', '>', q.cursor ?? 0))
+      .$if(q.search !== '', (w) => w.where('p.domain', 'ilike', like))
+      .orderBy('s.portal_id')
+      .limit(q.limit + 1)
+      .execute();
+  }
+
   /** The groups with how many recipients are enabled in each and how many companies they hear about. */
   groups(portalId: number) {
     return this.db

@@ -5,12 +5,15 @@ import { NotFoundError } from '../../shared/errors.js';
 import { adminPortal } from '../tokens/api-auth.js';
 import { allowedPortal } from '../roles/access.js';
 import type { RolesService } from '../roles/roles.service.js';
+import type { CompaniesService } from './companies.service.js';
 import {
+  companiesQuery,
   enabledInput,
   groupInput,
   groupPatch,
   groupRecipientParams,
   idParam,
+  operatorListQuery,
   operatorPatch,
   portalParam,
   recipientInput,
@@ -34,6 +37,7 @@ const tags = ['notifications'];
 export const notificationsRoutes: FastifyPluginAsyncZod<{
   notifications: NotificationsService;
   reports: ReportsService;
+  companies: CompaniesService;
   roles: Pick<RolesService, 'require'>;
 }> = async (app, o) => {
   const portal = (req: FastifyRequest) => allowedPortal(o, req, 'manage_notifications');
@@ -96,6 +100,21 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     async (req, reply) => {
       await s.deleteGroup(await checked(req, idParam), req.params.id);
       return reply.status(204).send();
+    },
+  );
+  app.get(
+    '/notification-companies',
+    {
+      schema: {
+        tags,
+        summary: 'The CRM companies whose title contains `search` (50 at most), for a group to hear about',
+        querystring: companiesQuery,
+      },
+      attachValidation: true,
+    },
+    async (req) => {
+      const portalId = await checked(req, idParam.partial());
+      return o.companies.search(portalId, req.query.search);
     },
   );
   app.post(
@@ -240,6 +259,22 @@ export const notificationsOperatorRoutes: FastifyPluginAsyncZod<{
   operatorToken: string | undefined;
 }> = async (app, o) => {
   app.addHook('onRequest', staticBearer(o.operatorToken, 'Operator token'));
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['operator'],
+        summary:
+          'The portals that use notifications: trial or full service, usage, limits, calling codes (OPERATOR_TOKEN, paged by portal id)',
+        querystring: operatorListQuery,
+      },
+      attachValidation: true,
+    },
+    async (req) => {
+      if (req.validationError) throw req.validationError;
+      return o.notifications.operatorList(req.query);
+    },
+  );
   app.patch(
     '/:portalId',
     {

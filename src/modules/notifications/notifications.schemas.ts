@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownCallingCode } from './phone.js';
 import { DIGEST_INTERVAL } from './schedule.js';
 
 /** Names people type: trimmed, no control characters, at least one letter or digit. */
@@ -48,6 +49,9 @@ export const recipientPatch = recipientInput
   .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' });
 export type RecipientPatch = z.infer<typeof recipientPatch>;
 
+/** `?search=` of the CRM companies a group may hear about: part of a title, or nothing for the first 50. */
+export const companiesQuery = z.object({ search: z.string().trim().max(100).default('') });
+
 export const enabledInput = z.strictObject({ enabled: z.boolean() });
 
 export const settingsPatch = z
@@ -70,7 +74,12 @@ export const operatorPatch = z
     maxGroups: z.number().int().min(1).max(10_000),
     fullService: z.boolean(),
     allowedCallingCodes: z
-      .array(z.string().regex(/^[1-9]\d{0,2}$/, 'a country calling code without +, such as 54'))
+      .array(
+        z
+          .string()
+          .regex(/^[1-9]\d{0,2}$/, 'a country calling code without +, such as 54')
+          .refine(isKnownCallingCode, { error: (i) => `no country has the calling code ${String(i.input)}` }),
+      )
       .min(1)
       .max(250)
       .transform((codes) => [...new Set(codes)]),
@@ -78,6 +87,19 @@ export const operatorPatch = z
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' });
 export type OperatorPatch = z.infer<typeof operatorPatch>;
+/** `GET /operator/notifications`: the portals that use notifications, by id, `cursor` the last id seen. */
+export const operatorListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Part of the portal's domain, such as `acme` for acme.bitrix24.es. */
+  search: z
+    .string()
+    .trim()
+    .max(100)
+    .refine((s) => !/\p{Cc}/u.test(s), 'no control characters')
+    .default(''),
+});
+export type OperatorListQuery = z.infer<typeof operatorListQuery>;
 export const portalParam = z.object({
   portalId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });

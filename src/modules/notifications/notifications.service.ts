@@ -2,6 +2,7 @@ import { ConflictError, FieldIssuesError, NotFoundError, ValidationError } from 
 import type { NotificationsRepository, SettingsRow } from './notifications.repository.js';
 import type {
   GroupPatch,
+  OperatorListQuery,
   OperatorPatch,
   RecipientInput,
   RecipientPatch,
@@ -205,6 +206,39 @@ export class NotificationsService {
       allowed_calling_codes: p.allowedCallingCodes,
     });
     return this.overview(portalId);
+  }
+
+  /**
+   * The operator's list of the portals that use notifications: each with its trial (and the whole
+   * days left in it) or full service, numbers and groups used of those allowed now, the limits the
+   * operator set (they apply once the full service is on) and the calling codes.
+   */
+  async operatorList(q: OperatorListQuery) {
+    const rows = await this.repo.operatorPortals(q);
+    const page = rows.slice(0, q.limit);
+    const now = this.clock().getTime();
+    return {
+      items: page.map((r) => {
+        const d = this.describe(r);
+        const daysLeft = d.trial
+          ? Math.max(0, Math.ceil((d.trial.endsAt.getTime() - now) / 86_400_000))
+          : null;
+        return {
+          portalId: r.portal_id,
+          domain: r.domain,
+          installed: r.status === 'installed',
+          fullService: d.fullService,
+          trial: d.trial && { ...d.trial, daysLeft },
+          active: d.active,
+          limits: d.limits,
+          maxRecipients: r.max_recipients,
+          maxGroups: r.max_groups,
+          usage: { recipients: Number(r.recipients), groups: Number(r.groups) },
+          allowedCallingCodes: d.allowedCallingCodes,
+        };
+      }),
+      nextCursor: rows.length > q.limit ? (page.at(-1)?.portal_id ?? null) : null,
+    };
   }
 
   private describe(s: SettingsRow) {

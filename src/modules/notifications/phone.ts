@@ -1,4 +1,16 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type { CountryCode } from 'libphonenumber-js/max';
+
+type MaxMetadata = typeof import('libphonenumber-js/max');
+/** The full metadata (types of number) is a few MB resident: loaded on the first number checked. */
+const loadModule = createRequire(import.meta.url);
+let maxMetadata: MaxMetadata | undefined;
+function parsePhoneNumberFromString(
+  ...args: Parameters<MaxMetadata['parsePhoneNumberFromString']>
+): ReturnType<MaxMetadata['parsePhoneNumberFromString']> {
+  maxMetadata ??= loadModule('libphonenumber-js/max') as MaxMetadata;
+  return maxMetadata.parsePhoneNumberFromString(...args);
+}
 
 /**
  * A recipient's number as an admin types it ("011 15-3012-1163", "+54 9 11 3012-1163"), checked
@@ -39,4 +51,14 @@ export function normalizeRecipientPhone(
 /** For logs and lists: never the full number. */
 export function maskPhone(e164: string): string {
   return e164.length <= 6 ? '***' : `${e164.slice(0, 4)}…${e164.slice(-2)}`;
+}
+
+let callingCodes: Set<string> | undefined;
+/** Whether a country has this calling code ("54", "1", "351"), from the library's small metadata. */
+export function isKnownCallingCode(code: string): boolean {
+  if (!callingCodes) {
+    const min = loadModule('libphonenumber-js/min') as typeof import('libphonenumber-js/min');
+    callingCodes = new Set(min.getCountries().map((c) => min.getCountryCallingCode(c)));
+  }
+  return callingCodes.has(code);
 }

@@ -12,8 +12,11 @@ import type { DigestSender } from './ports.js';
  */
 export function buildDigests(
   db: Database,
-  o: { sender: DigestSender; nudge: () => void; tickEveryMs: number },
+  sender: DigestSender,
+  config: { tickEveryMs: number },
+  nudge: () => void,
 ) {
+  const o = { sender, nudge, tickEveryMs: config.tickEveryMs };
   const repo = new DigestsRepository(db);
   const settings = new NotificationsRepository(db);
   const service = new DigestsService({

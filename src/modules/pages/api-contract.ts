@@ -9,7 +9,11 @@ import type { TemplatesService } from '../templates/templates.service.js';
 import type { SentTemplate } from '../templates/template-sent.routes.js';
 import type { LedgerService } from '../billing/ledger.service.js';
 import type { OfferService } from '../billing/offer.service.js';
+import type { CompaniesService } from '../notifications/companies.service.js';
+import type { NotificationsService } from '../notifications/notifications.service.js';
+import type { ReportsService } from '../notifications/reports.service.js';
 import type * as UiBilling from './ui/billing-types.js';
+import type * as UiNtf from './ui/notifications-types.js';
 import type * as Ui from './ui/types.js';
 import type * as UiTemplates from './ui/template-types.js';
 
@@ -63,6 +67,13 @@ export type PagesApiContract = [
   Fits<Wire<Out<LedgerService['consumption']>>, UiBilling.Consumption>,
   Fits<Wire<Out<OfferService['allPacks']>>, UiBilling.OperatorPack[]>,
   Fits<Wire<Out<OfferService['subscriptionPrices']>>, UiBilling.SubscriptionPrice[]>,
+  Fits<Wire<Out<NotificationsService['groups']>>, UiNtf.NtfGroups>,
+  Fits<Wire<Out<NotificationsService['overview']>>, UiNtf.NtfOverview>,
+  // The group's reports come from ReportsService.ofGroup (checked below); the rest from the group.
+  Fits<Wire<Out<NotificationsService['group']>>['group'], Omit<UiNtf.NtfGroupDetail, 'reports'>>,
+  Fits<Wire<Out<ReportsService['ofGroup']>>, UiNtf.NtfGroupReport[]>,
+  Fits<Wire<Out<ReportsService['list']>>, { reports: UiNtf.NtfReport[] }>,
+  Fits<Out<CompaniesService['search']>, { companies: UiNtf.NtfCompany[] }>,
   // What the form sends is what the API takes.
   Fits<UiTemplates.TemplateDraft, Parameters<TemplatesService['create']>[1]>,
 ];

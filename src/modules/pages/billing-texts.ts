@@ -128,9 +128,12 @@ export const BILLING_TEXTS = {
   ],
 } satisfies Record<string, Entry>;
 
-/** The vendor's operator page: the offer (packs, subscription prices) behind OPERATOR_TOKEN. */
+/**
+ * The vendor's operator page behind OPERATOR_TOKEN: the offer (packs, subscription prices); its
+ * Notifications section has operator-notifications-texts.ts.
+ */
 export const OPERATOR_TEXTS = {
-  title: ['Operador: oferta', 'Operator: the offer', 'Operador: a oferta'],
+  title: ['Operador', 'Operator', 'Operador'],
   token: ['Token de operador', 'Operator token', 'Token de operador'],
   tokenHelp: [
     'Se guarda solo en esta pestaña, en memoria: al recargar hay que escribirlo de nuevo.',

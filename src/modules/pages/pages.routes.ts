@@ -11,7 +11,7 @@ import { CHAT_PICKER_PATH, CRM_PICKER_PATH, pickerContext } from './picker-page.
 import { pagesScript, SCRIPT_PATH, type PagesScript } from './script.js';
 import { uiText, uiTexts } from './texts.js';
 
-/** The vendor's operator page: the offer (packs, subscription prices) behind OPERATOR_TOKEN. */
+/** The vendor's operator page behind OPERATOR_TOKEN: the offer, and the portals' notifications limits. */
 export const OPERATOR_PAGE_PATH = '/operator';
 
 /**

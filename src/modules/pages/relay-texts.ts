@@ -271,6 +271,12 @@ export const STEP_TEXTS = {
     'Falha na preparação do portal',
   ],
   portal_uninstalled: ['Aplicación desinstalada', 'App uninstalled', 'Aplicativo desinstalado'],
+  portal_events_bound: ['Eventos del CRM suscritos', 'CRM events subscribed', 'Eventos do CRM assinados'],
+  portal_events_bind_failed: [
+    'No se pudieron suscribir los eventos del CRM',
+    'CRM events could not be subscribed',
+    'Não foi possível assinar os eventos do CRM',
+  ],
   template_submitted: [
     'Plantilla enviada a revisión',
     'Template submitted for review',

@@ -1,7 +1,9 @@
 import type { Lang } from '../../shared/i18n.js';
 import { BILLING_TEXTS, OPERATOR_TEXTS } from './billing-texts.js';
+import { OPERATOR_NOTIFICATION_TEXTS } from './operator-notifications-texts.js';
 import { CODE_TEXTS } from './code-texts.js';
 import { HEALTH_TEXTS } from './health-texts.js';
+import { NOTIFICATION_TEXTS } from './notifications-texts.js';
 import { PICKER_TEXTS } from './picker-texts.js';
 import { TEMPLATE_TEXTS } from './templates-texts.js';
 import { LEVEL_TEXTS, MESSAGE_STATUS_TEXTS, REASON_TEXTS, STEP_TEXTS } from './relay-texts.js';
@@ -284,6 +286,8 @@ const ALL = {
   ...prefixed('tpl', TEMPLATE_TEXTS),
   ...prefixed('bill', BILLING_TEXTS),
   ...prefixed('op', OPERATOR_TEXTS),
+  ...prefixed('opn', OPERATOR_NOTIFICATION_TEXTS),
+  ...prefixed('ntf', NOTIFICATION_TEXTS),
 };
 
 export type UiTextKey = keyof typeof ALL;

@@ -121,6 +121,13 @@ async function dispatch(
     case 'ONAPPUNINSTALL':
       await o.portals.uninstall(portal, log);
       return { ok: true };
+    case 'ONCRMDEALADD':
+    case 'ONCRMDEALUPDATE':
+    case 'ONCRMLEADADD': {
+      // Only the record's id: its read-back is a job, answered once stored (no call before the answer).
+      const entity = ev.event === 'ONCRMLEADADD' ? 'lead' : 'deal';
+      return { ok: true, ...(await o.events.crm.accept(portal.id, entity, ev.data.id)) };
+    }
     case 'other':
       log.info({ event: ev.name }, 'Bitrix24 event not handled by this version; acknowledged.');
       return { ok: true, ignored: ev.name };

@@ -29,11 +29,17 @@ export interface ChannelLines {
   lineGone(portalId: number, line: number, reason: ChannelStatusReason): Promise<void>;
 }
 
+/** Deals and leads added or changed, named by id (notifications module: scheduled digests). */
+export interface CrmChanges {
+  accept(portalId: number, entity: 'deal' | 'lead', id: number): Promise<{ queued: boolean }>;
+}
+
 /** Where the events Bitrix24 sends go, besides the portals module itself. */
 export interface EventTargets {
   messaging: OperatorMessages;
   edits: OperatorEdits;
   channels: ChannelLines;
+  crm: CrmChanges;
 }
 
 /** The channels' memory of webhook identities: an uninstall must refuse their webhooks at once. */

@@ -209,13 +209,14 @@ export class RolesService {
 
   /** What the caller's roles open, for the pages to show only what works. */
   async abilities(p: ApiPrincipal) {
-    const [viewChannels, viewTrace, replay, viewBilling] = await Promise.all([
+    const [viewChannels, viewTrace, replay, viewBilling, manageNotifications] = await Promise.all([
       this.can(p, 'view_channels'),
       this.can(p, 'view_trace'),
       this.can(p, 'replay'),
       this.can(p, 'view_billing'),
+      this.can(p, 'manage_notifications'),
     ]);
-    return { viewChannels, viewTrace, replay, viewBilling };
+    return { viewChannels, viewTrace, replay, viewBilling, manageNotifications };
   }
 
   /**

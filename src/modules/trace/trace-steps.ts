@@ -81,6 +81,9 @@ export const TRACE_STEPS = [
   'portal_extras',
   'portal_setup_failed',
   'portal_uninstalled',
+  // Scheduled notifications: a portal's event bindings renewed (notifications/reconcile.ts)
+  'portal_events_bound',
+  'portal_events_bind_failed',
   // WhatsApp templates (the detail names the element name and language)
   'template_submitted',
   'template_submit_failed',

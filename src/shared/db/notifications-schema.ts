@@ -125,3 +125,26 @@ export interface NotificationDigestSendsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
+
+/** The last state of a deal the CRM events compared against (0019). */
+export interface NotificationCrmSnapshotsTable {
+  portal_id: number;
+  entity_type: 'deal' | 'lead';
+  entity_id: number;
+  category_id: number | null;
+  stage_id: string | null;
+  moved_at: Date | null;
+  fields: ColumnType<Record<string, string>, string, string>;
+  modified_at: ColumnType<Date, Date | string, Date | string>;
+  updated_at: UpdatedAt;
+}
+
+/** Per portal: the reconciliation's cursors and the version of its event bindings (0019). */
+export interface NotificationCrmSyncTable {
+  portal_id: number;
+  deals_after: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  leads_after: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  reconciled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  events_version: Generated<number>;
+  updated_at: UpdatedAt;
+}

@@ -24,6 +24,8 @@ import type {
   NotificationEventsTable,
   NotificationDigestsTable,
   NotificationDigestSendsTable,
+  NotificationCrmSnapshotsTable,
+  NotificationCrmSyncTable,
 } from './notifications-schema.js';
 
 /**
@@ -332,6 +334,8 @@ export interface DB {
   notification_events: NotificationEventsTable;
   notification_digests: NotificationDigestsTable;
   notification_digest_sends: NotificationDigestSendsTable;
+  notification_crm_snapshots: NotificationCrmSnapshotsTable;
+  notification_crm_sync: NotificationCrmSyncTable;
   billing_settings: BillingSettingsTable;
   payment_webhooks: PaymentWebhooksTable;
   billing_payment_refunds: BillingPaymentRefundsTable;

@@ -100,6 +100,50 @@ describe('sandbox Bitrix24 portal: deals and companies', () => {
     expect(notWon.body.total).toBe(27);
   });
 
+  it('MOVED_TIME moves when the stage changes, not on other changes; ONCRMDEALADD carries only the id', async () => {
+    const handler = `${app.url}/b24/events`;
+    await rest(portal, 'event.bind', { auth: token, event: 'ONCRMDEALADD', handler });
+    const id = await add({ TITLE: 'SIRA 3' });
+    const added = () => app.hits.map(formOf).filter((f) => f['event'] === 'ONCRMDEALADD');
+    await vi.waitFor(() => expect(added()).toHaveLength(1));
+    expect(added()[0]?.['data']).toEqual({ FIELDS: { ID: String(id) } });
+    const get = async () =>
+      (await rest<{ result: Deal }>(portal, 'crm.deal.get', { auth: token, id })).body.result;
+    const created = await get();
+    expect(created['MOVED_TIME']).toBe(created['DATE_CREATE']);
+    portal.updateDeal(id, { TITLE: 'SIRA 3b' }, { silent: true });
+    const renamed = await get();
+    expect(renamed['MOVED_TIME']).toBe(created['MOVED_TIME']);
+    portal.updateDeal(id, { STAGE_ID: 'WON' }, { silent: true });
+    const won = await get();
+    expect(won['MOVED_TIME']).toBe(won['DATE_MODIFY']);
+    expect(Date.parse(won['MOVED_TIME'] ?? '')).toBeGreaterThan(Date.parse(created['MOVED_TIME'] ?? ''));
+  });
+
+  it('leads: crm.lead.add fires ONCRMLEADADD with only the id; crm.lead.get and crm.lead.list read them back', async () => {
+    const handler = `${app.url}/b24/events`;
+    await rest(portal, 'event.bind', { auth: token, event: 'ONCRMLEADADD', handler });
+    const r = await rest<{ result: number }>(portal, 'crm.lead.add', {
+      auth: token,
+      fields: { TITLE: 'Web lead', SOURCE_ID: 'WEB', COMPANY_ID: 8 },
+    });
+    const id = r.body.result;
+    const events = () => app.hits.map(formOf).filter((f) => f['event'] === 'ONCRMLEADADD');
+    await vi.waitFor(() => expect(events()).toHaveLength(1));
+    expect(events()[0]?.['data']).toEqual({ FIELDS: { ID: String(id) } });
+    const got = (await rest<{ result: Deal }>(portal, 'crm.lead.get', { auth: token, id })).body.result;
+    expect(got).toMatchObject({ ID: String(id), TITLE: 'Web lead', SOURCE_ID: 'WEB', COMPANY_ID: '8' });
+    expect(got['DATE_CREATE']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+    const silent = portal.addLead({ TITLE: 'Phone lead', SOURCE_ID: 'CALL' }, { silent: true });
+    const listed = await rest<{ result: Deal[]; total: number }>(portal, 'crm.lead.list', {
+      auth: token,
+      filter: { '>=DATE_MODIFY': got['DATE_MODIFY'], SOURCE_ID: 'CALL' },
+      select: ['ID', 'SOURCE_ID'],
+    });
+    expect(listed.body.result).toEqual([{ ID: String(silent), SOURCE_ID: 'CALL' }]);
+    expect(events()).toHaveLength(1);
+  });
+
   it('crm.company.list: every company, or those whose title contains a text', async () => {
     const all = await rest<{ result: Deal[]; total: number }>(portal, 'crm.company.list', { auth: token });
     expect(all.body.total).toBe(3);

@@ -33,6 +33,16 @@ import type {
   Provider,
 } from './billing-types.js';
 import type {
+  NtfCompany,
+  NtfDigest,
+  NtfGroup,
+  NtfGroupReport,
+  NtfGroups,
+  NtfOverview,
+  NtfReport,
+  NtfSchedule,
+} from './notifications-types.js';
+import type {
   FieldIssue,
   SentTemplate,
   TemplateDraft,
@@ -51,6 +61,8 @@ export class ApiError extends Error {
     readonly status: number,
     /** The fields the server named (templates): each with its words in the page's language. */
     readonly issues: FieldIssue[] = [],
+    /** The server's code for the refusal (`conflict`, `validation_error`…), when it gave one. */
+    readonly code: string | null = null,
   ) {
     super(message);
   }
@@ -75,7 +87,7 @@ async function call<T>(method: Method, path: string, body?: Body): Promise<T> {
   } catch {
     data = null;
   }
-  if (!res.ok) throw new ApiError(refusal(res.status, data), res.status, issuesOf(data));
+  if (!res.ok) throw new ApiError(refusal(res.status, data), res.status, issuesOf(data), codeOf(data));
   return data as T;
 }
 
@@ -86,6 +98,12 @@ function issuesOf(data: unknown): FieldIssue[] {
     (i): i is FieldIssue =>
       typeof (i as FieldIssue | null)?.field === 'string' && typeof (i as FieldIssue).message === 'string',
   );
+}
+
+function codeOf(data: unknown): string | null {
+  const d = data as { code?: unknown; error?: { code?: unknown } } | null;
+  const code = d?.error?.code ?? d?.code;
+  return typeof code === 'string' ? code : null;
 }
 
 function refusal(status: number, data: unknown): string {
@@ -193,6 +211,44 @@ export const api = {
     const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
     return { blob: await res.blob(), name: name ?? 'export.csv' };
   },
+
+  // Scheduled notifications (issue 13): the Notifications tab.
+  ntfGroups: () => call<NtfGroups>('GET', '/notification-groups'),
+  ntfCreateGroup: (name: string) => call<NtfGroup>('POST', '/notification-groups', { name }),
+  ntfGroup: (id: number) => call<NtfGroup>('GET', `/notification-groups/${id}`),
+  ntfPatchGroup: (id: number, patch: { name?: string; allCompanies?: boolean; companies?: NtfCompany[] }) =>
+    call<NtfGroup>('PATCH', `/notification-groups/${id}`, patch),
+  ntfDeleteGroup: (id: number) => call<null>('DELETE', `/notification-groups/${id}`),
+  ntfAddRecipient: (groupId: number, r: Body) =>
+    call<NtfGroup>('POST', `/notification-groups/${groupId}/recipients`, r),
+  /** One recipient in a group, or with `recipientId` null every one (mark / unmark all). */
+  ntfEnable: (groupId: number, recipientId: number | null, enabled: boolean) =>
+    call<NtfGroup>(
+      'PUT',
+      `/notification-groups/${groupId}/recipients` + (recipientId === null ? '' : `/${recipientId}`),
+      { enabled },
+    ),
+  ntfPatchRecipient: (id: number, r: Body) => call<unknown>('PATCH', `/notification-recipients/${id}`, r),
+  ntfDeleteRecipient: (id: number) => call<null>('DELETE', `/notification-recipients/${id}`),
+  ntfCompanies: (search: string) =>
+    call<{ companies: NtfCompany[] }>('GET', '/notification-companies' + query({ search })),
+  ntfReports: () => call<{ reports: NtfReport[] }>('GET', '/notification-reports'),
+  ntfCreateReport: (r: Body) => call<NtfReport>('POST', '/notification-reports', r),
+  ntfReplaceReport: (id: number, r: Body) => call<NtfReport>('PUT', `/notification-reports/${id}`, r),
+  ntfDeleteReport: (id: number) => call<null>('DELETE', `/notification-reports/${id}`),
+  ntfSetGroupReport: (
+    groupId: number,
+    reportId: number,
+    body: { enabled: boolean; schedule: Partial<NtfSchedule> & { preset: NtfSchedule['preset'] } },
+  ) =>
+    call<{ reports: NtfGroupReport[] }>('PUT', `/notification-groups/${groupId}/reports/${reportId}`, body),
+  ntfSettings: (s: { country?: string; timeZone?: string; digestIntervalMinutes?: number }) =>
+    call<NtfOverview>('PATCH', '/notification-settings', s),
+  ntfDigests: (groupId: number) =>
+    call<{ digests: NtfDigest[] }>('GET', `/notification-groups/${groupId}/digests?limit=20`),
+  ntfTestDigest: (groupId: number, reportId: number) =>
+    call<{ digestId: number | string }>('POST', `/notification-groups/${groupId}/test-digest`, { reportId }),
+  approvedTemplates: () => call<TemplateList>('GET', '/templates?status=approved'),
 
   tokens: () => call<Items<ApiToken>>('GET', '/tokens'),
   createToken: (body: Record<string, string>) => call<NewToken>('POST', '/tokens', body),

@@ -3,6 +3,7 @@ import { billingTab } from './billing-tab.js';
 import { channelsTab } from './channels-tab.js';
 import { connectorPage } from './connector-page.js';
 import { PortalFrame } from './frame.js';
+import { notificationsTab } from './notifications-tab.js';
 import { operatorPage } from './operator-page.js';
 import { can, readBoot, setCan, startOperatorPage, startPage } from './page.js';
 import { pickerPage } from './picker-page.js';
@@ -26,6 +27,7 @@ const TABS = {
   trace: traceTab,
   settings: settingsTab,
   billing: billingTab,
+  notifications: notificationsTab,
 };
 type TabName = keyof typeof TABS;
 const isTab = (name: string | null | undefined): name is TabName => !!name && Object.hasOwn(TABS, name);

@@ -1,42 +1,19 @@
-import { fill, minorDigits, money } from './billing-format.js';
+import { minorDigits, money } from './billing-format.js';
 import type { OperatorPack, SubscriptionPrice } from './billing-types.js';
 import { clear, field, h, headRow, notice, select } from './dom.js';
+import { operatorCall, OperatorError, operatorFailure, setOperatorToken } from './operator-api.js';
+import { notificationsSection } from './operator-notifications.js';
 import { T, view } from './page.js';
 
 /**
- * The vendor's operator page (issue 12): the message packs and the channel subscription prices,
- * through the operator API (/api/v1/operator/billing, OPERATOR_TOKEN). The token is typed in the page
- * and kept in this module's memory only: no cookie, no storage; a reload asks for it again.
+ * The vendor's operator page (issues 12 and 13): the message packs and the channel subscription
+ * prices (/api/v1/operator/billing), and the portals' notifications limits (operator-notifications.ts).
  */
 
-let token = '';
 const MONTHS = [1, 3, 6, 12];
-
-class OperatorError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { authorization: 'Bearer ' + token };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch('/api/v1/operator/billing' + path, {
-    method,
-    headers,
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const data = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-  if (res.status === 401) throw new OperatorError(T('op.badToken'), 401);
-  if (!res.ok) throw new OperatorError(data?.error?.message ?? 'HTTP ' + res.status, res.status);
-  return data as T;
-}
-
-const failure = (key: 'op.failed' | 'op.loadFailed', e: unknown) =>
-  notice('error', fill(T(key), { error: e instanceof Error ? e.message : String(e) }));
+const call = <T>(method: string, path: string, body?: unknown) =>
+  operatorCall<T>(method, '/billing' + path, body);
+const failure = operatorFailure;
 
 export function operatorPage(): void {
   const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', id: 'op-token' });
@@ -45,7 +22,7 @@ export function operatorPage(): void {
   const form = h('form', { class: 'toolbar', id: 'op-signin' }, field(T('op.token'), input), go);
   form.onsubmit = (e) => {
     e.preventDefault();
-    token = input.value.trim();
+    setOperatorToken(input.value.trim());
     input.value = '';
     void load(msg);
   };
@@ -63,7 +40,7 @@ async function load(msg: HTMLElement): Promise<void> {
       call<{ items: SubscriptionPrice[] }>('GET', '/subscription-prices').then((r) => r.items),
     ]);
   } catch (e) {
-    token = '';
+    setOperatorToken('');
     msg.appendChild(
       e instanceof OperatorError && e.status === 401
         ? notice('error', e.message)
@@ -73,7 +50,7 @@ async function load(msg: HTMLElement): Promise<void> {
   }
   const out = h('button', { type: 'button', class: 'btn', id: 'op-signout', text: T('op.signOut') });
   out.onclick = () => {
-    token = '';
+    setOperatorToken('');
     operatorPage();
   };
   clear(view).append(
@@ -81,6 +58,7 @@ async function load(msg: HTMLElement): Promise<void> {
     msg,
     packsTable(packs, msg),
     pricesTable(prices, msg),
+    notificationsSection(),
   );
   document.body.setAttribute('data-ready', 'operator-offer');
 }

@@ -127,7 +127,13 @@ export interface LineStatus {
 }
 
 export interface Me {
-  can: { viewChannels: boolean; viewTrace: boolean; replay: boolean; viewBilling: boolean };
+  can: {
+    viewChannels: boolean;
+    viewTrace: boolean;
+    replay: boolean;
+    viewBilling: boolean;
+    manageNotifications: boolean;
+  };
 }
 
 export interface PortalPlan {
