@@ -27,6 +27,7 @@ import {
 import { templateScene } from './demo/templates.js';
 import { billingUsage, BILLING_DEMO_ENV } from './demo/billing-usage.js';
 import { paymentsScene } from './demo/payments.js';
+import { notificationsScene } from './demo/notifications.js';
 
 const keep = process.argv.includes('--keep');
 const tty = process.stdout.isTTY;
@@ -104,8 +105,10 @@ async function main(): Promise<number> {
     await conversation(s, ch.appName);
     await templateScene(s, token, ch, { say, dim, agent: (t) => c(35, t), customer: (t) => c(36, t) });
     const ok = (await report(s, token, started)) && (await billing.report());
+    // After the summary, so its counts stay the relay's: the digest goes to staff, not a customer.
+    const digest = await notificationsScene(s, token, ch, { say, dim });
     if (keep) await keepRunning(s, token);
-    return ok ? 0 : 1;
+    return ok && digest ? 0 : 1;
   } finally {
     await shutdown();
   }

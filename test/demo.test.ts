@@ -32,6 +32,9 @@ describe('npm run demo', () => {
       expect(out).toMatch(/status_failed \[1002\]/);
       // The payments scene: a pack bought with Stripe and one with PayPal, each credited once.
       expect(out).toMatch(/Balance: 2000 messages available, 0 reserved, 0 owed/);
+      // The scheduled notifications scene: one digest after two deals reach the stage, then none.
+      expect(out).toMatch(/Digest tick: 1 digest → Hay 2 aprobaciones nuevas: SIRA 1, SIRA 2\./);
+      expect(out).toMatch(/Next tick, nothing changed: 0 digests/);
       // No message text in the trace section.
       expect(out.slice(out.indexOf('Trace'))).not.toContain('zapatilla');
       expect(out.slice(out.indexOf('Trace'))).not.toContain('R-40');
