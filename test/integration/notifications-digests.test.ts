@@ -214,10 +214,24 @@ describe('notification digests', () => {
     expect((await asUser(s, BRUNO, 'POST', `/notification-groups/${main}/test-digest`, {})).status).toBe(403);
   });
 
+  it('Gupshup refuses one recipient: that one failed with the code, the digest partial', async () => {
+    s.gupshup.failNextDelivery({
+      destination: ANA.phone.replace(/\D/g, ''),
+      code: 1002,
+      reason: 'Number Does Not Exist On WhatsApp',
+    });
+    await event('Pedido 105', at('2026-12-03T16:05:00Z'));
+    expect(await runDue(at('2026-12-03T16:10:00Z'))).toHaveLength(1); // 13:10, 2 h 9 min after 11:01
+    await waitFor(async () => (await history(main))[0]?.status === 'partial', 20_000, 'the partial digest');
+    const [d] = await history(main);
+    expect(d?.recipients.map((r) => r.status)).toEqual(['failed', expect.stringMatching(/sent|delivered|read/)]);
+    expect(d?.recipients[0]?.error).toBeTruthy();
+  });
+
   it('a template no longer approved: the sends fail, with the trace and the digest’s status', async () => {
     await s.deps.db.updateTable('templates').set({ status: 'paused' }).where('id', '=', templateId).execute();
-    await event('Pedido 105', at('2026-12-03T16:00:00Z'));
-    const [id] = await runDue(at('2026-12-03T17:00:00Z')); // 14:00 Thursday, 3 h after 11:01
+    await event('Pedido 106', at('2026-12-03T18:30:00Z'));
+    const [id] = await runDue(at('2026-12-03T19:00:00Z')); // 16:00 Thursday, 2 h 50 min after 13:10
     expect(id).toBeDefined();
     await waitFor(async () => (await history(main))[0]?.status === 'failed', 10_000, 'the failed digest');
     const [d] = await history(main);
@@ -245,7 +259,7 @@ describe('notification digests', () => {
       .updateTable('notification_settings')
       .set({ trial_started_at: at('2026-11-01T00:00:00Z') })
       .execute();
-    await event('Pedido 106', at('2026-12-04T13:00:00Z'));
+    await event('Pedido 107', at('2026-12-04T13:00:00Z'));
     expect(await runDue(at('2026-12-04T17:00:00Z'))).toEqual([]);
     const r = await api<Refusal>(s, token, 'POST', `/notification-groups/${main}/test-digest`, {
       reportId: report,
