@@ -26,20 +26,14 @@ import { MessagingService, type MessagingHooks } from './modules/messaging/messa
 import { OperatorEditsService } from './modules/messaging/edits.service.js';
 import { MessagesRepository, queueAgentNote } from './modules/messaging/messages.repository.js';
 import { Bitrix24Files } from './integrations/bitrix24/files.js';
-import { gupshupMessage, gupshupTemplateHeader } from './integrations/gupshup/messages.js';
-import { Bitrix24ChatRecords } from './integrations/bitrix24/chat-record.js';
-import { Bitrix24CrmCards } from './integrations/bitrix24/crm-cards.js';
-import { Bitrix24Workflows } from './integrations/bitrix24/robot.js';
+import { gupshupMessage } from './integrations/gupshup/messages.js';
 import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
-import { CHAT_PICKER_PATH, CRM_PICKER_PATH } from './modules/pages/picker-page.js';
 import { TemplateAccess } from './modules/templates/template-access.js';
-import { TemplateFollowUps } from './modules/templates/template-followups.js';
-import { TemplateOutbound } from './modules/templates/template-outbound.js';
-import { TemplatePickerService, windowClosedOffer } from './modules/templates/template-picker.service.js';
-import { ROBOT_PATH } from './modules/templates/template-robot.routes.js';
-import { TemplateRobotService } from './modules/templates/template-robot.service.js';
-import { TemplateSendRepository } from './modules/templates/template-send.repository.js';
-import { TemplateSendService } from './modules/templates/template-send.service.js';
+import {
+  buildTemplateSending,
+  templateWidgetUrls,
+  type TemplateSending,
+} from './modules/templates/wiring.js';
 import { MediaRepository } from './modules/media/media.repository.js';
 import { MediaService } from './modules/media/media.service.js';
 import { writeTrace } from './modules/trace/trace.service.js';
@@ -87,7 +81,7 @@ export interface Deps extends Omit<Billing, 'send'> {
   /** The portal's language (answers to API callers that do not say theirs). */
   portalLang: (portalId: number) => Promise<Lang>;
   /** Sending templates (issue 11): the send service, the agents' picker, the automation rule. */
-  templateSend: { send: TemplateSendService; picker: TemplatePickerService; robot: TemplateRobotService };
+  templateSend: TemplateSending['api'];
   /** Scheduled notifications' digests (issue 13): the service, the tick chain. */
   digests: Digests;
   close(): Promise<void>;
@@ -246,7 +240,7 @@ function buildRelay(
     dispatcher: a.outbound,
     nudge,
   });
-  const templateSending = buildTemplateSending(db, a, media, new TemplateAccess(roles), nudge);
+  const templateSending = buildTemplateSending(db, a.bitrix, media, new TemplateAccess(roles), nudge);
   const messaging = new MessagingService({
     db,
     channels,
@@ -267,50 +261,6 @@ function buildRelay(
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
-}
-
-/** Where the template picker, the CRM tab and the automation rule live (bound at install). */
-function templateWidgetUrls(publicUrl: string) {
-  return {
-    chatPicker: `${publicUrl}${CHAT_PICKER_PATH}`,
-    crmCard: `${publicUrl}${CRM_PICKER_PATH}`,
-    robotHandler: `${publicUrl}${ROBOT_PATH}`,
-  };
-}
-
-/** Sending templates (issue 11): the send service and its entry points, the send's part, the follow-ups. */
-function buildTemplateSending(
-  db: Database,
-  a: Adapters,
-  media: MediaService,
-  access: TemplateAccess,
-  nudge: () => void,
-) {
-  const repo = new TemplateSendRepository(db);
-  const cards = new Bitrix24CrmCards(a.bitrix);
-  const send = new TemplateSendService({ repo, access, nudge });
-  const composer = new TemplateOutbound({
-    repo,
-    links: media.signer,
-    header: gupshupTemplateHeader,
-    cards,
-    nudge,
-  });
-  const followUps = new TemplateFollowUps({
-    repo,
-    records: new Bitrix24ChatRecords(a.bitrix),
-    workflows: new Bitrix24Workflows(a.bitrix),
-  });
-  return {
-    composer,
-    followUps,
-    offer: windowClosedOffer(repo),
-    api: {
-      send,
-      picker: new TemplatePickerService({ repo, send, cards }),
-      robot: new TemplateRobotService({ repo, send, nudge }),
-    },
-  };
 }
 
 /** Chat roles and the assignment of new chats (CRM, open lines). */
