@@ -5,8 +5,9 @@
 -- - billing_reserve: the balance row's lock, then ONE statement that takes the units from the lot that
 --   expires first and writes the reservation, the entry, the lot and the balance row; anything else (a
 --   retry of a message ref, an expired or short first lot, no units) goes the old, careful way.
--- - billing_settle: one statement (the reservation, its entries, the balance row) instead of a nested
---   function of four; its UPDATE no longer names `available`, so the balance trigger is not looked at.
+-- - billing_settle: three plain statements (the reservation, its entry, the balance row, which is
+--   locked last) instead of a nested function and a set-returning call; its UPDATE no longer names
+--   `available`, so the balance trigger is not even looked at.
 -- - the balance trigger (0013) fires only when it has something to do: units came in (held messages
 --   are due, the warning re-armed) or the balance is below the portal's low-balance threshold, which
 --   is copied onto the balance row for the trigger's WHEN (a trigger on billing_settings keeps it).
@@ -177,31 +178,36 @@ END $$;
 -- ── Settle ────────────────────────────────────────────────────────────────────────────────────────
 
 -- Same contract as 0010's: spends the reservation's units once; a repeated or late call answers
--- 'already_settled' / 'already_released'. Locks the reservation row, then the balance row.
+-- 'already_settled' / 'already_released'. Locks the reservation row, then the balance row, last, so
+-- that a portal's other calls wait for it as briefly as they can. Three plain statements, no nested
+-- function; a reservation from one lot (every one the fast path makes) writes its entry without
+-- reading its allocations as a set.
 CREATE OR REPLACE FUNCTION billing_settle(p_reservation_id bigint)
 RETURNS TABLE (outcome text, reservation_id bigint, state text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 #variable_conflict use_column
-DECLARE v_id bigint; v_state text;
+DECLARE v billing_reservations; v_state text;
 BEGIN
   IF p_reservation_id IS NULL THEN
     RAISE EXCEPTION 'reservation id is required' USING ERRCODE = '22023';
   END IF;
-  WITH res AS (
-    UPDATE billing_reservations r SET state = 'settled', resolved_at = now()
-    WHERE r.id = p_reservation_id AND r.state = 'reserved'
-    RETURNING r.id, r.portal_id, r.units, r.allocations, r.channel_id
-  ), entries AS (
-    INSERT INTO billing_ledger (portal_id, kind, units, delta_available, delta_reserved, lot_id, reservation_id,
-                                channel_id)
-    SELECT res.portal_id, 'settle', a.units, 0, -a.units, a.lot, res.id, res.channel_id
-    FROM res, jsonb_to_recordset(res.allocations) AS a(lot bigint, units integer)
-  )
-  UPDATE billing_balances b SET reserved = b.reserved - res.units, updated_at = now()
-  FROM res WHERE b.portal_id = res.portal_id
-  RETURNING res.id INTO v_id;
-  IF v_id IS NOT NULL THEN
-    outcome := 'settled'; reservation_id := v_id; state := 'settled';
+  UPDATE billing_reservations r SET state = 'settled', resolved_at = now()
+  WHERE r.id = p_reservation_id AND r.state = 'reserved' RETURNING * INTO v;
+  IF FOUND THEN
+    IF jsonb_array_length(v.allocations) = 1 THEN
+      INSERT INTO billing_ledger (portal_id, kind, units, delta_available, delta_reserved, lot_id, reservation_id,
+                                  channel_id)
+      VALUES (v.portal_id, 'settle', v.units, 0, -v.units, (v.allocations -> 0 ->> 'lot')::bigint, v.id,
+              v.channel_id);
+    ELSE
+      INSERT INTO billing_ledger (portal_id, kind, units, delta_available, delta_reserved, lot_id, reservation_id,
+                                  channel_id)
+      SELECT v.portal_id, 'settle', a.units, 0, -a.units, a.lot, v.id, v.channel_id
+      FROM jsonb_to_recordset(v.allocations) AS a(lot bigint, units integer);
+    END IF;
+    UPDATE billing_balances b SET reserved = b.reserved - v.units, updated_at = now()
+    WHERE b.portal_id = v.portal_id;
+    outcome := 'settled'; reservation_id := v.id; state := 'settled';
     RETURN NEXT;
     RETURN;
   END IF;
