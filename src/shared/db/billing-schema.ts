@@ -92,6 +92,8 @@ export interface BillingBalancesTable {
   reserved: number;
   debt: number;
   updated_at: Date;
+  /** A copy of billing_settings.low_balance_threshold, for the balance trigger's WHEN (0021). */
+  low_balance_threshold: number | null;
 }
 
 /** Written only by the billing_* SQL functions. */
