@@ -218,3 +218,12 @@ BEGIN
   outcome := 'already_' || v_state; reservation_id := p_reservation_id; state := v_state;
   RETURN NEXT;
 END $$;
+
+-- ── Channel subscriptions: events applied in the order Stripe made them ───────────────────────────
+
+-- Not the ledger, but the one migration number this change has. Stripe does not deliver events in
+-- order: a `invoice.payment_failed` (or a `past_due` / `unpaid` / cancel update) made BEFORE an
+-- `invoice.paid` we applied can arrive after it, and must not move the paid channel back to
+-- Interrupted. `subscription_event_at`: the `created` of the latest subscription event applied to
+-- this order (payment-events.service.ts); an event made before it changes no status.
+ALTER TABLE billing_orders ADD COLUMN subscription_event_at timestamptz;

@@ -56,6 +56,8 @@ export interface BillingOrdersTable {
   provider_customer_id: string | null;
   provider_subscription_id: string | null;
   description: string | null;
+  /** The provider's `created` of the latest subscription event applied (0021). */
+  subscription_event_at: Date | null;
 }
 
 export interface BillingPaymentsTable {
