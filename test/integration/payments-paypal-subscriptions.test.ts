@@ -70,22 +70,13 @@ describe('payments: PayPal and subscriptions', () => {
     expect(await s.deps.ledger.reconcile()).toEqual([]);
   });
 
-  it('subscription: paid → channel paid until the period end; unpaid → Interrupted (reason in the admin language) → paid → back', async () => {
-    await fetch(`${s.url}/api/v1/operator/billing/subscription-prices`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${STACK_OPERATOR_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        prices: [
-          { currency: 'USD', months: 1, priceMinor: 2000 },
-          { currency: 'USD', months: 3, priceMinor: 5400 },
-        ],
-      }),
-    });
-    const ch = await connectChannel(s, token, 1);
+  /** Channel `n` on open line `n`, subscribed with Stripe for `months` and paid; its status reader. */
+  const subscribed = async (n: number, months: 1 | 3) => {
+    const ch = await connectChannel(s, token, n, n);
     const c = await checkout(s, token, {
       kind: 'subscription',
       channelId: ch.id,
-      months: 3,
+      months,
       provider: 'stripe',
     });
     expect(c.status).toBe(200);
@@ -98,6 +89,21 @@ describe('payments: PayPal and subscriptions', () => {
         .select(['status', 'status_reason', 'paid_until'])
         .where('id', '=', ch.id)
         .executeTakeFirstOrThrow();
+    return { ch, orderId: c.body.orderId, channel };
+  };
+
+  it('subscription: paid → channel paid until the period end; unpaid → Interrupted (reason in the admin language) → paid → back', async () => {
+    await fetch(`${s.url}/api/v1/operator/billing/subscription-prices`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${STACK_OPERATOR_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        prices: [
+          { currency: 'USD', months: 1, priceMinor: 2000 },
+          { currency: 'USD', months: 3, priceMinor: 5400 },
+        ],
+      }),
+    });
+    const { ch, channel } = await subscribed(1, 3);
     expect((await channel()).status).toBe('active');
     expect((await channel()).paid_until!.getTime()).toBeGreaterThan(Date.now() + 80 * 86_400_000);
     const sub = [...s.pay.stripe.model.subscriptions.keys()][0]!;
@@ -126,26 +132,10 @@ describe('payments: PayPal and subscriptions', () => {
   });
 
   it('subscription events in any order: a failure Stripe made before a payment we applied, delivered late or replayed, changes nothing', async () => {
-    const ch = await connectChannel(s, token, 2, 2);
-    const c = await checkout(s, token, {
-      kind: 'subscription',
-      channelId: ch.id,
-      months: 1,
-      provider: 'stripe',
-    });
-    expect(c.status).toBe(200);
-    await payOnPage(c.body.redirectUrl);
-    await untilOrder(s, c.body.orderId, 'paid');
-    await webhooksDone(s);
-    const channel = () =>
-      s.deps.db
-        .selectFrom('channels')
-        .select(['status', 'status_reason'])
-        .where('id', '=', ch.id)
-        .executeTakeFirstOrThrow();
+    const { orderId, channel } = await subscribed(2, 1);
     const stripe = s.pay.stripe;
     const sub = [...stripe.model.subscriptions.values()].find(
-      (x) => (x.metadata as Record<string, string>).order_id === String(c.body.orderId),
+      (x) => (x.metadata as Record<string, string>).order_id === String(orderId),
     )!.id as string;
     // Stripe makes the failed renewal (invoice.payment_failed, subscription past_due), but its
     // deliveries are held up; a minute later the retried payment succeeds and is delivered at once.
