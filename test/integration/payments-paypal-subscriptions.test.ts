@@ -180,5 +180,19 @@ describe('payments: PayPal and subscriptions', () => {
     stripe.model.renew(sub, false);
     await webhooksDone(s);
     expect(await channel()).toMatchObject({ status: 'interrupted', status_reason: 'subscription_unpaid' });
+    // A payment made before that failure, delivered after it: paid_until grows, the channel stays
+    // Interrupted (the failure is the latest word).
+    const before = (await channel()).paid_until!.getTime();
+    stripe.setWebhookUrl('');
+    const m = stripe.events().length;
+    stripe.model.renew(sub, true);
+    const heldPaid = stripe.events().slice(m);
+    expect(heldPaid.map((e) => e.type)).toEqual(['invoice.paid', 'customer.subscription.updated']);
+    for (const e of heldPaid) e.created -= 60;
+    stripe.setWebhookUrl(`${s.url}/webhooks/stripe`);
+    for (const e of heldPaid) await stripe.redeliver(e.id);
+    await webhooksDone(s);
+    expect(await channel()).toMatchObject({ status: 'interrupted', status_reason: 'subscription_unpaid' });
+    expect((await channel()).paid_until!.getTime()).toBeGreaterThan(before);
   });
 });
