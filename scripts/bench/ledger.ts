@@ -2,8 +2,8 @@
  * The ledger (issue 12): reserve + settle pairs per second through LedgerService as the app's own
  * database role, many connections at once, over a few seconds: spread over portals (as real traffic
  * is) and all on one portal (one balance row: the worst case, every pair waits for the one before).
- * The machine's ceiling in the same run: the same loops doing two bare one-row inserts (two durable
- * commits, as a reserve and a settle are) per pair. Then the same race on a small balance, ours
+ * The machine's ceiling right after each spread window (ROUNDS of them): the same loops doing two bare
+ * one-row inserts (two durable commits, as a reserve and a settle are) per pair. Then the same race on a small balance, ours
  * against a naive read-then-write ledger (read the balance, check it in code, then write): ours
  * reserves exactly what was credited, the naive one overspends.
  */
@@ -18,6 +18,13 @@ import { pct, say } from './common.js';
 
 const CONNECTIONS = Number(process.env.BENCH_LEDGER_CONNECTIONS ?? 32);
 const WINDOW_MS = Number(process.env.BENCH_LEDGER_WINDOW_MS ?? 2_000);
+const WARMUP_MS = Number(process.env.BENCH_LEDGER_WARMUP_MS ?? 500);
+/**
+ * Rounds of (ledger window, ceiling window), back to back: on a shared machine the ceiling moves by
+ * 2× from one minute to the next, so each ledger window is compared with the ceiling measured right
+ * after it, and the ratio quoted is the median of the rounds'.
+ */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_LEDGER_ROUNDS ?? 3));
 const PORTALS = 100;
 /** Units credited for the race against the naive ledger. */
 const RACE_UNITS = 500;
@@ -39,10 +46,14 @@ export interface RaceResult {
 export interface LedgerResult {
   connections: number;
   windowMs: number;
+  /** All rounds together (p50, p99: the median of the rounds'). */
   spread: ThroughputRun;
   onePortal: ThroughputRun;
   /** Two bare one-row commits per pair, same loops: what this machine allows at all. */
   ceiling: ThroughputRun;
+  /** Per round: the ledger window's pairs/s ÷ the ceiling window's right after it. */
+  ratios: number[];
+  ratioMedian: number;
   negativeBalances: number;
   reconciliationRows: number;
   race: { ours: RaceResult; naive: RaceResult };
@@ -65,18 +76,35 @@ export async function ledgerPhase(adminUrl: string): Promise<LedgerResult> {
       });
     }
     say(
-      `\n   Ledger: reserve + settle pairs, ${CONNECTIONS} connections as the app's role, ${WINDOW_MS} ms each …`,
+      `\n   Ledger: reserve + settle pairs, ${CONNECTIONS} connections as the app's role, ${ROUNDS} rounds of ${WINDOW_MS} ms, each with the ceiling right after …`,
     );
-    const spread = await pairs(ledger, portals);
+    const ceilingLoops = await ceilingPairs(admin, adminUrl);
+    const spreadRounds: ThroughputRun[] = [];
+    const ceilingRounds: ThroughputRun[] = [];
+    try {
+      for (let i = 0; i < ROUNDS; i++) {
+        const l = await pairs(ledger, portals);
+        const c = await ceilingLoops.run();
+        spreadRounds.push(l);
+        ceilingRounds.push(c);
+        say(
+          `   round ${i + 1}: ledger over ${PORTALS} portals ${l.perSec}/s (p99 ${l.p99Ms} ms), ceiling ${c.perSec}/s: ${ratio(l, c)}`,
+        );
+      }
+    } finally {
+      await ceilingLoops.close();
+    }
+    const spread = together(spreadRounds);
+    const ceiling = together(ceilingRounds);
+    const ratios = spreadRounds.map((l, i) => ratio(l, ceilingRounds[i]!));
+    const ratioMedian = median(ratios);
     say(
-      `   spread over ${PORTALS} portals: ${spread.perSec}/s (p50 ${spread.p50Ms} ms, p99 ${spread.p99Ms} ms per pair)`,
+      `   spread over ${PORTALS} portals: ${spread.perSec}/s (p50 ${spread.p50Ms} ms, p99 ${spread.p99Ms} ms per pair); ceiling ${ceiling.perSec}/s; median ratio ${ratioMedian}`,
     );
     const onePortal = await pairs(ledger, portals.slice(0, 1));
     say(
       `   one portal (one balance row): ${onePortal.perSec}/s (p50 ${onePortal.p50Ms} ms, p99 ${onePortal.p99Ms} ms)`,
     );
-    const ceiling = await ceilingPairs(admin, adminUrl);
-    say(`   ceiling, two bare one-row commits per pair: ${ceiling.perSec}/s (p99 ${ceiling.p99Ms} ms)`);
     const [racer] = await newPortals(admin, 1);
     const ours = await raceOurs(ledger, racer!);
     const naive = await raceNaive(admin, adminUrl);
@@ -95,6 +123,8 @@ export async function ledgerPhase(adminUrl: string): Promise<LedgerResult> {
       spread,
       onePortal,
       ceiling,
+      ratios,
+      ratioMedian,
       negativeBalances,
       reconciliationRows,
       race: { ours, naive },
@@ -137,24 +167,59 @@ async function pairs(ledger: LedgerService, portals: number[]): Promise<Throughp
 }
 
 /** The same loops, two autocommit inserts of one row each per pair, in a table of their own. */
-async function ceilingPairs(admin: pg.Pool, adminUrl: string): Promise<ThroughputRun> {
+async function ceilingPairs(admin: pg.Pool, adminUrl: string) {
   await admin.query('CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, v int NOT NULL)');
   const pool = quietPool(adminUrl, CONNECTIONS);
-  try {
-    return await timed(0, async (n) => {
-      await pool.query({ name: 'ceiling', text: 'INSERT INTO bench_ceiling (v) VALUES ($1)', values: [n] });
-      await pool.query({ name: 'ceiling', text: 'INSERT INTO bench_ceiling (v) VALUES ($1)', values: [n] });
-    });
-  } finally {
-    await pool.end();
-    await admin.query('DROP TABLE bench_ceiling');
-  }
+  return {
+    run: () =>
+      timed(0, async (n) => {
+        await pool.query({ name: 'ceiling', text: 'INSERT INTO bench_ceiling (v) VALUES ($1)', values: [n] });
+        await pool.query({ name: 'ceiling', text: 'INSERT INTO bench_ceiling (v) VALUES ($1)', values: [n] });
+      }),
+    close: async () => {
+      await pool.end();
+      await admin.query('DROP TABLE bench_ceiling');
+    },
+  };
 }
 
-/** CONNECTIONS loops running `pair` for WINDOW_MS: pairs per second and each pair's latency. */
+function ratio(l: ThroughputRun, c: ThroughputRun): number {
+  return +(l.perSec / Math.max(1, c.perSec)).toFixed(2);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : +((s[m - 1]! + s[m]!) / 2).toFixed(2);
+}
+
+/** Rounds as one run: pairs over their time together; p50 and p99 the median of the rounds'. */
+function together(runs: ThroughputRun[]): ThroughputRun {
+  const pairsDone = runs.reduce((a, r) => a + r.pairs, 0);
+  const secs = runs.reduce((a, r) => a + r.pairs / Math.max(1, r.perSec), 0);
+  return {
+    portals: runs[0]!.portals,
+    pairs: pairsDone,
+    perSec: Math.round(pairsDone / Math.max(secs, 1e-9)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+  };
+}
+
+/**
+ * CONNECTIONS loops running `pair` for WARMUP_MS untimed (each connection's first calls plan their
+ * statements and, for the ledger, compile its functions: a long-lived pool pays that once), then for
+ * WINDOW_MS: pairs per second and each pair's latency.
+ */
 async function timed(portals: number, pair: (n: number) => Promise<void>): Promise<ThroughputRun> {
   const lat: number[] = [];
   let i = 0;
+  const warm = performance.now() + WARMUP_MS;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < warm) await pair(i++);
+    }),
+  );
   const start = performance.now();
   const until = start + WINDOW_MS;
   await Promise.all(

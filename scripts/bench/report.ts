@@ -105,7 +105,7 @@ function ledgerRows(l: LedgerResult): void {
     `| ledger pairs/s, one portal (one balance row) | ${l.onePortal.perSec} (p99 ${l.onePortal.p99Ms} ms) | | | |`,
   );
   say(
-    `| machine ceiling: two bare one-row commits per pair, same loops | ${l.ceiling.perSec}/s (p99 ${l.ceiling.p99Ms} ms) | | ledger = ${(l.spread.perSec / Math.max(1, l.ceiling.perSec)).toFixed(2)} of it | |`,
+    `| machine ceiling: two bare one-row commits per pair, same loops | ${l.ceiling.perSec}/s (p99 ${l.ceiling.p99Ms} ms) | | ledger = ${l.ratioMedian} of it (median of ${l.ratios.length} rounds: ${l.ratios.join(', ')}) | |`,
   );
   say(
     `| reserved of ${ours.credited} credited, ${l.connections} racing | ${ours.reserved} (balance ${ours.finalBalance}) | ${naive.reserved} (balance ${naive.finalBalance}) naive read-then-write | | = credited, ≥ 0 |`,

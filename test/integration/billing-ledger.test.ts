@@ -261,4 +261,56 @@ describe('billing ledger: concurrency and idempotency', () => {
     // A portal that never bought anything has nothing to reserve.
     expect(await t.ledger.reserve(portal, 'y')).toMatchObject({ outcome: 'insufficient', available: 0 });
   });
+
+  it('a reserve retried while its reservation is being settled answers exists and never waits in a cycle', async () => {
+    // Reserve holds the portal's balance row; settle holds the reservation row, then wants the
+    // balance row. A reserve that waited for the reservation row (ON CONFLICT does) would deadlock.
+    const portal = await t.newPortal();
+    await grant(t.ledger, portal, 5);
+    const ref = `msg-${randomUUID()}`;
+    const first = await t.ledger.reserve(portal, ref);
+    expect(first.outcome).toBe('reserved');
+    const calls = Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 0 ? t.ledger.settle(first.reservationId!) : t.ledger.reserve(portal, ref),
+    );
+    const results = await Promise.all(calls);
+    const outcomes = results.map((r) => r.outcome);
+    expect(outcomes.filter((o) => o === 'settled')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'already_settled')).toHaveLength(9);
+    expect(outcomes.filter((o) => o === 'exists')).toHaveLength(20);
+    expect(await t.balance(portal)).toEqual({ available: 4, reserved: 0, debt: 0 });
+    expect(await reconcile(t.admin)).toEqual([]);
+  });
+
+  it("keeps a copy of the portal's low-balance threshold on its balance row, for the balance trigger", async () => {
+    const portal = await t.newPortal(); // never credited: no balance row yet
+    const copy = async () =>
+      (
+        await t.admin.query<{ low_balance_threshold: number | null; available: string }>(
+          'SELECT low_balance_threshold, available FROM billing_balances WHERE portal_id = $1',
+          [portal],
+        )
+      ).rows[0];
+    expect(await copy()).toBeUndefined();
+    await t.admin.query('INSERT INTO billing_settings (portal_id, low_balance_threshold) VALUES ($1, 5)', [
+      portal,
+    ]);
+    expect(await copy()).toEqual({ low_balance_threshold: 5, available: 0 });
+    await t.admin.query('UPDATE billing_settings SET low_balance_threshold = 7 WHERE portal_id = $1', [
+      portal,
+    ]);
+    expect((await copy())?.low_balance_threshold).toBe(7);
+    await grant(t.ledger, portal, 10);
+    expect(await copy()).toEqual({ low_balance_threshold: 7, available: 10 });
+    await t.admin.query('UPDATE billing_settings SET low_balance_threshold = NULL WHERE portal_id = $1', [
+      portal,
+    ]);
+    expect((await copy())?.low_balance_threshold).toBeNull();
+    await t.admin.query('UPDATE billing_settings SET low_balance_threshold = 3 WHERE portal_id = $1', [
+      portal,
+    ]);
+    await t.admin.query('DELETE FROM billing_settings WHERE portal_id = $1', [portal]);
+    expect((await copy())?.low_balance_threshold).toBeNull();
+    expect(await reconcile(t.admin)).toEqual([]);
+  });
 });

@@ -86,10 +86,12 @@ export function stripeEvent(body: string): PaymentEvent {
     .object({
       id: z.string(),
       type: z.string(),
+      created: z.number().int().nonnegative().nullish(),
       data: z.object({ object: z.record(z.string(), z.unknown()) }),
     })
     .parse(JSON.parse(body));
   const o = e.data.object;
+  const createdAt = e.created ? new Date(e.created * 1000) : null;
   switch (e.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded': {
@@ -149,21 +151,27 @@ export function stripeEvent(body: string): PaymentEvent {
       if (!sub) return { kind: 'ignored', why: 'invoice without subscription' };
       const orderId = orderIdOf(details?.metadata);
       if (e.type === 'invoice.payment_failed') {
-        return { kind: 'subscription_unpaid', subscriptionId: sub, orderId };
+        return { kind: 'subscription_unpaid', subscriptionId: sub, orderId, createdAt };
       }
       const end = inv.lines?.data[0]?.period?.end ?? inv.period_end;
       if (!end) return { kind: 'ignored', why: 'invoice without period' };
-      return { kind: 'subscription_paid', subscriptionId: sub, orderId, periodEnd: new Date(end * 1000) };
+      return {
+        kind: 'subscription_paid',
+        subscriptionId: sub,
+        orderId,
+        periodEnd: new Date(end * 1000),
+        createdAt,
+      };
     }
     case 'customer.subscription.updated':
     case 'customer.subscription.deleted': {
       const s = subscription.parse(o);
       const orderId = orderIdOf(s.metadata);
       if (e.type === 'customer.subscription.deleted' || s.status === 'canceled') {
-        return { kind: 'subscription_cancelled', subscriptionId: s.id, orderId };
+        return { kind: 'subscription_cancelled', subscriptionId: s.id, orderId, createdAt };
       }
       if (s.status === 'unpaid' || s.status === 'past_due' || s.status === 'incomplete_expired') {
-        return { kind: 'subscription_unpaid', subscriptionId: s.id, orderId };
+        return { kind: 'subscription_unpaid', subscriptionId: s.id, orderId, createdAt };
       }
       return { kind: 'ignored', why: `subscription ${s.status}` };
     }

@@ -273,11 +273,16 @@ export class PaymentEventsService {
     }
     if (!(await tx.claimEvent(provider, eventId, type, order.portal_id, order.id))) return 'duplicate event';
     await tx.setSubscription(order.id, e.subscriptionId, null);
+    // Stripe delivers in any order: an event made before the latest one applied is late. A late
+    // `paid` still extends paid_until (it only ever grows); a late event changes no status.
+    const latest = e.createdAt ? await tx.channels.noteSubscriptionEvent(order.id, e.createdAt) : null;
+    const late = latest !== null && e.createdAt != null && e.createdAt < latest;
     if (e.kind === 'subscription_paid') {
       await tx.channels.extendChannel(order.channel_id, e.periodEnd);
-      await this.#resume(tx, order.channel_id);
-      return `channel ${order.channel_id} paid until ${e.periodEnd.toISOString()}`;
+      if (!late) await this.#resume(tx, order.channel_id);
+      return `channel ${order.channel_id} paid until ${e.periodEnd.toISOString()}${late ? ' (late event)' : ''}`;
     }
+    if (late) return `channel ${order.channel_id}: ${e.kind} made before the latest event applied, no change`;
     const reason = e.kind === 'subscription_unpaid' ? 'subscription_unpaid' : 'subscription_cancelled';
     const portalId = await tx.channels.interruptChannel(order.channel_id, reason);
     if (portalId !== undefined) {

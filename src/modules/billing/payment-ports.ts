@@ -80,9 +80,21 @@ export type PaymentEvent =
   | { kind: 'disputed'; paymentId: string; orderId?: number | null }
   | { kind: 'dispute_closed'; paymentId: string; won: boolean }
   | { kind: 'approved'; providerOrderId: string; orderId?: number | null }
-  | { kind: 'subscription_paid'; subscriptionId: string; orderId?: number | null; periodEnd: Date }
-  | { kind: 'subscription_unpaid'; subscriptionId: string; orderId?: number | null }
-  | { kind: 'subscription_cancelled'; subscriptionId: string; orderId?: number | null }
+  | {
+      kind: 'subscription_paid';
+      subscriptionId: string;
+      orderId?: number | null;
+      periodEnd: Date;
+      /** When the provider made the event (Stripe's `created`): events arrive in any order. */
+      createdAt?: Date | null;
+    }
+  | { kind: 'subscription_unpaid'; subscriptionId: string; orderId?: number | null; createdAt?: Date | null }
+  | {
+      kind: 'subscription_cancelled';
+      subscriptionId: string;
+      orderId?: number | null;
+      createdAt?: Date | null;
+    }
   | { kind: 'ignored'; why: string };
 
 /** A delivery as the webhook route stores it. */

@@ -19,6 +19,21 @@ export class SubscriptionChannelsRepository {
       .execute();
   }
 
+  /**
+   * Notes that a subscription event made at `createdAt` was applied to the order (its row locked
+   * until the caller commits) and returns the latest such moment before it: an event made earlier
+   * than that is late, and changes no status.
+   */
+  async noteSubscriptionEvent(orderId: number, createdAt: Date): Promise<Date | null> {
+    const r = await sql<{ before: Date | null }>`
+      UPDATE billing_orders o SET subscription_event_at = greatest(b.before, ${createdAt}::timestamptz)
+      FROM (SELECT id, subscription_event_at AS before FROM billing_orders WHERE id = ${orderId}::bigint
+            FOR UPDATE) b
+      WHERE o.id = b.id
+      RETURNING b.before`.execute(this.db);
+    return r.rows[0]?.before ?? null;
+  }
+
   /** Active → Interrupted for a subscription reason; the portal when it changed. */
   async interruptChannel(channelId: string, reason: ChannelStatusReason) {
     const r = await this.db

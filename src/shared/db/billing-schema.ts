@@ -56,6 +56,8 @@ export interface BillingOrdersTable {
   provider_customer_id: string | null;
   provider_subscription_id: string | null;
   description: string | null;
+  /** The provider's `created` of the latest subscription event applied (0021). */
+  subscription_event_at: Date | null;
 }
 
 export interface BillingPaymentsTable {
@@ -92,6 +94,8 @@ export interface BillingBalancesTable {
   reserved: number;
   debt: number;
   updated_at: Date;
+  /** A copy of billing_settings.low_balance_threshold, for the balance trigger's WHEN (0021). */
+  low_balance_threshold: number | null;
 }
 
 /** Written only by the billing_* SQL functions. */
