@@ -122,7 +122,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
-  const crmEvents = buildCrmEvents(db, a, relay.portals.eventsHandler, config.notifications, nudge);
+  const crmEvents = buildCrmEvents(db, a, relay.portals, config.notifications, nudge);
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,

@@ -1,3 +1,4 @@
+import { BOUND_EVENTS_VERSION } from '../../src/integrations/bitrix24/bitrix24.connector.js';
 import { stringify } from 'qs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../src/jobs/jobs.repository.js';
@@ -349,7 +350,26 @@ describe('notifications: CRM events and reconciliation', () => {
     });
   });
 
+  it('a portal installed now records its bindings version: the schedule binds nothing again', async () => {
+    const sync = await s.deps.db
+      .selectFrom('notification_crm_sync')
+      .select('events_version')
+      .where('portal_id', '=', portalId)
+      .executeTakeFirstOrThrow();
+    expect(sync.events_version).toBe(BOUND_EVENTS_VERSION);
+    await runJob('notifications.crm.schedule', null);
+    const binds = await s.deps.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('topic', '=', 'notifications.crm.bind')
+      .where('portal_id', '=', portalId)
+      .execute();
+    expect(binds).toEqual([]);
+  });
+
   it('a portal installed before the CRM events gets their bindings from the re-bind job, once', async () => {
+    // As a portal set up before this version left it: no bindings version recorded.
+    await s.deps.db.deleteFrom('notification_crm_sync').where('portal_id', '=', portalId).execute();
     const handler = `${s.url}/b24/events`;
     const auth = s.portal.issueTokens({ userId: 1 }).accessToken;
     for (const ev of ['ONCRMDEALADD', 'ONCRMDEALUPDATE', 'ONCRMLEADADD']) {

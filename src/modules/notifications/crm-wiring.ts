@@ -19,11 +19,15 @@ export interface CrmEvents {
   jobs: Record<string, JobHandler>;
 }
 
-/** `eventsHandler`: where the app's events are bound (/b24/events). */
+/**
+ * `portals.eventsHandler`: where the app's events are bound (/b24/events). A portal set up now gets
+ * every binding at install: its version is recorded then, so the re-bind (for portals installed
+ * before) does not spend nine calls of its rate budget binding them again.
+ */
 export function buildCrmEvents(
   db: Kysely<DB>,
   b24: { bitrix: Bitrix24Client; connector: Bitrix24Connector },
-  eventsHandler: string,
+  portals: { eventsHandler: string; onInstalled(fn: (portalId: number) => Promise<void>): void },
   config: { reconcileEveryMs: number },
   nudge: () => void,
 ): CrmEvents {
@@ -31,6 +35,8 @@ export function buildCrmEvents(
   const repo = new CrmEventsRepository(db);
   const crm = new Bitrix24CrmRecords(b24.bitrix);
   const service = new CrmEventsService({ repo, crm, nudge });
+  portals.onInstalled((portalId) => repo.setEventsVersion(portalId, BOUND_EVENTS_VERSION));
+  const eventsHandler = portals.eventsHandler;
   const d: ReconcileDeps = {
     repo,
     crm,

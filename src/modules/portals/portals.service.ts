@@ -48,7 +48,22 @@ export interface PortalsServiceDeps {
 
 /** Install, verify and uninstall portals (C2). */
 export class PortalsService {
+  readonly #installed: Array<(portalId: number) => Promise<void>> = [];
+
   constructor(private readonly d: PortalsServiceDeps) {}
+
+  /**
+   * What another module records once a portal's setup (connector, event bindings) is done, e.g. which
+   * version of the bindings it got, so nothing binds them again.
+   */
+  onInstalled(fn: (portalId: number) => Promise<void>): void {
+    this.#installed.push(fn);
+  }
+
+  async #markInstalled(portalId: number): Promise<void> {
+    await this.d.repo.markInstalled(portalId);
+    for (const fn of this.#installed) await fn(portalId);
+  }
 
   get connectorHandler(): string {
     return `${this.d.publicUrl}/b24/connector`;
@@ -95,7 +110,7 @@ export class PortalsService {
       applicationToken: i.applicationToken ?? null,
       userId: proven.userId,
     });
-    await this.d.repo.markInstalled(portal.id);
+    await this.#markInstalled(portal.id);
     await writeTrace(this.d.db, {
       portalId: portal.id,
       step: 'portal_installed',
@@ -256,7 +271,7 @@ export class PortalsService {
         if (!p || p.status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
         const call: CallFn = (method, params) => this.d.client.call(portalId, method, params);
         await this.#setup(call);
-        await this.d.repo.markInstalled(portalId);
+        await this.#markInstalled(portalId);
         await writeTrace(this.d.db, {
           portalId,
           step: 'portal_installed',
