@@ -32,7 +32,21 @@ describe('digest parameters', () => {
     expect(titles).not.toMatch(/[\n\t]| {4}/);
     expect(titles?.length).toBeLessThanOrEqual(1024);
     expect(company).toBe('-');
-    const few = digestParams(['titles'], many.slice(0, 12).map((e) => ({ ...e, title: 'T' })), ctx);
+    const few = digestParams(
+      ['titles'],
+      many.slice(0, 12).map((e) => ({ ...e, title: 'T' })),
+      ctx,
+    );
     expect(few).toEqual(['T, T, T, T, T, T, T, T, T, T (+2)']);
+  });
+
+  it('titles in the order the changes happened in the CRM, then by id, whatever order they were recorded in', () => {
+    const at = (iso: string) => new Date(iso);
+    const events = [
+      { ...deal(2, 'SIRA 2'), occurred_at: at('2026-11-30T10:00:00Z') },
+      { ...deal(3, 'SIRA 3'), occurred_at: at('2026-11-30T09:00:00Z') },
+      { ...deal(1, 'SIRA 1'), occurred_at: at('2026-11-30T10:00:00Z') },
+    ];
+    expect(digestParams(['titles'], events, ctx)).toEqual(['SIRA 3, SIRA 1, SIRA 2']);
   });
 });

@@ -12,6 +12,8 @@ export interface DigestEvent {
   entity_id: number;
   company_id: number | null;
   title: string;
+  /** When it happened in the CRM: titles are listed in that order (then by id), not as recorded. */
+  occurred_at?: Date;
 }
 
 export interface DigestContext {
@@ -35,7 +37,9 @@ function value(p: NotificationParam, events: DigestEvent[], c: DigestContext): s
     case 'count':
       return String(events.length);
     case 'titles': {
-      const titles = events.slice(0, TITLES_LISTED).map((e) => oneLine(e.title) || `#${e.entity_id}`);
+      const titles = inCrmOrder(events)
+        .slice(0, TITLES_LISTED)
+        .map((e) => oneLine(e.title) || `#${e.entity_id}`);
       const more = events.length - titles.length;
       return more > 0 ? `${titles.join(', ')} (+${more})` : titles.join(', ');
     }
@@ -67,4 +71,10 @@ function oneLine(text: string): string {
 function fit(text: string): string {
   const t = oneLine(text) || '-';
   return t.length > PARAM_MAX ? `${t.slice(0, PARAM_MAX - 1)}…` : t;
+}
+
+/** Events recorded by concurrent jobs arrive in any order; the digest lists them as they happened. */
+function inCrmOrder(events: DigestEvent[]): DigestEvent[] {
+  const at = (e: DigestEvent) => e.occurred_at?.getTime() ?? 0;
+  return [...events].sort((a, b) => at(a) - at(b) || a.entity_id - b.entity_id);
 }

@@ -116,7 +116,7 @@ export class DigestsRepository {
   async events(exec: Executor, reportId: number, o: { afterId: number; limit: number; latest?: boolean }) {
     const rows = await exec
       .selectFrom('notification_events')
-      .select(['id', 'recorded_at', 'entity_type', 'entity_id', 'company_id', 'title'])
+      .select(['id', 'recorded_at', 'occurred_at', 'entity_type', 'entity_id', 'company_id', 'title'])
       .where('report_id', '=', reportId)
       .where('id', '>', o.afterId)
       .orderBy('id', o.latest ? 'desc' : 'asc')
@@ -160,7 +160,9 @@ export class DigestsRepository {
   report(exec: Executor, portalId: number, reportId: number) {
     return exec
       .selectFrom('notification_reports as r')
-      .leftJoin('templates as t', (j) => j.onRef('t.id', '=', 'r.template_id').on('t.status', '<>', 'deleted'))
+      .leftJoin('templates as t', (j) =>
+        j.onRef('t.id', '=', 'r.template_id').on('t.status', '<>', 'deleted'),
+      )
       .select(['r.id', 'r.name', 'r.template_id', 'r.params', 't.status as template_status'])
       .select('t.params as template_params')
       .where('r.portal_id', '=', portalId)
@@ -255,7 +257,12 @@ export class DigestsRepository {
   ): Promise<boolean> {
     return this.transaction(async (trx) => {
       // The digest first: two sends settling at once would each count the other as pending.
-      await trx.selectFrom('notification_digests').select('id').where('id', '=', digestId).forUpdate().execute();
+      await trx
+        .selectFrom('notification_digests')
+        .select('id')
+        .where('id', '=', digestId)
+        .forUpdate()
+        .execute();
       const r = await trx
         .updateTable('notification_digest_sends')
         .set(
@@ -289,7 +296,15 @@ export class DigestsRepository {
     return this.db
       .selectFrom('notification_digests as d')
       .innerJoin('notification_reports as r', 'r.id', 'd.report_id')
-      .select(['d.id', 'd.report_id', 'r.name as report_name', 'd.kind', 'd.events', 'd.status', 'd.created_at'])
+      .select([
+        'd.id',
+        'd.report_id',
+        'r.name as report_name',
+        'd.kind',
+        'd.events',
+        'd.status',
+        'd.created_at',
+      ])
       .where('d.portal_id', '=', portalId)
       .where('d.group_id', '=', groupId)
       .orderBy('d.id', 'desc')
