@@ -84,7 +84,7 @@ describe('digest history and test button in Chromium', () => {
     return out;
   };
   const historyShot = async (name: string) => {
-    await page.setViewportSize({ width: 1100, height: 1900 });
+    await page.setViewportSize({ width: 1100, height: 1400 });
     await shot(page, name);
     await page.setViewportSize({ width: 1100, height: 700 });
   };
