@@ -11,9 +11,9 @@ import { useStack } from '../helpers/stack.js';
  * A group's digest history and its "Test now" button in a real browser (issue 13), against the
  * digests' routes and the sandbox Gupshup: digests made by the tick (`runDue` at a chosen instant, as
  * the digest tests run it) with their event counts and each recipient's status, one recipient
- * refused by Gupshup with the reason in words, a test digest whose recipients move to "sent" while
- * the page watches, and the refusals of the button (no approved template, no enabled recipient) in
- * words, not codes. es and en; screenshots notifications-history.{es,en}.png.
+ * refused by Gupshup and a send the app refused (template paused) with the reason in words, a test
+ * digest whose recipients move to "sent" while the page watches, and the refusals of the button (no
+ * approved template, no enabled recipient, trial over) in words, not codes. es and en; screenshots notifications-history.{es,en}.png.
  */
 const ANA = { firstName: 'Ana', lastName: 'Gómez', phone: '+54 9 11 3012-1163' };
 const LUIS = { firstName: 'Luis', lastName: 'Díaz', phone: '+54 9 11 3012-1164' };
@@ -138,6 +138,24 @@ describe('digest history and test button in Chromium', () => {
     }
   });
 
+  it('shows the app’s own refusal of a send in words: the template no longer approved', async () => {
+    const templates = () => s.deps.db.updateTable('templates').where('portal_id', '=', portalId);
+    await templates().set({ status: 'paused' }).execute();
+    await event('Pedido 104', minutes(T0, 231));
+    const [id] = await s.deps.digests.service.runDue(minutes(T0, 242));
+    expect(id).toBeDefined();
+    const app = await openGroup('en');
+    const row = app.locator(`#ntf-history-table tr[data-digest="${id}"]`);
+    await app.locator(`#ntf-history-table tr[data-digest="${id}"][data-status=failed]`).waitFor();
+    await expect(row.locator('td').nth(3).textContent()).resolves.toBe(say('en', 'status_failed'));
+    const notApproved = CODE_TEXTS.template_not_approved[1];
+    expect(await recipients(row)).toEqual([
+      ['Ana Gómez (+549…63)', say('en', 'status_failed'), notApproved],
+      ['Luis Díaz (+549…64)', say('en', 'status_failed'), notApproved],
+    ]);
+    await templates().set({ status: 'approved' }).execute();
+  });
+
   it('"Test now" sends the test digest at once and its recipients move to sent (es, en)', async () => {
     const before = s.gupshup.sent({ destination: '5491130121163' }).length;
     for (const lang of ['es', 'en'] as const) {
@@ -152,8 +170,8 @@ describe('digest history and test button in Chromium', () => {
       await expect(row.locator('td').nth(1).textContent()).resolves.toBe(
         'Aprobaciones' + say(lang, 'digestTest'),
       );
-      // The report's latest events (three) for the group.
-      await expect(row.locator('td.ntf-events').textContent()).resolves.toBe('3');
+      // The report's latest events (four) for the group.
+      await expect(row.locator('td.ntf-events').textContent()).resolves.toBe('4');
       await app.locator('#ntf-history-table tbody tr:first-child[data-status=sent]').waitFor();
       expect(await recipients(row)).toEqual([
         ['Ana Gómez (+549…63)', say(lang, 'status_sent'), ''],
@@ -163,11 +181,11 @@ describe('digest history and test button in Chromium', () => {
     }
     expect(s.gupshup.sent({ destination: '5491130121163' })).toHaveLength(before + 2);
     expect(s.gupshup.sent({ destination: '5491130121163' }).at(-1)?.rendered?.body).toBe(
-      'Hay 3 novedades: Pedido 101, Pedido 102, Pedido 103',
+      'Hay 4 novedades: Pedido 101, Pedido 102, Pedido 103, Pedido 104',
     );
   });
 
-  it('says in words why "Test now" was refused: no approved template, no enabled recipient', async () => {
+  it('says in words why "Test now" was refused: no approved template, no enabled recipient, trial over', async () => {
     for (const lang of ['es', 'en'] as const) {
       const app = await openGroup(lang);
       const count = await rows(app).count();
@@ -188,5 +206,17 @@ describe('digest history and test button in Chromium', () => {
     );
     await app.locator('#ntf-mark-all').click();
     await app.locator('#ntf-recipients-table tr.on').nth(1).waitFor();
+
+    // The trial over (no full service): nothing is sent, and the button says why.
+    await s.deps.db
+      .updateTable('notification_settings')
+      .set({ full_service: false, trial_started_at: new Date('2026-01-01T00:00:00Z') })
+      .execute();
+    const en = await openGroup('en');
+    await testButton(en, report).click();
+    await en.locator('#ntf-group-reports-msg .notice.error').waitFor();
+    await expect(en.locator('#ntf-group-reports-msg').textContent()).resolves.toBe(
+      say('en', 'testRefused', { reason: say('en', 'refused_service_inactive') }),
+    );
   });
 });
