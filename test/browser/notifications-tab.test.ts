@@ -12,8 +12,8 @@ import { addTemplate } from '../helpers/templates.js';
  * recipients (a landline refused next to the number, then a mobile added; mark and unmark all), its
  * companies searched in the sandbox CRM and one chosen, a report's schedule changed to custom
  * weekdays and hours, a report created with its template and parameters, the admin's settings, and a
- * user the API does not let manage notifications told so. The digest history is empty until the
- * digests' routes exist (they answer 404 here). Screenshots in es and en.
+ * user the API does not let manage notifications told so. No digest is sent here, so the history is
+ * empty (digests in the history: notifications-digests-tab.test.ts). Screenshots in es and en.
  */
 type Group = {
   group: {
@@ -230,7 +230,7 @@ describe('notifications tab in Chromium', () => {
       es('schedule_no_weekdays'),
     );
     expect((await group()).reports[0]?.schedule.days).toBe('LU,MI,VI');
-    // Until the digests' routes exist the history is empty, not an error.
+    // No digest yet: the history says so.
     await expect(app.locator('#ntf-history-empty').textContent()).resolves.toBe(es('historyEmpty'));
   });
 

@@ -32,12 +32,18 @@ const OWN_CODES = [
   'blocked_host', 'blocked_address',
 ]; // prettier-ignore
 
+/** Why a recipient's digest failed (issue 13: the templates send service's refusals, or out of tries). */
+const DIGEST_SEND_CODES = [
+  'template_not_approved', 'template_inactive', 'template_not_found', 'template_not_on_line',
+  'channel_off', 'channel_not_found', 'phone_invalid', 'gave_up',
+]; // prettier-ignore
+
 const groups: Array<[prefix: string, values: readonly string[]]> = [
   ['reason', CHANNEL_STATUS_REASONS],
   ['msg', MESSAGE_STATUSES],
   ['step', TRACE_STEPS],
   ['level', ['INFO', 'WARN', 'ERROR']],
-  ['code', [...PROVIDER_CODES, ...OWN_CODES]],
+  ['code', [...PROVIDER_CODES, ...OWN_CODES, ...DIGEST_SEND_CODES]],
 ];
 
 describe('the pages’ texts for what the server sends', () => {

@@ -40,6 +40,7 @@ export interface DigestsDeps {
 }
 
 export type RecipientStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'held';
+export type DigestStatus = 'sending' | 'sent' | 'partial' | 'failed' | 'held';
 
 export class DigestsService {
   readonly #calendars = new Map<string, HolidayCalendar>();
@@ -305,7 +306,7 @@ function recipientStatus(s: SendRow): { status: RecipientStatus; error?: string 
 }
 
 /** The digest as a whole: refused for everyone, for some, held, still going, or gone out. */
-function digestStatus(stored: string, recipients: Array<{ status: RecipientStatus }>) {
+function digestStatus(stored: string, recipients: Array<{ status: RecipientStatus }>): DigestStatus {
   const n = (st: RecipientStatus) => recipients.filter((r) => r.status === st).length;
   if (recipients.length > 0 && n('failed') === recipients.length) return 'failed';
   if (n('failed') > 0) return 'partial';

@@ -10,6 +10,7 @@ import type { SentTemplate } from '../templates/template-sent.routes.js';
 import type { LedgerService } from '../billing/ledger.service.js';
 import type { OfferService } from '../billing/offer.service.js';
 import type { CompaniesService } from '../notifications/companies.service.js';
+import type { DigestsService } from '../notifications/digests.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { ReportsService } from '../notifications/reports.service.js';
 import type * as UiBilling from './ui/billing-types.js';
@@ -74,6 +75,7 @@ export type PagesApiContract = [
   Fits<Wire<Out<ReportsService['ofGroup']>>, UiNtf.NtfGroupReport[]>,
   Fits<Wire<Out<ReportsService['list']>>, { reports: UiNtf.NtfReport[] }>,
   Fits<Out<CompaniesService['search']>, { companies: UiNtf.NtfCompany[] }>,
+  Fits<Wire<Out<DigestsService['list']>>, { digests: UiNtf.NtfDigest[] }>,
   // What the form sends is what the API takes.
   Fits<UiTemplates.TemplateDraft, Parameters<TemplatesService['create']>[1]>,
 ];

@@ -53,6 +53,25 @@ export const CODE_TEXTS = {
   ],
   template_not_approved: ['Plantilla no aprobada', 'Template not approved', 'Modelo não aprovado'],
   template_unsupported: ['Plantillas no disponibles', 'Templates not available', 'Modelos indisponíveis'],
+  template_not_found: [
+    'La plantilla no existe en el canal',
+    'The template does not exist on the channel',
+    'O modelo não existe no canal',
+  ],
+  template_not_on_line: [
+    'La plantilla no está asignada a la línea del canal',
+    'The template is not assigned to the channel’s line',
+    'O modelo não está atribuído à linha do canal',
+  ],
+  // A digest's send (issue 13): the channel of the report's template, and a send that kept failing.
+  channel_off: ['El canal no está activo', 'The channel is not active', 'O canal não está ativo'],
+  channel_not_found: ['El canal ya no existe', 'The channel no longer exists', 'O canal não existe mais'],
+  phone_invalid: ['Número no válido', 'Invalid number', 'Número inválido'],
+  gave_up: [
+    'No se pudo enviar tras varios intentos',
+    'Could not be sent after several tries',
+    'Não foi possível enviar após várias tentativas',
+  ],
   header_media_missing: [
     'Falta el archivo del encabezado',
     'The header file is missing',

@@ -191,9 +191,24 @@ export const NOTIFICATION_TEXTS = {
     'Resumo de teste na fila: aparecerá no histórico.',
   ],
   testRefused: [
-    'No se pudo enviar la prueba ({code}).',
-    'The test could not be sent ({code}).',
-    'Não foi possível enviar o teste ({code}).',
+    'No se pudo enviar la prueba: {reason}',
+    'The test could not be sent: {reason}',
+    'Não foi possível enviar o teste: {reason}',
+  ],
+  refused_template_not_approved: [
+    'el reporte no tiene una plantilla aprobada. Elíjala en «Reportes del portal».',
+    'the report has no approved template. Choose one in “The portal’s reports”.',
+    'o relatório não tem um modelo aprovado. Escolha um em «Relatórios do portal».',
+  ],
+  refused_no_recipients: [
+    'el grupo no tiene destinatarios habilitados.',
+    'the group has no enabled recipients.',
+    'o grupo não tem destinatários habilitados.',
+  ],
+  refused_service_inactive: [
+    'el período de prueba terminó y no se envían resúmenes. Pida el servicio completo a soporte.',
+    'the trial has ended and no digests are sent. Ask support for the full service.',
+    'o período de teste terminou e nenhum resumo é enviado. Peça o serviço completo ao suporte.',
   ],
   history: ['Historial de envíos', 'Digest history', 'Histórico de envios'],
   historyEmpty: [
@@ -210,6 +225,16 @@ export const NOTIFICATION_TEXTS = {
   status_read: ['leído', 'read', 'lido'],
   status_failed: ['falló', 'failed', 'falhou'],
   status_held: ['retenido', 'held', 'retido'],
+  status_sending: ['enviando', 'sending', 'enviando'],
+  status_partial: ['parcial', 'partial', 'parcial'],
+  colDigestStatus: ['Estado', 'Status', 'Status'],
+  digestTest: ['prueba', 'test', 'teste'],
+  digestSample: ['muestra', 'sample', 'amostra'],
+  digestSampleLong: [
+    'Sin eventos: se envió un ejemplo con los valores de la plantilla',
+    'No events: an example with the template’s values was sent',
+    'Sem eventos: foi enviado um exemplo com os valores do modelo',
+  ],
   portalReports: ['Reportes del portal', 'The portal’s reports', 'Relatórios do portal'],
   portalReportsHelp: [
     'Un reporte es una condición del CRM y la plantilla aprobada que la cuenta. Cada grupo elige cuáles recibe y cuándo.',

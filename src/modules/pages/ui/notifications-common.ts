@@ -63,6 +63,9 @@ const ISSUE_KEYS: Record<string, NtfKey> = {
   bad_weekday: 'schedule_no_weekdays',
   bad_time: 'schedule_bad_time',
   empty_window: 'schedule_empty_window',
+  template_not_approved: 'refused_template_not_approved',
+  no_recipients: 'refused_no_recipients',
+  service_inactive: 'refused_service_inactive',
 };
 
 /** A refusal in the page's words: the limits with the counters, the codes we know, else the server's. */

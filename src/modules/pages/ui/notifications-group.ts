@@ -12,7 +12,8 @@ import {
   say,
   showFieldIssues,
 } from './notifications-common.js';
-import { groupReportsPart, historyPart } from './notifications-schedule.js';
+import { historyPart } from './notifications-history.js';
+import { groupReportsPart } from './notifications-schedule.js';
 import { showList } from './notifications-tab.js';
 import type { NtfGroup, NtfRecipient } from './notifications-types.js';
 import { T, view } from './page.js';

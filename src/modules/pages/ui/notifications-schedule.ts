@@ -1,13 +1,14 @@
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import { clear, h, headRow } from './dom.js';
-import { failedNotice, N, refusalText, say, type NtfKey, type part } from './notifications-common.js';
-import type { NtfDigest, NtfGroup, NtfGroupReport, NtfPreset, NtfSchedule } from './notifications-types.js';
-import { fmtDate, T } from './page.js';
+import { N, refusalText, say, type NtfKey, type part } from './notifications-common.js';
+import type { NtfGroup, NtfGroupReport, NtfPreset, NtfSchedule } from './notifications-types.js';
+import { T } from './page.js';
 
 /**
  * A group's "3- Reportes": per report whether the group receives it, its schedule (a preset or
- * custom weekdays LU…DO and hours) and a button that sends a test digest now; and the group's
- * digest history with each recipient's status. The weekdays go to the server as the seed writes them.
+ * custom weekdays LU…DO and hours) and a button that sends a test digest now (its refusal said in
+ * words; the history, notifications-history.ts, shows it). The weekdays go to the server as the seed
+ * writes them.
  */
 
 type Part = ReturnType<typeof part>;
@@ -157,8 +158,7 @@ function reportRow(
       say(p.msg, 'ok', N('testSent'));
       await reloadHistory();
     } catch (e) {
-      const code = e instanceof ApiError ? (e.code ?? String(e.status)) : String(e);
-      say(p.msg, 'error', N('testRefused', { code }));
+      say(p.msg, 'error', N('testRefused', { reason: refusalText(e, g) }));
     } finally {
       test.disabled = false;
     }
@@ -173,66 +173,4 @@ function reportRow(
     h('td', { class: 'ntf-hours' }, hoursText, from, dash, to, holidays),
     h('td', { class: 'actions' }, h('div', { class: 'ntf-stack' }, save, test)),
   );
-}
-
-/** The group's digest history; until the server has one (404), an empty history. Returns its reload. */
-export function historyPart(p: Part, groupId: number): () => Promise<void> {
-  const load = async () => {
-    let digests: NtfDigest[];
-    try {
-      digests = (await api.ntfDigests(groupId)).digests;
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) digests = [];
-      else {
-        clear(p.body).appendChild(failedNotice(e));
-        return;
-      }
-    }
-    if (!digests.length) {
-      clear(p.body).appendChild(h('p', { class: 'muted', id: 'ntf-history-empty', text: N('historyEmpty') }));
-      return;
-    }
-    clear(p.body).appendChild(
-      h(
-        'table',
-        { id: 'ntf-history-table' },
-        headRow([N('colWhen'), N('colReport'), N('colEvents'), N('colStatus')]),
-        h(
-          'tbody',
-          {},
-          digests.map((d) =>
-            h(
-              'tr',
-              { 'data-digest': String(d.id) },
-              h('td', { class: 'nowrap', text: fmtDate(d.createdAt, true) }),
-              h('td', { text: d.reportName }),
-              h('td', { text: String(d.events) }),
-              h(
-                'td',
-                {},
-                h(
-                  'ul',
-                  { class: 'hist' },
-                  d.recipients.map((x) =>
-                    h(
-                      'li',
-                      { 'data-recipient': x.recipientId },
-                      `${x.name} (${x.phoneMasked}) `,
-                      h('span', {
-                        class: 'badge ' + x.status,
-                        text: N(('status_' + x.status) as NtfKey),
-                        title: x.error ?? null,
-                      }),
-                      x.error ? h('span', { class: 'muted', text: ' ' + x.error }) : null,
-                    ),
-                  ),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
-  };
-  return load;
 }

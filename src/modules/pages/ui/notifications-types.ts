@@ -94,20 +94,29 @@ export interface NtfReport {
   params: NtfParam[];
 }
 
+/** A recipient's digest: its message's status, or failed with a code (ours, Gupshup's or Meta's). */
 export type NtfDigestStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'held';
+/** The digest as a whole (digests.service.ts `digestStatus`). */
+export type NtfDigestOverall = 'sending' | 'sent' | 'partial' | 'failed' | 'held';
 
-/** GET /notification-groups/:id/digests (built beside this tab; the contract it answers with). */
+/** GET /notification-groups/:id/digests, newest first (routes in notifications/digests.routes.ts). */
 export interface NtfDigest {
-  id: number | string;
+  id: number;
   reportId: number;
   reportName: string;
+  /** `test`: the "Test now" button's, sent at once; `scheduled`: the tick's. */
+  kind: 'scheduled' | 'test';
   createdAt: string;
+  /** Events told; 0 in a test digest made of the template's examples. */
   events: number;
+  status: NtfDigestOverall;
   recipients: Array<{
-    recipientId: number;
+    /** null once the number was deleted from the portal; the name and number stay as sent. */
+    recipientId: number | null;
     name: string;
     phoneMasked: string;
     status: NtfDigestStatus;
+    /** The failure's code: shown in words (codes.ts `codeText`). */
     error?: string;
   }>;
 }
