@@ -29,4 +29,14 @@ export class RateBucketsRepository {
       INSERT INTO rate_buckets (key, level, at) VALUES (${key}, ${b.burst}::float8, clock_timestamp())
       ON CONFLICT (key) DO UPDATE SET level = ${b.burst}::float8, at = clock_timestamp()`.execute(this.db);
   }
+
+  /** Counts `n` requests made outside the bucket (no admission check): the level may exceed the burst. */
+  async spend(key: string, n: number, b: Budget): Promise<void> {
+    const drained = sql<number>`greatest(0, rate_buckets.level - extract(epoch FROM clock_timestamp() - rate_buckets.at) * ${b.perSec}::float8)`;
+    await sql`
+      INSERT INTO rate_buckets (key, level, at) VALUES (${key}, ${n}::float8, clock_timestamp())
+      ON CONFLICT (key) DO UPDATE SET level = ${drained} + ${n}::float8, at = clock_timestamp()`.execute(
+      this.db,
+    );
+  }
 }

@@ -39,6 +39,11 @@ export class RateLimiter {
     return r.admitted ? 0 : Math.max(1, ((r.level + 1 - b.burst) / b.perSec) * 1000);
   }
 
+  /** Records `n` requests that went out without a slot (made before the key existed). */
+  async spend(key: string, n: number, b: Budget): Promise<void> {
+    if (n > 0) await this.buckets.spend(key, n, b);
+  }
+
   /**
    * Waits for a slot, at most `maxWaitMs` in all; beyond that throws RateLimitedError so a job can be
    * rescheduled instead of holding a worker slot. Waits are spread a little so instances that wake

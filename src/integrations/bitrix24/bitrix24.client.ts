@@ -57,7 +57,7 @@ const tokenResponse = z
   })
   .loose();
 
-const RETRYABLE_CODES = new Set([
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   'QUERY_LIMIT_EXCEEDED',
   'OPERATION_TIME_LIMIT',
   'OVERLOAD_LIMIT',
@@ -160,6 +160,17 @@ export class Bitrix24Client {
       }
       throw err;
     }
+  }
+
+  /**
+   * Calls made with a token before the portal was stored (the install's setup) count against its
+   * rate budget too: the portal's bucket is Bitrix24's, whoever spent it.
+   */
+  async spentUnpaced(portalId: number, calls: number): Promise<void> {
+    const limiter = this.opts.limiter;
+    if (!limiter || calls <= 0) return;
+    const { budget } = await this.tokens.getAccess(portalId);
+    await limiter.spend(`b24:${portalId}`, calls, localBudget(budget));
   }
 
   /**
