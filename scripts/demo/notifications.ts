@@ -42,7 +42,12 @@ export async function notificationsScene(
     30_000,
     'digest template approval',
   );
-  const groups = await api<{ groups: { id: number; name: string }[] }>(s, token, 'GET', '/notification-groups');
+  const groups = await api<{ groups: { id: number; name: string }[] }>(
+    s,
+    token,
+    'GET',
+    '/notification-groups',
+  );
   const group = groups.body.groups[0];
   if (!group) throw new Error('no notification group');
   await api(s, token, 'POST', `/notification-groups/${group.id}/recipients`, STAFF);
@@ -53,7 +58,13 @@ export async function notificationsScene(
     templateId: created.body.id,
     params: ['count', 'titles'],
   });
-  const every = { preset: 'custom', days: 'LU,MA,MI,JU,VI,SA,DO', from: '00:00', to: '24:00', holidays: 'allow' };
+  const every = {
+    preset: 'custom',
+    days: 'LU,MA,MI,JU,VI,SA,DO',
+    from: '00:00',
+    to: '24:00',
+    holidays: 'allow',
+  };
   await api(s, token, 'PUT', `/notification-groups/${group.id}/reports/${report.body.id}`, {
     enabled: true,
     schedule: every,
@@ -66,7 +77,11 @@ export async function notificationsScene(
   s.portal.updateDeal(a, { STAGE_ID: 'WON' });
   s.portal.updateDeal(b, { STAGE_ID: 'WON' });
   const recorded = () =>
-    s.deps.db.selectFrom('notification_events').select('id').where('report_id', '=', report.body.id).execute();
+    s.deps.db
+      .selectFrom('notification_events')
+      .select('id')
+      .where('report_id', '=', report.body.id)
+      .execute();
   await waitFor(async () => (await recorded()).length === 2, 30_000, 'the two CRM events');
   p.say(p.dim('   Two deals reach WON in the CRM: their events are read back and recorded once each'));
 

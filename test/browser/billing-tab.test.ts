@@ -247,7 +247,10 @@ describe('billing tab in Chromium', () => {
       .select(['id'])
       .orderBy('id', 'desc')
       .executeTakeFirstOrThrow();
-    await Promise.all([page.waitForURL((u) => u.origin === new URL(s.url).origin), page.locator('#cancel').click()]);
+    await Promise.all([
+      page.waitForURL((u) => u.origin === new URL(s.url).origin),
+      page.locator('#cancel').click(),
+    ]);
     expect(inEveryLanguage('cancelPage')).toContain(await page.locator('#status').textContent());
     const after = await s.deps.db
       .selectFrom('billing_orders')

@@ -6,12 +6,7 @@ import {
   type SandboxGupshupOptions,
 } from '../../scripts/sandbox/gupshup/index.js';
 import { startSandboxPortal, type SandboxPortal } from '../../scripts/sandbox/portal/index.js';
-import {
-  appProcessEnv,
-  spawnApp,
-  STACK_CLIENT_ID,
-  STACK_CLIENT_SECRET,
-} from '../../scripts/stack.js';
+import { appProcessEnv, spawnApp, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from '../../scripts/stack.js';
 import { createDatabase, type Database } from '../../src/shared/db/database.js';
 import { freePort } from '../../src/shared/db/embedded.js';
 import { createTestDatabase } from './db.js';

@@ -26,7 +26,12 @@ describe('digests are billed per message', () => {
       (await api<{ digests: Digest[] }>(s, p.token, 'GET', `/notification-groups/${p.group}/digests`)).body
         .digests[0];
     const digestMessages = () =>
-      s.deps.db.selectFrom('messages').select('id').where('client_key', 'like', 'digest:%').orderBy('id').execute();
+      s.deps.db
+        .selectFrom('messages')
+        .select('id')
+        .where('client_key', 'like', 'digest:%')
+        .orderBy('id')
+        .execute();
 
     await event('Pedido 1', new Date(t0.getTime() - 60_000));
     expect(await s.deps.digests.service.runDue(t0)).toHaveLength(1);

@@ -15,11 +15,22 @@ describe('a digest from CRM events', () => {
   it('two deals reach the stage: one digest, then nothing while nothing changes', async () => {
     const p = await digestPortal(s, {
       recipients: [ANA],
-      schedule: { preset: 'custom', days: 'LU,MA,MI,JU,VI,SA,DO', from: '00:00', to: '24:00', holidays: 'allow' },
+      schedule: {
+        preset: 'custom',
+        days: 'LU,MA,MI,JU,VI,SA,DO',
+        from: '00:00',
+        to: '24:00',
+        holidays: 'allow',
+      },
     });
     const events = async () =>
-      (await s.deps.db.selectFrom('notification_events').select('title').where('report_id', '=', p.report).execute())
-        .length;
+      (
+        await s.deps.db
+          .selectFrom('notification_events')
+          .select('title')
+          .where('report_id', '=', p.report)
+          .execute()
+      ).length;
     const a = s.portal.addDeal({ TITLE: 'SIRA 1', COMPANY_ID: 7 });
     const b = s.portal.addDeal({ TITLE: 'SIRA 2', COMPANY_ID: 7 });
     s.portal.updateDeal(a, { STAGE_ID: 'WON' });

@@ -64,7 +64,13 @@ describe('SIGKILL in the middle of a digest', () => {
     // Enabled last, every day and hour: the next tick (every second) creates the digest.
     await call('PUT', `/notification-groups/${group}/reports/${report.id}`, {
       enabled: true,
-      schedule: { preset: 'custom', days: 'LU,MA,MI,JU,VI,SA,DO', from: '00:00', to: '24:00', holidays: 'allow' },
+      schedule: {
+        preset: 'custom',
+        days: 'LU,MA,MI,JU,VI,SA,DO',
+        from: '00:00',
+        to: '24:00',
+        holidays: 'allow',
+      },
     });
 
     const sent = () => gupshup.sent({ appName: 'DigestShop' });

@@ -47,8 +47,12 @@ describe('a digest send retried after dying half-way', () => {
     };
     const repo = new DigestsRepository(s.deps.db);
     const [first, second] = jobs;
-    await expect(sendJob({ repo, sender: storedThenDied }).run(first!, s.deps.log)).rejects.toThrow('died here');
-    await expect(sendJob({ repo, sender: diedBefore }).run(second!, s.deps.log)).rejects.toThrow('died before');
+    await expect(sendJob({ repo, sender: storedThenDied }).run(first!, s.deps.log)).rejects.toThrow(
+      'died here',
+    );
+    await expect(sendJob({ repo, sender: diedBefore }).run(second!, s.deps.log)).rejects.toThrow(
+      'died before',
+    );
     const keys = () =>
       s.deps.db.selectFrom('messages').select('client_key').where('client_key', 'like', 'digest:%').execute();
     expect(await keys()).toHaveLength(1);
@@ -57,7 +61,12 @@ describe('a digest send retried after dying half-way', () => {
     await s.deps.worker.drain();
     await waitFor(() => s.gupshup.sent().length >= 2);
     expect(await keys()).toHaveLength(2);
-    expect(s.gupshup.sent().map((m) => m.destination).sort()).toEqual(['5491130121163', '5491130121164']);
+    expect(
+      s.gupshup
+        .sent()
+        .map((m) => m.destination)
+        .sort(),
+    ).toEqual(['5491130121163', '5491130121164']);
     const sends = await s.deps.db
       .selectFrom('notification_digest_sends')
       .select(['status', 'message_id', 'client_key'])
@@ -72,7 +81,10 @@ describe('a digest send retried after dying half-way', () => {
     for (const x of sends) {
       expect(messages.find((m) => m.client_key === x.client_key)?.id).toBe(x.message_id);
     }
-    const digest = await s.deps.db.selectFrom('notification_digests').select('status').executeTakeFirstOrThrow();
+    const digest = await s.deps.db
+      .selectFrom('notification_digests')
+      .select('status')
+      .executeTakeFirstOrThrow();
     expect(digest.status).toBe('sent');
   });
 });

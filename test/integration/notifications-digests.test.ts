@@ -45,7 +45,13 @@ describe('notification digests', () => {
       .digests;
 
   it('nothing when nothing happened', async () => {
-    ({ token, portalId, group: main, report, templateId } = await digestPortal(s, { recipients: [ANA, LUIS] }));
+    ({
+      token,
+      portalId,
+      group: main,
+      report,
+      templateId,
+    } = await digestPortal(s, { recipients: [ANA, LUIS] }));
     expect(await runDue(T0)).toEqual([]);
     expect(await history(main)).toEqual([]);
   });
@@ -63,7 +69,9 @@ describe('notification digests', () => {
       ['Ana Gómez', '+549…63'],
       ['Luis Díaz', '+549…64'],
     ]);
-    expect(d?.recipients.every((r) => ['pending', 'sent', 'delivered', 'read'].includes(r.status))).toBe(true);
+    expect(d?.recipients.every((r) => ['pending', 'sent', 'delivered', 'read'].includes(r.status))).toBe(
+      true,
+    );
 
     expect(await runDue(minutes(T0, 1))).toEqual([]);
     expect(await runDue(minutes(T0, 300))).toEqual([]);
@@ -180,9 +188,10 @@ describe('notification digests', () => {
   it('bad input is a 400, other portals’ groups and unknown ids a 404, other roles a 403', async () => {
     const post = (path: string, body: unknown) => api<Refusal>(s, token, 'POST', path, body);
     for (const body of [{}, { reportId: 'x' }, { reportId: 0 }, { reportId: report, extra: 1 }]) {
-      expect((await post(`/notification-groups/${main}/test-digest`, body)).status, JSON.stringify(body)).toBe(
-        400,
-      );
+      expect(
+        (await post(`/notification-groups/${main}/test-digest`, body)).status,
+        JSON.stringify(body),
+      ).toBe(400);
     }
     for (const q of ['limit=0', 'limit=abc', 'limit=1000', 'other=1']) {
       expect((await api(s, token, 'GET', `/notification-groups/${main}/digests?${q}`)).status, q).toBe(400);
@@ -190,7 +199,12 @@ describe('notification digests', () => {
     expect((await post('/notification-groups/abc/test-digest', { reportId: report })).status).toBe(404);
     expect((await post(`/notification-groups/${main}/test-digest`, { reportId: 999_999 })).status).toBe(404);
     expect((await api(s, token, 'GET', '/notification-groups/999999/digests')).status).toBe(404);
-    const limited = await api<{ digests: Digest[] }>(s, token, 'GET', `/notification-groups/${main}/digests?limit=2`);
+    const limited = await api<{ digests: Digest[] }>(
+      s,
+      token,
+      'GET',
+      `/notification-groups/${main}/digests?limit=2`,
+    );
     expect(limited.body.digests).toHaveLength(2);
 
     // Another portal with a group of its own: this portal's token does not reach it, nor it ours.
@@ -201,12 +215,17 @@ describe('notification digests', () => {
       .returning('id')
       .executeTakeFirstOrThrow();
     expect((await api(s, token, 'GET', `/notification-groups/${theirs.id}/digests`)).status).toBe(404);
-    expect((await post(`/notification-groups/${theirs.id}/test-digest`, { reportId: report })).status).toBe(404);
+    expect((await post(`/notification-groups/${theirs.id}/test-digest`, { reportId: report })).status).toBe(
+      404,
+    );
     const otherToken = other.token;
     expect((await api(s, otherToken, 'GET', `/notification-groups/${main}/digests`)).status).toBe(404);
     expect(
-      (await api(s, otherToken, 'POST', `/notification-groups/${theirs.id}/test-digest`, { reportId: report }))
-        .status,
+      (
+        await api(s, otherToken, 'POST', `/notification-groups/${theirs.id}/test-digest`, {
+          reportId: report,
+        })
+      ).status,
     ).toBe(404);
 
     const BRUNO = 2; // no chat role that allows managing notifications
@@ -224,7 +243,10 @@ describe('notification digests', () => {
     expect(await runDue(at('2026-12-03T16:10:00Z'))).toHaveLength(1); // 13:10, 2 h 9 min after 11:01
     await waitFor(async () => (await history(main))[0]?.status === 'partial', 20_000, 'the partial digest');
     const [d] = await history(main);
-    expect(d?.recipients.map((r) => r.status)).toEqual(['failed', expect.stringMatching(/sent|delivered|read/)]);
+    expect(d?.recipients.map((r) => r.status)).toEqual([
+      'failed',
+      expect.stringMatching(/sent|delivered|read/),
+    ]);
     expect(d?.recipients[0]?.error).toBeTruthy();
   });
 
@@ -246,7 +268,11 @@ describe('notification digests', () => {
       .execute();
     expect(trace).toHaveLength(2);
     expect(trace.every((t) => t.code === 'template_not_approved' && !t.detail?.includes('3012'))).toBe(true);
-    await s.deps.db.updateTable('templates').set({ status: 'approved' }).where('id', '=', templateId).execute();
+    await s.deps.db
+      .updateTable('templates')
+      .set({ status: 'approved' })
+      .where('id', '=', templateId)
+      .execute();
   });
 
   it('when the trial is over nothing is sent', async () => {

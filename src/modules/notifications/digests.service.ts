@@ -137,7 +137,10 @@ export class DigestsService {
     const events: DigestEvent[] = [];
     let lastEventId = cursor;
     for (;;) {
-      const page = await this.d.repo.events(trx, reportId, { afterId: lastEventId, limit: EVENTS_PER_DIGEST });
+      const page = await this.d.repo.events(trx, reportId, {
+        afterId: lastEventId,
+        limit: EVENTS_PER_DIGEST,
+      });
       for (const e of page) {
         if (e.recorded_at.getTime() > now.getTime() - SETTLE_MS || events.length >= EVENTS_PER_DIGEST) {
           return events.length ? { events, lastEventId } : null;
@@ -214,8 +217,14 @@ export class DigestsService {
       throw conflict('template_not_approved', 'The report has no approved template', 'reportId');
     }
     const companies = await this.d.repo.companies(this.d.repo.db, groupId);
-    const latest = await this.d.repo.events(this.d.repo.db, reportId, { afterId: 0, limit: 200, latest: true });
-    const events = latest.filter((e) => group.all_companies || companiesHave(companies, e)).slice(-TEST_EVENTS);
+    const latest = await this.d.repo.events(this.d.repo.db, reportId, {
+      afterId: 0,
+      limit: 200,
+      latest: true,
+    });
+    const events = latest
+      .filter((e) => group.all_companies || companiesHave(companies, e))
+      .slice(-TEST_EVENTS);
     const first = events[0];
     const id = await this.d.repo.transaction((trx) =>
       this.#insert(trx, {
@@ -237,7 +246,8 @@ export class DigestsService {
 
   /** The group's digests, newest first, with each recipient's status. */
   async list(portalId: number, groupId: number, limit: number) {
-    if (!(await this.d.repo.group(this.d.repo.db, portalId, groupId))) throw new NotFoundError('Group not found');
+    const group = await this.d.repo.group(this.d.repo.db, portalId, groupId);
+    if (!group) throw new NotFoundError('Group not found');
     const digests = await this.d.repo.digests(portalId, groupId, limit);
     const sends = await this.d.repo.sends(digests.map((d) => Number(d.id)));
     return {

@@ -272,10 +272,7 @@ export class NotificationsService {
 }
 
 /** Whether a portal's digests go out at `now`: full service, or a trial that has not ended. */
-export function serviceActive(
-  s: { full_service: boolean; trial_started_at: Date },
-  now: Date,
-): boolean {
+export function serviceActive(s: { full_service: boolean; trial_started_at: Date }, now: Date): boolean {
   return s.full_service || now.getTime() < s.trial_started_at.getTime() + TRIAL_DAYS * 86_400_000;
 }
 

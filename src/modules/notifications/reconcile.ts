@@ -144,7 +144,7 @@ export function reconcileJob(d: ReconcileDeps): JobHandler {
       const oldest = Math.min(...reports.map((r) => r.created_at.getTime()));
       await d.repo.raiseCursors(portalId, new Date(oldest - CLOCK_SLACK_MS));
       const sync = await d.repo.sync(portalId);
-      const resume = ((job.payload as { resume?: Resume }).resume ?? {});
+      const resume = (job.payload as { resume?: Resume }).resume ?? {};
       const startOf = (entity: CrmEntity, cursor: Date) => {
         const r = resume[entity];
         const from = r ? new Date(r.from) : new Date(cursor.getTime() - RECONCILE_OVERLAP_MS);

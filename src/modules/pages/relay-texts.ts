@@ -312,7 +312,11 @@ export const STEP_TEXTS = {
     'Gupshup did not delete the template',
     'O Gupshup não excluiu o modelo',
   ],
-  digest_created: ['Resumen de notificaciones creado', 'Notification digest created', 'Resumo de notificações criado'],
+  digest_created: [
+    'Resumen de notificaciones creado',
+    'Notification digest created',
+    'Resumo de notificações criado',
+  ],
   digest_send_failed: [
     'No se pudo enviar el resumen a un destinatario',
     'The digest could not be sent to a recipient',
