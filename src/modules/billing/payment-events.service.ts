@@ -30,14 +30,14 @@ export class PaymentEventsService {
     return {
       run: async (job, log) => {
         const id = Number((job.payload as { webhookId?: unknown }).webhookId);
-        const w = await this.d.repo.webhook(id);
+        const w = await this.d.repo.webhooks.get(id);
         if (!w || w.state !== 'received') return { kind: 'done' };
         if (w.provider === 'paypal') {
           if (!this.d.paypal) return { kind: 'dead', error: 'PayPal is not configured' };
           const ok = await this.d.paypal.verifyWebhook(w.headers, w.body);
           if (!ok) {
             log.warn({ webhook: w.id, type: w.event_type }, 'PayPal webhook failed verification: ignored.');
-            await this.d.repo.finishWebhook(w.id, 'rejected', 'verification FAILURE');
+            await this.d.repo.webhooks.finish(w.id, 'rejected', 'verification FAILURE');
             return { kind: 'done' };
           }
         }
@@ -45,7 +45,7 @@ export class PaymentEventsService {
         try {
           event = this.d.parse[w.provider](w.body);
         } catch (err) {
-          await this.d.repo.finishWebhook(
+          await this.d.repo.webhooks.finish(
             w.id,
             'ignored',
             `unreadable: ${(err as Error).message.slice(0, 200)}`,
@@ -116,7 +116,7 @@ export class PaymentEventsService {
   ): Promise<string> {
     const note = await this.d.repo.transaction(async (tx) => {
       const done = async (state: 'applied' | 'ignored', n: string) => {
-        if (webhookId !== null) await tx.finishWebhook(webhookId, state, n);
+        if (webhookId !== null) await tx.webhooks.finish(webhookId, state, n);
         return n;
       };
       switch (e.kind) {

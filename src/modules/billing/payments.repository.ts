@@ -3,11 +3,12 @@ import { enqueueJob } from '../../jobs/jobs.repository.js';
 import type { DB } from '../../shared/db/schema.js';
 import type { OrderStatus } from '../../shared/db/billing-schema.js';
 import type { PaymentProviderName } from './payment-ports.js';
+import { PaymentWebhooksRepository } from './payment-webhooks.repository.js';
 import { SubscriptionChannelsRepository } from './subscription-channels.repository.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
-export const WEBHOOK_TOPIC = 'payments.webhook';
+export { WEBHOOK_TOPIC } from './payment-webhooks.repository.js';
 export const CAPTURE_TOPIC = 'payments.capture';
 
 const ORDER_COLUMNS = [
@@ -46,6 +47,11 @@ export class PaymentsRepository {
   /** The subscription's channel: paid until, interrupted, resumed (subscription-channels.repository.ts). */
   get channels(): SubscriptionChannelsRepository {
     return new SubscriptionChannelsRepository(this.db);
+  }
+
+  /** Provider deliveries, stored before they are answered (payment-webhooks.repository.ts). */
+  get webhooks(): PaymentWebhooksRepository {
+    return new PaymentWebhooksRepository(this.db);
   }
 
   transaction<T>(fn: (tx: PaymentsRepository) => Promise<T>): Promise<T> {
@@ -252,57 +258,6 @@ export class PaymentsRepository {
   }
 
   // ------------------------------------------------------------------ webhook deliveries
-
-  /** Stores a delivery and queues its job, in one transaction; false when it was stored before. */
-  async storeWebhook(w: {
-    provider: PaymentProviderName;
-    eventId: string;
-    eventType: string;
-    bodySha256: string;
-    body: string;
-    headers: Record<string, string>;
-  }): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('payment_webhooks')
-        .values({
-          provider: w.provider,
-          event_id: w.eventId,
-          event_type: w.eventType,
-          body_sha256: w.bodySha256,
-          body: w.body,
-          headers: JSON.stringify(w.headers),
-        })
-        .onConflict((oc) => oc.columns(['provider', 'event_id', 'body_sha256']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) return false;
-      await enqueueJob(trx, {
-        topic: WEBHOOK_TOPIC,
-        portalId: null,
-        payload: { webhookId: row.id },
-        dedupeKey: `${WEBHOOK_TOPIC}:${row.id}`,
-      });
-      return true;
-    });
-  }
-
-  webhook(id: number) {
-    return this.db
-      .selectFrom('payment_webhooks')
-      .select(['id', 'provider', 'event_id', 'event_type', 'body', 'headers', 'state'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-  }
-
-  async finishWebhook(id: number, state: 'applied' | 'ignored' | 'rejected', note: string | null) {
-    await this.db
-      .updateTable('payment_webhooks')
-      .set({ state, note: note?.slice(0, 500) ?? null, done_at: sql`now()` })
-      .where('id', '=', id)
-      .where('state', '=', 'received')
-      .execute();
-  }
 
   /** A capture of a PayPal order, once per cause (the payer's return, an approval event). */
   async queueCapture(portalId: number, orderId: number, cause: string) {

@@ -113,7 +113,7 @@ export const paymentWebhookRoutes: FastifyPluginAsync<{
       if (!read) throw new NotFoundError(`${provider} webhooks are not set up`);
       if (!Buffer.isBuffer(req.body)) throw new ValidationError('Expected a JSON body');
       const { envelope, keep } = read(req.body, req.headers);
-      const stored = await o.repo.storeWebhook({
+      const stored = await o.repo.webhooks.store({
         provider,
         eventId: envelope.eventId,
         eventType: envelope.eventType,
