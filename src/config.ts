@@ -1,48 +1,12 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { databaseUrl, optionalText, optionalToken, optionalUrl } from './config-fields.js';
 import { specialAddressRange } from './shared/hosts.js';
 
 /**
  * The only reader of process.env. Every variable is described; `loadConfig` parses once and
  * reports every problem in one start-up error.
  */
-const optionalUrl = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v ? v : undefined))
-  .pipe(z.url().optional());
-
-/** DATABASE_URL: empty → embedded; otherwise a PostgreSQL URL (the scheme is checked, not only the form). */
-const databaseUrl = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v ? v : undefined))
-  .pipe(
-    z
-      .url({
-        protocol: /^postgres(ql)?$/,
-        error: 'must be a postgres:// or postgresql:// URL (or empty for the embedded PostgreSQL)',
-      })
-      .optional(),
-  );
-
-/** Free text where empty or unset means "not set". */
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v ? v : undefined));
-
-/** A bearer token that switches a route on: empty or unset → off (`VAR=` as .env.example has it). */
-const optionalToken = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v ? v : undefined))
-  .pipe(z.string().min(32, 'must be at least 32 characters (or empty to switch it off)').optional());
-
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port the app listens on'),
   HOST: z.string().default('0.0.0.0').describe('Interface to bind'),
