@@ -38,57 +38,45 @@ const LOCALES = { es: 'es-419', en: 'en', pt: 'pt-BR' } as const;
 export class StripeCheckout implements CardProvider {
   constructor(private readonly stripe: Stripe) {}
 
-  async packCheckout(r: CheckoutRequest): Promise<CheckoutPage> {
+  packCheckout(r: CheckoutRequest): Promise<CheckoutPage> {
     const meta = { order_id: String(r.orderId), portal_id: String(r.portalId) };
-    const session = await call('checkout.sessions.create', () =>
-      this.stripe.checkout.sessions.create(
-        {
-          mode: 'payment',
-          line_items: [
-            {
-              quantity: 1,
-              price_data: {
-                currency: r.currency.toLowerCase(),
-                unit_amount: r.amountMinor,
-                product_data: { name: r.description.slice(0, 250) },
-              },
-            },
-          ],
-          client_reference_id: String(r.orderId),
-          metadata: meta,
-          payment_intent_data: { metadata: meta },
-          success_url: r.successUrl,
-          cancel_url: r.cancelUrl,
-          locale: LOCALES[r.locale],
-        },
-        { idempotencyKey: r.idempotencyKey },
-      ),
-    );
-    return page(session);
+    return this.#checkout(r, meta, { mode: 'payment', payment_intent_data: { metadata: meta } });
   }
 
-  async subscriptionCheckout(
-    r: CheckoutRequest & { channelId: string; months: number },
-  ): Promise<CheckoutPage> {
+  subscriptionCheckout(r: CheckoutRequest & { channelId: string; months: number }): Promise<CheckoutPage> {
     const meta = { order_id: String(r.orderId), portal_id: String(r.portalId), channel_id: r.channelId };
+    return this.#checkout(
+      r,
+      meta,
+      { mode: 'subscription', subscription_data: { metadata: meta } },
+      { interval: 'month', interval_count: r.months },
+    );
+  }
+
+  /** One Checkout Session for one order: a pack (one payment) or a channel's subscription. */
+  async #checkout(
+    r: CheckoutRequest,
+    meta: Record<string, string>,
+    mode: Pick<Stripe.Checkout.SessionCreateParams, 'mode' | 'payment_intent_data' | 'subscription_data'>,
+    recurring?: Stripe.Checkout.SessionCreateParams.LineItem.PriceData.Recurring,
+  ): Promise<CheckoutPage> {
     const session = await call('checkout.sessions.create', () =>
       this.stripe.checkout.sessions.create(
         {
-          mode: 'subscription',
+          ...mode,
           line_items: [
             {
               quantity: 1,
               price_data: {
                 currency: r.currency.toLowerCase(),
                 unit_amount: r.amountMinor,
-                recurring: { interval: 'month', interval_count: r.months },
+                ...(recurring ? { recurring } : {}),
                 product_data: { name: r.description.slice(0, 250) },
               },
             },
           ],
           client_reference_id: String(r.orderId),
           metadata: meta,
-          subscription_data: { metadata: meta },
           success_url: r.successUrl,
           cancel_url: r.cancelUrl,
           locale: LOCALES[r.locale],
