@@ -13,6 +13,7 @@ import type {
   PaymentWebhooksTable,
   BillingPaymentRefundsTable,
 } from './billing-schema.js';
+import type { CampaignsTable, CampaignRowsTable, OptOutsTable } from './campaigns-schema.js';
 import type {
   NotificationSettingsTable,
   NotificationGroupsTable,
@@ -339,6 +340,9 @@ export interface DB {
   billing_settings: BillingSettingsTable;
   payment_webhooks: PaymentWebhooksTable;
   billing_payment_refunds: BillingPaymentRefundsTable;
+  campaigns: CampaignsTable;
+  campaign_rows: CampaignRowsTable;
+  opt_outs: OptOutsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -348,3 +352,4 @@ export type JobRow = Selectable<JobsTable>;
 export type TemplateRow = Selectable<TemplatesTable>;
 export type * from './billing-schema.js';
 export type * from './notifications-schema.js';
+export type * from './campaigns-schema.js';
