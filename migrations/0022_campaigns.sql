@@ -56,6 +56,8 @@ CREATE TABLE campaign_rows (
   phone_e164   text CHECK (phone_e164 ~ '^\+[1-9][0-9]{6,14}$'),
   name         text NOT NULL DEFAULT '' CHECK (length(name) <= 200),
   params       jsonb NOT NULL DEFAULT '[]',
+  -- The row's own template when a dialer row (`hsm:code:…`) names one other than the campaign's.
+  template_id  uuid REFERENCES templates (id) ON DELETE SET NULL,
   status       text NOT NULL CHECK (status IN ('rejected', 'ready', 'queued', 'failed', 'cancelled')),
   error_code   text CHECK (length(error_code) <= 100),
   error_detail text CHECK (length(error_detail) <= 500),

@@ -45,6 +45,7 @@ export interface CampaignRowsTable {
   phone_e164: string | null;
   name: Generated<string>;
   params: Json<unknown[]>;
+  template_id: string | null;
   status: CampaignRowStatus;
   error_code: string | null;
   error_detail: string | null;
