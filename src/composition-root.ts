@@ -46,6 +46,7 @@ import { billingJobs, buildBilling, type Billing } from './modules/billing/wirin
 import { PortalsService } from './modules/portals/portals.service.js';
 import { buildDigests, type Digests } from './modules/notifications/wiring.js';
 import { buildCrmEvents, type CrmEvents } from './modules/notifications/crm-wiring.js';
+import { buildCampaigns, type Campaigns } from './modules/campaigns/wiring.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { toLang, type Lang } from './shared/i18n.js';
@@ -84,6 +85,8 @@ export interface Deps extends Omit<Billing, 'send'> {
   templateSend: TemplateSending['api'];
   /** Scheduled notifications' digests (issue 13): the service, the tick chain. */
   digests: Digests;
+  /** Campaigns (issue 14): the service and report for the routes, the dispatcher's job. */
+  campaigns: Campaigns;
   close(): Promise<void>;
 }
 
@@ -123,6 +126,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const payments = buildPayments(config, db, a.http, nudge);
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
   const crmEvents = buildCrmEvents(db, a, relay.portals, config.notifications, nudge);
+  const campaigns = buildCampaigns(db, {
+    send: (input) => relay.templateSending.api.send.send(input),
+    roles,
+    channelPerSec: config.relay.gupshupPerSec,
+    tier: config.campaigns.defaultTier,
+    nudge,
+  });
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,
@@ -130,6 +140,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     payments,
     digests,
     crmEvents,
+    campaigns,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -156,6 +167,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
     digests,
+    campaigns,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -332,6 +344,7 @@ function buildWorker(
     payments: Payments;
     digests: Digests;
     crmEvents: CrmEvents;
+    campaigns: Campaigns;
   },
 ): Worker {
   return new Worker(
@@ -360,6 +373,7 @@ function buildWorker(
       ...s.payments.jobs,
       ...s.digests.jobs,
       ...s.crmEvents.jobs,
+      ...s.campaigns.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

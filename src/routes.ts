@@ -33,6 +33,7 @@ import { CompaniesService } from './modules/notifications/companies.service.js';
 import { Bitrix24Companies } from './integrations/bitrix24/crm-companies.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
+import { campaignsRoutes } from './modules/campaigns/campaigns.routes.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
 /**
@@ -135,6 +136,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(digestsRoutes, { digests: deps.digests.service, roles: deps.roles });
+        await authed.register(campaignsRoutes, {
+          campaigns: deps.campaigns.service,
+          reports: deps.campaigns.reports,
+          portalLang: deps.portalLang,
+        });
       });
     },
     { prefix: '/api/v1' },

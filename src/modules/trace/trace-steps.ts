@@ -99,6 +99,10 @@ export const TRACE_STEPS = [
   // Scheduled notifications (issue 13): a digest created, a recipient's send refused
   'digest_created',
   'digest_send_failed',
+  // Campaigns (issue 14): stopped by Gupshup or its template, slowed by a 429, every row handed out
+  'campaign_paused',
+  'campaign_slowed',
+  'campaign_finished',
 ] as const;
 
 export type TraceStep = (typeof TRACE_STEPS)[number] | `status_${string}`;
