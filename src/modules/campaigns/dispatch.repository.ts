@@ -55,6 +55,17 @@ export class DispatchRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  async stillRunning(id: number, runSeq: number): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('campaigns')
+      .select('id')
+      .where('id', '=', id)
+      .where('run_seq', '=', runSeq)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
   /** running → paused with the reason (Gupshup stopped it, the template was paused…). */
   async pause(id: number, runSeq: number, reason: string, cursor: number): Promise<boolean> {
     const r = await this.db

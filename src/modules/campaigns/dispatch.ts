@@ -204,18 +204,20 @@ async function hand(d: DispatchDeps, c: DispatchCampaign, n: number): Promise<nu
     };
     const outcomes: Outcome[] = [];
     for (let i = 0; i < rows.length; i += SEND_CONCURRENCY) {
+      // Paused or cancelled meanwhile: the rows not handed yet stay 'ready' (a cancel then takes them).
+      if (i > 0 && !(await d.repo.stillRunning(c.id, c.run_seq))) break;
       const settled = await Promise.allSettled(rows.slice(i, i + SEND_CONCURRENCY).map(outcome));
       for (const r of settled) {
         if (r.status === 'rejected') throw r.reason;
         outcomes.push(r.value);
       }
     }
-    for (const [i, row] of rows.entries()) {
-      const r = outcomes[i]!;
+    for (const [i, r] of outcomes.entries()) {
+      const row = rows[i]!;
       if ('messageId' in r) await d.repo.queued(trx, row.id, keyOf(row), r.messageId);
       else await d.repo.failed(trx, row.id, r.code, r.detail);
     }
-    return rows.length;
+    return outcomes.length;
   });
 }
 
