@@ -1,0 +1,69 @@
+/**
+ * What the SMS module needs from its neighbours, with the shapes agreed in the session contract
+ * (/work/notes/contract.md, "SMS"): the SMSAPI client (src/integrations/smsapi/smsapi.client.ts) and
+ * the length rules (length.ts). The composition root hands in the real ones.
+ */
+
+export interface SmsLength {
+  encoding: 'GSM-7' | 'UCS-2';
+  chars: number;
+  parts: number;
+  perPart: number;
+  maxParts: number;
+  overLimit: boolean;
+  /** What will be sent (transliterated when noAccents). */
+  text: string;
+  saving?: { partsBefore: number; partsAfter: number };
+}
+
+export type SmsLengthFn = (text: string, opts?: { noAccents?: boolean; maxParts?: number }) => SmsLength;
+
+export interface SmsapiSendInput {
+  /** Digits with the country code, no `+`. */
+  to: string;
+  message: string;
+  from: string;
+  idx: string;
+  notifyUrl?: string;
+  test?: boolean;
+  normalize?: boolean;
+  maxParts?: number;
+  timeoutMs: number;
+}
+
+export interface SmsapiDeliveryReport {
+  msgId: string;
+  idx: string | null;
+  status: number;
+  statusName: string;
+  doneAt: Date | null;
+  points: number | null;
+}
+
+/** SMSAPI (reference payments-and-sms.md §4); errors are `SmsapiErrorLike`. */
+export interface SmsapiPort {
+  send(
+    token: string,
+    input: SmsapiSendInput,
+  ): Promise<{ id: string; points: number; parts: number; status: string }>;
+  profile(token: string, timeoutMs: number): Promise<{ points: number; paymentType: string | null }>;
+  senderNames(
+    token: string,
+    timeoutMs: number,
+  ): Promise<Array<{ sender: string; status: string; isDefault: boolean }>>;
+  parseDeliveryReports(input: unknown): SmsapiDeliveryReport[];
+}
+
+/** What the SMSAPI client throws (SmsapiError): the code SMSAPI gave, and whether to try again. */
+export interface SmsapiErrorLike {
+  code: number | null;
+  message: string;
+  retryable: boolean;
+  invalidNumbers?: unknown;
+}
+
+export function isSmsapiError(err: unknown): err is Error & SmsapiErrorLike {
+  if (!(err instanceof Error)) return false;
+  const e = err as Partial<SmsapiErrorLike>;
+  return typeof e.retryable === 'boolean' && (e.code === null || typeof e.code === 'number');
+}
