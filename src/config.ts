@@ -66,7 +66,10 @@ const envSchema = z.object({
   PAYPAL_WEBHOOK_ID: optionalText.describe(
     'Id of the /webhooks/paypal subscription (verify-webhook-signature needs it); empty → PayPal webhooks refused',
   ),
-  SMSAPI_URL: optionalUrl.describe('SMSAPI base URL'),
+  SMSAPI_BASE_URL: z
+    .url()
+    .default('https://api.smsapi.pl')
+    .describe('SMSAPI base URL (https://api.smsapi.com for smsapi.com accounts; the sandbox in tests)'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -214,6 +217,7 @@ const configSchema = envSchema.transform((e, ctx) => ({
     allowPrivateHosts: e.B24_ALLOW_PRIVATE_HOSTS,
   },
   gupshup: { apiUrl: trimSlash(e.GUPSHUP_API_URL) },
+  smsapi: { baseUrl: trimSlash(e.SMSAPI_BASE_URL) },
   logLevel: e.LOG_LEVEL,
   worker: {
     enabled: e.WORKER_ENABLED,

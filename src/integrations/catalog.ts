@@ -308,3 +308,22 @@ export const PAYMENT_CALLS = {
     cost: 'one per delivery',
   },
 } as const satisfies Record<string, CallInfo>;
+
+/** SMSAPI (reference payments-and-sms.md §4) over HttpClient: the SMS capability (docs/sms.md). */
+export const SMSAPI_CALLS = {
+  'POST /sms.do': {
+    scope: 'the portal’s SMSAPI OAuth token (Bearer)',
+    why: 'every SMS (CRM card, automation rule, API, WhatsApp fallback) with idx = our message id and check_idx=1; test=1 to price or to check the settings',
+    cost: 'points per part from the SMSAPI account; a retry after an unknown outcome is answered 53 (already sent), never a second SMS',
+  },
+  'GET /profile': {
+    scope: 'the portal’s SMSAPI OAuth token',
+    why: 'the SMS tab: the points balance, and the token check when it is saved; the balance before a large send',
+    cost: 'one per tab view or token change',
+  },
+  'GET /sms/sendernames': {
+    scope: 'the portal’s SMSAPI OAuth token',
+    why: 'the sender name is checked as active when the settings are saved',
+    cost: 'one per settings change',
+  },
+} as const satisfies Record<string, CallInfo>;
