@@ -54,6 +54,10 @@ import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
 import { createGuardedAgent, type Resolve } from './shared/http/ssrf-guard.js';
 import { createLogger } from './shared/logger.js';
+import { SmsapiClient } from './integrations/smsapi/smsapi.client.js';
+import { queueSmsFallback } from './modules/sms/fallback.js';
+import { smsLength } from './modules/sms/length.js';
+import { buildSms, type Sms } from './modules/sms/wiring.js';
 
 export const APP_NAME = 'WhatsApp (WhatsAppB24)';
 
@@ -84,6 +88,8 @@ export interface Deps extends Omit<Billing, 'send'> {
   templateSend: TemplateSending['api'];
   /** Scheduled notifications' digests (issue 13): the service, the tick chain. */
   digests: Digests;
+  /** SMS through SMSAPI (issue 15): settings, sends, the provider handler's service, jobs. */
+  sms: Sms;
   close(): Promise<void>;
 }
 
@@ -118,7 +124,16 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const { roles, assign } = buildRoles(db, a);
   const { send: sendBilling, ...billing } = buildBilling(db, nudge, config, a.bitrix);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
+  const sms = buildSms({
+    db,
+    bitrix: a.bitrix,
+    smsapi: new SmsapiClient({ baseUrl: config.smsapi.baseUrl, http: a.http }),
+    length: smsLength,
+    appSecret: config.appSecret,
+    publicUrl: config.publicUrl,
+    nudge,
+  });
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling, sms);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
@@ -130,6 +145,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     payments,
     digests,
     crmEvents,
+    sms,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -156,6 +172,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
     digests,
+    sms,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -209,6 +226,7 @@ function buildRelay(
   nudge: () => void,
   roles: RolesService,
   billing: Billing['send'],
+  sms: Sms,
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -223,7 +241,10 @@ function buildRelay(
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
-    extraSetup: (call) => installTemplateWidgets(call, templateWidgetUrls(config.publicUrl)),
+    extraSetup: async (call, portalId) => [
+      ...(await installTemplateWidgets(call, templateWidgetUrls(config.publicUrl))),
+      ...(await sms.installProvider(call, portalId)),
+    ],
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
@@ -258,6 +279,7 @@ function buildRelay(
     nudge,
     readBack: new Bitrix24Dialog(a.bitrix),
     billing,
+    onSendFailed: queueSmsFallback,
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
@@ -332,6 +354,7 @@ function buildWorker(
     payments: Payments;
     digests: Digests;
     crmEvents: CrmEvents;
+    sms: Sms;
   },
 ): Worker {
   return new Worker(
@@ -360,6 +383,7 @@ function buildWorker(
       ...s.payments.jobs,
       ...s.digests.jobs,
       ...s.crmEvents.jobs,
+      ...s.sms.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

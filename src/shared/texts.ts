@@ -24,14 +24,14 @@ const TEXTS: Record<string, Record<Lang, string>> = {
     pt: 'Este número não está no WhatsApp (código {code}). A mensagem não chegou; contate o cliente por outro meio.',
   },
   'note.sms_sent': {
-    es: 'Este número no está en WhatsApp; la plantilla se envió por SMS ({code}).',
-    en: 'This number is not on WhatsApp; the template was sent by SMS instead ({code}).',
-    pt: 'Este número não está no WhatsApp; o modelo foi enviado por SMS ({code}).',
+    es: 'Este número no está en WhatsApp; la plantilla se envió por SMS.',
+    en: 'This number is not on WhatsApp; the template was sent by SMS instead.',
+    pt: 'Este número não está no WhatsApp; o modelo foi enviado por SMS.',
   },
   'note.sms_failed': {
-    es: 'Este número no está en WhatsApp y el SMS de respaldo tampoco salió ({code}); contacte al cliente por otro medio.',
-    en: 'This number is not on WhatsApp and the fallback SMS did not go either ({code}); reach the customer another way.',
-    pt: 'Este número não está no WhatsApp e o SMS de reserva também não saiu ({code}); contate o cliente por outro meio.',
+    es: 'Este número no está en WhatsApp y el SMS de respaldo tampoco salió; contacte al cliente por otro medio.',
+    en: 'This number is not on WhatsApp and the fallback SMS did not go either; reach the customer another way.',
+    pt: 'Este número não está no WhatsApp e o SMS de reserva também não saiu; contate o cliente por outro meio.',
   },
   'note.window_closed': {
     es: 'No enviado: pasaron más de 24 horas desde el último mensaje del cliente ({code}). Solo una plantilla aprobada puede reabrir la conversación.',

@@ -16,7 +16,8 @@ describe('SMS status: accepted, then delivered or undelivered', () => {
     const token = await installAndToken(s);
     await waitFor(() => s.portal.smsSenders().length > 0, 20_000, 'messageservice.sender.add');
     await setUpSms(s, token);
-    secret = (await s.deps.db.selectFrom('sms_settings').select('dlr_secret').executeTakeFirstOrThrow()).dlr_secret;
+    secret = (await s.deps.db.selectFrom('sms_settings').select('dlr_secret').executeTakeFirstOrThrow())
+      .dlr_secret;
   });
 
   const trace = (id: number) =>

@@ -13,8 +13,7 @@ interface Settings {
   balance: { points: number } | null;
 }
 interface Refusal {
-  error: { code: string; message: string };
-  issues?: Array<{ field: string; code: string; message: string }>;
+  error: { code: string; message: string; issues?: Array<{ field: string; code: string; message: string }> };
 }
 
 /**
@@ -37,7 +36,10 @@ describe('SMS through SMSAPI as Bitrix24’s SMS provider', () => {
   it('install registered the provider; registering again (already installed) is success', async () => {
     const [sender] = s.portal.smsSenders();
     expect(sender).toMatchObject({ code: SMS_CODE, fields: { TYPE: 'SMS', HANDLER: handler() } });
-    expect(sender?.fields['NAME']).toMatchObject({ es: expect.any(String), en: expect.any(String) });
+    expect(sender?.fields['NAME']).toMatchObject({
+      es: expect.any(String) as string,
+      en: expect.any(String) as string,
+    });
     const again = await api(s, token, 'POST', '/sms/register');
     expect(again).toEqual({ status: 200, body: { providerRegistered: true } });
     expect(s.portal.smsSenders()).toHaveLength(1);
@@ -47,7 +49,7 @@ describe('SMS through SMSAPI as Bitrix24’s SMS provider', () => {
       tokenState: 'ok',
       senderName: 'WAB24',
       providerRegistered: true,
-      balance: { points: expect.any(Number) },
+      balance: { points: expect.any(Number) as number },
     });
   });
 
@@ -59,12 +61,12 @@ describe('SMS through SMSAPI as Bitrix24’s SMS provider', () => {
     );
     const inactive = await api<Refusal>(s, token, 'PUT', '/sms/settings', { senderName: 'PROMO' });
     expect(inactive.status).toBe(400);
-    expect(inactive.body.issues).toEqual([
+    expect(inactive.body.error.issues).toEqual([
       expect.objectContaining({ field: 'senderName', code: 'sender_not_approved' }),
     ]);
     const badToken = await api<Refusal>(s, token, 'PUT', '/sms/settings', { token: 'not-a-real-token-0000' });
     expect(badToken.status).toBe(400);
-    expect(badToken.body.issues).toEqual([
+    expect(badToken.body.error.issues).toEqual([
       expect.objectContaining({ field: 'token', code: 'token_rejected' }),
     ]);
     const badCountry = await api(s, token, 'PUT', '/sms/settings', { allowedCountries: ['XX'] });

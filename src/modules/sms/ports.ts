@@ -1,20 +1,12 @@
 /**
  * What the SMS module needs from its neighbours, with the shapes agreed in the session contract
- * (/work/notes/contract.md, "SMS"): the SMSAPI client (src/integrations/smsapi/smsapi.client.ts) and
- * the length rules (length.ts). The composition root hands in the real ones.
+ * for issue 15: the SMSAPI client (src/integrations/smsapi/smsapi.client.ts) and the length rules
+ * (length.ts). The composition root hands in the real ones.
  */
 
-export interface SmsLength {
-  encoding: 'GSM-7' | 'UCS-2';
-  chars: number;
-  parts: number;
-  perPart: number;
-  maxParts: number;
-  overLimit: boolean;
-  /** What will be sent (transliterated when noAccents). */
-  text: string;
-  saving?: { partsBefore: number; partsAfter: number };
-}
+export type { SmsLength } from './length.js';
+import type { SmsLength } from './length.js';
+import { SmsapiError } from '../../integrations/smsapi/smsapi.client.js';
 
 export type SmsLengthFn = (text: string, opts?: { noAccents?: boolean; maxParts?: number }) => SmsLength;
 
@@ -54,16 +46,7 @@ export interface SmsapiPort {
   parseDeliveryReports(input: unknown): SmsapiDeliveryReport[];
 }
 
-/** What the SMSAPI client throws (SmsapiError): the code SMSAPI gave, and whether to try again. */
-export interface SmsapiErrorLike {
-  code: number | null;
-  message: string;
-  retryable: boolean;
-  invalidNumbers?: unknown;
-}
-
-export function isSmsapiError(err: unknown): err is Error & SmsapiErrorLike {
-  if (!(err instanceof Error)) return false;
-  const e = err as Partial<SmsapiErrorLike>;
-  return typeof e.retryable === 'boolean' && (e.code === null || typeof e.code === 'number');
+/** What the SMSAPI client throws: SMSAPI's code, and whether to try again. */
+export function isSmsapiError(err: unknown): err is SmsapiError {
+  return err instanceof SmsapiError;
 }

@@ -60,15 +60,17 @@ export function smsSendJob(d: SendJobDeps): JobHandler {
       if (consent !== 'ok') {
         return refuse(d, sms, lang, { code: consent, key: consent, vars: { field: s.consent_field ?? '' } });
       }
-      const text = (sms.content).text;
+      const text = sms.content.text;
       const length = d.length(text, { noAccents: sms.no_accents, maxParts: s.max_parts });
       await d.repo.prepared(sms.id, { toE164: phone.e164, encoding: length.encoding, parts: length.parts });
-      if (length.overLimit)
-        {return refuse(d, sms, lang, { code: 'too_long', key: 'too_long', vars: lengthVars(length) });}
+      if (length.overLimit) {
+        return refuse(d, sms, lang, { code: 'too_long', key: 'too_long', vars: lengthVars(length) });
+      }
       if (length.parts >= LARGE_PARTS) {
         const points = await balance(d.smsapi, token.token, s);
-        if (points !== null && points <= 0)
-          {return refuse(d, sms, lang, { code: 'no_points', key: 'no_points' });}
+        if (points !== null && points <= 0) {
+          return refuse(d, sms, lang, { code: 'no_points', key: 'no_points' });
+        }
       }
       return send(d, sms, s, { token: token.token, to: phone.e164, text: length.text, lang });
     },

@@ -2,6 +2,7 @@ import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client
 import type { CallFn } from '../../integrations/bitrix24/bitrix24.connector.js';
 import { Bitrix24MessageService, registerSmsSender } from '../../integrations/bitrix24/messageservice.js';
 import { Bitrix24SmsConsent, isConsent } from '../../integrations/bitrix24/sms-consent.js';
+import { parseDeliveryReports, type SmsapiClient } from '../../integrations/smsapi/smsapi.client.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import type { Database } from '../../shared/db/database.js';
 import { ProviderError } from '../../shared/errors.js';
@@ -22,19 +23,25 @@ import { SEND_TOPIC, SmsService } from './sms.service.js';
 export function buildSms(o: {
   db: Database;
   bitrix: Bitrix24Client;
-  smsapi: SmsapiPort;
+  smsapi: SmsapiClient;
   length: SmsLengthFn;
   appSecret: string;
   publicUrl: string;
   nudge: () => void;
 }) {
   const repo = new SmsRepository(o.db);
+  const smsapi: SmsapiPort = {
+    send: (token, input) => o.smsapi.send(token, input),
+    profile: (token, timeoutMs) => o.smsapi.profile(token, timeoutMs),
+    senderNames: (token, timeoutMs) => o.smsapi.senderNames(token, timeoutMs),
+    parseDeliveryReports,
+  };
   const messageservice = new Bitrix24MessageService(o.bitrix);
   const crm = new Bitrix24SmsConsent(o.bitrix);
   const handler = `${o.publicUrl}${SMS_HANDLER_PATH}`;
   const settings = new SmsSettingsService({
     repo,
-    smsapi: o.smsapi,
+    smsapi,
     appSecret: o.appSecret,
     registerProvider: (portalId) => messageservice.register(portalId, handler),
     consentFields: async (portalId) =>
@@ -48,7 +55,7 @@ export function buildSms(o: {
   const jobs: Record<string, JobHandler> = {
     [SEND_TOPIC]: smsSendJob({
       repo,
-      smsapi: o.smsapi,
+      smsapi,
       length: o.length,
       consent: new SmsConsentCheck(crm, isConsent),
       appSecret: o.appSecret,
