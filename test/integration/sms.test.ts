@@ -285,4 +285,28 @@ describe('SMS through SMSAPI as Bitrix24’s SMS provider', () => {
     expect(long.status).toBe(400);
     expect(long.body.error.message).toMatch(/7/);
   });
+
+  it('a large send checks the balance first: no points, refused before SMSAPI is asked to send', async () => {
+    const points = s.smsapi.points();
+    s.smsapi.setPoints(0);
+    try {
+      const big = await api<{ id: number }>(s, token, 'POST', '/sms/messages', {
+        to: '+5491100007003',
+        text: 'Pedido listo. '.repeat(25), // 350 GSM-7 characters: 3 parts
+      });
+      expect(big.status).toBe(202);
+      const row = await waitFor(async () => {
+        const r = await s.deps.db
+          .selectFrom('sms_messages')
+          .selectAll()
+          .where('id', '=', big.body.id)
+          .executeTakeFirst();
+        return r?.status === 'failed' ? r : undefined;
+      });
+      expect(row).toMatchObject({ error_code: 'no_points', parts: 3 });
+      expect(s.smsapi.sent({ to: '5491100007003' })).toEqual([]);
+    } finally {
+      s.smsapi.setPoints(points);
+    }
+  });
 });
