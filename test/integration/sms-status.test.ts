@@ -96,4 +96,13 @@ describe('SMS status: accepted, then delivered or undelivered', () => {
     const stray = await fetch(`${s.url}/webhooks/smsapi/${secret}?MsgId=999999&status=405&idx=nope`);
     expect(stray.status).toBe(200);
   });
+
+  it('uninstall deletes the SMSAPI token; a late report is still answered OK', async () => {
+    const res = await s.portal.uninstallApp({ clean: true });
+    expect(res.map((r) => r.status)).toEqual([200]);
+    const row = await s.deps.db.selectFrom('sms_settings').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ token_enc: null, provider_registered_at: null });
+    const late = await fetch(`${s.url}/webhooks/smsapi/${secret}?MsgId=999998&status=404&idx=late`);
+    expect(late.status).toBe(200);
+  });
 });

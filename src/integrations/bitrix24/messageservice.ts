@@ -52,11 +52,12 @@ export class Bitrix24MessageService {
   /** `messageservice.message.status.update`; a message Bitrix24 no longer knows is not an error. */
   async updateStatus(portalId: number, messageId: string, status: B24SmsStatus): Promise<'ok' | 'unknown'> {
     try {
-      await this.client.call(portalId, 'messageservice.message.status.update', {
-        CODE: SMS_SENDER_CODE,
-        MESSAGE_ID: messageId,
-        STATUS: status,
-      });
+      await this.client.call(
+        portalId,
+        'messageservice.message.status.update',
+        { CODE: SMS_SENDER_CODE, MESSAGE_ID: messageId, STATUS: status },
+        { background: true },
+      );
       return 'ok';
     } catch (err) {
       if (code(err) === 'ERROR_MESSAGE_NOT_FOUND') return 'unknown';
