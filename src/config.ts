@@ -143,6 +143,15 @@ const envSchema = z.object({
     .max(3600)
     .default(60)
     .describe('Seconds between two looks for scheduled-notification digests that are due'),
+  CAMPAIGN_DEFAULT_TIER: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .default(1000)
+    .describe(
+      'Messaging tier campaigns keep to: unique recipients per channel per rolling 24 hours (WhatsApp TIER_1K = 1000); 0 = no limit',
+    ),
   TEMPLATE_SYNC_MINUTES: z.coerce
     .number()
     .int()
@@ -271,6 +280,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
     tickEveryMs: e.NOTIFICATIONS_TICK_SECONDS * 1000,
     reconcileEveryMs: e.NOTIFICATIONS_RECONCILE_MINUTES * 60_000,
   },
+  /** Campaigns' sending (docs/campaigns.md, "Sending"): the messaging tier when Gupshup does not say. */
+  campaigns: { defaultTier: e.CAMPAIGN_DEFAULT_TIER },
   /** Charging the send path (docs/billing.md, "The send path"). */
   billing: {
     enforced: e.BILLING_ENFORCED,

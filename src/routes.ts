@@ -36,6 +36,7 @@ import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { smsapiWebhookRoutes, smsHandlerRoutes } from './modules/sms/sms-handler.routes.js';
 import { smsRoutes } from './modules/sms/sms.routes.js';
 import { parseDeliveryReports } from './integrations/smsapi/smsapi.client.js';
+import { campaignsRoutes } from './modules/campaigns/campaigns.routes.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
 /**
@@ -150,6 +151,11 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
         await authed.register(smsRoutes, {
           settings: deps.sms.settings,
           sms: deps.sms.service,
+          portalLang: deps.portalLang,
+        });
+        await authed.register(campaignsRoutes, {
+          campaigns: deps.campaigns.service,
+          reports: deps.campaigns.reports,
           portalLang: deps.portalLang,
         });
       });
