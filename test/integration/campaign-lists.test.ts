@@ -4,6 +4,7 @@ import {
   installAndToken,
   connectChannel,
   SAMPLE_PORTAL,
+  waitFor,
   type DemoChannel,
 } from '../../scripts/stack.js';
 import { draftCampaign, storedList, uploadList } from '../helpers/campaign-lists.js';
@@ -227,5 +228,37 @@ describe('campaign lists from a CSV', () => {
       (await withToken(s, token, 'DELETE', `/opt-outs/${encodeURIComponent('+5491155550123')}`)).status,
     ).toBe(204);
     expect((await withToken(s, token, 'DELETE', '/opt-outs/5491155550123')).status).toBe(404);
+  });
+
+  it('a customer who writes only a stop keyword is opted out (source keyword); other texts are not', async () => {
+    await s.gupshup.customerSends({
+      appName: ch.appName,
+      from: '5491155550301',
+      text: 'hola, quiero darme de baja',
+    });
+    await s.gupshup.customerSends({ appName: ch.appName, from: '5491155550302', text: '  ¡Bája! ' });
+    await s.gupshup.customerSends({ appName: ch.appName, from: '5491155550303', text: 'STOP' });
+    const stored = await waitFor(async () => {
+      const rows = await s.deps.db
+        .selectFrom('opt_outs')
+        .select(['phone_e164', 'source', 'channel_id'])
+        .where('source', '=', 'keyword')
+        .orderBy('phone_e164')
+        .execute();
+      // Delivered to the open line means the delivery job has seen all three texts.
+      const delivered = s.portal.messages({ author: 'customer' }).length >= 3;
+      return delivered ? rows : undefined;
+    });
+    expect(stored).toEqual([
+      { phone_e164: '+5491155550302', source: 'keyword', channel_id: ch.id },
+      { phone_e164: '+5491155550303', source: 'keyword', channel_id: ch.id },
+    ]);
+    const r = await uploadList(
+      s,
+      { token },
+      campaign,
+      'telefono,p1,p2\n+5491155550302,a,b\n+5491155550301,a,b\n',
+    );
+    expect(r.body.rejected).toEqual([expect.objectContaining({ line: 2, code: 'opted_out' })]);
   });
 });
