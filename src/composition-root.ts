@@ -29,6 +29,8 @@ import { Bitrix24Files } from './integrations/bitrix24/files.js';
 import { gupshupMessage } from './integrations/gupshup/messages.js';
 import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
 import { TemplateAccess } from './modules/templates/template-access.js';
+import { OptOutsRepository } from './modules/campaigns/opt-outs.repository.js';
+import { OptOutsService } from './modules/campaigns/opt-outs.service.js';
 import {
   buildTemplateSending,
   templateWidgetUrls,
@@ -292,9 +294,16 @@ function buildRelay(
     readBack: new Bitrix24Dialog(a.bitrix),
     billing,
     onSendFailed: queueSmsFallback,
+    onInboundTexts: inboundOptOuts(db),
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
+}
+
+/** Campaign opt-outs from customers' stop keywords (campaigns/opt-outs.service.ts). */
+function inboundOptOuts(db: Database) {
+  const optOuts = new OptOutsService(new OptOutsRepository(db), async () => 'es');
+  return (texts: Parameters<OptOutsService['fromInbound']>[0]) => optOuts.fromInbound(texts);
 }
 
 /** Chat roles and the assignment of new chats (CRM, open lines). */

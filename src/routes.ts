@@ -37,6 +37,8 @@ import { smsapiWebhookRoutes, smsHandlerRoutes } from './modules/sms/sms-handler
 import { smsRoutes } from './modules/sms/sms.routes.js';
 import { parseDeliveryReports } from './integrations/smsapi/smsapi.client.js';
 import { campaignsRoutes } from './modules/campaigns/campaigns.routes.js';
+import { listsRoutes } from './modules/campaigns/lists.routes.js';
+import { buildLists } from './modules/campaigns/list-wiring.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
 /**
@@ -158,6 +160,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           reports: deps.campaigns.reports,
           portalLang: deps.portalLang,
         });
+        await authed.register(listsRoutes, buildLists(deps));
       });
     },
     { prefix: '/api/v1' },
