@@ -96,3 +96,8 @@ export function smsLength(text: string, opts: { noAccents?: boolean; maxParts?: 
   if (opts.noAccents) result.saving = { partsBefore: count(text).parts, partsAfter: c.parts };
   return result;
 }
+
+/** The characters that make a text UCS-2, each once, in order (the page says why a text is UCS-2). */
+export function nonGsmChars(text: string): string[] {
+  return text === '' ? [] : [...new Set(new SegmentedMessage(text).getNonGsmCharacters())];
+}
