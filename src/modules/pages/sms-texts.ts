@@ -142,9 +142,9 @@ export const SMS_TEXTS = {
   ],
   empty: ['Escriba el texto.', 'Write the text.', 'Escreva o texto.'],
   queued: [
-    'SMS en cola ({parts} partes). Su estado aparece abajo.',
-    'SMS queued ({parts} parts). Its status shows below.',
-    'SMS na fila ({parts} partes). O status aparece abaixo.',
+    'SMS en cola (partes: {parts}). Su estado aparece abajo.',
+    'SMS queued (parts: {parts}). Its status shows below.',
+    'SMS na fila (partes: {parts}). O status aparece abaixo.',
   ],
   recent: ['Últimos SMS', 'Latest SMS', 'Últimos SMS'],
   colTo: ['Número', 'Number', 'Número'],

@@ -32,7 +32,11 @@ export function sendPart(p: ReturnType<typeof part>, s: SmsSettings): void {
   clear(p.body).append(
     h('div', { class: 'toolbar' }, h('label', { class: 'f' }, S('to'), to)),
     h('label', { class: 'f wide' }, S('text'), text),
-    h('p', {}, h('label', { class: 'choice' }, noAccents, ' ', S('noAccentsOnce'))),
+    h(
+      'p',
+      { style: 'margin-top:8px' },
+      h('label', { class: 'choice', style: 'display:inline-flex' }, noAccents, S('noAccentsOnce')),
+    ),
     counter,
     why,
     saving,

@@ -58,7 +58,12 @@ const TOKEN_STATE = {
 } as const;
 
 function checkbox(name: string, on: boolean, label: string): HTMLLabelElement {
-  return h('label', { class: 'choice' }, h('input', { type: 'checkbox', name, checked: on }), ' ', label);
+  return h(
+    'label',
+    { class: 'choice', style: 'display:inline-flex' },
+    h('input', { type: 'checkbox', name, checked: on }),
+    label,
+  );
 }
 
 function settingsPart(
@@ -118,7 +123,7 @@ function settingsPart(
   });
   const fallback = h(
     'div',
-    { name: 'fallbackChannelIds', class: 'ntf-stack' },
+    { name: 'fallbackChannelIds', class: 'choices' },
     channels.length
       ? channels.map((c) =>
           h(
@@ -129,7 +134,7 @@ function settingsPart(
               'data-channel': c.id,
               checked: s.fallbackChannelIds.includes(c.id),
             }),
-            ` ${c.name} (+${c.sourceNumber})`,
+            `${c.name} (+${c.sourceNumber})`,
           ),
         )
       : h('span', { class: 'muted', text: S('noChannels') }),
