@@ -29,6 +29,8 @@ import { Bitrix24Files } from './integrations/bitrix24/files.js';
 import { gupshupMessage } from './integrations/gupshup/messages.js';
 import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
 import { TemplateAccess } from './modules/templates/template-access.js';
+import { OptOutsRepository } from './modules/campaigns/opt-outs.repository.js';
+import { OptOutsService } from './modules/campaigns/opt-outs.service.js';
 import {
   buildTemplateSending,
   templateWidgetUrls,
@@ -55,6 +57,10 @@ import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
 import { createGuardedAgent, type Resolve } from './shared/http/ssrf-guard.js';
 import { createLogger } from './shared/logger.js';
+import { SmsapiClient } from './integrations/smsapi/smsapi.client.js';
+import { queueSmsFallback } from './modules/sms/fallback.js';
+import { smsLength } from './modules/sms/length.js';
+import { buildSms, type Sms } from './modules/sms/wiring.js';
 
 export const APP_NAME = 'WhatsApp (WhatsAppB24)';
 
@@ -85,6 +91,8 @@ export interface Deps extends Omit<Billing, 'send'> {
   templateSend: TemplateSending['api'];
   /** Scheduled notifications' digests (issue 13): the service, the tick chain. */
   digests: Digests;
+  /** SMS through SMSAPI (issue 15): settings, sends, the provider handler's service, jobs. */
+  sms: Sms;
   /** Campaigns (issue 14): the service and report for the routes, the dispatcher's job. */
   campaigns: Campaigns;
   close(): Promise<void>;
@@ -121,7 +129,16 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const { roles, assign } = buildRoles(db, a);
   const { send: sendBilling, ...billing } = buildBilling(db, nudge, config, a.bitrix);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
+  const sms = buildSms({
+    db,
+    bitrix: a.bitrix,
+    smsapi: new SmsapiClient({ baseUrl: config.smsapi.baseUrl, http: a.http }),
+    length: smsLength,
+    appSecret: config.appSecret,
+    publicUrl: config.publicUrl,
+    nudge,
+  });
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling, sms);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
@@ -140,6 +157,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     payments,
     digests,
     crmEvents,
+    sms,
     campaigns,
   });
   workerRef.current = worker;
@@ -167,6 +185,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
     digests,
+    sms,
     campaigns,
     close: async () => {
       await worker.stop();
@@ -221,6 +240,7 @@ function buildRelay(
   nudge: () => void,
   roles: RolesService,
   billing: Billing['send'],
+  sms: Sms,
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -235,7 +255,10 @@ function buildRelay(
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
-    extraSetup: (call) => installTemplateWidgets(call, templateWidgetUrls(config.publicUrl)),
+    extraSetup: async (call, portalId) => [
+      ...(await installTemplateWidgets(call, templateWidgetUrls(config.publicUrl))),
+      ...(await sms.installProvider(call, portalId)),
+    ],
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
@@ -270,9 +293,17 @@ function buildRelay(
     nudge,
     readBack: new Bitrix24Dialog(a.bitrix),
     billing,
+    onSendFailed: queueSmsFallback,
+    onInboundTexts: inboundOptOuts(db),
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
+}
+
+/** Campaign opt-outs from customers' stop keywords (campaigns/opt-outs.service.ts). */
+function inboundOptOuts(db: Database) {
+  const optOuts = new OptOutsService(new OptOutsRepository(db), async () => 'es');
+  return (texts: Parameters<OptOutsService['fromInbound']>[0]) => optOuts.fromInbound(texts);
 }
 
 /** Chat roles and the assignment of new chats (CRM, open lines). */
@@ -344,6 +375,7 @@ function buildWorker(
     payments: Payments;
     digests: Digests;
     crmEvents: CrmEvents;
+    sms: Sms;
     campaigns: Campaigns;
   },
 ): Worker {
@@ -373,6 +405,7 @@ function buildWorker(
       ...s.payments.jobs,
       ...s.digests.jobs,
       ...s.crmEvents.jobs,
+      ...s.sms.jobs,
       ...s.campaigns.jobs,
     },
     config.worker,

@@ -66,7 +66,10 @@ const envSchema = z.object({
   PAYPAL_WEBHOOK_ID: optionalText.describe(
     'Id of the /webhooks/paypal subscription (verify-webhook-signature needs it); empty → PayPal webhooks refused',
   ),
-  SMSAPI_URL: optionalUrl.describe('SMSAPI base URL'),
+  SMSAPI_BASE_URL: z
+    .url()
+    .default('https://api.smsapi.pl')
+    .describe('SMSAPI base URL (https://api.smsapi.com for smsapi.com accounts; the sandbox in tests)'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -99,6 +102,19 @@ const envSchema = z.object({
     'Bearer token for GET /metrics (Prometheus); empty → /metrics answers 404',
   ),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
+  CAMPAIGN_LIST_MAX_ROWS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(100_000)
+    .describe('Most rows of a campaign list (CSV or CRM)'),
+  CAMPAIGN_LIST_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20_971_520)
+    .describe('Largest campaign list CSV upload, bytes'),
   MEDIA_DIR: z
     .string()
     .trim()
@@ -223,6 +239,7 @@ const configSchema = envSchema.transform((e, ctx) => ({
     allowPrivateHosts: e.B24_ALLOW_PRIVATE_HOSTS,
   },
   gupshup: { apiUrl: trimSlash(e.GUPSHUP_API_URL) },
+  smsapi: { baseUrl: trimSlash(e.SMSAPI_BASE_URL) },
   logLevel: e.LOG_LEVEL,
   worker: {
     enabled: e.WORKER_ENABLED,
@@ -248,6 +265,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
     gupshupPerSec: e.GUPSHUP_SEND_PER_SEC,
   },
   bodyLimit: e.BODY_LIMIT_BYTES,
+  /** Campaign lists (campaigns/csv-list.ts, docs/campaigns.md "Lists"). */
+  campaignLists: { maxRows: e.CAMPAIGN_LIST_MAX_ROWS, maxBytes: e.CAMPAIGN_LIST_MAX_BYTES },
   /** Payment providers (modules/billing/payments-wiring.ts); a provider without its keys is off. */
   payments: {
     stripe: e.STRIPE_SECRET_KEY

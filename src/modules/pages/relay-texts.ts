@@ -322,6 +322,27 @@ export const STEP_TEXTS = {
     'The digest could not be sent to a recipient',
     'Não foi possível enviar o resumo a um destinatário',
   ],
+  sms_received: ['SMS recibido para enviar', 'SMS received to send', 'SMS recebido para enviar'],
+  sms_refused: ['SMS no enviado', 'SMS not sent', 'SMS não enviado'],
+  sms_accepted: ['SMS aceptado por SMSAPI', 'SMS accepted by SMSAPI', 'SMS aceito pela SMSAPI'],
+  sms_delivered: ['SMS entregado', 'SMS delivered', 'SMS entregue'],
+  sms_undelivered: ['SMS no entregado', 'SMS undelivered', 'SMS não entregue'],
+  sms_status_reported: [
+    'Estado del SMS enviado a Bitrix24',
+    'SMS status sent to Bitrix24',
+    'Status do SMS enviado ao Bitrix24',
+  ],
+  sms_provider_registered: [
+    'Proveedor de SMS registrado en Bitrix24',
+    'SMS provider registered in Bitrix24',
+    'Provedor de SMS registrado no Bitrix24',
+  ],
+  sms_settings_saved: ['Ajustes de SMS guardados', 'SMS settings saved', 'Configurações de SMS salvas'],
+  sms_fallback: [
+    'No está en WhatsApp: se envía por SMS',
+    'Not on WhatsApp: sent by SMS instead',
+    'Não está no WhatsApp: enviado por SMS',
+  ],
   campaign_paused: ['Campaña pausada', 'Campaign paused', 'Campanha pausada'],
   campaign_slowed: [
     'Campaña más lenta (Gupshup pidió esperar)',
