@@ -241,7 +241,8 @@ function refusal(err: ListError, lang: Lang): AppError {
   if (err.kind === 'too_many_rows' || err.kind === 'too_many_bytes') {
     return new AppError('payload_too_large', message, 413, { reason: err.kind });
   }
-  if (err.kind === 'not_csv')
-    {return new AppError('unsupported_media_type', message, 415, { reason: err.kind });}
+  if (err.kind === 'not_csv') {
+    return new AppError('unsupported_media_type', message, 415, { reason: err.kind });
+  }
   return new AppError('bad_request', message, 400, { reason: err.kind });
 }
