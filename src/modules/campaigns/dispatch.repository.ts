@@ -132,7 +132,9 @@ export class DispatchRepository {
       .where('portal_id', '=', portalId)
       .where('id', '>', cursor)
       .select([
-        sql<number | null>`max(id)`.as('last'),
+        // Rows of the last seconds are read again at the next look: a transaction that took its id
+        // earlier may still commit, and its row must not fall behind the cursor.
+        sql<number | null>`max(id) FILTER (WHERE created_at < now() - interval '2 seconds')`.as('last'),
         sql<boolean | null>`bool_or(channel_id = ${channelId} AND code = '429')`.as('throttled'),
         sql<
           string | null

@@ -88,7 +88,7 @@ async function look(d: DispatchDeps, c: DispatchCampaign, t: number, log: Logger
       cursor: sig.cursor,
       reason,
     });
-  if (sig.throttled) {
+  if (aimd.factor < c.pace_factor) {
     // Not the code '429' itself: the next look would read its own line as another 429.
     await trace(
       d,
