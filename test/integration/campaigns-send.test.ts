@@ -153,6 +153,44 @@ describe('campaign sending', () => {
     for (const p of numbers) expect(s.gupshup.sent({ destination: digits(p) })).toHaveLength(1);
   });
 
+  it('a number that opted out after the upload, and a row the template refuses, fail with their codes', async () => {
+    const c = await createCampaign(s, token, { ...base(), name: 'Bajas' });
+    const numbers = phones(3, 450);
+    await fillList(s.deps.db, c.id, numbers, (i) => (i === 2 ? ['solo uno'] : [`Cliente ${i}`, `P-${i}`]));
+    const { id: portalId } = await s.deps.db.selectFrom('portals').select('id').executeTakeFirstOrThrow();
+    await s.deps.db
+      .insertInto('opt_outs')
+      .values({ portal_id: portalId, phone_e164: numbers[1]!, source: 'keyword' })
+      .execute();
+    expect((await act(c.id, 'start')).status).toBe(200);
+    const done = await waitStatus(s, token, c.id, 'finished');
+    expect(done.counts).toMatchObject({ total: 3, queued: 1, failed: 2 });
+    const rows = await s.deps.db
+      .selectFrom('campaign_rows')
+      .select(['status', 'error_code'])
+      .where('campaign_id', '=', c.id)
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([
+      { status: 'queued', error_code: null },
+      { status: 'failed', error_code: 'opted_out' },
+      { status: 'failed', error_code: 'param_count' },
+    ]);
+    expect(s.gupshup.sent({ destination: digits(numbers[1]!) })).toHaveLength(0);
+    const report = await api<{ failures: { code: string; count: number; message: string }[] }>(
+      s,
+      token,
+      'GET',
+      `/campaigns/${c.id}/report?lang=pt`,
+    );
+    expect(report.body.failures).toEqual(
+      expect.arrayContaining([
+        { code: 'opted_out', count: 1, message: 'O cliente pediu para não receber campanhas.' },
+        { code: 'param_count', count: 1, message: 'O modelo precisa de 2 parâmetros.' },
+      ]),
+    );
+  });
+
   it('pause stops the handing within a second, resume goes on, cancel ends it with the rest cancelled', async () => {
     const c = await createCampaign(s, token, { ...base(), name: 'Lenta', ratePerMinute: 120 });
     const numbers = phones(40, 100);
