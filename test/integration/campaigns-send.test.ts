@@ -249,6 +249,17 @@ describe('campaign sending', () => {
     expect((await act(c.id, 'cancel')).body.status).toBe('cancelled');
   });
 
+  it('a scheduled campaign starts by itself at its start time', async () => {
+    const startAt = new Date(Date.now() + 2_000).toISOString();
+    const c = await createCampaign(s, token, { ...base(), name: 'En dos segundos', startAt });
+    const numbers = phones(2, 350);
+    await fillList(s.deps.db, c.id, numbers);
+    expect((await act(c.id, 'start')).body.status).toBe('scheduled');
+    const done = await waitStatus(s, token, c.id, 'finished', 30_000);
+    expect(Date.parse(done.startedAt as string)).toBeGreaterThanOrEqual(Date.parse(startAt) - 50);
+    expect(done.counts.queued).toBe(2);
+  });
+
   it('a start time later than now schedules it', async () => {
     const startAt = new Date(Date.now() + 3_600_000).toISOString();
     const c = await createCampaign(s, token, { ...base(), name: 'Mañana', startAt });
