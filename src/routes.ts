@@ -34,7 +34,6 @@ import { Bitrix24Companies } from './integrations/bitrix24/crm-companies.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { listsRoutes } from './modules/campaigns/lists.routes.js';
-import { buildLists } from './modules/campaigns/list-wiring.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
 /**
@@ -137,7 +136,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(digestsRoutes, { digests: deps.digests.service, roles: deps.roles });
-        await authed.register(listsRoutes, buildLists(deps));
+        await authed.register(listsRoutes, deps.campaignLists);
       });
     },
     { prefix: '/api/v1' },

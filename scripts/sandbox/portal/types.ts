@@ -211,6 +211,8 @@ export interface SandboxPortal {
   crmRecords(): Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }>;
   /** A contact already in the CRM (as if entered by hand), found by crm.duplicate.findbycomm. Returns its id. */
   addCrmContact(o: { name: string; phone: string; assignedById: number }): number;
+  /** A contact with any fields (NAME, LAST_NAME, SOURCE_ID, ASSIGNED_BY_ID, PHONE as `[{VALUE, VALUE_TYPE}]`). */
+  addContact(fields: Record<string, unknown>): number;
   /** Open-line chats handed over with imopenlines.operator.transfer, in order. */
   transfers(): PortalTransfer[];
   /** Contacts in the CRM (added by hand with addCrmContact, or through crm.contact.add), in order. */
