@@ -8,6 +8,7 @@ import {
   BITRIX24_OTHER_CALLS,
   GUPSHUP_CALLS,
   PAYMENT_CALLS,
+  SMSAPI_CALLS,
   type CallInfo,
 } from '../src/integrations/catalog.js';
 
@@ -48,7 +49,11 @@ ${table('call', GUPSHUP_CALLS)}
 
 ${table('call', PAYMENT_CALLS)}
 
-SMSAPI joins this page with the SMS capability.
+## SMSAPI
+
+${table('call', SMSAPI_CALLS)}
+
+SMSAPI calls us back with delivery reports at \`/webhooks/smsapi/{portal secret}\` (docs/sms.md).
 `;
 }
 

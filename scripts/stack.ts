@@ -16,6 +16,7 @@ import {
 } from './sandbox/gupshup/index.js';
 import { startSandboxPortal, type SandboxPortal, type SandboxPortalOptions } from './sandbox/portal/index.js';
 import { startPaymentSandboxes, type PaymentSandboxes } from './sandbox/payments.js';
+import { startSandboxSmsapi, type SandboxSmsapi } from './sandbox/smsapi/index.js';
 
 /**
  * The app and both sandboxes on loopback, wired together: used by `npm run demo`, the integration
@@ -104,6 +105,8 @@ export interface Stack {
   gupshup: SandboxGupshup;
   /** Sandbox Stripe and PayPal (`stripe`, `paypal`), wired to the app's webhooks. */
   pay: PaymentSandboxes;
+  /** Sandbox SMSAPI (its first account's token is `smsapi.token`). */
+  smsapi: SandboxSmsapi;
   close(): Promise<void>;
 }
 
@@ -113,6 +116,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     (await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET, ...o.portal }));
   const gupshup = o.shareWith?.gupshup ?? (await startSandboxGupshup(o.gupshup ?? {}));
   const pay = o.shareWith?.pay ?? (await startPaymentSandboxes());
+  const smsapi = o.shareWith?.smsapi ?? (await startSandboxSmsapi());
   const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // Re-hosted media of this stack: a folder of its own, removed on close.
@@ -140,6 +144,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       // Billing is off unless a test or the demo turns it on (env: { BILLING_ENFORCED: 'true' }).
       BILLING_ENFORCED: 'false',
       ...pay.env,
+      SMSAPI_BASE_URL: smsapi.url,
       ...o.env,
       MEDIA_DIR: mediaDir,
     },
@@ -158,10 +163,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     portal,
     gupshup,
     pay,
+    smsapi,
     close: async () => {
       await app.close();
       await rm(mediaDir, { recursive: true, force: true });
       if (!o.shareWith) {
+        await smsapi.close();
         await pay.close();
         await gupshup.close();
         await portal.close();

@@ -47,6 +47,7 @@ import { billingJobs, buildBilling, type Billing } from './modules/billing/wirin
 import { PortalsService } from './modules/portals/portals.service.js';
 import { buildDigests, type Digests } from './modules/notifications/wiring.js';
 import { buildCrmEvents, type CrmEvents } from './modules/notifications/crm-wiring.js';
+import { buildCampaigns, type Campaigns } from './modules/campaigns/wiring.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { toLang, type Lang } from './shared/i18n.js';
@@ -55,6 +56,10 @@ import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
 import { createGuardedAgent, type Resolve } from './shared/http/ssrf-guard.js';
 import { createLogger } from './shared/logger.js';
+import { SmsapiClient } from './integrations/smsapi/smsapi.client.js';
+import { queueSmsFallback } from './modules/sms/fallback.js';
+import { smsLength } from './modules/sms/length.js';
+import { buildSms, type Sms } from './modules/sms/wiring.js';
 
 export const APP_NAME = 'WhatsApp (WhatsAppB24)';
 
@@ -87,6 +92,10 @@ export interface Deps extends Omit<Billing, 'send'> {
   digests: Digests;
   /** Campaign lists and opt-outs (campaigns/list-wiring.ts). */
   campaignLists: CampaignLists;
+  /** SMS through SMSAPI (issue 15): settings, sends, the provider handler's service, jobs. */
+  sms: Sms;
+  /** Campaigns (issue 14): the service and report for the routes, the dispatcher's job. */
+  campaigns: Campaigns;
   close(): Promise<void>;
 }
 
@@ -121,7 +130,16 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const { roles, assign } = buildRoles(db, a);
   const { send: sendBilling, ...billing } = buildBilling(db, nudge, config, a.bitrix);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
+  const sms = buildSms({
+    db,
+    bitrix: a.bitrix,
+    smsapi: new SmsapiClient({ baseUrl: config.smsapi.baseUrl, http: a.http }),
+    length: smsLength,
+    appSecret: config.appSecret,
+    publicUrl: config.publicUrl,
+    nudge,
+  });
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling, sms);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
@@ -135,6 +153,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     limits: config.campaignLists,
     nudge,
   });
+  const campaigns = buildCampaigns(db, {
+    send: (input) => relay.templateSending.api.send.send(input),
+    roles,
+    channelPerSec: config.relay.gupshupPerSec,
+    tier: config.campaigns.defaultTier,
+    nudge,
+  });
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,
@@ -143,6 +168,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     digests,
     crmEvents,
     campaignLists,
+    sms,
+    campaigns,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -170,6 +197,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     templateSend: relay.templateSending.api,
     digests,
     campaignLists,
+    sms,
+    campaigns,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -223,6 +252,7 @@ function buildRelay(
   nudge: () => void,
   roles: RolesService,
   billing: Billing['send'],
+  sms: Sms,
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -237,7 +267,10 @@ function buildRelay(
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
-    extraSetup: (call) => installTemplateWidgets(call, templateWidgetUrls(config.publicUrl)),
+    extraSetup: async (call, portalId) => [
+      ...(await installTemplateWidgets(call, templateWidgetUrls(config.publicUrl))),
+      ...(await sms.installProvider(call, portalId)),
+    ],
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
@@ -272,6 +305,7 @@ function buildRelay(
     nudge,
     readBack: new Bitrix24Dialog(a.bitrix),
     billing,
+    onSendFailed: queueSmsFallback,
     onInboundTexts: inboundOptOuts(db),
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
@@ -348,6 +382,8 @@ function buildWorker(
     digests: Digests;
     crmEvents: CrmEvents;
     campaignLists: CampaignLists;
+    sms: Sms;
+    campaigns: Campaigns;
   },
 ): Worker {
   return new Worker(
@@ -377,6 +413,8 @@ function buildWorker(
       ...s.digests.jobs,
       ...s.crmEvents.jobs,
       ...s.campaignLists.jobs,
+      ...s.sms.jobs,
+      ...s.campaigns.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

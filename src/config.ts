@@ -66,7 +66,10 @@ const envSchema = z.object({
   PAYPAL_WEBHOOK_ID: optionalText.describe(
     'Id of the /webhooks/paypal subscription (verify-webhook-signature needs it); empty → PayPal webhooks refused',
   ),
-  SMSAPI_URL: optionalUrl.describe('SMSAPI base URL'),
+  SMSAPI_BASE_URL: z
+    .url()
+    .default('https://api.smsapi.pl')
+    .describe('SMSAPI base URL (https://api.smsapi.com for smsapi.com accounts; the sandbox in tests)'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -153,6 +156,15 @@ const envSchema = z.object({
     .max(3600)
     .default(60)
     .describe('Seconds between two looks for scheduled-notification digests that are due'),
+  CAMPAIGN_DEFAULT_TIER: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .default(1000)
+    .describe(
+      'Messaging tier campaigns keep to: unique recipients per channel per rolling 24 hours (WhatsApp TIER_1K = 1000); 0 = no limit',
+    ),
   TEMPLATE_SYNC_MINUTES: z.coerce
     .number()
     .int()
@@ -227,6 +239,7 @@ const configSchema = envSchema.transform((e, ctx) => ({
     allowPrivateHosts: e.B24_ALLOW_PRIVATE_HOSTS,
   },
   gupshup: { apiUrl: trimSlash(e.GUPSHUP_API_URL) },
+  smsapi: { baseUrl: trimSlash(e.SMSAPI_BASE_URL) },
   logLevel: e.LOG_LEVEL,
   worker: {
     enabled: e.WORKER_ENABLED,
@@ -282,6 +295,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
     tickEveryMs: e.NOTIFICATIONS_TICK_SECONDS * 1000,
     reconcileEveryMs: e.NOTIFICATIONS_RECONCILE_MINUTES * 60_000,
   },
+  /** Campaigns' sending (docs/campaigns.md, "Sending"): the messaging tier when Gupshup does not say. */
+  campaigns: { defaultTier: e.CAMPAIGN_DEFAULT_TIER },
   /** Charging the send path (docs/billing.md, "The send path"). */
   billing: {
     enforced: e.BILLING_ENFORCED,

@@ -156,7 +156,7 @@ export const BITRIX24_METHODS = {
   },
   'crm.duplicate.findbycomm': {
     scope: 'crm',
-    why: 'chat assignment: is this phone number a known customer, and whose?',
+    why: 'chat assignment: is this phone number a known customer, and whose? SMS consent: the contact of a number sent to without a CRM binding',
     cost: 'once per new conversation, background half of the budget',
   },
   'crm.contact.get': {
@@ -203,6 +203,21 @@ export const BITRIX24_METHODS = {
     scope: 'crm',
     why: 'chat assignment: a new customer becomes a deal in the chosen pipeline and stage (channel setting), linked to his contact (CONTACT_IDS)',
     cost: 'at most once per new customer (as for leads)',
+  },
+  'messageservice.sender.add': {
+    scope: 'messageservice',
+    why: 'install and the SMS page’s “register”: the app becomes the portal’s SMS provider (CRM card SMS, automation rules) with /b24/sms as its handler; ERROR_SENDER_ALREADY_INSTALLED counts as done',
+    cost: 'once per install and per click',
+  },
+  'messageservice.message.status.update': {
+    scope: 'messageservice',
+    why: 'SMS: an SMS Bitrix24 asked us to send is reported sent (SMSAPI accepted it), delivered, undelivered or failed (refused: no consent, bad number, too long)',
+    cost: 'one to two per SMS from Bitrix24, background half of the budget',
+  },
+  'crm.contact.fields': {
+    scope: 'crm',
+    why: 'SMS settings: the contact fields an admin may choose as the SMS consent (checkboxes and lists, custom UF_CRM_… fields first)',
+    cost: 'one per opening of the SMS settings (the admin’s own token budget)',
   },
 } as const satisfies Record<string, CallInfo>;
 
@@ -296,5 +311,24 @@ export const PAYMENT_CALLS = {
     scope: 'bearer token, PAYPAL_WEBHOOK_ID',
     why: 'payments.webhook: every stored PayPal delivery is verified before it is applied',
     cost: 'one per delivery',
+  },
+} as const satisfies Record<string, CallInfo>;
+
+/** SMSAPI (reference payments-and-sms.md §4) over HttpClient: the SMS capability (docs/sms.md). */
+export const SMSAPI_CALLS = {
+  'POST /sms.do': {
+    scope: 'the portal’s SMSAPI OAuth token (Bearer)',
+    why: 'every SMS (CRM card, automation rule, API, WhatsApp fallback) with idx = our message id and check_idx=1; test=1 to price or to check the settings',
+    cost: 'points per part from the SMSAPI account; a retry after an unknown outcome is answered 53 (already sent), never a second SMS',
+  },
+  'GET /profile': {
+    scope: 'the portal’s SMSAPI OAuth token',
+    why: 'the SMS tab: the points balance, and the token check when it is saved; the balance before a large send',
+    cost: 'one per tab view or token change',
+  },
+  'GET /sms/sendernames': {
+    scope: 'the portal’s SMSAPI OAuth token',
+    why: 'the sender name is checked as active when the settings are saved',
+    cost: 'one per settings change',
   },
 } as const satisfies Record<string, CallInfo>;

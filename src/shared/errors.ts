@@ -97,7 +97,7 @@ export class RangeNotSatisfiableError extends AppError {
  */
 export class ProviderError extends Error {
   constructor(
-    readonly provider: 'bitrix24' | 'gupshup' | 'stripe' | 'paypal',
+    readonly provider: 'bitrix24' | 'gupshup' | 'stripe' | 'paypal' | 'smsapi',
     readonly operation: string,
     message: string,
     readonly opts: {

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INTEGRATIONS_DOC, renderIntegrationsDoc } from '../../scripts/integrations-doc.js';
-import { BITRIX24_METHODS, GUPSHUP_CALLS } from '../../src/integrations/catalog.js';
+import { BITRIX24_METHODS, GUPSHUP_CALLS, SMSAPI_CALLS } from '../../src/integrations/catalog.js';
 
 async function sources(dir: string): Promise<string> {
   const out: string[] = [];
@@ -25,7 +25,7 @@ describe('docs/integrations.md', () => {
     const named = new Set(
       [
         ...code.matchAll(
-          /'((?:imconnector|imopenlines|im|crm|user|department|event|placement|app|bizproc)\.[a-z.]+|profile|batch)'/g,
+          /'((?:imconnector|imopenlines|im|crm|user|department|event|placement|app|bizproc|messageservice)\.[a-z.]+|profile|batch)'/g,
         ),
       ].map((m) => m[1]),
     );
@@ -52,5 +52,11 @@ describe('docs/integrations.md', () => {
       .filter((k) => /^(GET|POST|DELETE) \//.test(k))
       .map((k) => normalise(k.split(' ')[1] ?? ''));
     expect([...new Set([...paths].map(normalise))].sort()).toEqual([...new Set(documented)].sort());
+  });
+
+  it('lists every SMSAPI path the client calls', async () => {
+    const code = await sources('src/integrations/smsapi');
+    const calls = [...code.matchAll(/'(GET|POST)', '(\/[a-z./]+)'/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(calls.sort()).toEqual(Object.keys(SMSAPI_CALLS).sort());
   });
 });

@@ -30,7 +30,7 @@ import type {
   WhatsAppSender,
 } from './ports.js';
 import { StatusesRepository } from './statuses/statuses.repository.js';
-import { StatusesService } from './statuses/statuses.service.js';
+import { StatusesService, type SendFailedHook } from './statuses/statuses.service.js';
 
 export type { MessagingHooks } from './ports.js';
 
@@ -58,6 +58,8 @@ export interface MessagingDeps {
   readBack: PortalReadBack & { maxChats: number; isPassingRefusal(code: string): boolean };
   /** Charging the send path (billing module's `MessageBilling` and BILLING_* settings). */
   billing?: Omit<ChargeDeps, 'repo' | 'messages' | 'channels' | 'hooks'> | undefined;
+  /** A message that failed for good (the SMS fallback of templates not on WhatsApp). */
+  onSendFailed?: SendFailedHook | undefined;
 }
 
 type ChannelRef = { id: string; portalId: number };
@@ -129,6 +131,7 @@ export class MessagingService {
       channels: d.channels,
       nudge,
       charge,
+      onFailed: d.onSendFailed,
     });
     this.#acks = new AckService({
       messages,
