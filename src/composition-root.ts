@@ -29,6 +29,8 @@ import { Bitrix24Files } from './integrations/bitrix24/files.js';
 import { gupshupMessage } from './integrations/gupshup/messages.js';
 import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
 import { TemplateAccess } from './modules/templates/template-access.js';
+import { OptOutsRepository } from './modules/campaigns/opt-outs.repository.js';
+import { OptOutsService } from './modules/campaigns/opt-outs.service.js';
 import {
   buildTemplateSending,
   templateWidgetUrls,
@@ -46,6 +48,7 @@ import { billingJobs, buildBilling, type Billing } from './modules/billing/wirin
 import { PortalsService } from './modules/portals/portals.service.js';
 import { buildDigests, type Digests } from './modules/notifications/wiring.js';
 import { buildCrmEvents, type CrmEvents } from './modules/notifications/crm-wiring.js';
+import { buildCampaigns, type Campaigns } from './modules/campaigns/wiring.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { toLang, type Lang } from './shared/i18n.js';
@@ -54,6 +57,10 @@ import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
 import { createGuardedAgent, type Resolve } from './shared/http/ssrf-guard.js';
 import { createLogger } from './shared/logger.js';
+import { SmsapiClient } from './integrations/smsapi/smsapi.client.js';
+import { queueSmsFallback } from './modules/sms/fallback.js';
+import { smsLength } from './modules/sms/length.js';
+import { buildSms, type Sms } from './modules/sms/wiring.js';
 
 export const APP_NAME = 'WhatsApp (WhatsAppB24)';
 
@@ -84,6 +91,10 @@ export interface Deps extends Omit<Billing, 'send'> {
   templateSend: TemplateSending['api'];
   /** Scheduled notifications' digests (issue 13): the service, the tick chain. */
   digests: Digests;
+  /** SMS through SMSAPI (issue 15): settings, sends, the provider handler's service, jobs. */
+  sms: Sms;
+  /** Campaigns (issue 14): the service and report for the routes, the dispatcher's job. */
+  campaigns: Campaigns;
   close(): Promise<void>;
 }
 
@@ -118,11 +129,27 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const storage = o.mediaStorage ?? mediaStorage(config, log);
   const { roles, assign } = buildRoles(db, a);
   const { send: sendBilling, ...billing } = buildBilling(db, nudge, config, a.bitrix);
-  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling);
+  const sms = buildSms({
+    db,
+    bitrix: a.bitrix,
+    smsapi: new SmsapiClient({ baseUrl: config.smsapi.baseUrl, http: a.http }),
+    length: smsLength,
+    appSecret: config.appSecret,
+    publicUrl: config.publicUrl,
+    nudge,
+  });
+  const relay = buildRelay(config, o, db, box, a, storage, nudge, roles, sendBilling, sms);
   const templates = buildTemplates(config, db, a, relay, roles, nudge);
   const payments = buildPayments(config, db, a.http, nudge);
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
   const crmEvents = buildCrmEvents(db, a, relay.portals, config.notifications, nudge);
+  const campaigns = buildCampaigns(db, {
+    send: (input) => relay.templateSending.api.send.send(input),
+    roles,
+    channelPerSec: config.relay.gupshupPerSec,
+    tier: config.campaigns.defaultTier,
+    nudge,
+  });
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,
@@ -130,6 +157,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     payments,
     digests,
     crmEvents,
+    sms,
+    campaigns,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -156,6 +185,8 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
     templateSend: relay.templateSending.api,
     digests,
+    sms,
+    campaigns,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -209,6 +240,7 @@ function buildRelay(
   nudge: () => void,
   roles: RolesService,
   billing: Billing['send'],
+  sms: Sms,
 ) {
   const channelsRepo = new ChannelsRepository(db);
   const channels = new ChannelsService(db, channelsRepo, box, a.connector, config.publicUrl);
@@ -223,7 +255,10 @@ function buildRelay(
     allowPrivateHosts: config.b24.allowPrivateHosts,
     ...(o.resolve ? { resolve: o.resolve } : {}),
     channels,
-    extraSetup: (call) => installTemplateWidgets(call, templateWidgetUrls(config.publicUrl)),
+    extraSetup: async (call, portalId) => [
+      ...(await installTemplateWidgets(call, templateWidgetUrls(config.publicUrl))),
+      ...(await sms.installProvider(call, portalId)),
+    ],
   });
   const media = new MediaService({
     repo: new MediaRepository(db),
@@ -258,9 +293,17 @@ function buildRelay(
     nudge,
     readBack: new Bitrix24Dialog(a.bitrix),
     billing,
+    onSendFailed: queueSmsFallback,
+    onInboundTexts: inboundOptOuts(db),
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
+}
+
+/** Campaign opt-outs from customers' stop keywords (campaigns/opt-outs.service.ts). */
+function inboundOptOuts(db: Database) {
+  const optOuts = new OptOutsService(new OptOutsRepository(db), async () => 'es');
+  return (texts: Parameters<OptOutsService['fromInbound']>[0]) => optOuts.fromInbound(texts);
 }
 
 /** Chat roles and the assignment of new chats (CRM, open lines). */
@@ -332,6 +375,8 @@ function buildWorker(
     payments: Payments;
     digests: Digests;
     crmEvents: CrmEvents;
+    sms: Sms;
+    campaigns: Campaigns;
   },
 ): Worker {
   return new Worker(
@@ -360,6 +405,8 @@ function buildWorker(
       ...s.payments.jobs,
       ...s.digests.jobs,
       ...s.crmEvents.jobs,
+      ...s.sms.jobs,
+      ...s.campaigns.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

@@ -33,6 +33,12 @@ import { CompaniesService } from './modules/notifications/companies.service.js';
 import { Bitrix24Companies } from './integrations/bitrix24/crm-companies.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { apiAuthHook } from './modules/tokens/api-auth.js';
+import { smsapiWebhookRoutes, smsHandlerRoutes } from './modules/sms/sms-handler.routes.js';
+import { smsRoutes } from './modules/sms/sms.routes.js';
+import { parseDeliveryReports } from './integrations/smsapi/smsapi.client.js';
+import { campaignsRoutes } from './modules/campaigns/campaigns.routes.js';
+import { listsRoutes } from './modules/campaigns/lists.routes.js';
+import { buildLists } from './modules/campaigns/list-wiring.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
 /**
@@ -68,6 +74,15 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   await app.register(templateRobotRoutes, {
     robot: deps.templateSend.robot,
     verify: (memberId, token) => deps.portals.verifyEvent(memberId, token),
+  });
+  await app.register(smsHandlerRoutes, {
+    sms: deps.sms.service,
+    verify: (memberId, token) => deps.portals.verifyEvent(memberId, token),
+  });
+  await app.register(smsapiWebhookRoutes, {
+    repo: deps.sms.repo,
+    smsapi: { parseDeliveryReports },
+    nudge: () => deps.worker.nudge(),
   });
   await app.register(gupshupWebhookRoutes, {
     channels: deps.channels,
@@ -135,6 +150,17 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           roles: deps.roles,
         });
         await authed.register(digestsRoutes, { digests: deps.digests.service, roles: deps.roles });
+        await authed.register(smsRoutes, {
+          settings: deps.sms.settings,
+          sms: deps.sms.service,
+          portalLang: deps.portalLang,
+        });
+        await authed.register(campaignsRoutes, {
+          campaigns: deps.campaigns.service,
+          reports: deps.campaigns.reports,
+          portalLang: deps.portalLang,
+        });
+        await authed.register(listsRoutes, buildLists(deps));
       });
     },
     { prefix: '/api/v1' },

@@ -35,6 +35,9 @@ describe('npm run demo', () => {
       // The scheduled notifications scene: one digest after two deals reach the stage, then none.
       expect(out).toMatch(/Digest tick: 1 digest → Hay 2 aprobaciones nuevas: SIRA 1, SIRA 2\./);
       expect(out).toMatch(/Next tick, nothing changed: 0 digests/);
+      // The SMS scene: a CRM card's SMS delivered, a template not on WhatsApp sent as SMS.
+      expect(out).toMatch(/Bitrix24 status: sent → delivered/);
+      expect(out).toMatch(/1002 \(not on WhatsApp\) → sent as SMS #\d+ → delivered/);
       // No message text in the trace section.
       expect(out.slice(out.indexOf('Trace'))).not.toContain('zapatilla');
       expect(out.slice(out.indexOf('Trace'))).not.toContain('R-40');

@@ -156,7 +156,7 @@ export const BITRIX24_METHODS = {
   },
   'crm.duplicate.findbycomm': {
     scope: 'crm',
-    why: 'chat assignment: is this phone number a known customer, and whose?',
+    why: 'chat assignment: is this phone number a known customer, and whose? SMS consent: the contact of a number sent to without a CRM binding',
     cost: 'once per new conversation, background half of the budget',
   },
   'crm.contact.get': {
@@ -198,6 +198,21 @@ export const BITRIX24_METHODS = {
     scope: 'crm',
     why: 'chat assignment: a new customer becomes a deal in the chosen pipeline and stage (channel setting), linked to his contact (CONTACT_IDS)',
     cost: 'at most once per new customer (as for leads)',
+  },
+  'messageservice.sender.add': {
+    scope: 'messageservice',
+    why: 'install and the SMS page’s “register”: the app becomes the portal’s SMS provider (CRM card SMS, automation rules) with /b24/sms as its handler; ERROR_SENDER_ALREADY_INSTALLED counts as done',
+    cost: 'once per install and per click',
+  },
+  'messageservice.message.status.update': {
+    scope: 'messageservice',
+    why: 'SMS: an SMS Bitrix24 asked us to send is reported sent (SMSAPI accepted it), delivered, undelivered or failed (refused: no consent, bad number, too long)',
+    cost: 'one to two per SMS from Bitrix24, background half of the budget',
+  },
+  'crm.contact.fields': {
+    scope: 'crm',
+    why: 'SMS settings: the contact fields an admin may choose as the SMS consent (checkboxes and lists, custom UF_CRM_… fields first)',
+    cost: 'one per opening of the SMS settings (the admin’s own token budget)',
   },
 } as const satisfies Record<string, CallInfo>;
 

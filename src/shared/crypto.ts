@@ -16,10 +16,16 @@ export class SecretBox {
   readonly #encKey: Buffer;
   readonly #macKey: Buffer;
 
-  constructor(appSecret: string) {
+  /**
+   * `boundTo`: keys of one installation (HKDF salt = the portal's member id, its own info string), so
+   * what they seal only opens with the same APP_SECRET *and* the same portal (docs/sms.md).
+   */
+  constructor(appSecret: string, boundTo?: { memberId: string; purpose: string }) {
     const ikm = Buffer.from(appSecret, 'utf8');
-    this.#encKey = Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), 'whatsappb24/enc/v1', 32));
-    this.#macKey = Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), 'whatsappb24/mac/v1', 32));
+    const salt = boundTo ? Buffer.from(boundTo.memberId, 'utf8') : Buffer.alloc(0);
+    const tag = boundTo ? `/${boundTo.purpose}` : '';
+    this.#encKey = Buffer.from(hkdfSync('sha256', ikm, salt, `whatsappb24/enc/v1${tag}`, 32));
+    this.#macKey = Buffer.from(hkdfSync('sha256', ikm, salt, `whatsappb24/mac/v1${tag}`, 32));
   }
 
   encrypt(plain: string): string {

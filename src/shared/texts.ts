@@ -23,6 +23,16 @@ const TEXTS: Record<string, Record<Lang, string>> = {
     en: 'This number is not on WhatsApp (code {code}). The message did not arrive; reach the customer another way.',
     pt: 'Este número não está no WhatsApp (código {code}). A mensagem não chegou; contate o cliente por outro meio.',
   },
+  'note.sms_sent': {
+    es: 'Este número no está en WhatsApp; la plantilla se envió por SMS.',
+    en: 'This number is not on WhatsApp; the template was sent by SMS instead.',
+    pt: 'Este número não está no WhatsApp; o modelo foi enviado por SMS.',
+  },
+  'note.sms_failed': {
+    es: 'Este número no está en WhatsApp y el SMS de respaldo tampoco salió; contacte al cliente por otro medio.',
+    en: 'This number is not on WhatsApp and the fallback SMS did not go either; reach the customer another way.',
+    pt: 'Este número não está no WhatsApp e o SMS de reserva também não saiu; contate o cliente por outro meio.',
+  },
   'note.window_closed': {
     es: 'No enviado: pasaron más de 24 horas desde el último mensaje del cliente ({code}). Solo una plantilla aprobada puede reabrir la conversación.',
     en: 'Not sent: more than 24 hours have passed since the customer last wrote ({code}). Only an approved template can reopen the conversation.',
@@ -124,6 +134,9 @@ const NOTE_BY_CODE: Record<string, string> = {
   '1002': 'not_on_whatsapp',
   '1013': 'not_on_whatsapp',
   '131026': 'not_on_whatsapp',
+  // A template that went by SMS instead (sms/fallback.ts), or whose SMS did not go either.
+  sms_sent: 'sms_sent',
+  sms_failed: 'sms_failed',
   '470': 'window_closed',
   '131047': 'window_closed',
   '1004': 'window_closed',

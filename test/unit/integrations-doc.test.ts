@@ -25,7 +25,7 @@ describe('docs/integrations.md', () => {
     const named = new Set(
       [
         ...code.matchAll(
-          /'((?:imconnector|imopenlines|im|crm|user|department|event|placement|app|bizproc)\.[a-z.]+|profile|batch)'/g,
+          /'((?:imconnector|imopenlines|im|crm|user|department|event|placement|app|bizproc|messageservice)\.[a-z.]+|profile|batch)'/g,
         ),
       ].map((m) => m[1]),
     );

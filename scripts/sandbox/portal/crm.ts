@@ -134,9 +134,10 @@ function storeContact(s: PortalState, fields: Record<string, unknown>): number {
 
 export function addCrmContact(
   s: PortalState,
-  o: { name: string; phone: string; assignedById: number },
+  o: { name: string; phone: string; assignedById: number; fields?: Record<string, unknown> },
 ): number {
   return storeContact(s, {
+    ...o.fields,
     NAME: o.name,
     ASSIGNED_BY_ID: o.assignedById,
     PHONE: [{ VALUE: o.phone, VALUE_TYPE: 'WORK' }],
@@ -220,6 +221,9 @@ export function mCrmGet(s: PortalState, c: Ctx, entity: 'contact' | 'lead'): Res
     HAS_PHONE: phones.length ? 'Y' : 'N',
   };
   if (phones.length) out['PHONE'] = phones; // multifields only when set (the page's note)
+  // Custom fields (UF_CRM_…) come with the record, as strings (a checkbox is '1' or '0').
+  for (const [k, v] of Object.entries(f))
+    {if (k.startsWith('UF_')) out[k] = v === true ? '1' : v === false ? '0' : v;}
   return { result: out };
 }
 

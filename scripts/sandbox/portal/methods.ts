@@ -2,6 +2,8 @@
 import { mBatch, type Method } from './batch.js';
 import { mActivate, mDataSet, mList, mRegister, mSetError, mStatus, mUnregister } from './connectors.js';
 import { mEventSend, mRobotAdd, mRobotDelete, mRobotList, mRobotUpdate } from './bizproc.js';
+import { mContactFields } from './crm-fields.js';
+import { mMessageStatusUpdate, mSenderAdd, mSenderDelete, mSenderList } from './messageservice.js';
 import {
   mCategoryList,
   mContactAdd,
@@ -67,6 +69,12 @@ export const METHODS: Record<string, Method> = {
   'bizproc.robot.list': mRobotList,
   'bizproc.robot.delete': mRobotDelete,
   'bizproc.event.send': mEventSend,
+  // §5.9 SMS provider (shapes and errors as b24restdocs messageservice/*.md)
+  'messageservice.sender.add': mSenderAdd,
+  'messageservice.sender.list': mSenderList,
+  'messageservice.sender.delete': mSenderDelete,
+  'messageservice.message.status.update': mMessageStatusUpdate,
+  'crm.contact.fields': (_s, c) => mContactFields(c),
   // §6 basics
   profile: (_s, c) => mProfile(c),
   'user.admin': (_s, c) => ({ result: c.user.ADMIN }),

@@ -12,7 +12,8 @@ import type { PortalState } from './state.js';
 import { defaultAdmin, userById } from './users.js';
 import { hex, str } from './util.js';
 
-export const APP_SCOPE = 'imopenlines,imconnector,im,placement,user_brief,crm,department,bizproc';
+export const APP_SCOPE =
+  'imopenlines,imconnector,im,placement,user_brief,crm,department,bizproc,messageservice';
 
 type OAuthAnswer = { status: number; body: unknown };
 

@@ -7,6 +7,7 @@ import { chatLines, messages } from './chats.js';
 import { deleteLine, disableConnector, operatorChange, operatorSend, postEvent } from './delivery.js';
 import { bindings } from './events.js';
 import { invokeRobot, robotAnswers, robots } from './bizproc.js';
+import { sendSms, smsSenders, smsStatuses } from './messageservice.js';
 import { notifications } from './notify.js';
 import { addFile, downloads, fileRequests } from './files.js';
 import { finishInstall, installApp, openPlacement, uninstallApp } from './install.js';
@@ -205,6 +206,18 @@ class Portal implements SandboxPortal {
 
   robotAnswers() {
     return robotAnswers(this.#s);
+  }
+
+  sendSms(o: Arg<'sendSms'>) {
+    return sendSms(this.#s, o);
+  }
+
+  smsSenders() {
+    return smsSenders(this.#s);
+  }
+
+  smsStatuses(messageId: string) {
+    return smsStatuses(this.#s, messageId);
   }
 
   robots() {

@@ -125,6 +125,10 @@ export class PortalState {
   /** Robot calls the portal made (invokeRobot), by event token: which robot, and whether it waits. */
   readonly robotCalls = new Map<string, { code: string; waits: boolean }>();
   readonly robotAnswers: RobotAnswer[] = [];
+  /** SMS providers the app registered (messageservice.sender.add), by CODE, with their fields. */
+  readonly smsSenders = new Map<string, Record<string, unknown>>();
+  /** SMS the portal gave a provider (sendSms), by message id, with the statuses the app reported. */
+  readonly smsMessages = new Map<string, { code: string; statuses: string[] }>();
   /** System notifications the app sent (im.notify.system.add, notify.ts). */
   readonly notifications: PortalNotification[] = [];
   notificationSeq = 0;

@@ -210,7 +210,13 @@ export interface SandboxPortal {
   /** Leads and deals created through crm.lead.add / crm.deal.add. */
   crmRecords(): Array<{ entity: 'lead' | 'deal'; id: number; fields: Record<string, unknown> }>;
   /** A contact already in the CRM (as if entered by hand), found by crm.duplicate.findbycomm. Returns its id. */
-  addCrmContact(o: { name: string; phone: string; assignedById: number }): number;
+  addCrmContact(o: {
+    name: string;
+    phone: string;
+    assignedById: number;
+    /** More fields, e.g. the sandbox's custom field UF_CRM_SMS_CONSENT ('1' / '0'). */
+    fields?: Record<string, unknown>;
+  }): number;
   /** Open-line chats handed over with imopenlines.operator.transfer, in order. */
   transfers(): PortalTransfer[];
   /** Contacts in the CRM (added by hand with addCrmContact, or through crm.contact.add), in order. */
@@ -233,6 +239,27 @@ export interface SandboxPortal {
     auth?: Record<string, string>;
     eventToken?: string;
   }): Promise<{ status: number; body: string; eventToken: string }>;
+  /**
+   * A user on a CRM card (`moduleId` crm, with `bindings`) or an automation rule (`bizproc`) sends an
+   * SMS through the app's provider `code` (messageservice.sender.add): the portal posts it to the
+   * provider's HANDLER. `auth` overrides values of the auth block (a forged call), `messageId`
+   * repeats an earlier call's (a replay), `rawBody` replaces the whole form (a malformed call).
+   */
+  sendSms(o: {
+    code: string;
+    to: string;
+    text: string;
+    moduleId?: 'crm' | 'bizproc';
+    bindings?: Array<{ ownerTypeId: number; ownerId: number }>;
+    document?: [string, string, string];
+    auth?: Record<string, string>;
+    messageId?: string;
+    rawBody?: string;
+  }): Promise<{ status: number; body: string; messageId: string }>;
+  /** The app's SMS providers (messageservice.sender.add), with their fields. */
+  smsSenders(): Array<{ code: string; fields: Record<string, unknown> }>;
+  /** The statuses the app reported for an SMS (messageservice.message.status.update), in order. */
+  smsStatuses(messageId: string): string[];
   /** The answers the app gave waiting workflows (bizproc.event.send), in order. */
   robotAnswers(): RobotAnswer[];
   /** The app's automation rules (bizproc.robot.add / update), with their fields. */

@@ -19,6 +19,7 @@ import { SendCharge, type ChargeDeps } from './outbound/charge.js';
 import { ChargeRepository } from './outbound/charge.repository.js';
 import { BillingEvents } from './statuses/billing-events.js';
 import type {
+  InboundTextsHook,
   MessagingHooks,
   OpenLineConnector,
   RelayChannels,
@@ -29,7 +30,7 @@ import type {
   WhatsAppSender,
 } from './ports.js';
 import { StatusesRepository } from './statuses/statuses.repository.js';
-import { StatusesService } from './statuses/statuses.service.js';
+import { StatusesService, type SendFailedHook } from './statuses/statuses.service.js';
 
 export type { MessagingHooks } from './ports.js';
 
@@ -48,6 +49,8 @@ export interface MessagingDeps {
   limiter: SendPacer;
   gupshupPerSec: number;
   hooks?: MessagingHooks;
+  /** Campaign opt-outs: customer texts that are only a stop keyword (campaigns/opt-outs.service.ts). */
+  onInboundTexts?: InboundTextsHook | undefined;
   /** Template messages: their send (outbound.send) and the offer in window-closed notes. */
   templates?: { composer: TemplateComposer; offer: TemplateOffer } | undefined;
   nudge: () => void;
@@ -55,6 +58,8 @@ export interface MessagingDeps {
   readBack: PortalReadBack & { maxChats: number; isPassingRefusal(code: string): boolean };
   /** Charging the send path (billing module's `MessageBilling` and BILLING_* settings). */
   billing?: Omit<ChargeDeps, 'repo' | 'messages' | 'channels' | 'hooks'> | undefined;
+  /** A message that failed for good (the SMS fallback of templates not on WhatsApp). */
+  onSendFailed?: SendFailedHook | undefined;
 }
 
 type ChannelRef = { id: string; portalId: number };
@@ -97,6 +102,7 @@ export class MessagingService {
       inFlightGraceMs,
       batchSize: d.inboundBatchSize,
       hooks,
+      onTexts: d.onInboundTexts,
       nudge,
     });
     this.#outbound = new OutboundService({
@@ -125,6 +131,7 @@ export class MessagingService {
       channels: d.channels,
       nudge,
       charge,
+      onFailed: d.onSendFailed,
     });
     this.#acks = new AckService({
       messages,

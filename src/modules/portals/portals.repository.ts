@@ -142,6 +142,12 @@ export class PortalsRepository implements TokenStore {
         .where('portal_id', '=', id)
         .where('revoked_at', 'is', null)
         .execute();
+      // The portal's SMSAPI token (docs/sms.md); Bitrix24 removed our SMS provider with the app.
+      await trx
+        .updateTable('sms_settings')
+        .set({ token_enc: null, provider_registered_at: null, updated_at: sql`now()` })
+        .where('portal_id', '=', id)
+        .execute();
       await cancelWork(trx);
     });
   }

@@ -43,7 +43,7 @@ export interface PortalsServiceDeps {
    * the automation rule), run by the `portal.extras` job with the stored tokens, paced like all
    * background calls. Returns what Bitrix24 refused for good; the connector works without it.
    */
-  extraSetup?: ((call: CallFn) => Promise<string[]>) | undefined;
+  extraSetup?: ((call: CallFn, portalId: number) => Promise<string[]>) | undefined;
 }
 
 /** Install, verify and uninstall portals (C2). */
@@ -319,14 +319,14 @@ export class PortalsService {
         const p = await this.d.repo.findById(portalId);
         if (!p || p.status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
         const call: CallFn = (method, params) => this.d.client.call(portalId, method, params);
-        const refused = await this.d.extraSetup(call);
+        const refused = await this.d.extraSetup(call, portalId);
         await writeTrace(this.d.db, {
           portalId,
           step: 'portal_extras',
           level: refused.length ? 'WARN' : 'INFO',
           detail: refused.length
             ? `refused by Bitrix24: ${refused.join('; ')}`.slice(0, 500)
-            : 'template picker, CRM tabs and automation rule added',
+            : 'template picker, CRM tabs, automation rule and SMS provider added',
         });
         return { kind: 'done' };
       },

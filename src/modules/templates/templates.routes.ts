@@ -29,7 +29,7 @@ const MEDIA_MAX = Math.max(...Object.values(TEMPLATE_MEDIA).map((m) => m.maxByte
  * The caller's language for the words of a refusal: the first of es, en, pt in Accept-Language (the
  * pages send theirs), else the portal's.
  */
-async function callerLang(req: FastifyRequest, portalLang: PortalLanguage): Promise<Lang> {
+export async function callerLang(req: FastifyRequest, portalLang: PortalLanguage): Promise<Lang> {
   const header = req.headers['accept-language'] ?? '';
   for (const part of header.split(',')) {
     const tag = part.split(';')[0]?.trim().toLowerCase().slice(0, 2);

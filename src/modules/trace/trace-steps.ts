@@ -99,6 +99,20 @@ export const TRACE_STEPS = [
   // Scheduled notifications (issue 13): a digest created, a recipient's send refused
   'digest_created',
   'digest_send_failed',
+  // SMS (issue 15): the detail names the SMS as `sms #<id>`, never its text or full number
+  'sms_received',
+  'sms_refused',
+  'sms_accepted',
+  'sms_delivered',
+  'sms_undelivered',
+  'sms_status_reported',
+  'sms_provider_registered',
+  'sms_settings_saved',
+  'sms_fallback',
+  // Campaigns (issue 14): stopped by Gupshup or its template, slowed by a 429, every row handed out
+  'campaign_paused',
+  'campaign_slowed',
+  'campaign_finished',
 ] as const;
 
 export type TraceStep = (typeof TRACE_STEPS)[number] | `status_${string}`;

@@ -14,6 +14,7 @@ import type {
   BillingPaymentRefundsTable,
 } from './billing-schema.js';
 import type { CampaignsTable, CampaignRowsTable, OptOutsTable } from './campaigns-schema.js';
+import type { SmsSettingsTable, SmsMessagesTable } from './sms-schema.js';
 import type {
   NotificationSettingsTable,
   NotificationGroupsTable,
@@ -343,6 +344,8 @@ export interface DB {
   campaigns: CampaignsTable;
   campaign_rows: CampaignRowsTable;
   opt_outs: OptOutsTable;
+  sms_settings: SmsSettingsTable;
+  sms_messages: SmsMessagesTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -353,3 +356,4 @@ export type TemplateRow = Selectable<TemplatesTable>;
 export type * from './billing-schema.js';
 export type * from './notifications-schema.js';
 export type * from './campaigns-schema.js';
+export type * from './sms-schema.js';

@@ -16,7 +16,14 @@ export interface StatusesDeps {
   nudge: () => void;
   /** A failed message's unit is given back (outbound/charge.ts). */
   charge?: Pick<SendCharge, 'release'> | undefined;
+  /** A message failed for good, in the transaction that records it (the SMS fallback, sms/fallback.ts). */
+  onFailed?: SendFailedHook | undefined;
 }
+
+export type SendFailedHook = (
+  trx: Transaction<DB>,
+  m: { messageId: number; portalId: number; channelId: string; code: string },
+) => Promise<boolean>;
 
 /**
  * Gupshup's message-events onto operator messages. The webhook stores each as a `status.apply` job;
@@ -76,6 +83,15 @@ export class StatusesService {
     if (advances) {
       await this.d.statuses.setStatus(trx, m.id, s);
       if (isFailure) await this.d.messages.queueNoteFor(m.id, s.code ?? 'failed', trx);
+      if (isFailure && this.d.onFailed) {
+        const queued = await this.d.onFailed(trx, {
+          messageId: m.id,
+          portalId: m.portal_id,
+          channelId,
+          code: s.code ?? 'failed',
+        });
+        if (queued) this.d.nudge();
+      }
       if (isFailure && s.code === '1003') await this.d.channels.interrupt(channelId, 'wallet_empty', trx);
     }
     const waId = s.whatsappMessageId ?? (s.hasGsId ? s.id : undefined);
