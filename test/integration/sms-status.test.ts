@@ -97,6 +97,27 @@ describe('SMS status: accepted, then delivered or undelivered', () => {
     expect(stray.status).toBe(200);
   });
 
+  it('an answer lost to the time-out: the retry is refused as a repeated idx (53), sent once, still delivered', async () => {
+    await s.deps.db.updateTable('sms_settings').set({ timeout_ms: 1000 }).execute();
+    s.smsapi.failNext({ delayMs: 1500 });
+    s.smsapi.holdReports(true); // the first attempt's reports come only after the retry
+    const r = await s.portal.sendSms({ code: SMS_CODE, to: '+5491100008003', text: 'Hola' });
+    const accepted = await smsReaches(s, r.messageId, 'accepted');
+    expect(accepted.smsapi_id).toBeNull(); // 53: SMSAPI's id is not in that answer
+    await s.smsapi.releaseReports();
+    s.smsapi.holdReports(false);
+    const row = await smsReaches(s, r.messageId, 'delivered');
+    expect(s.smsapi.sent({ to: '5491100008003' })).toHaveLength(1);
+    expect(row.smsapi_id).toBe(s.smsapi.sent({ to: '5491100008003' })[0]?.id);
+    const tries = s.smsapi
+      .requests()
+      .filter((q) => q.path === '/sms.do' && q.params?.['to'] === '5491100008003');
+    expect(tries.length).toBeGreaterThanOrEqual(2);
+    await waitFor(() => s.portal.smsStatuses(r.messageId).includes('delivered'));
+    expect(s.portal.smsStatuses(r.messageId)).toEqual(['sent', 'delivered']);
+    await s.deps.db.updateTable('sms_settings').set({ timeout_ms: 10000 }).execute();
+  });
+
   it('uninstall deletes the SMSAPI token; a late report is still answered OK', async () => {
     const res = await s.portal.uninstallApp({ clean: true });
     expect(res.map((r) => r.status)).toEqual([200]);
