@@ -226,7 +226,7 @@ export class SmsRepository {
   }
 
   /**
-   * Applies one delivery report to the portal's row it names (by our idx, else SMSAPI's id). The
+   * Applies one delivery report to the portal's row it names (our idx, and SMSAPI's id once known). The
    * status only moves forward: queued → accepted → delivered/undelivered; a final status is only
    * replaced by a later final report (its done date after ours). Returns the row when it moved.
    */
@@ -253,9 +253,13 @@ export class SmsRepository {
         updated_at: new Date(),
       })
       .where('portal_id', '=', portalId)
+      // Reports are untrusted (reference §4.4): our idx, and SMSAPI's id once we know it, must match.
       .where((eb) =>
         idx
-          ? eb.or([eb('idx', '=', idx), eb('smsapi_id', '=', c.smsapiId)])
+          ? eb.and([
+              eb('idx', '=', idx),
+              eb.or([eb('smsapi_id', 'is', null), eb('smsapi_id', '=', c.smsapiId)]),
+            ])
           : eb('smsapi_id', '=', c.smsapiId),
       )
       .where('status', '<>', 'failed')
