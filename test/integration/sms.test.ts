@@ -71,6 +71,12 @@ describe('SMS through SMSAPI as Bitrix24’s SMS provider', () => {
     ]);
     const badCountry = await api(s, token, 'PUT', '/sms/settings', { allowedCountries: ['XX'] });
     expect(badCountry.status).toBe(400);
+    const foreignChannel = await api(s, token, 'PUT', '/sms/settings', {
+      fallbackChannelIds: ['0b6f7c9e-1d2a-4c1b-9f3e-5a6b7c8d9e0f'],
+    });
+    expect(foreignChannel.status).toBe(400);
+    const tooManyParts = await api(s, token, 'PUT', '/sms/settings', { maxParts: 7 });
+    expect(tooManyParts.status).toBe(400); // SMSAPI's ceiling is 6
     // Nothing of the refused changes stuck.
     expect((await api<Settings>(s, token, 'GET', '/sms/settings')).body).toMatchObject({
       tokenState: 'ok',

@@ -91,6 +91,16 @@ export class SmsRepository {
       .execute();
   }
 
+  /** The portal's channels (the fallback may only name these). */
+  async channelIds(portalId: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('channels')
+      .select('id')
+      .where('portal_id', '=', portalId)
+      .execute();
+    return rows.map((c) => c.id);
+  }
+
   async portalOfSecret(secret: string): Promise<number | undefined> {
     const r = await this.db
       .selectFrom('sms_settings')
