@@ -29,6 +29,8 @@ import { Bitrix24Files } from './integrations/bitrix24/files.js';
 import { gupshupMessage } from './integrations/gupshup/messages.js';
 import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
 import { TemplateAccess } from './modules/templates/template-access.js';
+import { OptOutsRepository } from './modules/campaigns/opt-outs.repository.js';
+import { OptOutsService } from './modules/campaigns/opt-outs.service.js';
 import {
   buildTemplateSending,
   templateWidgetUrls,
@@ -46,6 +48,7 @@ import { billingJobs, buildBilling, type Billing } from './modules/billing/wirin
 import { PortalsService } from './modules/portals/portals.service.js';
 import { buildDigests, type Digests } from './modules/notifications/wiring.js';
 import { buildCrmEvents, type CrmEvents } from './modules/notifications/crm-wiring.js';
+import { buildCampaigns, type Campaigns } from './modules/campaigns/wiring.js';
 import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { toLang, type Lang } from './shared/i18n.js';
@@ -90,6 +93,8 @@ export interface Deps extends Omit<Billing, 'send'> {
   digests: Digests;
   /** SMS through SMSAPI (issue 15): settings, sends, the provider handler's service, jobs. */
   sms: Sms;
+  /** Campaigns (issue 14): the service and report for the routes, the dispatcher's job. */
+  campaigns: Campaigns;
   close(): Promise<void>;
 }
 
@@ -138,6 +143,13 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const payments = buildPayments(config, db, a.http, nudge);
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
   const crmEvents = buildCrmEvents(db, a, relay.portals, config.notifications, nudge);
+  const campaigns = buildCampaigns(db, {
+    send: (input) => relay.templateSending.api.send.send(input),
+    roles,
+    channelPerSec: config.relay.gupshupPerSec,
+    tier: config.campaigns.defaultTier,
+    nudge,
+  });
   const worker = buildWorker(config, log, db, relay, {
     assign,
     templates,
@@ -146,6 +158,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     digests,
     crmEvents,
     sms,
+    campaigns,
   });
   workerRef.current = worker;
   const { tokens, channelAdmin } = buildAdmin(config, db, box, a, relay);
@@ -173,6 +186,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     templateSend: relay.templateSending.api,
     digests,
     sms,
+    campaigns,
     close: async () => {
       await worker.stop();
       storage.close?.();
@@ -280,9 +294,16 @@ function buildRelay(
     readBack: new Bitrix24Dialog(a.bitrix),
     billing,
     onSendFailed: queueSmsFallback,
+    onInboundTexts: inboundOptOuts(db),
   });
   const edits = new OperatorEditsService(new MessagesRepository(db), nudge);
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
+}
+
+/** Campaign opt-outs from customers' stop keywords (campaigns/opt-outs.service.ts). */
+function inboundOptOuts(db: Database) {
+  const optOuts = new OptOutsService(new OptOutsRepository(db), async () => 'es');
+  return (texts: Parameters<OptOutsService['fromInbound']>[0]) => optOuts.fromInbound(texts);
 }
 
 /** Chat roles and the assignment of new chats (CRM, open lines). */
@@ -355,6 +376,7 @@ function buildWorker(
     digests: Digests;
     crmEvents: CrmEvents;
     sms: Sms;
+    campaigns: Campaigns;
   },
 ): Worker {
   return new Worker(
@@ -384,6 +406,7 @@ function buildWorker(
       ...s.digests.jobs,
       ...s.crmEvents.jobs,
       ...s.sms.jobs,
+      ...s.campaigns.jobs,
     },
     config.worker,
     log.child({ component: 'worker' }),

@@ -102,6 +102,19 @@ const envSchema = z.object({
     'Bearer token for GET /metrics (Prometheus); empty → /metrics answers 404',
   ),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
+  CAMPAIGN_LIST_MAX_ROWS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(100_000)
+    .describe('Most rows of a campaign list (CSV or CRM)'),
+  CAMPAIGN_LIST_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20_971_520)
+    .describe('Largest campaign list CSV upload, bytes'),
   MEDIA_DIR: z
     .string()
     .trim()
@@ -143,6 +156,15 @@ const envSchema = z.object({
     .max(3600)
     .default(60)
     .describe('Seconds between two looks for scheduled-notification digests that are due'),
+  CAMPAIGN_DEFAULT_TIER: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .default(1000)
+    .describe(
+      'Messaging tier campaigns keep to: unique recipients per channel per rolling 24 hours (WhatsApp TIER_1K = 1000); 0 = no limit',
+    ),
   TEMPLATE_SYNC_MINUTES: z.coerce
     .number()
     .int()
@@ -243,6 +265,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
     gupshupPerSec: e.GUPSHUP_SEND_PER_SEC,
   },
   bodyLimit: e.BODY_LIMIT_BYTES,
+  /** Campaign lists (campaigns/csv-list.ts, docs/campaigns.md "Lists"). */
+  campaignLists: { maxRows: e.CAMPAIGN_LIST_MAX_ROWS, maxBytes: e.CAMPAIGN_LIST_MAX_BYTES },
   /** Payment providers (modules/billing/payments-wiring.ts); a provider without its keys is off. */
   payments: {
     stripe: e.STRIPE_SECRET_KEY
@@ -271,6 +295,8 @@ const configSchema = envSchema.transform((e, ctx) => ({
     tickEveryMs: e.NOTIFICATIONS_TICK_SECONDS * 1000,
     reconcileEveryMs: e.NOTIFICATIONS_RECONCILE_MINUTES * 60_000,
   },
+  /** Campaigns' sending (docs/campaigns.md, "Sending"): the messaging tier when Gupshup does not say. */
+  campaigns: { defaultTier: e.CAMPAIGN_DEFAULT_TIER },
   /** Charging the send path (docs/billing.md, "The send path"). */
   billing: {
     enforced: e.BILLING_ENFORCED,

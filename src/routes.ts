@@ -36,6 +36,9 @@ import { apiAuthHook } from './modules/tokens/api-auth.js';
 import { smsapiWebhookRoutes, smsHandlerRoutes } from './modules/sms/sms-handler.routes.js';
 import { smsRoutes } from './modules/sms/sms.routes.js';
 import { parseDeliveryReports } from './integrations/smsapi/smsapi.client.js';
+import { campaignsRoutes } from './modules/campaigns/campaigns.routes.js';
+import { listsRoutes } from './modules/campaigns/lists.routes.js';
+import { buildLists } from './modules/campaigns/list-wiring.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
 /**
@@ -152,6 +155,12 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           sms: deps.sms.service,
           portalLang: deps.portalLang,
         });
+        await authed.register(campaignsRoutes, {
+          campaigns: deps.campaigns.service,
+          reports: deps.campaigns.reports,
+          portalLang: deps.portalLang,
+        });
+        await authed.register(listsRoutes, buildLists(deps));
       });
     },
     { prefix: '/api/v1' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SMS_MAX_PARTS, smsLength, transliterate } from '../../src/modules/sms/length.js';
+import { nonGsmChars, SMS_MAX_PARTS, smsLength, transliterate } from '../../src/modules/sms/length.js';
 
 const a = (n: number): string => 'a'.repeat(n);
 const pl = (n: number): string => 'ą'.repeat(n);
@@ -242,5 +242,13 @@ describe('smsLength with noAccents', () => {
     expect(smsLength(text).overLimit).toBe(true);
     const r = smsLength(text, { noAccents: true });
     expect(r).toMatchObject({ overLimit: false, parts: 3, saving: { partsBefore: 7, partsAfter: 3 } });
+  });
+});
+
+describe('nonGsmChars', () => {
+  it('names the characters that make a text UCS-2, once each', () => {
+    expect(nonGsmChars('Tu código, ó sí 😀')).toEqual(['ó', 'í', '😀']);
+    expect(nonGsmChars('¿Mañana? ¡Sé!')).toEqual([]);
+    expect(nonGsmChars('')).toEqual([]);
   });
 });

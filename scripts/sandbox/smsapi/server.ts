@@ -20,7 +20,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { header, readBody } from '../payment-http.js';
-import { MESSAGES, refuse, sendSms, SmsapiRefusal, type SandboxAccount, type SmsParams } from './model.js';
+import {
+  MESSAGES,
+  refuse,
+  sendSms,
+  SmsapiRefusal,
+  type SandboxAccount,
+  type SandboxSms,
+  type SmsParams,
+} from './model.js';
 import { reportsFor, ReportSender } from './reports.js';
 
 export interface RequestRecord {
@@ -41,7 +49,7 @@ export interface Fault {
 
 export interface SmsapiState {
   accounts: Map<string, SandboxAccount>;
-  sent: import('./model.js').SandboxSms[];
+  sent: SandboxSms[];
   requests: RequestRecord[];
   faults: Fault[];
   reports: ReportSender;

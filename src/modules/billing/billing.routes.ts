@@ -21,8 +21,8 @@ import type { OfferService } from './offer.service.js';
 
 const tags = ['billing'];
 
-/** A CSV download: streamed, named, never cached (it is a portal's own figures). */
-function sendCsv(reply: FastifyReply, csv: CsvExport) {
+/** A CSV download: streamed, named, never cached (a portal's own figures; campaigns use it too). */
+export function sendCsv(reply: FastifyReply, csv: CsvExport) {
   return reply
     .header('content-type', 'text/csv; charset=utf-8')
     .header('content-disposition', contentDisposition(csv.filename))

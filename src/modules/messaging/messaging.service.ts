@@ -19,6 +19,7 @@ import { SendCharge, type ChargeDeps } from './outbound/charge.js';
 import { ChargeRepository } from './outbound/charge.repository.js';
 import { BillingEvents } from './statuses/billing-events.js';
 import type {
+  InboundTextsHook,
   MessagingHooks,
   OpenLineConnector,
   RelayChannels,
@@ -48,6 +49,8 @@ export interface MessagingDeps {
   limiter: SendPacer;
   gupshupPerSec: number;
   hooks?: MessagingHooks;
+  /** Campaign opt-outs: customer texts that are only a stop keyword (campaigns/opt-outs.service.ts). */
+  onInboundTexts?: InboundTextsHook | undefined;
   /** Template messages: their send (outbound.send) and the offer in window-closed notes. */
   templates?: { composer: TemplateComposer; offer: TemplateOffer } | undefined;
   nudge: () => void;
@@ -99,6 +102,7 @@ export class MessagingService {
       inFlightGraceMs,
       batchSize: d.inboundBatchSize,
       hooks,
+      onTexts: d.onInboundTexts,
       nudge,
     });
     this.#outbound = new OutboundService({

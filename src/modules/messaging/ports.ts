@@ -101,6 +101,16 @@ export interface SendPacer {
   acquire(key: string, budget: Budget, maxWaitMs: number): Promise<void>;
 }
 
+/**
+ * Customer texts as the delivery job reads them (number: E.164 digits without the plus), for modules
+ * that react to what customers write (campaign opt-outs). Called once per delivery batch; it must
+ * not touch the database unless one of the texts concerns it, and be idempotent (a batch may be
+ * retried).
+ */
+export type InboundTextsHook = (
+  texts: Array<{ portalId: number; channelId: string; phoneDigits: string; text: string }>,
+) => Promise<void>;
+
 export interface MessagingHooks {
   /** Test seam: runs right after the upstream call returned, before its result is recorded. */
   afterUpstreamCall?: (kind: 'gupshup.send' | 'bitrix.send', messageId: number) => Promise<void>;

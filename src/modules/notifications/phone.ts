@@ -31,7 +31,7 @@ const MOBILE_TYPES = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
 
 export function normalizeRecipientPhone(
   text: string,
-  o: { defaultCountry: string; allowedCallingCodes: readonly string[] },
+  o: { defaultCountry: string; allowedCallingCodes?: readonly string[] | undefined },
 ): PhoneResult {
   const cleaned = text.normalize('NFKC').trim().slice(0, 40);
   const parsed = /\d/.test(cleaned)
@@ -39,13 +39,19 @@ export function normalizeRecipientPhone(
     : undefined;
   if (!parsed) return { ok: false, code: 'not_a_number' };
   const callingCode = parsed.countryCallingCode;
-  if (!o.allowedCallingCodes.includes(callingCode)) {
+  if (o.allowedCallingCodes && !o.allowedCallingCodes.includes(callingCode)) {
     return { ok: false, code: 'country_not_allowed', callingCode };
   }
   if (!parsed.isValid()) return { ok: false, code: 'invalid', callingCode };
   const type = parsed.getType();
   if (type && !MOBILE_TYPES.has(type)) return { ok: false, code: 'not_mobile', callingCode };
   return { ok: true, e164: parsed.number, country: parsed.country ?? null, callingCode };
+}
+
+/** The country of a number written in full ("5491155550000", "+54 9 11…"): a channel's own number. */
+export function countryOfNumber(digits: string): string | null {
+  const parsed = parsePhoneNumberFromString(`+${digits.replace(/\D/g, '')}`);
+  return parsed?.country ?? null;
 }
 
 /** For logs and lists: never the full number. */

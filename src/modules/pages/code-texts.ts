@@ -72,6 +72,17 @@ export const CODE_TEXTS = {
     'Could not be sent after several tries',
     'Não foi possível enviar após várias tentativas',
   ],
+  // A campaign stopped or slowed (issue 14, trace codes of campaigns/dispatch.ts).
+  gupshup_4001: [
+    'Gupshup limitó los envíos (4001)',
+    'Gupshup rate-limited the sends (4001)',
+    'O Gupshup limitou os envios (4001)',
+  ],
+  rate_limited: [
+    'Gupshup pidió esperar (429)',
+    'Gupshup asked to wait (429)',
+    'O Gupshup pediu para esperar (429)',
+  ],
   header_media_missing: [
     'Falta el archivo del encabezado',
     'The header file is missing',

@@ -343,6 +343,13 @@ export const STEP_TEXTS = {
     'Not on WhatsApp: sent by SMS instead',
     'Não está no WhatsApp: enviado por SMS',
   ],
+  campaign_paused: ['Campaña pausada', 'Campaign paused', 'Campanha pausada'],
+  campaign_slowed: [
+    'Campaña más lenta (Gupshup pidió esperar)',
+    'Campaign slowed down (Gupshup asked to wait)',
+    'Campanha mais lenta (o Gupshup pediu para esperar)',
+  ],
+  campaign_finished: ['Campaña terminada', 'Campaign finished', 'Campanha concluída'],
   held_no_units: ['Retenido: no quedan mensajes', 'Held: no messages left', 'Retida: não restam mensagens'],
   hold_released: [
     'Liberado: hay mensajes de nuevo',

@@ -5,6 +5,7 @@ import { CODE_TEXTS } from './code-texts.js';
 import { HEALTH_TEXTS } from './health-texts.js';
 import { NOTIFICATION_TEXTS } from './notifications-texts.js';
 import { PICKER_TEXTS } from './picker-texts.js';
+import { SMS_TEXTS } from './sms-texts.js';
 import { TEMPLATE_TEXTS } from './templates-texts.js';
 import { LEVEL_TEXTS, MESSAGE_STATUS_TEXTS, REASON_TEXTS, STEP_TEXTS } from './relay-texts.js';
 
@@ -288,6 +289,7 @@ const ALL = {
   ...prefixed('op', OPERATOR_TEXTS),
   ...prefixed('opn', OPERATOR_NOTIFICATION_TEXTS),
   ...prefixed('ntf', NOTIFICATION_TEXTS),
+  ...prefixed('sms', SMS_TEXTS),
 };
 
 export type UiTextKey = keyof typeof ALL;

@@ -46,9 +46,31 @@ const EXTRA: Record<string, string> = { ł: 'l', Ł: 'L', đ: 'd', Đ: 'D' };
 const COMBINING = /^[\u0300-\u036f]$/u;
 const MARKS = /\p{M}+/gu;
 
-function isGsm(ch: string): boolean {
-  return new SegmentedMessage(ch).encodingName === 'GSM-7';
+/** Per character, remembered: the page counts on every key press, and a text has few distinct ones. */
+function remembered<T>(f: (ch: string) => T): (ch: string) => T {
+  const seen = new Map<string, T>();
+  return (ch) => {
+    let v = seen.get(ch);
+    if (v === undefined) {
+      v = f(ch);
+      if (seen.size < 10_000) seen.set(ch, v);
+    }
+    return v;
+  };
 }
+
+/** Whether one character is in GSM-7 (basic or extension table). */
+const isGsm = remembered((ch) => new SegmentedMessage(ch).encodingName === 'GSM-7');
+
+/** One character without its accent, or as the library's "smart encoding" writes it. */
+const plainOf = remembered((ch): string => {
+  if (COMBINING.test(ch)) return ''; // a stray accent on its own
+  const smart = new SegmentedMessage(ch, 'auto', true).graphemes.join('');
+  if (smart !== ch) return smart;
+  if (ch.length > 1 || isGsm(ch)) return ch;
+  const plain = EXTRA[ch] ?? ch.normalize('NFD').replace(MARKS, '');
+  return plain !== '' && plain !== ch && [...plain].every(isGsm) ? plain : ch;
+});
 
 /**
  * Polish, Spanish and Portuguese (and other Latin) diacritics → GSM-7: every character outside GSM-7
@@ -57,18 +79,9 @@ function isGsm(ch: string): boolean {
  * Ñ Ü Ç ¿ ¡), so Spanish keeps its ñ. Anything else (emoji, Cyrillic) is left alone.
  */
 export function transliterate(text: string): string {
-  // NFC first: a decomposed "ó" (o + U+0301, as macOS types it) is one letter.
-  const smart = new SegmentedMessage(text.normalize('NFC'), 'auto', true).graphemes.join('');
   let out = '';
-  for (const ch of smart) {
-    if (COMBINING.test(ch)) continue; // a stray accent on its own
-    if (ch.length > 1 || isGsm(ch)) {
-      out += ch;
-      continue;
-    }
-    const plain = EXTRA[ch] ?? ch.normalize('NFD').replace(MARKS, '');
-    out += plain !== '' && plain !== ch && [...plain].every(isGsm) ? plain : ch;
-  }
+  // NFC first: a decomposed "ó" (o + U+0301, as macOS types it) is one letter.
+  for (const ch of text.normalize('NFC')) out += plainOf(ch);
   return out;
 }
 
@@ -95,4 +108,9 @@ export function smsLength(text: string, opts: { noAccents?: boolean; maxParts?: 
   };
   if (opts.noAccents) result.saving = { partsBefore: count(text).parts, partsAfter: c.parts };
   return result;
+}
+
+/** The characters that make a text UCS-2, each once, in order (the page says why a text is UCS-2). */
+export function nonGsmChars(text: string): string[] {
+  return text === '' ? [] : [...new Set(new SegmentedMessage(text).getNonGsmCharacters())];
 }

@@ -39,4 +39,6 @@ export type SendOrigin =
   | { kind: 'crm'; entityType: CardType; entityId: number }
   | { kind: 'robot'; eventToken: string; workflowId?: string | undefined; document?: string | undefined }
   /** A digest of the scheduled notifications (notifications/digest-jobs.ts), one per recipient. */
-  | { kind: 'notification'; digestId: number };
+  | { kind: 'notification'; digestId: number }
+  /** One row of a campaign (campaigns/dispatch.ts); its record in the chat names the campaign. */
+  | { kind: 'campaign'; campaignId: number; campaignName: string };

@@ -148,6 +148,11 @@ const OTHER: Record<string, Entry> = {
     en: 'template “{name}” sent by automation',
     pt: 'modelo “{name}” enviado por uma automação',
   },
+  'record.by_campaign': {
+    es: 'plantilla «{name}» de la campaña «{campaign}»',
+    en: 'template “{name}” of the campaign «{campaign}»',
+    pt: 'modelo “{name}” da campanha «{campaign}»',
+  },
   'robot.sent': {
     es: 'WhatsApp: plantilla enviada',
     en: 'WhatsApp: template sent',

@@ -95,7 +95,9 @@ export class TemplateFollowUps {
     const by =
       who !== null
         ? sendText(lang, 'record.by_user', { name, who })
-        : sendText(lang, c.origin?.kind === 'robot' ? 'record.by_robot' : 'record.by_api', { name });
+        : c.origin?.kind === 'campaign'
+          ? sendText(lang, 'record.by_campaign', { name, campaign: c.origin.campaignName })
+          : sendText(lang, c.origin?.kind === 'robot' ? 'record.by_robot' : 'record.by_api', { name });
     const body = c.text ?? '';
     const crm = m.crm_entity && m.crm_entity_id ? { entity: m.crm_entity, id: m.crm_entity_id } : null;
     const via = await this.d.records.post({

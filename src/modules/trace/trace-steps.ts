@@ -109,6 +109,10 @@ export const TRACE_STEPS = [
   'sms_provider_registered',
   'sms_settings_saved',
   'sms_fallback',
+  // Campaigns (issue 14): stopped by Gupshup or its template, slowed by a 429, every row handed out
+  'campaign_paused',
+  'campaign_slowed',
+  'campaign_finished',
 ] as const;
 
 export type TraceStep = (typeof TRACE_STEPS)[number] | `status_${string}`;

@@ -35,6 +35,13 @@ export interface CampaignsTable {
   updated_at: UpdatedAt;
   started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** 0024: the dispatcher's state (campaigns/dispatch.ts): run, token bucket, AIMD, trace cursor. */
+  run_seq: Generated<number>;
+  pace_credit: Generated<number>;
+  pace_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  pace_factor: Generated<number>;
+  pace_changed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  trace_cursor: ColumnType<number, number | undefined, number>;
 }
 
 export interface CampaignRowsTable {

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { enqueueJob } from '../../../jobs/jobs.repository.js';
 import type { DB } from '../../../shared/db/schema.js';
+import { markCampaignReplies } from '../../campaigns/campaigns.repository.js';
 import { queuePendingRecords } from '../../templates/template-send.repository.js';
 import { writeTrace } from '../../trace/trace.service.js';
 
@@ -65,6 +66,8 @@ export class InboundRepository {
           await queuePendingRecords(trx, conv);
         }
       }
+      // A reply to a campaign message (issue 14): its row's first reply.
+      await markCampaignReplies(trx, [...new Set(items.map((it) => it.conversationId))]);
       for (const it of items) {
         await trx
           .updateTable('messages')

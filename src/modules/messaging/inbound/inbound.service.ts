@@ -8,7 +8,7 @@ import { toLang } from '../../../shared/i18n.js';
 import { maskPhone, type Log as Logger } from '../../../shared/logger.js';
 import { deadLetter, messageIdOf, traceRetry } from '../job-support.js';
 import type { LoadedMessage, MessagesRepository } from '../messages.repository.js';
-import type { MessagingHooks, OpenLineConnector, RelayMedia } from '../ports.js';
+import type { InboundTextsHook, MessagingHooks, OpenLineConnector, RelayMedia } from '../ports.js';
 import { elementVerdict, requestMayHaveArrived, sendOneByOne, triageInbound } from './batch-rules.js';
 import { inboundText } from './inbound-text.js';
 import type { InboundRepository } from './inbound.repository.js';
@@ -25,6 +25,8 @@ export interface InboundDeps {
   /** Most customer messages per `imconnector.send.messages` call. */
   batchSize: number;
   hooks?: MessagingHooks | undefined;
+  /** Sees each delivery batch's texts (campaign opt-outs); retried with the batch when it fails. */
+  onTexts?: InboundTextsHook | undefined;
   nudge: () => void;
   /** Webhook insert statements running at once (each holds a pool connection). */
   ingestInFlight: number;
@@ -202,6 +204,7 @@ export class InboundService {
     const rows = new Map(
       (await this.d.messages.load(ids.filter((i) => i !== undefined))).map((m) => [m.id, m]),
     );
+    await this.#seeTexts([...rows.values()]);
     const heldChats = new Set<number>();
     const groups = new Map<string, Group>();
     for (const [index, id] of ids.entries()) {
@@ -230,6 +233,20 @@ export class InboundService {
     return jobs.map(
       (_, i) => outcomes.get(i) ?? { kind: 'retry', error: 'not handled in this batch', countAttempt: false },
     );
+  }
+
+  /** The batch's customer texts to the hook (no statement of its own unless one concerns it). */
+  async #seeTexts(rows: LoadedMessage[]): Promise<void> {
+    if (!this.d.onTexts) return;
+    const texts = rows
+      .filter((m) => m.type === 'text')
+      .map((m) => ({
+        portalId: m.portal_id,
+        channelId: m.channel_id,
+        phoneDigits: m.customer_phone,
+        text: (m.content as { text?: string }).text ?? '',
+      }));
+    if (texts.length) await this.d.onTexts(texts);
   }
 
   #bitrixPayload(m: LoadedMessage): InboundForBitrix {

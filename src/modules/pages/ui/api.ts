@@ -71,7 +71,7 @@ export class ApiError extends Error {
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Body = Record<string, unknown>;
 
-async function call<T>(method: Method, path: string, body?: Body): Promise<T> {
+export async function call<T>(method: Method, path: string, body?: Body): Promise<T> {
   // The page's language, not the browser's: refusals come back in the words the page shows.
   const headers: Record<string, string> = { 'x-b24-auth': boot.auth, 'accept-language': boot.lang };
   if (body !== undefined) headers['content-type'] = 'application/json';

@@ -9,6 +9,7 @@ import { can, readBoot, setCan, startOperatorPage, startPage } from './page.js';
 import { pickerPage } from './picker-page.js';
 import { rolesTab } from './roles-tab.js';
 import { settingsTab } from './settings-tab.js';
+import { smsTab } from './sms-tab.js';
 import { templatesTab } from './templates-tab.js';
 import { traceTab } from './trace-tab.js';
 import type { AdminBoot, InstallBoot } from './types.js';
@@ -28,6 +29,7 @@ const TABS = {
   settings: settingsTab,
   billing: billingTab,
   notifications: notificationsTab,
+  sms: smsTab,
 };
 type TabName = keyof typeof TABS;
 const isTab = (name: string | null | undefined): name is TabName => !!name && Object.hasOwn(TABS, name);

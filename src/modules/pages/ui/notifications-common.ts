@@ -85,6 +85,18 @@ export function refusalText(e: unknown, o: NtfOverview): string {
  * whether all of them found one. Earlier issues are cleared first.
  */
 export function showFieldIssues(form: HTMLElement, e: unknown, o: NtfOverview): boolean {
+  return markFieldIssues(form, e, 'ntf-err-', (issue, status) =>
+    refusalText(new ApiError(issue.message, status, [issue]), o),
+  );
+}
+
+/** showFieldIssues with the words of each issue chosen by the caller (`text`); ids start with `idPrefix`. */
+export function markFieldIssues(
+  form: HTMLElement,
+  e: unknown,
+  idPrefix: string,
+  text: (issue: ApiError['issues'][number], status: number) => string = (i) => i.message,
+): boolean {
   form.querySelectorAll('.field-err').forEach((x) => x.remove());
   form.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
   if (!(e instanceof ApiError) || !e.issues.length) return false;
@@ -95,13 +107,13 @@ export function showFieldIssues(form: HTMLElement, e: unknown, o: NtfOverview): 
       all = false;
       continue;
     }
-    const id = 'ntf-err-' + issue.field;
+    const id = idPrefix + issue.field;
     const err = h('span', {
       class: 'field-err err',
       id,
       role: 'alert',
       'data-code': issue.code,
-      text: refusalText(new ApiError(issue.message, e.status, [issue]), o),
+      text: text(issue, e.status),
     });
     input.setAttribute('aria-invalid', 'true');
     input.setAttribute('aria-describedby', id);

@@ -1,0 +1,247 @@
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import type { Lang } from '../../shared/i18n.js';
+import { countryOfNumber } from '../notifications/phone.js';
+import type { TemplateAccess } from '../templates/template-access.js';
+import { renderMessage, type SendableTemplate } from '../templates/template-send-rules.js';
+import { sendable } from '../templates/template-send.service.js';
+import type { TemplateForSend } from '../templates/template-send.repository.js';
+import type { ApiPrincipal } from '../tokens/tokens.service.js';
+import { ListError, parseList, type ListFileInfo, type ListShape } from './csv-list.js';
+import { checkLine, type CheckedRow, type ListTemplate } from './list-check.js';
+import { listText } from './list-texts.js';
+import type { CampaignForList, ListsRepository, ListTemplateRow, NewListRow } from './lists.repository.js';
+import type { OptOutsRepository } from './opt-outs.repository.js';
+
+export interface ListLimits {
+  maxRows: number;
+  maxBytes: number;
+}
+
+export interface ListsDeps {
+  repo: ListsRepository;
+  optOuts: OptOutsRepository;
+  access: Pick<TemplateAccess, 'scope'>;
+  portalLang: (portalId: number) => Promise<Lang>;
+  limits: ListLimits;
+}
+
+/** Rows per insert statement (and per opted-out lookup). */
+const BATCH = 1_000;
+
+/** The list part of a campaign as the API shows it (contract, Campaign JSON `list`). */
+export function listView(
+  c: Pick<CampaignForList, 'list_source' | 'list_status' | 'list_info' | 'rows_total' | 'rows_rejected'>,
+) {
+  return {
+    source: c.list_source,
+    status: c.list_status,
+    rows: c.rows_total,
+    rejected: c.rows_rejected,
+    info: c.list_info,
+  };
+}
+
+/**
+ * A campaign's recipient list (issue 14): a CSV upload read as it arrives and stored in one
+ * transaction (the previous list stays when anything is wrong), the preview as the customer will read
+ * it, the rejected rows. Portal admins and bearer tokens, and bosses of the campaign's channel.
+ */
+export class ListsService {
+  constructor(private readonly d: ListsDeps) {}
+
+  /** 403 unless the caller may manage some channel's campaigns (checked before the input). */
+  async mayManage(p: ApiPrincipal): Promise<void> {
+    const scope = await this.d.access.scope(p, 'manage');
+    if (scope !== 'all' && scope.size === 0) throw forbidden();
+  }
+
+  lang(portalId: number): Promise<Lang> {
+    return this.d.portalLang(portalId);
+  }
+
+  /** The campaign when the caller may manage it: 403 before 404 for a caller with no channel at all. */
+  async campaign(p: ApiPrincipal, id: number): Promise<CampaignForList> {
+    const scope = await this.d.access.scope(p, 'manage');
+    if (scope !== 'all' && scope.size === 0) throw forbidden();
+    const c = await this.d.repo.campaign(p.portalId, id);
+    if (!c) throw new NotFoundError('No such campaign');
+    if (scope !== 'all' && !scope.has(c.channel_id)) throw forbidden();
+    return c;
+  }
+
+  async uploadCsv(
+    p: ApiPrincipal,
+    id: number,
+    body: AsyncIterable<Buffer | Uint8Array | string>,
+    o: { shape: 'auto' | ListShape; fileName: string | null },
+  ) {
+    await this.campaign(p, id);
+    const lang = await this.d.portalLang(p.portalId);
+    try {
+      await this.d.repo.transaction(async (repo) => {
+        const c = await this.#draft(repo, p.portalId, id, lang);
+        const ctx = await this.#context(repo, c);
+        await repo.deleteRows(c.id);
+        let info: ListFileInfo | undefined;
+        let batch: CheckedRow[] = [];
+        let total = 0;
+        let rejected = 0;
+        const flush = async () => {
+          rejected += await this.#store(repo, c, batch);
+          total += batch.length;
+          batch = [];
+        };
+        const lines = parseList(body, {
+          shape: o.shape,
+          ...this.d.limits,
+          onInfo: (i) => {
+            info = i;
+            if (i.shape === 'columns' && !ctx.template) throw new ListError('no_template');
+          },
+        });
+        for await (const line of lines) {
+          batch.push(checkLine(line, ctx));
+          if (batch.length >= BATCH) await flush();
+        }
+        await flush();
+        await repo.setList(c.id, {
+          source: 'csv',
+          status: 'ready',
+          info: { ...info, fileName: o.fileName, defaultCountry: ctx.defaultCountry },
+          total,
+          rejected,
+        });
+      });
+    } catch (err) {
+      if (err instanceof ListError) throw refusal(err, lang);
+      throw err;
+    }
+    return { list: listView(await this.campaign(p, id)), ...(await this.preview(p, id, 10)) };
+  }
+
+  /** The first rows as the customer will read them, and the first rejected ones with their reason. */
+  async preview(p: ApiPrincipal, id: number, limit: number) {
+    const c = await this.campaign(p, id);
+    const lang = await this.d.portalLang(p.portalId);
+    const templates = new Map((await this.d.repo.channelTemplates(c.channel_id)).map((t) => [t.id, t]));
+    const [ok, bad] = await Promise.all([
+      this.d.repo.firstRows(c.id, false, limit),
+      this.d.repo.firstRows(c.id, true, limit),
+    ]);
+    return {
+      rows: ok.map((r) => {
+        const t = templates.get(r.template_id ?? c.template_id ?? '');
+        const params = Array.isArray(r.params) ? r.params.map(String) : [];
+        return {
+          line: r.line_no,
+          phone: r.phone_e164,
+          name: r.name,
+          params,
+          text: t ? renderMessage(toSendable(t), params) : '',
+          templateName: t?.display_name ?? null,
+        };
+      }),
+      rejected: bad.map((r) => ({
+        line: r.line_no,
+        rawPhone: r.raw_phone,
+        code: r.error_code,
+        message: listText(r.error_code ?? '', lang),
+      })),
+      counts: { rows: c.rows_total, valid: c.rows_total - c.rows_rejected, rejected: c.rows_rejected },
+    };
+  }
+
+  /** rejected.csv, a page of rows at a time: line, phone as written, name, code, reason, values. */
+  async *rejectedCsv(p: ApiPrincipal, id: number, row: (v: Array<string | number>) => string) {
+    const c = await this.campaign(p, id);
+    const lang = await this.d.portalLang(p.portalId);
+    yield row(['line', 'phone', 'name', 'code', 'reason', 'params']);
+    for (let after = 0; ;) {
+      const page = await this.d.repo.rejectedPage(c.id, after, BATCH);
+      for (const r of page) {
+        const params = Array.isArray(r.params) ? r.params.map(String).join(' | ') : '';
+        yield row([
+          r.line_no,
+          r.raw_phone,
+          r.name,
+          r.error_code ?? '',
+          listText(r.error_code ?? '', lang),
+          params,
+        ]);
+      }
+      if (page.length < BATCH) return;
+      after = page[page.length - 1]?.line_no ?? after;
+    }
+  }
+
+  async #draft(repo: ListsRepository, portalId: number, id: number, lang: Lang): Promise<CampaignForList> {
+    const c = await repo.campaign(portalId, id, true);
+    if (!c) throw new NotFoundError('No such campaign');
+    if (c.status !== 'draft') throw new ConflictError(listText('not_draft', lang));
+    if (c.list_status === 'loading') throw new ConflictError(listText('list_loading', lang));
+    return c;
+  }
+
+  async #context(repo: ListsRepository, c: CampaignForList) {
+    const rows = await repo.channelTemplates(c.channel_id);
+    const all = rows.map(toListTemplate);
+    return {
+      defaultCountry: countryOfNumber(c.source_number) ?? 'AR',
+      template: all.find((t) => t.id === c.template_id) ?? null,
+      byCode: new Map(all.map((t) => [t.elementName.toLowerCase(), t])),
+      seen: new Set<string>(),
+    };
+  }
+
+  /** A batch: opted-out numbers rejected, then one insert. Returns how many rows were rejected. */
+  async #store(repo: ListsRepository, c: CampaignForList, batch: CheckedRow[]): Promise<number> {
+    const out = await this.d.optOuts.among(
+      c.portal_id,
+      batch.filter((r) => r.code === null && r.phone).map((r) => r.phone!),
+    );
+    const rows: NewListRow[] = batch.map((r) => {
+      const code = r.code ?? (r.phone && out.has(r.phone) ? 'opted_out' : null);
+      return {
+        line_no: r.line,
+        raw_phone: r.rawPhone,
+        phone_e164: r.phone,
+        name: r.name,
+        params: r.params,
+        template_id: r.templateId,
+        status: code ? 'rejected' : 'ready',
+        error_code: code,
+      };
+    });
+    await repo.insertRows(c.id, rows);
+    return rows.filter((r) => r.status === 'rejected').length;
+  }
+}
+
+export function toSendable(t: ListTemplateRow): SendableTemplate {
+  return sendable(t as unknown as TemplateForSend);
+}
+
+export function toListTemplate(t: ListTemplateRow): ListTemplate {
+  return {
+    id: t.id,
+    elementName: t.element_name,
+    usable: t.status === 'approved' && t.active && t.gupshup_id !== null,
+    sendable: toSendable(t),
+  };
+}
+
+function forbidden(): ForbiddenError {
+  return new ForbiddenError('Only portal admins and the channel’s bosses manage its campaigns');
+}
+
+/** A refused file: 413 over the limits, 415 not a CSV, 400 otherwise, with words in the portal's language. */
+function refusal(err: ListError, lang: Lang): AppError {
+  const values = { ...err.detail, mb: Math.round((Number(err.detail.max ?? 0) / 1_048_576) * 10) / 10 };
+  const message = listText(err.kind, lang, values);
+  if (err.kind === 'too_many_rows' || err.kind === 'too_many_bytes') {
+    return new AppError('payload_too_large', message, 413, { reason: err.kind });
+  }
+  if (err.kind === 'not_csv')
+    {return new AppError('unsupported_media_type', message, 415, { reason: err.kind });}
+  return new AppError('bad_request', message, 400, { reason: err.kind });
+}

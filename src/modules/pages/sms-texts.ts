@@ -1,0 +1,163 @@
+/**
+ * Texts of the SMS tab (issue 15: SMSAPI as the portal's SMS provider), in es, en and pt; texts.ts
+ * hands them to the pages under `sms.`. `{x}` marks a value the page fills in. The server's refusals
+ * come in the caller's language with the answer (modules/sms/sms-texts.ts).
+ */
+type Entry = [es: string, en: string, pt: string];
+
+export const SMS_TEXTS = {
+  tab: ['SMS', 'SMS', 'SMS'],
+  intro: [
+    'Envíe SMS desde Bitrix24 (ficha del CRM, reglas de automatización) a través de su cuenta SMSAPI, y como respaldo cuando un número no tiene WhatsApp.',
+    'Send SMS from Bitrix24 (CRM card, automation rules) through your SMSAPI account, and as the fallback when a number is not on WhatsApp.',
+    'Envie SMS pelo Bitrix24 (ficha do CRM, regras de automação) pela sua conta SMSAPI, e como alternativa quando um número não tem WhatsApp.',
+  ],
+  adminOnly: [
+    'Solo un administrador del portal puede ver y cambiar los ajustes de SMS.',
+    'Only a portal administrator can see and change the SMS settings.',
+    'Só um administrador do portal pode ver e alterar as configurações de SMS.',
+  ],
+  loadFailed: ['No se pudo cargar: {error}', 'Could not load: {error}', 'Não foi possível carregar: {error}'],
+  account: ['Cuenta SMSAPI', 'SMSAPI account', 'Conta SMSAPI'],
+  token: ['Token OAuth de SMSAPI', 'SMSAPI OAuth token', 'Token OAuth da SMSAPI'],
+  tokenHelp: [
+    'Créelo en el panel de SMSAPI: Ajustes › Ajustes de API › Tokens de API (OAuth). Se guarda cifrado y no se vuelve a mostrar.',
+    'Create it in the SMSAPI panel: Settings › API settings › API tokens (OAuth). It is stored encrypted and never shown again.',
+    'Crie-o no painel da SMSAPI: Configurações › Configurações de API › Tokens de API (OAuth). É guardado criptografado e não é mostrado de novo.',
+  ],
+  tokenOk: ['Token guardado', 'Token saved', 'Token salvo'],
+  tokenMissing: ['Sin token', 'No token', 'Sem token'],
+  tokenReenter: ['Ingrese el token de nuevo', 'Enter the token again', 'Informe o token novamente'],
+  tokenReenterText: [
+    'El token guardado no se puede abrir en esta instalación (la base de datos se copió o cambió la clave de la aplicación). No se envía ningún SMS hasta que lo ingrese de nuevo.',
+    'The stored token cannot be opened by this installation (the database was copied or the app secret changed). No SMS is sent until you enter it again.',
+    'O token salvo não pode ser aberto nesta instalação (o banco de dados foi copiado ou a chave do aplicativo mudou). Nenhum SMS é enviado até que você o informe novamente.',
+  ],
+  tokenKeep: [
+    'Guardado: déjelo vacío para conservarlo',
+    'Saved: leave empty to keep it',
+    'Salvo: deixe vazio para mantê-lo',
+  ],
+  sender: ['Nombre del remitente', 'Sender name', 'Nome do remetente'],
+  senderHelp: [
+    'Debe estar aprobado en SMSAPI (hasta 11 letras o números).',
+    'It must be approved in SMSAPI (up to 11 letters or digits).',
+    'Deve estar aprovado na SMSAPI (até 11 letras ou números).',
+  ],
+  timeout: ['Tiempo de espera (s)', 'Time-out (s)', 'Tempo de espera (s)'],
+  testMode: [
+    'Modo de prueba (SMSAPI valida y cotiza, no envía)',
+    'Test mode (SMSAPI checks and prices, does not send)',
+    'Modo de teste (a SMSAPI valida e cota, não envia)',
+  ],
+  balance: ['Saldo', 'Balance', 'Saldo'],
+  points: ['{n} puntos', '{n} points', '{n} pontos'],
+  noBalance: ['— (sin token válido)', '— (no valid token)', '— (sem token válido)'],
+  configured: ['Listo para enviar', 'Ready to send', 'Pronto para enviar'],
+  notConfigured: [
+    'Falta el token o el remitente',
+    'The token or the sender is missing',
+    'Falta o token ou o remetente',
+  ],
+  rules: ['Reglas de envío', 'Sending rules', 'Regras de envio'],
+  consent: ['Campo de consentimiento SMS', 'SMS consent field', 'Campo de consentimento SMS'],
+  consentNone: [
+    'Ninguno (sin comprobar consentimiento)',
+    'None (consent not checked)',
+    'Nenhum (consentimento não verificado)',
+  ],
+  consentHelp: [
+    'Un número cuyo contacto no tiene este campo marcado no recibe SMS.',
+    'A number whose contact does not have this field checked gets no SMS.',
+    'Um número cujo contato não tem este campo marcado não recebe SMS.',
+  ],
+  countries: ['Países permitidos', 'Allowed countries', 'Países permitidos'],
+  countriesHelp: [
+    'Códigos ISO separados por comas (PL, AR, BR); vacío: todos.',
+    'ISO codes separated by commas (PL, AR, BR); empty: all.',
+    'Códigos ISO separados por vírgulas (PL, AR, BR); vazio: todos.',
+  ],
+  countriesBad: [
+    'Use códigos de país de dos letras, por ejemplo PL, AR.',
+    'Use two-letter country codes, e.g. PL, AR.',
+    'Use códigos de país de duas letras, por exemplo PL, AR.',
+  ],
+  defaultCountry: ['País por defecto', 'Default country', 'País padrão'],
+  maxParts: ['Máximo de partes', 'Maximum parts', 'Máximo de partes'],
+  maxPartsHelp: [
+    'De 1 a 6: SMSAPI no acepta más de 6 partes.',
+    'From 1 to 6: SMSAPI accepts no more than 6 parts.',
+    'De 1 a 6: a SMSAPI não aceita mais de 6 partes.',
+  ],
+  noAccents: [
+    'Sin acentos por defecto (más caracteres por parte)',
+    'No accents by default (more characters per part)',
+    'Sem acentos por padrão (mais caracteres por parte)',
+  ],
+  fallback: [
+    'Respaldo por SMS en los canales de WhatsApp',
+    'SMS fallback on the WhatsApp channels',
+    'Alternativa por SMS nos canais de WhatsApp',
+  ],
+  fallbackHelp: [
+    'Una plantilla que falla porque el número no tiene WhatsApp se envía por SMS; el agente lo ve en el chat.',
+    'A template that fails because the number is not on WhatsApp is sent by SMS; the agent sees it in the chat.',
+    'Um modelo que falha porque o número não tem WhatsApp é enviado por SMS; o agente vê isso no chat.',
+  ],
+  noChannels: ['Todavía no hay canales.', 'No channels yet.', 'Ainda não há canais.'],
+  provider: ['Proveedor de SMS en Bitrix24', 'SMS provider in Bitrix24', 'Provedor de SMS no Bitrix24'],
+  registered: [
+    'Registrado: la ficha del CRM y las reglas de automatización envían SMS por esta aplicación.',
+    'Registered: the CRM card and automation rules send SMS through this app.',
+    'Registrado: a ficha do CRM e as regras de automação enviam SMS por este aplicativo.',
+  ],
+  notRegistered: [
+    'No registrado: Bitrix24 todavía no ofrece este proveedor de SMS.',
+    'Not registered: Bitrix24 does not offer this SMS provider yet.',
+    'Não registrado: o Bitrix24 ainda não oferece este provedor de SMS.',
+  ],
+  register: ['Registrar', 'Register', 'Registrar'],
+  registerAgain: ['Registrar de nuevo', 'Register again', 'Registrar novamente'],
+  registerDone: ['Proveedor registrado.', 'Provider registered.', 'Provedor registrado.'],
+  test: ['Enviar un SMS de prueba', 'Send a test SMS', 'Enviar um SMS de teste'],
+  to: ['Número', 'Number', 'Número'],
+  text: ['Texto', 'Text', 'Texto'],
+  noAccentsOnce: ['Sin acentos', 'No accents', 'Sem acentos'],
+  send: ['Enviar', 'Send', 'Enviar'],
+  counter: [
+    '{encoding} · {chars} caracteres · {parts} de {max} partes ({per} por parte)',
+    '{encoding} · {chars} characters · {parts} of {max} parts ({per} per part)',
+    '{encoding} · {chars} caracteres · {parts} de {max} partes ({per} por parte)',
+  ],
+  ucsWhy: ['UCS-2 por: {chars}', 'UCS-2 because of: {chars}', 'UCS-2 por causa de: {chars}'],
+  saving: [
+    'Sin acentos: {before} → {after} partes',
+    'Without accents: {before} → {after} parts',
+    'Sem acentos: {before} → {after} partes',
+  ],
+  overLimit: [
+    'Demasiado largo: {parts} partes, como máximo {max}. Acórtelo o active «Sin acentos».',
+    'Too long: {parts} parts, at most {max}. Shorten it or turn on “No accents”.',
+    'Longo demais: {parts} partes, no máximo {max}. Encurte-o ou ative “Sem acentos”.',
+  ],
+  empty: ['Escriba el texto.', 'Write the text.', 'Escreva o texto.'],
+  queued: [
+    'SMS en cola (partes: {parts}). Su estado aparece abajo.',
+    'SMS queued (parts: {parts}). Its status shows below.',
+    'SMS na fila (partes: {parts}). O status aparece abaixo.',
+  ],
+  recent: ['Últimos SMS', 'Latest SMS', 'Últimos SMS'],
+  colTo: ['Número', 'Number', 'Número'],
+  colStatus: ['Estado', 'Status', 'Status'],
+  colParts: ['Partes', 'Parts', 'Partes'],
+  colPoints: ['Puntos', 'Points', 'Pontos'],
+  colWhen: ['Fecha', 'Date', 'Data'],
+  colError: ['Motivo', 'Reason', 'Motivo'],
+  none: ['Todavía no se envió ningún SMS.', 'No SMS sent yet.', 'Nenhum SMS enviado ainda.'],
+  refresh: ['Actualizar', 'Refresh', 'Atualizar'],
+  st_queued: ['En cola', 'Queued', 'Na fila'],
+  st_accepted: ['Aceptado por SMSAPI', 'Accepted by SMSAPI', 'Aceito pela SMSAPI'],
+  st_delivered: ['Entregado', 'Delivered', 'Entregue'],
+  st_undelivered: ['No entregado', 'Undelivered', 'Não entregue'],
+  st_failed: ['Falló', 'Failed', 'Falhou'],
+} satisfies Record<string, Entry>;

@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import {
+  campaign,
+  createCampaign,
+  digits,
+  fillList,
+  phones,
+  waitStatus,
+  type Campaign,
+} from '../helpers/campaigns.js';
+import { useStack } from '../helpers/stack.js';
+import { addTemplate, type TestTemplate } from '../helpers/templates.js';
+
+const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
+
+/**
+ * Issue 14, Gupshup pushing back (reference gupshup.md §7, §8): a failed event with 4001 ("API rate
+ * limited — stop sending") pauses the campaign with the reason; a 429 on a send slows it (AIMD) and
+ * the message still goes, once; a template WhatsApp paused stops it too. A reply marks the row.
+ */
+describe('campaign sending when Gupshup pushes back', () => {
+  const s = useStack();
+  let token = '';
+  let ch: DemoChannel;
+  let tpl: TestTemplate;
+  const base = (name: string) => ({ name, channelId: ch.id, templateId: tpl.id, window: ALWAYS });
+  const act = (id: number, action: string) => api<Campaign>(s, token, 'POST', `/campaigns/${id}/${action}`);
+  const traced = (step: string, code?: string) => {
+    let q = s.deps.db.selectFrom('trace').select(['code', 'detail']).where('step', '=', step);
+    if (code) q = q.where('code', '=', code);
+    return q.execute();
+  };
+
+  beforeAll(async () => {
+    token = await installAndToken(s);
+    ch = await connectChannel(s, token, 1, 1);
+    tpl = await addTemplate(s, { channelId: ch.id, name: 'aviso' });
+  });
+
+  it('4001 pauses the campaign with its reason, traced; resume goes on with the rest', async () => {
+    const c = await createCampaign(s, token, { ...base('Con 4001'), ratePerMinute: 60 });
+    const numbers = phones(10, 500);
+    await fillList(s.deps.db, c.id, numbers);
+    s.gupshup.failNextDelivery({ code: 4001, reason: 'API Rate Limited', destination: digits(numbers[0]!) });
+    expect((await act(c.id, 'start')).status).toBe(200);
+    const stopped = await waitStatus(s, token, c.id, 'paused', 20_000);
+    expect(stopped.statusReason).toBe('gupshup_4001');
+    expect(stopped.counts.ready).toBeGreaterThan(0);
+    expect(await traced('campaign_paused', 'gupshup_4001')).toHaveLength(1);
+    const report = await api<{ failures: { code: string; count: number; message: string }[] }>(
+      s,
+      token,
+      'GET',
+      `/campaigns/${c.id}/report?lang=es`,
+    );
+    expect(report.body.failures).toEqual([
+      { code: '4001', count: 1, message: 'Gupshup limitó el envío (4001): la campaña se pausó.' },
+    ]);
+    // Resumed: the earlier 4001 is not read again.
+    const resumed = await act(c.id, 'resume');
+    expect(resumed.body).toMatchObject({ status: 'running', statusReason: null });
+    await act(c.id, 'cancel');
+  });
+
+  it('a 429 on a send slows the campaign (traced) and every row still goes exactly once', async () => {
+    const c = await createCampaign(s, token, { ...base('Con 429'), ratePerMinute: 6000 });
+    const numbers = phones(8, 600);
+    await fillList(s.deps.db, c.id, numbers);
+    s.gupshup.failNext({ times: 2, status: 429 });
+    expect((await act(c.id, 'start')).status).toBe(200);
+    await waitStatus(s, token, c.id, 'finished', 30_000);
+    await waitFor(
+      () => numbers.every((p) => s.gupshup.sent({ destination: digits(p) }).length === 1),
+      30_000,
+      'every number once',
+    );
+    await waitFor(async () => (await traced('campaign_slowed', 'rate_limited')).length > 0, 10_000, 'slowed');
+    const row = await s.deps.db
+      .selectFrom('campaigns')
+      .select(['status'])
+      .where('id', '=', c.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('finished');
+    for (const p of numbers) expect(s.gupshup.sent({ destination: digits(p) })).toHaveLength(1);
+  });
+
+  it('a template WhatsApp paused stops the campaign', async () => {
+    const c = await createCampaign(s, token, { ...base('Plantilla pausada'), ratePerMinute: 30 });
+    await fillList(s.deps.db, c.id, phones(5, 700));
+    expect((await act(c.id, 'start')).status).toBe(200);
+    await waitFor(async () => (await campaign(s, token, c.id)).counts.queued >= 1, 20_000, 'first row');
+    await s.deps.db.updateTable('templates').set({ status: 'paused' }).where('id', '=', tpl.id).execute();
+    const stopped = await waitStatus(s, token, c.id, 'paused', 20_000);
+    expect(stopped.statusReason).toBe('template_paused');
+    await s.deps.db.updateTable('templates').set({ status: 'approved' }).where('id', '=', tpl.id).execute();
+    await act(c.id, 'cancel');
+  });
+
+  it('a customer’s answer marks the row replied once', async () => {
+    const c = await createCampaign(s, token, { ...base('Respuestas'), ratePerMinute: 6000 });
+    const [number] = phones(1, 800);
+    await fillList(s.deps.db, c.id, [number!]);
+    await act(c.id, 'start');
+    await waitStatus(s, token, c.id, 'finished');
+    await waitFor(() => s.gupshup.sent({ destination: digits(number!) }).length === 1, 20_000, 'sent');
+    const answer = (text: string, i: number) =>
+      fetch(ch.callbackUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          app: ch.appName,
+          timestamp: Date.now(),
+          version: 2,
+          type: 'message',
+          payload: {
+            id: `wamid.reply.${i}`,
+            type: 'text',
+            payload: { text },
+            sender: { phone: digits(number!) },
+          },
+        }),
+      });
+    expect((await answer('Me interesa', 1)).status).toBeLessThan(300);
+    const replied = await waitFor(
+      async () => {
+        const r = await s.deps.db
+          .selectFrom('campaign_rows')
+          .select('replied_at')
+          .where('campaign_id', '=', c.id)
+          .executeTakeFirstOrThrow();
+        return r.replied_at ?? undefined;
+      },
+      20_000,
+      'the row replied',
+    );
+    await answer('¿Precio?', 2);
+    await waitFor(
+      async () =>
+        (await s.deps.db.selectFrom('messages').select('id').where('wa_message_id', '=', 'wamid.reply.2').where('status', '=', 'delivered').execute()).length === 1,
+      20_000,
+      'the second answer delivered',
+    ); // prettier-ignore
+    const again = await s.deps.db
+      .selectFrom('campaign_rows')
+      .select('replied_at')
+      .where('campaign_id', '=', c.id)
+      .executeTakeFirstOrThrow();
+    expect(again.replied_at).toEqual(replied);
+    expect((await campaign(s, token, c.id)).counts.replied).toBe(1);
+    // The answer opened the chat: the template's record there names the campaign.
+    const conv = await s.deps.db
+      .selectFrom('conversations')
+      .select('bitrix_chat_id')
+      .where('customer_phone', '=', digits(number!))
+      .executeTakeFirstOrThrow();
+    const record = await waitFor(
+      () => s.portal.chatLines(conv.bitrix_chat_id ?? 0).find((l) => l.text.includes('«Respuestas»')),
+      20_000,
+      'the record naming the campaign',
+    );
+    expect(record.text).toContain('Hola Cliente 0, su pedido P-0 está listo.');
+  });
+});
