@@ -122,11 +122,16 @@ describe('SMS status: accepted, then delivered or undelivered', () => {
   it('an answer lost to the time-out: retried with the same idx, SMSAPI refuses the repeat (53), sent once, delivered', async () => {
     await s.deps.db.updateTable('sms_settings').set({ timeout_ms: 1000 }).execute();
     s.smsapi.failNext({ delayMs: 1500 });
+    // Reports held: the retry cannot be overtaken by the first attempt's own report.
+    s.smsapi.holdReports(true);
     const r = await s.portal.sendSms({ code: SMS_CODE, to: '+5491100008003', text: 'Hola' });
     // Whichever attempt SMSAPI saw first was sent; the other was refused as a repeated idx.
     const tries = () =>
       s.smsapi.requests().filter((q) => q.path === '/sms.do' && q.params?.['to'] === '5491100008003');
     await waitFor(() => tries().some((q) => q.error === 53), 20_000, 'the repeat refused with 53');
+    await smsReaches(s, r.messageId, 'accepted');
+    await s.smsapi.releaseReports();
+    s.smsapi.holdReports(false);
     const row = await smsReaches(s, r.messageId, 'delivered');
     const sent = s.smsapi.sent({ to: '5491100008003' });
     expect(sent).toHaveLength(1);
