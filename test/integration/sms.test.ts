@@ -310,6 +310,14 @@ describe('SMS through SMSAPI as Bitrix24’s SMS provider', () => {
         return r?.status === 'failed' ? r : undefined;
       });
       expect(row).toMatchObject({ error_code: 'no_points', parts: 3 });
+      const log = await api<{
+        items: Array<{ id: number; status: string; error: string; errorCode: string }>;
+      }>(s, token, 'GET', '/sms/messages');
+      expect(log.body.items.find((i) => i.id === big.body.id)).toMatchObject({
+        status: 'failed',
+        errorCode: 'no_points',
+        error: expect.stringMatching(/SMSAPI/) as string,
+      });
       expect(s.smsapi.sent({ to: '5491100007003' })).toEqual([]);
     } finally {
       s.smsapi.setPoints(points);
