@@ -44,7 +44,7 @@ describe('SMS settings tab in Chromium', () => {
   const settings = async () => (await api<Settings>(s, token, 'GET', '/sms/settings')).body;
   const tallShot = async (name: string) => {
     await page.setViewportSize({ width: 1100, height: 1700 });
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await shot(page, name);
     await page.setViewportSize({ width: 1100, height: 700 });
   };
