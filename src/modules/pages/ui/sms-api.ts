@@ -36,7 +36,8 @@ export interface SmsMessage {
   status: SmsStatus;
   parts: number | null;
   points: number | null;
-  error: string | null;
+  /** Why it failed or was not delivered: a code, and the words (the portal's language at the time). */
+  error: { code: string; message: string | null } | null;
   createdAt: string;
   deliveredAt: string | null;
 }

@@ -20,7 +20,8 @@ const BADGE: Record<SmsStatus, string> = {
   failed: 'failed',
 };
 
-export function sendPart(p: ReturnType<typeof part>, s: SmsSettings): void {
+export function sendPart(p: ReturnType<typeof part>, settings: () => SmsSettings): void {
+  const s = settings();
   const to = h('input', { type: 'tel', name: 'to', autocomplete: 'off', placeholder: '+48 500 100 200' });
   const text = h('textarea', { name: 'text', rows: 4, maxlength: 5000 });
   const noAccents = h('input', { type: 'checkbox', name: 'noAccents', checked: s.noAccents });
@@ -46,7 +47,7 @@ export function sendPart(p: ReturnType<typeof part>, s: SmsSettings): void {
   );
 
   const count = (): ReturnType<typeof smsLength> => {
-    const l = smsLength(text.value, { noAccents: noAccents.checked, maxParts: s.maxParts });
+    const l = smsLength(text.value, { noAccents: noAccents.checked, maxParts: settings().maxParts });
     counter.setAttribute('data-encoding', l.encoding);
     counter.setAttribute('data-parts', String(l.parts));
     counter.className = l.overLimit ? 'err' : '';
@@ -120,7 +121,11 @@ async function showLog(el: HTMLElement): Promise<void> {
       h('td', {}, h('span', { class: 'badge ' + BADGE[m.status], text: S(`st_${m.status}` as SmsKey) })),
       h('td', { text: m.parts === null ? T('common.none') : String(m.parts) }),
       h('td', { text: m.points === null ? T('common.none') : m.points.toLocaleString(boot.lang) }),
-      h('td', { class: 'reason', text: m.error ?? '' }),
+      h('td', {
+        class: 'reason',
+        'data-code': m.error?.code,
+        text: m.error ? (m.error.message ?? m.error.code) : '',
+      }),
     );
   el.appendChild(
     h(
