@@ -188,7 +188,7 @@ describe('SMS settings tab in Chromium', () => {
     );
     await expect(row.locator('.badge').textContent()).resolves.toBe(es('st_failed'));
     await expect(row.locator('td.reason').getAttribute('data-code')).resolves.toBe('smsapi_103');
-    await expect(row.locator('td.reason').textContent()).resolves.toMatch(/SMSAPI.*103/);
+    await expect(row.locator('td.reason').textContent()).resolves.toBe(es('why_no_points'));
     s.smsapi.setPoints(100);
   });
 

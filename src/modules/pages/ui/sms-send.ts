@@ -92,6 +92,31 @@ export function sendPart(p: ReturnType<typeof part>, settings: () => SmsSettings
   void showLog(log);
 }
 
+/** SMSAPI's error codes (reference §4.3) and ours, said in the page's language where we know them. */
+const REASONS: Record<string, SmsKey> = {
+  token_missing: 'why_token_missing',
+  token_reenter: 'why_token_reenter',
+  token_rejected: 'why_token_rejected',
+  smsapi_101: 'why_token_rejected',
+  smsapi_102: 'why_token_rejected',
+  no_points: 'why_no_points',
+  smsapi_103: 'why_no_points',
+  phone_invalid: 'why_phone_invalid',
+  smsapi_13: 'why_phone_invalid',
+  country_not_allowed: 'why_country_not_allowed',
+  sender_not_approved: 'why_sender_not_approved',
+  smsapi_14: 'why_sender_not_approved',
+  too_long: 'why_too_long',
+  smsapi_12: 'why_too_long',
+  not_configured: 'why_not_configured',
+};
+
+function reason(e: SmsMessage['error']): string {
+  if (!e) return '';
+  const key = REASONS[e.code];
+  return key ? S(key) : (e.message ?? e.code);
+}
+
 async function showLog(el: HTMLElement): Promise<void> {
   let items: SmsMessage[];
   try {
@@ -121,11 +146,7 @@ async function showLog(el: HTMLElement): Promise<void> {
       h('td', {}, h('span', { class: 'badge ' + BADGE[m.status], text: S(`st_${m.status}` as SmsKey) })),
       h('td', { text: m.parts === null ? T('common.none') : String(m.parts) }),
       h('td', { text: m.points === null ? T('common.none') : m.points.toLocaleString(boot.lang) }),
-      h('td', {
-        class: 'reason',
-        'data-code': m.error?.code,
-        text: m.error ? (m.error.message ?? m.error.code) : '',
-      }),
+      h('td', { class: 'reason', 'data-code': m.error?.code, text: reason(m.error) }),
     );
   el.appendChild(
     h(
