@@ -29,8 +29,7 @@ import { Bitrix24Files } from './integrations/bitrix24/files.js';
 import { gupshupMessage } from './integrations/gupshup/messages.js';
 import { installTemplateWidgets } from './integrations/bitrix24/template-widgets.js';
 import { TemplateAccess } from './modules/templates/template-access.js';
-import { OptOutsRepository } from './modules/campaigns/opt-outs.repository.js';
-import { OptOutsService } from './modules/campaigns/opt-outs.service.js';
+import { buildCampaignLists, inboundOptOuts, type CampaignLists } from './modules/campaigns/list-wiring.js';
 import {
   buildTemplateSending,
   templateWidgetUrls,
@@ -91,6 +90,8 @@ export interface Deps extends Omit<Billing, 'send'> {
   templateSend: TemplateSending['api'];
   /** Scheduled notifications' digests (issue 13): the service, the tick chain. */
   digests: Digests;
+  /** Campaign lists and opt-outs (campaigns/list-wiring.ts). */
+  campaignLists: CampaignLists;
   /** SMS through SMSAPI (issue 15): settings, sends, the provider handler's service, jobs. */
   sms: Sms;
   /** Campaigns (issue 14): the service and report for the routes, the dispatcher's job. */
@@ -143,6 +144,15 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const payments = buildPayments(config, db, a.http, nudge);
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
   const crmEvents = buildCrmEvents(db, a, relay.portals, config.notifications, nudge);
+  const portalLang = async (portalId: number) => toLang((await a.portalsRepo.planOf(portalId)).lang);
+  const campaignLists = buildCampaignLists({
+    db,
+    bitrix: a.bitrix,
+    roles,
+    portalLang,
+    limits: config.campaignLists,
+    nudge,
+  });
   const campaigns = buildCampaigns(db, {
     send: (input) => relay.templateSending.api.send.send(input),
     roles,
@@ -157,6 +167,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     payments,
     digests,
     crmEvents,
+    campaignLists,
     sms,
     campaigns,
   });
@@ -182,9 +193,10 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     payments,
     templates,
     crmEvents,
-    portalLang: async (portalId) => toLang((await a.portalsRepo.planOf(portalId)).lang),
+    portalLang,
     templateSend: relay.templateSending.api,
     digests,
+    campaignLists,
     sms,
     campaigns,
     close: async () => {
@@ -300,12 +312,6 @@ function buildRelay(
   return { channelsRepo, channels, portals, media, messaging, edits, templateSending };
 }
 
-/** Campaign opt-outs from customers' stop keywords (campaigns/opt-outs.service.ts). */
-function inboundOptOuts(db: Database) {
-  const optOuts = new OptOutsService(new OptOutsRepository(db), async () => 'es');
-  return (texts: Parameters<OptOutsService['fromInbound']>[0]) => optOuts.fromInbound(texts);
-}
-
 /** Chat roles and the assignment of new chats (CRM, open lines). */
 function buildRoles(db: Database, a: Adapters) {
   const rolesRepo = new RolesRepository(db);
@@ -375,6 +381,7 @@ function buildWorker(
     payments: Payments;
     digests: Digests;
     crmEvents: CrmEvents;
+    campaignLists: CampaignLists;
     sms: Sms;
     campaigns: Campaigns;
   },
@@ -405,6 +412,7 @@ function buildWorker(
       ...s.payments.jobs,
       ...s.digests.jobs,
       ...s.crmEvents.jobs,
+      ...s.campaignLists.jobs,
       ...s.sms.jobs,
       ...s.campaigns.jobs,
     },

@@ -58,8 +58,9 @@ export class OptOutsService {
 
   async remove(portalId: number, phone: string): Promise<void> {
     const digits = phone.replace(/\D/g, '');
-    if (!digits || !(await this.repo.remove(portalId, `+${digits}`)))
-      {throw new NotFoundError('Not on the list');}
+    if (!digits || !(await this.repo.remove(portalId, `+${digits}`))) {
+      throw new NotFoundError('Not on the list');
+    }
   }
 
   /**
