@@ -111,10 +111,9 @@ const REASONS: Record<string, SmsKey> = {
   not_configured: 'why_not_configured',
 };
 
-function reason(e: SmsMessage['error']): string {
-  if (!e) return '';
-  const key = REASONS[e.code];
-  return key ? S(key) : (e.message ?? e.code);
+function reason(m: SmsMessage): string {
+  const key = m.errorCode ? REASONS[m.errorCode] : undefined;
+  return key ? S(key) : (m.error ?? m.errorCode ?? '');
 }
 
 async function showLog(el: HTMLElement): Promise<void> {
@@ -146,7 +145,7 @@ async function showLog(el: HTMLElement): Promise<void> {
       h('td', {}, h('span', { class: 'badge ' + BADGE[m.status], text: S(`st_${m.status}` as SmsKey) })),
       h('td', { text: m.parts === null ? T('common.none') : String(m.parts) }),
       h('td', { text: m.points === null ? T('common.none') : m.points.toLocaleString(boot.lang) }),
-      h('td', { class: 'reason', 'data-code': m.error?.code, text: reason(m.error) }),
+      h('td', { class: 'reason', 'data-code': m.errorCode, text: reason(m) }),
     );
   el.appendChild(
     h(
