@@ -38,7 +38,6 @@ import { smsRoutes } from './modules/sms/sms.routes.js';
 import { parseDeliveryReports } from './integrations/smsapi/smsapi.client.js';
 import { campaignsRoutes } from './modules/campaigns/campaigns.routes.js';
 import { listsRoutes } from './modules/campaigns/lists.routes.js';
-import { buildLists } from './modules/campaigns/list-wiring.js';
 import { tokensPublicRoutes, tokensRoutes } from './modules/tokens/tokens.routes.js';
 
 /**
@@ -160,7 +159,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
           reports: deps.campaigns.reports,
           portalLang: deps.portalLang,
         });
-        await authed.register(listsRoutes, buildLists(deps));
+        await authed.register(listsRoutes, deps.campaignLists);
       });
     },
     { prefix: '/api/v1' },

@@ -176,13 +176,18 @@ export const BITRIX24_METHODS = {
   },
   'crm.deal.list': {
     scope: 'crm',
-    why: 'scheduled notifications: the periodic reconciliation reads the deals modified since its cursor (`>=DATE_MODIFY`, oldest first), so a change whose event was lost is still counted once',
+    why: 'scheduled notifications: the periodic reconciliation reads the deals modified since its cursor (`>=DATE_MODIFY`, oldest first), so a change whose event was lost is still counted once; campaign lists from the CRM: deals by pipeline, stage, source and responsible (their contacts’ phones)',
     cost: 'one per 50 modified deals per portal with active deal reports, every NOTIFICATIONS_RECONCILE_MINUTES (at most 20 pages a run), background half of the budget',
   },
   'crm.lead.list': {
     scope: 'crm',
-    why: 'scheduled notifications: the periodic reconciliation reads the leads modified since its cursor, so a new lead whose event was lost is still counted once',
+    why: 'scheduled notifications: the periodic reconciliation reads the leads modified since its cursor, so a new lead whose event was lost is still counted once; campaign lists from the CRM: leads by status, source and responsible with their phones',
     cost: 'one per 50 modified leads per portal with active new-lead reports, every NOTIFICATIONS_RECONCILE_MINUTES (at most 20 pages a run), background half of the budget',
+  },
+  'crm.contact.list': {
+    scope: 'crm',
+    why: 'campaign lists from the CRM: contacts by source and responsible with their phones (`select` PHONE); a deal list’s contacts by id',
+    cost: 'one per 50 contacts of a campaign list (and one per page of deals), background half of the budget',
   },
   'crm.contact.add': {
     scope: 'crm',

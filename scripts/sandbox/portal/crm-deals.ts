@@ -73,9 +73,39 @@ export function leadRecord(s: PortalState, l: Deal): Record<string, unknown> {
     ASSIGNED_BY_ID: str(f['ASSIGNED_BY_ID']) || '1',
     DATE_CREATE: iso(times.created),
     DATE_MODIFY: iso(times.modified),
+    ...multiPhone(f),
   };
   for (const [k, v] of Object.entries(f)) if (k.startsWith('UF_CRM_')) out[k] = v;
   return out;
+}
+
+/**
+ * A record's PHONE multi-field as the read methods give it (`crm_multifield`: ID, VALUE_TYPE, VALUE,
+ * TYPE_ID); absent when the record has none.
+ */
+export function multiPhone(f: Record<string, unknown>): Record<string, unknown> {
+  const phones = (listOf(f['PHONE']) ?? []).map((p, i) => ({
+    ID: String(500 + i),
+    VALUE_TYPE: str(obj(p)['VALUE_TYPE']) || 'WORK',
+    VALUE: str(obj(p)['VALUE']),
+    TYPE_ID: 'PHONE',
+  }));
+  return phones.length ? { PHONE: phones } : {};
+}
+
+/** A contact as crm.contact.list gives it (b24restdocs crm/contacts/crm-contact-list.md). */
+function contactRecord(c: { id: number; fields: Record<string, unknown> }): Record<string, unknown> {
+  const f = c.fields;
+  return {
+    ID: String(c.id),
+    NAME: str(f['NAME']),
+    LAST_NAME: str(f['LAST_NAME']) || null,
+    SOURCE_ID: str(f['SOURCE_ID']) || null,
+    TYPE_ID: str(f['TYPE_ID']) || 'CLIENT',
+    ASSIGNED_BY_ID: str(f['ASSIGNED_BY_ID']) || '1',
+    HAS_PHONE: multiPhone(f)['PHONE'] ? 'Y' : 'N',
+    ...multiPhone(f),
+  };
 }
 
 /** crm.deal.get: `id` → the deal; an id that is not one, or no such deal, as the page lists them. */
@@ -127,6 +157,11 @@ export function mDealList(s: PortalState, c: Ctx): Res {
   );
 }
 
+/** crm.contact.list: as crm.deal.list (b24restdocs crm/contacts/crm-contact-list.md); `ID` may be a list. */
+export function mContactList(s: PortalState, c: Ctx): Res {
+  return listRecords(s.contacts.map(contactRecord), c);
+}
+
 /** crm.lead.list: as crm.deal.list (b24restdocs crm/leads/crm-lead-list.md). */
 export function mLeadList(s: PortalState, c: Ctx): Res {
   return listRecords(
@@ -150,10 +185,12 @@ function listRecords(records: Array<Record<string, unknown>>, c: Ctx): Res {
       return desc ? -n : n;
     });
   const select = (listOf(c.p['SELECT']) ?? []).map((v) => str(v).toUpperCase());
+  // Multi-fields (PHONE, EMAIL…) only come when named in `select`; `*` leaves them out.
+  const multi = (k: string) => k === 'PHONE' && !select.includes('PHONE');
   const pick = (r: Record<string, unknown>) => {
     if (select.length === 0 || select.includes('*')) {
       return Object.fromEntries(
-        Object.entries(r).filter(([k]) => !k.startsWith('UF_') || select.includes('UF_*')),
+        Object.entries(r).filter(([k]) => !multi(k) && (!k.startsWith('UF_') || select.includes('UF_*'))),
       );
     }
     return Object.fromEntries(

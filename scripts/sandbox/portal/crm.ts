@@ -3,7 +3,7 @@
  * deal pipelines and reference lists, contacts, leads and deals added, contacts found by phone and
  * read back.
  */
-import { addRecord, leadRecord, touchCrm } from './crm-deals.js';
+import { addRecord, leadRecord, multiPhone, touchCrm } from './crm-deals.js';
 import { RestError, type Ctx, type Res } from './model.js';
 import type { PortalState } from './state.js';
 import { isObj, listOf, obj, str, toInt } from './util.js';
@@ -126,7 +126,7 @@ export function crmRecords(
 }
 
 /** Stores a contact; its id (contact ids start at 41 in the sandbox). */
-function storeContact(s: PortalState, fields: Record<string, unknown>): number {
+export function storeContact(s: PortalState, fields: Record<string, unknown>): number {
   const id = (s.contacts.at(-1)?.id ?? 40) + 1;
   s.contacts.push({ id, fields });
   return id;
@@ -207,23 +207,19 @@ export function mCrmGet(s: PortalState, c: Ctx, entity: 'contact' | 'lead'): Res
       : s.crm.find((r) => r.entity === 'lead' && r.id === id);
   if (!rec) throw new RestError(400, '', 'Not found');
   const f = rec.fields;
-  const phones = (listOf(f['PHONE']) ?? []).map((p, i) => ({
-    ID: String(500 + i),
-    VALUE_TYPE: str(obj(p)['VALUE_TYPE']) || 'WORK',
-    VALUE: str(obj(p)['VALUE']),
-    TYPE_ID: 'PHONE',
-  }));
+  const phone = multiPhone(f); // multifields only when set (the page's note)
   const out: Record<string, unknown> = {
     ID: String(id),
     NAME: str(f['NAME']),
     ...(entity === 'lead' ? leadRecord(s, { entity: 'lead', id, fields: f }) : {}),
     ASSIGNED_BY_ID: str(f['ASSIGNED_BY_ID']) || '1',
-    HAS_PHONE: phones.length ? 'Y' : 'N',
+    HAS_PHONE: phone['PHONE'] ? 'Y' : 'N',
+    ...phone,
   };
-  if (phones.length) out['PHONE'] = phones; // multifields only when set (the page's note)
   // Custom fields (UF_CRM_…) come with the record, as strings (a checkbox is '1' or '0').
-  for (const [k, v] of Object.entries(f))
-    {if (k.startsWith('UF_')) out[k] = v === true ? '1' : v === false ? '0' : v;}
+  for (const [k, v] of Object.entries(f)) {
+    if (k.startsWith('UF_')) out[k] = v === true ? '1' : v === false ? '0' : v;
+  }
   return { result: out };
 }
 

@@ -13,7 +13,7 @@ import {
   mFindByComm,
   mStatusList,
 } from './crm.js';
-import { mCompanyList, mDealGet, mDealList, mDealUpdate, mLeadList } from './crm-deals.js';
+import { mCompanyList, mContactList, mDealGet, mDealList, mDealUpdate, mLeadList } from './crm-deals.js';
 import { KNOWN_EVENTS, mEventBind, mEventGet, mEventUnbind } from './events.js';
 import {
   mChatNameSet,
@@ -55,6 +55,7 @@ export const METHODS: Record<string, Method> = {
   'crm.contact.get': (s, c) => mCrmGet(s, c, 'contact'),
   'crm.lead.get': (s, c) => mCrmGet(s, c, 'lead'),
   'crm.lead.list': mLeadList,
+  'crm.contact.list': mContactList,
   'imopenlines.operator.transfer': mOperatorTransfer,
   'imopenlines.crm.chat.get': mCrmChatGet,
   'imopenlines.crm.message.add': mCrmMessageAdd,

@@ -1,7 +1,7 @@
 /** The running portal as tests see it (SandboxPortal): each method hands over to its area. */
 import type http from 'node:http';
 import { connectors, lineStatus } from './connectors.js';
-import { addCrmContact, addCrmDeal, crmContacts, crmRecords } from './crm.js';
+import { addCrmContact, addCrmDeal, crmContacts, crmRecords, storeContact } from './crm.js';
 import { addRecord, updateDeal } from './crm-deals.js';
 import { chatLines, messages } from './chats.js';
 import { deleteLine, disableConnector, operatorChange, operatorSend, postEvent } from './delivery.js';
@@ -186,6 +186,11 @@ class Portal implements SandboxPortal {
 
   addCrmContact(o: Arg<'addCrmContact'>): number {
     return addCrmContact(this.#s, o);
+  }
+
+  /** A contact with any fields (upper-case names; PHONE as `[{VALUE, VALUE_TYPE}]`), as a user enters it. */
+  addContact(fields: Record<string, unknown>): number {
+    return storeContact(this.#s, fields);
   }
 
   crmContacts() {

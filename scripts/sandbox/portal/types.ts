@@ -217,6 +217,8 @@ export interface SandboxPortal {
     /** More fields, e.g. the sandbox's custom field UF_CRM_SMS_CONSENT ('1' / '0'). */
     fields?: Record<string, unknown>;
   }): number;
+  /** A contact with any fields (NAME, LAST_NAME, SOURCE_ID, ASSIGNED_BY_ID, PHONE as `[{VALUE, VALUE_TYPE}]`). */
+  addContact(fields: Record<string, unknown>): number;
   /** Open-line chats handed over with imopenlines.operator.transfer, in order. */
   transfers(): PortalTransfer[];
   /** Contacts in the CRM (added by hand with addCrmContact, or through crm.contact.add), in order. */

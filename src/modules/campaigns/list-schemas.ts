@@ -32,6 +32,8 @@ export const crmListInput = z.object({
     })
     .strict()
     .default({}),
+  /** The template's values for every row, in order; `{name}` is the record's name. */
+  params: z.array(z.string().max(200)).max(10).default([]),
 });
 export type CrmListInput = z.infer<typeof crmListInput>;
 

@@ -1,21 +1,49 @@
-import type { Deps } from '../../composition-root.js';
+import type { Bitrix24Client } from '../../integrations/bitrix24/bitrix24.client.js';
+import { Bitrix24CrmLists } from '../../integrations/bitrix24/crm-lists.js';
+import type { JobHandler } from '../../jobs/worker.js';
+import type { Database } from '../../shared/db/database.js';
+import type { Lang } from '../../shared/i18n.js';
+import type { RolesService } from '../roles/roles.service.js';
 import { TemplateAccess } from '../templates/template-access.js';
+import { CRM_LIST_TOPIC, CrmListService } from './crm-list.js';
 import { ListsRepository } from './lists.repository.js';
-import { ListsService } from './lists.service.js';
+import { ListsService, type ListLimits } from './lists.service.js';
 import { OptOutsRepository } from './opt-outs.repository.js';
 import { OptOutsService } from './opt-outs.service.js';
 
-/** The list and opt-out services the routes use (routes.ts), from the app's dependencies. */
-export function buildLists(deps: Deps) {
-  const optOutsRepo = new OptOutsRepository(deps.db);
-  return {
-    lists: new ListsService({
-      repo: new ListsRepository(deps.db),
-      optOuts: optOutsRepo,
-      access: new TemplateAccess(deps.roles),
-      portalLang: deps.portalLang,
-      limits: deps.config.campaignLists,
-    }),
-    optOuts: new OptOutsService(optOutsRepo, deps.portalLang),
-  };
+/** Campaign lists and opt-outs: the services the routes use and the CRM list's job (composition-root.ts). */
+export function buildCampaignLists(o: {
+  db: Database;
+  bitrix: Bitrix24Client;
+  roles: Pick<RolesService, 'channelRoles'>;
+  portalLang: (portalId: number) => Promise<Lang>;
+  limits: ListLimits;
+  nudge: () => void;
+}) {
+  const repo = new ListsRepository(o.db);
+  const optOutsRepo = new OptOutsRepository(o.db);
+  const lists = new ListsService({
+    repo,
+    optOuts: optOutsRepo,
+    access: new TemplateAccess(o.roles),
+    portalLang: o.portalLang,
+    limits: o.limits,
+  });
+  const crm = new CrmListService({
+    repo,
+    lists,
+    crm: new Bitrix24CrmLists(o.bitrix),
+    maxRows: o.limits.maxRows,
+    nudge: o.nudge,
+  });
+  const jobs: Record<string, JobHandler> = { [CRM_LIST_TOPIC]: crm.job() };
+  return { lists, crm, optOuts: new OptOutsService(optOutsRepo, o.portalLang), jobs };
 }
+
+/** The inbound delivery's hook: texts that are only a stop keyword record an opt-out. */
+export function inboundOptOuts(db: Database) {
+  const optOuts = new OptOutsService(new OptOutsRepository(db), () => Promise.resolve('es' as const));
+  return (texts: Parameters<OptOutsService['fromInbound']>[0]) => optOuts.fromInbound(texts);
+}
+
+export type CampaignLists = ReturnType<typeof buildCampaignLists>;

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { enqueueJob, type NewJob } from '../../jobs/jobs.repository.js';
 import type { CampaignRowStatus } from '../../shared/db/campaigns-schema.js';
 import type { DB } from '../../shared/db/schema.js';
 
@@ -147,6 +148,23 @@ export class ListsRepository {
       })
       .where('id', '=', campaignId)
       .execute();
+  }
+
+  /** Which of these numbers are already on the list (not rejected): a CRM list's later pages. */
+  async listedPhones(campaignId: number, phones: string[]): Promise<Set<string>> {
+    if (phones.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('campaign_rows')
+      .select('phone_e164')
+      .where('campaign_id', '=', campaignId)
+      .where('status', '<>', 'rejected')
+      .where('phone_e164', '=', sql<string>`any(${sql.val(phones)}::text[])`)
+      .execute();
+    return new Set(rows.map((r) => r.phone_e164 ?? ''));
+  }
+
+  async enqueue(job: NewJob): Promise<void> {
+    await enqueueJob(this.db, job);
   }
 
   /** The first rows in file order, accepted ones or rejected ones. */

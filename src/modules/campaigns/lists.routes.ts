@@ -1,12 +1,14 @@
 import { Readable } from 'node:stream';
 import contentDisposition from 'content-disposition';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { CrmListService } from './crm-list.js';
 import { AppError, NotFoundError } from '../../shared/errors.js';
 import { csvRow } from '../billing/csv.js';
 import { adminPortal, principal } from '../tokens/api-auth.js';
 import { listText } from './list-texts.js';
 import {
   campaignIdParam,
+  crmListInput,
   optOutInput,
   optOutParam,
   optOutsQuery,
@@ -27,6 +29,7 @@ const LIST_TYPES = ['text/csv', 'application/octet-stream'];
  */
 export const listsRoutes: FastifyPluginAsyncZod<{
   lists: ListsService;
+  crm: CrmListService;
   optOuts: OptOutsService;
 }> = async (app, o) => {
   app.addContentTypeParser(LIST_TYPES, (_req, payload, done) => done(null, payload));
@@ -67,6 +70,25 @@ export const listsRoutes: FastifyPluginAsyncZod<{
         if (!req.raw.complete) void reply.header('connection', 'close');
         throw err;
       }
+    },
+  );
+  app.post(
+    '/campaigns/:id/list/crm',
+    {
+      schema: {
+        tags,
+        summary: 'Fill the draft campaign’s list from a CRM filter (read by a job; list status `loading`)',
+        params: campaignIdParam,
+        body: crmListInput,
+      },
+      attachValidation: true,
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      await o.lists.mayManage(p);
+      const id = await campaignOf(req);
+      if (req.validationError) throw req.validationError;
+      return reply.status(202).send(await o.crm.start(p, id, req.body));
     },
   );
   app.get(

@@ -80,14 +80,14 @@ export class ListsService {
     try {
       await this.d.repo.transaction(async (repo) => {
         const c = await this.#draft(repo, p.portalId, id, lang);
-        const ctx = await this.#context(repo, c);
+        const ctx = await this.checkContext(repo, c);
         await repo.deleteRows(c.id);
         let info: ListFileInfo | undefined;
         let batch: CheckedRow[] = [];
         let total = 0;
         let rejected = 0;
         const flush = async () => {
-          rejected += await this.#store(repo, c, batch);
+          rejected += await this.storeBatch(repo, c, batch);
           total += batch.length;
           batch = [];
         };
@@ -182,7 +182,8 @@ export class ListsService {
     return c;
   }
 
-  async #context(repo: ListsRepository, c: CampaignForList) {
+  /** What checking a list's rows needs: the channel's country and templates, the numbers seen. */
+  async checkContext(repo: ListsRepository, c: CampaignForList) {
     const rows = await repo.channelTemplates(c.channel_id);
     const all = rows.map(toListTemplate);
     return {
@@ -194,7 +195,7 @@ export class ListsService {
   }
 
   /** A batch: opted-out numbers rejected, then one insert. Returns how many rows were rejected. */
-  async #store(repo: ListsRepository, c: CampaignForList, batch: CheckedRow[]): Promise<number> {
+  async storeBatch(repo: ListsRepository, c: CampaignForList, batch: CheckedRow[]): Promise<number> {
     const out = await this.d.optOuts.among(
       c.portal_id,
       batch.filter((r) => r.code === null && r.phone).map((r) => r.phone!),

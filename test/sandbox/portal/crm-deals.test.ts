@@ -153,4 +153,54 @@ describe('sandbox Bitrix24 portal: deals and companies', () => {
     });
     expect(some.body.result).toEqual([{ ID: '9', TITLE: 'Ñandú S.A.' }]);
   });
+
+  it('crm.contact.list / crm.lead.list: PHONE only when selected, filters (ID list, SOURCE_ID), 50 a page', async () => {
+    // Added as a user would in the portal (52 REST calls would exceed the rate bucket).
+    const ids: number[] = [];
+    for (let i = 0; i < 52; i += 1) {
+      ids.push(
+        portal.addContact({
+          NAME: `C${i}`,
+          SOURCE_ID: i % 2 ? 'WEB' : 'CALL',
+          PHONE: [{ VALUE: `+54911555${5000 + i}`, VALUE_TYPE: 'WORK' }],
+        }),
+      );
+    }
+    type Page = { result: Array<Record<string, unknown>>; next?: number; total: number };
+    const all = await rest<Page>(portal, 'crm.contact.list', { auth: token, select: ['*'] });
+    expect(all.body.result).toHaveLength(50);
+
+    expect(all.body).toMatchObject({ next: 50, total: ids.length });
+    expect(all.body.result[0]).not.toHaveProperty('PHONE');
+    const web = await rest<Page>(portal, 'crm.contact.list', {
+      auth: token,
+      filter: { SOURCE_ID: 'WEB', ID: ids.slice(0, 4) },
+      select: ['ID', 'NAME', 'PHONE'],
+    });
+    expect(web.body.result).toEqual([
+      {
+        ID: String(ids[1]),
+        NAME: 'C1',
+        PHONE: [{ ID: '500', VALUE_TYPE: 'WORK', VALUE: '+549115555001', TYPE_ID: 'PHONE' }],
+      },
+      {
+        ID: String(ids[3]),
+        NAME: 'C3',
+        PHONE: [{ ID: '500', VALUE_TYPE: 'WORK', VALUE: '+549115555003', TYPE_ID: 'PHONE' }],
+      },
+    ]);
+    expect(web.body).not.toHaveProperty('next');
+    await rest(portal, 'crm.lead.add', {
+      auth: token,
+      fields: { TITLE: 'L', STATUS_ID: 'IN_PROCESS', PHONE: [{ VALUE: '+5491155550001' }] },
+    });
+    const leads = await rest<Page>(portal, 'crm.lead.list', {
+      auth: token,
+      filter: { STATUS_ID: 'IN_PROCESS' },
+      select: ['ID', 'PHONE'],
+    });
+    expect(leads.body.result.map((l) => l['PHONE'])).toEqual([
+      [expect.objectContaining({ VALUE: '+5491155550001' })],
+    ]);
+  });
 });
