@@ -90,7 +90,7 @@ describe('campaign sending when Gupshup pushes back', () => {
 
   it('a template WhatsApp paused stops the campaign', async () => {
     const c = await createCampaign(s, token, { ...base('Plantilla pausada'), ratePerMinute: 30 });
-    await fillList(s.deps.db, c.id, phones(5, 700));
+    await fillList(s.deps.db, c.id, phones(12, 700));
     expect((await act(c.id, 'start')).status).toBe(200);
     await waitFor(async () => (await campaign(s, token, c.id)).counts.queued >= 1, 20_000, 'first row');
     await s.deps.db.updateTable('templates').set({ status: 'paused' }).where('id', '=', tpl.id).execute();
