@@ -1,7 +1,7 @@
-import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { AppError, ConflictError, NotFoundError } from '../../shared/errors.js';
+import type { CampaignsService } from './campaigns.service.js';
 import type { Lang } from '../../shared/i18n.js';
 import { countryOfNumber } from '../notifications/phone.js';
-import type { TemplateAccess } from '../templates/template-access.js';
 import { renderMessage, type SendableTemplate } from '../templates/template-send-rules.js';
 import { sendable } from '../templates/template-send.service.js';
 import type { TemplateForSend } from '../templates/template-send.repository.js';
@@ -20,7 +20,8 @@ export interface ListLimits {
 export interface ListsDeps {
   repo: ListsRepository;
   optOuts: OptOutsRepository;
-  access: Pick<TemplateAccess, 'scope'>;
+  /** Who may act on a campaign: portal admins and its channel's bosses (campaigns.service.ts). */
+  access: Pick<CampaignsService, 'scope' | 'find'>;
   portalLang: (portalId: number) => Promise<Lang>;
   limits: ListLimits;
 }
@@ -51,21 +52,18 @@ export class ListsService {
 
   /** 403 unless the caller may manage some channel's campaigns (checked before the input). */
   async mayManage(p: ApiPrincipal): Promise<void> {
-    const scope = await this.d.access.scope(p, 'manage');
-    if (scope !== 'all' && scope.size === 0) throw forbidden();
+    await this.d.access.scope(p);
   }
 
   lang(portalId: number): Promise<Lang> {
     return this.d.portalLang(portalId);
   }
 
-  /** The campaign when the caller may manage it: 403 before 404 for a caller with no channel at all. */
+  /** The campaign when the caller may act on it (403 before 404 for a caller with no channel at all). */
   async campaign(p: ApiPrincipal, id: number): Promise<CampaignForList> {
-    const scope = await this.d.access.scope(p, 'manage');
-    if (scope !== 'all' && scope.size === 0) throw forbidden();
+    await this.d.access.find(p, id);
     const c = await this.d.repo.campaign(p.portalId, id);
     if (!c) throw new NotFoundError('No such campaign');
-    if (scope !== 'all' && !scope.has(c.channel_id)) throw forbidden();
     return c;
   }
 
@@ -229,10 +227,6 @@ export function toListTemplate(t: ListTemplateRow): ListTemplate {
     usable: t.status === 'approved' && t.active && t.gupshup_id !== null,
     sendable: toSendable(t),
   };
-}
-
-function forbidden(): ForbiddenError {
-  return new ForbiddenError('Only portal admins and the channel’s bosses manage its campaigns');
 }
 
 /** A refused file: 413 over the limits, 415 not a CSV, 400 otherwise, with words in the portal's language. */
