@@ -26,6 +26,9 @@ export interface ListsDeps {
   limits: ListLimits;
 }
 
+/** PostgreSQL's "could not obtain lock" (FOR UPDATE NOWAIT). */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** Rows per insert statement (and per opted-out lookup). */
 const BATCH = 1_000;
 
@@ -173,7 +176,13 @@ export class ListsService {
   }
 
   async #draft(repo: ListsRepository, portalId: number, id: number, lang: Lang): Promise<CampaignForList> {
-    const c = await repo.campaign(portalId, id, true);
+    // An upload holds the campaign while its file arrives: a second one is refused, not queued behind it.
+    const c = await repo.campaign(portalId, id, 'nowait').catch((err: unknown) => {
+      if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+        throw new ConflictError(listText('list_busy', lang));
+      }
+      throw err;
+    });
     if (!c) throw new NotFoundError('No such campaign');
     if (c.status !== 'draft') throw new ConflictError(listText('not_draft', lang));
     if (c.list_status === 'loading') throw new ConflictError(listText('list_loading', lang));
