@@ -21,6 +21,10 @@
  * 5. The ledger (ledger.ts): reserve + settle pairs per second through LedgerService as the app's
  *    role, spread over portals and on one portal; then a race on a small balance against a naive
  *    read-then-write ledger, which overspends. `BENCH_ONLY=ledger npm run bench` runs only this one.
+ * 6. A campaign (campaign.ts): 10,000 rows through the dispatcher and the templates send service to
+ *    the sandbox Gupshup, achieved rate against the allowed rate, exactly once per number, peak RSS.
+ *    `BENCH_ONLY=campaign npm run bench` runs only this one (knobs BENCH_CAMPAIGN_ROWS,
+ *    BENCH_CAMPAIGN_PER_SEC).
  * No assertion here: the figures are reported (report.ts), compared with SPEC.md's targets.
  *
  * `BENCH_ONLY=ingest` runs phase 1 and 1b only (prints, writes nothing).
@@ -33,6 +37,7 @@ import pg from 'pg';
 import { freePort } from '../src/shared/db/embedded.js';
 import { AppProcesses } from './bench/app-process.js';
 import { inboundBaseline } from './bench/baseline.js';
+import { campaignEnv, campaignOnly, campaignPhase } from './bench/campaign.js';
 import { CeilingRoute } from './bench/ceiling.js';
 import { POOL_MAX, say } from './bench/common.js';
 import { ingestFlood, ingestKept } from './bench/ingest-flood.js';
@@ -47,6 +52,10 @@ import { startSandboxPortal } from './sandbox/portal/index.js';
 import { appProcessEnv, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js';
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'campaign') {
+    await campaignOnly();
+    return;
+  }
   const db = await benchDatabase();
   if (process.env.BENCH_ONLY === 'ledger') {
     try {
@@ -89,8 +98,11 @@ async function main(): Promise<void> {
     const baseline = await inboundBaseline(portal);
     const relay = await relayUnderRateLimit(pool, portal, apps, env);
     const outbound = await outboundLatency(pool, portal, gupshup);
-    await pool.end();
     const ledger = await ledgerPhase(db.url);
+    // Last: the campaign needs the app with the channel's budget and tier raised (campaign.ts).
+    await apps.restart(campaignEnv(env));
+    const campaign = await campaignPhase({ url, pool, gupshup, ch, pid: apps.pid });
+    await pool.end();
     const peakRssMb = apps.peakRssMb();
     const { coldStartMs, rssByProcessMb } = apps;
     await writeReport({
@@ -104,6 +116,7 @@ async function main(): Promise<void> {
       relay,
       outbound,
       ledger,
+      campaign,
       peakRssMb,
       rssByProcessMb,
     });

@@ -29,6 +29,7 @@ import { billingUsage, BILLING_DEMO_ENV } from './demo/billing-usage.js';
 import { paymentsScene } from './demo/payments.js';
 import { notificationsScene } from './demo/notifications.js';
 import { smsScene } from './demo/sms.js';
+import { campaignScene } from './demo/campaigns.js';
 
 const keep = process.argv.includes('--keep');
 const tty = process.stdout.isTTY;
@@ -108,9 +109,10 @@ async function main(): Promise<number> {
     const ok = (await report(s, token, started)) && (await billing.report());
     // After the summary, so its counts stay the relay's: the digest goes to staff, not a customer.
     const digest = await notificationsScene(s, token, ch, { say, dim });
+    const campaign = await campaignScene(s, token, ch, { say, dim });
     const sms = await smsScene(s, token, ch, { say, dim });
     if (keep) await keepRunning(s, token);
-    return ok && digest && sms ? 0 : 1;
+    return ok && digest && campaign && sms ? 0 : 1;
   } finally {
     await shutdown();
   }

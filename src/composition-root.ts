@@ -3,18 +3,12 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { Bitrix24Client } from './integrations/bitrix24/bitrix24.client.js';
 import { Bitrix24Connector } from './integrations/bitrix24/bitrix24.connector.js';
-import { GupshupAppsClient } from './integrations/gupshup/gupshup.apps.js';
 import { GupshupClient } from './integrations/gupshup/gupshup.client.js';
-import { GupshupTemplatesClient } from './integrations/gupshup/templates.js';
 import { RateLimiter } from './shared/rate-limiter.js';
 import { Worker } from './jobs/worker.js';
 import { FrontendAuth } from './modules/tokens/frontend-auth.js';
-import { TokensRepository } from './modules/tokens/tokens.repository.js';
-import { TokensService } from './modules/tokens/tokens.service.js';
-import { ChannelAdminService } from './modules/channels/channel-admin.service.js';
 import { ChannelsService } from './modules/channels/channels.service.js';
 import { ChannelsRepository } from './modules/channels/channels.repository.js';
-import { NumberRequestsRepository } from './modules/channels/number-requests.repository.js';
 import { RolesService } from './modules/roles/roles.service.js';
 import { AssignService } from './modules/roles/assign.service.js';
 import { RolesRepository } from './modules/roles/roles.repository.js';
@@ -48,7 +42,6 @@ import { PortalsService } from './modules/portals/portals.service.js';
 import { buildDigests, type Digests } from './modules/notifications/wiring.js';
 import { buildCrmEvents, type CrmEvents } from './modules/notifications/crm-wiring.js';
 import { buildCampaigns, type Campaigns } from './modules/campaigns/wiring.js';
-import { TemplatesRepository } from './modules/templates/templates.repository.js';
 import { TemplatesService } from './modules/templates/templates.service.js';
 import { toLang, type Lang } from './shared/i18n.js';
 import { SecretBox } from './shared/crypto.js';
@@ -56,6 +49,9 @@ import { createDatabase, type Database } from './shared/db/database.js';
 import { HttpClient } from './shared/http/http-client.js';
 import { createGuardedAgent, type Resolve } from './shared/http/ssrf-guard.js';
 import { createLogger } from './shared/logger.js';
+import { buildAdmin, buildTemplates } from './composition-admin.js';
+import type { TokensService } from './modules/tokens/tokens.service.js';
+import type { ChannelAdminService } from './modules/channels/channel-admin.service.js';
 import { SmsapiClient } from './integrations/smsapi/smsapi.client.js';
 import { queueSmsFallback } from './modules/sms/fallback.js';
 import { smsLength } from './modules/sms/length.js';
@@ -208,9 +204,9 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   };
 }
 
-type Adapters = ReturnType<typeof buildAdapters>;
+export type Adapters = ReturnType<typeof buildAdapters>;
 
-type Relay = ReturnType<typeof buildRelay>;
+export type Relay = ReturnType<typeof buildRelay>;
 
 /** Outbound HTTP (one SSRF-guarded dispatcher) and the provider adapters on it. */
 function buildAdapters(config: Config, o: DepsOverrides, db: Database, box: SecretBox) {
@@ -320,52 +316,6 @@ function buildRoles(db: Database, a: Adapters) {
   const roles = new RolesService(rolesRepo, { users: new Bitrix24Users(a.bitrix), crm, lines });
   const assign = new AssignService({ db, repo: rolesRepo, crm, lines, roles });
   return { roles, assign };
-}
-
-/** API tokens and the channels' admin side (connect, settings, number requests). */
-function buildAdmin(config: Config, db: Database, box: SecretBox, a: Adapters, r: Relay) {
-  const tokens = new TokensService(
-    new TokensRepository(db),
-    a.portalsRepo,
-    box,
-    a.bitrix,
-    config.b24.appCode,
-  );
-  const channelAdmin = new ChannelAdminService({
-    db,
-    repo: r.channelsRepo,
-    requests: new NumberRequestsRepository(db),
-    box,
-    channels: r.channels,
-    gupshup: new GupshupAppsClient(a.http, config.gupshup.apiUrl),
-    connector: a.connector,
-  });
-  return { tokens, channelAdmin };
-}
-
-/** WhatsApp templates: Gupshup's template API with the channels' keys, header files in media. */
-function buildTemplates(
-  config: Config,
-  db: Database,
-  a: Adapters,
-  r: Relay,
-  roles: RolesService,
-  nudge: () => void,
-): TemplatesService {
-  return new TemplatesService({
-    repo: new TemplatesRepository(db),
-    provider: new GupshupTemplatesClient(a.http, config.gupshup.apiUrl),
-    channels: r.channels,
-    media: {
-      storeUpload: (portalId, file) => r.media.storeUpload(portalId, file),
-      fileOf: (portalId, id) => r.media.fileOf(portalId, id),
-      link: (id) => r.media.signer.url(id),
-    },
-    roles,
-    trace: writeTrace,
-    syncEveryMs: config.templates.syncEveryMs,
-    nudge,
-  });
 }
 
 /** The worker with every job topic's handler. */

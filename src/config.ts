@@ -2,12 +2,14 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { databaseUrl, optionalText, optionalToken, optionalUrl } from './config-fields.js';
 import { specialAddressRange } from './shared/hosts.js';
+import { campaignEnv } from './config-campaigns.js';
 
 /**
  * The only reader of process.env. Every variable is described; `loadConfig` parses once and
  * reports every problem in one start-up error.
  */
 const envSchema = z.object({
+  ...campaignEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port the app listens on'),
   HOST: z.string().default('0.0.0.0').describe('Interface to bind'),
   PUBLIC_URL: z
@@ -102,19 +104,6 @@ const envSchema = z.object({
     'Bearer token for GET /metrics (Prometheus); empty → /metrics answers 404',
   ),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted body'),
-  CAMPAIGN_LIST_MAX_ROWS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .default(100_000)
-    .describe('Most rows of a campaign list (CSV or CRM)'),
-  CAMPAIGN_LIST_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(20_971_520)
-    .describe('Largest campaign list CSV upload, bytes'),
   MEDIA_DIR: z
     .string()
     .trim()
@@ -156,15 +145,6 @@ const envSchema = z.object({
     .max(3600)
     .default(60)
     .describe('Seconds between two looks for scheduled-notification digests that are due'),
-  CAMPAIGN_DEFAULT_TIER: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(10_000_000)
-    .default(1000)
-    .describe(
-      'Messaging tier campaigns keep to: unique recipients per channel per rolling 24 hours (WhatsApp TIER_1K = 1000); 0 = no limit',
-    ),
   TEMPLATE_SYNC_MINUTES: z.coerce
     .number()
     .int()

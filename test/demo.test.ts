@@ -35,6 +35,12 @@ describe('npm run demo', () => {
       // The scheduled notifications scene: one digest after two deals reach the stage, then none.
       expect(out).toMatch(/Digest tick: 1 digest → Hay 2 aprobaciones nuevas: SIRA 1, SIRA 2\./);
       expect(out).toMatch(/Next tick, nothing changed: 0 digests/);
+      // The campaign scene: a CSV with one bad line, three sent once, one reply routed, the funnel.
+      expect(out).toMatch(/from a CSV of 4 customers → 3 ready, 1 rejected/);
+      expect(out).toMatch(/Rejected, line 4 \(«12345»\)/);
+      expect(out).toMatch(/de la campaña «Recordatorio de turnos»/);
+      expect(out).toMatch(/Funnel: queued 3 → sent 3 → delivered 3 → read 3 → replied 1; failed 0/);
+      expect(out).toMatch(/Each good row sent once: yes/);
       // The SMS scene: a CRM card's SMS delivered, a template not on WhatsApp sent as SMS.
       expect(out).toMatch(/Bitrix24 status: sent → delivered/);
       expect(out).toMatch(/1002 \(not on WhatsApp\) → sent as SMS #\d+ → delivered/);

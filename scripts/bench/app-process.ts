@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { spawnApp } from '../stack.js';
 
-function vmHwmMb(pid: number): number {
+/** A process's peak resident memory (VmHWM), in MB. */
+export function vmHwmMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }

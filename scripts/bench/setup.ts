@@ -26,12 +26,20 @@ export async function benchDatabase(): Promise<{ url: string; embedded?: Embedde
   return { url: url.toString(), ...(embedded ? { embedded } : {}) };
 }
 
+/** The bench's channel, with the API token and the sandbox app's id (the campaign phase uses them). */
+export interface BenchChannel {
+  id: string;
+  callbackUrl: string;
+  token: string;
+  appId: string;
+}
+
 /** Install, API token, a channel on the Gupshup app BenchShop, active on open line 1. */
 export async function installChannel(
   url: string,
   portal: SandboxPortal,
   gupshup: SandboxGupshup,
-): Promise<{ id: string; callbackUrl: string }> {
+): Promise<BenchChannel> {
   await portal.installApp({ installUrl: `${url}/b24/install`, mode: 'ui' });
   portal.finishInstall();
   const tr = await fetch(`${url}/api/v1/tokens`, {
@@ -45,7 +53,11 @@ export async function installChannel(
   });
   const { token } = (await tr.json()) as { token: string };
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  gupshup.addApp({ appName: BENCH_APP, apiKey: 'bench-key-abcdefgh', sourceNumber: '5491100000999' });
+  const { appId } = gupshup.addApp({
+    appName: BENCH_APP,
+    apiKey: 'bench-key-abcdefgh',
+    sourceNumber: '5491100000999',
+  });
   const ch = (await (
     await fetch(`${url}/api/v1/channels`, {
       method: 'POST',
@@ -64,5 +76,5 @@ export async function installChannel(
     body: '{"lineId":1}',
   });
   gupshup.setCallbackUrl(BENCH_APP, ch.callbackUrl);
-  return ch;
+  return { ...ch, token, appId };
 }

@@ -90,13 +90,14 @@ describe('a template not on WhatsApp falls back to SMS', () => {
     await setUpSms(s, token, { fallbackChannelIds: [ch.id] });
     const { messageId, chatId } = await templateFromChat('5491100009102');
     await failed(messageId);
-    const sms = await waitFor(async () =>
-      s.deps.db
+    const sms = await waitFor(async () => {
+      const r = await s.deps.db
         .selectFrom('sms_messages')
         .selectAll()
         .where('relay_message_id', '=', messageId)
-        .executeTakeFirst(),
-    );
+        .executeTakeFirst();
+      return r && r.status !== 'queued' ? r : undefined;
+    });
     expect(sms).toMatchObject({ source: 'fallback', to_e164: '+5491100009102' });
     const out = await waitFor(() => s.smsapi.sent({ to: '5491100009102' })[0]);
     expect(out.message).toBe('Hola Ana, su pedido A-7 está listo.');

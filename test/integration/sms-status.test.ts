@@ -92,9 +92,54 @@ describe('SMS status: accepted, then delivered or undelivered', () => {
     });
     expect([post.status, await post.text()]).toEqual([200, 'OK']);
     await smsReaches(s, r.messageId, 'delivered');
+    // A forged report (the secret leaked) naming SMSAPI's id with a wrong idx changes nothing.
+    s.smsapi.holdReports(true);
+    const held = await s.portal.sendSms({ code: SMS_CODE, to: '+5491100008004', text: 'Hola' });
+    const pending = await smsReaches(s, held.messageId, 'accepted');
+    const forged = await fetch(
+      `${s.url}/webhooks/smsapi/${secret}?MsgId=${pending.smsapi_id ?? ''}&status=405&idx=guessed`,
+    );
+    expect(forged.status).toBe(200);
+    await s.smsapi.settle();
+    await waitFor(async () => {
+      const open = await s.deps.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('topic', '=', 'sms.dlr')
+        .where('status', 'in', ['pending', 'running'])
+        .execute();
+      return open.length === 0;
+    });
+    expect((await smsOf(s, held.messageId))?.status).toBe('accepted');
+    await s.smsapi.releaseReports();
+    s.smsapi.holdReports(false);
+    await smsReaches(s, held.messageId, 'delivered');
     // A report for a message of another portal (or none) changes nothing here.
     const stray = await fetch(`${s.url}/webhooks/smsapi/${secret}?MsgId=999999&status=405&idx=nope`);
     expect(stray.status).toBe(200);
+  });
+
+  it('an answer lost to the time-out: retried with the same idx, SMSAPI refuses the repeat (53), sent once, delivered', async () => {
+    await s.deps.db.updateTable('sms_settings').set({ timeout_ms: 1000 }).execute();
+    s.smsapi.failNext({ delayMs: 1500 });
+    // Reports held: the retry cannot be overtaken by the first attempt's own report.
+    s.smsapi.holdReports(true);
+    const r = await s.portal.sendSms({ code: SMS_CODE, to: '+5491100008003', text: 'Hola' });
+    // Whichever attempt SMSAPI saw first was sent; the other was refused as a repeated idx.
+    const tries = () =>
+      s.smsapi.requests().filter((q) => q.path === '/sms.do' && q.params?.['to'] === '5491100008003');
+    await waitFor(() => tries().some((q) => q.error === 53), 20_000, 'the repeat refused with 53');
+    await smsReaches(s, r.messageId, 'accepted');
+    await s.smsapi.releaseReports();
+    s.smsapi.holdReports(false);
+    const row = await smsReaches(s, r.messageId, 'delivered');
+    const sent = s.smsapi.sent({ to: '5491100008003' });
+    expect(sent).toHaveLength(1);
+    expect(row).toMatchObject({ smsapi_id: sent[0]?.id, idx: sent[0]?.idx });
+    expect(new Set(tries().map((q) => q.params?.['idx']))).toEqual(new Set([row.idx]));
+    await waitFor(() => s.portal.smsStatuses(r.messageId).includes('delivered'));
+    expect(s.portal.smsStatuses(r.messageId)).toEqual(['sent', 'delivered']);
+    await s.deps.db.updateTable('sms_settings').set({ timeout_ms: 10000 }).execute();
   });
 
   it('uninstall deletes the SMSAPI token; a late report is still answered OK', async () => {

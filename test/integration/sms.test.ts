@@ -71,6 +71,12 @@ describe('SMS through SMSAPI as Bitrix24’s SMS provider', () => {
     ]);
     const badCountry = await api(s, token, 'PUT', '/sms/settings', { allowedCountries: ['XX'] });
     expect(badCountry.status).toBe(400);
+    const foreignChannel = await api(s, token, 'PUT', '/sms/settings', {
+      fallbackChannelIds: ['0b6f7c9e-1d2a-4c1b-9f3e-5a6b7c8d9e0f'],
+    });
+    expect(foreignChannel.status).toBe(400);
+    const tooManyParts = await api(s, token, 'PUT', '/sms/settings', { maxParts: 7 });
+    expect(tooManyParts.status).toBe(400); // SMSAPI's ceiling is 6
     // Nothing of the refused changes stuck.
     expect((await api<Settings>(s, token, 'GET', '/sms/settings')).body).toMatchObject({
       tokenState: 'ok',
@@ -304,6 +310,14 @@ describe('SMS through SMSAPI as Bitrix24’s SMS provider', () => {
         return r?.status === 'failed' ? r : undefined;
       });
       expect(row).toMatchObject({ error_code: 'no_points', parts: 3 });
+      const log = await api<{
+        items: Array<{ id: number; status: string; error: string; errorCode: string }>;
+      }>(s, token, 'GET', '/sms/messages');
+      expect(log.body.items.find((i) => i.id === big.body.id)).toMatchObject({
+        status: 'failed',
+        errorCode: 'no_points',
+        error: expect.stringMatching(/SMSAPI/) as string,
+      });
       expect(s.smsapi.sent({ to: '5491100007003' })).toEqual([]);
     } finally {
       s.smsapi.setPoints(points);

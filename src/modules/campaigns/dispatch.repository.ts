@@ -55,6 +55,17 @@ export class DispatchRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  async stillRunning(id: number, runSeq: number): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('campaigns')
+      .select('id')
+      .where('id', '=', id)
+      .where('run_seq', '=', runSeq)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
   /** running → paused with the reason (Gupshup stopped it, the template was paused…). */
   async pause(id: number, runSeq: number, reason: string, cursor: number): Promise<boolean> {
     const r = await this.db
@@ -199,15 +210,16 @@ export class DispatchRepository {
     return new Set(rows.map((r) => r.phone_e164));
   }
 
-  /** The message an earlier run stored for this key (and died before recording it on the row). */
-  async messageByKey(portalId: number, key: string): Promise<number | undefined> {
-    const r = await this.db
+  /** The messages an earlier run stored for these keys (and died before recording them on the rows). */
+  async messagesByKey(portalId: number, keys: string[]): Promise<Map<string, number>> {
+    if (!keys.length) return new Map();
+    const rows = await this.db
       .selectFrom('messages')
-      .select('id')
+      .select(['id', 'client_key'])
       .where('portal_id', '=', portalId)
-      .where('client_key', '=', key)
-      .executeTakeFirst();
-    return r?.id;
+      .where('client_key', 'in', keys)
+      .execute();
+    return new Map(rows.map((r) => [r.client_key ?? '', r.id]));
   }
 
   async queued(trx: Trx, rowId: number, key: string, messageId: number): Promise<void> {

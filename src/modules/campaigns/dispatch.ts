@@ -33,6 +33,8 @@ export interface DispatchDeps {
   /** Unique recipients per rolling 24 h (the messaging tier); 0 = no limit. */
   tier: number;
   clock?: () => number;
+  /** The last tier count per channel, and the rows handed since (kept by `tierUsed`). */
+  tierSeen?: Map<string, { at: number; used: number; handed: number[] }>;
 }
 
 /** Longest sleep of a job waiting for its window or its start (it looks again after). */
@@ -45,7 +47,8 @@ const again = (why: string, ms: number): JobOutcome => ({
   countAttempt: false,
 });
 
-export function dispatchJob(d: DispatchDeps): JobHandler {
+export function dispatchJob(deps: DispatchDeps): JobHandler {
+  const d = { ...deps, tierSeen: deps.tierSeen ?? new Map() };
   const now = d.clock ?? Date.now;
   return {
     run: async (job, log) => {
@@ -105,7 +108,7 @@ async function look(d: DispatchDeps, c: DispatchCampaign, t: number, log: Logger
     await save(c.pace_credit, 'no_message_units');
     return again('campaign messages held for lack of message units', 30_000);
   }
-  const tierLeft = d.tier > 0 ? d.tier - (await d.repo.recipients24h(c.channel_id)) : Infinity;
+  const tierLeft = d.tier > 0 ? d.tier - (await tierUsed(d, c.channel_id, t)) : Infinity;
   const decision = pace({
     now: t,
     ratePerMinute: c.rate_per_minute,
@@ -118,6 +121,7 @@ async function look(d: DispatchDeps, c: DispatchCampaign, t: number, log: Logger
   });
   if (decision.take > 0) {
     const handed = await hand(d, c, decision.take);
+    d.tierSeen?.get(c.channel_id)?.handed.push(handed);
     if (handed < decision.take && (await d.repo.finishIfDone(c.id, c.run_seq))) {
       log.info({ campaignId: c.id }, 'Campaign finished: every row handed out.');
       await trace(d, c, 'campaign_finished', 'INFO', null, 'every row handed to the send service');
@@ -129,6 +133,21 @@ async function look(d: DispatchDeps, c: DispatchCampaign, t: number, log: Logger
   }
   await save(decision.state.credit, decision.reason === 'tier_limit' ? 'tier_limit' : null);
   return again(decision.reason ?? 'paced', decision.waitMs);
+}
+
+/**
+ * Distinct recipients of the channel's campaigns in the rolling 24 h. Counting them is a scan of the
+ * rows handed that day, so it is done every TIER_RECOUNT_MS; in between, the rows this process handed
+ * are added (a row counts as a new recipient: the count can only be too high, never too low, for the
+ * runs of this process).
+ */
+const TIER_RECOUNT_MS = 5_000;
+async function tierUsed(d: DispatchDeps, channelId: string, t: number): Promise<number> {
+  const seen = d.tierSeen?.get(channelId);
+  if (seen && t - seen.at < TIER_RECOUNT_MS) return seen.used + seen.handed.reduce((a, b) => a + b, 0);
+  const used = await d.repo.recipients24h(channelId);
+  d.tierSeen?.set(channelId, { at: t, used, handed: [] });
+  return used;
 }
 
 /** Why the template can no longer be sent (a reason code), and whether the channel still sends. */
@@ -157,40 +176,52 @@ async function paused(
 }
 
 /** Takes up to `n` rows in order and hands each to the send service; returns how many it took. */
+/** Sends handed to the send service at once within one look (each takes a few statements). */
+const SEND_CONCURRENCY = 8;
+
+type Outcome = { messageId: number } | { code: string; detail: string };
+
+/**
+ * Takes up to `n` rows in order and hands each to the send service, a few at a time; the rows are
+ * marked in the transaction that holds their locks, once every send of the look has settled. A send
+ * that throws (the database, a bug) rolls the look back: the messages stored meanwhile are found by
+ * their keys at the next look. Returns how many rows it took.
+ */
 async function hand(d: DispatchDeps, c: DispatchCampaign, n: number): Promise<number> {
   return d.repo.transaction(async (trx) => {
     const rows = await d.repo.claim(trx, c.id, n);
+    const keyOf = (row: ClaimedRow) => `camp:${c.id}:${row.id}`;
     const phones = rows.map((r) => r.phone_e164).filter((p): p is string => !!p);
     const opted = await d.repo.optedOut(trx, c.portal_id, phones);
-    for (const row of rows) {
-      const key = `camp:${c.id}:${row.id}`;
-      if (!row.phone_e164) {
-        await d.repo.failed(trx, row.id, 'phone_invalid', 'the row has no number');
-        continue;
-      }
+    const stored = await d.repo.messagesByKey(c.portal_id, rows.map(keyOf));
+    const outcome = async (row: ClaimedRow): Promise<Outcome> => {
+      if (!row.phone_e164) return { code: 'phone_invalid', detail: 'the row has no number' };
       if (opted.has(row.phone_e164)) {
-        await d.repo.failed(trx, row.id, 'opted_out', 'the customer opted out after the upload');
-        continue;
+        return { code: 'opted_out', detail: 'the customer opted out after the upload' };
       }
-      const stored = await d.repo.messageByKey(c.portal_id, key);
-      if (stored !== undefined) {
-        await d.repo.queued(trx, row.id, key, stored);
-        continue;
+      const earlier = stored.get(keyOf(row));
+      return earlier !== undefined ? { messageId: earlier } : sendRow(d, c, row, keyOf(row));
+    };
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < rows.length; i += SEND_CONCURRENCY) {
+      // Paused or cancelled meanwhile: the rows not handed yet stay 'ready' (a cancel then takes them).
+      if (i > 0 && !(await d.repo.stillRunning(c.id, c.run_seq))) break;
+      const settled = await Promise.allSettled(rows.slice(i, i + SEND_CONCURRENCY).map(outcome));
+      for (const r of settled) {
+        if (r.status === 'rejected') throw r.reason;
+        outcomes.push(r.value);
       }
-      const r = await sendRow(d, c, row, key);
-      if ('messageId' in r) await d.repo.queued(trx, row.id, key, r.messageId);
+    }
+    for (const [i, r] of outcomes.entries()) {
+      const row = rows[i]!;
+      if ('messageId' in r) await d.repo.queued(trx, row.id, keyOf(row), r.messageId);
       else await d.repo.failed(trx, row.id, r.code, r.detail);
     }
-    return rows.length;
+    return outcomes.length;
   });
 }
 
-async function sendRow(
-  d: DispatchDeps,
-  c: DispatchCampaign,
-  row: ClaimedRow,
-  key: string,
-): Promise<{ messageId: number } | { code: string; detail: string }> {
+async function sendRow(d: DispatchDeps, c: DispatchCampaign, row: ClaimedRow, key: string): Promise<Outcome> {
   try {
     return await d.send({
       portalId: c.portal_id,

@@ -15,7 +15,7 @@
 /** How much of the allowed rate may wait in the send queue, in seconds. */
 export const AHEAD_SECONDS = 1;
 /** The shortest and longest pause between two dispatcher runs of a running campaign. */
-export const MIN_WAIT_MS = 50;
+export const MIN_WAIT_MS = 100;
 export const MAX_WAIT_MS = 1_000;
 /** While chats wait, the campaign looks again this soon. */
 export const CHATS_WAIT_MS = 200;

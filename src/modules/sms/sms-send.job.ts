@@ -101,7 +101,8 @@ async function send(
       idx: sms.idx,
       notifyUrl: `${d.publicUrl}/webhooks/smsapi/${s.dlr_secret}`,
       test: s.test_mode,
-      normalize: sms.no_accents,
+      // "No accents" is our transliteration (length.ts), already in the text: SMSAPI's normalize=1
+      // would also strip the GSM-7 letters it keeps (ñ, é), so the SMS would differ from the count.
       maxParts: s.max_parts,
       timeoutMs: s.timeout_ms,
     });
@@ -111,7 +112,9 @@ async function send(
     if (err.code === DUPLICATE_IDX) {
       r = { id: null, points: null, parts: null }; // sent by an earlier attempt: its report names it
     } else if (err.retryable) {
-      return { kind: 'retry', error: `SMSAPI ${err.code ?? 'network'}: ${err.message}`.slice(0, 300) };
+      // SMSAPI's words may quote the number: digits runs are cut from what the job log keeps.
+      const said = err.message.replace(/\d{6,}/g, '…');
+      return { kind: 'retry', error: `SMSAPI ${err.code ?? 'network'}: ${said}`.slice(0, 300) };
     } else {
       return refuse(d, sms, o.lang, {
         code: `smsapi_${err.code ?? 'refused'}`,

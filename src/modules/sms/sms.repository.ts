@@ -91,6 +91,16 @@ export class SmsRepository {
       .execute();
   }
 
+  /** The portal's channels (the fallback may only name these). */
+  async channelIds(portalId: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('channels')
+      .select('id')
+      .where('portal_id', '=', portalId)
+      .execute();
+    return rows.map((c) => c.id);
+  }
+
   async portalOfSecret(secret: string): Promise<number | undefined> {
     const r = await this.db
       .selectFrom('sms_settings')
@@ -226,7 +236,7 @@ export class SmsRepository {
   }
 
   /**
-   * Applies one delivery report to the portal's row it names (by our idx, else SMSAPI's id). The
+   * Applies one delivery report to the portal's row it names (our idx, and SMSAPI's id once known). The
    * status only moves forward: queued → accepted → delivered/undelivered; a final status is only
    * replaced by a later final report (its done date after ours). Returns the row when it moved.
    */
@@ -253,9 +263,13 @@ export class SmsRepository {
         updated_at: new Date(),
       })
       .where('portal_id', '=', portalId)
+      // Reports are untrusted (reference §4.4): our idx, and SMSAPI's id once we know it, must match.
       .where((eb) =>
         idx
-          ? eb.or([eb('idx', '=', idx), eb('smsapi_id', '=', c.smsapiId)])
+          ? eb.and([
+              eb('idx', '=', idx),
+              eb.or([eb('smsapi_id', 'is', null), eb('smsapi_id', '=', c.smsapiId)]),
+            ])
           : eb('smsapi_id', '=', c.smsapiId),
       )
       .where('status', '<>', 'failed')

@@ -135,7 +135,9 @@ export class SmsService {
         status: m.status,
         parts: m.parts,
         points: m.points,
-        error: m.error_code ? { code: m.error_code, message: m.error_detail } : null,
+        // Why it failed, in the portal's words (as refused), and its stable code for programs.
+        error: m.error_code ? (m.error_detail ?? m.error_code) : null,
+        errorCode: m.error_code,
         createdAt: m.created_at.toISOString(),
         deliveredAt: m.status === 'delivered' && m.done_at ? m.done_at.toISOString() : null,
       })),

@@ -46,10 +46,7 @@ export function buildSms(o: {
     registerProvider: (portalId) => messageservice.register(portalId, handler),
     consentFields: async (portalId) =>
       (await crm.candidateFields(portalId)).map(({ code, label }) => ({ code, label })),
-    channelIds: async (portalId) =>
-      (await o.db.selectFrom('channels').select('id').where('portal_id', '=', portalId).execute()).map(
-        (c) => c.id,
-      ),
+    channelIds: (portalId) => repo.channelIds(portalId),
   });
   const service = new SmsService({ repo, settings, length: o.length, nudge: o.nudge });
   const jobs: Record<string, JobHandler> = {
