@@ -60,6 +60,7 @@ describe('campaign lists from a CSV', () => {
     const r = await uploadList(s, { token }, campaign, csv);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.list).toMatchObject({ source: 'csv', status: 'ready', rows: 9, rejected: 6 });
+    expect((r.body as { preview?: unknown[] }).preview).toHaveLength(3);
     expect(r.body.list?.info).toMatchObject({
       shape: 'columns',
       delimiter: ',',

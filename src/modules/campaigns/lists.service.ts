@@ -117,7 +117,9 @@ export class ListsService {
       if (err instanceof ListError) throw refusal(err, lang);
       throw err;
     }
-    return { list: listView(await this.campaign(p, id)), ...(await this.preview(p, id, 10)) };
+    const preview = await this.preview(p, id, 10);
+    // `preview` is the contract's name for the first rows; rows, rejected and counts as GET …/preview.
+    return { list: listView(await this.campaign(p, id)), preview: preview.rows, ...preview };
   }
 
   /** The first rows as the customer will read them, and the first rejected ones with their reason. */
