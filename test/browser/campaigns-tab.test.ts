@@ -102,4 +102,21 @@ describe('campaigns tab in Chromium', () => {
     expect(await app.locator('#cmp-funnel-table tr[data-step="sent"] td').first().textContent()).toBe('2');
     await tallShot('campaigns-progress.en');
   });
+
+  it('the opt-outs: a number added by hand in national form, listed with its origin, then removed (es)', async () => {
+    const app = await tab('es');
+    await app.locator('#cmp-optouts-list').waitFor();
+    await app.locator('#cmp-optouts input[name=phone]').fill('011 15-5555-0009');
+    await app.locator('#cmp-optout-add').click();
+    const row = app.locator('#cmp-optouts-list tr[data-phone="+5491155550009"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain(CT['src.manual'][0]);
+    await app.locator('#cmp-optouts input[name=phone]').fill('hola');
+    await app.locator('#cmp-optout-add').click();
+    await app.locator('#cmp-optouts-msg .notice.error').waitFor();
+    expect(await app.locator('#cmp-optouts-msg').textContent()).toMatch(/^El número no es válido/);
+    await tallShot('campaigns-list.es');
+    await row.locator('button[data-remove]').click();
+    await app.locator('#cmp-optouts-list', { hasText: CT.optOutNone[0] }).waitFor();
+  });
 });

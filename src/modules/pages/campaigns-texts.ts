@@ -164,4 +164,22 @@ export const CAMPAIGN_TEXTS = {
     'o WhatsApp pausou o modelo (4001)',
   ],
   'why.no_message_units': ['sin saldo de mensajes', 'no message units left', 'sem saldo de mensagens'],
+  optOuts: [
+    'Clientes que no reciben campañas',
+    'Customers who get no campaigns',
+    'Clientes que não recebem campanhas',
+  ],
+  optOutsHelp: [
+    'Un cliente que escribe solo STOP, BAJA, PARAR, SAIR, CANCELAR o UNSUBSCRIBE se agrega solo. Sus números se rechazan en las listas.',
+    'A customer who writes only STOP, BAJA, PARAR, SAIR, CANCELAR or UNSUBSCRIBE is added by itself. Their numbers are rejected in lists.',
+    'Um cliente que escreve só STOP, BAJA, PARAR, SAIR, CANCELAR ou UNSUBSCRIBE é adicionado sozinho. Seus números são recusados nas listas.',
+  ],
+  optOutAdd: ['Agregar número', 'Add number', 'Adicionar número'],
+  optOutSearch: ['Buscar número', 'Search number', 'Buscar número'],
+  optOutNone: ['Nadie en la lista.', 'Nobody on the list.', 'Ninguém na lista.'],
+  optOutRemove: ['Quitar', 'Remove', 'Remover'],
+  optOutSource: ['Origen', 'Source', 'Origem'],
+  'src.keyword': ['Lo pidió por mensaje', 'Asked by message', 'Pediu por mensagem'],
+  'src.manual': ['Agregado a mano', 'Added by hand', 'Adicionado à mão'],
+  optOutTotal: ['{n} números', '{n} numbers', '{n} números'],
 } satisfies Record<string, Entry>;

@@ -7,6 +7,7 @@ import type {
   CampaignPreview,
   CampaignReport,
   CrmListRequest,
+  OptOut,
 } from './campaigns-types.js';
 
 export type * from './campaigns-types.js';
@@ -28,6 +29,17 @@ export const campaignsApi = {
     call<CampaignPreview>('GET', `/campaigns/${id}/preview?limit=${limit}`),
   crmList: (id: number, body: CrmListRequest) =>
     call<{ list: CampaignList }>('POST', `/campaigns/${id}/list/crm`, { ...body }),
+  optOuts: (search: string, page = 1) =>
+    call<{ items: OptOut[]; total: number }>(
+      'GET',
+      `/opt-outs?search=${encodeURIComponent(search)}&page=${page}`,
+    ),
+  addOptOut: (phone: string, channelId?: string) =>
+    call<{ phone: string; added: boolean }>('POST', '/opt-outs', {
+      phone,
+      ...(channelId ? { channelId } : {}),
+    }),
+  removeOptOut: (phone: string) => call<null>('DELETE', `/opt-outs/${encodeURIComponent(phone)}`),
   /** PUT /campaigns/:id/list with the file as it is (the server reads it as it arrives). */
   upload: async (id: number, file: File): Promise<CampaignPreview & { list: CampaignList }> => {
     const name = encodeURIComponent(file.name.slice(0, 200));

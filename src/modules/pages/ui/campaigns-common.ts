@@ -16,7 +16,10 @@ export function C(key: CmpKey, vars?: Record<string, string | number>): string {
 }
 
 /** A text of the tab whose key is built from a server code (`st.running`, `rc.duplicate`…), or null. */
-export function codeText(prefix: 'st' | 'rc' | 'why', code: string | null | undefined): string | null {
+export function codeText(
+  prefix: 'st' | 'rc' | 'why' | 'src',
+  code: string | null | undefined,
+): string | null {
   if (!code) return null;
   const text = T(`cmp.${prefix}.${code}` as UiTextKey) as string | undefined;
   return text ?? null;

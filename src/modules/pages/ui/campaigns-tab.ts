@@ -4,7 +4,8 @@ import { C, doneOf, progressBar, statusBadge } from './campaigns-common.js';
 import { campaignEditor } from './campaigns-edit.js';
 import { campaignProgress } from './campaigns-progress.js';
 import { clear, h, headRow, notice } from './dom.js';
-import { fmtDate, T, view } from './page.js';
+import { optOutsPart } from './campaigns-optouts.js';
+import { boot, fmtDate, T, view } from './page.js';
 
 /**
  * The Campaigns tab (issue 14): the portal's campaigns with their status and progress; a draft opens
@@ -35,6 +36,8 @@ export async function campaignsTab(): Promise<void> {
     h('div', { class: 'toolbar' }, create),
     items.length ? table(items) : h('p', { class: 'muted', id: 'cmp-none', text: C('none') }),
   );
+  // The opt-outs are the portal's, for its admins (the API refuses the channels' bosses).
+  if (boot.admin) view.appendChild(optOutsPart());
 }
 
 function table(items: Campaign[]): HTMLTableElement {

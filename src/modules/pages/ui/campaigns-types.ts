@@ -82,3 +82,11 @@ export interface CrmListRequest {
   filter: { categoryId?: number; stageId?: string; sourceId?: string; assignedById?: number };
   params: string[];
 }
+
+export interface OptOut {
+  phone: string;
+  source: 'keyword' | 'manual';
+  channelId: string | null;
+  createdBy: number | null;
+  createdAt: string;
+}
