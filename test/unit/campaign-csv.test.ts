@@ -99,6 +99,21 @@ describe('campaign list CSV', () => {
     expect(l.lines[0]).toMatchObject({ name: 'José Núñez', params: ['€5 café'] });
   });
 
+  it('a Latin-1 file whose first 64 KB are plain ASCII is still read as Latin-1; an ASCII one is UTF-8', async () => {
+    const ascii = 'telefono,nombre\n' + '+5491155550001,Ana\n'.repeat(5_000);
+    const late = Buffer.concat([Buffer.from(ascii), Buffer.from('+5491155550002,José Peña\n', 'latin1')]);
+    expect(late.indexOf(0xe9)).toBeGreaterThan(64 * 1024);
+    const chunks = [late.subarray(0, 70_000), late.subarray(70_000)];
+    const l = await read(chunks);
+    expect(l.info?.encoding).toBe('windows-1252');
+    expect(l.lines.at(-1)).toMatchObject({ name: 'José Peña' });
+    const utf8Late = Buffer.concat([Buffer.from(ascii), Buffer.from('+5491155550002,José Peña 😀\n')]);
+    const u = await read([utf8Late.subarray(0, 70_000), utf8Late.subarray(70_000)]);
+    expect(u.info?.encoding).toBe('utf-8');
+    expect(u.lines.at(-1)).toMatchObject({ name: 'José Peña 😀' });
+    expect((await read(ascii)).info?.encoding).toBe('utf-8');
+  });
+
   it('a multi-byte character cut between chunks is still UTF-8', async () => {
     const text = 'telefono,nombre\n+5491155550001,Ñandú 😀\n';
     const b = Buffer.from(text);
@@ -149,8 +164,9 @@ describe('campaign list CSV', () => {
   });
 
   it('stop keywords: only the word, any case or accents, trimmed', () => {
-    for (const t of ['STOP', ' baja ', 'Parar', 'SAIR!', 'cancelár', 'Unsubscribe'])
-      {expect(isStopKeyword(t), t).toBe(true);}
+    for (const t of ['STOP', ' baja ', 'Parar', 'SAIR!', 'cancelár', 'Unsubscribe']) {
+      expect(isStopKeyword(t), t).toBe(true);
+    }
     for (const t of ['stop please', 'no quiero baja', '', 'stopp']) expect(isStopKeyword(t), t).toBe(false);
   });
 });
