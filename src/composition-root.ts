@@ -146,6 +146,7 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
     roles,
     channelPerSec: config.relay.gupshupPerSec,
     tier: config.campaigns.defaultTier,
+    lines: new Bitrix24OpenLines(a.bitrix),
     nudge,
   });
   const campaignLists = buildCampaignLists({
