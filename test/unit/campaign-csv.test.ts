@@ -78,6 +78,12 @@ describe('campaign list CSV', () => {
       { line: 2, rawPhone: '5491155550002', name: '', params: ['C\\D', 'a,b'], templateCode: 'aviso' },
     ]);
     expect(splitDialer('hsm:x:a\\b')).toEqual(['hsm', 'x', 'a\\b']);
+    // A line of names above dialer rows (as a dialer export may have) is a header, skipped.
+    const headed = await read('destino;mensaje\n5491155550001;hsm:aviso:Ana:1\n');
+    expect(headed.info).toMatchObject({ shape: 'dialer', header: ['destino', 'mensaje'] });
+    expect(headed.lines).toEqual([
+      { line: 2, rawPhone: '5491155550001', name: '', params: ['Ana', '1'], templateCode: 'aviso' },
+    ]);
   });
 
   it('BOM, tab and pipe delimiters, Latin-1 (windows-1252) files', async () => {
