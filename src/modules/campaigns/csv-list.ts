@@ -36,7 +36,14 @@ export interface ListFileInfo {
 }
 
 export type ListErrorKind =
-  'too_many_rows' | 'too_many_bytes' | 'not_csv' | 'no_phone_column' | 'empty' | 'malformed' | 'no_template';
+  | 'too_many_rows'
+  | 'too_many_bytes'
+  | 'not_csv'
+  | 'no_phone_column'
+  | 'empty'
+  | 'malformed'
+  | 'no_template'
+  | 'stalled';
 
 /** Why a file is refused as a whole; the route answers 413, 415 or 400 with words (list-texts.ts). */
 export class ListError extends Error {
