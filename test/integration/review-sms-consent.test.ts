@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installAndToken, SAMPLE_PORTAL, waitFor } from '../../scripts/stack.js';
+import { api, installAndToken, SAMPLE_PORTAL, waitFor } from '../../scripts/stack.js';
 import { useStack } from '../helpers/stack.js';
 import { setUpSms, SMS_CODE, smsReaches } from '../helpers/sms.js';
 
@@ -66,5 +66,39 @@ describe('review: consent is the number’s, not the card’s', () => {
     });
     await smsReaches(s, r.messageId, 'accepted', 'delivered');
     expect(s.smsapi.sent({ to: '5491100006001' })).toHaveLength(1);
+  });
+});
+
+describe('review: the consent field must be one that says yes or no', () => {
+  const s = useStack({ portal: SAMPLE_PORTAL });
+  let token: string;
+
+  beforeAll(async () => {
+    token = await installAndToken(s);
+    await waitFor(() => s.portal.smsSenders().length > 0, 20_000, 'messageservice.sender.add');
+    await setUpSms(s, token);
+  });
+
+  it('a text field, or a field the portal does not have, is refused naming the field; nothing saved', async () => {
+    const fields = await api<Array<{ code: string }>>(s, token, 'GET', '/sms/consent-fields');
+    expect(fields.body.map((f) => f.code)).toContain('UF_CRM_SMS_CONSENT');
+    expect(fields.body.map((f) => f.code)).not.toContain('UF_CRM_NOTE'); // "No acepta" would be a yes
+    for (const consentField of ['UF_CRM_NOTE', 'UF_CRM_NOBODY']) {
+      const r = await api<{ error: { issues?: Array<{ field: string; code: string; message: string }> } }>(
+        s,
+        token,
+        'PUT',
+        '/sms/settings',
+        { consentField },
+      );
+      expect(r.status, consentField).toBe(400);
+      expect(r.body.error.issues).toEqual([
+        expect.objectContaining({ field: 'consentField', code: 'consent_field_unknown' }),
+      ]);
+    }
+    const view = await api<{ consentField: string | null }>(s, token, 'GET', '/sms/settings');
+    expect(view.body.consentField).toBeNull();
+    const ok = await api(s, token, 'PUT', '/sms/settings', { consentField: 'UF_CRM_SMS_CONSENT' });
+    expect(ok.status).toBe(200);
   });
 });

@@ -32,6 +32,11 @@ const TEXTS = {
     'SMSAPI did not answer; try again',
     'A SMSAPI não respondeu; tente novamente',
   ],
+  consent_field_unknown: [
+    'El campo «{field}» no es una casilla ni un indicador Sí/No de los contactos',
+    'The field «{field}» is not a contact checkbox or Yes/No flag',
+    'O campo «{field}» não é uma caixa de seleção nem um indicador Sim/Não dos contatos',
+  ],
   phone_invalid: ['El número no es válido', 'The number is not valid', 'O número não é válido'],
   country_not_allowed: [
     'Números de ese país no están permitidos en los ajustes de SMS',
