@@ -197,6 +197,47 @@ describe('review: the SMS handler and settings under attack', () => {
     expect(foreign.status).toBe(400);
   });
 
+  it('odd JSON on the SMS API is a 400 and changes no setting', async () => {
+    const before = await api(s, token, 'GET', '/sms/settings');
+    const raw = async (method: string, path: string, body: string) =>
+      (
+        await fetch(`${s.url}/api/v1${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body,
+        })
+      ).status;
+    for (const [body, what] of [
+      [{ allowedCountries: ['ＡＲ'] }, 'full-width country'],
+      [{ senderName: '\u202eWAB24' }, 'RTL sender'],
+      [{ senderName: 'WAB24\u0000' }, 'NUL sender'],
+      [{ consentField: 'UF_CRM_SMS_CONSENT\u0000' }, 'NUL field'],
+      [{ fallbackChannelIds: ['not-a-uuid'] }, 'channel id'],
+      [{ maxParts: 1.5 }, 'fraction'],
+      [{ timeoutMs: '5000' }, 'string number'],
+      [{ token: 'x'.repeat(501) }, 'long token'],
+      [{ testMode: 'true' }, 'string boolean'],
+      [{ defaultCountry: 'PL', allowedCountries: ['AR'] }, 'default outside allowed'],
+      [{ admin: true }, 'unknown key'],
+    ] as const) {
+      expect((await api(s, token, 'PUT', '/sms/settings', body)).status, what).toBe(400);
+    }
+    for (const body of ['[]', '"x"', 'null', '{"__proto__":{"admin":true}}', '{"a":', '1e999']) {
+      expect(await raw('PUT', '/sms/settings', body), body).toBe(400);
+      expect(await raw('POST', '/sms/messages', body), body).toBe(400);
+    }
+    for (const [body, what] of [
+      [{ to: ['+5491100009200'], text: 'x' }, 'to list'],
+      [{ to: '+5491100009200', text: '' }, 'empty text'],
+      [{ to: '+5491100009200', text: 'x'.repeat(5001) }, 'long text'],
+      [{ to: '+1 202 555 0100', text: 'x' }, 'country not allowed'],
+      [{ to: '+5491100009200', text: 'x', noAccents: 'yes' }, 'string boolean'],
+    ] as const) {
+      expect((await api(s, token, 'POST', '/sms/messages', body)).status, what).toBe(400);
+    }
+    expect(await api(s, token, 'GET', '/sms/settings')).toEqual(before);
+  });
+
   it('the SMSAPI token is in no answer, trace row, job or log line', async () => {
     const secret = s.smsapi.token;
     const answers = [
