@@ -141,19 +141,20 @@ export function createDeps(config: Config, o: DepsOverrides = {}): Deps {
   const digests = buildDigests(db, relay.templateSending.api.send, config.notifications, nudge);
   const crmEvents = buildCrmEvents(db, a, relay.portals, config.notifications, nudge);
   const portalLang = async (portalId: number) => toLang((await a.portalsRepo.planOf(portalId)).lang);
-  const campaignLists = buildCampaignLists({
-    db,
-    bitrix: a.bitrix,
-    roles,
-    portalLang,
-    limits: config.campaignLists,
-    nudge,
-  });
   const campaigns = buildCampaigns(db, {
     send: (input) => relay.templateSending.api.send.send(input),
     roles,
     channelPerSec: config.relay.gupshupPerSec,
     tier: config.campaigns.defaultTier,
+    lines: new Bitrix24OpenLines(a.bitrix),
+    nudge,
+  });
+  const campaignLists = buildCampaignLists({
+    db,
+    bitrix: a.bitrix,
+    campaigns: campaigns.service,
+    portalLang,
+    limits: config.campaignLists,
     nudge,
   });
   const worker = buildWorker(config, log, db, relay, {

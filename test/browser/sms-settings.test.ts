@@ -170,6 +170,46 @@ describe('SMS settings tab in Chromium', () => {
     expect(s.smsapi.sent({ to: '5491130121163' })).toHaveLength(0);
   });
 
+  it('shows an SMS that SMSAPI refused as failed in the log, with the reason in words', async () => {
+    s.smsapi.setPoints(0);
+    const app = await tab('es');
+    await app.locator('#sms-test input[name=to]').fill('+48 500 100 201');
+    await app.locator('#sms-test textarea[name=text]').fill('Hola');
+    await app.locator('#sms-send').click();
+    await app.locator('#sms-test-msg .notice.ok').waitFor();
+    const row = app.locator('#sms-log-table tbody tr').first();
+    await waitFor(
+      async () => {
+        await app.locator('#sms-log-refresh').click();
+        return (await row.getAttribute('data-status')) === 'failed';
+      },
+      20_000,
+      'the refused SMS failed in the log',
+    );
+    await expect(row.locator('.badge').textContent()).resolves.toBe(es('st_failed'));
+    await expect(row.locator('td.reason').getAttribute('data-code')).resolves.toBe('smsapi_103');
+    await expect(row.locator('td.reason').textContent()).resolves.toBe(es('why_no_points'));
+    s.smsapi.setPoints(100);
+  });
+
+  it('counts against a new maximum of parts as soon as it is saved', async () => {
+    const app = await tab('es');
+    await app.locator('#sms-test textarea[name=text]').fill('a'.repeat(161));
+    await expect(app.locator('#sms-counter').textContent()).resolves.toBe(
+      es('counter', { encoding: 'GSM-7', chars: 161, parts: 2, max: 6, per: 153 }),
+    );
+    await app.locator('input[name=maxParts]').fill('1');
+    await app.locator('#sms-save').click();
+    await app.locator('#sms-settings-msg .notice.ok').waitFor();
+    await expect(app.locator('#sms-counter').textContent()).resolves.toBe(
+      es('overLimit', { parts: 2, max: 1 }),
+    );
+    await expect(app.locator('#sms-send').isDisabled()).resolves.toBe(true);
+    await app.locator('input[name=maxParts]').fill('6');
+    await app.locator('#sms-save').click();
+    await app.locator('#sms-settings-msg .notice.ok').waitFor();
+  });
+
   it('registers the provider again', async () => {
     const app = await tab('en');
     await app.locator('#sms-register').click();

@@ -149,6 +149,35 @@ describe('campaign lists from the CRM', () => {
     ]);
   });
 
+  it('a long list is read page by page within a small REST budget: no call refused by the portal', async () => {
+    // A portal whose bucket holds 5 calls and drains 2 a second (tighter than a real one's 50).
+    s.portal.setRate({ drainPerSec: 2, burst: 5 });
+    await s.deps.db.updateTable('portals').set({ rate_drain_per_sec: 2, rate_burst: 5 }).execute();
+    for (let i = 0; i < 250; i += 1) {
+      s.portal.addContact({
+        NAME: `Feria ${i}`,
+        SOURCE_ID: 'TRADE_SHOW',
+        PHONE: [{ VALUE: `+54911566${String(10_000 + i)}` }],
+      });
+    }
+    const before = s.portal.calls().length;
+    const campaign = await crmList({
+      entity: 'contact',
+      filter: { sourceId: 'TRADE_SHOW' },
+      params: ['{name}'],
+    });
+    expect(await storedList(s, campaign)).toMatchObject({
+      list_status: 'ready',
+      rows_total: 250,
+      rows_rejected: 0,
+    });
+    const calls = s.portal.calls().slice(before);
+    const pages = calls.filter((c) => c.method === 'crm.contact.list');
+    // Five full pages, then the empty sixth that says there is no more.
+    expect(pages.map((c) => c.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(calls.filter((c) => c.status !== 200)).toEqual([]);
+  });
+
   it('bad filters are 400, a non-admin 403, a campaign that is not a draft 409', async () => {
     const campaign = await draftCampaign(s, { channelId: ch.id, templateId });
     const bad = [

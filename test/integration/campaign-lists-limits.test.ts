@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connectChannel, installAndToken, SAMPLE_PORTAL } from '../../scripts/stack.js';
+import { connectChannel, installAndToken, SAMPLE_PORTAL, waitFor } from '../../scripts/stack.js';
 import { draftCampaign, storedList, uploadList } from '../helpers/campaign-lists.js';
 import { useStack } from '../helpers/stack.js';
 import { addTemplate } from '../helpers/templates.js';
@@ -88,6 +88,43 @@ describe('campaign list uploads: limits and refusals', () => {
     expect(r.body.error?.message).toMatch(/^Elija primero la plantilla/);
     const dialer = await uploadList(s, { token }, bare, '+5491155550001,hsm:aviso:a:b\n');
     expect(dialer.status).toBe(200);
+  });
+
+  it('a second upload while the first is still arriving is refused (409) instead of waiting; the first completes', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    async function* slow() {
+      yield Buffer.from('telefono,nombre,param1,param2\n' + '+5491155550001,Ana,a,b\n');
+      await held;
+      yield Buffer.from('+5491155550002,Luis,c,d\n');
+    }
+    const first = uploadList(s, { token }, campaign, slow());
+    // The first upload holds the campaign once its transaction started (seen from another connection).
+    await waitFor(async () => {
+      try {
+        await s.deps.db
+          .transaction()
+          .execute((trx) =>
+            trx
+              .selectFrom('campaigns')
+              .select('id')
+              .where('id', '=', campaign)
+              .forUpdate()
+              .noWait()
+              .execute(),
+          );
+        return false;
+      } catch (err) {
+        return (err as { code?: string }).code === '55P03';
+      }
+    });
+    const second = await uploadList(s, { token }, campaign, 'telefono,p1,p2\n+5491155550003,x,y\n');
+    expect(second.status).toBe(409);
+    expect(second.body.error?.message).toMatch(/^Otra lista se está subiendo/);
+    release();
+    const done = await first;
+    expect(done.status).toBe(200);
+    expect(done.body.list).toMatchObject({ rows: 2, rejected: 0 });
   });
 
   it('100,000 rows streamed in: all stored in one go, the preview reads the first ones', async () => {

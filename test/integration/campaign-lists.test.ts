@@ -9,7 +9,7 @@ import {
 } from '../../scripts/stack.js';
 import { draftCampaign, storedList, uploadList } from '../helpers/campaign-lists.js';
 import { parseCsv } from '../helpers/csv.js';
-import { useStack } from '../helpers/stack.js';
+import { anotherPortal, useStack } from '../helpers/stack.js';
 import { addTemplate, asUser, withToken } from '../helpers/templates.js';
 
 /**
@@ -60,6 +60,7 @@ describe('campaign lists from a CSV', () => {
     const r = await uploadList(s, { token }, campaign, csv);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.list).toMatchObject({ source: 'csv', status: 'ready', rows: 9, rejected: 6 });
+    expect((r.body as { preview?: unknown[] }).preview).toHaveLength(3);
     expect(r.body.list?.info).toMatchObject({
       shape: 'columns',
       delimiter: ',',
@@ -188,6 +189,23 @@ describe('campaign lists from a CSV', () => {
     for (const bad of ['abc', '0', '-1', '99999999999']) {
       expect((await withToken(s, token, 'GET', `/campaigns/${bad}/preview`)).status, bad).toBe(404);
     }
+  });
+
+  it('another portal’s token: our campaign does not exist for it (404), nor do our opt-outs', async () => {
+    const other = await anotherPortal(s, 'otro');
+    const before = await storedList(s, campaign);
+    const r = await uploadList(s, { token: other.token }, campaign, 'telefono,p1,p2\n+5491155550001,a,b\n');
+    expect(r.status).toBe(404);
+    expect((await withToken(s, other.token, 'GET', `/campaigns/${campaign}/preview`)).status).toBe(404);
+    expect((await withToken(s, other.token, 'GET', `/campaigns/${campaign}/rejected.csv`)).status).toBe(404);
+    const crm = await withToken(s, other.token, 'POST', `/campaigns/${campaign}/list/crm`, {
+      entity: 'contact',
+    });
+    expect(crm.status).toBe(404);
+    const theirs = await withToken<{ total: number }>(s, other.token, 'GET', '/opt-outs');
+    expect(theirs.body.total).toBe(0);
+    expect((await withToken(s, other.token, 'DELETE', '/opt-outs/5491155550099')).status).toBe(404);
+    expect(await storedList(s, campaign)).toEqual(before);
   });
 
   it('only a draft’s list changes (409, the list stays)', async () => {

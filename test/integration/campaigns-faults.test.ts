@@ -17,7 +17,8 @@ const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
 /**
  * Issue 14, Gupshup pushing back (reference gupshup.md §7, §8): a failed event with 4001 ("API rate
  * limited — stop sending") pauses the campaign with the reason; a 429 on a send slows it (AIMD) and
- * the message still goes, once; a template WhatsApp paused stops it too. A reply marks the row.
+ * the message still goes, once; a template WhatsApp paused stops it too. A reply marks the row and
+ * its chat goes to the campaign's agent.
  */
 describe('campaign sending when Gupshup pushes back', () => {
   const s = useStack();
@@ -39,8 +40,10 @@ describe('campaign sending when Gupshup pushes back', () => {
   });
 
   it('4001 pauses the campaign with its reason, traced; resume goes on with the rest', async () => {
-    const c = await createCampaign(s, token, { ...base('Con 4001'), ratePerMinute: 60 });
-    const numbers = phones(10, 500);
+    // Slow (one row every 2 s, 20 rows): the 4001 is seen long before the list runs out, even on a
+    // busy machine.
+    const c = await createCampaign(s, token, { ...base('Con 4001'), ratePerMinute: 30 });
+    const numbers = phones(20, 500);
     await fillList(s.deps.db, c.id, numbers);
     s.gupshup.failNextDelivery({ code: 4001, reason: 'API Rate Limited', destination: digits(numbers[0]!) });
     expect((await act(c.id, 'start')).status).toBe(200);
@@ -87,7 +90,7 @@ describe('campaign sending when Gupshup pushes back', () => {
 
   it('a template WhatsApp paused stops the campaign', async () => {
     const c = await createCampaign(s, token, { ...base('Plantilla pausada'), ratePerMinute: 30 });
-    await fillList(s.deps.db, c.id, phones(5, 700));
+    await fillList(s.deps.db, c.id, phones(12, 700));
     expect((await act(c.id, 'start')).status).toBe(200);
     await waitFor(async () => (await campaign(s, token, c.id)).counts.queued >= 1, 20_000, 'first row');
     await s.deps.db.updateTable('templates').set({ status: 'paused' }).where('id', '=', tpl.id).execute();
@@ -98,7 +101,11 @@ describe('campaign sending when Gupshup pushes back', () => {
   });
 
   it('a customer’s answer marks the row replied once', async () => {
-    const c = await createCampaign(s, token, { ...base('Respuestas'), ratePerMinute: 6000 });
+    const c = await createCampaign(s, token, {
+      ...base('Respuestas'),
+      ratePerMinute: 6000,
+      replyUserIds: [1],
+    });
     const [number] = phones(1, 800);
     await fillList(s.deps.db, c.id, [number!]);
     await act(c.id, 'start');
@@ -160,5 +167,15 @@ describe('campaign sending when Gupshup pushes back', () => {
       'the record naming the campaign',
     );
     expect(record.text).toContain('Hola Cliente 0, su pedido P-0 está listo.');
+    // The campaign names its agent for replies: the chat is handed to them, once.
+    const transfers = await waitFor(
+      () => {
+        const t = s.portal.transfers().filter((x) => x.chatId === conv.bitrix_chat_id);
+        return t.length ? t : undefined;
+      },
+      20_000,
+      'the chat handed to the campaign’s agent',
+    );
+    expect(transfers).toEqual([expect.objectContaining({ toUserId: 1 })]);
   });
 });

@@ -108,7 +108,7 @@ describe('campaign sending', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines).toHaveLength(13);
-    // A number starts with '+', a formula to a spreadsheet: written as text (billing/csv.ts).
+    // A number starts with '+', a formula to a spreadsheet: written as text (shared/csv.ts).
     expect(lines[1]).toContain(`1,'${numbers[0]},`);
     expect(lines[1]).toContain(',queued,');
     // Finished: no second start, and it may be deleted.
@@ -153,6 +153,44 @@ describe('campaign sending', () => {
     for (const p of numbers) expect(s.gupshup.sent({ destination: digits(p) })).toHaveLength(1);
   });
 
+  it('a number that opted out after the upload, and a row the template refuses, fail with their codes', async () => {
+    const c = await createCampaign(s, token, { ...base(), name: 'Bajas' });
+    const numbers = phones(3, 450);
+    await fillList(s.deps.db, c.id, numbers, (i) => (i === 2 ? ['solo uno'] : [`Cliente ${i}`, `P-${i}`]));
+    const { id: portalId } = await s.deps.db.selectFrom('portals').select('id').executeTakeFirstOrThrow();
+    await s.deps.db
+      .insertInto('opt_outs')
+      .values({ portal_id: portalId, phone_e164: numbers[1]!, source: 'keyword' })
+      .execute();
+    expect((await act(c.id, 'start')).status).toBe(200);
+    const done = await waitStatus(s, token, c.id, 'finished');
+    expect(done.counts).toMatchObject({ total: 3, queued: 1, failed: 2 });
+    const rows = await s.deps.db
+      .selectFrom('campaign_rows')
+      .select(['status', 'error_code'])
+      .where('campaign_id', '=', c.id)
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([
+      { status: 'queued', error_code: null },
+      { status: 'failed', error_code: 'opted_out' },
+      { status: 'failed', error_code: 'param_count' },
+    ]);
+    expect(s.gupshup.sent({ destination: digits(numbers[1]!) })).toHaveLength(0);
+    const report = await api<{ failures: { code: string; count: number; message: string }[] }>(
+      s,
+      token,
+      'GET',
+      `/campaigns/${c.id}/report?lang=pt`,
+    );
+    expect(report.body.failures).toEqual(
+      expect.arrayContaining([
+        { code: 'opted_out', count: 1, message: 'O cliente pediu para não receber campanhas.' },
+        { code: 'param_count', count: 1, message: 'O modelo precisa de 2 parâmetros.' },
+      ]),
+    );
+  });
+
   it('pause stops the handing within a second, resume goes on, cancel ends it with the rest cancelled', async () => {
     const c = await createCampaign(s, token, { ...base(), name: 'Lenta', ratePerMinute: 120 });
     const numbers = phones(40, 100);
@@ -161,11 +199,11 @@ describe('campaign sending', () => {
     await waitFor(async () => (await campaign(s, token, c.id)).counts.queued >= 2, 20_000, 'two rows out');
     const paused = await act(c.id, 'pause');
     expect(paused.body.status).toBe('paused');
-    // At most the one in hand when the pause came goes after it.
+    // At most the look in hand when the pause came goes after it: one second's worth (2 rows).
     const atPause = paused.body.counts.queued;
     await new Promise((r) => setTimeout(r, 1_500));
     const still = await campaign(s, token, c.id);
-    expect(still.counts.queued).toBeLessThanOrEqual(atPause + 1);
+    expect(still.counts.queued).toBeLessThanOrEqual(atPause + 2);
     expect((await act(c.id, 'pause')).status).toBe(409);
     const resumed = await act(c.id, 'resume');
     expect(resumed.body.status).toBe('running');
@@ -209,6 +247,17 @@ describe('campaign sending', () => {
     );
     expect(waiting.counts.queued).toBe(0);
     expect((await act(c.id, 'cancel')).body.status).toBe('cancelled');
+  });
+
+  it('a scheduled campaign starts by itself at its start time', async () => {
+    const startAt = new Date(Date.now() + 2_000).toISOString();
+    const c = await createCampaign(s, token, { ...base(), name: 'En dos segundos', startAt });
+    const numbers = phones(2, 350);
+    await fillList(s.deps.db, c.id, numbers);
+    expect((await act(c.id, 'start')).body.status).toBe('scheduled');
+    const done = await waitStatus(s, token, c.id, 'finished', 30_000);
+    expect(Date.parse(done.startedAt as string)).toBeGreaterThanOrEqual(Date.parse(startAt) - 50);
+    expect(done.counts.queued).toBe(2);
   });
 
   it('a start time later than now schedules it', async () => {

@@ -78,6 +78,12 @@ describe('campaign list CSV', () => {
       { line: 2, rawPhone: '5491155550002', name: '', params: ['C\\D', 'a,b'], templateCode: 'aviso' },
     ]);
     expect(splitDialer('hsm:x:a\\b')).toEqual(['hsm', 'x', 'a\\b']);
+    // A line of names above dialer rows (as a dialer export may have) is a header, skipped.
+    const headed = await read('destino;mensaje\n5491155550001;hsm:aviso:Ana:1\n');
+    expect(headed.info).toMatchObject({ shape: 'dialer', header: ['destino', 'mensaje'] });
+    expect(headed.lines).toEqual([
+      { line: 2, rawPhone: '5491155550001', name: '', params: ['Ana', '1'], templateCode: 'aviso' },
+    ]);
   });
 
   it('BOM, tab and pipe delimiters, Latin-1 (windows-1252) files', async () => {
@@ -97,6 +103,21 @@ describe('campaign list CSV', () => {
     const l = await read(latin1);
     expect(l.info?.encoding).toBe('windows-1252');
     expect(l.lines[0]).toMatchObject({ name: 'José Núñez', params: ['€5 café'] });
+  });
+
+  it('a Latin-1 file whose first 64 KB are plain ASCII is still read as Latin-1; an ASCII one is UTF-8', async () => {
+    const ascii = 'telefono,nombre\n' + '+5491155550001,Ana\n'.repeat(5_000);
+    const late = Buffer.concat([Buffer.from(ascii), Buffer.from('+5491155550002,José Peña\n', 'latin1')]);
+    expect(late.indexOf(0xe9)).toBeGreaterThan(64 * 1024);
+    const chunks = [late.subarray(0, 70_000), late.subarray(70_000)];
+    const l = await read(chunks);
+    expect(l.info?.encoding).toBe('windows-1252');
+    expect(l.lines.at(-1)).toMatchObject({ name: 'José Peña' });
+    const utf8Late = Buffer.concat([Buffer.from(ascii), Buffer.from('+5491155550002,José Peña 😀\n')]);
+    const u = await read([utf8Late.subarray(0, 70_000), utf8Late.subarray(70_000)]);
+    expect(u.info?.encoding).toBe('utf-8');
+    expect(u.lines.at(-1)).toMatchObject({ name: 'José Peña 😀' });
+    expect((await read(ascii)).info?.encoding).toBe('utf-8');
   });
 
   it('a multi-byte character cut between chunks is still UTF-8', async () => {
@@ -149,8 +170,9 @@ describe('campaign list CSV', () => {
   });
 
   it('stop keywords: only the word, any case or accents, trimmed', () => {
-    for (const t of ['STOP', ' baja ', 'Parar', 'SAIR!', 'cancelár', 'Unsubscribe'])
-      {expect(isStopKeyword(t), t).toBe(true);}
+    for (const t of ['STOP', ' baja ', 'Parar', 'SAIR!', 'cancelár', 'Unsubscribe']) {
+      expect(isStopKeyword(t), t).toBe(true);
+    }
     for (const t of ['stop please', 'no quiero baja', '', 'stopp']) expect(isStopKeyword(t), t).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { windowAt } from '../../src/modules/campaigns/dispatch-window.js';
 import {
   adjust,
+  HALVE_EVERY_MS,
   MIN_FACTOR,
   pace,
   RECOVER_MS,
@@ -125,14 +126,16 @@ describe('AIMD on Gupshup 429', () => {
     let a = { factor: 1, changedAt: null as number | null };
     a = adjust(a, 0, true);
     expect(a.factor).toBe(0.5);
-    a = adjust(a, 100, true);
+    // The same 429 read again at the next look does not halve twice.
+    expect(adjust(a, 100, true).factor).toBe(0.5);
+    a = adjust(a, HALVE_EVERY_MS, true);
     expect(a.factor).toBe(0.25);
-    expect(adjust(a, 200, false).factor).toBe(0.25);
-    a = adjust(a, 100 + RECOVER_MS, false);
+    expect(adjust(a, HALVE_EVERY_MS + 100, false).factor).toBe(0.25);
+    a = adjust(a, HALVE_EVERY_MS + RECOVER_MS, false);
     expect(a.factor).toBeCloseTo(0.35);
-    for (let i = 0; i < 20; i++) a = adjust(a, 0, true);
+    for (let i = 1; i <= 20; i++) a = adjust(a, HALVE_EVERY_MS * (10 + i), true);
     expect(a.factor).toBe(MIN_FACTOR);
-    for (let i = 1; i <= 20; i++) a = adjust(a, i * RECOVER_MS, false);
+    for (let i = 1; i <= 20; i++) a = adjust(a, HALVE_EVERY_MS * 40 + i * RECOVER_MS, false);
     expect(a.factor).toBe(1);
   });
 });

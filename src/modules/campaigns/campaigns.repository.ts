@@ -226,18 +226,38 @@ async function cancelReadyRows(trx: Trx, campaignId: number): Promise<void> {
     .execute();
 }
 
+export const REPLY_TOPIC = 'campaigns.reply';
+
 /**
  * The customer answered on these conversations (called by the inbound delivery in its transaction):
- * the campaign rows whose message went to them in the last 7 days get their first reply time.
+ * the campaign rows whose message went to them in the last 7 days get their first reply time, and
+ * when the campaign names agents for its replies, a `campaigns.reply` job hands the chat to one.
  */
-export async function markCampaignReplies(trx: Trx, conversationIds: number[]): Promise<void> {
-  if (!conversationIds.length) return;
-  await sql`
+export async function markCampaignReplies(
+  trx: Trx,
+  items: Array<{ conversationId: number; chatId: number | null }>,
+): Promise<void> {
+  const ids = [...new Set(items.map((it) => it.conversationId))];
+  if (!ids.length) return;
+  const { rows } = await sql<{ row_id: number; portal_id: number; conversation_id: number; routed: boolean }>`
     UPDATE campaign_rows r SET replied_at = now(), updated_at = now()
-    FROM messages m
-    WHERE m.conversation_id = ANY(${conversationIds}::bigint[]) AND m.client_key LIKE 'camp:%'
+    FROM messages m, campaigns c
+    WHERE m.conversation_id = ANY(${ids}::bigint[]) AND m.client_key LIKE 'camp:%'
       AND m.created_at > now() - interval '7 days'
-      AND r.message_id = m.id AND r.replied_at IS NULL`.execute(trx);
+      AND r.message_id = m.id AND r.replied_at IS NULL AND c.id = r.campaign_id
+    RETURNING r.id AS row_id, c.portal_id, m.conversation_id, cardinality(c.reply_user_ids) > 0 AS routed`.execute(
+    trx,
+  );
+  for (const r of rows) {
+    if (!r.routed) continue;
+    const chatId = items.find((it) => it.conversationId === r.conversation_id)?.chatId ?? null;
+    await enqueueJob(trx, {
+      topic: REPLY_TOPIC,
+      portalId: r.portal_id,
+      payload: { rowId: r.row_id, conversationId: r.conversation_id, chatId },
+      dedupeKey: `${REPLY_TOPIC}:${r.row_id}`,
+    });
+  }
 }
 
 /** What a start, a resume or a dispatcher run needs to know about the channel and the template. */

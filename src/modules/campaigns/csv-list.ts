@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { parse, type Info } from 'csv-parse';
+import { ListDecoder, type ListEncoding } from './list-decode.js';
 import { fold, mapHeader, splitDialer, type HeaderMap } from './list-lines.js';
 
 /**
@@ -13,7 +14,7 @@ import { fold, mapHeader, splitDialer, type HeaderMap } from './list-lines.js';
  */
 
 export type ListShape = 'columns' | 'dialer';
-export type ListEncoding = 'utf-8' | 'windows-1252';
+export type { ListEncoding };
 
 /** One line of the list as written, before its phone and parameters are checked (list-check.ts). */
 export interface ListLine {
@@ -98,8 +99,7 @@ export async function* parseList(
   }
   const first = Buffer.concat(head);
   if (looksBinary(first)) throw new ListError('not_csv');
-  const encoding = detectEncoding(first, ended);
-  const decoder = textDecoder(encoding);
+  const decoder = new ListDecoder(first, ended);
   const firstText = decoder.decode(first, { stream: !ended });
   if (!firstText.trim()) throw new ListError('empty');
   const delimiter = detectDelimiter(firstText);
@@ -112,7 +112,7 @@ export async function* parseList(
       if (n.done) break;
       yield decoder.decode(count(n.value), { stream: true });
     }
-    const tail = decoder.decode();
+    const tail = decoder.end();
     if (tail) yield tail;
   }
 
@@ -131,22 +131,40 @@ export async function* parseList(
   feeding.catch(() => undefined);
 
   let shape: ListShape | undefined = o.shape === 'auto' ? undefined : o.shape;
+  // Handed to onInfo once; its encoding is settled at the end when the file began in plain ASCII.
+  let fileInfo: ListFileInfo | undefined;
+  const tell = (i: ListFileInfo) => {
+    fileInfo = i;
+    o.onInfo?.(i);
+  };
+  const encoding = () => decoder.encoding ?? 'utf-8';
   let header: HeaderMap | undefined;
+  let headerRecord: string[] = [];
   let rows = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
       // `lines` is where the record ends: a quoted line break inside it moves its start back.
       const line = info.lines - record.reduce((n, f) => n + (f.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
-      if (!shape) shape = record.some((f) => /^\s*hsm:/i.test(f)) ? 'dialer' : 'columns';
+      const hsm = record.some((f) => /^\s*hsm:/i.test(f));
+      if (!shape) shape = hsm ? 'dialer' : 'columns';
       if (shape === 'columns' && !header) {
         header = mapHeader(record);
-        if (header.phone === undefined) {
-          throw new ListError('no_phone_column', { found: record.slice(0, 10).map(fold).join(', ') });
-        }
-        o.onInfo?.({ shape, delimiter, encoding, header: record.slice(0, 50) });
+        headerRecord = record;
         continue;
       }
-      if (rows === 0 && shape === 'dialer') o.onInfo?.({ shape, delimiter, encoding });
+      if (rows === 0) {
+        // Auto: a first line of names above dialer rows is a header to skip, not the columns shape.
+        if (o.shape === 'auto' && header && hsm && header.params.size === 0) shape = 'dialer';
+        if (shape === 'columns' && header?.phone === undefined) {
+          throw new ListError('no_phone_column', { found: headerRecord.slice(0, 10).map(fold).join(', ') });
+        }
+        tell({
+          shape,
+          delimiter,
+          encoding: encoding(),
+          ...(header ? { header: headerRecord.slice(0, 50) } : {}),
+        });
+      }
       rows += 1;
       if (rows > o.maxRows) throw new ListError('too_many_rows', { max: o.maxRows });
       yield shape === 'dialer' ? dialerLine(line, record, delimiter) : columnsLine(line, record, header!);
@@ -162,6 +180,7 @@ export async function* parseList(
     parser.destroy();
   }
   if (rows === 0) throw new ListError('empty');
+  if (fileInfo) fileInfo.encoding = encoding();
 }
 
 function columnsLine(line: number, record: string[], h: HeaderMap): ListLine {
@@ -192,18 +211,6 @@ function dialerLine(line: number, record: string[], delimiter: string): ListLine
   };
 }
 
-/** 0x80–0x9F in windows-1252 (Node's decoder reads them as ISO-8859-1's C1 controls). */
-const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
-
-function textDecoder(encoding: ListEncoding): { decode(b?: Uint8Array, o?: { stream: boolean }): string } {
-  if (encoding === 'utf-8') return new TextDecoder('utf-8');
-  const latin1 = new TextDecoder('latin1');
-  return {
-    decode: (b, o) =>
-      latin1.decode(b, o).replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] ?? c),
-  };
-}
-
 function looksBinary(b: Buffer): boolean {
   if (MAGIC.some((m) => m.every((byte, i) => b[i] === byte))) return true;
   let control = 0;
@@ -212,24 +219,6 @@ function looksBinary(b: Buffer): boolean {
     if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) control += 1;
   }
   return control > b.length / 100;
-}
-
-/** UTF-8 when the file says so (BOM) or its first bytes are valid UTF-8, else windows-1252. */
-export function detectEncoding(b: Buffer, whole: boolean): ListEncoding {
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return 'utf-8';
-  // A multi-byte character cut at the end of the sniffed bytes is not a fault of the file.
-  let end = b.length;
-  if (!whole) {
-    let back = 0;
-    while (back < 3 && end - back - 1 >= 0 && ((b[end - back - 1] ?? 0) & 0xc0) === 0x80) back += 1;
-    if (end - back - 1 >= 0 && (b[end - back - 1] ?? 0) >= 0xc0) end = end - back - 1;
-  }
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(0, end));
-    return 'utf-8';
-  } catch {
-    return 'windows-1252';
-  }
 }
 
 /**

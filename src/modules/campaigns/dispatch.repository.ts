@@ -132,7 +132,9 @@ export class DispatchRepository {
       .where('portal_id', '=', portalId)
       .where('id', '>', cursor)
       .select([
-        sql<number | null>`max(id)`.as('last'),
+        // Rows of the last seconds are read again at the next look: a transaction that took its id
+        // earlier may still commit, and its row must not fall behind the cursor.
+        sql<number | null>`max(id) FILTER (WHERE created_at < now() - interval '2 seconds')`.as('last'),
         sql<boolean | null>`bool_or(channel_id = ${channelId} AND code = '429')`.as('throttled'),
         sql<
           string | null
@@ -175,6 +177,33 @@ export class DispatchRepository {
       .select(sql<number>`count(DISTINCT r.phone_e164)`.as('n'))
       .executeTakeFirstOrThrow();
     return Number(r.n);
+  }
+
+  /**
+   * A replied row for `campaigns.reply`: its campaign's agents, the conversation's chat, whether the
+   * conversation's own assignment (chat.assign) is still to run, and the row's turn among the
+   * campaign's replies (for the round-robin).
+   */
+  async replyTarget(rowId: number, conversationId: number) {
+    return this.db
+      .selectFrom('campaign_rows as r')
+      .innerJoin('campaigns as c', 'c.id', 'r.campaign_id')
+      .innerJoin('portals as p', 'p.id', 'c.portal_id')
+      .innerJoin('conversations as v', (j) => j.on('v.id', '=', conversationId))
+      .where('r.id', '=', rowId)
+      .select([
+        'c.id as campaign_id',
+        'c.portal_id',
+        'c.channel_id',
+        'c.reply_user_ids',
+        'p.status as portal_status',
+        'v.bitrix_chat_id',
+        sql<boolean>`EXISTS (SELECT 1 FROM jobs j WHERE j.dedupe_key = 'assign:' || ${conversationId}
+          AND j.status IN ('pending', 'running'))`.as('assigning'),
+        sql<number>`(SELECT count(*) FROM campaign_rows x WHERE x.campaign_id = r.campaign_id
+          AND x.replied_at IS NOT NULL AND (x.replied_at, x.id) < (r.replied_at, r.id))`.as('turn'),
+      ])
+      .executeTakeFirst();
   }
 
   sendable(portalId: number, channelId: string, templateId: string | null) {

@@ -88,7 +88,7 @@ async function look(d: DispatchDeps, c: DispatchCampaign, t: number, log: Logger
       cursor: sig.cursor,
       reason,
     });
-  if (sig.throttled) {
+  if (aimd.factor < c.pace_factor) {
     // Not the code '429' itself: the next look would read its own line as another 429.
     await trace(
       d,
@@ -236,8 +236,13 @@ async function sendRow(d: DispatchDeps, c: DispatchCampaign, row: ClaimedRow, ke
     // A refusal the list can explain (bad number, parameters…) fails the row; anything else (the
     // database, a bug) rolls the batch back and the job looks again.
     if (!(err instanceof AppError) || err.httpStatus >= 500) throw err;
-    const issues = (err as { issues?: Array<{ code?: string }> }).issues;
-    return { code: issues?.[0]?.code ?? err.code, detail: err.message };
+    // The issue's values (how many parameters…) go with it, so the report can word it in any language.
+    const issue = (err as { issues?: Array<{ code?: string; params?: Record<string, string | number> }> })
+      .issues?.[0];
+    return {
+      code: issue?.code ?? err.code,
+      detail: JSON.stringify({ message: err.message.slice(0, 300), params: issue?.params ?? {} }),
+    };
   }
 }
 

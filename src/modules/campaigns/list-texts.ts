@@ -88,6 +88,11 @@ const TEXTS: Record<string, Entry> = {
     en: 'The list is being loaded from the CRM; wait until it is done.',
     pt: 'A lista está sendo carregada do CRM; espere terminar.',
   },
+  list_busy: {
+    es: 'Otra lista se está subiendo a esta campaña en este momento; espere a que termine.',
+    en: 'Another list is being uploaded to this campaign right now; wait until it is done.',
+    pt: 'Outra lista está sendo enviada para esta campanha neste momento; espere terminar.',
+  },
   no_template: {
     es: 'Elija primero la plantilla de la campaña (o use líneas "telefono,hsm:codigo:…").',
     en: 'Choose the campaign’s template first (or use "phone,hsm:code:…" lines).',

@@ -3,8 +3,7 @@ import { Bitrix24CrmLists } from '../../integrations/bitrix24/crm-lists.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import type { Database } from '../../shared/db/database.js';
 import type { Lang } from '../../shared/i18n.js';
-import type { RolesService } from '../roles/roles.service.js';
-import { TemplateAccess } from '../templates/template-access.js';
+import type { CampaignsService } from './campaigns.service.js';
 import { CRM_LIST_TOPIC, CrmListService } from './crm-list.js';
 import { ListsRepository } from './lists.repository.js';
 import { ListsService, type ListLimits } from './lists.service.js';
@@ -15,7 +14,7 @@ import { OptOutsService } from './opt-outs.service.js';
 export function buildCampaignLists(o: {
   db: Database;
   bitrix: Bitrix24Client;
-  roles: Pick<RolesService, 'channelRoles'>;
+  campaigns: Pick<CampaignsService, 'scope' | 'find'>;
   portalLang: (portalId: number) => Promise<Lang>;
   limits: ListLimits;
   nudge: () => void;
@@ -25,7 +24,7 @@ export function buildCampaignLists(o: {
   const lists = new ListsService({
     repo,
     optOuts: optOutsRepo,
-    access: new TemplateAccess(o.roles),
+    access: o.campaigns,
     portalLang: o.portalLang,
     limits: o.limits,
   });

@@ -65,8 +65,15 @@ export class ListsRepository {
     return this.db.transaction().execute((trx) => fn(new ListsRepository(trx)));
   }
 
-  /** The portal's campaign; `forUpdate` (inside a transaction) holds it against a start or another upload. */
-  async campaign(portalId: number, id: number, forUpdate = false): Promise<CampaignForList | undefined> {
+  /**
+   * The portal's campaign; `forUpdate` (inside a transaction) holds it against a start or another
+   * upload, `'nowait'` fails at once (PostgreSQL 55P03) when somebody else holds it.
+   */
+  async campaign(
+    portalId: number,
+    id: number,
+    forUpdate: boolean | 'nowait' = false,
+  ): Promise<CampaignForList | undefined> {
     let q = this.db
       .selectFrom('campaigns as c')
       .innerJoin('channels as ch', 'ch.id', 'c.channel_id')
@@ -86,6 +93,7 @@ export class ListsRepository {
       .where('c.portal_id', '=', portalId)
       .where('c.id', '=', id);
     if (forUpdate) q = q.forUpdate('c');
+    if (forUpdate === 'nowait') q = q.noWait();
     return await q.executeTakeFirst();
   }
 

@@ -1,7 +1,7 @@
-import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { AppError, ConflictError, NotFoundError } from '../../shared/errors.js';
+import type { CampaignsService } from './campaigns.service.js';
 import type { Lang } from '../../shared/i18n.js';
 import { countryOfNumber } from '../notifications/phone.js';
-import type { TemplateAccess } from '../templates/template-access.js';
 import { renderMessage, type SendableTemplate } from '../templates/template-send-rules.js';
 import { sendable } from '../templates/template-send.service.js';
 import type { TemplateForSend } from '../templates/template-send.repository.js';
@@ -20,10 +20,14 @@ export interface ListLimits {
 export interface ListsDeps {
   repo: ListsRepository;
   optOuts: OptOutsRepository;
-  access: Pick<TemplateAccess, 'scope'>;
+  /** Who may act on a campaign: portal admins and its channel's bosses (campaigns.service.ts). */
+  access: Pick<CampaignsService, 'scope' | 'find'>;
   portalLang: (portalId: number) => Promise<Lang>;
   limits: ListLimits;
 }
+
+/** PostgreSQL's "could not obtain lock" (FOR UPDATE NOWAIT). */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Rows per insert statement (and per opted-out lookup). */
 const BATCH = 1_000;
@@ -51,21 +55,18 @@ export class ListsService {
 
   /** 403 unless the caller may manage some channel's campaigns (checked before the input). */
   async mayManage(p: ApiPrincipal): Promise<void> {
-    const scope = await this.d.access.scope(p, 'manage');
-    if (scope !== 'all' && scope.size === 0) throw forbidden();
+    await this.d.access.scope(p);
   }
 
   lang(portalId: number): Promise<Lang> {
     return this.d.portalLang(portalId);
   }
 
-  /** The campaign when the caller may manage it: 403 before 404 for a caller with no channel at all. */
+  /** The campaign when the caller may act on it (403 before 404 for a caller with no channel at all). */
   async campaign(p: ApiPrincipal, id: number): Promise<CampaignForList> {
-    const scope = await this.d.access.scope(p, 'manage');
-    if (scope !== 'all' && scope.size === 0) throw forbidden();
+    await this.d.access.find(p, id);
     const c = await this.d.repo.campaign(p.portalId, id);
     if (!c) throw new NotFoundError('No such campaign');
-    if (scope !== 'all' && !scope.has(c.channel_id)) throw forbidden();
     return c;
   }
 
@@ -116,7 +117,9 @@ export class ListsService {
       if (err instanceof ListError) throw refusal(err, lang);
       throw err;
     }
-    return { list: listView(await this.campaign(p, id)), ...(await this.preview(p, id, 10)) };
+    const preview = await this.preview(p, id, 10);
+    // `preview` is the contract's name for the first rows; rows, rejected and counts as GET …/preview.
+    return { list: listView(await this.campaign(p, id)), preview: preview.rows, ...preview };
   }
 
   /** The first rows as the customer will read them, and the first rejected ones with their reason. */
@@ -175,7 +178,13 @@ export class ListsService {
   }
 
   async #draft(repo: ListsRepository, portalId: number, id: number, lang: Lang): Promise<CampaignForList> {
-    const c = await repo.campaign(portalId, id, true);
+    // An upload holds the campaign while its file arrives: a second one is refused, not queued behind it.
+    const c = await repo.campaign(portalId, id, 'nowait').catch((err: unknown) => {
+      if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+        throw new ConflictError(listText('list_busy', lang));
+      }
+      throw err;
+    });
     if (!c) throw new NotFoundError('No such campaign');
     if (c.status !== 'draft') throw new ConflictError(listText('not_draft', lang));
     if (c.list_status === 'loading') throw new ConflictError(listText('list_loading', lang));
@@ -229,10 +238,6 @@ export function toListTemplate(t: ListTemplateRow): ListTemplate {
     usable: t.status === 'approved' && t.active && t.gupshup_id !== null,
     sendable: toSendable(t),
   };
-}
-
-function forbidden(): ForbiddenError {
-  return new ForbiddenError('Only portal admins and the channel’s bosses manage its campaigns');
 }
 
 /** A refused file: 413 over the limits, 415 not a CSV, 400 otherwise, with words in the portal's language. */

@@ -121,10 +121,10 @@ export function conflictText(lang: Lang, code: string, values: Record<string, st
 }
 
 /** A failure code in words: ours, the send service's, Gupshup's or Meta's. */
-export function failureText(lang: Lang, code: string): string {
+export function failureText(lang: Lang, code: string, params: Record<string, string | number> = {}): string {
   const e = FAILURES[code];
   if (e) return e[lang];
-  const known = issueText(lang, { code });
+  const known = issueText(lang, { code, params });
   return known !== code ? known : fill(OTHER[lang], { code });
 }
 

@@ -24,7 +24,7 @@ export class ReportRepository {
   constructor(readonly db: Kysely<DB>) {}
 
   /** Failed rows and failed messages, by code (the row's own code first, else the message's). */
-  async failures(campaignId: number): Promise<Array<{ code: string; count: number }>> {
+  async failures(campaignId: number): Promise<Array<{ code: string; count: number; detail: string | null }>> {
     const rows = await this.db
       .selectFrom('campaign_rows as r')
       .leftJoin('messages as m', 'm.id', 'r.message_id')
@@ -35,11 +35,13 @@ export class ReportRepository {
           'code',
         ),
         sql<number>`count(*)`.as('count'),
+        // One row's detail: a send refusal keeps its values there (dispatch.ts).
+        sql<string | null>`min(r.error_detail) FILTER (WHERE r.status = 'failed')`.as('detail'),
       ])
       .groupBy(sql`1`)
       .orderBy(sql`2`, 'desc')
       .execute();
-    return rows.map((r) => ({ code: r.code, count: Number(r.count) }));
+    return rows.map((r) => ({ code: r.code, count: Number(r.count), detail: r.detail }));
   }
 
   /** Rows handed to the send service in the last minute. */

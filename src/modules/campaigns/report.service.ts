@@ -1,5 +1,5 @@
 import type { Lang } from '../../shared/i18n.js';
-import { csvRow } from '../billing/csv.js';
+import { csvRow } from '../../shared/csv.js';
 import type { CsvExport } from '../billing/export.service.js';
 import { EMPTY_COUNTS, type CampaignRow, type CampaignsRepository } from './campaigns.repository.js';
 import type { ReportRepository } from './report.repository.js';
@@ -47,7 +47,11 @@ export class ReportService {
         replied: n.replied,
         failed: n.failed,
       },
-      failures: failures.map((f) => ({ ...f, message: failureText(lang, f.code) })),
+      failures: failures.map((f) => ({
+        code: f.code,
+        count: f.count,
+        message: failureText(lang, f.code, paramsOf(f.detail)),
+      })),
       progress: n.total > 0 ? Math.round(((n.total - n.ready) / n.total) * 1000) / 1000 : 0,
       rate: {
         perMinute,
@@ -107,5 +111,21 @@ export class ReportService {
       }
     }
     return { filename: `campaign-${c.id}-rows.csv`, body: rows() };
+  }
+}
+
+/** The values a send refusal kept with the row (dispatch.ts), if its detail holds them. */
+function paramsOf(detail: string | null): Record<string, string | number> {
+  if (!detail?.startsWith('{')) return {};
+  try {
+    const p = (JSON.parse(detail) as { params?: unknown }).params;
+    if (!p || typeof p !== 'object') return {};
+    return Object.fromEntries(
+      Object.entries(p).filter((e): e is [string, string | number] =>
+        ['string', 'number'].includes(typeof e[1]),
+      ),
+    );
+  } catch {
+    return {};
   }
 }

@@ -23,6 +23,8 @@ export const CHATS_WAIT_MS = 200;
 export const MIN_FACTOR = 1 / 64;
 export const RECOVER_STEP = 0.1;
 export const RECOVER_MS = 10_000;
+/** At most one halving in this time (a 429 stays in view that long). */
+export const HALVE_EVERY_MS = 2_000;
 
 export interface PaceState {
   /** Messages that may be handed now (fractional), as of `at`. */
@@ -104,11 +106,15 @@ export interface Aimd {
 }
 
 /**
- * Gupshup said 429 since the last run: halve (once per run, not below MIN_FACTOR). Otherwise, once
+ * Gupshup said 429 lately: halve (at most once per HALVE_EVERY_MS, not below MIN_FACTOR). Otherwise, once
  * RECOVER_MS passed since the last change, add RECOVER_STEP back (up to 1).
  */
 export function adjust(a: Aimd, now: number, throttled: boolean): Aimd {
-  if (throttled) return { factor: Math.max(MIN_FACTOR, a.factor / 2), changedAt: now };
+  if (throttled) {
+    // The dispatcher reads the last seconds of the trace again at each look: one 429 halves once.
+    if (a.changedAt !== null && a.factor < 1 && now - a.changedAt < HALVE_EVERY_MS) return a;
+    return { factor: Math.max(MIN_FACTOR, a.factor / 2), changedAt: now };
+  }
   if (a.factor < 1 && (a.changedAt === null || now - a.changedAt >= RECOVER_MS)) {
     return { factor: Math.min(1, a.factor + RECOVER_STEP), changedAt: now };
   }

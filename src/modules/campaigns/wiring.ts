@@ -2,7 +2,9 @@ import type { JobHandler } from '../../jobs/worker.js';
 import type { Database } from '../../shared/db/database.js';
 import type { ApiPrincipal } from '../tokens/tokens.service.js';
 import type { ChannelRoleSet } from '../roles/roles.service.js';
-import { CampaignsRepository, DISPATCH_TOPIC } from './campaigns.repository.js';
+import type { OpenLines } from '../roles/ports.js';
+import { CampaignsRepository, DISPATCH_TOPIC, REPLY_TOPIC } from './campaigns.repository.js';
+import { replyJob } from './dispatch-replies.js';
 import { CampaignsService } from './campaigns.service.js';
 import { dispatchJob, type CampaignSender } from './dispatch.js';
 import { DispatchRepository } from './dispatch.repository.js';
@@ -21,9 +23,12 @@ export function buildCampaigns(
     roles: { channelRoles(p: ApiPrincipal): Promise<ChannelRoleSet[]> };
     channelPerSec: number;
     tier: number;
+    /** Hands a reply's chat to one of the campaign's agents. */
+    lines: Pick<OpenLines, 'transfer'>;
     nudge: () => void;
   },
 ) {
+  const dispatch = new DispatchRepository(db);
   const repo = new CampaignsRepository(db);
   const service = new CampaignsService({ repo, roles: o.roles, nudge: o.nudge });
   const reports = new ReportService({
@@ -32,8 +37,9 @@ export function buildCampaigns(
     channelPerSec: o.channelPerSec,
   });
   const jobs: Record<string, JobHandler> = {
+    [REPLY_TOPIC]: replyJob({ repo: dispatch, lines: o.lines }),
     [DISPATCH_TOPIC]: dispatchJob({
-      repo: new DispatchRepository(db),
+      repo: dispatch,
       send: o.send,
       channelPerSec: o.channelPerSec,
       tier: o.tier,

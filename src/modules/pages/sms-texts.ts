@@ -155,6 +155,36 @@ export const SMS_TEXTS = {
   colError: ['Motivo', 'Reason', 'Motivo'],
   none: ['Todavía no se envió ningún SMS.', 'No SMS sent yet.', 'Nenhum SMS enviado ainda.'],
   refresh: ['Actualizar', 'Refresh', 'Atualizar'],
+  // Why an SMS failed, by the server's code, in the page's language (others: the server's words).
+  why_token_missing: ['Falta el token de SMSAPI', 'The SMSAPI token is missing', 'Falta o token da SMSAPI'],
+  why_token_reenter: [
+    'El token de SMSAPI debe ingresarse de nuevo',
+    'The SMSAPI token must be entered again',
+    'O token da SMSAPI deve ser informado novamente',
+  ],
+  why_token_rejected: ['SMSAPI rechazó el token', 'SMSAPI rejected the token', 'A SMSAPI recusou o token'],
+  why_no_points: [
+    'La cuenta SMSAPI no tiene saldo (puntos)',
+    'The SMSAPI account has no balance (points)',
+    'A conta SMSAPI não tem saldo (pontos)',
+  ],
+  why_phone_invalid: ['El número no es válido', 'The number is not valid', 'O número não é válido'],
+  why_country_not_allowed: [
+    'País no permitido en los ajustes de SMS',
+    'Country not allowed in the SMS settings',
+    'País não permitido nas configurações de SMS',
+  ],
+  why_sender_not_approved: [
+    'El remitente no está aprobado en SMSAPI',
+    'The sender is not approved in SMSAPI',
+    'O remetente não está aprovado na SMSAPI',
+  ],
+  why_too_long: ['Texto demasiado largo', 'Text too long', 'Texto longo demais'],
+  why_not_configured: [
+    'El SMS no está configurado (token y remitente)',
+    'SMS is not set up (token and sender)',
+    'O SMS não está configurado (token e remetente)',
+  ],
   st_queued: ['En cola', 'Queued', 'Na fila'],
   st_accepted: ['Aceptado por SMSAPI', 'Accepted by SMSAPI', 'Aceito pela SMSAPI'],
   st_delivered: ['Entregado', 'Delivered', 'Entregue'],

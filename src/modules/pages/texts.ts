@@ -6,6 +6,7 @@ import { HEALTH_TEXTS } from './health-texts.js';
 import { NOTIFICATION_TEXTS } from './notifications-texts.js';
 import { PICKER_TEXTS } from './picker-texts.js';
 import { SMS_TEXTS } from './sms-texts.js';
+import { CAMPAIGN_TEXTS } from './campaigns-texts.js';
 import { TEMPLATE_TEXTS } from './templates-texts.js';
 import { LEVEL_TEXTS, MESSAGE_STATUS_TEXTS, REASON_TEXTS, STEP_TEXTS } from './relay-texts.js';
 
@@ -290,6 +291,7 @@ const ALL = {
   ...prefixed('opn', OPERATOR_NOTIFICATION_TEXTS),
   ...prefixed('ntf', NOTIFICATION_TEXTS),
   ...prefixed('sms', SMS_TEXTS),
+  ...prefixed('cmp', CAMPAIGN_TEXTS),
 };
 
 export type UiTextKey = keyof typeof ALL;

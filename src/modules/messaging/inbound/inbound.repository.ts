@@ -66,8 +66,8 @@ export class InboundRepository {
           await queuePendingRecords(trx, conv);
         }
       }
-      // A reply to a campaign message (issue 14): its row's first reply.
-      await markCampaignReplies(trx, [...new Set(items.map((it) => it.conversationId))]);
+      // A reply to a campaign message (issue 14): its row's first reply, its chat to the campaign's agents.
+      await markCampaignReplies(trx, items);
       for (const it of items) {
         await trx
           .updateTable('messages')

@@ -106,7 +106,7 @@ function codeOf(data: unknown): string | null {
   return typeof code === 'string' ? code : null;
 }
 
-function refusal(status: number, data: unknown): string {
+export function refusal(status: number, data: unknown): string {
   if (status === 401) return T('common.expired');
   if (status === 403) return T('common.forbidden');
   const message = (data as { error?: { message?: unknown } } | null)?.error?.message;

@@ -10,6 +10,7 @@ import { pickerPage } from './picker-page.js';
 import { rolesTab } from './roles-tab.js';
 import { settingsTab } from './settings-tab.js';
 import { smsTab } from './sms-tab.js';
+import { campaignsTab } from './campaigns-tab.js';
 import { templatesTab } from './templates-tab.js';
 import { traceTab } from './trace-tab.js';
 import type { AdminBoot, InstallBoot } from './types.js';
@@ -30,6 +31,7 @@ const TABS = {
   billing: billingTab,
   notifications: notificationsTab,
   sms: smsTab,
+  campaigns: campaignsTab,
 };
 type TabName = keyof typeof TABS;
 const isTab = (name: string | null | undefined): name is TabName => !!name && Object.hasOwn(TABS, name);

@@ -36,7 +36,10 @@ export interface SmsMessage {
   status: SmsStatus;
   parts: number | null;
   points: number | null;
+  /** Why it failed, in words (the portal's language when it was refused). */
   error: string | null;
+  /** Its stable code (`no_points`, `smsapi_103`…). */
+  errorCode: string | null;
   createdAt: string;
   deliveredAt: string | null;
 }

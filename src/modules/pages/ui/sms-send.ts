@@ -20,7 +20,8 @@ const BADGE: Record<SmsStatus, string> = {
   failed: 'failed',
 };
 
-export function sendPart(p: ReturnType<typeof part>, s: SmsSettings): void {
+export function sendPart(p: ReturnType<typeof part>, settings: () => SmsSettings): void {
+  const s = settings();
   const to = h('input', { type: 'tel', name: 'to', autocomplete: 'off', placeholder: '+48 500 100 200' });
   const text = h('textarea', { name: 'text', rows: 4, maxlength: 5000 });
   const noAccents = h('input', { type: 'checkbox', name: 'noAccents', checked: s.noAccents });
@@ -46,7 +47,7 @@ export function sendPart(p: ReturnType<typeof part>, s: SmsSettings): void {
   );
 
   const count = (): ReturnType<typeof smsLength> => {
-    const l = smsLength(text.value, { noAccents: noAccents.checked, maxParts: s.maxParts });
+    const l = smsLength(text.value, { noAccents: noAccents.checked, maxParts: settings().maxParts });
     counter.setAttribute('data-encoding', l.encoding);
     counter.setAttribute('data-parts', String(l.parts));
     counter.className = l.overLimit ? 'err' : '';
@@ -91,6 +92,30 @@ export function sendPart(p: ReturnType<typeof part>, s: SmsSettings): void {
   void showLog(log);
 }
 
+/** SMSAPI's error codes (reference §4.3) and ours, said in the page's language where we know them. */
+const REASONS: Record<string, SmsKey> = {
+  token_missing: 'why_token_missing',
+  token_reenter: 'why_token_reenter',
+  token_rejected: 'why_token_rejected',
+  smsapi_101: 'why_token_rejected',
+  smsapi_102: 'why_token_rejected',
+  no_points: 'why_no_points',
+  smsapi_103: 'why_no_points',
+  phone_invalid: 'why_phone_invalid',
+  smsapi_13: 'why_phone_invalid',
+  country_not_allowed: 'why_country_not_allowed',
+  sender_not_approved: 'why_sender_not_approved',
+  smsapi_14: 'why_sender_not_approved',
+  too_long: 'why_too_long',
+  smsapi_12: 'why_too_long',
+  not_configured: 'why_not_configured',
+};
+
+function reason(m: SmsMessage): string {
+  const key = m.errorCode ? REASONS[m.errorCode] : undefined;
+  return key ? S(key) : (m.error ?? m.errorCode ?? '');
+}
+
 async function showLog(el: HTMLElement): Promise<void> {
   let items: SmsMessage[];
   try {
@@ -120,7 +145,7 @@ async function showLog(el: HTMLElement): Promise<void> {
       h('td', {}, h('span', { class: 'badge ' + BADGE[m.status], text: S(`st_${m.status}` as SmsKey) })),
       h('td', { text: m.parts === null ? T('common.none') : String(m.parts) }),
       h('td', { text: m.points === null ? T('common.none') : m.points.toLocaleString(boot.lang) }),
-      h('td', { class: 'reason', text: m.error ?? '' }),
+      h('td', { class: 'reason', 'data-code': m.errorCode, text: reason(m) }),
     );
   el.appendChild(
     h(

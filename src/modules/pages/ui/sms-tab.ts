@@ -34,15 +34,20 @@ export async function smsTab(): Promise<void> {
     return;
   }
   clear(view).appendChild(h('p', { class: 'muted', text: S('intro') }));
+  let current = settings;
   const form = part('sms-settings', S('account'));
   view.appendChild(form.el);
-  settingsPart(form, settings, fields, channels);
+  settingsPart(form, settings, fields, channels, (saved) => {
+    current = saved;
+    // the counter follows a new maximum of parts at once
+    document.querySelector('#sms-test textarea')?.dispatchEvent(new Event('input'));
+  });
   const provider = part('sms-provider', S('provider'));
   view.appendChild(provider.el);
   providerPart(provider, settings.providerRegistered);
   const test = part('sms-test', S('test'));
   view.appendChild(test.el);
-  sendPart(test, settings);
+  sendPart(test, () => current);
 }
 
 function adminOnly(): void {
@@ -71,6 +76,7 @@ function settingsPart(
   s: SmsSettings,
   fields: Array<{ code: string; label: string }>,
   channels: ChannelDetails[],
+  onSaved: (s: SmsSettings) => void,
 ): void {
   const state = TOKEN_STATE[s.tokenState];
   const token = h('input', {
@@ -204,7 +210,8 @@ function settingsPart(
     save.disabled = true;
     try {
       const saved = await smsApi.save(change);
-      settingsPart(p, saved, fields, channels);
+      settingsPart(p, saved, fields, channels, onSaved);
+      onSaved(saved);
       say(p.msg, 'ok', T('common.saved'));
     } catch (e) {
       if (!markFieldIssues(form, e, 'sms-err-')) {
