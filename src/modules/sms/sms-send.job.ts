@@ -76,6 +76,14 @@ export function smsSendJob(d: SendJobDeps): JobHandler {
       }
       return send(d, sms, s, { token: token.token, to: phone.e164, text: length.text, lang });
     },
+    // Given up (SMSAPI or Bitrix24 failing on every attempt): failed with its reason, Bitrix24 and
+    // the chat told, instead of "queued" for ever. An operator's replay of the job finds it done.
+    onDead: async (job) => {
+      const sms = await d.repo.message(Number((job.payload as { smsId?: unknown }).smsId));
+      if (!sms || sms.status !== 'queued') return;
+      const portal = await d.repo.portal(sms.portal_id);
+      await refuse(d, sms, toLang(portal?.lang), { code: 'send_failed', key: 'send_failed' });
+    },
   };
 }
 
