@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, SAMPLE_PORTAL, type DemoChannel } from '../../scripts/stack.js';
+import {
+  api,
+  connectChannel,
+  installAndToken,
+  SAMPLE_PORTAL,
+  type DemoChannel,
+} from '../../scripts/stack.js';
 import { createCampaign, fillList, type Campaign } from '../helpers/campaigns.js';
 import { storedList, uploadList } from '../helpers/campaign-lists.js';
 import { parseCsv } from '../helpers/csv.js';
@@ -138,7 +144,7 @@ describe('review: campaigns across portals, roles and spreadsheets', () => {
   it('rows.csv: only the campaign’s rows, every name formula-safe', async () => {
     const c = await createCampaign(s, token, base());
     const theirs = await createCampaign(s, token, base());
-    const names = ['=cmd|\' /C calc\'!A0', '+SUM(1)', '-2+3', '@SUM(1)', '\t=1', '\r=1', 'Ana'];
+    const names = ["=cmd|' /C calc'!A0", '+SUM(1)', '-2+3', '@SUM(1)', '\t=1', '\r=1', 'Ana'];
     await fillList(
       s.deps.db,
       c.id,
