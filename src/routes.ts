@@ -80,6 +80,7 @@ export async function registerRoutes(app: FastifyInstance, deps: Deps): Promise<
   });
   await app.register(smsapiWebhookRoutes, {
     repo: deps.sms.repo,
+    dlr: deps.sms.dlr,
     smsapi: { parseDeliveryReports },
     nudge: () => deps.worker.nudge(),
   });

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'range_not_satisfiable'
+  | 'too_many_requests'
   | 'upstream_unavailable'
   | 'upstream_rejected'
   | 'internal_error'

@@ -12,15 +12,19 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.in
 export const INT_MAX = 2_147_483_647;
 
 /**
- * An open line id from a caller: a JSON number or a plain decimal string (forms send "2"). Not what
- * z.coerce.number() would also take: "1e3", "0x10", " 2", [2], true.
+ * A Bitrix24 id from a caller: a JSON number or a plain decimal string (forms send "2"), 1 up to
+ * `max`. Not what z.coerce.number() would also take: "1e3", "0x10", " 2", [2], true.
  */
-export const lineIdInput = z.unknown().transform((v, ctx) => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : NaN;
-  if (Number.isInteger(n) && n >= 1 && n <= INT_MAX) return n;
-  ctx.addIssue({ code: 'custom', message: 'an open line id (a positive whole number)' });
-  return z.NEVER;
-});
+export const wholeIdInput = (message: string, max = INT_MAX) =>
+  z.unknown().transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : NaN;
+    if (Number.isInteger(n) && n >= 1 && n <= max) return n;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+
+/** An open line id from a caller (see wholeIdInput). */
+export const lineIdInput = wholeIdInput('an open line id (a positive whole number)');
 
 /** The query string Bitrix24 opens an app's iframe pages with (reference bitrix24.md §1.2). */
 export const iframeQuery = z.object({

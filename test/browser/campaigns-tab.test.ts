@@ -119,4 +119,32 @@ describe('campaigns tab in Chromium', () => {
     await row.locator('button[data-remove]').click();
     await app.locator('#cmp-optouts-list', { hasText: CT.optOutNone[0] }).waitFor();
   });
+
+  it('a draft’s list from the CRM: the filter sent, the page follows the job and shows the preview (en)', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      s.portal.addContact({
+        NAME: `Expo ${i}`,
+        SOURCE_ID: 'TRADE_SHOW',
+        PHONE: [{ VALUE: `+54911557${70000 + i}` }],
+      });
+    }
+    const ch = await s.deps.db.selectFrom('channels').select('id').executeTakeFirstOrThrow();
+    const tpl = await s.deps.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
+    const created = await api<{ id: number }>(s, token, 'POST', '/campaigns', {
+      name: 'Feria',
+      channelId: ch.id,
+      templateId: tpl.id,
+    });
+    expect(created.status).toBe(201);
+    const app = await tab('en');
+    await app.locator(`#cmp-table a[data-campaign="${created.body.id}"]`).click();
+    await app.locator('#cmp-crm summary').click();
+    await app.locator('#cmp-crm input[name=sourceId]').fill('TRADE_SHOW');
+    await app.locator('#cmp-crm input[name=params]').fill('{name} | F-1');
+    await app.locator('#cmp-crm-load').click();
+    const first = app.locator('#cmp-preview-table tr[data-line="1"]');
+    await first.waitFor({ timeout: 30_000 });
+    expect(await first.locator('.cmp-bubble').textContent()).toBe('Hola Expo 0, su pedido F-1 está listo.');
+    expect(await app.locator('#cmp-counts').textContent()).toBe('3 rows: 3 will be sent, 0 rejected.');
+  });
 });

@@ -36,3 +36,14 @@ export function smsReaches(s: Stack, bitrixMessageId: string, ...statuses: strin
     `SMS ${statuses.join('/')}`,
   );
 }
+
+/** The delivery-report URL SMSAPI was given with the last SMS it accepted (the portal's callback). */
+export function notifyUrl(s: Stack): string {
+  const url = s.smsapi
+    .sent()
+    .map((m) => m.notifyUrl)
+    .filter((u): u is string => !!u)
+    .at(-1);
+  if (!url) throw new Error('no SMS with a notify_url was sent yet');
+  return url;
+}

@@ -144,4 +144,44 @@ describe('campaign list uploads: limits and refusals', () => {
       .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(100_000);
   });
+
+  it('at most two lists are read at once per process: a third is told to try again (429), the two complete', async () => {
+    const t = await addTemplate(s, { channelId, name: 'aviso_gate' });
+    const ids = [
+      await draftCampaign(s, { channelId, templateId: t.id }),
+      await draftCampaign(s, { channelId, templateId: t.id }),
+      await draftCampaign(s, { channelId, templateId: t.id }),
+    ];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    async function* slow(n: number) {
+      yield Buffer.from(`telefono,nombre,param1,param2\n+549115555100${n},Ana,a,b\n`);
+      await held;
+    }
+    const first = uploadList(s, { token }, ids[0]!, slow(1));
+    const second = uploadList(s, { token }, ids[1]!, slow(2));
+    // Both hold their campaign once their transaction started (seen from another connection).
+    const holding = async (id: number) => {
+      try {
+        await s.deps.db
+          .transaction()
+          .execute((trx) =>
+            trx.selectFrom('campaigns').select('id').where('id', '=', id).forUpdate().noWait().execute(),
+          );
+        return false;
+      } catch (err) {
+        return (err as { code?: string }).code === '55P03';
+      }
+    };
+    await waitFor(async () => (await holding(ids[0]!)) && (await holding(ids[1]!)));
+    const third = await uploadList(s, { token }, ids[2]!, 'telefono,p1,p2\n+5491155551003,x,y\n');
+    expect(third.status).toBe(429);
+    expect(third.body.error?.message).toMatch(/^Se están leyendo otras listas/);
+    expect(await storedList(s, ids[2]!)).toMatchObject({ rows: [] });
+    release();
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    const again = await uploadList(s, { token }, ids[2]!, 'telefono,p1,p2\n+5491155551003,x,y\n');
+    expect(again.status).toBe(200);
+  }, 60_000);
 });

@@ -108,7 +108,7 @@ describe('campaign sending', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines).toHaveLength(13);
-    // A number starts with '+', a formula to a spreadsheet: written as text (billing/csv.ts).
+    // A number starts with '+', a formula to a spreadsheet: written as text (shared/csv.ts).
     expect(lines[1]).toContain(`1,'${numbers[0]},`);
     expect(lines[1]).toContain(',queued,');
     // Finished: no second start, and it may be deleted.

@@ -16,8 +16,11 @@ describe('SMS status: accepted, then delivered or undelivered', () => {
     const token = await installAndToken(s);
     await waitFor(() => s.portal.smsSenders().length > 0, 20_000, 'messageservice.sender.add');
     await setUpSms(s, token);
-    secret = (await s.deps.db.selectFrom('sms_settings').select('dlr_secret').executeTakeFirstOrThrow())
-      .dlr_secret;
+    const row = await s.deps.db
+      .selectFrom('sms_settings')
+      .select(['portal_id', 'dlr_secret'])
+      .executeTakeFirstOrThrow();
+    secret = s.deps.sms.dlr.of(row.portal_id, row.dlr_secret); // the URL's secret, not the stored nonce
   });
 
   const trace = (id: number) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exportQuery } from '../../src/modules/billing/billing.schemas.js';
-import { csvCell, csvRow } from '../../src/modules/billing/csv.js';
+import { csvCell, csvRow } from '../../src/shared/csv.js';
 import { parseCsv } from '../helpers/csv.js';
 
 describe('billing CSV', () => {

@@ -7,6 +7,7 @@ import {
   type ListLine,
 } from '../../src/modules/campaigns/csv-list.js';
 import { isStopKeyword, splitDialer } from '../../src/modules/campaigns/list-lines.js';
+import { stallGuard } from '../../src/modules/campaigns/lists.service.js';
 
 const LIMITS = { maxRows: 100_000, maxBytes: 20 * 1024 * 1024 };
 
@@ -78,6 +79,12 @@ describe('campaign list CSV', () => {
       { line: 2, rawPhone: '5491155550002', name: '', params: ['C\\D', 'a,b'], templateCode: 'aviso' },
     ]);
     expect(splitDialer('hsm:x:a\\b')).toEqual(['hsm', 'x', 'a\\b']);
+    // A line of names above dialer rows (as a dialer export may have) is a header, skipped.
+    const headed = await read('destino;mensaje\n5491155550001;hsm:aviso:Ana:1\n');
+    expect(headed.info).toMatchObject({ shape: 'dialer', header: ['destino', 'mensaje'] });
+    expect(headed.lines).toEqual([
+      { line: 2, rawPhone: '5491155550001', name: '', params: ['Ana', '1'], templateCode: 'aviso' },
+    ]);
   });
 
   it('BOM, tab and pipe delimiters, Latin-1 (windows-1252) files', async () => {
@@ -168,5 +175,44 @@ describe('campaign list CSV', () => {
       expect(isStopKeyword(t), t).toBe(true);
     }
     for (const t of ['stop please', 'no quiero baja', '', 'stopp']) expect(isStopKeyword(t), t).toBe(false);
+  });
+});
+
+describe('an upload that stops sending', () => {
+  it('is given up with ListError("stalled") and its source is closed; a steady one passes whole', async () => {
+    let closed = false;
+    const never: AsyncIterable<Buffer> = {
+      [Symbol.asyncIterator]() {
+        let first = true;
+        return {
+          next: () => {
+            if (first) {
+              first = false;
+              return Promise.resolve({ done: false as const, value: Buffer.from('telefono\n') });
+            }
+            return new Promise<IteratorResult<Buffer>>(() => undefined);
+          },
+          return: () => {
+            closed = true;
+            return Promise.resolve({ done: true as const, value: Buffer.alloc(0) });
+          },
+        };
+      },
+    };
+    const got: Buffer[] = [];
+    const err = await (async () => {
+      for await (const chunk of stallGuard(never, 20)) got.push(chunk);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ListError);
+    expect((err as ListError).kind).toBe('stalled');
+    expect(got.map(String)).toEqual(['telefono\n']);
+    expect(closed).toBe(true);
+
+    async function* steady() {
+      for (let i = 0; i < 3; i += 1) yield Buffer.from(`${i}\n`);
+    }
+    const all: string[] = [];
+    for await (const chunk of stallGuard(steady(), 1_000)) all.push(String(chunk));
+    expect(all).toEqual(['0\n', '1\n', '2\n']);
   });
 });

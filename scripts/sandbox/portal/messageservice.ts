@@ -72,8 +72,9 @@ export function mMessageStatusUpdate(s: PortalState, c: Ctx): Res {
   const msg = s.smsMessages.get(id);
   if (!id || !msg) throw new RestError(400, 'ERROR_MESSAGE_NOT_FOUND', 'Message not found!');
   const status = str(c.p['STATUS']);
-  if (!STATUSES.has(status))
-    {throw new RestError(400, 'ERROR_MESSAGE_STATUS_INCORRECT', 'Message status incorrect!');}
+  if (!STATUSES.has(status)) {
+    throw new RestError(400, 'ERROR_MESSAGE_STATUS_INCORRECT', 'Message status incorrect!');
+  }
   msg.statuses.push(status);
   return { result: true };
 }

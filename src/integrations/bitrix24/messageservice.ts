@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssues, ProviderError, ValidationError } from '../../shared/errors.js';
+import { wholeIdInput } from '../../shared/validate.js';
 import type { Bitrix24Client } from './bitrix24.client.js';
 import type { CallFn } from './bitrix24.connector.js';
 
@@ -73,14 +74,12 @@ export class Bitrix24MessageService {
 // ------------------------------------------------------------------ the handler's call
 
 const text = z.string().max(10_000);
+// One decimal each, as Bitrix24 writes them: a list, "0x10" or "1e3" is not an id (the consent check
+// reads the contact it names).
 const binding = z
   .object({
-    OWNER_TYPE_ID: z.coerce.number().int().min(1).max(1000),
-    OWNER_ID: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(2 ** 31 - 1),
+    OWNER_TYPE_ID: wholeIdInput('a CRM owner type id', 1000),
+    OWNER_ID: wholeIdInput('a CRM record id'),
   })
   .loose();
 const listish = <T extends z.ZodType>(item: T) =>

@@ -27,8 +27,12 @@ const fieldInfo = z
   .loose();
 const fields = z.record(z.string().max(100), fieldInfo);
 
-/** Field types that can say yes or no (a checkbox, a list, a Y/N flag). */
-const CONSENT_TYPES = new Set(['boolean', 'enumeration', 'char', 'string']);
+/**
+ * Field types that say yes or no: a checkbox, a Y/N flag. Not a list (its value is the chosen item's
+ * id, and the item may well be "No") nor a text ("No acepta" is not empty): consent is said, never
+ * guessed.
+ */
+const CONSENT_TYPES = new Set(['boolean', 'char']);
 
 export class Bitrix24SmsConsent {
   constructor(private readonly client: Bitrix24Client) {}
@@ -40,7 +44,6 @@ export class Bitrix24SmsConsent {
       .filter(
         ([code, f]) => CONSENT_TYPES.has(f.type ?? '') && !f.isReadOnly && /^[A-Za-z0-9_]{1,100}$/.test(code),
       )
-      .filter(([code, f]) => code.startsWith('UF_') || f.type === 'char' || f.type === 'boolean')
       .map(([code, f]) => ({
         code,
         label: f.formLabel || f.listLabel || f.title || code,
@@ -71,16 +74,17 @@ export class Bitrix24SmsConsent {
   }
 }
 
-const NO = new Set(['', 'n', '0', 'false', 'no']);
+const YES = new Set(['y', '1', 'true', 'yes']);
 
 /**
- * Whether a CRM value means "yes": a checkbox or flag (`Y`, `1`, true), a chosen list item (its id),
- * or a list with one; empty, `N`, `0` and false are "no".
+ * Whether a CRM value says "yes" as a checkbox or a Y/N flag writes it (`Y`, `1`, true; a multiple
+ * field with one). Anything else — `N`, `0`, empty, words such as "No acepta", a list item's id — is
+ * "no": an SMS without consent is refused, never sent on a guess.
  */
 export function isConsent(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value !== 0;
-  if (typeof value === 'string') return !NO.has(value.trim().toLowerCase());
+  if (typeof value === 'number') return value === 1;
+  if (typeof value === 'string') return YES.has(value.trim().toLowerCase());
   if (Array.isArray(value)) return value.some(isConsent);
   return false;
 }

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../shared/errors.js';
 import type { BillingRepository } from './billing.repository.js';
 import { EXPORT_MAX_DAYS, type ExportQuery } from './billing.schemas.js';
-import { csvRow } from './csv.js';
+import { csvRow } from '../../shared/csv.js';
 
 const DAY_MS = 86_400_000;
 /** Entries read per query while a ledger export streams. */

@@ -36,7 +36,14 @@ export interface ListFileInfo {
 }
 
 export type ListErrorKind =
-  'too_many_rows' | 'too_many_bytes' | 'not_csv' | 'no_phone_column' | 'empty' | 'malformed' | 'no_template';
+  | 'too_many_rows'
+  | 'too_many_bytes'
+  | 'not_csv'
+  | 'no_phone_column'
+  | 'empty'
+  | 'malformed'
+  | 'no_template'
+  | 'stalled';
 
 /** Why a file is refused as a whole; the route answers 413, 415 or 400 with words (list-texts.ts). */
 export class ListError extends Error {
@@ -139,21 +146,32 @@ export async function* parseList(
   };
   const encoding = () => decoder.encoding ?? 'utf-8';
   let header: HeaderMap | undefined;
+  let headerRecord: string[] = [];
   let rows = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
       // `lines` is where the record ends: a quoted line break inside it moves its start back.
       const line = info.lines - record.reduce((n, f) => n + (f.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
-      if (!shape) shape = record.some((f) => /^\s*hsm:/i.test(f)) ? 'dialer' : 'columns';
+      const hsm = record.some((f) => /^\s*hsm:/i.test(f));
+      if (!shape) shape = hsm ? 'dialer' : 'columns';
       if (shape === 'columns' && !header) {
         header = mapHeader(record);
-        if (header.phone === undefined) {
-          throw new ListError('no_phone_column', { found: record.slice(0, 10).map(fold).join(', ') });
-        }
-        tell({ shape, delimiter, encoding: encoding(), header: record.slice(0, 50) });
+        headerRecord = record;
         continue;
       }
-      if (rows === 0 && shape === 'dialer') tell({ shape, delimiter, encoding: encoding() });
+      if (rows === 0) {
+        // Auto: a first line of names above dialer rows is a header to skip, not the columns shape.
+        if (o.shape === 'auto' && header && hsm && header.params.size === 0) shape = 'dialer';
+        if (shape === 'columns' && header?.phone === undefined) {
+          throw new ListError('no_phone_column', { found: headerRecord.slice(0, 10).map(fold).join(', ') });
+        }
+        tell({
+          shape,
+          delimiter,
+          encoding: encoding(),
+          ...(header ? { header: headerRecord.slice(0, 50) } : {}),
+        });
+      }
       rows += 1;
       if (rows > o.maxRows) throw new ListError('too_many_rows', { max: o.maxRows });
       yield shape === 'dialer' ? dialerLine(line, record, delimiter) : columnsLine(line, record, header!);

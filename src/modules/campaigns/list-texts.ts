@@ -53,6 +53,16 @@ const TEXTS: Record<string, Entry> = {
     en: 'The list has more than {max} rows. Split it into several campaigns.',
     pt: 'A lista tem mais de {max} linhas. Divida-a em várias campanhas.',
   },
+  stalled: {
+    es: 'La subida del archivo se detuvo más de {seconds} s; vuelva a intentarlo.',
+    en: 'The file upload stalled for more than {seconds} s; try again.',
+    pt: 'O envio do arquivo parou por mais de {seconds} s; tente de novo.',
+  },
+  uploads_busy: {
+    es: 'Se están leyendo otras listas en este momento; vuelva a intentarlo en unos segundos.',
+    en: 'Other lists are being read right now; try again in a few seconds.',
+    pt: 'Outras listas estão sendo lidas neste momento; tente de novo em alguns segundos.',
+  },
   too_many_bytes: {
     es: 'El archivo pesa más de {mb} MB.',
     en: 'The file is larger than {mb} MB.',

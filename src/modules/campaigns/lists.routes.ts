@@ -3,7 +3,7 @@ import contentDisposition from 'content-disposition';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CrmListService } from './crm-list.js';
 import { AppError, NotFoundError } from '../../shared/errors.js';
-import { csvRow } from '../billing/csv.js';
+import { csvRow } from '../../shared/csv.js';
 import { adminPortal, principal } from '../tokens/api-auth.js';
 import { listText } from './list-texts.js';
 import {

@@ -51,6 +51,9 @@ export function listView(
  * it, the rejected rows. Portal admins and bearer tokens, and bosses of the campaign's channel.
  */
 export class ListsService {
+  /** Uploads being read by this process: each holds a transaction (a connection) while it arrives. */
+  #uploading = 0;
+
   constructor(private readonly d: ListsDeps) {}
 
   /** 403 unless the caller may manage some channel's campaigns (checked before the input). */
@@ -78,6 +81,12 @@ export class ListsService {
   ) {
     await this.campaign(p, id);
     const lang = await this.d.portalLang(p.portalId);
+    // A slow or stalled sender must not take the pool the webhooks share: a few uploads at once, each
+    // aborted when no bytes arrive for a while; the rest are told to try again.
+    if (this.#uploading >= MAX_UPLOADS) {
+      throw new AppError('too_many_requests', listText('uploads_busy', lang), 429);
+    }
+    this.#uploading++;
     try {
       await this.d.repo.transaction(async (repo) => {
         const c = await this.#draft(repo, p.portalId, id, lang);
@@ -92,7 +101,7 @@ export class ListsService {
           total += batch.length;
           batch = [];
         };
-        const lines = parseList(body, {
+        const lines = parseList(stallGuard(body, STALL_MS), {
           shape: o.shape,
           ...this.d.limits,
           onInfo: (i) => {
@@ -116,6 +125,8 @@ export class ListsService {
     } catch (err) {
       if (err instanceof ListError) throw refusal(err, lang);
       throw err;
+    } finally {
+      this.#uploading--;
     }
     const preview = await this.preview(p, id, 10);
     // `preview` is the contract's name for the first rows; rows, rejected and counts as GET …/preview.
@@ -241,11 +252,40 @@ export function toListTemplate(t: ListTemplateRow): ListTemplate {
 }
 
 /** A refused file: 413 over the limits, 415 not a CSV, 400 otherwise, with words in the portal's language. */
+/** Lists read at once by one process (each holds a database connection until its file has arrived). */
+export const MAX_UPLOADS = 2;
+/** An upload that sends nothing for this long is aborted (408): its connection goes back to the pool. */
+export const STALL_MS = 30_000;
+
+/** The body's chunks, failing with ListError('stalled') when the next one takes longer than `ms`. */
+export async function* stallGuard<T>(body: AsyncIterable<T>, ms: number): AsyncGenerator<T> {
+  const it = body[Symbol.asyncIterator]();
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ListError('stalled', { seconds: Math.round(ms / 1000) })), ms);
+    });
+    try {
+      const next = await Promise.race([it.next(), stalled]);
+      if (next.done) return;
+      yield next.value;
+    } catch (err) {
+      await it.return?.().catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
 function refusal(err: ListError, lang: Lang): AppError {
   const values = { ...err.detail, mb: Math.round((Number(err.detail.max ?? 0) / 1_048_576) * 10) / 10 };
   const message = listText(err.kind, lang, values);
   if (err.kind === 'too_many_rows' || err.kind === 'too_many_bytes') {
     return new AppError('payload_too_large', message, 413, { reason: err.kind });
+  }
+  if (err.kind === 'stalled') {
+    return new AppError('bad_request', message, 408, { reason: err.kind });
   }
   if (err.kind === 'not_csv') {
     return new AppError('unsupported_media_type', message, 415, { reason: err.kind });

@@ -1,5 +1,5 @@
 import type { Lang } from '../../shared/i18n.js';
-import { csvRow } from '../billing/csv.js';
+import { csvRow } from '../../shared/csv.js';
 import type { CsvExport } from '../billing/export.service.js';
 import { EMPTY_COUNTS, type CampaignRow, type CampaignsRepository } from './campaigns.repository.js';
 import type { ReportRepository } from './report.repository.js';

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parseSmsCall } from '../../integrations/bitrix24/messageservice.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { formBodyParser } from '../../shared/http/form.js';
+import type { DlrSecrets } from './dlr-secret.js';
 import type { SmsapiPort } from './ports.js';
 import type { SmsRepository } from './sms.repository.js';
 import type { SmsService } from './sms.service.js';
@@ -36,11 +37,12 @@ export const smsHandlerRoutes: FastifyPluginAsync<{
 
 /**
  * SMSAPI's delivery reports (reference payments-and-sms.md §4.4): GET with the reports in the query,
- * or POST as a form or JSON, at `/webhooks/smsapi/<portal secret>`. An unknown secret is 404; the
+ * or POST as a form or JSON, at `/webhooks/smsapi/<portal secret>` (dlr-secret.ts). An unknown secret is 404; the
  * reports are stored as a job before "OK" is answered, then applied (sms-status.job.ts).
  */
 export const smsapiWebhookRoutes: FastifyPluginAsync<{
   repo: SmsRepository;
+  dlr: Pick<DlrSecrets, 'portalOf'>;
   smsapi: Pick<SmsapiPort, 'parseDeliveryReports'>;
   nudge: () => void;
 }> = async (app, o) => {
@@ -55,7 +57,7 @@ export const smsapiWebhookRoutes: FastifyPluginAsync<{
   });
 
   const handle = async (secret: string, input: unknown) => {
-    const portalId = secret.length <= 100 ? await o.repo.portalOfSecret(secret) : undefined;
+    const portalId = secret.length <= 100 ? await o.dlr.portalOf(secret) : undefined;
     if (portalId === undefined) throw new NotFoundError();
     let reports;
     try {

@@ -8,6 +8,7 @@ import { maskPhone } from '../notifications/phone.js';
 import { writeTrace } from '../trace/trace.service.js';
 import { isSmsapiError, type SmsapiPort, type SmsLengthFn } from './ports.js';
 import type { SmsConsentCheck } from './consent.js';
+import type { DlrSecrets } from './dlr-secret.js';
 import { smsPhone } from './sms-phone.js';
 import type { SmsMessageRow, SmsRepository, SmsSettingsRow } from './sms.repository.js';
 import { openToken } from './sms-settings.service.js';
@@ -26,6 +27,7 @@ export interface SendJobDeps {
   consent: SmsConsentCheck;
   appSecret: string;
   publicUrl: string;
+  dlr: Pick<DlrSecrets, 'of'>;
 }
 
 type Refusal = { code: string; key: SmsTextKey; vars?: Record<string, string | number> };
@@ -74,6 +76,14 @@ export function smsSendJob(d: SendJobDeps): JobHandler {
       }
       return send(d, sms, s, { token: token.token, to: phone.e164, text: length.text, lang });
     },
+    // Given up (SMSAPI or Bitrix24 failing on every attempt): failed with its reason, Bitrix24 and
+    // the chat told, instead of "queued" for ever. An operator's replay of the job finds it done.
+    onDead: async (job) => {
+      const sms = await d.repo.message(Number((job.payload as { smsId?: unknown }).smsId));
+      if (!sms || sms.status !== 'queued') return;
+      const portal = await d.repo.portal(sms.portal_id);
+      await refuse(d, sms, toLang(portal?.lang), { code: 'send_failed', key: 'send_failed' });
+    },
   };
 }
 
@@ -99,7 +109,7 @@ async function send(
       message: o.text,
       from: s.sender_name ?? '',
       idx: sms.idx,
-      notifyUrl: `${d.publicUrl}/webhooks/smsapi/${s.dlr_secret}`,
+      notifyUrl: `${d.publicUrl}/webhooks/smsapi/${d.dlr.of(sms.portal_id, s.dlr_secret)}`,
       test: s.test_mode,
       // "No accents" is our transliteration (length.ts), already in the text: SMSAPI's normalize=1
       // would also strip the GSM-7 letters it keeps (ñ, é), so the SMS would differ from the count.

@@ -146,6 +146,14 @@ export class SmsSettingsService {
       patch.sender_name = null;
       patch.sender_status = null;
     }
+    if (input.consentField && input.consentField !== s.consent_field) {
+      // Only a field that says yes or no (the candidates' list): a text or list field would be a guess.
+      // Checked when it changes: the page sends every field with each save.
+      const known = await this.d.consentFields(portalId);
+      if (!known.some((f) => f.code === input.consentField)) {
+        issue('consentField', 'consent_field_unknown', { field: input.consentField });
+      }
+    }
     const countries = input.allowedCountries ?? s.allowed_countries;
     const def = input.defaultCountry ?? s.default_country;
     if (countries.length > 0 && !countries.includes(def)) {

@@ -32,6 +32,16 @@ const TEXTS = {
     'SMSAPI did not answer; try again',
     'A SMSAPI não respondeu; tente novamente',
   ],
+  consent_field_unknown: [
+    'El campo «{field}» no es una casilla ni un indicador Sí/No de los contactos',
+    'The field «{field}» is not a contact checkbox or Yes/No flag',
+    'O campo «{field}» não é uma caixa de seleção nem um indicador Sim/Não dos contatos',
+  ],
+  send_failed: [
+    'El SMS no se pudo enviar tras varios intentos (SMSAPI o Bitrix24 no respondieron)',
+    'The SMS could not be sent after several attempts (SMSAPI or Bitrix24 did not answer)',
+    'O SMS não pôde ser enviado após várias tentativas (a SMSAPI ou o Bitrix24 não responderam)',
+  ],
   phone_invalid: ['El número no es válido', 'The number is not valid', 'O número não é válido'],
   country_not_allowed: [
     'Números de ese país no están permitidos en los ajustes de SMS',

@@ -101,13 +101,14 @@ export class SmsRepository {
     return rows.map((c) => c.id);
   }
 
-  async portalOfSecret(secret: string): Promise<number | undefined> {
+  /** The nonce the portal's report URL is made from (dlr-secret.ts). */
+  async dlrNonce(portalId: number): Promise<string | undefined> {
     const r = await this.db
       .selectFrom('sms_settings')
-      .select('portal_id')
-      .where('dlr_secret', '=', secret)
+      .select('dlr_secret')
+      .where('portal_id', '=', portalId)
       .executeTakeFirst();
-    return r?.portal_id;
+    return r?.dlr_secret;
   }
 
   /** The portal's member id (the token's key is bound to it) and language. */
@@ -239,6 +240,8 @@ export class SmsRepository {
    * Applies one delivery report to the portal's row it names (our idx, and SMSAPI's id once known). The
    * status only moves forward: queued → accepted → delivered/undelivered; a final status is only
    * replaced by a later final report (its done date after ours). Returns the row when it moved.
+   * Every SMS is sent with our idx, so a report without one names none of ours: SMSAPI's id alone is
+   * no proof (it is shown in the trace and the log), and the URL's secret only names the portal.
    */
   async applyReport(
     trx: Trx,
@@ -246,6 +249,7 @@ export class SmsRepository {
     idx: string | null,
     c: ReportChange,
   ): Promise<{ id: number; status: SmsStatus; bitrixMessageId: string | null } | undefined> {
+    if (!idx) return undefined;
     const rank = (col: string) =>
       sql`CASE ${sql.ref(col)} WHEN 'queued' THEN 0 WHEN 'accepted' THEN 1 ELSE 2 END`;
     const newRank = c.status === 'accepted' ? 1 : 2;
@@ -264,14 +268,8 @@ export class SmsRepository {
       })
       .where('portal_id', '=', portalId)
       // Reports are untrusted (reference §4.4): our idx, and SMSAPI's id once we know it, must match.
-      .where((eb) =>
-        idx
-          ? eb.and([
-              eb('idx', '=', idx),
-              eb.or([eb('smsapi_id', 'is', null), eb('smsapi_id', '=', c.smsapiId)]),
-            ])
-          : eb('smsapi_id', '=', c.smsapiId),
-      )
+      .where('idx', '=', idx)
+      .where((eb) => eb.or([eb('smsapi_id', 'is', null), eb('smsapi_id', '=', c.smsapiId)]))
       .where('status', '<>', 'failed')
       .where((eb) =>
         eb.or([

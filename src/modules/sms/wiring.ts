@@ -5,8 +5,10 @@ import { Bitrix24SmsConsent, isConsent } from '../../integrations/bitrix24/sms-c
 import { parseDeliveryReports, type SmsapiClient } from '../../integrations/smsapi/smsapi.client.js';
 import type { JobHandler } from '../../jobs/worker.js';
 import type { Database } from '../../shared/db/database.js';
+import { SecretBox } from '../../shared/crypto.js';
 import { ProviderError } from '../../shared/errors.js';
 import { SmsConsentCheck } from './consent.js';
+import { DlrSecrets } from './dlr-secret.js';
 import { FALLBACK_TOPIC, fallbackJob } from './fallback.js';
 import type { SmsapiPort, SmsLengthFn } from './ports.js';
 import { SMS_HANDLER_PATH } from './sms-handler.routes.js';
@@ -30,6 +32,7 @@ export function buildSms(o: {
   nudge: () => void;
 }) {
   const repo = new SmsRepository(o.db);
+  const dlr = new DlrSecrets({ box: new SecretBox(o.appSecret), nonce: (p) => repo.dlrNonce(p) });
   const smsapi: SmsapiPort = {
     send: (token, input) => o.smsapi.send(token, input),
     profile: (token, timeoutMs) => o.smsapi.profile(token, timeoutMs),
@@ -57,6 +60,7 @@ export function buildSms(o: {
       consent: new SmsConsentCheck(crm, isConsent),
       appSecret: o.appSecret,
       publicUrl: o.publicUrl,
+      dlr,
     }),
     [B24_STATUS_TOPIC]: b24StatusHandler({
       repo,
@@ -77,7 +81,7 @@ export function buildSms(o: {
     await repo.markRegistered(portalId);
     return [];
   };
-  return { repo, settings, service, jobs, installProvider };
+  return { repo, dlr, settings, service, jobs, installProvider };
 }
 
 export type Sms = ReturnType<typeof buildSms>;
