@@ -178,4 +178,51 @@ describe('campaign sending when Gupshup pushes back', () => {
     );
     expect(transfers).toEqual([expect.objectContaining({ toUserId: 1 })]);
   });
+
+  it('a campaign that names another open line for its replies: the answer’s chat goes to that line’s queue', async () => {
+    const c = await createCampaign(s, token, { ...base('Otra línea'), ratePerMinute: 6000, replyLineId: 2 });
+    const [number] = phones(1, 900);
+    await fillList(s.deps.db, c.id, [number!]);
+    await act(c.id, 'start');
+    await waitStatus(s, token, c.id, 'finished');
+    await waitFor(() => s.gupshup.sent({ destination: digits(number!) }).length === 1, 20_000, 'sent');
+    const res = await fetch(ch.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        app: ch.appName,
+        timestamp: Date.now(),
+        version: 2,
+        type: 'message',
+        payload: {
+          id: 'wamid.line.1',
+          type: 'text',
+          payload: { text: 'Hola' },
+          sender: { phone: digits(number!) },
+        },
+      }),
+    });
+    expect(res.status).toBeLessThan(300);
+    const conv = await waitFor(
+      async () => {
+        const v = await s.deps.db
+          .selectFrom('conversations')
+          .select('bitrix_chat_id')
+          .where('customer_phone', '=', digits(number!))
+          .executeTakeFirst();
+        return v?.bitrix_chat_id ?? undefined;
+      },
+      20_000,
+      'the answer’s chat',
+    );
+    const moved = await waitFor(
+      () => {
+        const t = s.portal.transfers().filter((x) => x.chatId === conv);
+        return t.length ? t : undefined;
+      },
+      20_000,
+      'the chat handed to line 2',
+    );
+    expect(moved).toEqual([expect.objectContaining({ toQueue: 2, toUserId: null })]);
+  });
 });

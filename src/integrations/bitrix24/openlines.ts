@@ -37,6 +37,19 @@ export class Bitrix24OpenLines implements OpenLines {
   }
 
   /**
+   * Hands an open-line chat to another line's queue (QUEUE_ID, b24restdocs imopenlines/openlines/
+   * operators/imopenlines-operator-transfer.md); background work.
+   */
+  async transferToLine(portalId: number, chatId: number, lineId: number): Promise<void> {
+    await this.client.call(
+      portalId,
+      'imopenlines.operator.transfer',
+      { CHAT_ID: chatId, QUEUE_ID: lineId },
+      { background: true },
+    );
+  }
+
+  /**
    * The chats Bitrix24 has bound to a CRM record, active or not (imopenlines.crm.chat.get, b24restdocs
    * imopenlines/openlines/chats/imopenlines-crm-chat-get.md; `CRM_ENTITY`, not `CRM_ENTITY_ID`).
    * Background work.

@@ -231,7 +231,8 @@ export const REPLY_TOPIC = 'campaigns.reply';
 /**
  * The customer answered on these conversations (called by the inbound delivery in its transaction):
  * the campaign rows whose message went to them in the last 7 days get their first reply time, and
- * when the campaign names agents for its replies, a `campaigns.reply` job hands the chat to one.
+ * when the campaign names agents or another open line for its replies, a `campaigns.reply` job hands
+ * the chat to them.
  */
 export async function markCampaignReplies(
   trx: Trx,
@@ -245,9 +246,8 @@ export async function markCampaignReplies(
     WHERE m.conversation_id = ANY(${ids}::bigint[]) AND m.client_key LIKE 'camp:%'
       AND m.created_at > now() - interval '7 days'
       AND r.message_id = m.id AND r.replied_at IS NULL AND c.id = r.campaign_id
-    RETURNING r.id AS row_id, c.portal_id, m.conversation_id, cardinality(c.reply_user_ids) > 0 AS routed`.execute(
-    trx,
-  );
+    RETURNING r.id AS row_id, c.portal_id, m.conversation_id,
+      cardinality(c.reply_user_ids) > 0 OR c.reply_line_id IS NOT NULL AS routed`.execute(trx);
   for (const r of rows) {
     if (!r.routed) continue;
     const chatId = items.find((it) => it.conversationId === r.conversation_id)?.chatId ?? null;

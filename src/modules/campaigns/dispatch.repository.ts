@@ -196,6 +196,10 @@ export class DispatchRepository {
         'c.portal_id',
         'c.channel_id',
         'c.reply_user_ids',
+        'c.reply_line_id',
+        sql<number | null>`(SELECT h.line_id FROM channels h WHERE h.id = c.channel_id)`.as(
+          'channel_line_id',
+        ),
         'p.status as portal_status',
         'v.bitrix_chat_id',
         sql<boolean>`EXISTS (SELECT 1 FROM jobs j WHERE j.dedupe_key = 'assign:' || ${conversationId}

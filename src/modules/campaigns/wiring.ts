@@ -24,7 +24,7 @@ export function buildCampaigns(
     channelPerSec: number;
     tier: number;
     /** Hands a reply's chat to one of the campaign's agents. */
-    lines: Pick<OpenLines, 'transfer'>;
+    lines: Pick<OpenLines, 'transfer' | 'transferToLine'>;
     nudge: () => void;
   },
 ) {

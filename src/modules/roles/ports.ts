@@ -28,6 +28,8 @@ export interface OpenLines {
   list(portalId: number): Promise<Array<{ id: number; name: string }>>;
   /** Hands an open-line chat to a user (background work). */
   transfer(portalId: number, chatId: number, userId: number): Promise<void>;
+  /** Hands an open-line chat to another line's queue (background work). */
+  transferToLine(portalId: number, chatId: number, lineId: number): Promise<void>;
   /** The open-line chats Bitrix24 has bound to a CRM record, active or not (background work). */
   chatsOf(portalId: number, entity: CrmEntity, id: number): Promise<number[]>;
 }
