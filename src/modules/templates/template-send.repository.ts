@@ -242,7 +242,7 @@ export class TemplateSendRepository {
         .returning('id')
         .executeTakeFirst();
       if (!row) return null;
-      await this.#jobs(trx, m, row.id, conv.id);
+      await this.#jobs(trx, m, row.id, conv.id, conv.bitrix_chat_id !== null);
       return row.id;
     });
   }
@@ -260,7 +260,13 @@ export class TemplateSendRepository {
       .executeTakeFirstOrThrow();
   }
 
-  async #jobs(trx: Trx, m: NewTemplateMessage, id: number, conversationId: number): Promise<void> {
+  async #jobs(
+    trx: Trx,
+    m: NewTemplateMessage,
+    id: number,
+    conversationId: number,
+    hasChat: boolean,
+  ): Promise<void> {
     const { portalId, channelId } = m;
     const payload = { messageId: id, channelId };
     const chatKey = `out:${conversationId}`;
@@ -283,7 +289,11 @@ export class TemplateSendRepository {
       });
     }
     await enqueueJob(trx, { topic: 'outbound.send', portalId, payload, dedupeKey: `out:${id}`, chatKey });
-    if (m.record) {
+    // No chat yet (a campaign's or a notification's new number): nothing to record it in until the
+    // customer answers, and then the inbound delivery queues it (queuePendingRecords). The upsert of
+    // the conversation above waits for a delivery that is giving it its chat, so one of the two sees
+    // the other.
+    if (m.record && hasChat) {
       await enqueueJob(trx, { topic: 'template.record', portalId, payload, dedupeKey: `tplrec:${id}` });
     }
     if (m.robot) {
