@@ -52,8 +52,21 @@ describe('campaigns tab in Chromium', () => {
     await app.locator('#cmp-new').click();
     await app.locator('#cmp-form input[name=name]').fill('Pedidos de diciembre');
     await app.locator('#cmp-form select[name=templateId] option').first().waitFor({ state: 'attached' });
+    // The replies' agents are picked by name from the portal's users, not typed as ids.
+    await app.locator('#cmp-form input[name=replyUsersSearch]').fill('Bruno');
+    await app.locator('#cmp-agents label', { hasText: 'Bruno Agente' }).click();
     await app.locator('#cmp-save').click();
     await app.locator('#cmp-file').waitFor();
+    const saved = await s.deps.db
+      .selectFrom('campaigns')
+      .select('reply_user_ids')
+      .where('name', '=', 'Pedidos de diciembre')
+      .executeTakeFirstOrThrow();
+    expect(saved.reply_user_ids).toHaveLength(1);
+    await app.locator('#cmp-agents input[type=checkbox]:checked').first().waitFor();
+    expect(
+      await app.locator('#cmp-agents label', { hasText: 'Bruno Agente' }).locator('input').isChecked(),
+    ).toBe(true);
     await app.locator('#cmp-file').setInputFiles({
       name: 'clientes.csv',
       mimeType: 'text/csv',

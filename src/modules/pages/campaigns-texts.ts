@@ -36,9 +36,15 @@ export const CAMPAIGN_TEXTS = {
   replyLine: ['Canal abierto de las respuestas', 'Open channel for replies', 'Canal aberto das respostas'],
   replyLineDefault: ['El del canal', 'The channel’s', 'O do canal'],
   replyUsers: [
-    'Agentes de las respuestas (IDs, opcional)',
-    'Agents for replies (IDs, optional)',
-    'Agentes das respostas (IDs, opcional)',
+    'Agentes que reciben las respuestas (opcional, por turnos)',
+    'Agents who get the replies (optional, in turn)',
+    'Agentes que recebem as respostas (opcional, em turnos)',
+  ],
+  replyUsersSearch: ['Buscar agentes por nombre…', 'Search agents by name…', 'Buscar agentes pelo nome…'],
+  replyUsersNone: [
+    'Ningún usuario con ese nombre.',
+    'No user by that name.',
+    'Nenhum usuário com esse nome.',
   ],
   windowHelp: [
     'Los mensajes solo salen en estos días y horas (hora de la zona elegida).',

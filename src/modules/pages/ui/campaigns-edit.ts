@@ -1,4 +1,5 @@
 import { api } from './api.js';
+import { agentsPicker } from './campaigns-agents.js';
 import { campaignsApi, type Campaign, type CampaignInput } from './campaigns-api.js';
 import { C } from './campaigns-common.js';
 import { listPart } from './campaigns-list.js';
@@ -105,12 +106,7 @@ export async function campaignEditor(
     [['', C('replyLineDefault')], ...lines.map((l): [number, string] => [l.id, l.name])],
     c?.replyLineId ?? '',
   );
-  const replyUsers = h('input', {
-    type: 'text',
-    name: 'replyUserIds',
-    value: (c?.replyUserIds ?? []).join(', '),
-    placeholder: '1, 7',
-  });
+  const replyUsers = agentsPicker(c?.replyUserIds ?? []);
   const save = h('button', {
     type: 'button',
     class: 'btn primary',
@@ -131,13 +127,9 @@ export async function campaignEditor(
       field(C('startAt'), startAt),
     ),
     h('p', { class: 'muted', text: C('windowHelp') }),
-    h(
-      'div',
-      { class: 'toolbar' },
-      field(C('rate'), rate),
-      field(C('replyLine'), replyLine),
-      field(C('replyUsers'), replyUsers),
-    ),
+    h('div', { class: 'toolbar' }, field(C('rate'), rate), field(C('replyLine'), replyLine)),
+    // Not a <label>: the picker holds labels of its own.
+    h('div', { class: 'f', style: 'margin-top:8px' }, h('span', { text: C('replyUsers') }), replyUsers.el),
     h('div', { class: 'toolbar', style: 'margin-top:14px' }, save),
   );
   save.onclick = async () => {
@@ -147,11 +139,7 @@ export async function campaignEditor(
       channelId: channel.value,
       templateId: template.value,
       replyLineId: replyLine.value ? Number(replyLine.value) : null,
-      replyUserIds: replyUsers.value
-        .split(/[\s,;]+/)
-        .filter(Boolean)
-        .map(Number)
-        .filter((n) => Number.isInteger(n) && n > 0),
+      replyUserIds: replyUsers.value(),
       window: {
         days: [...days.querySelectorAll<HTMLInputElement>('input[data-day]')]
           .filter((d) => d.checked)
