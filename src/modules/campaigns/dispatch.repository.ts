@@ -67,13 +67,19 @@ export class DispatchRepository {
   }
 
   /** running → paused with the reason (Gupshup stopped it, the template was paused…). */
-  async pause(id: number, runSeq: number, reason: string, cursor: number): Promise<boolean> {
+  async pause(
+    id: number,
+    runSeq: number,
+    reason: string,
+    cursor: number,
+    from: Array<'running' | 'scheduled'> = ['running'],
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable('campaigns')
       .set({ status: 'paused', status_reason: reason, trace_cursor: cursor, updated_at: sql`now()` })
       .where('id', '=', id)
       .where('run_seq', '=', runSeq)
-      .where('status', '=', 'running')
+      .where('status', 'in', from)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }

@@ -58,6 +58,17 @@ export function dispatchJob(deps: DispatchDeps): JobHandler {
       if (c.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
       return look(d, c, now(), log);
     },
+    // Every attempt threw (the database away for long, a send that keeps failing): the campaign would
+    // stay 'running' with no job to move it. It is paused with the reason, for a person to resume.
+    onDead: async (job, error) => {
+      const p = job.payload as { campaignId?: unknown; runSeq?: unknown };
+      const c = typeof p.campaignId === 'number' ? await d.repo.forDispatch(p.campaignId) : undefined;
+      if (!c || c.run_seq !== p.runSeq) return;
+      const cursor = Number(c.trace_cursor);
+      if (await d.repo.pause(c.id, c.run_seq, 'dispatch_failed', cursor, ['running', 'scheduled'])) {
+        await trace(d, c, 'campaign_paused', 'ERROR', 'dispatch_failed', `the dispatcher gave up: ${error}`);
+      }
+    },
   };
 }
 
