@@ -230,9 +230,11 @@ export const REPLY_TOPIC = 'campaigns.reply';
 
 /**
  * The customer answered on these conversations (called by the inbound delivery in its transaction):
- * the campaign rows whose message went to them in the last 7 days get their first reply time, and
- * when the campaign names agents or another open line for its replies, a `campaigns.reply` job hands
- * the chat to them.
+ * the campaign rows whose message went to them in the last 7 days get their first reply time (every
+ * campaign that wrote that week counts the reply), and when the campaign whose message came last names
+ * agents or another open line for its replies, a `campaigns.reply` job hands the chat to them — one
+ * hand-over per answer: the customer answers the latest message, and two transfers would bounce the
+ * chat between two campaigns' agents.
  */
 export async function markCampaignReplies(
   trx: Trx,
@@ -240,15 +242,26 @@ export async function markCampaignReplies(
 ): Promise<void> {
   const ids = [...new Set(items.map((it) => it.conversationId))];
   if (!ids.length) return;
-  const { rows } = await sql<{ row_id: number; portal_id: number; conversation_id: number; routed: boolean }>`
+  const { rows } = await sql<{
+    row_id: number;
+    portal_id: number;
+    conversation_id: number;
+    message_id: number;
+    routed: boolean;
+  }>`
     UPDATE campaign_rows r SET replied_at = now(), updated_at = now()
     FROM messages m, campaigns c
     WHERE m.conversation_id = ANY(${ids}::bigint[]) AND m.client_key LIKE 'camp:%'
       AND m.created_at > now() - interval '7 days'
       AND r.message_id = m.id AND r.replied_at IS NULL AND c.id = r.campaign_id
-    RETURNING r.id AS row_id, c.portal_id, m.conversation_id,
+    RETURNING r.id AS row_id, c.portal_id, m.conversation_id, m.id AS message_id,
       cardinality(c.reply_user_ids) > 0 OR c.reply_line_id IS NOT NULL AS routed`.execute(trx);
+  const latest = new Map<number, (typeof rows)[number]>();
   for (const r of rows) {
+    const seen = latest.get(Number(r.conversation_id));
+    if (!seen || Number(r.message_id) > Number(seen.message_id)) latest.set(Number(r.conversation_id), r);
+  }
+  for (const r of latest.values()) {
     if (!r.routed) continue;
     const chatId = items.find((it) => it.conversationId === r.conversation_id)?.chatId ?? null;
     await enqueueJob(trx, {

@@ -1,0 +1,96 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import {
+  campaign,
+  createCampaign,
+  digits,
+  fillList,
+  phones,
+  waitStatus,
+  type Campaign,
+} from '../helpers/campaigns.js';
+import { useStack } from '../helpers/stack.js';
+import { addTemplate, type TestTemplate } from '../helpers/templates.js';
+
+const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
+
+/**
+ * Review of issue 14: a customer two campaigns wrote to in the same week answers once. Both rows count
+ * the reply (each campaign's funnel), but the chat is handed once, by the campaign whose message came
+ * last (the one the customer answers); before, each routed campaign queued its own transfer and the
+ * chat went to both in turn, its final owner whichever job ran last.
+ */
+describe('review: one answer to two campaigns', () => {
+  const s = useStack();
+  let token = '';
+  let ch: DemoChannel;
+  let tpl: TestTemplate;
+  const act = (id: number, action: string) => api<Campaign>(s, token, 'POST', `/campaigns/${id}/${action}`);
+
+  beforeAll(async () => {
+    token = await installAndToken(s);
+    ch = await connectChannel(s, token, 1, 1);
+    tpl = await addTemplate(s, { channelId: ch.id, name: 'aviso' });
+  });
+
+  const run = async (name: string, number: string, routing: object, sent: number) => {
+    const c = await createCampaign(s, token, {
+      name,
+      channelId: ch.id,
+      templateId: tpl.id,
+      window: ALWAYS,
+      ratePerMinute: 6000,
+      ...routing,
+    });
+    await fillList(s.deps.db, c.id, [number]);
+    expect((await act(c.id, 'start')).status).toBe(200);
+    await waitStatus(s, token, c.id, 'finished');
+    await waitFor(() => s.gupshup.sent({ destination: digits(number) }).length === sent, 20_000, 'sent');
+    return c;
+  };
+
+  it('marks both rows replied and hands the chat once, to the latest campaign’s agent', async () => {
+    const [number] = phones(1, 950);
+    const first = await run('Primera', number!, { replyLineId: 2 }, 1);
+    const second = await run('Segunda', number!, { replyUserIds: [1] }, 2);
+    const res = await fetch(ch.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        app: ch.appName,
+        timestamp: Date.now(),
+        version: 2,
+        type: 'message',
+        payload: {
+          id: 'wamid.two.1',
+          type: 'text',
+          payload: { text: 'Hola' },
+          sender: { phone: digits(number!) },
+        },
+      }),
+    });
+    expect(res.status).toBeLessThan(300);
+    for (const id of [first.id, second.id]) {
+      await waitFor(async () => (await campaign(s, token, id)).counts.replied === 1, 20_000, `replied ${id}`);
+    }
+    // Every reply job queued by the answer has run.
+    await waitFor(
+      async () =>
+        (await s.deps.db
+          .selectFrom('jobs')
+          .select('id')
+          .where('topic', '=', 'campaigns.reply')
+          .where('status', 'in', ['pending', 'running'])
+          .executeTakeFirst()) === undefined,
+      20_000,
+      'the reply jobs done',
+    );
+    const conv = await s.deps.db
+      .selectFrom('conversations')
+      .select('bitrix_chat_id')
+      .where('customer_phone', '=', digits(number!))
+      .executeTakeFirstOrThrow();
+    const transfers = s.portal.transfers().filter((x) => x.chatId === conv.bitrix_chat_id);
+    expect(transfers).toEqual([expect.objectContaining({ toUserId: 1 })]);
+  });
+});
