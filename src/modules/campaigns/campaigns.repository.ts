@@ -60,6 +60,8 @@ export interface Transition {
   reason?: string | null;
   /** A new run (start, resume): a new dispatch chain, from `runAt`, with a fresh pace. */
   run?: { runAt: Date };
+  /** Only while the list is ready (a start: a CRM list may have begun loading since the checks). */
+  listReady?: boolean;
 }
 
 type Trx = Transaction<DB>;
@@ -145,6 +147,7 @@ export class CampaignsRepository {
         .where('portal_id', '=', portalId)
         .where('id', '=', id)
         .where('status', 'in', t.from)
+        .$if(t.listReady === true, (q) => q.where('list_status', '=', 'ready'))
         .returningAll()
         .executeTakeFirst();
       if (!row) return undefined;

@@ -144,8 +144,15 @@ export class CampaignsService {
     }
     const t = action === 'start' || action === 'resume' ? await this.#run(c, lang) : this.#stop(action);
     const row = await this.d.repo.transition(p.portalId, id, t);
-    // Someone else moved it between the read and the change: the same answer as a wrong state.
-    if (!row) throw conflict(lang, 'illegal_transition', { status: (await this.find(p, id)).status, action });
+    if (!row) {
+      // Someone else moved it between the read and the change: the same answer as a wrong state, or
+      // its list began loading again meanwhile (a CRM list started while the start was checked).
+      const now = await this.find(p, id);
+      if (t.listReady && now.status === 'draft' && now.list_status !== 'ready') {
+        throw conflict(lang, 'list_not_ready', { list: now.list_status });
+      }
+      throw conflict(lang, 'illegal_transition', { status: now.status, action });
+    }
     if (t.run) this.d.nudge();
     return this.get(p, id);
   }
@@ -179,6 +186,7 @@ export class CampaignsService {
       to: later ? 'scheduled' : 'running',
       reason: null,
       run: { runAt: later ? c.start_at! : new Date(now) },
+      ...(c.status === 'draft' ? { listReady: true } : {}),
     };
   }
 
