@@ -20,6 +20,8 @@ export interface ClaimedRow {
 
 /** Gupshup codes that stop a campaign (reference gupshup.md §7, §8): rate limited, template paused. */
 export const STOP_CODES = ['4001', '4005', '132015'];
+/** Of those, the template's own: they stop only the campaigns of the template paused. */
+export const TEMPLATE_STOP_CODES = ['4005', '132015'];
 
 export interface PaceSave {
   credit: number;
@@ -126,12 +128,14 @@ export class DispatchRepository {
 
   /**
    * What Gupshup said on the channel since `cursor` (the trace of the outbound sends and their
-   * status events): a 429 on a send, a failed event that stops the campaign.
+   * status events): a 429 on a send, a failed event that stops the campaign (4001 from any message of
+   * the channel; a paused template only from a message of a template the campaign sends).
    */
   async signals(
     portalId: number,
     channelId: string,
     cursor: number,
+    campaign: { id: number; templateId: string | null },
   ): Promise<{ cursor: number; throttled: boolean; stop: string | null }> {
     const r = await this.db
       .selectFrom('trace')
@@ -142,9 +146,12 @@ export class DispatchRepository {
         // earlier may still commit, and its row must not fall behind the cursor.
         sql<number | null>`max(id) FILTER (WHERE created_at < now() - interval '2 seconds')`.as('last'),
         sql<boolean | null>`bool_or(channel_id = ${channelId} AND code = '429')`.as('throttled'),
-        sql<
-          string | null
-        >`min(code) FILTER (WHERE channel_id = ${channelId} AND code = ANY(${STOP_CODES}))`.as('stop'),
+        // A paused template stops its own campaigns, not those of the channel's other templates.
+        sql<string | null>`min(code) FILTER (WHERE channel_id = ${channelId} AND code = ANY(${STOP_CODES})
+          AND (code <> ALL(${TEMPLATE_STOP_CODES}) OR EXISTS (SELECT 1 FROM messages m
+            WHERE m.id = trace.message_id AND (m.template_id = ${campaign.templateId}::uuid
+              OR EXISTS (SELECT 1 FROM campaign_rows x
+                WHERE x.campaign_id = ${campaign.id} AND x.template_id = m.template_id)))))`.as('stop'),
       ])
       .executeTakeFirstOrThrow();
     return { cursor: Number(r.last ?? cursor), throttled: r.throttled === true, stop: r.stop };

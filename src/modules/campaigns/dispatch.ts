@@ -78,7 +78,10 @@ async function look(d: DispatchDeps, c: DispatchCampaign, t: number, log: Logger
     if (startAt > t) return again('waiting for the start time', Math.min(startAt - t, LONG_WAIT_MS));
     await d.repo.markRunning(c.id, c.run_seq);
   } else if (c.status !== 'running') return { kind: 'done' };
-  const sig = await d.repo.signals(c.portal_id, c.channel_id, Number(c.trace_cursor));
+  const sig = await d.repo.signals(c.portal_id, c.channel_id, Number(c.trace_cursor), {
+    id: c.id,
+    templateId: c.template_id,
+  });
   const stop = sig.stop ? (sig.stop === '4001' ? 'gupshup_4001' : 'template_paused') : null;
   if (stop) return paused(d, c, stop, sig.cursor, `Gupshup failed a send with ${sig.stop}`);
   const { template, channelOk } = await sendableNow(d, c);
