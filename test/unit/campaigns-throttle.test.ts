@@ -154,4 +154,17 @@ describe('working-hours window', () => {
       opensAt: Date.parse('2026-12-07T12:00:00Z'),
     }); // Sat → Mon 09:00
   });
+  it('opens at the wall-clock hour on the days the clocks change (New York, DST)', () => {
+    const ny = { days: [1, 2, 3, 4, 5, 6, 7], from: 540, to: 1080, timeZone: 'America/New_York' };
+    // Sun 8 Mar 2026, 01:00 EST; clocks go forward at 02:00: opens 09:00 EDT (13:00Z), not 10:00.
+    expect(windowAt(ny, Date.parse('2026-03-08T06:00:00Z'))).toEqual({
+      open: false,
+      opensAt: Date.parse('2026-03-08T13:00:00Z'),
+    });
+    // Sun 1 Nov 2026, 01:00 EDT; clocks go back at 02:00: opens 09:00 EST (14:00Z), not 08:00.
+    expect(windowAt(ny, Date.parse('2026-11-01T05:00:00Z'))).toEqual({
+      open: false,
+      opensAt: Date.parse('2026-11-01T14:00:00Z'),
+    });
+  });
 });

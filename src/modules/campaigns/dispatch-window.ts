@@ -24,7 +24,8 @@ export function windowAt(w: SendWindow, now: number): { open: true } | { open: f
   for (let d = 0; d <= 7; d++) {
     const day = t.startOf('day').plus({ days: d });
     if (!w.days.includes(day.weekday)) continue;
-    const opens = day.plus({ minutes: w.from });
+    // The wall-clock hour, not minutes after midnight: a day the clocks change has 23 or 25 hours.
+    const opens = day.set({ hour: Math.floor(w.from / 60), minute: w.from % 60 });
     if (opens.toMillis() > now) return { open: false, opensAt: opens.toMillis() };
   }
   return { open: false, opensAt: now + 86_400_000 };
