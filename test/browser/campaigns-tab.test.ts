@@ -152,6 +152,16 @@ describe('campaigns tab in Chromium', () => {
     const app = await tab('en');
     await app.locator(`#cmp-table a[data-campaign="${created.body.id}"]`).click();
     await app.locator('#cmp-crm summary').click();
+    // Pipelines, stages and users come from the portal as lists, not typed ids: deals have both,
+    // contacts neither.
+    await app.locator('#cmp-crm select[name=entity]').selectOption('deal');
+    await app.locator('#cmp-crm select[name=categoryId] option').nth(1).waitFor({ state: 'attached' });
+    expect(await app.locator('#cmp-crm select[name=stageId] option').count()).toBeGreaterThan(1);
+    expect(await app.locator('#cmp-crm select[name=categoryId]').isVisible()).toBe(true);
+    await app.locator('#cmp-crm select[name=assignedById] option').nth(1).waitFor({ state: 'attached' });
+    await app.locator('#cmp-crm select[name=entity]').selectOption('contact');
+    expect(await app.locator('#cmp-crm select[name=stageId]').isVisible()).toBe(false);
+    expect(await app.locator('#cmp-crm select[name=categoryId]').isVisible()).toBe(false);
     await app.locator('#cmp-crm input[name=sourceId]').fill('TRADE_SHOW');
     await app.locator('#cmp-crm input[name=params]').fill('{name} | F-1');
     await app.locator('#cmp-crm-load').click();

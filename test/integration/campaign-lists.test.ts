@@ -106,6 +106,13 @@ describe('campaign lists from a CSV', () => {
       message: 'El número ya está en una línea anterior de la lista.',
     });
     expect(p.body.counts).toEqual({ rows: 9, valid: 3, rejected: 6 });
+    // A reader whose page is in English reads the reasons in English (the portal's language is Spanish).
+    const en = await fetch(`${s.url}/api/v1/campaigns/${campaign}/preview?limit=1`, {
+      headers: { authorization: `Bearer ${token}`, 'accept-language': 'en' },
+    });
+    const enBody = (await en.json()) as { rejected: Array<{ message: string }> };
+    expect(enBody.rejected[0]?.message).not.toBe('El número ya está en una línea anterior de la lista.');
+    expect(enBody.rejected[0]?.message).toMatch(/earlier line/i);
   });
 
   it('rejected.csv: every rejected row with its reason in words, formula-safe', async () => {

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import contentDisposition from 'content-disposition';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { callerLang } from '../templates/templates.routes.js';
 import type { CrmListService } from './crm-list.js';
 import { AppError, NotFoundError } from '../../shared/errors.js';
 import { csvRow } from '../../shared/csv.js';
@@ -33,6 +35,8 @@ export const listsRoutes: FastifyPluginAsyncZod<{
   optOuts: OptOutsService;
 }> = async (app, o) => {
   app.addContentTypeParser(LIST_TYPES, (_req, payload, done) => done(null, payload));
+  // The page's reasons in the reader's language (Accept-Language), else the portal's.
+  const readerLang = (req: FastifyRequest) => callerLang(req, (portalId) => o.lists.lang(portalId));
 
   const campaignOf = async (req: { params: unknown; validationError?: Error }) => {
     if (!campaignIdParam.safeParse(req.params).success) throw new NotFoundError('No such campaign');
@@ -64,6 +68,7 @@ export const listsRoutes: FastifyPluginAsyncZod<{
         return await o.lists.uploadCsv(p, id, req.body, {
           shape: req.query.shape,
           fileName: req.query.fileName ?? null,
+          lang: await readerLang(req),
         });
       } catch (err) {
         // A file refused halfway is not read to its end: the connection closes after the answer.
@@ -107,7 +112,7 @@ export const listsRoutes: FastifyPluginAsyncZod<{
       await o.lists.mayManage(p);
       const id = await campaignOf(req);
       if (req.validationError) throw req.validationError;
-      return o.lists.preview(p, id, req.query.limit);
+      return o.lists.preview(p, id, req.query.limit, await readerLang(req));
     },
   );
   app.get(

@@ -77,10 +77,10 @@ export class ListsService {
     p: ApiPrincipal,
     id: number,
     body: AsyncIterable<Buffer | Uint8Array | string>,
-    o: { shape: 'auto' | ListShape; fileName: string | null },
+    o: { shape: 'auto' | ListShape; fileName: string | null; lang?: Lang | undefined },
   ) {
     await this.campaign(p, id);
-    const lang = await this.d.portalLang(p.portalId);
+    const lang = o.lang ?? (await this.d.portalLang(p.portalId));
     // A slow or stalled sender must not take the pool the webhooks share: a few uploads at once, each
     // aborted when no bytes arrive for a while; the rest are told to try again.
     if (this.#uploading >= MAX_UPLOADS) {
@@ -128,15 +128,15 @@ export class ListsService {
     } finally {
       this.#uploading--;
     }
-    const preview = await this.preview(p, id, 10);
+    const preview = await this.preview(p, id, 10, lang);
     // `preview` is the contract's name for the first rows; rows, rejected and counts as GET …/preview.
     return { list: listView(await this.campaign(p, id)), preview: preview.rows, ...preview };
   }
 
   /** The first rows as the customer will read them, and the first rejected ones with their reason. */
-  async preview(p: ApiPrincipal, id: number, limit: number) {
+  async preview(p: ApiPrincipal, id: number, limit: number, reader?: Lang) {
     const c = await this.campaign(p, id);
-    const lang = await this.d.portalLang(p.portalId);
+    const lang = reader ?? (await this.d.portalLang(p.portalId));
     const templates = new Map((await this.d.repo.channelTemplates(c.channel_id)).map((t) => [t.id, t]));
     const [ok, bad] = await Promise.all([
       this.d.repo.firstRows(c.id, false, limit),

@@ -1,6 +1,7 @@
-import { campaignsApi, type Campaign, type CampaignPreview, type CrmListRequest } from './campaigns-api.js';
+import { campaignsApi, type Campaign, type CampaignPreview } from './campaigns-api.js';
+import { crmForm } from './campaigns-crm.js';
 import { C, codeText, downloadCsv } from './campaigns-common.js';
-import { append, clear, field, h, headRow, select } from './dom.js';
+import { append, clear, h, headRow } from './dom.js';
 import { part, say } from './notifications-common.js';
 
 /**
@@ -42,7 +43,7 @@ export async function listPart(p: ReturnType<typeof part>, c: Campaign): Promise
   if (c.list.status === 'loading') void followCrm(c.id, state, preview);
 }
 
-function showState(el: HTMLElement, status: string, info: object): void {
+export function showState(el: HTMLElement, status: string, info: object): void {
   const error = (info as { error?: unknown }).error;
   el.textContent =
     status === 'loading'
@@ -55,7 +56,7 @@ function showState(el: HTMLElement, status: string, info: object): void {
   el.className = status === 'failed' ? 'error' : 'muted';
 }
 
-function showPreview(el: HTMLElement, id: number, p: CampaignPreview): void {
+export function showPreview(el: HTMLElement, id: number, p: CampaignPreview): void {
   const rows = h('tbody');
   for (const r of p.rows) {
     rows.appendChild(
@@ -111,74 +112,8 @@ function showPreview(el: HTMLElement, id: number, p: CampaignPreview): void {
   ]);
 }
 
-function crmForm(
-  p: ReturnType<typeof part>,
-  c: Campaign,
-  state: HTMLElement,
-  preview: HTMLElement,
-): HTMLElement {
-  const entity = select(
-    'entity',
-    [
-      ['contact', C('crmContact')],
-      ['lead', C('crmLead')],
-      ['deal', C('crmDeal')],
-    ],
-    'contact',
-  );
-  const input = (name: string, width = 120) => h('input', { type: 'text', name, style: `width:${width}px` });
-  const pipeline = input('categoryId', 80);
-  const stage = input('stageId');
-  const source = input('sourceId');
-  const assigned = input('assignedById', 80);
-  const params = input('params', 260);
-  const load = h('button', { type: 'button', class: 'btn', id: 'cmp-crm-load', text: C('crmLoad') });
-  load.onclick = async () => {
-    clear(p.msg);
-    const num = (v: string) => (v.trim() && Number.isInteger(Number(v)) ? Number(v) : undefined);
-    const filter: CrmListRequest['filter'] = {};
-    const cat = num(pipeline.value);
-    const who = num(assigned.value);
-    if (cat !== undefined) filter.categoryId = cat;
-    if (stage.value.trim()) filter.stageId = stage.value.trim();
-    if (source.value.trim()) filter.sourceId = source.value.trim();
-    if (who !== undefined) filter.assignedById = who;
-    const body: CrmListRequest = {
-      entity: entity.value as CrmListRequest['entity'],
-      filter,
-      params: params.value ? params.value.split('|').map((v) => v.trim()) : [],
-    };
-    load.disabled = true;
-    try {
-      const r = await campaignsApi.crmList(c.id, body);
-      showState(state, r.list.status, r.list.info);
-      clear(preview);
-      await followCrm(c.id, state, preview);
-    } catch (e) {
-      say(p.msg, 'error', (e as Error).message);
-    } finally {
-      load.disabled = false;
-    }
-  };
-  return h(
-    'details',
-    { id: 'cmp-crm' },
-    h('summary', { text: C('crm') }),
-    h(
-      'div',
-      { class: 'toolbar' },
-      field(C('crmEntity'), entity),
-      field(C('crmPipeline'), pipeline),
-      field(C('crmStage'), stage),
-      field(C('crmSource'), source),
-      field(C('crmAssigned'), assigned),
-    ),
-    h('div', { class: 'toolbar' }, field(C('crmParams'), params), load),
-  );
-}
-
 /** Polls a CRM list until the job has read it, then shows its preview. */
-async function followCrm(id: number, state: HTMLElement, preview: HTMLElement): Promise<void> {
+export async function followCrm(id: number, state: HTMLElement, preview: HTMLElement): Promise<void> {
   for (let i = 0; i < 600 && state.isConnected; i += 1) {
     const c = await campaignsApi.get(id);
     showState(state, c.list.status, c.list.info);
