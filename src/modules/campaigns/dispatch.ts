@@ -218,8 +218,9 @@ async function hand(d: DispatchDeps, c: DispatchCampaign, n: number): Promise<nu
     };
     const outcomes: Outcome[] = [];
     for (let i = 0; i < rows.length; i += SEND_CONCURRENCY) {
-      // Paused or cancelled meanwhile: the rows not handed yet stay 'ready' (a cancel then takes them).
-      if (i > 0 && !(await d.repo.stillRunning(c.id, c.run_seq))) break;
+      // Paused or cancelled meanwhile (even since this look read the campaign, e.g. paused as its start
+      // time came): the rows not handed yet stay 'ready' (a cancel then takes them).
+      if (!(await d.repo.stillRunning(c.id, c.run_seq))) break;
       const settled = await Promise.allSettled(rows.slice(i, i + SEND_CONCURRENCY).map(outcome));
       for (const r of settled) {
         if (r.status === 'rejected') throw r.reason;
