@@ -166,9 +166,14 @@ export const CAMPAIGN_TEXTS = {
     'o WhatsApp pausou o modelo',
   ],
   'why.gupshup_4001': [
-    'la plantilla fue pausada por WhatsApp (4001)',
-    'WhatsApp paused the template (4001)',
-    'o WhatsApp pausou o modelo (4001)',
+    'Gupshup limitó los envíos (4001): consulte con Gupshup antes de reanudar',
+    'Gupshup rate-limited the sends (4001): check with Gupshup before resuming',
+    'O Gupshup limitou os envios (4001): consulte o Gupshup antes de retomar',
+  ],
+  'why.dispatch_failed': [
+    'los envíos fallaron una y otra vez; vea el motivo en el registro y reanude',
+    'sending failed again and again; see why in the message log, then resume',
+    'os envios falharam repetidamente; veja o motivo no registro e retome',
   ],
   'why.no_message_units': ['sin saldo de mensajes', 'no message units left', 'sem saldo de mensagens'],
   optOuts: [

@@ -78,6 +78,11 @@ export const CODE_TEXTS = {
     'Gupshup rate-limited the sends (4001)',
     'O Gupshup limitou os envios (4001)',
   ],
+  dispatch_failed: [
+    'La campaña se detuvo: los envíos fallaron una y otra vez',
+    'The campaign stopped: sending failed again and again',
+    'A campanha parou: os envios falharam repetidamente',
+  ],
   rate_limited: [
     'Gupshup pidió esperar (429)',
     'Gupshup asked to wait (429)',
