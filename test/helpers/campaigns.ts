@@ -1,7 +1,16 @@
-import { expect } from 'vitest';
-import { api, waitFor, type Stack } from '../../scripts/stack.js';
+import { beforeAll, expect } from 'vitest';
+import {
+  api,
+  connectChannel,
+  installAndToken,
+  waitFor,
+  type DemoChannel,
+  type Stack,
+} from '../../scripts/stack.js';
 import type { CampaignCounts } from '../../src/modules/campaigns/campaigns.repository.js';
 import type { Database } from '../../src/shared/db/database.js';
+import { useStack } from './stack.js';
+import { addTemplate, type TestTemplate } from './templates.js';
 
 /**
  * Campaign sending tests: a campaign made through the API, its list filled straight into the
@@ -86,3 +95,27 @@ export function sendsPer(s: Stack, appName: string): Map<string, number> {
 }
 
 export const digits = (phone: string) => phone.replace(/\D/g, '');
+
+/** A window open every day, all day. */
+export const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
+
+/**
+ * The setup most campaign tests share: a stack, the app installed, channel 1 on open line 1 and its
+ * approved template «aviso» (filled in before the tests run), and the state changes by API.
+ */
+export function useCampaignStack(opts: Parameters<typeof useStack>[0] = {}) {
+  const s = useStack(opts);
+  const c = {
+    s,
+    token: '',
+    ch: undefined as unknown as DemoChannel,
+    tpl: undefined as unknown as TestTemplate,
+    act: (id: number, action: string) => api<Campaign>(s, c.token, 'POST', `/campaigns/${id}/${action}`),
+  };
+  beforeAll(async () => {
+    c.token = await installAndToken(s);
+    c.ch = await connectChannel(s, c.token, 1, 1);
+    c.tpl = await addTemplate(s, { channelId: c.ch.id, name: 'aviso' });
+  });
+  return c;
+}

@@ -1,18 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import { describe, expect, it } from 'vitest';
+import { api, waitFor } from '../../scripts/stack.js';
 import {
+  ALWAYS,
   campaign,
   createCampaign,
   digits,
   fillList,
   phones,
   waitStatus,
-  type Campaign,
+  useCampaignStack,
 } from '../helpers/campaigns.js';
-import { useStack } from '../helpers/stack.js';
-import { addTemplate, type TestTemplate } from '../helpers/templates.js';
-
-const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
 
 /**
  * Issue 14, Gupshup pushing back (reference gupshup.md §7, §8): a failed event with 4001 ("API rate
@@ -21,39 +18,31 @@ const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
  * its chat goes to the campaign's agent.
  */
 describe('campaign sending when Gupshup pushes back', () => {
-  const s = useStack();
-  let token = '';
-  let ch: DemoChannel;
-  let tpl: TestTemplate;
-  const base = (name: string) => ({ name, channelId: ch.id, templateId: tpl.id, window: ALWAYS });
-  const act = (id: number, action: string) => api<Campaign>(s, token, 'POST', `/campaigns/${id}/${action}`);
+  const cs = useCampaignStack();
+  const { s } = cs;
+  const base = (name: string) => ({ name, channelId: cs.ch.id, templateId: cs.tpl.id, window: ALWAYS });
+  const act = cs.act;
   const traced = (step: string, code?: string) => {
     let q = s.deps.db.selectFrom('trace').select(['code', 'detail']).where('step', '=', step);
     if (code) q = q.where('code', '=', code);
     return q.execute();
   };
 
-  beforeAll(async () => {
-    token = await installAndToken(s);
-    ch = await connectChannel(s, token, 1, 1);
-    tpl = await addTemplate(s, { channelId: ch.id, name: 'aviso' });
-  });
-
   it('4001 pauses the campaign with its reason, traced; resume goes on with the rest', async () => {
     // Slow (one row every 2 s, 20 rows): the 4001 is seen long before the list runs out, even on a
     // busy machine.
-    const c = await createCampaign(s, token, { ...base('Con 4001'), ratePerMinute: 30 });
+    const c = await createCampaign(s, cs.token, { ...base('Con 4001'), ratePerMinute: 30 });
     const numbers = phones(20, 500);
     await fillList(s.deps.db, c.id, numbers);
     s.gupshup.failNextDelivery({ code: 4001, reason: 'API Rate Limited', destination: digits(numbers[0]!) });
     expect((await act(c.id, 'start')).status).toBe(200);
-    const stopped = await waitStatus(s, token, c.id, 'paused', 20_000);
+    const stopped = await waitStatus(s, cs.token, c.id, 'paused', 20_000);
     expect(stopped.statusReason).toBe('gupshup_4001');
     expect(stopped.counts.ready).toBeGreaterThan(0);
     expect(await traced('campaign_paused', 'gupshup_4001')).toHaveLength(1);
     const report = await api<{ failures: { code: string; count: number; message: string }[] }>(
       s,
-      token,
+      cs.token,
       'GET',
       `/campaigns/${c.id}/report?lang=es`,
     );
@@ -67,12 +56,12 @@ describe('campaign sending when Gupshup pushes back', () => {
   });
 
   it('a 429 on a send slows the campaign (traced) and every row still goes exactly once', async () => {
-    const c = await createCampaign(s, token, { ...base('Con 429'), ratePerMinute: 6000 });
+    const c = await createCampaign(s, cs.token, { ...base('Con 429'), ratePerMinute: 6000 });
     const numbers = phones(8, 600);
     await fillList(s.deps.db, c.id, numbers);
     s.gupshup.failNext({ times: 2, status: 429 });
     expect((await act(c.id, 'start')).status).toBe(200);
-    await waitStatus(s, token, c.id, 'finished', 30_000);
+    await waitStatus(s, cs.token, c.id, 'finished', 30_000);
     await waitFor(
       () => numbers.every((p) => s.gupshup.sent({ destination: digits(p) }).length === 1),
       30_000,
@@ -89,19 +78,23 @@ describe('campaign sending when Gupshup pushes back', () => {
   });
 
   it('a template WhatsApp paused stops the campaign', async () => {
-    const c = await createCampaign(s, token, { ...base('Plantilla pausada'), ratePerMinute: 30 });
+    const c = await createCampaign(s, cs.token, { ...base('Plantilla pausada'), ratePerMinute: 30 });
     await fillList(s.deps.db, c.id, phones(12, 700));
     expect((await act(c.id, 'start')).status).toBe(200);
-    await waitFor(async () => (await campaign(s, token, c.id)).counts.queued >= 1, 20_000, 'first row');
-    await s.deps.db.updateTable('templates').set({ status: 'paused' }).where('id', '=', tpl.id).execute();
-    const stopped = await waitStatus(s, token, c.id, 'paused', 20_000);
+    await waitFor(async () => (await campaign(s, cs.token, c.id)).counts.queued >= 1, 20_000, 'first row');
+    await s.deps.db.updateTable('templates').set({ status: 'paused' }).where('id', '=', cs.tpl.id).execute();
+    const stopped = await waitStatus(s, cs.token, c.id, 'paused', 20_000);
     expect(stopped.statusReason).toBe('template_paused');
-    await s.deps.db.updateTable('templates').set({ status: 'approved' }).where('id', '=', tpl.id).execute();
+    await s.deps.db
+      .updateTable('templates')
+      .set({ status: 'approved' })
+      .where('id', '=', cs.tpl.id)
+      .execute();
     await act(c.id, 'cancel');
   });
 
   it('a customer’s answer marks the row replied once', async () => {
-    const c = await createCampaign(s, token, {
+    const c = await createCampaign(s, cs.token, {
       ...base('Respuestas'),
       ratePerMinute: 6000,
       replyUserIds: [1],
@@ -109,14 +102,14 @@ describe('campaign sending when Gupshup pushes back', () => {
     const [number] = phones(1, 800);
     await fillList(s.deps.db, c.id, [number!]);
     await act(c.id, 'start');
-    await waitStatus(s, token, c.id, 'finished');
+    await waitStatus(s, cs.token, c.id, 'finished');
     await waitFor(() => s.gupshup.sent({ destination: digits(number!) }).length === 1, 20_000, 'sent');
     const answer = (text: string, i: number) =>
-      fetch(ch.callbackUrl, {
+      fetch(cs.ch.callbackUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          app: ch.appName,
+          app: cs.ch.appName,
           timestamp: Date.now(),
           version: 2,
           type: 'message',
@@ -154,7 +147,7 @@ describe('campaign sending when Gupshup pushes back', () => {
       .where('campaign_id', '=', c.id)
       .executeTakeFirstOrThrow();
     expect(again.replied_at).toEqual(replied);
-    expect((await campaign(s, token, c.id)).counts.replied).toBe(1);
+    expect((await campaign(s, cs.token, c.id)).counts.replied).toBe(1);
     // The answer opened the chat: the template's record there names the campaign.
     const conv = await s.deps.db
       .selectFrom('conversations')
@@ -180,17 +173,21 @@ describe('campaign sending when Gupshup pushes back', () => {
   });
 
   it('a campaign that names another open line for its replies: the answer’s chat goes to that line’s queue', async () => {
-    const c = await createCampaign(s, token, { ...base('Otra línea'), ratePerMinute: 6000, replyLineId: 2 });
+    const c = await createCampaign(s, cs.token, {
+      ...base('Otra línea'),
+      ratePerMinute: 6000,
+      replyLineId: 2,
+    });
     const [number] = phones(1, 900);
     await fillList(s.deps.db, c.id, [number!]);
     await act(c.id, 'start');
-    await waitStatus(s, token, c.id, 'finished');
+    await waitStatus(s, cs.token, c.id, 'finished');
     await waitFor(() => s.gupshup.sent({ destination: digits(number!) }).length === 1, 20_000, 'sent');
-    const res = await fetch(ch.callbackUrl, {
+    const res = await fetch(cs.ch.callbackUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        app: ch.appName,
+        app: cs.ch.appName,
         timestamp: Date.now(),
         version: 2,
         type: 'message',

@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import { describe, expect, it } from 'vitest';
+import { api, waitFor } from '../../scripts/stack.js';
 import {
+  ALWAYS,
   campaign,
   createCampaign,
   digits,
@@ -8,11 +9,8 @@ import {
   phones,
   waitStatus,
   type Campaign,
+  useCampaignStack,
 } from '../helpers/campaigns.js';
-import { useStack } from '../helpers/stack.js';
-import { addTemplate, type TestTemplate } from '../helpers/templates.js';
-
-const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
 
 /**
  * Review of issue 14 (passes as built): rows another run holds (FOR UPDATE) are skipped by the
@@ -21,22 +19,14 @@ const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
  * once each, and only then is the campaign finished.
  */
 describe('review: finishing while another run holds rows', () => {
-  const s = useStack();
-  let token = '';
-  let ch: DemoChannel;
-  let tpl: TestTemplate;
-
-  beforeAll(async () => {
-    token = await installAndToken(s);
-    ch = await connectChannel(s, token, 1, 1);
-    tpl = await addTemplate(s, { channelId: ch.id, name: 'aviso' });
-  });
+  const cs = useCampaignStack();
+  const { s } = cs;
 
   it('stays running until the held rows are handed', async () => {
-    const c = await createCampaign(s, token, {
+    const c = await createCampaign(s, cs.token, {
       name: 'Retenida',
-      channelId: ch.id,
-      templateId: tpl.id,
+      channelId: cs.ch.id,
+      templateId: cs.tpl.id,
       window: ALWAYS,
       ratePerMinute: 6000,
     });
@@ -51,8 +41,12 @@ describe('review: finishing while another run holds rows', () => {
     const held = rows.slice(2).map((r) => r.id);
     await s.deps.db.transaction().execute(async (trx) => {
       await trx.selectFrom('campaign_rows').select('id').where('id', 'in', held).forUpdate().execute();
-      expect((await api<Campaign>(s, token, 'POST', `/campaigns/${c.id}/start`)).status).toBe(200);
-      await waitFor(async () => (await campaign(s, token, c.id)).counts.queued === 2, 20_000, 'two handed');
+      expect((await api<Campaign>(s, cs.token, 'POST', `/campaigns/${c.id}/start`)).status).toBe(200);
+      await waitFor(
+        async () => (await campaign(s, cs.token, c.id)).counts.queued === 2,
+        20_000,
+        'two handed',
+      );
       const last = await s.deps.db
         .selectFrom('campaign_rows')
         .select((eb) => eb.fn.max('queued_at').as('at'))
@@ -71,16 +65,16 @@ describe('review: finishing while another run holds rows', () => {
         20_000,
         'later looks',
       );
-      const now = await campaign(s, token, c.id);
+      const now = await campaign(s, cs.token, c.id);
       expect(now.status).toBe('running');
       expect(now.counts.ready).toBe(3);
     });
-    await waitStatus(s, token, c.id, 'finished');
+    await waitStatus(s, cs.token, c.id, 'finished');
     await waitFor(
       () => numbers.every((p) => s.gupshup.sent({ destination: digits(p) }).length === 1),
       20_000,
       'every number once',
     );
-    expect((await campaign(s, token, c.id)).counts).toMatchObject({ ready: 0, queued: 5 });
+    expect((await campaign(s, cs.token, c.id)).counts).toMatchObject({ ready: 0, queued: 5 });
   });
 });

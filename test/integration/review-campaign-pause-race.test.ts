@@ -1,11 +1,15 @@
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
-import { campaign, createCampaign, fillList, phones, type Campaign } from '../helpers/campaigns.js';
-import { useStack } from '../helpers/stack.js';
-import { addTemplate, type TestTemplate } from '../helpers/templates.js';
-
-const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
+import { describe, expect, it } from 'vitest';
+import { api, waitFor } from '../../scripts/stack.js';
+import {
+  ALWAYS,
+  campaign,
+  createCampaign,
+  fillList,
+  phones,
+  type Campaign,
+  useCampaignStack,
+} from '../helpers/campaigns.js';
 
 /**
  * Review of issue 14: a scheduled campaign paused at the instant its start time comes. The dispatcher
@@ -14,28 +18,20 @@ const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
  * campaign while the dispatcher waits on it, and pauses it.
  */
 describe('review: a pause as a scheduled campaign starts', () => {
-  const s = useStack();
-  let token = '';
-  let ch: DemoChannel;
-  let tpl: TestTemplate;
-
-  beforeAll(async () => {
-    token = await installAndToken(s);
-    ch = await connectChannel(s, token, 1, 1);
-    tpl = await addTemplate(s, { channelId: ch.id, name: 'aviso' });
-  });
+  const cs = useCampaignStack();
+  const { s } = cs;
 
   it('hands nothing once paused', async () => {
-    const c = await createCampaign(s, token, {
+    const c = await createCampaign(s, cs.token, {
       name: 'Programada',
-      channelId: ch.id,
-      templateId: tpl.id,
+      channelId: cs.ch.id,
+      templateId: cs.tpl.id,
       window: ALWAYS,
       ratePerMinute: 6000,
       startAt: new Date(Date.now() + 1_500).toISOString(),
     });
     await fillList(s.deps.db, c.id, phones(5, 1200));
-    const started = await api<Campaign>(s, token, 'POST', `/campaigns/${c.id}/start`);
+    const started = await api<Campaign>(s, cs.token, 'POST', `/campaigns/${c.id}/start`);
     expect(started.body.status).toBe('scheduled');
     await s.deps.db.transaction().execute(async (trx) => {
       await trx.selectFrom('campaigns').select('id').where('id', '=', c.id).forUpdate().execute();
@@ -62,7 +58,7 @@ describe('review: a pause as a scheduled campaign starts', () => {
       20_000,
       'the dispatcher ended',
     );
-    const now = await campaign(s, token, c.id);
+    const now = await campaign(s, cs.token, c.id);
     expect(now.status).toBe('paused');
     expect(now.counts).toMatchObject({ ready: 5, queued: 0 });
   });

@@ -1,18 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../scripts/stack.js';
 import {
+  ALWAYS,
   campaign,
   createCampaign,
   digits,
   fillList,
   phones,
   waitStatus,
-  type Campaign,
+  useCampaignStack,
 } from '../helpers/campaigns.js';
-import { useStack } from '../helpers/stack.js';
-import { addTemplate, type TestTemplate } from '../helpers/templates.js';
-
-const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
 
 /**
  * Review of issue 14: a customer two campaigns wrote to in the same week answers once. Both rows count
@@ -21,30 +18,22 @@ const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
  * chat went to both in turn, its final owner whichever job ran last.
  */
 describe('review: one answer to two campaigns', () => {
-  const s = useStack();
-  let token = '';
-  let ch: DemoChannel;
-  let tpl: TestTemplate;
-  const act = (id: number, action: string) => api<Campaign>(s, token, 'POST', `/campaigns/${id}/${action}`);
-
-  beforeAll(async () => {
-    token = await installAndToken(s);
-    ch = await connectChannel(s, token, 1, 1);
-    tpl = await addTemplate(s, { channelId: ch.id, name: 'aviso' });
-  });
+  const cs = useCampaignStack();
+  const { s } = cs;
+  const act = cs.act;
 
   const run = async (name: string, number: string, routing: object, sent: number) => {
-    const c = await createCampaign(s, token, {
+    const c = await createCampaign(s, cs.token, {
       name,
-      channelId: ch.id,
-      templateId: tpl.id,
+      channelId: cs.ch.id,
+      templateId: cs.tpl.id,
       window: ALWAYS,
       ratePerMinute: 6000,
       ...routing,
     });
     await fillList(s.deps.db, c.id, [number]);
     expect((await act(c.id, 'start')).status).toBe(200);
-    await waitStatus(s, token, c.id, 'finished');
+    await waitStatus(s, cs.token, c.id, 'finished');
     await waitFor(() => s.gupshup.sent({ destination: digits(number) }).length === sent, 20_000, 'sent');
     return c;
   };
@@ -53,11 +42,11 @@ describe('review: one answer to two campaigns', () => {
     const [number] = phones(1, 950);
     const first = await run('Primera', number!, { replyLineId: 2 }, 1);
     const second = await run('Segunda', number!, { replyUserIds: [1] }, 2);
-    const res = await fetch(ch.callbackUrl, {
+    const res = await fetch(cs.ch.callbackUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        app: ch.appName,
+        app: cs.ch.appName,
         timestamp: Date.now(),
         version: 2,
         type: 'message',
@@ -71,7 +60,11 @@ describe('review: one answer to two campaigns', () => {
     });
     expect(res.status).toBeLessThan(300);
     for (const id of [first.id, second.id]) {
-      await waitFor(async () => (await campaign(s, token, id)).counts.replied === 1, 20_000, `replied ${id}`);
+      await waitFor(
+        async () => (await campaign(s, cs.token, id)).counts.replied === 1,
+        20_000,
+        `replied ${id}`,
+      );
     }
     // Every reply job queued by the answer has run.
     await waitFor(

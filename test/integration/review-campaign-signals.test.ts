@@ -1,10 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
-import { campaign, createCampaign, digits, fillList, phones, type Campaign } from '../helpers/campaigns.js';
-import { useStack } from '../helpers/stack.js';
-import { addTemplate, withToken, type TestTemplate } from '../helpers/templates.js';
+import { api, waitFor } from '../../scripts/stack.js';
+import {
+  ALWAYS,
+  campaign,
+  createCampaign,
+  digits,
+  fillList,
+  phones,
+  type Campaign,
+  useCampaignStack,
+} from '../helpers/campaigns.js';
 
-const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
+import { addTemplate, withToken, type TestTemplate } from '../helpers/templates.js';
 
 /**
  * Review of issue 14: "template paused" (Gupshup 4005 / Meta 132015, reference gupshup.md §8) is about
@@ -12,34 +19,29 @@ const ALWAYS = { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' };
  * not pause a campaign whose template is fine; before, any such code on the channel paused it.
  */
 describe('review: a paused template stops only its own campaigns', () => {
-  const s = useStack();
-  let token = '';
-  let ch: DemoChannel;
-  let tpl: TestTemplate;
+  const cs = useCampaignStack();
+  const { s } = cs;
   let other: TestTemplate;
 
   beforeAll(async () => {
-    token = await installAndToken(s);
-    ch = await connectChannel(s, token, 1, 1);
-    tpl = await addTemplate(s, { channelId: ch.id, name: 'aviso' });
-    other = await addTemplate(s, { channelId: ch.id, name: 'otra' });
+    other = await addTemplate(s, { channelId: cs.ch.id, name: 'otra' });
   });
 
   it('another template’s 4005 leaves the campaign running', async () => {
     // Slow (one row every 2 s): the campaign still runs when the other send fails.
-    const c = await createCampaign(s, token, {
+    const c = await createCampaign(s, cs.token, {
       name: 'Sigue',
-      channelId: ch.id,
-      templateId: tpl.id,
+      channelId: cs.ch.id,
+      templateId: cs.tpl.id,
       window: ALWAYS,
       ratePerMinute: 30,
     });
     await fillList(s.deps.db, c.id, phones(30, 970));
-    expect((await api<Campaign>(s, token, 'POST', `/campaigns/${c.id}/start`)).status).toBe(200);
+    expect((await api<Campaign>(s, cs.token, 'POST', `/campaigns/${c.id}/start`)).status).toBe(200);
     const to = '+5491140009999';
     s.gupshup.failNextDelivery({ code: 4005, reason: 'Template paused', destination: digits(to) });
-    const sent = await withToken<{ messageId: number }>(s, token, 'POST', '/messages/template', {
-      channelId: ch.id,
+    const sent = await withToken<{ messageId: number }>(s, cs.token, 'POST', '/messages/template', {
+      channelId: cs.ch.id,
       to,
       templateId: other.id,
       params: ['Ana', 'E-1'],
@@ -69,31 +71,31 @@ describe('review: a paused template stops only its own campaigns', () => {
       20_000,
       'a look past the 4005',
     );
-    const now = await campaign(s, token, c.id);
+    const now = await campaign(s, cs.token, c.id);
     expect({ status: now.status, reason: now.statusReason }).toEqual({ status: 'running', reason: null });
-    await api(s, token, 'POST', `/campaigns/${c.id}/cancel`);
+    await api(s, cs.token, 'POST', `/campaigns/${c.id}/cancel`);
   });
   it('its own template’s 4005 still pauses it', async () => {
-    const c = await createCampaign(s, token, {
+    const c = await createCampaign(s, cs.token, {
       name: 'Para',
-      channelId: ch.id,
-      templateId: tpl.id,
+      channelId: cs.ch.id,
+      templateId: cs.tpl.id,
       window: ALWAYS,
       ratePerMinute: 30,
     });
     const numbers = phones(20, 1100);
     await fillList(s.deps.db, c.id, numbers);
     s.gupshup.failNextDelivery({ code: 4005, reason: 'Template paused', destination: digits(numbers[0]!) });
-    expect((await api<Campaign>(s, token, 'POST', `/campaigns/${c.id}/start`)).status).toBe(200);
+    expect((await api<Campaign>(s, cs.token, 'POST', `/campaigns/${c.id}/start`)).status).toBe(200);
     const stopped = await waitFor(
       async () => {
-        const now = await campaign(s, token, c.id);
+        const now = await campaign(s, cs.token, c.id);
         return now.status === 'paused' ? now : undefined;
       },
       20_000,
       'paused',
     );
     expect(stopped.statusReason).toBe('template_paused');
-    await api(s, token, 'POST', `/campaigns/${c.id}/cancel`);
+    await api(s, cs.token, 'POST', `/campaigns/${c.id}/cancel`);
   });
 });

@@ -1,9 +1,14 @@
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { api, connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
-import { campaign, createCampaign, fillList, phones, type Campaign } from '../helpers/campaigns.js';
-import { useStack } from '../helpers/stack.js';
-import { addTemplate, type TestTemplate } from '../helpers/templates.js';
+import { describe, expect, it } from 'vitest';
+import { api, waitFor } from '../../scripts/stack.js';
+import {
+  campaign,
+  createCampaign,
+  fillList,
+  phones,
+  type Campaign,
+  useCampaignStack,
+} from '../helpers/campaigns.js';
 
 /**
  * Review of issue 14: a start checks the list (ready, with rows) and then changes the campaign. A CRM
@@ -14,24 +19,20 @@ import { addTemplate, type TestTemplate } from '../helpers/templates.js';
  * change.
  */
 describe('review: a start racing a CRM list', () => {
-  const s = useStack({ worker: false });
-  let token = '';
-  let ch: DemoChannel;
-  let tpl: TestTemplate;
-
-  beforeAll(async () => {
-    token = await installAndToken(s);
-    ch = await connectChannel(s, token, 1, 1);
-    tpl = await addTemplate(s, { channelId: ch.id, name: 'aviso' });
-  });
+  const cs = useCampaignStack({ worker: false });
+  const { s } = cs;
 
   it('is refused (list_not_ready) when the list began loading after its checks', async () => {
-    const c = await createCampaign(s, token, { name: 'Carrera', channelId: ch.id, templateId: tpl.id });
+    const c = await createCampaign(s, cs.token, {
+      name: 'Carrera',
+      channelId: cs.ch.id,
+      templateId: cs.tpl.id,
+    });
     await fillList(s.deps.db, c.id, phones(3, 960));
     let started: Promise<{ status: number; body: unknown }> | undefined;
     await s.deps.db.transaction().execute(async (trx) => {
       await trx.selectFrom('campaigns').select('id').where('id', '=', c.id).forUpdate().execute();
-      started = api<Campaign>(s, token, 'POST', `/campaigns/${c.id}/start`);
+      started = api<Campaign>(s, cs.token, 'POST', `/campaigns/${c.id}/start`);
       // The start has read the list and waits for the campaign's row.
       await waitFor(
         async () => {
@@ -52,7 +53,7 @@ describe('review: a start racing a CRM list', () => {
     const r = await started!;
     expect(r.status).toBe(409);
     expect(JSON.stringify(r.body)).toContain('list_not_ready');
-    const after = await campaign(s, token, c.id);
+    const after = await campaign(s, cs.token, c.id);
     expect(after.status).toBe('draft');
     const jobs = await s.deps.db
       .selectFrom('jobs')
