@@ -6,6 +6,7 @@
  * answers. The funnel queued → sent → delivered → read → replied is printed from the report.
  */
 import { api, waitFor, type Stack } from '../stack.js';
+import { requestApproved } from './templates.js';
 
 interface Say {
   say: (s?: string) => void;
@@ -35,7 +36,21 @@ export async function campaignScene(
   p: Say,
 ): Promise<boolean> {
   p.say();
-  const tpl = await approvedTemplate(s, token, ch.id);
+  const tpl = (
+    await requestApproved(s, token, {
+      channelId: ch.id,
+      elementName: 'recordatorio_turno',
+      displayName: 'Recordatorio de turno',
+      language: 'es',
+      category: 'UTILITY',
+      type: 'TEXT',
+      body: 'Hola {{1}}, te recordamos tu turno del {{2}}. Respondé este mensaje si tenés dudas.',
+      params: [
+        { name: 'nombre', example: 'Lucía' },
+        { name: 'turno', example: 'martes a las 10:00' },
+      ],
+    })
+  ).id;
   const created = await api<{ id: number }>(s, token, 'POST', '/campaigns', {
     name: 'Recordatorio de turnos',
     channelId: ch.id,
@@ -110,32 +125,6 @@ export async function campaignScene(
   );
   p.say(p.dim(`   Each good row sent once: ${once ? 'yes' : 'NO'}; the bad line was never sent`));
   return once && f.queued === 3 && f.replied === 1 && rejected.length === 1;
-}
-
-/** The campaign's template, made and approved like any other (the sandbox approves it). */
-async function approvedTemplate(s: Stack, token: string, channelId: string): Promise<string> {
-  const created = await api<{ id: string }>(s, token, 'POST', '/templates', {
-    channelId,
-    elementName: 'recordatorio_turno',
-    displayName: 'Recordatorio de turno',
-    language: 'es',
-    category: 'UTILITY',
-    type: 'TEXT',
-    body: 'Hola {{1}}, te recordamos tu turno del {{2}}. Respondé este mensaje si tenés dudas.',
-    params: [
-      { name: 'nombre', example: 'Lucía' },
-      { name: 'turno', example: 'martes a las 10:00' },
-    ],
-  });
-  if (created.status !== 201) throw new Error(`template not created: ${JSON.stringify(created.body)}`);
-  await waitFor(
-    async () =>
-      (await api<{ status: string }>(s, token, 'GET', `/templates/${created.body.id}`)).body.status ===
-      'approved',
-    30_000,
-    'campaign template approval',
-  );
-  return created.body.id;
 }
 
 function firstLine(text: string): string {

@@ -5,6 +5,7 @@
  * one digest; the next tick, with nothing new, sends nothing. The tick is called as its job calls it.
  */
 import { api, waitFor, type Stack } from '../stack.js';
+import { requestApproved } from './templates.js';
 
 interface Say {
   say: (s?: string) => void;
@@ -21,7 +22,7 @@ export async function notificationsScene(
   p: Say,
 ): Promise<boolean> {
   p.say();
-  const created = await api<{ id: string; status: string }>(s, token, 'POST', '/templates', {
+  const created = await requestApproved(s, token, {
     channelId: ch.id,
     elementName: 'resumen_aprobaciones',
     displayName: 'Resumen de aprobaciones',
@@ -34,14 +35,6 @@ export async function notificationsScene(
       { name: 'titulos', example: 'SIRA 1, SIRA 2' },
     ],
   });
-  if (created.status !== 201) throw new Error(`template not created: ${JSON.stringify(created.body)}`);
-  await waitFor(
-    async () =>
-      (await api<{ status: string }>(s, token, 'GET', `/templates/${created.body.id}`)).body.status ===
-      'approved',
-    30_000,
-    'digest template approval',
-  );
   const groups = await api<{ groups: { id: number; name: string }[] }>(
     s,
     token,
@@ -55,7 +48,7 @@ export async function notificationsScene(
     kind: 'deal_stage',
     name: 'Aprobaciones',
     stageId: 'WON',
-    templateId: created.body.id,
+    templateId: created.id,
     params: ['count', 'titles'],
   });
   const every = {

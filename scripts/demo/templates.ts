@@ -34,8 +34,28 @@ async function asAgent<T>(s: Stack, userId: number, method: string, path: string
   return { status: r.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
+/** Asks for a template (the sandbox Gupshup reviews it) and waits until it is approved. */
+export async function requestApproved(
+  s: Stack,
+  token: string,
+  draft: Record<string, unknown>,
+  onCreated?: (status: string) => void,
+): Promise<TemplateView> {
+  const created = await api<TemplateView>(s, token, 'POST', '/templates', draft);
+  if (created.status !== 201) throw new Error(`template not created: ${JSON.stringify(created.body)}`);
+  onCreated?.(created.body.status);
+  return waitFor(
+    async () => {
+      const t = await api<TemplateView>(s, token, 'GET', `/templates/${created.body.id}`);
+      return t.body.status === 'approved' ? t.body : undefined;
+    },
+    30_000,
+    `approval of ${String(draft.elementName)}`,
+  );
+}
+
 async function createApproved(s: Stack, token: string, channelId: string, p: Say): Promise<TemplateView> {
-  const created = await api<TemplateView>(s, token, 'POST', '/templates', {
+  const draft = {
     channelId,
     elementName: 'pedido_listo',
     displayName: 'Pedido listo',
@@ -49,16 +69,9 @@ async function createApproved(s: Stack, token: string, channelId: string, p: Say
       { name: 'nombre', example: 'Ana' },
       { name: 'pedido', example: 'B-12' },
     ],
-  });
-  if (created.status !== 201) throw new Error(`template not created: ${JSON.stringify(created.body)}`);
-  p.say(`🧾 Admin creates the template «Pedido listo» (UTILITY, es) → ${created.body.status}`);
-  const approved = await waitFor(
-    async () => {
-      const t = await api<TemplateView>(s, token, 'GET', `/templates/${created.body.id}`);
-      return t.body.status === 'approved' ? t.body : undefined;
-    },
-    30_000,
-    'template approval',
+  };
+  const approved = await requestApproved(s, token, draft, (status) =>
+    p.say(`🧾 Admin creates the template «Pedido listo» (UTILITY, es) → ${status}`),
   );
   p.say(p.dim('   Gupshup (sandbox) reviews it and sends a template-event: approved'));
   const lines = await api(s, token, 'PUT', `/templates/${approved.id}/lines`, { lineIds: [1] });
