@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import type { SandboxPortal } from '../sandbox/portal/index.js';
-import { CONNECTIONS, N, perSecond, say } from './common.js';
+import { CONNECTIONS, N, RequestSpan, say } from './common.js';
 
 /** The naive connector: a webhook handler that answers once its imconnector call has returned. */
 function naiveConnector(portalUrl: string, accessToken: string): { server: Server; refused: () => number } {
@@ -49,6 +49,7 @@ async function naiveBaseline(portalUrl: string, accessToken: string, n: number) 
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   const port = (srv.address() as AddressInfo).port;
   let seq = 0;
+  const span = new RequestSpan();
   const res = await autocannon({
     url: `http://127.0.0.1:${port}/`,
     method: 'POST',
@@ -58,6 +59,7 @@ async function naiveBaseline(portalUrl: string, accessToken: string, n: number) 
     requests: [
       {
         setupRequest: (req) => {
+          span.started();
           seq++;
           const phone = `54933${String(seq).padStart(8, '0')}`;
           return {
@@ -68,12 +70,13 @@ async function naiveBaseline(portalUrl: string, accessToken: string, n: number) 
             }),
           };
         },
+        onResponse: () => span.answered(),
       },
     ],
   });
   await new Promise<void>((r) => srv.close(() => r()));
   return {
-    rps: perSecond(res),
+    rps: span.perSecond(res),
     p50: res.latency.p50,
     p99: res.latency.p99,
     refused: naive.refused(),

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from '../../src/shared/db/embedded.js';
 import { N, say } from './common.js';
-import { floodInbound, type FloodResult } from './ingest-flood.js';
+import { floodInbound, floodLine, type FloodResult } from './ingest-flood.js';
 
 export class CeilingRoute {
   private constructor(
@@ -27,10 +27,9 @@ export class CeilingRoute {
     return new CeilingRoute(`http://127.0.0.1:${port}/ceiling`, child);
   }
 
-  async flood(): Promise<FloodResult> {
-    say(`\n   Ceiling: a bare route that only inserts one row per request, same flood …`);
-    const r = await floodInbound(this.url, N, { tag: 'ceiling' });
-    say(`   accepted ${r.rps.toFixed(0)}/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
+  async flood(tag: string): Promise<FloodResult> {
+    const r = await floodInbound(this.url, N, tag);
+    say(`   ceiling route: ${floodLine(r)}`);
     return r;
   }
 

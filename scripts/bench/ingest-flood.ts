@@ -5,10 +5,18 @@
  */
 import autocannon from 'autocannon';
 import type pg from 'pg';
-import { CONNECTIONS, count, N, perSecond, say, waitUntil } from './common.js';
+import { CONNECTIONS, count, RequestSpan, say, waitUntil } from './common.js';
 import { BENCH_APP } from './setup.js';
 
-export type FloodResult = Awaited<ReturnType<typeof floodInbound>>;
+export interface FloodResult {
+  rps: number;
+  total: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  /** Distinct messages acknowledged (NaN when any request failed: then nothing is claimed). */
+  uniqueAcked: number;
+}
 
 const webhook = (id: string, phone: string) =>
   JSON.stringify({
@@ -25,50 +33,66 @@ const webhook = (id: string, phone: string) =>
     },
   });
 
-/** n text-message callbacks, as fast as the connections allow or at `rate` per second. */
-export async function floodInbound(callbackUrl: string, n: number, o: { rate?: number; tag: string }) {
-  let seq = 0;
-  const ids: string[] = [];
+/**
+ * The bodies of one flood, in order: every 20th repeats an earlier message (Gupshup's retries), the
+ * rest are new messages of 500 customers. `tag` keeps each flood's message ids apart.
+ */
+export class WebhookSequence {
+  #seq = 0;
+  readonly #ids: string[] = [];
+
+  constructor(private readonly tag: string) {}
+
+  next(): string {
+    const seq = ++this.#seq;
+    const repeat = seq % 20 === 0 && this.#ids.length > 0;
+    const id = repeat ? (this.#ids[Math.floor(this.#ids.length / 2)] ?? 'x') : `wamid.${this.tag}.${seq}`;
+    if (!repeat) this.#ids.push(id);
+    return webhook(id, `54911${String(seq % 500).padStart(8, '0')}`);
+  }
+
+  /** Distinct messages among the bodies made so far. */
+  get unique(): number {
+    return this.#ids.length;
+  }
+}
+
+/** n text-message callbacks, as fast as CONNECTIONS connections allow (each sends when answered). */
+export async function floodInbound(callbackUrl: string, n: number, tag: string): Promise<FloodResult> {
+  const bodies = new WebhookSequence(tag);
+  const span = new RequestSpan();
   const res = await autocannon({
     url: callbackUrl,
     method: 'POST',
     connections: CONNECTIONS,
     amount: n,
-    ...(o.rate ? { overallRate: o.rate } : {}),
     headers: { 'content-type': 'application/json' },
     requests: [
       {
         setupRequest: (req) => {
-          seq++;
-          // Every 20th request repeats an earlier message: Gupshup's retries.
-          const id =
-            seq % 20 === 0 && ids.length ? (ids[Math.floor(ids.length / 2)] ?? 'x') : `wamid.${o.tag}.${seq}`;
-          if (!id.endsWith(`.${seq}`) || seq % 20 !== 0) ids.push(id);
-          return { ...req, body: webhook(id, `54911${String(seq % 500).padStart(8, '0')}`) };
+          span.started();
+          return { ...req, body: bodies.next() };
         },
+        onResponse: () => span.answered(),
       },
     ],
   });
-  const unique = new Set(ids).size;
+  const failed = res.non2xx + res.errors + res.timeouts;
   return {
-    rps: perSecond(res),
+    rps: span.perSecond(res),
     total: res.requests.total,
     p50: res.latency.p50,
     p99: res.latency.p99,
-    non2xx: res.non2xx + res.errors + res.timeouts,
-    uniqueAcked: res.non2xx + res.errors + res.timeouts === 0 ? unique : NaN,
+    non2xx: failed,
+    uniqueAcked: failed === 0 ? bodies.unique : NaN,
   };
 }
 
-export async function ingestFlood(callbackUrl: string): Promise<FloodResult> {
-  say(`\n1. ${N} inbound webhooks, ${CONNECTIONS} connections …`);
-  return floodInbound(callbackUrl, N, { tag: 'flood' });
-}
+export const floodLine = (r: FloodResult) =>
+  `accepted ${r.rps.toFixed(0)}/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`;
 
-/** Counted once both floods (this phase's and the steady one) are over: each acknowledged message stored once. */
-export async function ingestKept(pool: pg.Pool, inbound: FloodResult, paced: FloodResult) {
-  // The webhook stores the raw event and its job; the worker writes the message row from it.
-  const t0 = Date.now();
+/** No `inbound.accept` job left: the app's worker has written every accepted webhook's rows. */
+export async function ingestDrained(pool: pg.Pool): Promise<void> {
   await waitUntil(
     async () =>
       (await count(
@@ -77,15 +101,19 @@ export async function ingestKept(pool: pg.Pool, inbound: FloodResult, paced: Flo
       )) === 0,
     300_000,
   );
-  say(`   the worker wrote the last message row ${Date.now() - t0} ms after the floods`);
+}
+
+/** Counted once every app flood is over: each acknowledged message stored once. */
+export async function ingestKept(pool: pg.Pool, acked: number) {
+  await ingestDrained(pool);
   const stored = await count(pool, `SELECT count(*) n FROM messages WHERE direction = 'in'`);
   const dupRows = await count(
     pool,
     `SELECT count(*) n FROM (SELECT wa_message_id FROM messages WHERE direction='in' GROUP BY wa_message_id HAVING count(*) > 1) d`,
   );
-  const lost = inbound.uniqueAcked + paced.uniqueAcked - stored;
+  const lost = acked - stored;
   say(
-    `   accepted ${inbound.rps.toFixed(0)}/s, p50 ${inbound.p50} ms, p99 ${inbound.p99} ms, non-2xx ${inbound.non2xx}, lost ${lost}, duplicated rows ${dupRows}`,
+    `   acknowledged ${acked} distinct messages, stored ${stored}: lost ${lost}, duplicated rows ${dupRows}`,
   );
   return { stored, lost, dupRows };
 }

@@ -4,15 +4,14 @@ import { cpus } from 'node:os';
 import type { BaselineResult } from './baseline.js';
 import { campaignRow, type CampaignResult } from './campaign.js';
 import { CONNECTIONS, N, OUTBOUND, OUTBOUND_RATE, POOL_MAX, RELAY_WINDOW_MS, say } from './common.js';
-import type { FloodResult } from './ingest-flood.js';
+import type { IngestRounds } from './ingest-rounds.js';
 import type { LedgerResult } from './ledger.js';
 import type { RelayWindow } from './relay.js';
 import type { PacedResult } from './steady-latency.js';
 
 export interface BenchFigures {
   coldStartMs: number;
-  inbound: FloodResult;
-  ceiling: FloodResult;
+  ingest: IngestRounds;
   kept: { stored: number; lost: number; dupRows: number };
   paced: PacedResult;
   ceilingPaced: PacedResult;
@@ -31,16 +30,33 @@ function benchResult(f: BenchFigures) {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
     coldStartMs: f.coldStartMs,
-    inbound: { requests: N, connections: CONNECTIONS, ...f.inbound, stored, lost, duplicatedRows: dupRows },
+    // The round with the median app/ceiling ratio; every round below.
+    inbound: {
+      requests: N,
+      connections: CONNECTIONS,
+      ...f.ingest.median.app,
+      endToEndPerSec: f.ingest.median.endToEndPerSec,
+      stored,
+      lost,
+      duplicatedRows: dupRows,
+    },
     // The machine's own ceiling in this run: the same flood against a bare insert-one-row route.
-    inboundCeiling: f.ceiling,
-    inboundOfCeiling: +(f.inbound.rps / f.ceiling.rps).toFixed(2),
+    inboundCeiling: f.ingest.median.ceiling,
+    inboundOfCeiling: f.ingest.median.ratio,
+    inboundRounds: f.ingest.rounds.map((r) => ({
+      appPerSec: Math.round(r.app.rps),
+      ceilingPerSec: Math.round(r.ceiling.rps),
+      ratio: r.ratio,
+      appP99: r.app.p99,
+      ceilingP99: r.ceiling.p99,
+      endToEndPerSec: r.endToEndPerSec,
+    })),
     dbPoolMax: POOL_MAX,
     // Both at half the app's own maximum rate: the app's p99, and what the bare route gets on this disk.
     inboundPaced: f.paced,
     inboundCeilingPaced: f.ceilingPaced,
     inboundBaseline: f.baseline,
-    inboundRatio: +(f.inbound.rps / f.baseline.rps).toFixed(1),
+    inboundRatio: +(f.ingest.median.app.rps / f.baseline.rps).toFixed(1),
     relay: {
       windowMs: RELAY_WINDOW_MS,
       batched: f.relay.batched,
@@ -74,14 +90,18 @@ function printTable(r: ReturnType<typeof benchResult>): void {
   say(
     `| inbound webhooks accepted/s | ${inbound.rps.toFixed(0)} | ${baseline.rps.toFixed(1)} | ${r.inboundRatio}× | ≥ 3000 |`,
   );
+  const rounds = r.inboundRounds;
   say(
-    `| machine ceiling: bare insert-one-row route, same flood | ${r.inboundCeiling.rps.toFixed(0)}/s, p99 ${r.inboundCeiling.p99} ms | | app = ${r.inboundOfCeiling} of it | ≥ 0.8 |`,
+    `| machine ceiling: bare insert-one-row route, same flood | ${r.inboundCeiling.rps.toFixed(0)}/s, p99 ${r.inboundCeiling.p99} ms | | app = ${r.inboundOfCeiling} of it (median of ${rounds.length} rounds: ${rounds.map((x) => x.ratio).join(', ')}) | ≥ 0.8 |`,
+  );
+  say(
+    `| inbound rows written end to end (flood start → last row) | ${rounds.map((x) => `${x.endToEndPerSec}/s`).join(', ')} | | | |`,
   );
   say(
     `| inbound p50 / p99 latency | ${inbound.p50} / ${inbound.p99} ms | ${baseline.p50} / ${baseline.p99} ms | | p99 ≤ 25 ms |`,
   );
   say(
-    `| inbound p50 / p99 at a steady ${paced.perSec}/s (half the app's max) | ${paced.p50} / ${paced.p99} ms | ceiling route: ${r.inboundCeilingPaced.p50} / ${r.inboundCeilingPaced.p99} ms | | p99 ≤ 25 ms |`,
+    `| inbound p50 / p99 at a steady ${paced.perSec}/s, open loop (half the app's max) | ${paced.p50} / ${paced.p99} ms | ceiling route: ${r.inboundCeilingPaced.p50} / ${r.inboundCeilingPaced.p99} ms | | p99 ≤ 25 ms |`,
   );
   say(
     `| inbound lost / duplicated | ${inbound.lost} / ${inbound.duplicatedRows} | ${baseline.refused} undelivered | | 0 / 0 |`,
