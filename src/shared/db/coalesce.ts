@@ -21,11 +21,16 @@ interface Pending<T, R> {
   reject(err: unknown): void;
 }
 
+/** The window over which the arrival rate is counted, and how often `whenQuiet` looks again. */
+const RATE_WINDOW_MS = 100;
+const QUIET_POLL_MS = 20;
+
 export class Coalescer<T, R> {
   #queue: Array<Pending<T, R>> = [];
   #inFlight = 0;
   #scheduled = false;
-  #quiet: Array<() => void> = [];
+  /** Submissions in the current and the previous window of RATE_WINDOW_MS (`recentPerSecond`). */
+  #rate = { slot: 0, cur: 0, prev: 0 };
   /** Statements run and items written by them, for the tests and /metrics. */
   readonly stats = { statements: 0, items: 0, failedBatches: 0 };
 
@@ -34,6 +39,7 @@ export class Coalescer<T, R> {
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
+      this.#countSubmit();
       this.#schedule();
     });
   }
@@ -44,22 +50,42 @@ export class Coalescer<T, R> {
   }
 
   /**
-   * Resolves once no item waits for a statement slot, or after `maxMs`: background work on the same
-   * database (the worker) gives way while requests queue for their answer, but never for long. A
-   * trickle of requests (slots free) holds nothing up.
+   * Resolves once the request path is quiet (no item waits for a statement slot and fewer than
+   * `busyPerSec` items a second arrive), or after `maxMs`: background work on the same database and
+   * CPU (the worker) gives way while a burst of requests waits for its answers, but never for long.
+   * A trickle of requests holds nothing up.
    */
-  whenQuiet(maxMs: number): Promise<void> {
-    if (this.#unsaturated()) return Promise.resolve();
+  whenQuiet(maxMs: number, busyPerSec = Infinity): Promise<void> {
+    const quiet = () => this.#unsaturated() && this.recentPerSecond() < busyPerSec;
+    if (maxMs <= 0 || quiet()) return Promise.resolve();
+    const until = Date.now() + maxMs;
     return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#quiet = this.#quiet.filter((r) => r !== done);
+      const poll = setInterval(() => {
+        if (!quiet() && Date.now() < until) return;
+        clearInterval(poll);
         resolve();
-      };
-      const timer = setTimeout(done, maxMs);
-      timer.unref();
-      this.#quiet.push(done);
+      }, QUIET_POLL_MS);
+      poll.unref();
     });
+  }
+
+  /** Items submitted per second over the last 100–200 ms. */
+  recentPerSecond(now = Date.now()): number {
+    const slot = Math.floor(now / RATE_WINDOW_MS);
+    const span = RATE_WINDOW_MS + (now % RATE_WINDOW_MS);
+    if (slot === this.#rate.slot) return ((this.#rate.cur + this.#rate.prev) * 1000) / span;
+    if (slot === this.#rate.slot + 1) return (this.#rate.cur * 1000) / span;
+    return 0;
+  }
+
+  #countSubmit(): void {
+    const slot = Math.floor(Date.now() / RATE_WINDOW_MS);
+    if (slot !== this.#rate.slot) {
+      this.#rate.prev = slot === this.#rate.slot + 1 ? this.#rate.cur : 0;
+      this.#rate.cur = 0;
+      this.#rate.slot = slot;
+    }
+    this.#rate.cur++;
   }
 
   /** Flushes after the current turn, so the requests parsed in it share the statement. */
@@ -79,7 +105,6 @@ export class Coalescer<T, R> {
       void this.#run(batch).finally(() => {
         this.#inFlight--;
         this.#schedule();
-        if (this.#unsaturated()) for (const r of [...this.#quiet]) r();
       });
     }
   }

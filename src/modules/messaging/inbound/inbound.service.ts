@@ -61,8 +61,17 @@ const INGEST_MAX_BATCH = 256;
 const ACCEPT_BATCH = 200;
 /** The worker is woken this long after a webhook stored work, once for all of them meanwhile. */
 const NUDGE_AFTER_MS = 25;
-/** Longest a batch of `inbound.accept` jobs waits for this process's webhook inserts to pause. */
-const YIELD_MAX_MS = 200;
+/**
+ * A burst of webhooks is answered first and its rows are written at the next lull: a batch of
+ * `inbound.accept` jobs waits while this process takes more than BURST_PER_SEC webhooks a second (or
+ * its insert statements are all busy), but never once its oldest job is DEFER_MAX_MS old. A burst of
+ * a few seconds is then accepted at the rate a bare insert route reaches; a flood that lasts longer
+ * is written at the balanced rate, at most that far behind. Delivery to Bitrix24 is paced by the
+ * portal's 2 requests a second anyway, so the wait costs the chat nothing it would have had sooner
+ * in a burst (docs/performance.md, "Ingest").
+ */
+const BURST_PER_SEC = 500;
+const DEFER_MAX_MS = 5_000;
 
 /** How often a channel's "last heard from" is written, at most. */
 const HEARD_EVERY_MS = 10_000;
@@ -77,6 +86,8 @@ export class InboundService {
   readonly #heardAt = new Map<string, number>();
   readonly #ingest: Coalescer<RawInbound, boolean>;
   #nudgeTimer: NodeJS.Timeout | undefined;
+  /** `inbound.accept` batches of this process waiting for a burst to pass (`acceptJob`). */
+  #deferring = 0;
 
   constructor(private readonly d: InboundDeps) {
     this.#ingest = new Coalescer({
@@ -122,7 +133,9 @@ export class InboundService {
    * under a flood each wake-up is a claim query, and fewer, larger batches cost the request path less.
    */
   #nudgeSoon(): void {
-    if (this.#nudgeTimer) return;
+    // A batch already waits for the burst to pass, and nudges the worker when it is done: a claim per
+    // nudge meanwhile would find the channel's batch busy and spend the database's time on nothing.
+    if (this.#nudgeTimer || this.#deferring > 0) return;
     this.#nudgeTimer = setTimeout(() => {
       this.#nudgeTimer = undefined;
       this.d.nudge();
@@ -138,7 +151,13 @@ export class InboundService {
     const run = async (jobs: JobRow[]): Promise<JobOutcome[]> => {
       const workerId = jobs[0]?.locked_by ?? '';
       // Webhooks waiting for their answer go first; the rows behind them are backlog.
-      await this.#ingest.whenQuiet(YIELD_MAX_MS);
+      const oldest = Math.min(...jobs.map((j) => new Date(j.created_at).getTime()));
+      this.#deferring++;
+      try {
+        await this.#ingest.whenQuiet(DEFER_MAX_MS - (Date.now() - oldest), BURST_PER_SEC);
+      } finally {
+        this.#deferring--;
+      }
       const done = new Set(
         await retryOnConflict(() =>
           this.d.ingest.materialize(
