@@ -56,13 +56,9 @@ interface Refused {
 /** Inbound types whose file is downloaded before delivery (reference/gupshup.md §3.3). */
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'voice', 'file', 'document', 'sticker']);
 
-/**
- * Most webhooks per insert statement, and most `inbound.accept` jobs per worker statement (one per
- * chat). After a burst the worker drains a backlog: 1,000 a statement take a fifth of the claims that
- * 200 did, and a claim is most of a small batch's cost (docs/performance.md, "Ingest").
- */
+/** Most webhooks per insert statement, and most `inbound.accept` jobs per worker statement. */
 const INGEST_MAX_BATCH = 256;
-const ACCEPT_BATCH = 1000;
+const ACCEPT_BATCH = 200;
 /** The worker is woken this long after a webhook stored work, once for all of them meanwhile. */
 const NUDGE_AFTER_MS = 25;
 /**
