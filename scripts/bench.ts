@@ -15,8 +15,9 @@
  *    customer messages delivered per second from the backlog of step 1, batched
  *    (INBOUND_BATCH_SIZE=50), and the same app restarted with one message per call
  *    (INBOUND_BATCH_SIZE=1) as the baseline, each over the same window on the same backlog.
- * 3. Outbound (outbound.ts): operator event received → Gupshup request started, p50/p99 over many
- *    chats, the replies arriving at a steady rate under the channel's Gupshup pace.
+ * 3. Outbound (outbound.ts): operator event received → Gupshup request started, p50/p99, the replies
+ *    at a steady rate spread over several portals (each under its Bitrix24 budget), and the same to
+ *    one portal (the floor its 2 req/s budget sets on the read-back).
  * 4. Peak resident memory of the app processes (VmHWM) and cold start to ready (app-process.ts).
  * 1b. The machine's ceiling in the same run (ceiling.ts): the same flood against a bare route that
  *    only inserts one row per request into the same PostgreSQL with the same pool size, in every
@@ -28,6 +29,7 @@
  *    the sandbox Gupshup, achieved rate against the allowed rate, exactly once per number, peak RSS.
  *    `BENCH_ONLY=campaign npm run bench` runs only this one (knobs BENCH_CAMPAIGN_ROWS,
  *    BENCH_CAMPAIGN_PER_SEC).
+ * 3 (outbound) also runs alone: `BENCH_ONLY=outbound npm run bench` (knob BENCH_OUTBOUND_PORTALS).
  * No assertion here: the figures are reported (report.ts), compared with SPEC.md's targets.
  *
  * `BENCH_ONLY=ingest` runs phase 1 and 1b only (prints, writes nothing).
@@ -47,7 +49,7 @@ import { POOL_MAX, say } from './bench/common.js';
 import { ingestDrained, ingestKept } from './bench/ingest-flood.js';
 import { ingestRounds } from './bench/ingest-rounds.js';
 import { ledgerPhase } from './bench/ledger.js';
-import { outboundLatency } from './bench/outbound.js';
+import { outboundLatency, outboundOnly } from './bench/outbound.js';
 import { relayUnderRateLimit } from './bench/relay.js';
 import { writeLedgerReport, writeReport } from './bench/report.js';
 import { benchDatabase, installChannel } from './bench/setup.js';
@@ -59,6 +61,10 @@ import { appProcessEnv, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js'
 async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'campaign') {
     await campaignOnly();
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'outbound') {
+    await outboundOnly();
     return;
   }
   const db = await benchDatabase();
@@ -102,7 +108,7 @@ async function main(): Promise<void> {
     }
     const baseline = await inboundBaseline(portal);
     const relay = await relayUnderRateLimit(pool, portal, apps, env);
-    const outbound = await outboundLatency(pool, portal, gupshup);
+    const outbound = await outboundLatency(url, pool, portal, gupshup);
     const ledger = await ledgerPhase(db.url);
     // Last: the campaign needs the app with the channel's budget and tier raised (campaign.ts).
     await apps.restart(campaignEnv(env));

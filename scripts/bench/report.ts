@@ -6,6 +6,7 @@ import { campaignRow, type CampaignResult } from './campaign.js';
 import { CONNECTIONS, N, OUTBOUND, OUTBOUND_RATE, POOL_MAX, RELAY_WINDOW_MS, say } from './common.js';
 import type { IngestRounds } from './ingest-rounds.js';
 import type { LedgerResult } from './ledger.js';
+import { outboundRows, type OutboundResult } from './outbound.js';
 import type { RelayWindow } from './relay.js';
 import type { PacedResult } from './steady-latency.js';
 
@@ -17,7 +18,7 @@ export interface BenchFigures {
   ceilingPaced: PacedResult;
   baseline: BaselineResult;
   relay: { batched: RelayWindow; oneCallPerMessage: RelayWindow };
-  outbound: { p50: number; p99: number; sentTwice: number; readBackCalls: number; ackCalls: number };
+  outbound: OutboundResult;
   ledger: LedgerResult;
   campaign: CampaignResult;
   peakRssMb: number;
@@ -112,8 +113,7 @@ function printTable(r: ReturnType<typeof benchResult>): void {
   say(
     `| Bitrix24 refusals (QUERY_LIMIT_EXCEEDED) | ${relay.refusedByBitrix24} | ${relayBaseline.refusedByBitrix24} | | 0 |`,
   );
-  say(`| outbound event → Gupshup p50 / p99 | ${outbound.p50} / ${outbound.p99} ms | | | p50 ≤ 20 ms |`);
-  say(`| outbound read-back calls for ${outbound.messages} messages | ${outbound.readBackCalls} | | | |`);
+  for (const line of outboundRows(outbound)) say(line);
   say(`| peak RSS of the app | ${r.peakRssMb} MB | | | ≤ 200 MB |`);
   say(`| cold start to ready | ${r.coldStartMs} ms | | | ≤ 5000 ms |`);
   ledgerRows(r.ledger);

@@ -34,11 +34,15 @@ export interface BenchChannel {
   appId: string;
 }
 
-/** Install, API token, a channel on the Gupshup app BenchShop, active on open line 1. */
+/**
+ * Install, API token, a channel on the Gupshup app BenchShop, active on open line 1. The outbound
+ * phase's other portals each get a Gupshup app (name, number, key) of their own.
+ */
 export async function installChannel(
   url: string,
   portal: SandboxPortal,
   gupshup: SandboxGupshup,
+  app = { appName: BENCH_APP, sourceNumber: '5491100000999', apiKey: 'bench-key-abcdefgh' },
 ): Promise<BenchChannel> {
   await portal.installApp({ installUrl: `${url}/b24/install`, mode: 'ui' });
   portal.finishInstall();
@@ -54,9 +58,9 @@ export async function installChannel(
   const { token } = (await tr.json()) as { token: string };
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const { appId } = gupshup.addApp({
-    appName: BENCH_APP,
-    apiKey: 'bench-key-abcdefgh',
-    sourceNumber: '5491100000999',
+    appName: app.appName,
+    apiKey: app.apiKey,
+    sourceNumber: app.sourceNumber,
   });
   const ch = (await (
     await fetch(`${url}/api/v1/channels`, {
@@ -64,9 +68,9 @@ export async function installChannel(
       headers: auth,
       body: JSON.stringify({
         name: 'Bench',
-        gupshupAppName: BENCH_APP,
-        sourceNumber: '5491100000999',
-        apiKey: 'bench-key-abcdefgh',
+        gupshupAppName: app.appName,
+        sourceNumber: app.sourceNumber,
+        apiKey: app.apiKey,
       }),
     })
   ).json()) as { id: string; callbackUrl: string };
@@ -75,6 +79,6 @@ export async function installChannel(
     headers: auth,
     body: '{"lineId":1}',
   });
-  gupshup.setCallbackUrl(BENCH_APP, ch.callbackUrl);
+  gupshup.setCallbackUrl(app.appName, ch.callbackUrl);
   return { ...ch, token, appId };
 }

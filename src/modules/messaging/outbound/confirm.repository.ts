@@ -96,29 +96,28 @@ export class ConfirmRepository {
     }
   }
 
-  /** The portal confirmed these parts' content (`key`, confirm-rules.ts): they may go. Traced. */
+  /**
+   * The portal confirmed these parts' content (`key`, confirm-rules.ts): they may go. Traced, in one
+   * statement (its own transaction) that does not wait for the disk: a verdict lost to a crash of
+   * PostgreSQL is only read back again, and the send's own mark (claimSend, a synchronous commit later
+   * in the WAL) cannot outlive it.
+   */
   async confirm(parts: Array<{ id: number; key: string; detail: string }>): Promise<void> {
     if (parts.length === 0) return;
-    const details = new Map(parts.map((p) => [p.id, p.detail]));
-    const values = sql.join(parts.map((p) => sql`(${p.id}::bigint, ${p.key}::text)`));
-    await this.db.transaction().execute(async (trx) => {
-      const done = await sql<{ id: number; portal_id: number; channel_id: string }>`
+    const values = sql.join(
+      parts.map((p) => sql`(${p.id}::bigint, ${p.key}::text, ${p.detail.slice(0, 500)}::text)`),
+    );
+    await sql`
+      WITH async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS off),
+      done AS (
         UPDATE messages m SET portal_confirmed = v.key
-        FROM (VALUES ${values}) AS v(id, key)
+        FROM (VALUES ${values}) AS v(id, key, detail), async_commit
         WHERE m.id = v.id AND m.status IN ('queued', 'sending')
-        RETURNING m.id, m.portal_id, m.channel_id`.execute(trx);
-      await writeTrace(
-        trx,
-        ...done.rows.map((r) => ({
-          portalId: r.portal_id,
-          channelId: r.channel_id,
-          messageId: r.id,
-          direction: 'out' as const,
-          step: 'confirmed_by_portal' as const,
-          detail: details.get(r.id) ?? null,
-        })),
-      );
-    });
+        RETURNING m.id, m.portal_id, m.channel_id, v.detail)
+      INSERT INTO trace (portal_id, channel_id, message_id, direction, step, level, detail)
+      SELECT portal_id, channel_id, id, 'out', 'confirmed_by_portal', 'INFO', detail FROM done`.execute(
+      this.db,
+    );
   }
 
   /**

@@ -109,14 +109,17 @@ export class OutboundConfirm {
   }
 
   async #run(portalId: number, trigger: Waiting, fromTrigger: boolean, log: Logger): Promise<void> {
-    const host = await this.d.repo.portalHost(portalId);
     let messages: Waiting[] = [];
-    const { answers } = await this.d.readBack.read(portalId, async () => {
-      const waiting = await this.d.repo.waiting(portalId, WAITING_LIMIT);
-      const plan = planReads(trigger, waiting, this.d.maxChats, fromTrigger);
-      messages = plan.messages;
-      return plan.reads;
-    });
+    // The portal's host is read while the call waits for its slot and its answer.
+    const [host, { answers }] = await Promise.all([
+      this.d.repo.portalHost(portalId),
+      this.d.readBack.read(portalId, async () => {
+        const waiting = await this.d.repo.waiting(portalId, WAITING_LIMIT);
+        const plan = planReads(trigger, waiting, this.d.maxChats, fromTrigger);
+        messages = plan.messages;
+        return plan.reads;
+      }),
+    ]);
     const parts = await this.d.repo.parts(
       portalId,
       messages.map((w) => w.imMessageId),

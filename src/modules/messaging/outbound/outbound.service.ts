@@ -155,7 +155,12 @@ export class OutboundService {
   /** The message and its channel, or why there is nothing (more) to send. */
   async #ready(job: JobRow): Promise<Ready> {
     const id = messageIdOf(job);
-    const [m] = id === undefined ? [] : await this.d.messages.load([id]);
+    // The channel named in the job is read beside the message (one round trip less on every send).
+    const named = (job.payload as { channelId?: unknown }).channelId;
+    const [[m], secrets] = await Promise.all([
+      id === undefined ? [] : this.d.messages.load([id]),
+      typeof named === 'string' ? this.d.channels.secrets(named) : undefined,
+    ]);
     if (!m) return { outcome: { kind: 'dead', error: 'message not found' } };
     if (m.portal_status === 'uninstalled') {
       return { outcome: { kind: 'cancel', reason: 'portal uninstalled' } };
@@ -165,7 +170,7 @@ export class OutboundService {
       return { outcome: { kind: 'done' } };
     }
     if (m.status === 'failed' || m.status === 'dead') return { outcome: { kind: 'done' } };
-    const ch = await this.d.channels.secrets(m.channel_id);
+    const ch = named === m.channel_id ? secrets : await this.d.channels.secrets(m.channel_id);
     if (!ch) return { outcome: { kind: 'cancel', reason: 'channel deleted' } };
     if (ch.status !== 'active' && ch.status !== 'interrupted') {
       return { outcome: { kind: 'dead', error: 'channel_inactive: the channel is switched off' } };
