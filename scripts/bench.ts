@@ -95,12 +95,18 @@ async function main(): Promise<void> {
     const ch = await installChannel(url, portal, gupshup);
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     const ingest = await ingestRounds(pool, ch.callbackUrl, ceilingRoute);
+    // Half the app's maximum (the target's rate), and half the ceiling route's: where the bare route
+    // itself is at half load, so the two p99s say what the app adds to what the machine allows.
     const rate = pacedRate(ingest.median.app.rps);
+    const machineRate = pacedRate(ingest.median.ceiling.rps);
     await ingestDrained(pool);
     const ceilingPaced = await steadyLatency(ceilingRoute.url, rate, 'ceiling route');
     const paced = await steadyLatency(ch.callbackUrl, rate, 'app');
+    await ingestDrained(pool);
+    const ceilingAtMachineHalf = await steadyLatency(ceilingRoute.url, machineRate, 'ceiling route');
+    const appAtMachineHalf = await steadyLatency(ch.callbackUrl, machineRate, 'app');
     await ceilingRoute.stop();
-    const kept = await ingestKept(pool, ingest.acked + paced.uniqueAcked);
+    const kept = await ingestKept(pool, ingest.acked + paced.uniqueAcked + appAtMachineHalf.uniqueAcked);
     if (process.env.BENCH_ONLY === 'ingest') {
       await pool.end();
       say(`peak RSS of the app so far: ${apps.peakRssMb()} MB`);
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
       kept,
       paced,
       ceilingPaced,
+      atMachineHalf: { app: appAtMachineHalf, ceiling: ceilingAtMachineHalf },
       baseline,
       relay,
       outbound,
