@@ -343,13 +343,13 @@ export async function spawnApp(
   // BENCH_PROFILE=1: a V8 CPU profile of each app process in bench/profiles/ (open in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
   // The app as `npm start` runs it (package.json): the built bundle, plain JavaScript, an 8 MB young
-  // generation instead of V8's 16 MB, and the old generation let grow to twice what the last full GC
-  // kept: V8's own factor (up to 4) let a flood's garbage pile up to a 171–252 MB peak in the bench,
-  // 172–177 MB with this (docs/performance.md, "Memory"); 1.5 made the worker fall seconds behind.
+  // generation instead of V8's 16 MB, and the old generation let grow to 1.5 times what the last full
+  // GC kept: V8's own factor (up to 4) let the ingest flood's garbage pile up to a 171–252 MB peak in
+  // the bench, 150–161 MB with this, for the same GC time and CPU (docs/performance.md, "Memory").
   const entry = await (serverBundle ??= buildServer());
   const app = spawn(
     process.execPath,
-    [...profile, '--enable-source-maps', '--max-semi-space-size=8', '--heap-growing-percent=100', entry],
+    [...profile, '--enable-source-maps', '--max-semi-space-size=8', '--heap-growing-percent=50', entry],
     {
       env,
       stdio: ['ignore', stdio, stdio === 'inherit' ? 'inherit' : 'pipe'],
