@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { ProviderError } from '../../shared/errors.js';
 import type { CardProvider, CheckoutPage, CheckoutRequest } from '../../modules/billing/payment-ports.js';
 
@@ -17,9 +17,19 @@ export interface StripeSettings {
 /** Tolerance of the signature's timestamp (seconds), Stripe's default (§1.5). */
 export const SIGNATURE_TOLERANCE_SEC = 300;
 
-export function stripeSdk(s: StripeSettings): Stripe {
+/**
+ * The SDK, imported at its first use (a checkout, a webhook): it is 270 files and about 3 MB of heap
+ * and more of resident memory that an app process without Stripe set up, or not yet paid through, would
+ * hold from start-up on.
+ */
+export async function stripeModule(): Promise<typeof Stripe> {
+  return (await import('stripe')).default;
+}
+
+export async function stripeSdk(s: StripeSettings): Promise<Stripe> {
+  const StripeSdk = await stripeModule();
   const base = s.apiUrl ? new URL(s.apiUrl) : undefined;
-  return new Stripe(s.secretKey, {
+  return new StripeSdk(s.secretKey, {
     maxNetworkRetries: 1,
     timeout: 20_000,
     telemetry: false,
@@ -36,7 +46,18 @@ export function stripeSdk(s: StripeSettings): Stripe {
 const LOCALES = { es: 'es-419', en: 'en', pt: 'pt-BR' } as const;
 
 export class StripeCheckout implements CardProvider {
-  constructor(private readonly stripe: Stripe) {}
+  #sdk: Promise<Stripe> | undefined;
+
+  constructor(private readonly settings: StripeSettings) {}
+
+  /** The SDK's client, made at the first call (a failed import is tried again at the next). */
+  #stripe(): Promise<Stripe> {
+    this.#sdk ??= stripeSdk(this.settings).catch((err: unknown) => {
+      this.#sdk = undefined;
+      throw err;
+    });
+    return this.#sdk;
+  }
 
   packCheckout(r: CheckoutRequest): Promise<CheckoutPage> {
     const meta = { order_id: String(r.orderId), portal_id: String(r.portalId) };
@@ -60,8 +81,9 @@ export class StripeCheckout implements CardProvider {
     mode: Pick<Stripe.Checkout.SessionCreateParams, 'mode' | 'payment_intent_data' | 'subscription_data'>,
     recurring?: Stripe.Checkout.SessionCreateParams.LineItem.PriceData.Recurring,
   ): Promise<CheckoutPage> {
+    const stripe = await this.#stripe();
     const session = await call('checkout.sessions.create', () =>
-      this.stripe.checkout.sessions.create(
+      stripe.checkout.sessions.create(
         {
           ...mode,
           line_items: [
@@ -88,8 +110,9 @@ export class StripeCheckout implements CardProvider {
   }
 
   async customerPortal(customerId: string, returnUrl: string, locale: 'es' | 'en' | 'pt'): Promise<string> {
+    const stripe = await this.#stripe();
     const s = await call('billingPortal.sessions.create', () =>
-      this.stripe.billingPortal.sessions.create({
+      stripe.billingPortal.sessions.create({
         customer: customerId,
         return_url: returnUrl,
         locale: locale === 'pt' ? 'pt-BR' : locale === 'es' ? 'es-419' : 'en',
@@ -110,10 +133,12 @@ async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof Stripe.errors.StripeError) {
+    // Loaded already: the call that failed came from the SDK.
+    const { errors } = await stripeModule();
+    if (err instanceof errors.StripeError) {
       const status = err.statusCode;
       const retryable =
-        err instanceof Stripe.errors.StripeConnectionError ||
+        err instanceof errors.StripeConnectionError ||
         status === undefined ||
         status >= 500 ||
         status === 429;

@@ -1,7 +1,6 @@
-import Stripe from 'stripe';
 import { z } from 'zod';
 import type { PaymentEvent, WebhookEnvelope } from '../../modules/billing/payment-ports.js';
-import { SIGNATURE_TOLERANCE_SEC } from './stripe.client.js';
+import { SIGNATURE_TOLERANCE_SEC, stripeModule } from './stripe.client.js';
 
 /**
  * Stripe's webhooks (reference §1.4–§1.7): the signature is checked on the raw bytes with the SDK
@@ -11,13 +10,14 @@ import { SIGNATURE_TOLERANCE_SEC } from './stripe.client.js';
 const envelope = z.object({ id: z.string().min(1).max(255), type: z.string().min(1).max(255) });
 
 /** Verifies a delivery; throws `SignatureError` when it is not Stripe's (or too old). */
-export function verifyStripeDelivery(
+export async function verifyStripeDelivery(
   raw: Buffer,
   header: string | undefined,
   secret: string,
   nowSec?: number,
-): WebhookEnvelope {
+): Promise<WebhookEnvelope> {
   if (!header) throw new SignatureError('no Stripe-Signature header');
+  const Stripe = await stripeModule();
   try {
     const e = Stripe.webhooks.constructEvent(
       raw,

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import { PayPalClient } from '../../integrations/paypal/paypal.client.js';
 import { paypalEvent, readPayPalDelivery } from '../../integrations/paypal/paypal.events.js';
-import { StripeCheckout, stripeSdk } from '../../integrations/stripe/stripe.client.js';
+import { StripeCheckout } from '../../integrations/stripe/stripe.client.js';
 import {
   SignatureError,
   stripeEvent,
@@ -36,7 +36,7 @@ export function buildPayments(config: Config, db: Database, http: HttpClient, nu
   const repo = new PaymentsRepository(db);
   const s = config.payments.stripe;
   const p = config.payments.paypal;
-  const stripe = s ? new StripeCheckout(stripeSdk(s)) : undefined;
+  const stripe = s ? new StripeCheckout(s) : undefined;
   const paypal = p ? new PayPalClient(http, p) : undefined;
   const checkout = new CheckoutService({
     repo,
@@ -54,10 +54,10 @@ export function buildPayments(config: Config, db: Database, http: HttpClient, nu
   const readers: Payments['readers'] = {};
   const secret = s?.webhookSecret;
   if (secret) {
-    readers.stripe = (raw, headers) => {
+    readers.stripe = async (raw, headers) => {
       const h = headers['stripe-signature'];
       try {
-        return { envelope: verifyStripeDelivery(raw, Array.isArray(h) ? h[0] : h, secret), keep: {} };
+        return { envelope: await verifyStripeDelivery(raw, Array.isArray(h) ? h[0] : h, secret), keep: {} };
       } catch (err) {
         if (err instanceof SignatureError) {
           throw new ValidationError(`Invalid Stripe signature: ${err.message}`);

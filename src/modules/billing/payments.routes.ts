@@ -87,13 +87,16 @@ export const checkoutRoutes: FastifyPluginAsyncZod<{
 };
 
 /** Verifies a delivery's sender synchronously (Stripe) or only reads its envelope (PayPal: later). */
+export interface WebhookRead {
+  envelope: WebhookEnvelope;
+  keep: Record<string, string>;
+}
+
+/** Stripe's reader is async: the SDK that checks the signature is imported at the first delivery. */
 export type WebhookReader = (
   raw: Buffer,
   headers: Record<string, string | string[] | undefined>,
-) => {
-  envelope: WebhookEnvelope;
-  keep: Record<string, string>;
-};
+) => WebhookRead | Promise<WebhookRead>;
 
 /**
  * `/webhooks/stripe` and `/webhooks/paypal`, with the raw body (the signatures are over the bytes).
@@ -112,7 +115,7 @@ export const paymentWebhookRoutes: FastifyPluginAsync<{
       const read = o.readers[provider];
       if (!read) throw new NotFoundError(`${provider} webhooks are not set up`);
       if (!Buffer.isBuffer(req.body)) throw new ValidationError('Expected a JSON body');
-      const { envelope, keep } = read(req.body, req.headers);
+      const { envelope, keep } = await read(req.body, req.headers);
       const stored = await o.repo.webhooks.store({
         provider,
         eventId: envelope.eventId,
