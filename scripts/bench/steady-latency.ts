@@ -12,7 +12,7 @@ import { Pool } from 'undici';
 import { CONNECTIONS, PACED_RATE, pct, say } from './common.js';
 import { WebhookSequence, type FloodResult } from './ingest-flood.js';
 
-export type PacedResult = FloodResult & { perSec: number; p999: number };
+export type PacedResult = FloodResult & { perSec: number; p999: number; sendLateP99: number };
 
 /** How long the steady phase lasts (BENCH_PACED_SECONDS). */
 const SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 8);
@@ -24,9 +24,12 @@ export function pacedRate(appMaxRps: number): number {
 export async function steadyLatency(url: string, rate: number, tag: string): Promise<PacedResult> {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: CONNECTIONS, pipelining: 1 });
-  const bodies = new WebhookSequence(tag);
+  // Message ids of their own in every run: a later phase must not repeat an earlier one's messages.
+  const bodies = new WebhookSequence(`${tag.replace(/\W+/g, '-')}-${rate}-${Date.now()}`);
   const n = Math.round(rate * SECONDS);
   const latencies: number[] = [];
+  /** How late the generator itself sent each request (its own event loop, not the route). */
+  const lateness: number[] = [];
   let failed = 0;
   const start = performance.now() + 10;
   let sent = 0;
@@ -36,6 +39,7 @@ export async function steadyLatency(url: string, rate: number, tag: string): Pro
       const now = performance.now();
       while (sent < n && start + (sent * 1000) / rate <= now) {
         const due = start + (sent * 1000) / rate;
+        lateness.push(now - due);
         sent++;
         pool
           .request({
@@ -68,11 +72,12 @@ export async function steadyLatency(url: string, rate: number, tag: string): Pro
     p50: ms(50),
     p99: ms(99),
     p999: ms(99.9),
+    sendLateP99: +pct(lateness, 99).toFixed(1),
     non2xx: failed,
     uniqueAcked: failed === 0 ? bodies.unique : NaN,
   };
   say(
-    `   ${tag} at a steady ${rate}/s (open loop, ${SECONDS} s): p50 ${r.p50} ms, p99 ${r.p99} ms, p99.9 ${r.p999} ms, non-2xx ${r.non2xx}`,
+    `   ${tag} at a steady ${rate}/s (open loop, ${SECONDS} s): p50 ${r.p50} ms, p99 ${r.p99} ms, p99.9 ${r.p999} ms, non-2xx ${r.non2xx} (sent late by the generator: p99 ${r.sendLateP99} ms)`,
   );
   return r;
 }
