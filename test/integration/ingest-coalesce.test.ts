@@ -195,4 +195,44 @@ describe('coalesced webhook inserts', () => {
     expect(new Set(rows.map((r) => r.wa_message_id)).size).toBe(40);
     expect(rows.every((r) => r.status === 'delivered')).toBe(true);
   });
+
+  it('over HTTP: a retry storm (each message posted again and again at once) is counted once per repeat, on the open job, then on the message', async () => {
+    const ids = Array.from({ length: 5 }, (_, i) => ({
+      id: `wamid.co4.${i}`,
+      phone: `54911000094${String(i).padStart(2, '0')}`,
+    }));
+    expect(await Promise.all(ids.map((m) => post(m.id, 'hola', m.phone)))).toEqual(ids.map(() => 200));
+    // Six repeats of each, all at once: the jobs are still open (the worker is off), so the counts ride on them.
+    const storm = ids.flatMap((m) => Array.from({ length: 6 }, () => post(m.id, 'hola', m.phone)));
+    expect(await Promise.all(storm)).toEqual(storm.map(() => 200));
+    const counts = await s.deps.db
+      .selectFrom('jobs')
+      .select([
+        sql<string>`payload->>'waMessageId'`.as('wa'),
+        sql<number>`(payload->>'duplicates')::int`.as('n'),
+      ])
+      .where('topic', '=', ACCEPT_TOPIC)
+      .where(sql<boolean>`payload->>'waMessageId' LIKE 'wamid.co4.%'`)
+      .execute();
+    expect(Object.fromEntries(counts.map((r) => [r.wa, r.n]))).toEqual(
+      Object.fromEntries(ids.map((m) => [m.id, 6])),
+    );
+    await s.deps.worker.drain();
+    // Three more of each once the messages are written: traced on the messages at once.
+    const late = ids.flatMap((m) => Array.from({ length: 3 }, () => post(m.id, 'hola', m.phone)));
+    expect(await Promise.all(late)).toEqual(late.map(() => 200));
+    const traced = await s.deps.db
+      .selectFrom('trace')
+      .innerJoin('messages', 'messages.id', 'trace.message_id')
+      .select(['messages.wa_message_id as wa', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('trace.step', '=', 'duplicate_ignored')
+      .where('messages.wa_message_id', 'like', 'wamid.co4.%')
+      .groupBy('messages.wa_message_id')
+      .execute();
+    expect(Object.fromEntries(traced.map((r) => [r.wa, Number(r.n)]))).toEqual(
+      Object.fromEntries(ids.map((m) => [m.id, 9])),
+    );
+    const stored = await storedJobs('wamid.co4.');
+    expect([...stored.values()]).toEqual([1, 1, 1, 1, 1]);
+  });
 });

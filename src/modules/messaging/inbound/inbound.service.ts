@@ -47,6 +47,13 @@ interface Group {
 
 type Outcomes = Map<number, JobOutcome>;
 
+/** A webhook Gupshup posted again. */
+interface Repeat {
+  portalId: number;
+  channelId: string;
+  waMessageId: string;
+}
+
 interface Refused {
   it: InboundItem;
   error: string;
@@ -59,6 +66,11 @@ const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'voice', 'file', 'docume
 /** Most webhooks per insert statement, and most `inbound.accept` jobs per worker statement. */
 const INGEST_MAX_BATCH = 256;
 const ACCEPT_BATCH = 200;
+/**
+ * Statements at once for Gupshup's repeats, each kind (a retry storm must not take the pool from the
+ * new messages' inserts and the worker).
+ */
+const REPEATS_IN_FLIGHT = 2;
 /** The worker is woken this long after a webhook stored work, once for all of them meanwhile. */
 const NUDGE_AFTER_MS = 25;
 /**
@@ -85,6 +97,9 @@ const HEARD_EVERY_MS = 10_000;
 export class InboundService {
   readonly #heardAt = new Map<string, number>();
   readonly #ingest: Coalescer<RawInbound, boolean>;
+  /** Gupshup's repeats, counted on their open jobs, else traced on their messages: many per statement. */
+  readonly #repeats: Coalescer<Repeat, boolean>;
+  readonly #repeatTraces: Coalescer<Repeat, void>;
   #nudgeTimer: NodeJS.Timeout | undefined;
   /** `inbound.accept` batches of this process waiting for a burst to pass (`acceptJob`). */
   #deferring = 0;
@@ -94,6 +109,19 @@ export class InboundService {
       write: (events) => d.ingest.insertAccepted(events),
       maxBatch: INGEST_MAX_BATCH,
       maxInFlight: d.ingestInFlight,
+    });
+    this.#repeats = new Coalescer({
+      write: (events) => d.ingest.countDuplicates(events),
+      maxBatch: INGEST_MAX_BATCH,
+      maxInFlight: REPEATS_IN_FLIGHT,
+    });
+    this.#repeatTraces = new Coalescer({
+      write: async (events) => {
+        await d.ingest.traceDuplicates(events);
+        return events.map(() => undefined);
+      },
+      maxBatch: INGEST_MAX_BATCH,
+      maxInFlight: REPEATS_IN_FLIGHT,
     });
   }
 
@@ -122,9 +150,8 @@ export class InboundService {
       this.#nudgeSoon();
       return 'stored';
     }
-    if (!(await this.d.ingest.countDuplicate(channel.id, m.waMessageId))) {
-      await this.d.ingest.traceDuplicate(channel.portalId, channel.id, m.waMessageId);
-    }
+    const repeat = { portalId: channel.portalId, channelId: channel.id, waMessageId: m.waMessageId };
+    if (!(await this.#repeats.submit(repeat))) await this.#repeatTraces.submit(repeat);
     return 'duplicate';
   }
 

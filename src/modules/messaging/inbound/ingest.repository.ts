@@ -58,27 +58,54 @@ export class IngestRepository {
   }
 
   /**
-   * Gupshup posted an event again. While its job is still open the count rides on the job, and the
-   * worker traces it with the message (the job row's lock orders this against `materialize`). Returns
-   * false when the job was already done (or is gone): then `traceDuplicate`.
+   * Gupshup posted these events again (a retry storm after an outage of ours brings thousands a
+   * second: one statement for many). While an event's job is still open its count rides on the job,
+   * and the worker traces it with the message; the jobs are locked in id order, as `materialize`
+   * locks them, and one that `materialize` finishes meanwhile is seen done once its lock is free.
+   * Returns, per event in order, whether its count rode on a job; the others are `traceDuplicates`.
    */
-  async countDuplicate(channelId: string, waMessageId: string): Promise<boolean> {
-    const r = await sql`
-      UPDATE jobs SET payload = jsonb_set(payload, '{duplicates}',
-        to_jsonb(coalesce((payload->>'duplicates')::int, 0) + 1))
-      WHERE dedupe_key = ${acceptKey(channelId, waMessageId)} AND status IN ('pending', 'running')`.execute(
+  async countDuplicates(events: Array<{ channelId: string; waMessageId: string }>): Promise<boolean[]> {
+    const keys = events.map((e) => acceptKey(e.channelId, e.waMessageId));
+    const rows = await executePrepared(
       this.db,
+      'ingest_count_duplicates_v1',
+      sql<{ dedupe_key: string }>`
+      WITH n AS (
+        SELECT k AS key, count(*)::int AS n FROM unnest(${keys}::text[]) AS k GROUP BY k
+      ), open AS (
+        SELECT j.id, n.n FROM jobs j JOIN n ON n.key = j.dedupe_key
+        WHERE j.status IN ('pending', 'running')
+        ORDER BY j.id
+        FOR UPDATE OF j
+      )
+      UPDATE jobs SET payload = jsonb_set(jobs.payload, '{duplicates}',
+        to_jsonb(coalesce((jobs.payload->>'duplicates')::int, 0) + open.n))
+      FROM open WHERE jobs.id = open.id
+      RETURNING jobs.dedupe_key`,
     );
-    return Number(r.numAffectedRows ?? 0) > 0;
+    const counted = new Set(rows.map((r) => r.dedupe_key));
+    return keys.map((k) => counted.has(k));
   }
 
-  /** A duplicate of a message already written: traced on it (a statement after the job's commit sees it). */
-  async traceDuplicate(portalId: number, channelId: string, waMessageId: string): Promise<void> {
-    await sql`
+  /**
+   * Duplicates of messages already written: traced on them, one row each (a statement after the
+   * job's commit sees the message).
+   */
+  async traceDuplicates(
+    events: Array<{ portalId: number; channelId: string; waMessageId: string }>,
+  ): Promise<void> {
+    await executePrepared(
+      this.db,
+      'ingest_trace_duplicates_v1',
+      sql`
       INSERT INTO trace (portal_id, channel_id, message_id, direction, step, level, detail)
-      SELECT ${portalId}, ${channelId}::uuid,
-        (SELECT id FROM messages WHERE channel_id = ${channelId}::uuid AND direction = 'in' AND wa_message_id = ${waMessageId}),
-        'in', 'duplicate_ignored', 'INFO', 'Gupshup posted it again'`.execute(this.db);
+      SELECT d.portal_id, d.channel_id,
+        (SELECT id FROM messages m WHERE m.channel_id = d.channel_id AND m.direction = 'in' AND m.wa_message_id = d.wa_id),
+        'in', 'duplicate_ignored', 'INFO', 'Gupshup posted it again'
+      FROM unnest(${events.map((e) => e.portalId)}::bigint[], ${events.map((e) => e.channelId)}::uuid[],
+                  ${events.map((e) => e.waMessageId)}::text[]) WITH ORDINALITY AS d(portal_id, channel_id, wa_id, ord)
+      ORDER BY d.ord`,
+    );
   }
 
   /**
