@@ -105,6 +105,13 @@ async function main(): Promise<void> {
     await ingestDrained(pool);
     const ceilingAtMachineHalf = await steadyLatency(ceilingRoute.url, machineRate, 'ceiling route');
     const appAtMachineHalf = await steadyLatency(ch.callbackUrl, machineRate, 'app');
+    // Gupshup posting every one of those messages again (a retry storm after an outage of ours).
+    const storm = await steadyLatency(
+      ch.callbackUrl,
+      machineRate,
+      'app, every webhook a repeat',
+      appAtMachineHalf.idTag,
+    );
     await ceilingRoute.stop();
     const kept = await ingestKept(pool, ingest.acked + paced.uniqueAcked + appAtMachineHalf.uniqueAcked);
     if (process.env.BENCH_ONLY === 'ingest') {
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
       paced,
       ceilingPaced,
       atMachineHalf: { app: appAtMachineHalf, ceiling: ceilingAtMachineHalf },
+      storm,
       baseline,
       relay,
       outbound,

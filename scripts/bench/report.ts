@@ -18,6 +18,8 @@ export interface BenchFigures {
   ceilingPaced: PacedResult;
   /** Both routes at half the ceiling route's maximum (where the bare route is at half load). */
   atMachineHalf: { app: PacedResult; ceiling: PacedResult };
+  /** The app at the same rate with every webhook a repeat of one it already stored. */
+  storm: PacedResult;
   baseline: BaselineResult;
   relay: { batched: RelayWindow; oneCallPerMessage: RelayWindow };
   outbound: OutboundResult;
@@ -59,6 +61,7 @@ function benchResult(f: BenchFigures) {
     inboundPaced: f.paced,
     inboundCeilingPaced: f.ceilingPaced,
     inboundAtCeilingHalf: f.atMachineHalf,
+    inboundRetryStorm: f.storm,
     inboundBaseline: f.baseline,
     inboundRatio: +(f.ingest.median.app.rps / f.baseline.rps).toFixed(1),
     relay: {
@@ -110,6 +113,10 @@ function printTable(r: ReturnType<typeof benchResult>): void {
   const half = r.inboundAtCeilingHalf;
   say(
     `| inbound p50 / p99 at a steady ${half.app.perSec}/s (half the ceiling route's max) | ${half.app.p50} / ${half.app.p99} ms | ceiling route: ${half.ceiling.p50} / ${half.ceiling.p99} ms | | |`,
+  );
+  const storm = r.inboundRetryStorm;
+  say(
+    `| inbound p50 / p99, the same rate, every webhook a repeat (Gupshup retrying) | ${storm.p50} / ${storm.p99} ms, non-2xx ${storm.non2xx} | | | |`,
   );
   say(
     `| inbound lost / duplicated | ${inbound.lost} / ${inbound.duplicatedRows} | ${baseline.refused} undelivered | | 0 / 0 |`,

@@ -12,7 +12,13 @@ import { Pool } from 'undici';
 import { CONNECTIONS, PACED_RATE, pct, say } from './common.js';
 import { WebhookSequence, type FloodResult } from './ingest-flood.js';
 
-export type PacedResult = FloodResult & { perSec: number; p999: number; sendLateP99: number };
+export type PacedResult = FloodResult & {
+  perSec: number;
+  p999: number;
+  sendLateP99: number;
+  /** The run's message ids: another run given it posts the same messages again (Gupshup's retries). */
+  idTag: string;
+};
 
 /** How long the steady phase lasts (BENCH_PACED_SECONDS). */
 const SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 8);
@@ -21,11 +27,17 @@ export function pacedRate(appMaxRps: number): number {
   return PACED_RATE ?? Math.max(10, Math.round(appMaxRps / 2 / 10) * 10);
 }
 
-export async function steadyLatency(url: string, rate: number, tag: string): Promise<PacedResult> {
+export async function steadyLatency(
+  url: string,
+  rate: number,
+  tag: string,
+  repeatOf?: string,
+): Promise<PacedResult> {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: CONNECTIONS, pipelining: 1 });
-  // Message ids of their own in every run: a later phase must not repeat an earlier one's messages.
-  const bodies = new WebhookSequence(`${tag.replace(/\W+/g, '-')}-${rate}-${Date.now()}`);
+  // Message ids of their own in every run, unless it is to repeat an earlier run's messages.
+  const idTag = repeatOf ?? `${tag.replace(/\W+/g, '-')}-${rate}-${Date.now()}`;
+  const bodies = new WebhookSequence(idTag);
   const n = Math.round(rate * SECONDS);
   const latencies: number[] = [];
   /** How late the generator itself sent each request (its own event loop, not the route). */
@@ -73,6 +85,7 @@ export async function steadyLatency(url: string, rate: number, tag: string): Pro
     p99: ms(99),
     p999: ms(99.9),
     sendLateP99: +pct(lateness, 99).toFixed(1),
+    idTag,
     non2xx: failed,
     uniqueAcked: failed === 0 ? bodies.unique : NaN,
   };
