@@ -39,9 +39,6 @@
  *   BENCH_REQUESTS=200 BENCH_CONNECTIONS=4 BENCH_PACED_RATE=20 BENCH_RELAY_WINDOW_MS=1000 \
  *   BENCH_OUTBOUND=5 npm run bench
  */
-import pg from 'pg';
-import { freePort } from '../src/shared/db/embedded.js';
-import { AppProcesses } from './bench/app-process.js';
 import { inboundBaseline } from './bench/baseline.js';
 import { campaignEnv, campaignOnly, campaignPhase } from './bench/campaign.js';
 import { CeilingRoute } from './bench/ceiling.js';
@@ -52,11 +49,8 @@ import { ledgerPhase } from './bench/ledger.js';
 import { outboundLatency, outboundOnly } from './bench/outbound.js';
 import { relayUnderRateLimit } from './bench/relay.js';
 import { writeLedgerReport, writeReport } from './bench/report.js';
-import { benchDatabase, installChannel } from './bench/setup.js';
+import { benchDatabase, benchStack, installChannel } from './bench/setup.js';
 import { pacedRate, steadyLatency } from './bench/steady-latency.js';
-import { startSandboxGupshup } from './sandbox/gupshup/index.js';
-import { startSandboxPortal } from './sandbox/portal/index.js';
-import { appProcessEnv, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from './stack.js';
 
 async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'campaign') {
@@ -76,24 +70,12 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const portal = await startSandboxPortal({
-    clientId: STACK_CLIENT_ID,
-    clientSecret: STACK_CLIENT_SECRET,
-    callLogLimit: 2000,
-  });
-  const gupshup = await startSandboxGupshup({ eventDelayMs: [50, 200] });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const env = {
-    ...appProcessEnv({ port, databaseUrl: db.url, portal, gupshup, logLevel: 'error', pollMs: 100 }),
-    DB_POOL_MAX: String(POOL_MAX),
-  };
-  const apps = await AppProcesses.coldStart(env);
+  const stack = await benchStack(db);
+  const { portal, gupshup, url, env, apps, pool } = stack;
   const ceilingRoute = await CeilingRoute.start(db.url, POOL_MAX);
   try {
     say(`App ready in ${apps.coldStartMs} ms (pid ${apps.pid ?? '?'})`);
     const ch = await installChannel(url, portal, gupshup);
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     const ingest = await ingestRounds(pool, ch.callbackUrl, ceilingRoute);
     // Half the app's maximum (the target's rate), and half the ceiling route's: where the bare route
     // itself is at half load, so the two p99s say what the app adds to what the machine allows.
@@ -115,7 +97,6 @@ async function main(): Promise<void> {
     await ceilingRoute.stop();
     const kept = await ingestKept(pool, ingest.acked + paced.uniqueAcked + appAtMachineHalf.uniqueAcked);
     if (process.env.BENCH_ONLY === 'ingest') {
-      await pool.end();
       say(`peak RSS of the app so far: ${apps.peakRssMb()} MB`);
       return;
     }
@@ -126,7 +107,6 @@ async function main(): Promise<void> {
     // Last: the campaign needs the app with the channel's budget and tier raised (campaign.ts).
     await apps.restart(campaignEnv(env));
     const campaign = await campaignPhase({ url, pool, gupshup, ch, pid: apps.pid });
-    await pool.end();
     const peakRssMb = apps.peakRssMb();
     const { coldStartMs, rssByProcessMb } = apps;
     await writeReport({
@@ -147,10 +127,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await ceilingRoute.stop();
-    await apps.stop();
-    await gupshup.close();
-    await portal.close();
-    await db.embedded?.stop();
+    await stack.close();
   }
 }
 

@@ -8,16 +8,12 @@
  * allowed rate, numbers sent twice or missing (per number at the sandbox), and the app's peak RSS.
  * `BENCH_ONLY=campaign npm run bench` runs it alone.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
-import pg from 'pg';
-import { freePort } from '../../src/shared/db/embedded.js';
-import { startSandboxGupshup, type SandboxGupshup } from '../sandbox/gupshup/index.js';
-import { startSandboxPortal } from '../sandbox/portal/index.js';
-import { appProcessEnv, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from '../stack.js';
-import { AppProcesses, vmHwmMb } from './app-process.js';
-import { POOL_MAX, say, waitUntil } from './common.js';
-import { BENCH_APP, benchDatabase, installChannel, type BenchChannel } from './setup.js';
+import type { SandboxGupshup } from '../sandbox/gupshup/index.js';
+import { vmHwmMb } from './app-process.js';
+import type pg from 'pg';
+import { say, waitUntil } from './common.js';
+import { writePhaseReport } from './report.js';
+import { BENCH_APP, benchDatabase, benchStack, installChannel, type BenchChannel } from './setup.js';
 
 export const CAMPAIGN_ROWS = Number(process.env.BENCH_CAMPAIGN_ROWS ?? 10_000);
 export const CAMPAIGN_PER_SEC = Number(process.env.BENCH_CAMPAIGN_PER_SEC ?? 100);
@@ -138,39 +134,12 @@ export function campaignRow(c: CampaignResult): string {
 
 /** `BENCH_ONLY=campaign`: this phase alone on a fresh database, its own sandboxes and app process. */
 export async function campaignOnly(): Promise<void> {
-  const db = await benchDatabase();
-  const portal = await startSandboxPortal({ clientId: STACK_CLIENT_ID, clientSecret: STACK_CLIENT_SECRET });
-  const gupshup = await startSandboxGupshup({ eventDelayMs: [50, 200] });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const env = campaignEnv({
-    ...appProcessEnv({ port, databaseUrl: db.url, portal, gupshup, logLevel: 'error', pollMs: 50 }),
-    DB_POOL_MAX: String(POOL_MAX),
-  });
-  const apps = await AppProcesses.coldStart(env);
-  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  const stack = await benchStack(await benchDatabase(), { pollMs: 50, env: campaignEnv });
   try {
-    const ch = await installChannel(url, portal, gupshup);
-    const campaign = await campaignPhase({ url, pool, gupshup, ch, pid: apps.pid });
-    const at = new Date().toISOString();
-    await mkdir('bench/results', { recursive: true });
-    const file = `bench/results/${at.replace(/[:.]/g, '-')}-campaign.json`;
-    const result = {
-      at,
-      machine: { cpus: cpus().length, node: process.version },
-      campaign,
-      targets: { campaignOfAllowed: 0.95 },
-    };
-    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    say('\n| measure | result | baseline | ratio | target |');
-    say('|---|---|---|---|---|');
-    say(campaignRow(campaign));
-    say(`\nWritten to ${file}`);
+    const ch = await installChannel(stack.url, stack.portal, stack.gupshup);
+    const campaign = await campaignPhase({ ...stack, ch, pid: stack.apps.pid });
+    await writePhaseReport('campaign', { campaign }, { campaignOfAllowed: 0.95 }, [campaignRow(campaign)]);
   } finally {
-    await pool.end();
-    await apps.stop();
-    await gupshup.close();
-    await portal.close();
-    await db.embedded?.stop();
+    await stack.close();
   }
 }

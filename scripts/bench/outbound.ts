@@ -15,16 +15,14 @@
  * call that carries its chat started at the portal, Gupshup's request.
  * `BENCH_ONLY=outbound npm run bench` runs this phase alone (knob BENCH_OUTBOUND_PORTALS).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
-import { freePort } from '../../src/shared/db/embedded.js';
-import { startSandboxGupshup, type SandboxGupshup } from '../sandbox/gupshup/index.js';
+import type { SandboxGupshup } from '../sandbox/gupshup/index.js';
 import { startSandboxPortal, type SandboxPortal } from '../sandbox/portal/index.js';
-import { appProcessEnv, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from '../stack.js';
-import { AppProcesses } from './app-process.js';
-import { count, OUTBOUND, OUTBOUND_RATE, pct, POOL_MAX, say, waitUntil } from './common.js';
-import { BENCH_APP, benchDatabase, installChannel } from './setup.js';
+import { STACK_CLIENT_ID, STACK_CLIENT_SECRET } from '../stack.js';
+import { count, OUTBOUND, OUTBOUND_RATE, pct, say, waitUntil } from './common.js';
+import { writePhaseReport } from './report.js';
+import { BENCH_APP, benchDatabase, benchStack, installChannel } from './setup.js';
 
 export const OUTBOUND_PORTALS = Number(process.env.BENCH_OUTBOUND_PORTALS ?? 20);
 
@@ -248,43 +246,12 @@ export function outboundRows(o: OutboundResult): string[] {
 
 /** `BENCH_ONLY=outbound`: this phase alone, as JSON and as its rows of the table. */
 export async function outboundOnly(): Promise<void> {
-  const db = await benchDatabase();
-  const portal = await startSandboxPortal({
-    clientId: STACK_CLIENT_ID,
-    clientSecret: STACK_CLIENT_SECRET,
-    callLogLimit: 2000,
-  });
-  const gupshup = await startSandboxGupshup({ eventDelayMs: [50, 200] });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const env = {
-    ...appProcessEnv({ port, databaseUrl: db.url, portal, gupshup, logLevel: 'error', pollMs: 100 }),
-    DB_POOL_MAX: String(POOL_MAX),
-  };
-  const apps = await AppProcesses.coldStart(env);
-  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  const stack = await benchStack(await benchDatabase());
   try {
-    await installChannel(url, portal, gupshup);
-    const outbound = await outboundLatency(url, pool, portal, gupshup);
-    const at = new Date().toISOString();
-    await mkdir('bench/results', { recursive: true });
-    const file = `bench/results/${at.replace(/[:.]/g, '-')}-outbound.json`;
-    const result = {
-      at,
-      machine: { cpus: cpus().length, node: process.version },
-      outbound,
-      targets: { outboundP50Ms: 20 },
-    };
-    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    say('\n| measure | result | baseline | ratio | target |');
-    say('|---|---|---|---|---|');
-    for (const line of outboundRows(outbound)) say(line);
-    say(`\nWritten to ${file}`);
+    await installChannel(stack.url, stack.portal, stack.gupshup);
+    const outbound = await outboundLatency(stack.url, stack.pool, stack.portal, stack.gupshup);
+    await writePhaseReport('outbound', { outbound }, { outboundP50Ms: 20 }, outboundRows(outbound));
   } finally {
-    await pool.end();
-    await apps.stop();
-    await gupshup.close();
-    await portal.close();
-    await db.embedded?.stop();
+    await stack.close();
   }
 }

@@ -130,46 +130,46 @@ function printTable(r: ReturnType<typeof benchResult>): void {
   for (const line of outboundRows(outbound)) say(line);
   say(`| peak RSS of the app | ${r.peakRssMb} MB | | | ≤ 200 MB |`);
   say(`| cold start to ready | ${r.coldStartMs} ms | | | ≤ 5000 ms |`);
-  ledgerRows(r.ledger);
+  for (const row of ledgerRows(r.ledger)) say(row);
   say(campaignRow(r.campaign));
 }
 
 /** The ledger phase's rows of the table (ledger.ts). */
-function ledgerRows(l: LedgerResult): void {
+function ledgerRows(l: LedgerResult): string[] {
   const { ours, naive } = l.race;
-  say(
+  return [
     `| ledger reserve + settle pairs/s, ${l.spread.portals} portals | ${l.spread.perSec} (p99 ${l.spread.p99Ms} ms) | | | ≥ 2000 |`,
-  );
-  say(
     `| ledger pairs/s, one portal (one balance row) | ${l.onePortal.perSec} (p99 ${l.onePortal.p99Ms} ms) | | | |`,
-  );
-  say(
     `| machine ceiling: two bare one-row commits per pair, same loops | ${l.ceiling.perSec}/s (p99 ${l.ceiling.p99Ms} ms) | | ledger = ${l.ratioMedian} of it (median of ${l.ratios.length} rounds: ${l.ratios.join(', ')}) | |`,
-  );
-  say(
     `| reserved of ${ours.credited} credited, ${l.connections} racing | ${ours.reserved} (balance ${ours.finalBalance}) | ${naive.reserved} (balance ${naive.finalBalance}) naive read-then-write | | = credited, ≥ 0 |`,
-  );
-  say(
     `| negative balances / reconciliation rows | ${l.negativeBalances} / ${l.reconciliationRows} | | | 0 / 0 |`,
-  );
+  ];
 }
 
-/** `BENCH_ONLY=ledger`: the ledger phase alone, as JSON and as its rows of the table. */
-export async function writeLedgerReport(ledger: LedgerResult): Promise<void> {
+/**
+ * `BENCH_ONLY=<phase>`: one phase alone, its figures as JSON in bench/results/ (`<time>-<phase>.json`)
+ * and its rows of the table.
+ */
+export async function writePhaseReport(
+  phase: string,
+  figures: Record<string, unknown>,
+  targets: Record<string, number>,
+  rows: string[],
+): Promise<void> {
   const at = new Date().toISOString();
   await mkdir('bench/results', { recursive: true });
-  const file = `bench/results/${at.replace(/[:.]/g, '-')}-ledger.json`;
-  const result = {
-    at,
-    machine: { cpus: cpus().length, node: process.version },
-    ledger,
-    targets: { ledgerPairsPerSec: 2000 },
-  };
+  const file = `bench/results/${at.replace(/[:.]/g, '-')}-${phase}.json`;
+  const result = { at, machine: { cpus: cpus().length, node: process.version }, ...figures, targets };
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   say('\n| measure | result | baseline | ratio | target |');
   say('|---|---|---|---|---|');
-  ledgerRows(ledger);
+  for (const row of rows) say(row);
   say(`\nWritten to ${file}`);
+}
+
+/** `BENCH_ONLY=ledger`: the ledger phase alone. */
+export async function writeLedgerReport(ledger: LedgerResult): Promise<void> {
+  await writePhaseReport('ledger', { ledger }, { ledgerPairsPerSec: 2000 }, ledgerRows(ledger));
 }
 
 export async function writeReport(f: BenchFigures): Promise<void> {

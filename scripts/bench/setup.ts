@@ -1,9 +1,12 @@
 /** What every phase stands on: a fresh bench database, and the app installed with one channel on line 1. */
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/shared/db/embedded.js';
+import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/shared/db/embedded.js';
 import { migrate } from '../../src/shared/db/migrate.js';
-import type { SandboxGupshup } from '../sandbox/gupshup/index.js';
-import type { SandboxPortal } from '../sandbox/portal/index.js';
+import { startSandboxGupshup, type SandboxGupshup } from '../sandbox/gupshup/index.js';
+import { startSandboxPortal, type SandboxPortal } from '../sandbox/portal/index.js';
+import { appProcessEnv, STACK_CLIENT_ID, STACK_CLIENT_SECRET } from '../stack.js';
+import { AppProcesses } from './app-process.js';
+import { POOL_MAX } from './common.js';
 
 export const BENCH_APP = 'BenchShop';
 
@@ -24,6 +27,63 @@ export async function benchDatabase(): Promise<{ url: string; embedded?: Embedde
   url.pathname = '/wab24_bench';
   await migrate(url.toString());
   return { url: url.toString(), ...(embedded ? { embedded } : {}) };
+}
+
+export type BenchDatabase = Awaited<ReturnType<typeof benchDatabase>>;
+
+/** Both sandboxes, the app as its own process on the bench database, and a small pool to read it. */
+export interface BenchStack {
+  portal: SandboxPortal;
+  gupshup: SandboxGupshup;
+  url: string;
+  env: NodeJS.ProcessEnv;
+  apps: AppProcesses;
+  pool: pg.Pool;
+  /** Stops all of it, the database too. */
+  close(): Promise<void>;
+}
+
+/** What every whole-app phase starts from (`npm run bench`, and `BENCH_ONLY=outbound|campaign`). */
+export async function benchStack(
+  db: BenchDatabase,
+  o: { pollMs?: number; env?: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv } = {},
+): Promise<BenchStack> {
+  const portal = await startSandboxPortal({
+    clientId: STACK_CLIENT_ID,
+    clientSecret: STACK_CLIENT_SECRET,
+    callLogLimit: 2000,
+  });
+  const gupshup = await startSandboxGupshup({ eventDelayMs: [50, 200] });
+  const port = await freePort();
+  const base = {
+    ...appProcessEnv({
+      port,
+      databaseUrl: db.url,
+      portal,
+      gupshup,
+      logLevel: 'error',
+      pollMs: o.pollMs ?? 100,
+    }),
+    DB_POOL_MAX: String(POOL_MAX),
+  };
+  const env = o.env ? o.env(base) : base;
+  const apps = await AppProcesses.coldStart(env);
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  return {
+    portal,
+    gupshup,
+    url: `http://127.0.0.1:${port}`,
+    env,
+    apps,
+    pool,
+    close: async () => {
+      await pool.end();
+      await apps.stop();
+      await gupshup.close();
+      await portal.close();
+      await db.embedded?.stop();
+    },
+  };
 }
 
 /** The bench's channel, with the API token and the sandbox app's id (the campaign phase uses them). */
