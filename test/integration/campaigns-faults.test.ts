@@ -183,23 +183,13 @@ describe('campaign sending when Gupshup pushes back', () => {
     await act(c.id, 'start');
     await waitStatus(s, cs.token, c.id, 'finished');
     await waitFor(() => s.gupshup.sent({ destination: digits(number!) }).length === 1, 20_000, 'sent');
-    const res = await fetch(cs.ch.callbackUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        app: cs.ch.appName,
-        timestamp: Date.now(),
-        version: 2,
-        type: 'message',
-        payload: {
-          id: 'wamid.line.1',
-          type: 'text',
-          payload: { text: 'Hola' },
-          sender: { phone: digits(number!) },
-        },
-      }),
+    // The customer answers, through the sandbox Gupshup as a real message callback.
+    const answer = await s.gupshup.customerSends({
+      appName: cs.ch.appName,
+      from: digits(number!),
+      text: 'Hola',
     });
-    expect(res.status).toBeLessThan(300);
+    expect(answer.statuses).toEqual([200]);
     const conv = await waitFor(
       async () => {
         const v = await s.deps.db

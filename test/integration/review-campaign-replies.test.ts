@@ -42,23 +42,13 @@ describe('review: one answer to two campaigns', () => {
     const [number] = phones(1, 950);
     const first = await run('Primera', number!, { replyLineId: 2 }, 1);
     const second = await run('Segunda', number!, { replyUserIds: [1] }, 2);
-    const res = await fetch(cs.ch.callbackUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        app: cs.ch.appName,
-        timestamp: Date.now(),
-        version: 2,
-        type: 'message',
-        payload: {
-          id: 'wamid.two.1',
-          type: 'text',
-          payload: { text: 'Hola' },
-          sender: { phone: digits(number!) },
-        },
-      }),
+    // The customer answers, through the sandbox Gupshup as a real message callback.
+    const answer = await s.gupshup.customerSends({
+      appName: cs.ch.appName,
+      from: digits(number!),
+      text: 'Hola',
     });
-    expect(res.status).toBeLessThan(300);
+    expect(answer.statuses).toEqual([200]);
     for (const id of [first.id, second.id]) {
       await waitFor(
         async () => (await campaign(s, cs.token, id)).counts.replied === 1,
