@@ -51,43 +51,59 @@ export async function claimJobs(
   } = {},
 ): Promise<JobRow[]> {
   const busy = o.busyKeys ?? [];
-  const notBusy = busy.length
-    ? sql`AND (j.topic || '|' || coalesce(j.portal_id::text, '') || '|' || coalesce(j.payload->>'channelId', '')) <> ALL(${busy})`
+  // The keys with open work, found by a skip scan of `jobs_key_ready` (one probe per key, however
+  // many jobs each holds), or the one key of the batch being filled.
+  const keys = o.batchOf
+    ? sql`SELECT ${batchKey(o.batchOf.topic, o.batchOf.portalId, o.batchOf.channelId)}::text AS k`
+    : sql`
+      WITH RECURSIVE ks(k) AS (
+        (SELECT batch_key FROM jobs WHERE status IN ('pending', 'running') ORDER BY batch_key LIMIT 1)
+        UNION ALL
+        SELECT (SELECT j.batch_key FROM jobs j
+                WHERE j.status IN ('pending', 'running') AND j.batch_key > ks.k ORDER BY j.batch_key LIMIT 1)
+        FROM ks WHERE ks.k IS NOT NULL
+      )
+      SELECT k FROM ks WHERE k IS NOT NULL`;
+  const topics = o.topics
+    ? sql`AND EXISTS (SELECT 1 FROM unnest(${o.topics}::text[]) AS t WHERE starts_with(keys.k, t || '|'))`
     : sql``;
-  const only = o.batchOf
-    ? sql`AND j.topic = ${o.batchOf.topic} AND j.portal_id = ${o.batchOf.portalId} AND j.payload->>'channelId' = ${o.batchOf.channelId}`
-    : sql``;
-  const topics = o.topics ? sql`AND j.topic = ANY(${o.topics}::text[])` : sql``;
-  // Walk the ready jobs in order (`jobs_ready`) and stop at `limit`. With a backlog the planner,
-  // unable to guess how many rows pass the chat-order test, would rather test every open job of the
-  // portal and sort them (a bitmap scan, or with that off an index scan of `jobs_portal`, done jobs
-  // included): on a 19,000-job backlog a batch claim of 199 took 183 ms, 107 ms with bitmaps off,
-  // 7.6 ms as the walk (docs/performance.md, "Ingest"). The settings last for this transaction.
-  return db.transaction().execute(async (trx) => {
-    await sql`SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`.execute(
-      trx,
-    );
-    const res = await sql<JobRow>`
-      WITH due AS (
+  // Per key, its oldest claimable jobs in order (`jobs_key_ready`), at most `limit`; of those, the
+  // oldest `limit` overall: the same jobs a walk of all ready jobs in time order would take, without
+  // visiting the jobs of the keys this worker already holds (a backlog behind a busy batch) or of
+  // topics it has no handler for. A claimable job is due, so `run_at <= now()` ends each key's walk
+  // at its first future retry (docs/performance.md, "Claims").
+  const res = await sql<JobRow>`
+    WITH keys AS (${keys}), candidates AS (
+      SELECT c.id FROM keys
+      CROSS JOIN LATERAL (
         SELECT j.id FROM jobs j
-        WHERE ((j.status = 'pending' AND j.run_at <= now())
-            OR (j.status = 'running' AND j.locked_until < now()))
-          ${notBusy}
-          ${only}
-          ${topics}
+        WHERE j.batch_key = keys.k AND j.status IN ('pending', 'running') AND j.run_at <= now()
+          AND (j.status = 'pending' OR j.locked_until < now())
           AND (j.chat_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM jobs p
                 WHERE p.chat_key = j.chat_key AND p.id < j.id AND p.status IN ('pending', 'running')))
         ORDER BY j.run_at, j.id
         LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
-      )
-      UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, locked_by = ${workerId},
-        locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
-      FROM due WHERE jobs.id = due.id
-      RETURNING jobs.*`.execute(trx);
-    return res.rows;
-  });
+      ) c
+      WHERE keys.k <> ALL(${busy}::text[]) ${topics}
+    ), due AS (
+      SELECT j.id FROM jobs j
+      WHERE j.id IN (SELECT id FROM candidates)
+        AND ((j.status = 'pending' AND j.run_at <= now()) OR (j.status = 'running' AND j.locked_until < now()))
+      ORDER BY j.run_at, j.id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, locked_by = ${workerId},
+      locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+    FROM due WHERE jobs.id = due.id
+    RETURNING jobs.*`.execute(db);
+  return res.rows;
+}
+
+/** A job's batch key as the `jobs.batch_key` column computes it (migrations/0025). */
+export function batchKey(topic: string, portalId: number | null, channelId: string): string {
+  return `${topic}|${portalId ?? ''}|${channelId}`;
 }
 
 /** Finishes a job only if this worker still holds it (a lease taken over by another worker wins). */

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Log as Logger } from '../shared/logger.js';
 import { ProviderError } from '../shared/errors.js';
 import type { DB, JobRow } from '../shared/db/schema.js';
-import { claimJobs, completeJob, extendLease, killJob, retryJob } from './jobs.repository.js';
+import { batchKey, claimJobs, completeJob, extendLease, killJob, retryJob } from './jobs.repository.js';
 
 /**
  * What a handler says about a job. Expected outcomes are returned, not thrown (house style §5):
@@ -161,20 +161,20 @@ export class Worker {
     for (const job of jobs) {
       const channelId = (job.payload as { channelId?: unknown }).channelId;
       const batched = this.handlers[job.topic]?.batch && typeof channelId === 'string';
-      const key = batched ? `${job.topic}|${job.portal_id}|${String(channelId)}` : `job|${job.id}`;
+      const key = batched ? batchKey(job.topic, job.portal_id, String(channelId)) : `job|${job.id}`;
       units.set(key, [...(units.get(key) ?? []), job]);
     }
     for (const [key, seeds] of units) {
-      const batchKey = key.startsWith('job|') ? undefined : key;
+      const held = key.startsWith('job|') ? undefined : key;
       const size = (seeds[0] && this.handlers[seeds[0].topic]?.batch?.size) ?? 1;
       for (let i = 0; i < seeds.length; i += size) {
-        if (batchKey) this.#busyBatches.set(batchKey, (this.#busyBatches.get(batchKey) ?? 0) + 1);
+        if (held) this.#busyBatches.set(held, (this.#busyBatches.get(held) ?? 0) + 1);
         this.#inFlight++;
         void this.#executeUnit(seeds.slice(i, i + size)).finally(() => {
-          if (batchKey) {
-            const left = (this.#busyBatches.get(batchKey) ?? 1) - 1;
-            if (left > 0) this.#busyBatches.set(batchKey, left);
-            else this.#busyBatches.delete(batchKey);
+          if (held) {
+            const left = (this.#busyBatches.get(held) ?? 1) - 1;
+            if (left > 0) this.#busyBatches.set(held, left);
+            else this.#busyBatches.delete(held);
           }
           this.#inFlight--;
           if (this.#running) this.nudge();
