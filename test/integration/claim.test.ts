@@ -53,10 +53,7 @@ describe('job claims, key by key', () => {
   it('keeps the key PostgreSQL computes equal to the one the worker builds', async () => {
     await add([{ topic: 'inbound.accept', channelId: 'c1' }, { topic: 'chat.assign' }]);
     const keys = await db.selectFrom('jobs').select(['batch_key', 'topic']).orderBy('id').execute();
-    expect(keys.map((k) => k.batch_key)).toEqual([
-      batchKey('inbound.accept', null, 'c1'),
-      'chat.assign||',
-    ]);
+    expect(keys.map((k) => k.batch_key)).toEqual([batchKey('inbound.accept', null, 'c1'), 'chat.assign||']);
   });
 
   it('takes the oldest due jobs across keys, not a key at a time', async () => {
