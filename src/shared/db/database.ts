@@ -17,6 +17,11 @@ export function createDatabase(
     max: opts.max ?? 10,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
+    // No JIT compilation: our statements are short, and a server built with LLVM (Debian's, the
+    // usual managed ones) compiled the claim on a backlog, whose estimate passes jit_above_cost, at
+    // 30–60 ms a time for a statement that runs in 2 (docs/performance.md, "JIT"). A startup
+    // parameter: no statement of its own, and a server without JIT accepts it too.
+    options: '-c jit=off',
   });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on('error', () => undefined);
