@@ -103,6 +103,8 @@ export class InboundService {
   #nudgeTimer: NodeJS.Timeout | undefined;
   /** `inbound.accept` batches of this process waiting for a burst to pass (`acceptJob`). */
   #deferring = 0;
+  /** Channels whose `inbound.accept` batch this process's worker is running (`acceptJob`). */
+  readonly #accepting = new Map<string, number>();
 
   constructor(private readonly d: InboundDeps) {
     this.#ingest = new Coalescer({
@@ -147,7 +149,9 @@ export class InboundService {
       hasMedia: MEDIA_TYPES.has(m.type),
     });
     if (stored) {
-      this.#nudgeSoon();
+      // The channel's batch in hand wakes the worker when it ends: a claim now could only find the
+      // new job behind that batch, after walking every open job of the backlog to learn it.
+      if (!this.#accepting.has(channel.id)) this.#nudgeSoon();
       return 'stored';
     }
     const repeat = { portalId: channel.portalId, channelId: channel.id, waMessageId: m.waMessageId };
@@ -177,23 +181,35 @@ export class InboundService {
   acceptJob(): JobHandler {
     const run = async (jobs: JobRow[]): Promise<JobOutcome[]> => {
       const workerId = jobs[0]?.locked_by ?? '';
-      // Webhooks waiting for their answer go first; the rows behind them are backlog.
-      const oldest = Math.min(...jobs.map((j) => new Date(j.created_at).getTime()));
-      this.#deferring++;
+      const channels = [...new Set(jobs.map((j) => String((j.payload as RawInbound).channelId)))];
+      for (const c of channels) this.#accepting.set(c, (this.#accepting.get(c) ?? 0) + 1);
+      let done: Set<number>;
       try {
-        await this.#ingest.whenQuiet(DEFER_MAX_MS - (Date.now() - oldest), BURST_PER_SEC);
-      } finally {
-        this.#deferring--;
-      }
-      const done = new Set(
-        await retryOnConflict(() =>
-          this.d.ingest.materialize(
-            jobs.map((j) => j.id),
-            workerId,
+        // Webhooks waiting for their answer go first; the rows behind them are backlog.
+        const oldest = Math.min(...jobs.map((j) => new Date(j.created_at).getTime()));
+        this.#deferring++;
+        try {
+          await this.#ingest.whenQuiet(DEFER_MAX_MS - (Date.now() - oldest), BURST_PER_SEC);
+        } finally {
+          this.#deferring--;
+        }
+        done = new Set(
+          await retryOnConflict(() =>
+            this.d.ingest.materialize(
+              jobs.map((j) => j.id),
+              workerId,
+            ),
           ),
-        ),
-      );
-      if (done.size) this.d.nudge();
+        );
+      } finally {
+        for (const c of channels) {
+          const left = (this.#accepting.get(c) ?? 1) - 1;
+          if (left > 0) this.#accepting.set(c, left);
+          else this.#accepting.delete(c);
+        }
+        // What the webhooks stored meanwhile waits for this wake-up (`accept`).
+        this.d.nudge();
+      }
       // A job not done here is no longer this worker's (its lease ran out): its holder does it.
       return jobs.map((j) =>
         done.has(j.id)
