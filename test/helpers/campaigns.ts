@@ -7,7 +7,7 @@ import {
   type DemoChannel,
   type Stack,
 } from '../../scripts/stack.js';
-import type { CampaignCounts } from '../../src/modules/campaigns/campaigns.repository.js';
+import type { CampaignCounts } from '../../src/modules/campaigns/campaign-model.js';
 import type { Database } from '../../src/shared/db/database.js';
 import { useStack } from './stack.js';
 import { addTemplate, type TestTemplate } from './templates.js';

@@ -1,7 +1,8 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { enqueueJob } from '../../jobs/jobs.repository.js';
-import type { CampaignStatus, CampaignsTable } from '../../shared/db/campaigns-schema.js';
+import type { CampaignsTable } from '../../shared/db/campaigns-schema.js';
 import type { DB } from '../../shared/db/schema.js';
+import type { CampaignCounts, CampaignStatus } from './campaign-model.js';
 
 /**
  * Campaigns' statements (the API side): the campaign, its state changes (each with the dispatch job
@@ -23,19 +24,6 @@ export type CampaignPatch = Partial<{
   rate_per_minute: number;
 }>;
 
-export interface CampaignCounts {
-  total: number;
-  ready: number;
-  queued: number;
-  sent: number;
-  delivered: number;
-  read: number;
-  replied: number;
-  failed: number;
-  cancelled: number;
-  rejected: number;
-}
-
 export const EMPTY_COUNTS: CampaignCounts = {
   total: 0,
   ready: 0,
@@ -55,7 +43,7 @@ export const SENT_STATUSES = ['submitted', 'enqueued', 'sent', 'delivered', 'rea
 export const FAILED_STATUSES = ['failed', 'dead', 'skipped'];
 
 export interface Transition {
-  from: CampaignStatus[];
+  from: readonly CampaignStatus[];
   to: CampaignStatus;
   reason?: string | null;
   /** A new run (start, resume): a new dispatch chain, from `runAt`, with a fresh pace. */
@@ -109,7 +97,7 @@ export class CampaignsRepository {
       .executeTakeFirst();
   }
 
-  async delete(portalId: number, id: number, statuses: CampaignStatus[]): Promise<boolean> {
+  async delete(portalId: number, id: number, statuses: readonly CampaignStatus[]): Promise<boolean> {
     const r = await this.db
       .deleteFrom('campaigns')
       .where('portal_id', '=', portalId)

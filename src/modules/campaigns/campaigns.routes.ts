@@ -4,6 +4,7 @@ import { sendCsv } from '../billing/billing.routes.js';
 import type { PortalLanguage } from '../templates/ports.js';
 import { callerLang } from '../templates/templates.routes.js';
 import { principal } from '../tokens/api-auth.js';
+import { CAMPAIGN_ACTIONS } from './campaign-model.js';
 import { createInput, idParam, listQuery, patchInput, reportQuery } from './campaigns.schemas.js';
 import type { CampaignsService } from './campaigns.service.js';
 import type { ReportService } from './report.service.js';
@@ -15,7 +16,6 @@ export interface CampaignsRoutesOptions {
 }
 
 const tags = ['campaigns'];
-const ACTIONS = ['start', 'pause', 'resume', 'cancel'] as const;
 
 /**
  * Campaigns in the JSON API (inside the /api/v1 auth scope; docs/campaigns.md): the campaign, its
@@ -66,7 +66,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<CampaignsRoutesOptions> = as
       return reply.status(204).send();
     },
   );
-  for (const action of ACTIONS) {
+  for (const action of CAMPAIGN_ACTIONS) {
     app.post(
       `/campaigns/:id/${action}`,
       {

@@ -1,17 +1,9 @@
 import { z } from 'zod';
 import { INT_MAX } from '../../shared/validate.js';
+import { CAMPAIGN_STATUSES } from './campaign-model.js';
 import { minutesOf, validZone } from './dispatch-window.js';
 
-/** The campaigns API's input (docs/campaigns.md; the JSON of a campaign is campaigns.service.ts's). */
-
-export const CAMPAIGN_STATUSES = [
-  'draft',
-  'scheduled',
-  'running',
-  'paused',
-  'finished',
-  'cancelled',
-] as const;
+/** The campaigns API's input (docs/campaigns.md; the JSON of a campaign is campaign-model.ts's). */
 
 const hhmm = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time HH:MM (00:00 to 24:00)');
 

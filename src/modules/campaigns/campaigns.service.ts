@@ -1,12 +1,19 @@
 import { FieldIssuesError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import type { Lang } from '../../shared/i18n.js';
-import type { CampaignStatus } from '../../shared/db/campaigns-schema.js';
 import type { ChannelRoleSet } from '../roles/roles.service.js';
 import { issueText } from '../templates/send-texts.js';
 import type { ApiPrincipal } from '../tokens/tokens.service.js';
 import {
-  EMPTY_COUNTS,
+  ACTION_FROM,
+  DELETABLE_STATUSES,
+  type Campaign,
+  type CampaignAction,
   type CampaignCounts,
+  type CampaignStatus,
+  type Paged,
+} from './campaign-model.js';
+import {
+  EMPTY_COUNTS,
   type CampaignPatch,
   type CampaignRow,
   type CampaignsRepository,
@@ -22,38 +29,11 @@ import { conflictText } from './report-texts.js';
  * States: draft → scheduled (start with a later start time) → running ⇄ paused → finished, and
  * cancelled from any state but finished. A start needs a ready list with rows to send, an approved
  * template of the campaign's channel and the channel active; anything else is a 409 with the reason.
- * The sending itself is the dispatcher's (dispatch.ts).
+ * The sending itself is the dispatcher's (dispatch.ts). The JSON and the state rules are
+ * campaign-model.ts's, shared with the Campaigns tab.
  */
-export interface CampaignJson {
-  id: number;
-  name: string;
-  channelId: string;
-  templateId: string | null;
-  status: CampaignStatus;
-  statusReason: string | null;
-  replyLineId: number | null;
-  replyUserIds: number[];
-  window: { days: number[]; from: string; to: string };
-  timeZone: string;
-  startAt: string | null;
-  ratePerMinute: number;
-  list: { source: 'csv' | 'crm' | null; status: string; rows: number; rejected: number; info: object };
-  counts: CampaignCounts;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
 
 export const PAGE_SIZE = 20;
-
-type Action = 'start' | 'pause' | 'resume' | 'cancel';
-const FROM: Record<Action, CampaignStatus[]> = {
-  start: ['draft'],
-  pause: ['scheduled', 'running'],
-  resume: ['paused'],
-  cancel: ['draft', 'scheduled', 'running', 'paused'],
-};
-const DELETABLE: CampaignStatus[] = ['draft', 'finished', 'cancelled'];
 
 export interface CampaignsDeps {
   repo: CampaignsRepository;
@@ -73,7 +53,10 @@ export class CampaignsService {
     return channels;
   }
 
-  async list(p: ApiPrincipal, q: { status?: CampaignStatus | undefined; page: number }) {
+  async list(
+    p: ApiPrincipal,
+    q: { status?: CampaignStatus | undefined; page: number },
+  ): Promise<Paged<Campaign>> {
     const channels = await this.scope(p);
     const { rows, total } = await this.d.repo.list(p.portalId, {
       status: q.status,
@@ -84,7 +67,7 @@ export class CampaignsService {
     return { items: await this.#views(rows), total };
   }
 
-  async get(p: ApiPrincipal, id: number): Promise<CampaignJson> {
+  async get(p: ApiPrincipal, id: number): Promise<Campaign> {
     return (await this.#views([await this.find(p, id)]))[0]!;
   }
 
@@ -97,7 +80,7 @@ export class CampaignsService {
     return c;
   }
 
-  async create(p: ApiPrincipal, input: CreateInput, lang: Lang): Promise<CampaignJson> {
+  async create(p: ApiPrincipal, input: CreateInput, lang: Lang): Promise<Campaign> {
     const scope = await this.scope(p);
     if (scope !== 'all' && !scope.includes(input.channelId)) throw forbidden();
     await this.#checkTemplate(p.portalId, input.channelId, input.templateId, lang);
@@ -111,7 +94,7 @@ export class CampaignsService {
     return this.get(p, row.id);
   }
 
-  async update(p: ApiPrincipal, id: number, input: PatchInput, lang: Lang): Promise<CampaignJson> {
+  async update(p: ApiPrincipal, id: number, input: PatchInput, lang: Lang): Promise<Campaign> {
     const c = await this.find(p, id);
     if (c.status !== 'draft') throw conflict(lang, 'not_draft', { status: c.status });
     const scope = await this.scope(p);
@@ -132,14 +115,17 @@ export class CampaignsService {
 
   async remove(p: ApiPrincipal, id: number, lang: Lang): Promise<void> {
     const c = await this.find(p, id);
-    if (!DELETABLE.includes(c.status) || !(await this.d.repo.delete(p.portalId, id, DELETABLE))) {
+    if (
+      !DELETABLE_STATUSES.includes(c.status) ||
+      !(await this.d.repo.delete(p.portalId, id, DELETABLE_STATUSES))
+    ) {
       throw conflict(lang, 'not_deletable', { status: (await this.find(p, id)).status });
     }
   }
 
-  async act(p: ApiPrincipal, id: number, action: Action, lang: Lang): Promise<CampaignJson> {
+  async act(p: ApiPrincipal, id: number, action: CampaignAction, lang: Lang): Promise<Campaign> {
     const c = await this.find(p, id);
-    if (!FROM[action].includes(c.status)) {
+    if (!ACTION_FROM[action].includes(c.status)) {
       throw conflict(lang, 'illegal_transition', { status: c.status, action });
     }
     const t = action === 'start' || action === 'resume' ? await this.#run(c, lang) : this.#stop(action);
@@ -157,10 +143,10 @@ export class CampaignsService {
     return this.get(p, id);
   }
 
-  #stop(action: Action): Transition {
+  #stop(action: CampaignAction): Transition {
     return action === 'pause'
-      ? { from: FROM.pause, to: 'paused' }
-      : { from: FROM.cancel, to: 'cancelled', reason: null };
+      ? { from: ACTION_FROM.pause, to: 'paused' }
+      : { from: ACTION_FROM.cancel, to: 'cancelled', reason: null };
   }
 
   /** Start or resume: what must hold before anything is sent, then a new run from the start time. */
@@ -205,7 +191,7 @@ export class CampaignsService {
     if (!template.active) throw bad('template_inactive');
   }
 
-  async #views(rows: CampaignRow[]): Promise<CampaignJson[]> {
+  async #views(rows: CampaignRow[]): Promise<Campaign[]> {
     const counts = await this.d.repo.counts(rows.map((r) => r.id));
     return rows.map((r) => view(r, counts.get(r.id) ?? EMPTY_COUNTS));
   }
@@ -229,7 +215,7 @@ function columns(input: PatchInput): CampaignPatch {
   };
 }
 
-export function view(r: CampaignRow, counts: CampaignCounts): CampaignJson {
+export function view(r: CampaignRow, counts: CampaignCounts): Campaign {
   return {
     id: r.id,
     name: r.name,

@@ -5,6 +5,7 @@ import { outcomeOf, type JobHandler } from '../../jobs/worker.js';
 import { ConflictError } from '../../shared/errors.js';
 import type { ApiPrincipal } from '../tokens/tokens.service.js';
 import { normalizeRecipientPhone } from '../notifications/phone.js';
+import { CRM_ENTITIES, type CrmListStarted } from './campaign-model.js';
 import { checkLine } from './list-check.js';
 import type { CrmListInput } from './list-schemas.js';
 import { listText } from './list-texts.js';
@@ -35,7 +36,7 @@ type Payload = z.infer<typeof payloadSchema>;
 const infoSchema = z
   .object({
     run: z.string(),
-    entity: z.enum(['contact', 'lead', 'deal']),
+    entity: z.enum(CRM_ENTITIES),
     filter: z
       .object({
         categoryId: z.number().optional(),
@@ -67,7 +68,7 @@ export class CrmListService {
     },
   ) {}
 
-  async start(p: ApiPrincipal, id: number, input: CrmListInput) {
+  async start(p: ApiPrincipal, id: number, input: CrmListInput): Promise<CrmListStarted> {
     await this.d.lists.campaign(p, id);
     const lang = await this.d.lists.lang(p.portalId);
     const run = randomUUID();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INT_MAX } from '../../shared/validate.js';
+import { CRM_ENTITIES } from './campaign-model.js';
 
 /** The inputs of the list and opt-out routes (contract, "Campaigns API"). */
 export const campaignIdParam = z.object({ id: z.coerce.number().int().positive().max(INT_MAX) });
@@ -21,7 +22,7 @@ const crmCode = z
   .regex(/^[A-Za-z0-9_:.-]+$/, 'a CRM code (letters, digits, _ : . -)');
 
 export const crmListInput = z.object({
-  entity: z.enum(['contact', 'lead', 'deal']),
+  entity: z.enum(CRM_ENTITIES),
   filter: z
     .object({
       categoryId: z.coerce.number().int().min(0).max(INT_MAX).optional(),

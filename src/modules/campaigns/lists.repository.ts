@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { enqueueJob, type NewJob } from '../../jobs/jobs.repository.js';
 import type { CampaignRowStatus } from '../../shared/db/campaigns-schema.js';
 import type { DB } from '../../shared/db/schema.js';
+import type { CampaignListSource, CampaignListStatus } from './campaign-model.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -12,8 +13,8 @@ export interface CampaignForList {
   channel_id: string;
   template_id: string | null;
   status: string;
-  list_source: 'csv' | 'crm' | null;
-  list_status: 'empty' | 'loading' | 'ready' | 'failed';
+  list_source: CampaignListSource | null;
+  list_status: CampaignListStatus;
   list_info: Record<string, unknown>;
   rows_total: number;
   rows_rejected: number;
@@ -137,8 +138,8 @@ export class ListsRepository {
   async setList(
     campaignId: number,
     v: {
-      source: 'csv' | 'crm' | null;
-      status: 'empty' | 'loading' | 'ready' | 'failed';
+      source: CampaignListSource | null;
+      status: CampaignListStatus;
       info: Record<string, unknown>;
       total: number;
       rejected: number;

@@ -1,4 +1,5 @@
 import { AppError, ConflictError, NotFoundError } from '../../shared/errors.js';
+import type { CampaignList, CampaignPreview, ListUpload } from './campaign-model.js';
 import type { CampaignsService } from './campaigns.service.js';
 import type { Lang } from '../../shared/i18n.js';
 import { countryOfNumber } from '../notifications/phone.js';
@@ -35,7 +36,7 @@ const BATCH = 1_000;
 /** The list part of a campaign as the API shows it (contract, Campaign JSON `list`). */
 export function listView(
   c: Pick<CampaignForList, 'list_source' | 'list_status' | 'list_info' | 'rows_total' | 'rows_rejected'>,
-) {
+): CampaignList {
   return {
     source: c.list_source,
     status: c.list_status,
@@ -78,7 +79,7 @@ export class ListsService {
     id: number,
     body: AsyncIterable<Buffer | Uint8Array | string>,
     o: { shape: 'auto' | ListShape; fileName: string | null; lang?: Lang | undefined },
-  ) {
+  ): Promise<ListUpload> {
     await this.campaign(p, id);
     const lang = o.lang ?? (await this.d.portalLang(p.portalId));
     // A slow or stalled sender must not take the pool the webhooks share: a few uploads at once, each
@@ -134,7 +135,7 @@ export class ListsService {
   }
 
   /** The first rows as the customer will read them, and the first rejected ones with their reason. */
-  async preview(p: ApiPrincipal, id: number, limit: number, reader?: Lang) {
+  async preview(p: ApiPrincipal, id: number, limit: number, reader?: Lang): Promise<CampaignPreview> {
     const c = await this.campaign(p, id);
     const lang = reader ?? (await this.d.portalLang(p.portalId));
     const templates = new Map((await this.d.repo.channelTemplates(c.channel_id)).map((t) => [t.id, t]));

@@ -1,11 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../shared/db/schema.js';
+import type { OptOutSource } from './campaign-model.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
 export interface OptOutRow {
   phone_e164: string;
-  source: 'keyword' | 'manual';
+  source: OptOutSource;
   channel_id: string | null;
   created_by: number | null;
   created_at: Date;
@@ -14,7 +15,7 @@ export interface OptOutRow {
 export interface NewOptOut {
   portalId: number;
   phone: string;
-  source: 'keyword' | 'manual';
+  source: OptOutSource;
   channelId: string | null;
   createdBy: number | null;
 }

@@ -1,5 +1,6 @@
 import { FieldIssuesError, NotFoundError } from '../../shared/errors.js';
 import type { Lang } from '../../shared/i18n.js';
+import type { OptOut, OptOutAdded, Paged } from './campaign-model.js';
 import { countryOfNumber, normalizeRecipientPhone } from '../notifications/phone.js';
 import { isStopKeyword } from './list-lines.js';
 import { listText } from './list-texts.js';
@@ -26,7 +27,7 @@ export class OptOutsService {
     private readonly portalLang: (portalId: number) => Promise<Lang>,
   ) {}
 
-  async list(portalId: number, search: string, page: number) {
+  async list(portalId: number, search: string, page: number): Promise<Paged<OptOut>> {
     const { items, total } = await this.repo.list(portalId, search, PAGE, (page - 1) * PAGE);
     return {
       items: items.map((r) => ({
@@ -40,7 +41,12 @@ export class OptOutsService {
     };
   }
 
-  async add(portalId: number, userId: number | null, phone: string, channelId?: string) {
+  async add(
+    portalId: number,
+    userId: number | null,
+    phone: string,
+    channelId?: string,
+  ): Promise<OptOutAdded> {
     const source = await this.repo.channelNumber(portalId, channelId);
     if (channelId && !source) throw new NotFoundError('No such channel');
     const parsed = normalizeRecipientPhone(phone, {

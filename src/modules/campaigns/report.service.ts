@@ -1,27 +1,22 @@
 import type { Lang } from '../../shared/i18n.js';
 import { csvRow } from '../../shared/csv.js';
 import type { CsvExport } from '../billing/export.service.js';
+import type { CampaignReport } from './campaign-model.js';
 import { EMPTY_COUNTS, type CampaignRow, type CampaignsRepository } from './campaigns.repository.js';
 import type { ReportRepository } from './report.repository.js';
 import { failureText } from './report-texts.js';
 import { allowedPerSec } from './throttle.js';
 
+const PAGE = 2000;
+const BOM = '\uFEFF';
+
 /**
  * A campaign's report (GET /campaigns/:id/report): the funnel queued → sent → delivered → read →
  * replied from its rows' messages (each step counts the rows that reached it or went further),
  * failures by code with their meaning, how far the list is, and the pace of the last minute against
- * the pace allowed now. And the per-row export (GET /campaigns/:id/rows.csv), streamed page by page.
+ * the pace allowed now (campaign-model.ts CampaignReport). And the per-row export
+ * (GET /campaigns/:id/rows.csv), streamed page by page.
  */
-export interface CampaignReport {
-  funnel: { queued: number; sent: number; delivered: number; read: number; replied: number; failed: number };
-  failures: Array<{ code: string; count: number; message: string }>;
-  progress: number;
-  rate: { perMinute: number; cap: number; allowedPerMinute: number };
-}
-
-const PAGE = 2000;
-const BOM = '\uFEFF';
-
 export class ReportService {
   constructor(
     private readonly d: {

@@ -15,10 +15,9 @@ import type { NotificationsService } from '../notifications/notifications.servic
 import type { ReportsService } from '../notifications/reports.service.js';
 import type * as UiBilling from './ui/billing-types.js';
 import type * as UiNtf from './ui/notifications-types.js';
-import type * as UiCmp from './ui/campaigns-types.js';
-import type { CampaignsService } from '../campaigns/campaigns.service.js';
-import type { ReportService } from '../campaigns/report.service.js';
-import type { ListsService } from '../campaigns/lists.service.js';
+import type { CampaignInput, CrmListRequest } from '../campaigns/campaign-model.js';
+import type { CreateInput, PatchInput } from '../campaigns/campaigns.schemas.js';
+import type { CrmListInput } from '../campaigns/list-schemas.js';
 import type * as Ui from './ui/types.js';
 import type * as UiTemplates from './ui/template-types.js';
 
@@ -82,9 +81,11 @@ export type PagesApiContract = [
   Fits<Wire<Out<DigestsService['list']>>, { digests: UiNtf.NtfDigest[] }>,
   // What the form sends is what the API takes.
   Fits<UiTemplates.TemplateDraft, Parameters<TemplatesService['create']>[1]>,
-  // The Campaigns tab (issue 14).
-  Fits<Wire<Out<CampaignsService['get']>>, UiCmp.Campaign>,
-  Fits<Wire<Out<ReportService['report']>>, UiCmp.CampaignReport>,
-  Fits<Wire<Out<ListsService['preview']>>, UiCmp.CampaignPreview>,
-  Fits<Wire<Out<ListsService['uploadCsv']>>, UiCmp.CampaignPreview & { list: UiCmp.CampaignList }>,
+  // The Campaigns tab (issue 14): the services answer campaign-model.ts's types, which the tab reads;
+  // what the tab sends is what the routes' schemas take, with no field their strict objects refuse.
+  Fits<CampaignInput, CreateInput>,
+  Fits<Partial<CampaignInput>, PatchInput>,
+  Fits<keyof CampaignInput, keyof CreateInput>,
+  Fits<CrmListRequest, CrmListInput>,
+  Fits<keyof CrmListRequest['filter'], keyof CrmListInput['filter']>,
 ];

@@ -1,12 +1,16 @@
 import type { ColumnType, Generated } from 'kysely';
+import type {
+  CampaignListSource,
+  CampaignListStatus,
+  CampaignStatus,
+  OptOutSource,
+} from '../../modules/campaigns/campaign-model.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string | undefined, string>;
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'finished' | 'cancelled';
 export type CampaignRowStatus = 'rejected' | 'ready' | 'queued' | 'failed' | 'cancelled';
-export type CampaignListStatus = 'empty' | 'loading' | 'ready' | 'failed';
 
 /** Campaigns (0022). */
 export interface CampaignsTable {
@@ -25,7 +29,7 @@ export interface CampaignsTable {
   time_zone: Generated<string>;
   start_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   rate_per_minute: Generated<number>;
-  list_source: 'csv' | 'crm' | null;
+  list_source: CampaignListSource | null;
   list_info: Json<Record<string, unknown>>;
   list_status: ColumnType<CampaignListStatus, CampaignListStatus | undefined, CampaignListStatus>;
   rows_total: Generated<number>;
@@ -67,7 +71,7 @@ export interface CampaignRowsTable {
 export interface OptOutsTable {
   portal_id: number;
   phone_e164: string;
-  source: 'keyword' | 'manual';
+  source: OptOutSource;
   channel_id: string | null;
   created_by: number | null;
   created_at: CreatedAt;

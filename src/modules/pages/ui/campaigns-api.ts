@@ -2,22 +2,24 @@ import { ApiError, call, refusal } from './api.js';
 import { boot } from './page.js';
 import type {
   Campaign,
+  CampaignAction,
   CampaignInput,
-  CampaignList,
   CampaignPreview,
   CampaignReport,
   CrmListRequest,
+  CrmListStarted,
+  ListUpload,
   OptOut,
-} from './campaigns-types.js';
+  OptOutAdded,
+  Paged,
+} from '../../campaigns/campaign-model.js';
 
-export type * from './campaigns-types.js';
+export type * from '../../campaigns/campaign-model.js';
 
-/** The campaigns routes as the Campaigns tab calls them (issue 14; shapes of the session contract). */
-
-export type CampaignAction = 'start' | 'pause' | 'resume' | 'cancel';
+/** The campaigns routes as the Campaigns tab calls them (issue 14; shapes of campaign-model.ts). */
 
 export const campaignsApi = {
-  list: (page = 1) => call<{ items: Campaign[]; total: number }>('GET', `/campaigns?page=${page}`),
+  list: (page = 1) => call<Paged<Campaign>>('GET', `/campaigns?page=${page}`),
   get: (id: number) => call<Campaign>('GET', `/campaigns/${id}`),
   create: (input: CampaignInput) => call<Campaign>('POST', '/campaigns', { ...input }),
   update: (id: number, input: Partial<CampaignInput>) =>
@@ -28,20 +30,17 @@ export const campaignsApi = {
   preview: (id: number, limit = 10) =>
     call<CampaignPreview>('GET', `/campaigns/${id}/preview?limit=${limit}`),
   crmList: (id: number, body: CrmListRequest) =>
-    call<{ list: CampaignList }>('POST', `/campaigns/${id}/list/crm`, { ...body }),
+    call<CrmListStarted>('POST', `/campaigns/${id}/list/crm`, { ...body }),
   optOuts: (search: string, page = 1) =>
-    call<{ items: OptOut[]; total: number }>(
-      'GET',
-      `/opt-outs?search=${encodeURIComponent(search)}&page=${page}`,
-    ),
+    call<Paged<OptOut>>('GET', `/opt-outs?search=${encodeURIComponent(search)}&page=${page}`),
   addOptOut: (phone: string, channelId?: string) =>
-    call<{ phone: string; added: boolean }>('POST', '/opt-outs', {
+    call<OptOutAdded>('POST', '/opt-outs', {
       phone,
       ...(channelId ? { channelId } : {}),
     }),
   removeOptOut: (phone: string) => call<null>('DELETE', `/opt-outs/${encodeURIComponent(phone)}`),
   /** PUT /campaigns/:id/list with the file as it is (the server reads it as it arrives). */
-  upload: async (id: number, file: File): Promise<CampaignPreview & { list: CampaignList }> => {
+  upload: async (id: number, file: File): Promise<ListUpload> => {
     const name = encodeURIComponent(file.name.slice(0, 200));
     const res = await fetch(`/api/v1/campaigns/${id}/list?fileName=${name}`, {
       method: 'PUT',
@@ -54,6 +53,6 @@ export const campaignsApi = {
     });
     const data: unknown = await res.json().catch(() => null);
     if (!res.ok) throw new ApiError(refusal(res.status, data), res.status);
-    return data as CampaignPreview & { list: CampaignList };
+    return data as ListUpload;
   },
 };

@@ -1,4 +1,5 @@
-import { campaignsApi, type Campaign, type CampaignAction, type CampaignReport } from './campaigns-api.js';
+import { actionsFrom, DELETABLE_STATUSES } from '../../campaigns/campaign-model.js';
+import { campaignsApi, type Campaign, type CampaignReport } from './campaigns-api.js';
 import { C, codeText, doneOf, downloadCsv, progressBar, statusBadge } from './campaigns-common.js';
 import { confirmBox } from './dialog.js';
 import { clear, h, headRow } from './dom.js';
@@ -7,15 +8,6 @@ import { fmtDate } from './page.js';
 
 /** How often a running campaign's view reads its counts and rate again. */
 const REFRESH_MS = 2_000;
-
-const ACTIONS: Record<Campaign['status'], CampaignAction[]> = {
-  draft: ['start', 'cancel'],
-  scheduled: ['pause', 'cancel'],
-  running: ['pause', 'cancel'],
-  paused: ['resume', 'cancel'],
-  finished: [],
-  cancelled: [],
-};
 
 /**
  * A started campaign (issue 14): its status and why it waits, the buttons its status allows
@@ -79,7 +71,7 @@ function summary(c: Campaign, r: CampaignReport): HTMLElement {
 
 function buttons(c: Campaign, msg: HTMLElement, reopen: () => void, home: () => void): HTMLElement {
   const bar = h('div', { class: 'toolbar', id: 'cmp-buttons' });
-  for (const action of ACTIONS[c.status]) {
+  for (const action of actionsFrom(c.status)) {
     const b = h('button', {
       type: 'button',
       class: 'btn' + (action === 'cancel' ? '' : ' primary'),
@@ -106,7 +98,8 @@ function buttons(c: Campaign, msg: HTMLElement, reopen: () => void, home: () => 
     };
     bar.appendChild(b);
   }
-  if (c.status === 'finished' || c.status === 'cancelled') {
+  // The states the server deletes in (a draft opens in the editor, so: finished or cancelled).
+  if (DELETABLE_STATUSES.includes(c.status)) {
     const del = h('button', { type: 'button', class: 'btn', id: 'cmp-delete', text: C('remove') });
     del.onclick = () =>
       confirmBox(C('remove'), C('confirmRemove'), C('remove'), async () => {
