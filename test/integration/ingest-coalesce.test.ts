@@ -235,4 +235,49 @@ describe('coalesced webhook inserts', () => {
     const stored = await storedJobs('wamid.co4.');
     expect([...stored.values()]).toEqual([1, 1, 1, 1, 1]);
   });
+  it('over HTTP: repeats of a message whose job the worker is writing wait for it alone, not the other repeats; each is traced on its message once', async () => {
+    const held = { id: 'wamid.co5.held', phone: '5491100009500' };
+    const free = { id: 'wamid.co5.free', phone: '5491100009501' };
+    expect([await post(held.id, 'hola', held.phone), await post(free.id, 'hola', free.phone)]).toEqual([
+      200, 200,
+    ]);
+    // The worker's statement holds the job's row (as materialize does while it writes the rows).
+    const worker = await owner.query('BEGIN').then(() => owner);
+    await worker.query(`SELECT id FROM jobs WHERE payload->>'waMessageId' = $1 FOR UPDATE`, [held.id]);
+    let heldAnswered = 0;
+    const heldRepeats = Array.from({ length: 4 }, () =>
+      post(held.id, 'hola', held.phone).then((st) => {
+        heldAnswered++;
+        return st;
+      }),
+    );
+    // Posted in the same moment, so they share the counting statements with the held ones.
+    const freeRepeats = Array.from({ length: 4 }, () => post(free.id, 'hola', free.phone));
+    expect(await Promise.all(freeRepeats)).toEqual([200, 200, 200, 200]);
+    expect(heldAnswered).toBe(0);
+    // The statement ends (here without writing; the worker then does the job): the held repeats go on.
+    await worker.query('ROLLBACK');
+    await s.deps.worker.drain();
+    expect(await Promise.all(heldRepeats)).toEqual([200, 200, 200, 200]);
+    const traced = await s.deps.db
+      .selectFrom('trace')
+      .innerJoin('messages', 'messages.id', 'trace.message_id')
+      .select(['messages.wa_message_id as wa', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('trace.step', '=', 'duplicate_ignored')
+      .where('messages.wa_message_id', 'like', 'wamid.co5.%')
+      .groupBy('messages.wa_message_id')
+      .execute();
+    expect(Object.fromEntries(traced.map((r) => [r.wa, Number(r.n)]))).toEqual({
+      [held.id]: 4,
+      [free.id]: 4,
+    });
+    const unlinked = await s.deps.db
+      .selectFrom('trace')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('step', '=', 'duplicate_ignored')
+      .where('message_id', 'is', null)
+      .executeTakeFirstOrThrow();
+    expect(Number(unlinked.n)).toBe(0);
+    expect([...(await storedJobs('wamid.co5.')).values()]).toEqual([1, 1]);
+  });
 });

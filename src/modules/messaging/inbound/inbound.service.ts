@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { InboundForBitrix } from '../../../integrations/bitrix24/bitrix24.connector.js';
 import { connectorUserName } from '../../../integrations/bitrix24/bitrix24.connector.js';
 import type { InboundMessage } from '../../../integrations/gupshup/gupshup.webhook.js';
@@ -12,7 +13,7 @@ import type { InboundTextsHook, MessagingHooks, OpenLineConnector, RelayMedia } 
 import { elementVerdict, requestMayHaveArrived, sendOneByOne, triageInbound } from './batch-rules.js';
 import { inboundText } from './inbound-text.js';
 import type { InboundRepository } from './inbound.repository.js';
-import type { IngestRepository, RawInbound } from './ingest.repository.js';
+import type { DuplicateCount, IngestRepository, RawInbound } from './ingest.repository.js';
 import { Coalescer } from '../../../shared/db/coalesce.js';
 
 export interface InboundDeps {
@@ -71,6 +72,9 @@ const ACCEPT_BATCH = 200;
  * new messages' inserts and the worker).
  */
 const REPEATS_IN_FLIGHT = 2;
+/** A repeat whose job the worker is writing asks again this often (`accept`), this many times at most. */
+const REPEAT_RETRY_MS = 20;
+const REPEAT_TRIES = 250;
 /** The worker is woken this long after a webhook stored work, once for all of them meanwhile. */
 const NUDGE_AFTER_MS = 25;
 /**
@@ -98,7 +102,7 @@ export class InboundService {
   readonly #heardAt = new Map<string, number>();
   readonly #ingest: Coalescer<RawInbound, boolean>;
   /** Gupshup's repeats, counted on their open jobs, else traced on their messages: many per statement. */
-  readonly #repeats: Coalescer<Repeat, boolean>;
+  readonly #repeats: Coalescer<Repeat, DuplicateCount>;
   readonly #repeatTraces: Coalescer<Repeat, void>;
   #nudgeTimer: NodeJS.Timeout | undefined;
   /** `inbound.accept` batches of this process waiting for a burst to pass (`acceptJob`). */
@@ -155,7 +159,17 @@ export class InboundService {
       return 'stored';
     }
     const repeat = { portalId: channel.portalId, channelId: channel.id, waMessageId: m.waMessageId };
-    if (!(await this.#repeats.submit(repeat))) await this.#repeatTraces.submit(repeat);
+    for (let tries = 1; ; tries++) {
+      const count = await this.#repeats.submit(repeat);
+      if (count === 'counted') break;
+      // Written by now (or still in the worker's statement after many tries, at worst traced without
+      // its message): traced in a statement after the job's commit, which sees the message.
+      if (count === 'closed' || tries >= REPEAT_TRIES) {
+        await this.#repeatTraces.submit(repeat);
+        break;
+      }
+      await sleep(REPEAT_RETRY_MS);
+    }
     return 'duplicate';
   }
 
