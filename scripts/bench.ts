@@ -87,6 +87,13 @@ async function main(): Promise<void> {
     await ingestDrained(pool);
     const ceilingAtMachineHalf = await steadyLatency(ceilingRoute.url, machineRate, 'ceiling route');
     const appAtMachineHalf = await steadyLatency(ch.callbackUrl, machineRate, 'app');
+    // Half of what the app writes end to end (its rows, not only its answers): a load the whole
+    // pipeline keeps up with, where its worker is not writing a growing backlog beside the webhooks.
+    const sustainedRate = pacedRate(ingest.median.endToEndPerSec);
+    await ingestDrained(pool);
+    const ceilingAtSustainedHalf = await steadyLatency(ceilingRoute.url, sustainedRate, 'ceiling route');
+    const appAtSustainedHalf = await steadyLatency(ch.callbackUrl, sustainedRate, 'app');
+    await ingestDrained(pool);
     // Gupshup posting every one of those messages again (a retry storm after an outage of ours).
     const storm = await steadyLatency(
       ch.callbackUrl,
@@ -95,7 +102,10 @@ async function main(): Promise<void> {
       appAtMachineHalf.idTag,
     );
     await ceilingRoute.stop();
-    const kept = await ingestKept(pool, ingest.acked + paced.uniqueAcked + appAtMachineHalf.uniqueAcked);
+    const kept = await ingestKept(
+      pool,
+      ingest.acked + paced.uniqueAcked + appAtMachineHalf.uniqueAcked + appAtSustainedHalf.uniqueAcked,
+    );
     if (process.env.BENCH_ONLY === 'ingest') {
       say(`peak RSS of the app so far: ${apps.peakRssMb()} MB`);
       return;
@@ -116,6 +126,7 @@ async function main(): Promise<void> {
       paced,
       ceilingPaced,
       atMachineHalf: { app: appAtMachineHalf, ceiling: ceilingAtMachineHalf },
+      atSustainedHalf: { app: appAtSustainedHalf, ceiling: ceilingAtSustainedHalf },
       storm,
       baseline,
       relay,

@@ -18,6 +18,8 @@ export interface BenchFigures {
   ceilingPaced: PacedResult;
   /** Both routes at half the ceiling route's maximum (where the bare route is at half load). */
   atMachineHalf: { app: PacedResult; ceiling: PacedResult };
+  /** Both routes at half the rows/s the app writes end to end (a load its worker keeps up with). */
+  atSustainedHalf: { app: PacedResult; ceiling: PacedResult };
   /** The app at the same rate with every webhook a repeat of one it already stored. */
   storm: PacedResult;
   baseline: BaselineResult;
@@ -61,6 +63,7 @@ function benchResult(f: BenchFigures) {
     inboundPaced: f.paced,
     inboundCeilingPaced: f.ceilingPaced,
     inboundAtCeilingHalf: f.atMachineHalf,
+    inboundAtSustainedHalf: f.atSustainedHalf,
     inboundRetryStorm: f.storm,
     inboundBaseline: f.baseline,
     inboundRatio: +(f.ingest.median.app.rps / f.baseline.rps).toFixed(1),
@@ -113,6 +116,10 @@ function printTable(r: ReturnType<typeof benchResult>): void {
   const half = r.inboundAtCeilingHalf;
   say(
     `| inbound p50 / p99 at a steady ${half.app.perSec}/s (half the ceiling route's max) | ${half.app.p50} / ${half.app.p99} ms | ceiling route: ${half.ceiling.p50} / ${half.ceiling.p99} ms | | |`,
+  );
+  const sustained = r.inboundAtSustainedHalf;
+  say(
+    `| inbound p50 / p99 at a steady ${sustained.app.perSec}/s (half the rows/s written end to end: a load the worker keeps up with) | ${sustained.app.p50} / ${sustained.app.p99} ms | ceiling route: ${sustained.ceiling.p50} / ${sustained.ceiling.p99} ms | | |`,
   );
   const storm = r.inboundRetryStorm;
   say(
