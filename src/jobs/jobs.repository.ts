@@ -57,10 +57,10 @@ export async function claimJobs(
     ? sql`SELECT ${batchKey(o.batchOf.topic, o.batchOf.portalId, o.batchOf.channelId)}::text AS k`
     : sql`
       WITH RECURSIVE ks(k) AS (
-        (SELECT batch_key FROM jobs WHERE status IN ('pending', 'running') ORDER BY batch_key LIMIT 1)
+        (SELECT ${batchKeyOf('j')} FROM jobs j WHERE j.status IN ('pending', 'running') ORDER BY 1 LIMIT 1)
         UNION ALL
-        SELECT (SELECT j.batch_key FROM jobs j
-                WHERE j.status IN ('pending', 'running') AND j.batch_key > ks.k ORDER BY j.batch_key LIMIT 1)
+        SELECT (SELECT ${batchKeyOf('j')} FROM jobs j
+                WHERE j.status IN ('pending', 'running') AND ${batchKeyOf('j')} > ks.k ORDER BY 1 LIMIT 1)
         FROM ks WHERE ks.k IS NOT NULL
       )
       SELECT k FROM ks WHERE k IS NOT NULL`;
@@ -77,7 +77,7 @@ export async function claimJobs(
       SELECT c.id FROM keys
       CROSS JOIN LATERAL (
         SELECT j.id FROM jobs j
-        WHERE j.batch_key = keys.k AND j.status IN ('pending', 'running') AND j.run_at <= now()
+        WHERE ${batchKeyOf('j')} = keys.k AND j.status IN ('pending', 'running') AND j.run_at <= now()
           AND (j.status = 'pending' OR j.locked_until < now())
           AND (j.chat_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM jobs p
@@ -101,9 +101,18 @@ export async function claimJobs(
   return res.rows;
 }
 
-/** A job's batch key as the `jobs.batch_key` column computes it (migrations/0025). */
+/** A job's batch key, as the worker builds it (`batchKeyOf` in SQL). */
 export function batchKey(topic: string, portalId: number | null, channelId: string): string {
   return `${topic}|${portalId ?? ''}|${channelId}`;
+}
+
+/**
+ * The same key in SQL, exactly as `jobs_key_ready` indexes it (migrations/0025): PostgreSQL uses an
+ * expression index only for the same expression.
+ */
+export function batchKeyOf(alias: string) {
+  const t = sql.table(alias);
+  return sql<string>`(${t}.topic || '|' || coalesce(${t}.portal_id::text, '') || '|' || coalesce(${t}.payload->>'channelId', ''))`;
 }
 
 /** Finishes a job only if this worker still holds it (a lease taken over by another worker wins). */

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { batchKey, claimJobs, completeJob } from '../../src/jobs/jobs.repository.js';
+import { batchKey, batchKeyOf, claimJobs, completeJob } from '../../src/jobs/jobs.repository.js';
 import { createDatabase, type Database } from '../../src/shared/db/database.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 /**
- * The worker's claim (jobs.repository.ts `claimJobs`) goes key by key (`jobs.batch_key`, migration
+ * The worker's claim (jobs.repository.ts `claimJobs`) goes key by key (the batch key, indexed by migration
  * 0025) instead of walking every ready job in time order. What it takes must not change: the oldest
  * due jobs overall, each chat in order, nothing of a key the worker holds, nothing of a topic it has
  * no handler for, nothing leased to a live worker, nothing due later.
@@ -50,10 +50,10 @@ describe('job claims, key by key', () => {
   const claim = (limit: number, o: Parameters<typeof claimJobs>[4] = {}) =>
     claimJobs(db, 'w1', limit, 60_000, o).then((rows) => rows.map((r) => r.id).sort((a, b) => a - b));
 
-  it('keeps the key PostgreSQL computes equal to the one the worker builds', async () => {
+  it('keeps the key SQL computes (the index, the claims) equal to the one the worker builds', async () => {
     await add([{ topic: 'inbound.accept', channelId: 'c1' }, { topic: 'chat.assign' }]);
-    const keys = await db.selectFrom('jobs').select(['batch_key', 'topic']).orderBy('id').execute();
-    expect(keys.map((k) => k.batch_key)).toEqual([batchKey('inbound.accept', null, 'c1'), 'chat.assign||']);
+    const keys = await db.selectFrom('jobs as j').select(batchKeyOf('j').as('k')).orderBy('j.id').execute();
+    expect(keys.map((k) => k.k)).toEqual([batchKey('inbound.accept', null, 'c1'), 'chat.assign||']);
   });
 
   it('takes the oldest due jobs across keys, not a key at a time', async () => {

@@ -251,8 +251,6 @@ export interface JobsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   finished_at: Timestamp | null;
-  /** `topic|portal_id|payload.channelId`, kept by PostgreSQL (generated): the worker's batch key. */
-  batch_key: ColumnType<string, never, never>;
 }
 
 export interface NumberRequestsTable {
