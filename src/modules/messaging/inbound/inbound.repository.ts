@@ -60,6 +60,7 @@ export class InboundRepository {
             FROM conversations c
             JOIN unnest(${convIds}::bigint[], ${convIds.map((c) => byConversation.get(c))}::bigint[])
                  AS v(id, chat_id) ON v.id = c.id
+            WHERE c.id = ANY(${convIds}::bigint[])
             ORDER BY c.id
             FOR UPDATE OF c
           ), upd AS (
@@ -84,12 +85,20 @@ export class InboundRepository {
       }
       // A reply to a campaign message (issue 14): its row's first reply, its chat to the campaign's agents.
       await markCampaignReplies(trx, items);
+      // Locked in id order (read once: as a subquery it would be scanned again for every row joined).
       await sql`
+        WITH locked AS MATERIALIZED (
+          SELECT m.id, v.chat_id
+          FROM messages m
+          JOIN unnest(${msgIds}::bigint[], ${msgIds.map((id) => byMessage.get(id) ?? null)}::bigint[])
+               AS v(id, chat_id) ON v.id = m.id
+          WHERE m.id = ANY(${msgIds}::bigint[])
+          ORDER BY m.id
+          FOR UPDATE OF m
+        )
         UPDATE messages m SET status = 'delivered', attempt_started_at = NULL, delivered_at = now(),
-          updated_at = now(), bitrix_chat_id = coalesce(v.chat_id, m.bitrix_chat_id)
-        FROM (SELECT id FROM messages WHERE id = ANY(${msgIds}::bigint[]) ORDER BY id FOR UPDATE) l
-        JOIN unnest(${msgIds}::bigint[], ${msgIds.map((id) => byMessage.get(id) ?? null)}::bigint[])
-             AS v(id, chat_id) ON v.id = l.id
+          updated_at = now(), bitrix_chat_id = coalesce(l.chat_id, m.bitrix_chat_id)
+        FROM locked l
         WHERE m.id = l.id`.execute(trx);
       await writeTrace(
         trx,
