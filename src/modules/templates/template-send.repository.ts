@@ -377,17 +377,20 @@ export class TemplateSendRepository {
 }
 
 /**
- * A conversation's first chat in Bitrix24 appeared (the customer answered): the records of the
- * templates sent to it before, which had no chat to go into, are queued now. Called by the inbound
- * delivery in its transaction.
+ * These conversations' first chats in Bitrix24 appeared (the customers answered): the records of the
+ * templates sent to them before, which had no chat to go into, are queued now, in one statement.
+ * Called by the inbound delivery in its transaction, after it locked the conversations (a statement
+ * of its own: its snapshot must see a send that committed while the delivery waited for the lock).
  */
-export async function queuePendingRecords(trx: Trx, conversationId: number): Promise<void> {
+export async function queuePendingRecords(trx: Trx, conversationIds: number[]): Promise<void> {
+  if (!conversationIds.length) return;
   await sql`
     INSERT INTO jobs (topic, portal_id, payload, dedupe_key)
     SELECT 'template.record', m.portal_id,
            jsonb_build_object('messageId', m.id, 'channelId', m.channel_id::text), 'tplrec:' || m.id || ':chat'
     FROM messages m
-    WHERE m.conversation_id = ${conversationId} AND m.type = 'template' AND m.direction = 'out'
+    WHERE m.conversation_id = ANY(${conversationIds}::bigint[]) AND m.type = 'template' AND m.direction = 'out'
       AND NOT (m.content ? 'recordedAt') AND m.status NOT IN ('failed', 'dead')
+    ORDER BY m.id
     ON CONFLICT (dedupe_key) DO NOTHING`.execute(trx);
 }

@@ -1,5 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import { enqueueJob } from '../../../jobs/jobs.repository.js';
 import type { DB } from '../../../shared/db/schema.js';
 import { markCampaignReplies } from '../../campaigns/campaigns.repository.js';
 import { queuePendingRecords } from '../../templates/template-send.repository.js';
@@ -33,54 +32,74 @@ export class InboundRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /**
-   * Marks messages delivered, with their Bitrix24 chat, in one transaction. A conversation's first
-   * chat in Bitrix24 queues its `chat.assign` (who gets it is decided once: roles/assign.service.ts).
-   * Rows are locked in the order the webhooks lock them (conversation, then message): no deadlock.
+   * Marks messages delivered, with their Bitrix24 chat, in one transaction of a few statements for the
+   * whole batch (it holds conversation locks the ingest's upsert waits for: no statement per row). A
+   * conversation's first chat in Bitrix24 queues its `chat.assign` (who gets it is decided once:
+   * roles/assign.service.ts) and the records of templates sent before it (`queuePendingRecords`).
+   * Rows are locked in the order the webhooks lock them (conversation, then message), each kind in
+   * ascending id order: no deadlock.
    */
   async recordDelivered(items: DeliveredInbound[], note: string | null): Promise<void> {
+    // A conversation's chat, and a message's: the last one Bitrix24 named in the batch.
     const byConversation = new Map<number, number>();
-    for (const it of items) if (it.chatId) byConversation.set(it.conversationId, it.chatId);
+    const byMessage = new Map<number, number | null>();
+    for (const it of items) {
+      if (it.chatId) byConversation.set(it.conversationId, it.chatId);
+      if (it.chatId || !byMessage.has(it.id)) byMessage.set(it.id, it.chatId || null);
+    }
     const convIds = [...byConversation.keys()].sort((a, b) => a - b);
+    const msgIds = [...byMessage.keys()].sort((a, b) => a - b);
     await this.db.transaction().execute(async (trx) => {
-      for (const conv of convIds) {
-        const chatId = byConversation.get(conv) ?? null;
-        const before = await trx
-          .selectFrom('conversations')
-          .select(['portal_id', 'channel_id', 'bitrix_chat_id'])
-          .where('id', '=', conv)
-          .forUpdate()
-          .executeTakeFirstOrThrow();
-        await trx
-          .updateTable('conversations')
-          .set({ bitrix_chat_id: chatId })
-          .where('id', '=', conv)
-          .execute();
-        if (before.bitrix_chat_id === null && chatId) {
-          await enqueueJob(trx, {
-            topic: 'chat.assign',
-            portalId: before.portal_id,
-            payload: { conversationId: conv, channelId: before.channel_id, chatId },
-            dedupeKey: `assign:${conv}`,
-          });
-          // Templates sent before the customer's chat existed are shown in it now.
-          await queuePendingRecords(trx, conv);
-        }
+      if (convIds.length) {
+        // Locked in id order (the subquery's sort comes before its lock), read as they are once locked
+        // (a conversation that got its chat from another delivery meanwhile is not new here), given
+        // their chat; the ones that had none queue their assignment (the same job `enqueueJob` writes).
+        const { rows: first } = await sql<{ id: number }>`
+          WITH locked AS MATERIALIZED (
+            SELECT c.id, c.portal_id, c.channel_id, c.bitrix_chat_id AS old_chat_id, v.chat_id
+            FROM conversations c
+            JOIN unnest(${convIds}::bigint[], ${convIds.map((c) => byConversation.get(c))}::bigint[])
+                 AS v(id, chat_id) ON v.id = c.id
+            WHERE c.id = ANY(${convIds}::bigint[])
+            ORDER BY c.id
+            FOR UPDATE OF c
+          ), upd AS (
+            UPDATE conversations c SET bitrix_chat_id = l.chat_id
+            FROM locked l
+            WHERE c.id = l.id AND c.bitrix_chat_id IS DISTINCT FROM l.chat_id
+          ), assign AS (
+            INSERT INTO jobs (topic, portal_id, payload, dedupe_key)
+            SELECT 'chat.assign', l.portal_id,
+                   jsonb_build_object('conversationId', l.id, 'channelId', l.channel_id::text, 'chatId', l.chat_id),
+                   'assign:' || l.id
+            FROM locked l WHERE l.old_chat_id IS NULL
+            ORDER BY l.id
+            ON CONFLICT (dedupe_key) DO NOTHING
+          )
+          SELECT id FROM locked WHERE old_chat_id IS NULL ORDER BY id`.execute(trx);
+        // Templates sent before the customer's chat existed are shown in it now.
+        await queuePendingRecords(
+          trx,
+          first.map((r) => r.id),
+        );
       }
       // A reply to a campaign message (issue 14): its row's first reply, its chat to the campaign's agents.
       await markCampaignReplies(trx, items);
-      for (const it of items) {
-        await trx
-          .updateTable('messages')
-          .set({
-            status: 'delivered',
-            attempt_started_at: null,
-            delivered_at: sql`now()`,
-            updated_at: sql`now()`,
-            ...(it.chatId ? { bitrix_chat_id: it.chatId } : {}),
-          })
-          .where('id', '=', it.id)
-          .execute();
-      }
+      // Locked in id order (read once: as a subquery it would be scanned again for every row joined).
+      await sql`
+        WITH locked AS MATERIALIZED (
+          SELECT m.id, v.chat_id
+          FROM messages m
+          JOIN unnest(${msgIds}::bigint[], ${msgIds.map((id) => byMessage.get(id) ?? null)}::bigint[])
+               AS v(id, chat_id) ON v.id = m.id
+          WHERE m.id = ANY(${msgIds}::bigint[])
+          ORDER BY m.id
+          FOR UPDATE OF m
+        )
+        UPDATE messages m SET status = 'delivered', attempt_started_at = NULL, delivered_at = now(),
+          updated_at = now(), bitrix_chat_id = coalesce(l.chat_id, m.bitrix_chat_id)
+        FROM locked l
+        WHERE m.id = l.id`.execute(trx);
       await writeTrace(
         trx,
         ...items.map((it) => ({
