@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobHandler, JobOutcome } from '../../jobs/worker.js';
 import { AppError } from '../../shared/errors.js';
 import type { Log as Logger } from '../../shared/logger.js';
@@ -5,7 +6,7 @@ import type { TemplateSendInput } from '../templates/template-send.service.js';
 import { writeTrace } from '../trace/trace.service.js';
 import { windowAt } from './dispatch-window.js';
 import type { ClaimedRow, DispatchCampaign, DispatchRepository } from './dispatch.repository.js';
-import { adjust, pace } from './throttle.js';
+import { adjust, MAX_WAIT_MS, pace } from './throttle.js';
 
 /**
  * `campaigns.dispatch`: one job per run of a campaign (start and resume make a new run; dedupe key
@@ -37,6 +38,12 @@ export interface DispatchDeps {
   tierSeen?: Map<string, { at: number; used: number; handed: number[] }>;
 }
 
+/**
+ * How long one run of the job goes on looking (every look within a second of the last) before it
+ * gives its worker slot back and is rescheduled; short, so that a shutdown waits at most that long.
+ */
+const LOOK_IN_RUN_MS = 5_000;
+
 /** Longest sleep of a job waiting for its window or its start (it looks again after). */
 const LONG_WAIT_MS = 5 * 60_000;
 
@@ -53,10 +60,19 @@ export function dispatchJob(deps: DispatchDeps): JobHandler {
   return {
     run: async (job, log) => {
       const p = job.payload as { campaignId?: unknown; runSeq?: unknown };
-      const c = typeof p.campaignId === 'number' ? await d.repo.forDispatch(p.campaignId) : undefined;
-      if (!c || c.run_seq !== p.runSeq) return { kind: 'done' };
-      if (c.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
-      return look(d, c, now(), log);
+      // The next look within a second runs here, in this run of the job, rather than as the job
+      // rescheduled: a rescheduled look waited behind the send jobs its own last look had made (they
+      // are older), so looks and sends took turns and a campaign reached 0.72 of its allowed rate.
+      const until = Date.now() + LOOK_IN_RUN_MS;
+      for (;;) {
+        const c = typeof p.campaignId === 'number' ? await d.repo.forDispatch(p.campaignId) : undefined;
+        if (!c || c.run_seq !== p.runSeq) return { kind: 'done' };
+        if (c.portal_status === 'uninstalled') return { kind: 'cancel', reason: 'portal uninstalled' };
+        const outcome = await look(d, c, now(), log);
+        const wait = outcome.kind === 'retry' ? (outcome.delayMs ?? Infinity) : Infinity;
+        if (wait > MAX_WAIT_MS || Date.now() + wait >= until) return outcome;
+        await sleep(wait);
+      }
     },
     // Every attempt threw (the database away for long, a send that keeps failing): the campaign would
     // stay 'running' with no job to move it. It is paused with the reason, for a person to resume.
@@ -191,7 +207,7 @@ async function paused(
 
 /** Takes up to `n` rows in order and hands each to the send service; returns how many it took. */
 /** Sends handed to the send service at once within one look (each takes a few statements). */
-const SEND_CONCURRENCY = 8;
+const SEND_CONCURRENCY = 16;
 
 type Outcome = { messageId: number } | { code: string; detail: string };
 
