@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Database } from '../../src/shared/db/database.js';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -29,4 +30,32 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
       }
     },
   };
+}
+
+/** One installed portal with one channel ('Norte', Gupshup app NorteApp), straight into the tables. */
+export async function seedPortalAndChannel(db: Database): Promise<{ portalId: number; channelId: string }> {
+  const portal = await db
+    .insertInto('portals')
+    .values({
+      member_id: 'm-1',
+      domain: 'p.example.com',
+      client_endpoint: 'https://p.example.com/rest/',
+      status: 'installed',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const channel = await db
+    .insertInto('channels')
+    .values({
+      portal_id: portal.id,
+      name: 'Norte',
+      gupshup_app_name: 'NorteApp',
+      gupshup_app_id: 'app-1',
+      source_number: '5491100000001',
+      api_key_enc: 'x',
+      callback_nonce: 'n',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { portalId: portal.id, channelId: channel.id };
 }

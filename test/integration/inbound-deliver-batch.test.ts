@@ -6,7 +6,7 @@ import {
   type DeliveredInbound,
 } from '../../src/modules/messaging/inbound/inbound.repository.js';
 import { createDatabase, type Database } from '../../src/shared/db/database.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { createTestDatabase, seedPortalAndChannel } from '../helpers/db.js';
 
 /**
  * Recording a batch of customer messages Bitrix24 took (`imconnector.send.messages`) against a real
@@ -28,31 +28,7 @@ describe('recording a delivered batch', () => {
     url = t.url;
     db = createDatabase(t.url, { max: 4 }).db;
     inbound = new InboundRepository(db);
-    const portal = await db
-      .insertInto('portals')
-      .values({
-        member_id: 'm-1',
-        domain: 'p.example.com',
-        client_endpoint: 'https://p.example.com/rest/',
-        status: 'installed',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    portalId = portal.id;
-    const channel = await db
-      .insertInto('channels')
-      .values({
-        portal_id: portalId,
-        name: 'Norte',
-        gupshup_app_name: 'NorteApp',
-        gupshup_app_id: 'app-1',
-        source_number: '5491100000001',
-        api_key_enc: 'x',
-        callback_nonce: 'n',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    channelId = channel.id;
+    ({ portalId, channelId } = await seedPortalAndChannel(db));
   });
   afterAll(async () => {
     await db?.destroy();

@@ -7,7 +7,7 @@ import { TemplatesRepository } from '../../src/modules/templates/templates.repos
 import { TemplatesService } from '../../src/modules/templates/templates.service.js';
 import { writeTrace } from '../../src/modules/trace/trace.service.js';
 import type { ApiPrincipal } from '../../src/modules/tokens/tokens.service.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { createTestDatabase, seedPortalAndChannel } from '../helpers/db.js';
 import { draft } from '../helpers/template-admin.js';
 
 /**
@@ -108,31 +108,9 @@ describe('template jobs', () => {
     const t = await createTestDatabase();
     drop = t.drop;
     db = createDatabase(t.url, { max: 4 }).db;
-    const portal = await db
-      .insertInto('portals')
-      .values({
-        member_id: 'm-1',
-        domain: 'p.example.com',
-        client_endpoint: 'https://p.example.com/rest/',
-        status: 'installed',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const channel = await db
-      .insertInto('channels')
-      .values({
-        portal_id: portal.id,
-        name: 'Norte',
-        gupshup_app_name: 'NorteApp',
-        gupshup_app_id: 'app-1',
-        source_number: '5491100000001',
-        api_key_enc: 'x',
-        callback_nonce: 'n',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    channelId = channel.id;
-    admin = { portalId: portal.id, tokenId: 1, userId: null, admin: true, via: 'token' };
+    const seeded = await seedPortalAndChannel(db);
+    channelId = seeded.channelId;
+    admin = { portalId: seeded.portalId, tokenId: 1, userId: null, admin: true, via: 'token' };
   });
   afterAll(async () => {
     await db?.destroy();
