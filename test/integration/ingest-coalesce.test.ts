@@ -84,6 +84,19 @@ describe('coalesced webhook inserts', () => {
 
   const settle = <T>(ps: Array<Promise<T>>) => Promise.allSettled(ps);
 
+  /** `duplicate_ignored` trace rows on each stored message, by WhatsApp id. */
+  const duplicateTraces = async (prefix: string) => {
+    const rows = await s.deps.db
+      .selectFrom('trace')
+      .innerJoin('messages', 'messages.id', 'trace.message_id')
+      .select(['messages.wa_message_id as wa', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('trace.step', '=', 'duplicate_ignored')
+      .where('messages.wa_message_id', 'like', `${prefix}%`)
+      .groupBy('messages.wa_message_id')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.wa, Number(r.n)]));
+  };
+
   it('answers each event of a failed batch by its own outcome: stored ones true, refused ones rejected, none twice', async () => {
     const repo = new IngestRepository(s.deps.db);
     const c = new Coalescer({
@@ -221,17 +234,7 @@ describe('coalesced webhook inserts', () => {
     // Three more of each once the messages are written: traced on the messages at once.
     const late = ids.flatMap((m) => Array.from({ length: 3 }, () => post(m.id, 'hola', m.phone)));
     expect(await Promise.all(late)).toEqual(late.map(() => 200));
-    const traced = await s.deps.db
-      .selectFrom('trace')
-      .innerJoin('messages', 'messages.id', 'trace.message_id')
-      .select(['messages.wa_message_id as wa', (eb) => eb.fn.countAll<string>().as('n')])
-      .where('trace.step', '=', 'duplicate_ignored')
-      .where('messages.wa_message_id', 'like', 'wamid.co4.%')
-      .groupBy('messages.wa_message_id')
-      .execute();
-    expect(Object.fromEntries(traced.map((r) => [r.wa, Number(r.n)]))).toEqual(
-      Object.fromEntries(ids.map((m) => [m.id, 9])),
-    );
+    expect(await duplicateTraces('wamid.co4.')).toEqual(Object.fromEntries(ids.map((m) => [m.id, 9])));
     const stored = await storedJobs('wamid.co4.');
     expect([...stored.values()]).toEqual([1, 1, 1, 1, 1]);
   });
@@ -259,15 +262,7 @@ describe('coalesced webhook inserts', () => {
     await worker.query('ROLLBACK');
     await s.deps.worker.drain();
     expect(await Promise.all(heldRepeats)).toEqual([200, 200, 200, 200]);
-    const traced = await s.deps.db
-      .selectFrom('trace')
-      .innerJoin('messages', 'messages.id', 'trace.message_id')
-      .select(['messages.wa_message_id as wa', (eb) => eb.fn.countAll<string>().as('n')])
-      .where('trace.step', '=', 'duplicate_ignored')
-      .where('messages.wa_message_id', 'like', 'wamid.co5.%')
-      .groupBy('messages.wa_message_id')
-      .execute();
-    expect(Object.fromEntries(traced.map((r) => [r.wa, Number(r.n)]))).toEqual({
+    expect(await duplicateTraces('wamid.co5.')).toEqual({
       [held.id]: 4,
       [free.id]: 4,
     });
