@@ -94,7 +94,9 @@ describe('coalesced webhook inserts', () => {
       .where('messages.wa_message_id', 'like', `${prefix}%`)
       .groupBy('messages.wa_message_id')
       .execute();
-    return Object.fromEntries(rows.map((r) => [r.wa, Number(r.n)]));
+    const byId: Record<string, number> = {};
+    for (const r of rows) byId[String(r.wa)] = Number(r.n);
+    return byId;
   };
 
   it('answers each event of a failed batch by its own outcome: stored ones true, refused ones rejected, none twice', async () => {
