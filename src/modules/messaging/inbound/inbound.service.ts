@@ -153,8 +153,8 @@ export class InboundService {
       hasMedia: MEDIA_TYPES.has(m.type),
     });
     if (stored) {
-      // The channel's batch in hand wakes the worker when it ends: a claim now could only find the
-      // new job behind that batch, after walking every open job of the backlog to learn it.
+      // The channel's batch in hand wakes the worker when it ends: a claim now would find the new job
+      // under that batch's key, which the worker skips while it holds it.
       if (!this.#accepting.has(channel.id)) this.#nudgeSoon();
       return 'stored';
     }
