@@ -133,6 +133,26 @@ export async function completeJob(db: Executor, id: number, workerId: string): P
   return Number(r.numUpdatedRows) > 0;
 }
 
+/** `completeJob` for many jobs in one statement: the ids this worker still held and finished. */
+export async function completeJobs(db: Executor, ids: number[], workerId: string): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable('jobs')
+    .set({
+      status: 'done',
+      finished_at: sql`now()`,
+      updated_at: sql`now()`,
+      locked_until: null,
+      last_error: null,
+    })
+    .where('id', 'in', ids)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .returning('id')
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
 export async function retryJob(
   db: Executor,
   id: number,

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusEvent } from '../../src/integrations/gupshup/gupshup.webhook.js';
-import { adoptionWindow, mayAdopt, statusChange } from '../../src/modules/messaging/statuses/status-rules.js';
+import {
+  adoptionWindow,
+  foldStatuses,
+  mayAdopt,
+  statusChange,
+} from '../../src/modules/messaging/statuses/status-rules.js';
 
 const advances = (current: string, incoming: string) => statusChange(current, incoming).advances;
 
@@ -64,5 +69,47 @@ describe('adopting an event for a send whose answer was lost', () => {
     const { from, to } = adoptionWindow(s);
     expect(to.getTime() - s.timestampMs).toBe(5_000);
     expect(s.timestampMs - from.getTime()).toBe(105_000);
+  });
+});
+
+describe('several events of one message folded in order (status.apply batches)', () => {
+  const orders = [
+    ['enqueued', 'sent', 'delivered', 'read'],
+    ['read', 'delivered', 'sent', 'enqueued'],
+    ['sent', 'read', 'sent', 'delivered'],
+    ['delivered', 'enqueued', 'delivered'],
+  ];
+
+  it('ends where the highest status puts it, in any order, as one-by-one statusChange does', () => {
+    for (const events of orders) {
+      let one = 'submitted';
+      for (const e of events) if (statusChange(one, e).advances) one = e;
+      expect(foldStatuses('submitted', events).status).toBe(one);
+    }
+    expect(foldStatuses('submitted', ['read', 'sent']).status).toBe('read');
+    expect(foldStatuses('failed', ['read']).status).toBe('failed');
+  });
+
+  it('tells each event the status it found, and stamps delivered / read only when they moved it', () => {
+    expect(foldStatuses('submitted', ['read', 'delivered', 'sent'])).toEqual({
+      steps: [
+        { found: 'submitted', advances: true },
+        { found: 'read', advances: false },
+        { found: 'read', advances: false },
+      ],
+      status: 'read',
+      delivered: false,
+      read: true,
+    });
+    expect(foldStatuses('sent', ['delivered', 'delivered', 'read'])).toEqual({
+      steps: [
+        { found: 'sent', advances: true },
+        { found: 'delivered', advances: false },
+        { found: 'delivered', advances: true },
+      ],
+      status: 'read',
+      delivered: true,
+      read: true,
+    });
   });
 });

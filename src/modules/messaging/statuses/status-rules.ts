@@ -48,3 +48,35 @@ export function mayAdopt(s: StatusEvent): boolean {
 export function adoptionWindow(s: StatusEvent): { from: Date; to: Date } {
   return { from: new Date(s.timestampMs - IN_FLIGHT_CALL_MS - 60_000), to: new Date(s.timestampMs + 5_000) };
 }
+
+/** One message's events applied in order (`foldStatuses`). */
+export interface FoldedStatuses {
+  /** Per event, in order: the status it found and whether it moved the message on. */
+  steps: Array<{ found: string; advances: boolean }>;
+  /** The status after the last event. */
+  status: string;
+  /** A `delivered` / `read` event moved the message (their times are stamped, as `setStatus` does). */
+  delivered: boolean;
+  read: boolean;
+}
+
+/**
+ * Several events of one message applied one after another by `statusChange`, as the single path
+ * does job by job: statuses never go backwards, so the end status is the same in any order.
+ */
+export function foldStatuses(current: string, incoming: string[]): FoldedStatuses {
+  let status = current;
+  let delivered = false;
+  let read = false;
+  const steps = incoming.map((next) => {
+    const { advances } = statusChange(status, next);
+    const step = { found: status, advances };
+    if (advances) {
+      status = next;
+      if (next === 'delivered') delivered = true;
+      if (next === 'read') read = true;
+    }
+    return step;
+  });
+  return { steps, status, delivered, read };
+}

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { StatusEvent } from '../../../integrations/gupshup/gupshup.webhook.js';
-import { enqueueJob } from '../../../jobs/jobs.repository.js';
+import { completeJobs, enqueueJob } from '../../../jobs/jobs.repository.js';
 import type { DB } from '../../../shared/db/schema.js';
 
 type Trx = Transaction<DB>;
@@ -11,6 +11,11 @@ export interface StatusTarget {
   portal_id: number;
   status: string;
   gupshup_message_id: string | null;
+}
+
+/** A message a batch of events may name, with both ids an event is matched by. */
+export interface StatusBatchTarget extends StatusTarget {
+  wa_message_id: string | null;
 }
 
 /** The status events' statements: finding the message an event names, moving its status forward. */
@@ -27,6 +32,11 @@ export class StatusesRepository {
     });
   }
 
+  /** Finishes a batch's jobs in the transaction that applied them; the ids this worker still held. */
+  completeJobs(trx: Trx, ids: number[], workerId: string): Promise<number[]> {
+    return completeJobs(trx, ids, workerId);
+  }
+
   /** The operator message an event names: by Gupshup id, else by the id Gupshup echoes back. */
   findForEvent(channelId: string, s: StatusEvent): Promise<StatusTarget | undefined> {
     return this.db
@@ -36,6 +46,27 @@ export class StatusesRepository {
       .where('direction', '=', 'out')
       .where((eb) => eb.or([eb('gupshup_message_id', '=', s.gupshupId), eb('wa_message_id', '=', s.id)]))
       .executeTakeFirst();
+  }
+
+  /**
+   * The operator messages a batch of events names, in one statement: the rows `findForEvent` would
+   * match for any of them (by Gupshup id or by the id Gupshup echoes back), with the WhatsApp id so
+   * the caller can tell which event matched which.
+   */
+  findForEvents(channelId: string, events: StatusEvent[]): Promise<StatusBatchTarget[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('messages')
+      .select(['id', 'portal_id', 'status', 'gupshup_message_id', 'wa_message_id'])
+      .where('channel_id', '=', channelId)
+      .where('direction', '=', 'out')
+      .where((eb) =>
+        eb.or([
+          eb('gupshup_message_id', 'in', [...new Set(events.map((s) => s.gupshupId))]),
+          eb('wa_message_id', 'in', [...new Set(events.map((s) => s.id))]),
+        ]),
+      )
+      .execute();
   }
 
   byId(id: number): Promise<StatusTarget | undefined> {
@@ -87,6 +118,39 @@ export class StatusesRepository {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  /**
+   * `setStatus` for many messages in one statement, for statuses that are not failures (those go
+   * through `setStatus`): the same columns, with `delivered_at` / `read_at` stamped when a
+   * `delivered` / `read` event moved the message on the way to its new status.
+   */
+  async setStatuses(
+    trx: Trx,
+    rows: Array<{ id: number; status: string; delivered: boolean; read: boolean }>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`
+      UPDATE messages m SET
+        status = v.status,
+        updated_at = now(),
+        delivered_at = CASE WHEN v.delivered THEN now()
+                            WHEN v.rd THEN coalesce(m.delivered_at, now())
+                            ELSE m.delivered_at END,
+        read_at = CASE WHEN v.rd THEN now() ELSE m.read_at END
+      FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.status)}::text[],
+                  ${rows.map((r) => r.delivered)}::boolean[], ${rows.map((r) => r.read)}::boolean[])
+        AS v(id, status, delivered, rd)
+      WHERE m.id = v.id`.execute(trx);
+  }
+
+  /** `recordWhatsAppId` for many messages in one statement (one id per message). */
+  async recordWhatsAppIds(trx: Trx, rows: Array<{ id: number; waId: string }>): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`
+      UPDATE messages m SET wa_message_id = v.wa
+      FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.waId)}::text[]) AS v(id, wa)
+      WHERE m.id = v.id AND m.wa_message_id IS NULL`.execute(trx);
   }
 
   /** The WhatsApp id of the message, the first time an event tells it. */

@@ -1,13 +1,17 @@
 import type { StatusEvent } from '../../../integrations/gupshup/gupshup.webhook.js';
-import type { JobHandler, JobOutcome } from '../../../jobs/worker.js';
+import { outcomeOf, type JobHandler, type JobOutcome } from '../../../jobs/worker.js';
+import type { Log as Logger } from '../../../shared/logger.js';
 import type { Transaction } from 'kysely';
 import type { DB, JobRow } from '../../../shared/db/schema.js';
-import { writeTrace } from '../../trace/trace.service.js';
+import { writeTrace, type TraceEntry } from '../../trace/trace.service.js';
 import type { MessagesRepository } from '../messages.repository.js';
 import type { SendCharge } from '../outbound/charge.js';
 import type { RelayChannels } from '../ports.js';
-import { adoptionWindow, mayAdopt, statusChange, type StatusChange } from './status-rules.js';
-import type { StatusesRepository, StatusTarget } from './statuses.repository.js';
+import { adoptionWindow, foldStatuses, mayAdopt, statusChange, type StatusChange } from './status-rules.js';
+import type { StatusBatchTarget, StatusesRepository, StatusTarget } from './statuses.repository.js';
+
+/** status.apply jobs of one channel applied together (a campaign's 3-4 events per message). */
+const STATUS_BATCH = 100;
 
 export interface StatusesDeps {
   messages: MessagesRepository;
@@ -44,6 +48,7 @@ export class StatusesService {
   job(): JobHandler {
     return {
       run: (job) => this.#apply(job),
+      batch: { size: STATUS_BATCH, run: (jobs, log) => this.#applyBatch(jobs, log) },
       onDead: async (job, error) => {
         if (job.portal_id === null) return;
         const p = job.payload as { channelId?: string; event?: StatusEvent };
@@ -58,6 +63,111 @@ export class StatusesService {
         });
       },
     };
+  }
+
+  /**
+   * A channel's status.apply jobs together. The plain ones (a message found, not deleted, no failure
+   * among its events in the batch) are applied in a few statements for the whole batch, each message's
+   * events folded in job order by the same rules as `#apply`, and their jobs completed in that
+   * transaction; it throws to the worker, which retries the batch, before anything else ran. Every
+   * other job (failures, adoption, no message yet, deleted, an event matching two messages), and every
+   * job of a message one of them names, then goes through `#apply` one by one, unchanged.
+   */
+  async #applyBatch(jobs: JobRow[], log: Logger): Promise<JobOutcome[]> {
+    const items = jobs
+      .map((job, index) => {
+        const p = job.payload as { channelId: string; event: StatusEvent };
+        return { job, index, channelId: p.channelId, s: p.event };
+      })
+      .sort((a, b) => Number(a.job.id) - Number(b.job.id));
+    const channelId = items[0]?.channelId;
+    const outcomes: Array<JobOutcome | undefined> = jobs.map(() => undefined);
+    const mine = items.filter((x) => x.channelId === channelId);
+    const found = channelId
+      ? await this.d.statuses.findForEvents(
+          channelId,
+          mine.map((x) => x.s),
+        )
+      : [];
+    const matched = new Map<number, StatusBatchTarget>();
+    const singleMessages = new Set<number>();
+    for (const x of mine) {
+      const ms = found.filter((m) => m.gupshup_message_id === x.s.gupshupId || m.wa_message_id === x.s.id);
+      const [m] = ms;
+      if (ms.length === 1 && m && m.status !== 'deleted' && !statusChange(m.status, x.s.status).isFailure) {
+        matched.set(x.index, m);
+      } else {
+        for (const other of ms) singleMessages.add(other.id);
+      }
+    }
+    // Per message, its plain events in job order.
+    const byMessage = new Map<number, { m: StatusBatchTarget; events: typeof items }>();
+    for (const x of items) {
+      const m = matched.get(x.index);
+      if (!m || singleMessages.has(m.id)) continue;
+      const g = byMessage.get(m.id) ?? { m, events: [] };
+      g.events.push(x);
+      byMessage.set(m.id, g);
+    }
+    if (byMessage.size > 0 && channelId) {
+      const statuses: Array<{ id: number; status: string; delivered: boolean; read: boolean }> = [];
+      const waIds: Array<{ id: number; waId: string }> = [];
+      const trace: TraceEntry[] = [];
+      const ids: number[] = [];
+      for (const { m, events } of byMessage.values()) {
+        const folded = foldStatuses(
+          m.status,
+          events.map((x) => x.s.status),
+        );
+        if (folded.status !== m.status) {
+          statuses.push({ id: m.id, status: folded.status, delivered: folded.delivered, read: folded.read });
+        }
+        const waId = events
+          .map((x) => x.s.whatsappMessageId ?? (x.s.hasGsId ? x.s.id : undefined))
+          .find((w) => w !== undefined);
+        if (waId) waIds.push({ id: m.id, waId });
+        for (const [i, x] of events.entries()) {
+          const step = folded.steps[i];
+          if (!step) continue;
+          ids.push(x.job.id);
+          trace.push({
+            portalId: m.portal_id,
+            channelId,
+            messageId: m.id,
+            direction: 'out',
+            step: `status_${x.s.status}`,
+            level: 'INFO',
+            code: null,
+            detail: step.advances ? null : `arrived after ${step.found}; kept ${step.found}`,
+          });
+        }
+      }
+      const workerId = jobs[0]?.locked_by ?? '';
+      const completed = await this.d.messages.transaction(async (trx) => {
+        await this.d.statuses.setStatuses(trx, statuses);
+        await this.d.statuses.recordWhatsAppIds(trx, waIds);
+        await writeTrace(trx, ...trace);
+        return new Set(await this.d.statuses.completeJobs(trx, ids, workerId));
+      });
+      for (const { events } of byMessage.values()) {
+        for (const x of events) {
+          // A job not completed here is no longer this worker's (its lease ran out): its holder does it.
+          outcomes[x.index] = completed.has(x.job.id)
+            ? { kind: 'done', recorded: true }
+            : { kind: 'retry', error: 'lease lost', countAttempt: false };
+        }
+      }
+    }
+    for (const x of items) {
+      if (outcomes[x.index]) continue;
+      try {
+        outcomes[x.index] = await this.#apply(x.job);
+      } catch (err) {
+        log.error({ err, job: x.job.id }, 'status.apply failed; it will be retried.');
+        outcomes[x.index] = outcomeOf(err);
+      }
+    }
+    return outcomes.map((o) => o ?? { kind: 'retry', error: 'no outcome' });
   }
 
   async #apply(job: JobRow): Promise<JobOutcome> {
