@@ -97,6 +97,23 @@ export class StatusesRepository {
   }
 
   /** Moves the message to the event's status, with its time and, for a failure, the provider's reason. */
+  /**
+   * The messages' statuses as of now, their rows locked (in id order) until the transaction ends:
+   * two events of one message applied at once decide one after the other, on the status the other
+   * left, so neither moves it backwards.
+   */
+  async lockStatuses(trx: Trx, ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await trx
+      .selectFrom('messages')
+      .select(['id', 'status'])
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    return new Map(rows.map((r) => [r.id, r.status]));
+  }
+
   async setStatus(trx: Trx, id: number, s: StatusEvent): Promise<void> {
     const isFailure = s.status === 'failed';
     await trx
