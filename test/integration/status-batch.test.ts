@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connectChannel, installAndToken, type DemoChannel } from '../../scripts/stack.js';
+import { sql } from 'kysely';
+import { connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
 import { enqueueJob } from '../../src/jobs/jobs.repository.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -225,5 +226,43 @@ describe('status.apply in batches', () => {
     });
     expect(plain).toHaveLength(14);
     expect(new Set(plain.map((j) => String(j.finished_at))).size).toBe(1);
+  });
+  it('decides on the status as of the row lock: an event applied meanwhile by another worker is not overwritten', async () => {
+    const m = await sendOne('5491100007801');
+    await post(event(m, 'delivered'));
+    // Another worker holds the message while it applies the later 'read' event.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const other = s.deps.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('messages').select('id').where('id', '=', m.id).forUpdate().execute();
+      locked();
+      await released;
+      await trx.updateTable('messages').set({ status: 'read' }).where('id', '=', m.id).execute();
+    });
+    await isLocked;
+    const drained = s.deps.worker.drain();
+    await waitFor(
+      async () =>
+        (
+          await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(s.deps.db)
+        ).rows[0]!.n > 0,
+      20_000,
+      'the status batch to wait for the message lock',
+    );
+    release();
+    await other;
+    await drained;
+    const after = await s.deps.db
+      .selectFrom('messages')
+      .select('status')
+      .where('id', '=', m.id)
+      .executeTakeFirstOrThrow();
+    expect(after.status).toBe('read');
+    expect((await statusTrace(m.id)).map((t) => [t.step, t.detail])).toEqual([
+      ['status_delivered', 'arrived after read; kept read'],
+    ]);
   });
 });
