@@ -100,7 +100,9 @@ export class StatusesRepository {
   /**
    * The messages' statuses as of now, their rows locked (in id order) until the transaction ends:
    * two events of one message applied at once decide one after the other, on the status the other
-   * left, so neither moves it backwards.
+   * left, so neither moves it backwards. The lock an UPDATE takes (`FOR NO KEY UPDATE`), not
+   * `FOR UPDATE`: that one also waits for the key-share locks of every trace row being inserted for
+   * the message, and deadlocked with them under a campaign's load.
    */
   async lockStatuses(trx: Trx, ids: number[]): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
@@ -109,7 +111,7 @@ export class StatusesRepository {
       .select(['id', 'status'])
       .where('id', 'in', ids)
       .orderBy('id')
-      .forUpdate()
+      .forNoKeyUpdate()
       .execute();
     return new Map(rows.map((r) => [r.id, r.status]));
   }

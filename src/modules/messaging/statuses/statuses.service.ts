@@ -3,6 +3,7 @@ import { outcomeOf, type JobHandler, type JobOutcome } from '../../../jobs/worke
 import type { Log as Logger } from '../../../shared/logger.js';
 import type { Transaction } from 'kysely';
 import type { DB, JobRow } from '../../../shared/db/schema.js';
+import { retryOnConflict } from '../../../shared/db/retry.js';
 import { writeTrace, type TraceEntry } from '../../trace/trace.service.js';
 import type { MessagesRepository } from '../messages.repository.js';
 import type { SendCharge } from '../outbound/charge.js';
@@ -111,58 +112,60 @@ export class StatusesService {
     }
     if (byMessage.size > 0 && channelId) {
       const workerId = jobs[0]?.locked_by ?? '';
-      const completed = await this.d.messages.transaction(async (trx) => {
-        // Decided on the statuses as of the lock, not as read above: another worker may have
-        // applied an event of the same message meanwhile.
-        const current = await this.d.statuses.lockStatuses(trx, [...byMessage.keys()]);
-        const statuses: Array<{ id: number; status: string; delivered: boolean; read: boolean }> = [];
-        const waIds: Array<{ id: number; waId: string }> = [];
-        const trace: TraceEntry[] = [];
-        const ids: number[] = [];
-        for (const { m, events } of byMessage.values()) {
-          const now = current.get(m.id) ?? 'deleted';
-          if (now === 'deleted') {
-            // Deleted meanwhile: nothing to apply, as `#apply` does.
-            ids.push(...events.map((x) => x.job.id));
-            continue;
+      const completed = await retryOnConflict(() =>
+        this.d.messages.transaction(async (trx) => {
+          // Decided on the statuses as of the lock, not as read above: another worker may have
+          // applied an event of the same message meanwhile.
+          const current = await this.d.statuses.lockStatuses(trx, [...byMessage.keys()]);
+          const statuses: Array<{ id: number; status: string; delivered: boolean; read: boolean }> = [];
+          const waIds: Array<{ id: number; waId: string }> = [];
+          const trace: TraceEntry[] = [];
+          const ids: number[] = [];
+          for (const { m, events } of byMessage.values()) {
+            const now = current.get(m.id) ?? 'deleted';
+            if (now === 'deleted') {
+              // Deleted meanwhile: nothing to apply, as `#apply` does.
+              ids.push(...events.map((x) => x.job.id));
+              continue;
+            }
+            const folded = foldStatuses(
+              now,
+              events.map((x) => x.s.status),
+            );
+            if (folded.status !== now) {
+              statuses.push({
+                id: m.id,
+                status: folded.status,
+                delivered: folded.delivered,
+                read: folded.read,
+              });
+            }
+            const waId = events
+              .map((x) => x.s.whatsappMessageId ?? (x.s.hasGsId ? x.s.id : undefined))
+              .find((w) => w !== undefined);
+            if (waId) waIds.push({ id: m.id, waId });
+            for (const [i, x] of events.entries()) {
+              const step = folded.steps[i];
+              if (!step) continue;
+              ids.push(x.job.id);
+              trace.push({
+                portalId: m.portal_id,
+                channelId,
+                messageId: m.id,
+                direction: 'out',
+                step: `status_${x.s.status}`,
+                level: 'INFO',
+                code: null,
+                detail: step.advances ? null : `arrived after ${step.found}; kept ${step.found}`,
+              });
+            }
           }
-          const folded = foldStatuses(
-            now,
-            events.map((x) => x.s.status),
-          );
-          if (folded.status !== now) {
-            statuses.push({
-              id: m.id,
-              status: folded.status,
-              delivered: folded.delivered,
-              read: folded.read,
-            });
-          }
-          const waId = events
-            .map((x) => x.s.whatsappMessageId ?? (x.s.hasGsId ? x.s.id : undefined))
-            .find((w) => w !== undefined);
-          if (waId) waIds.push({ id: m.id, waId });
-          for (const [i, x] of events.entries()) {
-            const step = folded.steps[i];
-            if (!step) continue;
-            ids.push(x.job.id);
-            trace.push({
-              portalId: m.portal_id,
-              channelId,
-              messageId: m.id,
-              direction: 'out',
-              step: `status_${x.s.status}`,
-              level: 'INFO',
-              code: null,
-              detail: step.advances ? null : `arrived after ${step.found}; kept ${step.found}`,
-            });
-          }
-        }
-        await this.d.statuses.setStatuses(trx, statuses);
-        await this.d.statuses.recordWhatsAppIds(trx, waIds);
-        await writeTrace(trx, ...trace);
-        return new Set(await this.d.statuses.completeJobs(trx, ids, workerId));
-      });
+          await this.d.statuses.setStatuses(trx, statuses);
+          await this.d.statuses.recordWhatsAppIds(trx, waIds);
+          await writeTrace(trx, ...trace);
+          return new Set(await this.d.statuses.completeJobs(trx, ids, workerId));
+        }),
+      );
       for (const { events } of byMessage.values()) {
         for (const x of events) {
           // A job not completed here is no longer this worker's (its lease ran out): its holder does it.
@@ -191,15 +194,17 @@ export class StatusesService {
     if (!m) return { kind: 'retry', error: `no message with Gupshup id yet (${s.status})`, delayMs: 2_000 };
     if (m.status === 'deleted') return { kind: 'done' };
     const target = m;
-    const change = await this.d.messages.transaction(async (trx) => {
-      // Decided on the status as of the lock: an event of the same message applied at the same time
-      // by another worker slot would otherwise be overwritten, and the status could move backwards.
-      const now = (await this.d.statuses.lockStatuses(trx, [target.id])).get(target.id);
-      if (now === undefined || now === 'deleted') return undefined;
-      const c = statusChange(now, s.status);
-      await this.#record(trx, channelId, { ...target, status: now }, s, c);
-      return c;
-    });
+    const change = await retryOnConflict(() =>
+      this.d.messages.transaction(async (trx) => {
+        // Decided on the status as of the lock: an event of the same message applied at the same time
+        // by another worker slot would otherwise be overwritten, and the status could move backwards.
+        const now = (await this.d.statuses.lockStatuses(trx, [target.id])).get(target.id);
+        if (now === undefined || now === 'deleted') return undefined;
+        const c = statusChange(now, s.status);
+        await this.#record(trx, channelId, { ...target, status: now }, s, c);
+        return c;
+      }),
+    );
     if (change?.advances && change.isFailure) await this.d.charge?.release(target.id);
     return { kind: 'done' };
   }
