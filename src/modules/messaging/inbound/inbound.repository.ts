@@ -37,7 +37,9 @@ export class InboundRepository {
    * conversation's first chat in Bitrix24 queues its `chat.assign` (who gets it is decided once:
    * roles/assign.service.ts) and the records of templates sent before it (`queuePendingRecords`).
    * Rows are locked in the order the webhooks lock them (conversation, then message), each kind in
-   * ascending id order: no deadlock.
+   * ascending id order: no deadlock. The lock an UPDATE of non-key columns takes (`FOR NO KEY
+   * UPDATE`): the worker's message and trace inserts, which hold key-share locks on the same rows
+   * through their foreign keys, need not wait for it, nor it for them.
    */
   async recordDelivered(items: DeliveredInbound[], note: string | null): Promise<void> {
     // A conversation's chat, and a message's: the last one Bitrix24 named in the batch.
@@ -62,7 +64,7 @@ export class InboundRepository {
                  AS v(id, chat_id) ON v.id = c.id
             WHERE c.id = ANY(${convIds}::bigint[])
             ORDER BY c.id
-            FOR UPDATE OF c
+            FOR NO KEY UPDATE OF c
           ), upd AS (
             UPDATE conversations c SET bitrix_chat_id = l.chat_id
             FROM locked l
@@ -94,7 +96,7 @@ export class InboundRepository {
                AS v(id, chat_id) ON v.id = m.id
           WHERE m.id = ANY(${msgIds}::bigint[])
           ORDER BY m.id
-          FOR UPDATE OF m
+          FOR NO KEY UPDATE OF m
         )
         UPDATE messages m SET status = 'delivered', attempt_started_at = NULL, delivered_at = now(),
           updated_at = now(), bitrix_chat_id = coalesce(l.chat_id, m.bitrix_chat_id)
