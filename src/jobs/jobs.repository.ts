@@ -117,23 +117,10 @@ export function batchKeyOf(alias: string) {
 
 /** Finishes a job only if this worker still holds it (a lease taken over by another worker wins). */
 export async function completeJob(db: Executor, id: number, workerId: string): Promise<boolean> {
-  const r = await db
-    .updateTable('jobs')
-    .set({
-      status: 'done',
-      finished_at: sql`now()`,
-      updated_at: sql`now()`,
-      locked_until: null,
-      last_error: null,
-    })
-    .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return (await completeJobs(db, [id], workerId)).length > 0;
 }
 
-/** `completeJob` for many jobs in one statement: the ids this worker still held and finished. */
+/** Finishes many jobs in one statement, those this worker still holds; returns their ids. */
 export async function completeJobs(db: Executor, ids: number[], workerId: string): Promise<number[]> {
   if (ids.length === 0) return [];
   const rows = await db
