@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { InboundForBitrix } from '../../../integrations/bitrix24/bitrix24.connector.js';
 import { connectorUserName } from '../../../integrations/bitrix24/bitrix24.connector.js';
 import type { InboundMessage } from '../../../integrations/gupshup/gupshup.webhook.js';
@@ -13,7 +12,8 @@ import type { InboundTextsHook, MessagingHooks, OpenLineConnector, RelayMedia } 
 import { elementVerdict, requestMayHaveArrived, sendOneByOne, triageInbound } from './batch-rules.js';
 import { inboundText } from './inbound-text.js';
 import type { InboundRepository } from './inbound.repository.js';
-import type { DuplicateCount, IngestRepository, RawInbound } from './ingest.repository.js';
+import type { IngestRepository, RawInbound } from './ingest.repository.js';
+import { Repeats } from './repeats.js';
 import { Coalescer } from '../../../shared/db/coalesce.js';
 
 export interface InboundDeps {
@@ -48,13 +48,6 @@ interface Group {
 
 type Outcomes = Map<number, JobOutcome>;
 
-/** A webhook Gupshup posted again. */
-interface Repeat {
-  portalId: number;
-  channelId: string;
-  waMessageId: string;
-}
-
 interface Refused {
   it: InboundItem;
   error: string;
@@ -67,14 +60,6 @@ const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'voice', 'file', 'docume
 /** Most webhooks per insert statement, and most `inbound.accept` jobs per worker statement. */
 const INGEST_MAX_BATCH = 256;
 const ACCEPT_BATCH = 200;
-/**
- * Statements at once for Gupshup's repeats, each kind (a retry storm must not take the pool from the
- * new messages' inserts and the worker).
- */
-const REPEATS_IN_FLIGHT = 2;
-/** A repeat whose job the worker is writing asks again this often (`accept`), this many times at most. */
-const REPEAT_RETRY_MS = 20;
-const REPEAT_TRIES = 250;
 /** The worker is woken this long after a webhook stored work, once for all of them meanwhile. */
 const NUDGE_AFTER_MS = 25;
 /**
@@ -101,9 +86,7 @@ const HEARD_EVERY_MS = 10_000;
 export class InboundService {
   readonly #heardAt = new Map<string, number>();
   readonly #ingest: Coalescer<RawInbound, boolean>;
-  /** Gupshup's repeats, counted on their open jobs, else traced on their messages: many per statement. */
-  readonly #repeats: Coalescer<Repeat, DuplicateCount>;
-  readonly #repeatTraces: Coalescer<Repeat, void>;
+  readonly #repeats: Repeats;
   #nudgeTimer: NodeJS.Timeout | undefined;
   /** `inbound.accept` batches of this process waiting for a burst to pass (`acceptJob`). */
   #deferring = 0;
@@ -116,19 +99,7 @@ export class InboundService {
       maxBatch: INGEST_MAX_BATCH,
       maxInFlight: d.ingestInFlight,
     });
-    this.#repeats = new Coalescer({
-      write: (events) => d.ingest.countDuplicates(events),
-      maxBatch: INGEST_MAX_BATCH,
-      maxInFlight: REPEATS_IN_FLIGHT,
-    });
-    this.#repeatTraces = new Coalescer({
-      write: async (events) => {
-        await d.ingest.traceDuplicates(events);
-        return events.map(() => undefined);
-      },
-      maxBatch: INGEST_MAX_BATCH,
-      maxInFlight: REPEATS_IN_FLIGHT,
-    });
+    this.#repeats = new Repeats(d.ingest, INGEST_MAX_BATCH);
   }
 
   /**
@@ -158,18 +129,11 @@ export class InboundService {
       if (!this.#accepting.has(channel.id)) this.#nudgeSoon();
       return 'stored';
     }
-    const repeat = { portalId: channel.portalId, channelId: channel.id, waMessageId: m.waMessageId };
-    for (let tries = 1; ; tries++) {
-      const count = await this.#repeats.submit(repeat);
-      if (count === 'counted') break;
-      // Written by now (or still in the worker's statement after many tries, at worst traced without
-      // its message): traced in a statement after the job's commit, which sees the message.
-      if (count === 'closed' || tries >= REPEAT_TRIES) {
-        await this.#repeatTraces.submit(repeat);
-        break;
-      }
-      await sleep(REPEAT_RETRY_MS);
-    }
+    await this.#repeats.record({
+      portalId: channel.portalId,
+      channelId: channel.id,
+      waMessageId: m.waMessageId,
+    });
     return 'duplicate';
   }
 
