@@ -9,6 +9,7 @@ import {
 } from '../../src/modules/messaging/inbound/ingest.repository.js';
 import { Coalescer } from '../../src/shared/db/coalesce.js';
 import { useStack } from '../helpers/stack.js';
+import { postGupshupCallback } from '../helpers/gupshup-callback.js';
 
 /**
  * The webhook's group commit (shared/db/coalesce.ts, inbound/ingest.repository.ts): concurrent
@@ -160,17 +161,13 @@ describe('coalesced webhook inserts', () => {
   });
 
   const post = (id: string, text: string, phone: string) =>
-    fetch(ch.callbackUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        app: ch.appName,
-        timestamp: Date.now(),
-        version: 2,
-        type: 'message',
-        payload: { id, source: phone, type: 'text', payload: { text }, sender: { phone, name: 'Cliente' } },
-      }),
-    }).then((r) => r.status);
+    postGupshupCallback(ch.callbackUrl, ch.appName, 'message', {
+      id,
+      source: phone,
+      type: 'text',
+      payload: { text },
+      sender: { phone, name: 'Cliente' },
+    });
 
   it('over HTTP: a burst with refused rows acknowledges only what it stored; the retries deliver every message once', async () => {
     await poison(true);

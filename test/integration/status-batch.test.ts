@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { connectChannel, installAndToken, waitFor, type DemoChannel } from '../../scripts/stack.js';
 import { enqueueJob } from '../../src/jobs/jobs.repository.js';
 import { useStack } from '../helpers/stack.js';
+import { postGupshupCallback } from '../helpers/gupshup-callback.js';
 
 /**
  * Gupshup's message-events of a campaign arrive late, twice and out of order; the worker applies a
@@ -20,18 +21,8 @@ describe('status.apply in batches', () => {
   });
 
   const post = async (payload: Record<string, unknown>) => {
-    const res = await fetch(`${s.url}${new URL(ch.callbackUrl).pathname}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        app: ch.appName,
-        timestamp: Date.now(),
-        version: 2,
-        type: 'message-event',
-        payload,
-      }),
-    });
-    expect(res.status).toBe(200);
+    const url = `${s.url}${new URL(ch.callbackUrl).pathname}`;
+    expect(await postGupshupCallback(url, ch.appName, 'message-event', payload)).toBe(200);
   };
 
   interface Sent {

@@ -8,6 +8,7 @@ import {
   type Stack,
 } from '../../scripts/stack.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { postGupshupCallback } from '../helpers/gupshup-callback.js';
 
 /**
  * Two app instances on one database, both running workers, webhooks spread over both: every message
@@ -45,21 +46,11 @@ describe('two instances sharing one database', () => {
         } else {
           // Gupshup behind a load balancer: half of the callbacks reach instance B.
           posts.push(
-            fetch(callbackB, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({
-                app: ch.appName,
-                timestamp: Date.now(),
-                version: 2,
-                type: 'message',
-                payload: {
-                  id: `wamid.two.${from}.${n}`,
-                  type: 'text',
-                  payload: { text },
-                  sender: { phone: from },
-                },
-              }),
+            postGupshupCallback(callbackB, ch.appName, 'message', {
+              id: `wamid.two.${from}.${n}`,
+              type: 'text',
+              payload: { text },
+              sender: { phone: from },
             }),
           );
         }
