@@ -90,8 +90,6 @@ export class InboundService {
   #nudgeTimer: NodeJS.Timeout | undefined;
   /** `inbound.accept` batches of this process waiting for a burst to pass (`acceptJob`). */
   #deferring = 0;
-  /** Channels whose `inbound.accept` batch this process's worker is running (`acceptJob`). */
-  readonly #accepting = new Map<string, number>();
 
   constructor(private readonly d: InboundDeps) {
     this.#ingest = new Coalescer({
@@ -124,9 +122,7 @@ export class InboundService {
       hasMedia: MEDIA_TYPES.has(m.type),
     });
     if (stored) {
-      // The channel's batch in hand wakes the worker when it ends: a claim now would find the new job
-      // under that batch's key, which the worker skips while it holds it.
-      if (!this.#accepting.has(channel.id)) this.#nudgeSoon();
+      this.#nudgeSoon();
       return 'stored';
     }
     await this.#repeats.record({
@@ -159,35 +155,23 @@ export class InboundService {
   acceptJob(): JobHandler {
     const run = async (jobs: JobRow[]): Promise<JobOutcome[]> => {
       const workerId = jobs[0]?.locked_by ?? '';
-      const channels = [...new Set(jobs.map((j) => String((j.payload as RawInbound).channelId)))];
-      for (const c of channels) this.#accepting.set(c, (this.#accepting.get(c) ?? 0) + 1);
-      let done: Set<number>;
+      // Webhooks waiting for their answer go first; the rows behind them are backlog.
+      const oldest = Math.min(...jobs.map((j) => new Date(j.created_at).getTime()));
+      this.#deferring++;
       try {
-        // Webhooks waiting for their answer go first; the rows behind them are backlog.
-        const oldest = Math.min(...jobs.map((j) => new Date(j.created_at).getTime()));
-        this.#deferring++;
-        try {
-          await this.#ingest.whenQuiet(DEFER_MAX_MS - (Date.now() - oldest), BURST_PER_SEC);
-        } finally {
-          this.#deferring--;
-        }
-        done = new Set(
-          await retryOnConflict(() =>
-            this.d.ingest.materialize(
-              jobs.map((j) => j.id),
-              workerId,
-            ),
-          ),
-        );
+        await this.#ingest.whenQuiet(DEFER_MAX_MS - (Date.now() - oldest), BURST_PER_SEC);
       } finally {
-        for (const c of channels) {
-          const left = (this.#accepting.get(c) ?? 1) - 1;
-          if (left > 0) this.#accepting.set(c, left);
-          else this.#accepting.delete(c);
-        }
-        // What the webhooks stored meanwhile waits for this wake-up (`accept`).
-        this.d.nudge();
+        this.#deferring--;
       }
+      const done = new Set(
+        await retryOnConflict(() =>
+          this.d.ingest.materialize(
+            jobs.map((j) => j.id),
+            workerId,
+          ),
+        ),
+      );
+      if (done.size) this.d.nudge();
       // A job not done here is no longer this worker's (its lease ran out): its holder does it.
       return jobs.map((j) =>
         done.has(j.id)
