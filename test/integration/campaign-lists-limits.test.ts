@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectChannel, installAndToken, SAMPLE_PORTAL, waitFor } from '../../scripts/stack.js';
 import { draftCampaign, storedList, uploadList } from '../helpers/campaign-lists.js';
@@ -28,6 +29,19 @@ describe('campaign list uploads: limits and refusals', () => {
     );
     expect(first.status).toBe(200);
   });
+
+  /**
+   * Uploads holding their campaign and waiting for the rest of their file: transactions idle after
+   * clearing the old rows, read in pg_stat_activity. Not by taking the campaign's row lock: a probe that
+   * held it for an instant could be holding it just when an upload asks (NOWAIT), and refuse it.
+   */
+  async function uploadsWaiting(): Promise<number> {
+    const r = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid()
+         AND state = 'idle in transaction' AND query ILIKE 'delete from "campaign_rows"%'`.execute(s.deps.db);
+    return r.rows[0]?.n ?? 0;
+  }
 
   async function* rows(n: number, pad = '') {
     yield Buffer.from('telefono,nombre,param1,param2\n');
@@ -99,25 +113,9 @@ describe('campaign list uploads: limits and refusals', () => {
       yield Buffer.from('+5491155550002,Luis,c,d\n');
     }
     const first = uploadList(s, { token }, campaign, slow());
-    // The first upload holds the campaign once its transaction started (seen from another connection).
-    await waitFor(async () => {
-      try {
-        await s.deps.db
-          .transaction()
-          .execute((trx) =>
-            trx
-              .selectFrom('campaigns')
-              .select('id')
-              .where('id', '=', campaign)
-              .forUpdate()
-              .noWait()
-              .execute(),
-          );
-        return false;
-      } catch (err) {
-        return (err as { code?: string }).code === '55P03';
-      }
-    });
+    // The first upload holds the campaign once its transaction has cleared the old rows and waits for
+    // the file's rest (a probe that took the row lock itself could refuse the upload it waits for).
+    await waitFor(async () => (await uploadsWaiting()) === 1);
     const second = await uploadList(s, { token }, campaign, 'telefono,p1,p2\n+5491155550003,x,y\n');
     expect(second.status).toBe(409);
     expect(second.body.error?.message).toMatch(/^Otra lista se está subiendo/);
@@ -160,20 +158,7 @@ describe('campaign list uploads: limits and refusals', () => {
     }
     const first = uploadList(s, { token }, ids[0]!, slow(1));
     const second = uploadList(s, { token }, ids[1]!, slow(2));
-    // Both hold their campaign once their transaction started (seen from another connection).
-    const holding = async (id: number) => {
-      try {
-        await s.deps.db
-          .transaction()
-          .execute((trx) =>
-            trx.selectFrom('campaigns').select('id').where('id', '=', id).forUpdate().noWait().execute(),
-          );
-        return false;
-      } catch (err) {
-        return (err as { code?: string }).code === '55P03';
-      }
-    };
-    await waitFor(async () => (await holding(ids[0]!)) && (await holding(ids[1]!)));
+    await waitFor(async () => (await uploadsWaiting()) === 2);
     const third = await uploadList(s, { token }, ids[2]!, 'telefono,p1,p2\n+5491155551003,x,y\n');
     expect(third.status).toBe(429);
     expect(third.body.error?.message).toMatch(/^Se están leyendo otras listas/);
