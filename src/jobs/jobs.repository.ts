@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { executePrepared } from '../shared/db/database.js';
 import type { DB, JobRow } from '../shared/db/schema.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -72,7 +73,14 @@ export async function claimJobs(
   // visiting the jobs of the keys this worker already holds (a backlog behind a busy batch) or of
   // topics it has no handler for. A claimable job is due, so `run_at <= now()` ends each key's walk
   // at its first future retry (docs/performance.md, "Claims").
-  const res = await sql<JobRow>`
+  // A named prepared statement (one per shape): the claim runs after every webhook and every finished
+  // job, and planning this statement cost PostgreSQL five times what running it did (pg_stat_statements,
+  // track_planning: 0.84 ms of planning against 0.15 ms of execution per claim).
+  const name = `claim_jobs_${o.batchOf ? 'batch' : 'keys'}${o.topics ? '_topics' : ''}`;
+  return executePrepared(
+    db,
+    name,
+    sql<JobRow>`
     WITH keys AS (${keys}), candidates AS (
       SELECT c.id FROM keys
       CROSS JOIN LATERAL (
@@ -97,9 +105,34 @@ export async function claimJobs(
     UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, locked_by = ${workerId},
       locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
     FROM due WHERE jobs.id = due.id
-    RETURNING jobs.*`.execute(db);
-  return res.rows;
+    RETURNING ${sql.join(JOB_COLUMNS.map((c) => sql.ref(`jobs.${c}`)))}`,
+  );
 }
+
+/**
+ * The claim's result columns by name, not `jobs.*`: a prepared statement whose `*` grew a column (a
+ * later migration, during a rolling upgrade) fails with "cached plan must not change result type".
+ */
+const JOB_COLUMNS = [
+  'id',
+  'portal_id',
+  'topic',
+  'payload',
+  'dedupe_key',
+  'chat_key',
+  'status',
+  'attempts',
+  'run_at',
+  'locked_until',
+  'locked_by',
+  'last_error',
+  'created_at',
+  'updated_at',
+  'finished_at',
+] as const satisfies ReadonlyArray<keyof JobRow>;
+/** Every column of `JobRow` is in the list (a compile error names the one left out). */
+const allJobColumns: Exclude<keyof JobRow, (typeof JOB_COLUMNS)[number]> extends never ? true : never = true;
+void allJobColumns;
 
 /** A job's batch key, as the worker builds it (`batchKeyOf` in SQL). */
 export function batchKey(topic: string, portalId: number | null, channelId: string): string {

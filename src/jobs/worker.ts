@@ -121,6 +121,7 @@ export class Worker {
   }
 
   async #run(): Promise<void> {
+    let emptyAfterNudge = 0;
     while (this.#running) {
       let claimed = 0;
       this.#nudged = false;
@@ -130,9 +131,16 @@ export class Worker {
         this.log.error({ err }, 'Worker tick failed; retrying after the poll interval.');
       }
       if (!this.#running) break;
-      if (claimed === 0 && this.#nudged) {
-        // Work was stored while this claim ran, but none was claimable (a chat or a batch already in
-        // hand): under a flood of webhooks, claiming again at once would spin on the database.
+      emptyAfterNudge = claimed === 0 && this.#nudged ? emptyAfterNudge + 1 : 0;
+      if (emptyAfterNudge === 1) {
+        // Work was stored (or a job finished) while this claim ran and it found nothing: its snapshot
+        // was most likely taken before that commit. Once more at once: waiting here held every reply
+        // that arrived during a claim for IDLE_RECLAIM_MS.
+        continue;
+      }
+      if (emptyAfterNudge > 1) {
+        // Still nothing claimable (a chat or a batch already in hand): under a flood of webhooks,
+        // claiming again at once would spin on the database.
         await new Promise((r) => setTimeout(r, IDLE_RECLAIM_MS));
         continue;
       }
